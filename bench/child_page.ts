@@ -1,0 +1,47 @@
+// The child page against the framework ceiling: the same server (helmet, session, CSRF, the gate) answering one
+// indexed SELECT with a trivial template. PostgreSQL on the county dataset; PGlite on the demo dataset.
+import { stableUuid } from '../src/data/ids.ts'
+import { benchDatabase, COUNTY, load, now, signIn, startServer } from './support.ts'
+import type { BenchResult } from './types.ts'
+
+export const name = 'child_page'
+
+export async function run(): Promise<BenchResult[]> {
+  const out: BenchResult[] = []
+  for (const engine of ['postgres', 'pglite'] as const) {
+    const { database, dataset, cleanup } = await benchDatabase(engine, engine === 'postgres' ? COUNTY : 2000)
+    const server = await startServer(database)
+    try {
+      // a Brookside pupil with entries, seen by the school's DSL
+      const child = await database.db
+        .selectFrom('relationship as r')
+        .innerJoin('entry as e', 'e.child_id', 'r.child_id')
+        .select('r.child_id')
+        .where('r.type', '=', 'pupil_at')
+        .where('r.holder_agency_id', '=', stableUuid('northshire:agency:brookside'))
+        .groupBy('r.child_id')
+        .orderBy((eb) => eb.fn.countAll(), 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow()
+      const { cookie } = await signIn(server.base, 'dsl.brookside')
+      const headers = { cookie }
+      const ceiling = await load({ url: `${server.base}/bench/ceiling/${child.child_id}`, headers })
+      const page = await load({ url: `${server.base}/children/${child.child_id}`, headers })
+      if (page.statuses['200'] !== page.requests) throw new Error(`child page answered ${JSON.stringify(page.statuses)}`)
+      const e = engine === 'postgres' ? 'pg' : 'pglite'
+      const at = now()
+      out.push(
+        { id: `ceiling.${e}.rps`, value: round(ceiling.rps), unit: 'req/s', engine, dataset, baseline: null, at },
+        { id: `child_page.${e}.rps`, value: round(page.rps), unit: 'req/s', engine, dataset, baseline: round(ceiling.rps), at },
+        { id: `child_page.${e}.ratio_to_ceiling`, value: round(page.rps / ceiling.rps, 3), unit: 'ratio', engine, dataset, baseline: 1, at },
+        { id: `child_page.${e}.p95_ms`, value: round(page.p95, 1), unit: 'ms', engine, dataset, baseline: round(ceiling.p95, 1), at },
+      )
+    } finally {
+      await server.close()
+      await cleanup()
+    }
+  }
+  return out
+}
+
+const round = (v: number, d = 0) => Math.round(v * 10 ** d) / 10 ** d

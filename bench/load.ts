@@ -1,0 +1,51 @@
+// A small closed-loop HTTP load generator, run in its own process so it does not share the server's event loop:
+// `node bench/load.ts '{"url":..., "method":"GET", "headers":{...}, "body":"...", "connections":32, "durationMs":10000}'`.
+// A body may contain {{uuid}}, replaced per request. Prints {requests, rps, p50, p95, p99, errors, statuses} as JSON.
+import http from 'node:http'
+import { randomUUID } from 'node:crypto'
+
+const spec = JSON.parse(process.argv[2]!) as { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; durationMs: number; warmupMs?: number }
+const url = new URL(spec.url)
+const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections })
+const latencies: number[] = []
+const statuses: Record<number, number> = {}
+let errors = 0
+let measuring = false
+
+function once(): Promise<void> {
+  return new Promise((resolve) => {
+    const body = spec.body?.replaceAll('{{uuid}}', randomUUID())
+    const t0 = performance.now()
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: spec.method ?? 'GET', agent, headers: { ...(spec.headers ?? {}), ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } }, (res) => {
+      res.resume()
+      res.on('end', () => {
+        if (measuring) {
+          latencies.push(performance.now() - t0)
+          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1
+        }
+        resolve()
+      })
+    })
+    req.on('error', () => {
+      if (measuring) errors++
+      resolve()
+    })
+    if (body) req.write(body)
+    req.end()
+  })
+}
+
+async function worker(until: number) {
+  while (performance.now() < until) await once()
+}
+
+const warm = spec.warmupMs ?? 2000
+await Promise.all(Array.from({ length: spec.connections }, () => worker(performance.now() + warm)))
+measuring = true
+const start = performance.now()
+await Promise.all(Array.from({ length: spec.connections }, () => worker(start + spec.durationMs)))
+const elapsed = (performance.now() - start) / 1000
+latencies.sort((a, b) => a - b)
+const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0
+console.log(JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p95: pct(95), p99: pct(99), errors, statuses }))
+agent.destroy()

@@ -1,0 +1,118 @@
+// Shared pieces of the benchmarks: a server on a real port (PostgreSQL "county" or PGlite), signing in over HTTP,
+// and running the load generator in its own process.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { sql, Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import nunjucks from 'nunjucks'
+import type { FastifyInstance } from 'fastify'
+import { openDatabase, type Database } from '../src/data/db.ts'
+import { dataAccess } from '../src/data/index.ts'
+import { seedDemo, demoPractitioners, DEMO_PASSWORD } from '../src/data/seed.ts'
+import { buildApp } from '../src/platform/http/app.ts'
+import { loadConfig, type Config } from '../src/platform/config.ts'
+import { systemClock } from '../src/platform/clock.ts'
+import { totpAt } from '../src/platform/auth/totp.ts'
+import { routes } from '../src/platform/http/route.ts'
+
+export const root = path.resolve(import.meta.dirname, '..')
+export const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const COUNTY = Number(process.env.BENCH_CHILDREN ?? 100_000)
+
+export async function benchDatabase(engine: 'postgres' | 'pglite', children: number): Promise<{ database: Database; dataset: string; cleanup(): Promise<void> }> {
+  if (engine === 'postgres') {
+    const name = `ta_bench_${children}`
+    const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_BASE, max: 1 }) }) })
+    const exists = await sql<{ n: number }>`select count(*)::int as n from pg_database where datname = ${name}`.execute(admin)
+    if (!exists.rows[0]!.n) await sql`create database ${sql.id(name)}`.execute(admin)
+    await admin.destroy()
+    const u = new URL(PG_BASE)
+    u.pathname = `/${name}`
+    const owner = await openDatabase({ kind: 'postgres', url: u.toString() }, { restrictedRole: false, poolSize: 4 })
+    const t0 = Date.now()
+    const seeded = await seedDemo(owner.db, { children })
+    if (seeded.created) console.error(`  seeded ${children} children on PostgreSQL in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+    await owner.close()
+    const database = await openDatabase({ kind: 'postgres', url: u.toString() }, { poolSize: 20 })
+    return { database, dataset: `county-${children}`, cleanup: () => database.close() }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-bench-pglite-'))
+  const database = await openDatabase({ kind: 'pglite', dir })
+  await seedDemo(database.db, { children })
+  return { database, dataset: `demo-${children}`, cleanup: async () => { await database.close(); fs.rmSync(dir, { recursive: true, force: true }) } }
+}
+
+/** The app on a real port, with the framework ceiling route added: one indexed SELECT and a trivial template. */
+export async function startServer(database: Database): Promise<{ app: FastifyInstance; base: string; close(): Promise<void> }> {
+  const config: Config = { ...loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'silent' }), signInRateLimit: 100_000 }
+  const data = dataAccess(database, systemClock)
+  const app = await buildApp({ config, data, clock: systemClock })
+  const tmpl = nunjucks.compile('<!doctype html><title>{{ name }}</title><p>{{ name }}</p>')
+  routes(app).get('/bench/ceiling/:childId', { permission: 'signed-in', audit: 'none: bench ceiling', record: true }, async (request, reply) => {
+    const row = await database.db.selectFrom('child').select(['id', 'given_name']).where('id', '=', (request.params as { childId: string }).childId).executeTakeFirst()
+    return reply.type('text/html').send(tmpl.render({ name: row?.given_name ?? 'none' }))
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  return { app, base: `http://127.0.0.1:${port}`, close: () => app.close() }
+}
+
+/** Signs in over HTTP as a demo practitioner; returns the cookie header and the page CSRF token. */
+export async function signIn(base: string, key: string): Promise<{ cookie: string; csrf: string }> {
+  const p = demoPractitioners().find((x) => x.key === key)!
+  const jar = new Map<string, string>()
+  let csrf = ''
+  const req = async (method: string, url: string, form?: Record<string, string>) => {
+    const res = await fetch(base + url, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: form ? new URLSearchParams({ _csrf: csrf, ...form }).toString() : undefined,
+    })
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const i = pair!.indexOf('=')
+      if (/Max-Age=0/.test(c)) jar.delete(pair!.slice(0, i))
+      else jar.set(pair!.slice(0, i), pair!.slice(i + 1))
+    }
+    const text = await res.text()
+    const m = /name="_csrf" value="([^"]+)"/.exec(text)
+    if (m) csrf = m[1]!
+    return { status: res.status, text }
+  }
+  await req('GET', '/sign-in')
+  await req('POST', '/sign-in', { email: p.email, password: DEMO_PASSWORD })
+  await req('GET', '/sign-in/mfa')
+  let done = await req('POST', '/sign-in/mfa', { code: await totpAt(p.totpSecret, new Date()) })
+  if (done.status !== 303) {
+    // this step's code was spent by an earlier sign-in: wait for the next 30-second step
+    await new Promise((r) => setTimeout(r, 30_500 - (Date.now() % 30_000)))
+    done = await req('POST', '/sign-in/mfa', { code: await totpAt(p.totpSecret, new Date()) })
+  }
+  if (done.status !== 303) throw new Error(`bench sign-in failed for ${key}: ${done.status}`)
+  await req('GET', '/')
+  return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), csrf }
+}
+
+export interface LoadResult {
+  requests: number
+  rps: number
+  p50: number
+  p95: number
+  p99: number
+  errors: number
+  statuses: Record<string, number>
+}
+
+export function load(spec: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationMs?: number }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bench/load.ts'), JSON.stringify({ connections: 32, durationMs: 10_000, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load exited ${code}`))))
+  })
+}
+
+export const now = () => new Date().toISOString()

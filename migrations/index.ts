@@ -1,0 +1,17 @@
+// Static migration provider: every migration, in order. Timestamped; never edited once landed.
+import type { Migration } from 'kysely/migration'
+import * as foundation from './20261122T1400_foundation.ts'
+import * as calendarClocks from './20261122T1650_calendar_clocks.ts'
+import * as frontDoor from './20261122T1700_front_door.ts'
+import * as encompassMissing from './20261122T1800_encompass_missing.ts'
+import * as personSearch from './20261122T1900_person_search.ts'
+import * as riskSignals from './20261122T2000_risk_signals.ts'
+
+export const migrations: Record<string, Migration> = {
+  '20261122T1400_foundation': foundation,
+  '20261122T1650_calendar_clocks': calendarClocks,
+  '20261122T1700_front_door': frontDoor,
+  '20261122T1800_encompass_missing': encompassMissing,
+  '20261122T1900_person_search': personSearch,
+  '20261122T2000_risk_signals': riskSignals,
+}

@@ -1,0 +1,119 @@
+// The access policy compiled into SQL. Every query about children or entries composes these predicates, so
+// lists, counts, searches, exports, timelines and the API obey one rule, and a page costs one query.
+import { sql, type ExpressionBuilder, type Expression, type SqlBool, type Kysely, type Transaction } from 'kysely'
+import { REACH } from '../access/policy.ts'
+import type { Actor } from './actor.ts'
+import type { DB, RelationshipType } from './schema.ts'
+
+type Q = Kysely<DB> | Transaction<DB>
+
+const PERSONAL: readonly RelationshipType[] = ['allocated_worker', 'team_member', 'break_glass', 'self_claimed']
+
+/**
+ * The actor's current relationships (id, child_id, type): the only way a child comes into reach.
+ * Break-glass reaches for any role during its window; everything else follows the role's reach table.
+ */
+export function reachingRelationships(db: Q, actor: Actor, now: Date) {
+  const reach = REACH[actor.role]
+  const through = reach.through
+  const personalTypes = [...new Set<RelationshipType>(['break_glass', ...through.filter((t) => PERSONAL.includes(t))])]
+  const teamTypes = through.filter((t) => t === 'front_door_contact')
+  const agencyTypes = through.filter((t) => t === 'pupil_at' || t === 'agency_record')
+  return db
+    .selectFrom('relationship as r')
+    .select(['r.id', 'r.child_id', 'r.type', 'r.holder_membership_id'])
+    .where('r.partnership_id', '=', actor.partnershipId)
+    .where('r.starts_at', '<=', now)
+    .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
+    .where((eb) => {
+      const holders: Expression<SqlBool>[] = [
+        eb.and([eb('r.holder_membership_id', '=', actor.membershipId), eb('r.type', 'in', personalTypes)]),
+      ]
+      if (teamTypes.length && actor.teamId) {
+        holders.push(eb.and([eb('r.holder_team_id', '=', actor.teamId), eb('r.type', 'in', teamTypes)]))
+      }
+      if (agencyTypes.length) {
+        holders.push(eb.and([eb('r.holder_agency_id', '=', actor.agencyId), eb('r.type', 'in', agencyTypes)]))
+      }
+      if (reach.asTeamMembers && actor.teamId) {
+        holders.push(
+          eb.and([
+            eb('r.type', 'in', ['allocated_worker', 'team_member']),
+            eb(
+              'r.holder_membership_id',
+              'in',
+              eb
+                .selectFrom('membership as tm')
+                .select('tm.id')
+                .where('tm.partnership_id', '=', actor.partnershipId)
+                .where('tm.team_id', '=', actor.teamId)
+                .where('tm.starts_at', '<=', now)
+                .where((e2) => e2.or([e2('tm.ends_at', 'is', null), e2('tm.ends_at', '>', now)])),
+            ),
+          ]),
+        )
+      }
+      if (reach.viaServedSchools) {
+        holders.push(
+          eb.and([
+            eb('r.type', '=', 'pupil_at'),
+            eb(
+              'r.holder_agency_id',
+              'in',
+              eb
+                .selectFrom('membership_school as ms')
+                .select('ms.school_agency_id')
+                .where('ms.partnership_id', '=', actor.partnershipId)
+                .where('ms.membership_id', '=', actor.membershipId),
+            ),
+          ]),
+        )
+      }
+      return eb.or(holders)
+    })
+}
+
+/** A predicate on `child as c`: the child is in the actor's reach. */
+export function childInReach(actor: Actor, now: Date) {
+  return (eb: ExpressionBuilder<DB & { c: DB['child'] }, 'c'>): Expression<SqlBool> => {
+    if (!REACH[actor.role].identity) {
+      // no case content by role; only break-glass could bring a child in
+      return eb.exists(reachingRelationships(eb as unknown as Q, actor, now).where('r.type', '=', 'break_glass').where('r.child_id', '=', sql.ref<string>('c.id')))
+    }
+    return eb.exists(reachingRelationships(eb as unknown as Q, actor, now).where('r.child_id', '=', sql.ref<string>('c.id')))
+  }
+}
+
+/**
+ * A predicate on `entry as e`: the actor may see this entry. Always needs a current relationship to the child;
+ * then the entry's visibility decides (domain-model.md, "Visibility of an entry" and "Reach by role").
+ */
+export function entryVisible(actor: Actor, now: Date) {
+  const reach = REACH[actor.role]
+  return (eb: ExpressionBuilder<DB & { e: DB['entry'] }, 'e'>): Expression<SqlBool> => {
+    const rels = () => reachingRelationships(eb as unknown as Q, actor, now).where('r.child_id', '=', sql.ref<string>('e.child_id'))
+    const anyRel = eb.exists(rels())
+    const byVisibility: Expression<SqlBool>[] = [
+      eb('e.author_membership_id', '=', actor.membershipId),
+      eb('e.addressed_to_membership_id', '=', actor.membershipId),
+      eb.and([eb('e.visibility', '=', 'team'), eb.exists(rels().where('r.type', '=', 'break_glass'))]),
+    ]
+    if (actor.teamId) byVisibility.push(eb.and([eb('e.visibility', '=', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]))
+    if (reach.entries.team) byVisibility.push(eb('e.visibility', '=', 'team'))
+    if (reach.entries.ownAgency) byVisibility.push(eb.and([eb('e.visibility', '=', 'agency'), eb('e.source_agency_id', '=', actor.agencyId)]))
+    if (reach.entries.frontDoor === 'always') byVisibility.push(eb('e.visibility', '=', 'front_door'))
+    if (reach.entries.frontDoor === 'when-allocated') {
+      byVisibility.push(eb.and([eb('e.visibility', '=', 'front_door'), eb.exists(rels().where('r.type', '=', 'allocated_worker'))]))
+    }
+    if (reach.entries.restrictedIfNamed) {
+      byVisibility.push(
+        eb.and([
+          eb('e.visibility', '=', 'restricted'),
+          sql<SqlBool>`${actor.agencyId}::uuid = any(e.restricted_agency_ids)`,
+          sql<SqlBool>`(cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
+        ]),
+      )
+    }
+    return eb.and([eb('e.partnership_id', '=', actor.partnershipId), anyRel, eb.or(byVisibility)])
+  }
+}

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { it } from 'node:test'
+import { sql, type Kysely } from 'kysely'
+import { describeEachEngine } from '../../test/support/db.ts'
+import { FakeClock } from '../platform/clock.ts'
+import { writeAudit } from './audit.ts'
+import { chainHash, sealOnce, verifyAudit, GENESIS } from './audit-seal.ts'
+import type { DB } from './schema.ts'
+
+const P = '11111111-1111-4111-8111-111111111111'
+const KEY = 'test-audit-key-that-is-at-least-32-characters'
+
+describeEachEngine('the audit chain: sealer, checkpoints, verifier', (ctx) => {
+  const clock = new FakeClock('2026-11-23T10:00:00Z')
+  let dir: string
+  let checkpointPath: string
+  const opts = () => ({ db: ctx.t.db, clock, hmacKey: KEY, checkpointPath })
+  const verify = (mode: 'full' | 'incremental' = 'full') => verifyAudit(ctx.t.db, { checkpointPath, hmacKey: KEY, mode, now: clock.now() })
+  const write = async (n: number, db: Kysely<DB> = ctx.t.db) => {
+    for (let i = 0; i < n; i++) await writeAudit(db, { kind: 'system', partnershipId: P, job: 'test', requestId: `r${i}` }, clock.now(), { action: 'test.event', outcome: 'success', details: { i } })
+  }
+  const attack = async (fn: (db: Kysely<DB>) => Promise<void>) =>
+    ctx.t.privileged(async (db) => {
+      await sql`set session_replication_role = replica`.execute(db)
+      try {
+        await fn(db)
+      } finally {
+        await sql`set session_replication_role = origin`.execute(db)
+      }
+    })
+  const fresh = async () => {
+    await attack(async (db) => {
+      await sql`delete from audit_seal`.execute(db)
+      await sql`delete from audit_event`.execute(db)
+      await sql`delete from lease`.execute(db)
+    })
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-audit-'))
+    checkpointPath = path.join(dir, 'checkpoints.log')
+  }
+
+  it('setup', async () => {
+    await ctx.t.privileged(async (db) => {
+      await db.insertInto('partnership').values({ id: P, partnership_id: P, name: 'Audit test', code: `audit-${Math.random()}`, created_at: new Date() }).execute()
+    })
+  })
+
+  it('seals committed rows in order, hash-chained, with a keyed checkpoint outside the database', async () => {
+    await fresh()
+    await write(5)
+    assert.equal(await sealOnce(opts()), 5)
+    const seals = await ctx.t.db.selectFrom('audit_seal').selectAll().orderBy('seal_seq').execute()
+    assert.deepEqual(seals.map((s) => Number(s.seal_seq)), [1, 2, 3, 4, 5])
+    const rows = await ctx.t.db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+    let h = GENESIS
+    for (const [i, r] of rows.entries()) {
+      h = chainHash(h, r)
+      assert.equal(seals[i]!.hash, h)
+    }
+    const cp = fs.readFileSync(checkpointPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seal_seq: number; hash: string })
+    assert.deepEqual(cp.at(-1), { ...cp.at(-1)!, seal_seq: 5, hash: h })
+    assert.equal(await sealOnce(opts()), 0)
+    const report = await verify()
+    assert.equal(report.ok, true, JSON.stringify(report))
+  })
+
+  it('the application role cannot update or delete audit rows or seals', async () => {
+    await assert.rejects(sql`update audit_event set action = 'x'`.execute(ctx.t.db))
+    await assert.rejects(sql`delete from audit_event`.execute(ctx.t.db))
+    await assert.rejects(sql`delete from audit_seal`.execute(ctx.t.db))
+    // and the triggers stop even the owner (short of disabling them)
+    await ctx.t.privileged(async (db) => {
+      await assert.rejects(sql`update audit_event set action = 'x'`.execute(db))
+    })
+  })
+
+  it('a row written inside a transaction still open is not sealed until it commits, and nothing is skipped', async () => {
+    if (ctx.t.engine === 'pglite') return // one connection: no concurrent transactions to interleave
+    await fresh()
+    await write(2)
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const long = ctx.t.db.transaction().execute(async (trx) => {
+      await write(1, trx)
+      await held
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    await write(2) // committed after the long transaction's row got its id
+    assert.equal(await sealOnce(opts()), 2, 'only rows older than every running transaction')
+    release()
+    await long
+    assert.equal(await sealOnce(opts()), 3)
+    assert.equal((await verify()).ok, true)
+  })
+
+  it('two sealers: one lease, one seals', async () => {
+    await fresh()
+    await write(3)
+    const [a, b] = await Promise.all([sealOnce(opts(), 'A'), sealOnce(opts(), 'B')])
+    assert.equal(a + b, 3)
+    assert.ok(a === 0 || b === 0, 'only the lease holder sealed')
+    await write(1)
+    assert.equal(await sealOnce(opts(), a ? 'B' : 'A'), 0, 'the other sealer waits for the lease to expire')
+    clock.advance(11_000)
+    assert.equal(await sealOnce(opts(), a ? 'B' : 'A'), 1)
+  })
+
+  it('detects a changed row and names it', async () => {
+    await fresh()
+    await write(6)
+    await sealOnce(opts())
+    const third = (await ctx.t.db.selectFrom('audit_event').select('id').orderBy('id').offset(2).limit(1).executeTakeFirstOrThrow()).id
+    await attack(async (db) => {
+      await sql`update audit_event set action = 'nothing.to.see' where id = ${third}`.execute(db)
+    })
+    const r = await verify()
+    assert.equal(r.ok, false)
+    assert.equal(r.firstBad[0]!.auditId, Number(third))
+    assert.equal(r.firstBad[0]!.sealSeq, 3)
+  })
+
+  it('detects a deleted middle row', async () => {
+    await fresh()
+    await write(6)
+    await sealOnce(opts())
+    const fourth = (await ctx.t.db.selectFrom('audit_event').select('id').orderBy('id').offset(3).limit(1).executeTakeFirstOrThrow()).id
+    await attack(async (db) => {
+      await sql`delete from audit_event where id = ${fourth}`.execute(db)
+    })
+    const r = await verify()
+    assert.equal(r.ok, false)
+    assert.equal(r.firstBad[0]!.sealSeq, 4)
+    assert.match(r.firstBad[0]!.problem, /deleted/)
+    // and deleting the seal as well leaves a gap in the chain
+    await attack(async (db) => {
+      await sql`delete from audit_seal where audit_id = ${fourth}`.execute(db)
+    })
+    const r2 = await verify()
+    assert.equal(r2.firstBad[0]!.sealSeq, 4)
+  })
+
+  it('detects a truncated tail (the external checkpoint remembers the end)', async () => {
+    await fresh()
+    await write(6)
+    await sealOnce(opts())
+    await attack(async (db) => {
+      await sql`delete from audit_seal where seal_seq > 4`.execute(db)
+      await sql`delete from audit_event where id in (select id from audit_event order by id desc limit 2)`.execute(db)
+    })
+    const r = await verify()
+    assert.equal(r.ok, false)
+    assert.equal(r.firstBad[0]!.sealSeq, 5)
+    assert.match(r.firstBad[0]!.problem, /truncated/)
+  })
+
+  it('detects a fully recomputed chain (the keyed checkpoint does not match)', async () => {
+    await fresh()
+    await write(6)
+    await sealOnce(opts())
+    await attack(async (db) => {
+      const rows = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+      await sql`update audit_event set action = 'rewritten' where id = ${rows[1]!.id}`.execute(db)
+      const changed = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+      let h = GENESIS
+      for (const [i, row] of changed.entries()) {
+        h = chainHash(h, row)
+        await sql`update audit_seal set hash = ${h} where seal_seq = ${i + 1} and partnership_id = ${P}`.execute(db)
+      }
+    })
+    const r = await verify()
+    assert.equal(r.ok, false)
+    assert.match(r.firstBad[0]!.problem, /recomputed/)
+    // a forged checkpoint without the key is caught too
+    fs.appendFileSync(checkpointPath, `${JSON.stringify({ partnership: P, seal_seq: 6, hash: 'x', at: '', hmac: 'forged' })}\n`)
+    assert.ok((await verify()).checkpointProblems.some((p) => /bad HMAC/.test(p)))
+  })
+
+  it('flags rows left unsealed for more than 10 seconds; incremental runs start from the last verified checkpoint', async () => {
+    await fresh()
+    await write(3)
+    await sealOnce(opts())
+    assert.equal((await verify('incremental')).ok, true)
+    await write(2)
+    const r1 = await verify('incremental')
+    assert.equal(r1.ok, true)
+    clock.advance(11_000)
+    const r2 = await verify('incremental')
+    assert.equal(r2.ok, false)
+    assert.equal(r2.unsealedOverLimit.length, 2)
+    await sealOnce(opts())
+    const r3 = await verify('incremental')
+    assert.equal(r3.ok, true)
+    assert.equal(r3.partnerships.find((p) => p.partnershipId === P)!.verifiedFrom, 3)
+  })
+})

@@ -1,0 +1,44 @@
+// Writing audit rows: one per read or write of a child's record, per list/search (with the ids returned), per
+// sign-in and per refusal. Inserted in the caller's transaction; refusals and failures in their own.
+import type { Kysely, Transaction } from 'kysely'
+import type { DB, AuditEventTable } from './schema.ts'
+import type { Actor, SystemActor } from './actor.ts'
+
+export type AuditOutcome = AuditEventTable['outcome']
+
+export interface AuditRecord {
+  action: string
+  outcome: AuditOutcome
+  entityType?: string | null
+  entityId?: string | null
+  childIds?: readonly string[]
+  relationshipId?: string | null
+  /** Identifiers and terms only: never case narrative. */
+  details?: Record<string, unknown>
+}
+
+export type AuditActor =
+  | Actor
+  | SystemActor
+  | { kind: 'anonymous'; partnershipId: string; practitionerId?: string | null; requestId: string }
+
+export async function writeAudit(db: Kysely<DB> | Transaction<DB>, actor: AuditActor, at: Date, rec: AuditRecord): Promise<void> {
+  await db
+    .insertInto('audit_event')
+    .values({
+      partnership_id: actor.partnershipId,
+      at,
+      actor_kind: actor.kind,
+      actor_practitioner_id: actor.kind === 'practitioner' ? actor.practitionerId : actor.kind === 'anonymous' ? (actor.practitionerId ?? null) : null,
+      actor_membership_id: actor.kind === 'practitioner' ? actor.membershipId : null,
+      action: rec.action,
+      entity_type: rec.entityType ?? null,
+      entity_id: rec.entityId ?? null,
+      child_ids: [...(rec.childIds ?? [])],
+      relationship_id: rec.relationshipId ?? null,
+      outcome: rec.outcome,
+      request_id: actor.requestId,
+      details: JSON.stringify({ ...(actor.kind === 'system' ? { job: actor.job } : {}), ...(rec.details ?? {}) }) as unknown as Record<string, unknown>,
+    })
+    .execute()
+}

@@ -1,0 +1,125 @@
+// Opening the database: embedded PGlite (a locked directory) or PostgreSQL, both through Kysely's
+// PostgresDialect over node-postgres, so the SQL, the result parsing and the migrations are the same.
+import fs from 'node:fs'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import { Migrator } from 'kysely/migration'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+import { createPgConfig } from '@electric-sql/pglite/node-postgres'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch'
+import lockfile from 'proper-lockfile'
+import { migrations } from '../../migrations/index.ts'
+import type { DB } from './schema.ts'
+
+// A date of birth stays a 'YYYY-MM-DD' string, not a UTC-midnight Date; bigint ids as numbers.
+pg.types.setTypeParser(1082, (v) => v)
+pg.types.setTypeParser(20, (v) => Number(v))
+
+export type Engine = 'pglite' | 'postgres'
+
+export interface Database {
+  db: Kysely<DB>
+  engine: Engine
+  close(): Promise<void>
+}
+
+export class DatabaseLockedError extends Error {}
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite'; dir: string }
+  | { kind: 'pglite-memory'; loadDataDir?: Blob }
+
+export interface OpenOptions {
+  migrate?: boolean
+  /** Run as the restricted application role (cannot UPDATE or DELETE audit rows). Default true. */
+  restrictedRole?: boolean
+  poolSize?: number
+}
+
+const extensions = { pg_trgm, fuzzystrmatch }
+
+export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Database> {
+  const migrate = opts.migrate ?? true
+  const restricted = opts.restrictedRole ?? true
+  if (target.kind === 'postgres') {
+    if (migrate) await migrateUrl(target.url)
+    const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 20 })
+    // an idle client dropped by the server (restart, failover, a dropped test database) must not crash the process
+    pool.on('error', () => undefined)
+    if (restricted) {
+      pool.on('connect', (client) => {
+        client.query('set role teamaround_app').catch(() => undefined)
+      })
+    }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    return { db, engine: 'postgres', close: () => db.destroy() }
+  }
+
+  let release: (() => Promise<void>) | undefined
+  let pglite: PGlite
+  if (target.kind === 'pglite') {
+    fs.mkdirSync(target.dir, { recursive: true })
+    try {
+      release = await lockfile.lock(target.dir, { stale: 15_000, update: 5_000, realpath: false })
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ELOCKED') {
+        throw new DatabaseLockedError(
+          `The embedded database directory ${target.dir} is already in use by another TeamAround process (it is locked). ` +
+            'Stop that process first, or set PGLITE_DIR to another directory.',
+        )
+      }
+      throw err
+    }
+    pglite = await PGlite.create({ dataDir: target.dir, extensions })
+  } else {
+    pglite = await PGlite.create(target.loadDataDir ? { loadDataDir: target.loadDataDir, extensions } : { extensions })
+  }
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 })
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    if (migrate) await runMigrations(db as unknown as Kysely<unknown>)
+    if (restricted) await sql`set role teamaround_app`.execute(db)
+  } catch (err) {
+    await db.destroy().catch(() => undefined)
+    await pglite.close().catch(() => undefined)
+    if (release) await release().catch(() => undefined)
+    throw err
+  }
+  return {
+    db,
+    engine: 'pglite',
+    async close() {
+      await db.destroy()
+      await pglite.close()
+      if (release) await release().catch(() => undefined)
+    },
+    // exposed for the test template dump
+    ...({ pglite } as object),
+  }
+}
+
+/** The PGlite instance behind a Database, for dumping a test template. */
+export function pgliteOf(database: Database): PGlite | undefined {
+  return (database as unknown as { pglite?: PGlite }).pglite
+}
+
+export async function runMigrations(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error || failed) {
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`)
+  }
+}
+
+async function migrateUrl(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 })
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    await runMigrations(db)
+  } finally {
+    await db.destroy()
+  }
+}

@@ -1,0 +1,54 @@
+// The data layer's composition root: the only door to the database. Handlers get repositories built for the
+// acting practitioner; jobs get the one named system repository; sign-in gets the auth repository.
+import type { Clock } from '../platform/clock.ts'
+import type { Actor } from './actor.ts'
+import type { Database } from './db.ts'
+import { accessLogRepository } from './repositories/access-log.ts'
+import { authRepository } from './repositories/auth.ts'
+import { childrenRepository } from './repositories/children.ts'
+import { entriesRepository } from './repositories/entries.ts'
+import { directoryRepository } from './repositories/directory.ts'
+import { notificationsRepository } from './repositories/notifications.ts'
+import { adminRepository } from './repositories/admin.ts'
+import { settingsRepository } from './repositories/settings.ts'
+import { concernsRepository } from '../modules/concerns/repository.ts'
+import { consultationsRepository } from '../modules/consultations/repository.ts'
+import { directoryPages } from '../modules/directory/repository.ts'
+import { chronologyRepository } from '../modules/chronology/repository.ts'
+import { searchRepository } from '../modules/search/repository.ts'
+import { referralsRepository } from '../modules/referrals/repository.ts'
+import { encompassRepository } from '../modules/encompass/repository.ts'
+import { missingRepository } from '../modules/missing/repository.ts'
+import { clockPort } from '../modules/calendar/clocks.ts'
+import { signalsRepository } from '../modules/signals/repository.ts'
+
+export function dataAccess(database: Database, clock: Clock) {
+  const ctx = { db: database.db, clock }
+  return {
+    engine: database.engine,
+    auth: authRepository(ctx),
+    directory: directoryRepository(ctx),
+    directoryPages: directoryPages(ctx),
+    forActor(actor: Actor) {
+      return {
+        children: childrenRepository(ctx, actor),
+        entries: entriesRepository(ctx, actor),
+        accessLog: accessLogRepository(ctx, actor),
+        notifications: notificationsRepository(ctx, actor),
+        admin: adminRepository(ctx, actor),
+        settings: settingsRepository(ctx, actor),
+        chronology: chronologyRepository(ctx, actor),
+        search: searchRepository(ctx, actor),
+        concerns: concernsRepository(ctx, actor),
+        consultations: consultationsRepository(ctx, actor),
+        referrals: referralsRepository(ctx, actor, clockPort),
+        encompass: encompassRepository(ctx, actor, clockPort),
+        missing: missingRepository(ctx, actor, clockPort),
+        signals: signalsRepository(ctx, actor),
+      }
+    },
+  }
+}
+
+export type DataAccess = ReturnType<typeof dataAccess>
+export type Repositories = ReturnType<DataAccess['forActor']>

@@ -1,0 +1,92 @@
+// Notifications: an in-app item (a kind and a link; the page reads the child through the reach predicate) and
+// an email through the outbox that carries no personal data at all. Written in the caller's transaction.
+import { randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import type { DB } from './schema.ts'
+
+export const NOTIFICATION_TEXT: Record<string, string> = {
+  'concern.new': 'A new concern has been logged about a pupil',
+  'concern.outcome': 'The DSL has recorded the outcome of your concern',
+  'consultation.asked': 'A school has asked for a consultation',
+  'consultation.answered': 'The school-based social worker has answered your consultation',
+  'allegation.new': 'A new allegation about an adult has been reported',
+  'referral.new': 'A new contact or referral has reached the front door',
+  'referral.decided': 'The front door has decided your referral',
+  'referral.sign-off': 'A front door decision is waiting for your sign-off',
+  'challenge.new': 'A referrer has challenged a front door decision',
+  'challenge.answered': 'Your challenge has been answered',
+  'clock.overdue': 'A statutory timescale has been missed',
+  'signal.fired': 'A risk signal has fired: strands from different agencies have combined',
+  'encompass.notice': 'An Operation Encompass notice has arrived for a pupil',
+  'missing.rhi': 'A return home interview needs to be offered',
+  'missing.reported': 'A child you work with has been reported missing',
+  'missing.repeat': 'A child you work with has gone missing repeatedly: a strategy meeting is prompted',
+}
+
+export interface Notice {
+  kind: keyof typeof NOTIFICATION_TEXT | string
+  childId?: string | null
+  subjectType?: string
+  subjectId?: string
+  link: string
+}
+
+export async function notifyMemberships(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], notice: Notice, now: Date): Promise<void> {
+  const unique = [...new Set(membershipIds)]
+  if (!unique.length) return
+  await trx
+    .insertInto('notification')
+    .values(
+      unique.map((m) => ({
+        id: randomUUID(),
+        partnership_id: partnershipId,
+        membership_id: m,
+        kind: notice.kind,
+        child_id: notice.childId ?? null,
+        subject_type: notice.subjectType ?? null,
+        subject_id: notice.subjectId ?? null,
+        link: notice.link,
+        created_at: now,
+      })),
+    )
+    .execute()
+  const people = await trx
+    .selectFrom('membership as m')
+    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    .select(['p.email'])
+    .where('m.partnership_id', '=', partnershipId)
+    .where('m.id', 'in', unique)
+    .where('p.disabled_at', 'is', null)
+    .execute()
+  const emails = [...new Set(people.map((p) => p.email))]
+  if (!emails.length) return
+  await trx
+    .insertInto('outbox')
+    .values(
+      emails.map((to) => ({
+        id: randomUUID(),
+        partnership_id: partnershipId,
+        to_address: to,
+        subject: 'You have a new item in TeamAround',
+        // no names, no case detail: only that there is something to look at, and where
+        body: `${NOTIFICATION_TEXT[notice.kind] ?? 'You have a new item'}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`,
+        created_at: now,
+      })),
+    )
+    .execute()
+}
+
+/** Current memberships with one of these roles in an agency (e.g. a school's DSLs). */
+export function membershipsWithRoles(trx: Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
+  return trx
+    .selectFrom('membership as m')
+    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    .select(['m.id'])
+    .where('m.partnership_id', '=', partnershipId)
+    .where('m.agency_id', '=', agencyId)
+    .where('m.role', 'in', roles)
+    .where('p.disabled_at', 'is', null)
+    .where('m.starts_at', '<=', now)
+    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+    .execute()
+}

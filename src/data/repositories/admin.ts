@@ -1,0 +1,239 @@
+// Practitioner administration. An agency admin administers the people who hold (or held) a membership in their
+// agency, and only their agency's memberships; a partnership admin administers every agency. Out of scope is
+// not found. Every action is audited; none of it is case content, except reassigning a leaver's children, whose
+// audit row names the children.
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import { isRole, ROLES, type Role } from '../../access/policy.ts'
+import { hashPassword } from '../../platform/auth/passwords.ts'
+import type { Actor } from '../actor.ts'
+import type { DB } from '../schema.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
+import { isUuid } from './children.ts'
+
+export interface NewPractitioner {
+  email: string
+  givenName: string
+  familyName: string
+  jobTitle: string
+  phone: string | null
+  role: string
+  teamId: string | null
+  agencyId: string | null
+}
+
+export function adminRepository(ctx: Ctx, actor: Actor) {
+  const partnershipAdmin = actor.role === 'partnership_admin'
+  const isAdmin = partnershipAdmin || actor.role === 'agency_admin'
+
+  /** Practitioners in scope: anyone with a membership (current or ended) in my agency, or anyone (partnership admin). */
+  function practitionersInScope(trx: Transaction<DB>) {
+    let q = trx.selectFrom('practitioner as p').where('p.partnership_id', '=', actor.partnershipId)
+    if (!partnershipAdmin) q = q.where((eb) => eb.exists(eb.selectFrom('membership as m').select('m.id').whereRef('m.practitioner_id', '=', 'p.id').where('m.agency_id', '=', actor.agencyId)))
+    return q
+  }
+
+  async function inScope(trx: Transaction<DB>, practitionerId: string) {
+    if (!isAdmin || !isUuid(practitionerId)) return undefined
+    return practitionersInScope(trx).select(['p.id', 'p.email', 'p.given_name', 'p.family_name', 'p.disabled_at']).where('p.id', '=', practitionerId).executeTakeFirst()
+  }
+
+  async function membershipInScope(trx: Transaction<DB>, membershipId: string) {
+    if (!isAdmin || !isUuid(membershipId)) return undefined
+    let q = trx.selectFrom('membership').selectAll().where('partnership_id', '=', actor.partnershipId).where('id', '=', membershipId)
+    if (!partnershipAdmin) q = q.where('agency_id', '=', actor.agencyId)
+    return q.executeTakeFirst()
+  }
+
+  async function checkRoleAndTeam(trx: Transaction<DB>, role: string, teamId: string | null, agencyId: string) {
+    if (!isRole(role)) throw new RefusedError('Choose a role from the list')
+    if (role === 'partnership_admin' && !partnershipAdmin) throw new RefusedError('Only a partnership administrator can grant the partnership administrator role')
+    if (teamId) {
+      const team = isUuid(teamId) ? await trx.selectFrom('team').select('id').where('id', '=', teamId).where('agency_id', '=', agencyId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst() : undefined
+      if (!team) throw new RefusedError('Choose a team of the agency')
+    }
+  }
+
+  async function endSessions(trx: Transaction<DB>, practitionerId: string, reason: string, now: Date) {
+    await trx.updateTable('session').set({ ended_at: now, end_reason: reason }).where('practitioner_id', '=', practitionerId).where('ended_at', 'is', null).execute()
+  }
+
+  return {
+    async options() {
+      return ctx.db.transaction().execute(async (trx) => {
+        let agencies = trx.selectFrom('agency').select(['id', 'name']).where('partnership_id', '=', actor.partnershipId).orderBy('name')
+        if (!partnershipAdmin) agencies = agencies.where('id', '=', actor.agencyId)
+        const a = await agencies.execute()
+        const teams = await trx.selectFrom('team').select(['id', 'name', 'agency_id']).where('partnership_id', '=', actor.partnershipId).where('agency_id', 'in', a.length ? a.map((x) => x.id) : [actor.agencyId]).orderBy('name').execute()
+        return { agencies: a, teams, roles: ROLES.filter((r) => partnershipAdmin || r !== 'partnership_admin') as Role[] }
+      })
+    },
+
+    async list() {
+      return auditedTransaction(ctx, actor, 'practitioner.list', async (trx, now) => {
+        if (!isAdmin) return { result: [], audit: { action: 'practitioner.list', outcome: 'success' } }
+        const people = await practitionersInScope(trx).select(['p.id', 'p.email', 'p.given_name', 'p.family_name', 'p.disabled_at', 'p.totp_enrolled_at', 'p.locked_until']).orderBy('p.family_name').orderBy('p.given_name').execute()
+        const memberships = people.length
+          ? await trx
+              .selectFrom('membership as m')
+              .innerJoin('agency as a', 'a.id', 'm.agency_id')
+              .leftJoin('team as t', 't.id', 'm.team_id')
+              .select(['m.practitioner_id', 'm.role', 'a.name as agency', 't.name as team'])
+              .where('m.practitioner_id', 'in', people.map((p) => p.id))
+              .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+              .execute()
+          : []
+        const result = people.map((p) => ({ ...p, memberships: memberships.filter((m) => m.practitioner_id === p.id) }))
+        return { result, audit: { action: 'practitioner.list', outcome: 'success', details: { count: result.length } } }
+      })
+    },
+
+    async get(practitionerId: string) {
+      return auditedTransaction(ctx, actor, 'practitioner.view', async (trx, now) => {
+        const p = await inScope(trx, practitionerId)
+        if (!p) return { result: null, audit: { action: 'practitioner.view', outcome: 'not_found' as const, entityId: practitionerId } }
+        const full = await trx.selectFrom('practitioner').select(['id', 'email', 'given_name', 'family_name', 'job_title', 'phone', 'disabled_at', 'totp_enrolled_at', 'locked_until', 'created_at']).where('id', '=', practitionerId).executeTakeFirstOrThrow()
+        const memberships = await trx
+          .selectFrom('membership as m')
+          .innerJoin('agency as a', 'a.id', 'm.agency_id')
+          .leftJoin('team as t', 't.id', 'm.team_id')
+          .select(['m.id', 'm.role', 'm.agency_id', 'a.name as agency', 't.name as team', 'm.starts_at', 'm.ends_at'])
+          .where('m.practitioner_id', '=', practitionerId)
+          .orderBy('m.starts_at')
+          .execute()
+        const sessions = await trx.selectFrom('session').select((eb) => eb.fn.countAll<number>().as('n')).where('practitioner_id', '=', practitionerId).where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirstOrThrow()
+        const held = await trx
+          .selectFrom('relationship')
+          .select(['holder_membership_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('holder_membership_id', 'in', memberships.length ? memberships.map((m) => m.id) : ['00000000-0000-0000-0000-000000000000'])
+          .where('type', 'in', ['allocated_worker', 'team_member'])
+          .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+          .groupBy('holder_membership_id')
+          .execute()
+        const canManage = (agencyId: string) => partnershipAdmin || agencyId === actor.agencyId
+        return {
+          result: {
+            practitioner: full,
+            memberships: memberships.map((m) => ({ ...m, current: !m.ends_at || m.ends_at > now, children: Number(held.find((h) => h.holder_membership_id === m.id)?.n ?? 0), manageable: canManage(m.agency_id) })),
+            liveSessions: Number(sessions.n),
+          },
+          audit: { action: 'practitioner.view', outcome: 'success', entityType: 'practitioner', entityId: practitionerId },
+        }
+      })
+    },
+
+    /** A new practitioner with a one-time temporary password; they set up their authenticator at first sign-in. */
+    async create(input: NewPractitioner) {
+      return auditedTransaction(ctx, actor, 'practitioner.create', async (trx, now) => {
+        if (!isAdmin) return { result: null, audit: { action: 'practitioner.create', outcome: 'not_found' as const } }
+        const agencyId = partnershipAdmin && input.agencyId ? input.agencyId : actor.agencyId
+        if (!isUuid(agencyId)) throw new RefusedError('Choose an agency')
+        const agency = await trx.selectFrom('agency').select('id').where('id', '=', agencyId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
+        if (!agency) throw new RefusedError('Choose an agency')
+        await checkRoleAndTeam(trx, input.role, input.teamId, agencyId)
+        const email = input.email.trim().toLowerCase()
+        const taken = await trx.selectFrom('practitioner').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email)).executeTakeFirst()
+        if (taken) throw new RefusedError('Someone already uses that email address')
+        const temporaryPassword = `${randomBytes(9).toString('base64url')}-${randomBytes(3).toString('hex')}`
+        const id = randomUUID()
+        await trx
+          .insertInto('practitioner')
+          .values({ id, partnership_id: actor.partnershipId, email, given_name: input.givenName, family_name: input.familyName, job_title: input.jobTitle, phone: input.phone, password_hash: await hashPassword(temporaryPassword), totp_secret: null, created_at: now })
+          .execute()
+        await trx.insertInto('membership').values({ id: randomUUID(), partnership_id: actor.partnershipId, practitioner_id: id, agency_id: agencyId, team_id: input.teamId, role: input.role, starts_at: now, ends_at: null, created_at: now }).execute()
+        return { result: { id, temporaryPassword }, audit: { action: 'practitioner.create', outcome: 'success', entityType: 'practitioner', entityId: id, details: { role: input.role, agencyId } } }
+      })
+    },
+
+    /** Disabling ends every session at once (the next request is refused). */
+    async setDisabled(practitionerId: string, disabled: boolean, reason: string) {
+      const action = disabled ? 'practitioner.disable' : 'practitioner.enable'
+      return auditedTransaction(ctx, actor, action, async (trx, now) => {
+        const p = await inScope(trx, practitionerId)
+        if (!p) return { result: null, audit: { action, outcome: 'not_found' as const, entityId: practitionerId } }
+        if (practitionerId === actor.practitionerId) throw new RefusedError('You cannot disable your own account')
+        await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, locked_until: null }).where('id', '=', practitionerId).execute()
+        if (disabled) await endSessions(trx, practitionerId, 'disabled', now)
+        return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
+      })
+    },
+
+    /** A lost authenticator: the secret is removed and sessions end; the next sign-in enrols again. */
+    async resetMfa(practitionerId: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'practitioner.reset-mfa', async (trx, now) => {
+        const p = await inScope(trx, practitionerId)
+        if (!p) return { result: null, audit: { action: 'practitioner.reset-mfa', outcome: 'not_found' as const, entityId: practitionerId } }
+        await trx.updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null }).where('id', '=', practitionerId).execute()
+        await endSessions(trx, practitionerId, 'mfa-reset', now)
+        return { result: { ok: true }, audit: { action: 'practitioner.reset-mfa', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
+      })
+    },
+
+    async addMembership(practitionerId: string, input: { role: string; teamId: string | null; agencyId: string | null }) {
+      return auditedTransaction(ctx, actor, 'membership.add', async (trx, now) => {
+        const p = await inScope(trx, practitionerId)
+        if (!p) return { result: null, audit: { action: 'membership.add', outcome: 'not_found' as const, entityId: practitionerId } }
+        const agencyId = partnershipAdmin && input.agencyId && isUuid(input.agencyId) ? input.agencyId : actor.agencyId
+        await checkRoleAndTeam(trx, input.role, input.teamId, agencyId)
+        const id = randomUUID()
+        await trx.insertInto('membership').values({ id, partnership_id: actor.partnershipId, practitioner_id: practitionerId, agency_id: agencyId, team_id: input.teamId, role: input.role, starts_at: now, ends_at: null, created_at: now }).execute()
+        return { result: { id }, audit: { action: 'membership.add', outcome: 'success', entityType: 'membership', entityId: id, details: { practitionerId, role: input.role } } }
+      })
+    },
+
+    /** Ends a membership now: its reach ends at the practitioner's next request. */
+    async endMembership(membershipId: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'membership.end', async (trx, now) => {
+        const m = await membershipInScope(trx, membershipId)
+        if (!m) return { result: null, audit: { action: 'membership.end', outcome: 'not_found' as const, entityId: membershipId } }
+        if (m.ends_at && m.ends_at <= now) throw new RefusedError('This membership has already ended')
+        await trx.updateTable('membership').set({ ends_at: now }).where('id', '=', membershipId).execute()
+        return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, details: { reason } } }
+      })
+    },
+
+    /** A leaver's children move to a colleague: the old relationships end (history kept), new ones start. */
+    async reassignChildren(fromMembershipId: string, toMembershipId: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'relationship.reassign', async (trx, now) => {
+        const from = await membershipInScope(trx, fromMembershipId)
+        const to = await membershipInScope(trx, toMembershipId)
+        if (!from || !to) return { result: null, audit: { action: 'relationship.reassign', outcome: 'not_found' as const, entityId: fromMembershipId } }
+        if (from.id === to.id) throw new RefusedError('Choose a different colleague to move the children to')
+        if (to.ends_at && to.ends_at <= now) throw new RefusedError('The colleague’s membership has ended')
+        const rels = await trx
+          .selectFrom('relationship')
+          .selectAll()
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('holder_membership_id', '=', from.id)
+          .where('type', 'in', ['allocated_worker', 'team_member'])
+          .where('starts_at', '<=', now)
+          .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+          .execute()
+        for (const r of rels) {
+          await trx.updateTable('relationship').set({ ends_at: now }).where('id', '=', r.id).execute()
+          await trx
+            .insertInto('relationship')
+            .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: r.child_id, type: r.type, holder_agency_id: null, holder_team_id: null, holder_membership_id: to.id, starts_at: now, ends_at: null, source: 'reassigned', reason: `Reassigned from a leaver: ${reason}`, created_by_membership_id: actor.membershipId, created_at: now })
+            .execute()
+        }
+        return { result: { moved: rels.length }, audit: { action: 'relationship.reassign', outcome: 'success', entityType: 'membership', entityId: from.id, childIds: [...new Set(rels.map((r) => r.child_id))], details: { to: to.id, reason } } }
+      })
+    },
+
+    /** Colleagues' memberships in my scope, to move children to. */
+    async colleagues() {
+      let q = ctx.db
+        .selectFrom('membership as m')
+        .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+        .innerJoin('agency as a', 'a.id', 'm.agency_id')
+        .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency'])
+        .where('m.partnership_id', '=', actor.partnershipId)
+        .where('m.ends_at', 'is', null)
+        .where('p.disabled_at', 'is', null)
+        .orderBy('p.family_name')
+      if (!partnershipAdmin) q = q.where('m.agency_id', '=', actor.agencyId)
+      return isAdmin ? q.execute() : []
+    },
+  }
+}

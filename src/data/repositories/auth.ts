@@ -1,0 +1,289 @@
+// Sign-in and sessions: the named repository that acts before a practitioner is known. Every sign-in success
+// and failure writes exactly one audit row (failures in their own transaction, so nothing can roll them back).
+import { createHash, randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { isRole, type Role } from '../../access/policy.ts'
+import type { Actor } from '../actor.ts'
+import { writeAudit } from '../audit.ts'
+import type { DB } from '../schema.ts'
+import type { Ctx } from '../unit-of-work.ts'
+
+export const IDLE_MINUTES = 30
+export const ABSOLUTE_HOURS = 12
+export const MAX_FAILED_SIGN_INS = 5
+export const LOCKOUT_MINUTES = 15
+
+export interface SessionView {
+  idHash: string
+  partnershipId: string
+  practitionerId: string
+  membershipId: string | null
+  state: 'mfa_enrol' | 'mfa_challenge' | 'active'
+  pendingTotpSecret: string | null
+  createdAt: Date
+  lastSeenAt: Date
+  expiresAt: Date
+  practitioner: { email: string; givenName: string; familyName: string; totpSecret: string | null; totpLastStep: number | null }
+}
+
+export interface MembershipView {
+  id: string
+  role: Role
+  agencyId: string
+  agencyName: string
+  teamId: string | null
+  teamName: string | null
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+export function authRepository(ctx: Ctx) {
+  const db = ctx.db
+
+  async function defaultPartnership(q: Kysely<DB>): Promise<string | null> {
+    const p = await q.selectFrom('partnership').select('id').orderBy('created_at').limit(1).executeTakeFirst()
+    return p?.id ?? null
+  }
+
+  return {
+    async findForSignIn(email: string) {
+      const rows = await db
+        .selectFrom('practitioner')
+        .select(['id', 'partnership_id', 'password_hash', 'disabled_at', 'locked_until', 'failed_sign_ins', 'totp_enrolled_at'])
+        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+        .limit(2)
+        .execute()
+      // an address registered in two partnerships cannot choose one: treated as unknown
+      return rows.length === 1 ? rows[0]! : null
+    },
+
+    /** A failed sign-in: counts towards the lockout, audited in its own transaction. */
+    async signInFailed(email: string, practitioner: { id: string; partnership_id: string; failed_sign_ins: number } | null, reason: string, requestId: string): Promise<void> {
+      const now = ctx.clock.now()
+      const partnershipId = practitioner?.partnership_id ?? (await defaultPartnership(db))
+      await db.transaction().execute(async (trx) => {
+        if (practitioner) {
+          const failed = practitioner.failed_sign_ins + 1
+          await trx
+            .updateTable('practitioner')
+            .set({ failed_sign_ins: failed, locked_until: failed >= MAX_FAILED_SIGN_INS ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null })
+            .where('id', '=', practitioner.id)
+            .execute()
+        }
+        if (partnershipId) {
+          await writeAudit(trx, { kind: 'anonymous', partnershipId, practitionerId: practitioner?.id ?? null, requestId }, now, {
+            action: 'auth.sign-in',
+            outcome: 'failure',
+            details: { reason, emailSha256: hashToken(email.trim().toLowerCase()) },
+          })
+        }
+      })
+    },
+
+    /** Password accepted: a new session (rotated: any pre-auth state is dropped) waiting for the second factor. */
+    async startSession(practitionerId: string, partnershipId: string, enrolled: boolean, requestId: string, pendingTotpSecret: string | null): Promise<string> {
+      const now = ctx.clock.now()
+      const token = randomBytes(32).toString('base64url')
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('practitioner').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', practitionerId).execute()
+        await trx
+          .insertInto('session')
+          .values({
+            id_hash: hashToken(token),
+            partnership_id: partnershipId,
+            practitioner_id: practitionerId,
+            membership_id: null,
+            state: enrolled ? 'mfa_challenge' : 'mfa_enrol',
+            pending_totp_secret: enrolled ? null : pendingTotpSecret,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: new Date(now.getTime() + ABSOLUTE_HOURS * 3_600_000),
+          })
+          .execute()
+        await writeAudit(trx, { kind: 'anonymous', partnershipId, practitionerId, requestId }, now, {
+          action: 'auth.password',
+          outcome: 'success',
+          details: { next: enrolled ? 'mfa_challenge' : 'mfa_enrol' },
+        })
+      })
+      return token
+    },
+
+    /** Loads a live session; ends it (and returns null) when idle too long, past its absolute limit, or the user is disabled. */
+    async loadSession(token: string): Promise<SessionView | null> {
+      const now = ctx.clock.now()
+      const idHash = hashToken(token)
+      const row = await db
+        .selectFrom('session as s')
+        .innerJoin('practitioner as p', 'p.id', 's.practitioner_id')
+        .select([
+          's.id_hash',
+          's.partnership_id',
+          's.practitioner_id',
+          's.membership_id',
+          's.state',
+          's.pending_totp_secret',
+          's.created_at',
+          's.last_seen_at',
+          's.expires_at',
+          'p.email',
+          'p.given_name',
+          'p.family_name',
+          'p.totp_secret',
+          'p.totp_last_step',
+          'p.disabled_at',
+        ])
+        .where('s.id_hash', '=', idHash)
+        .where('s.ended_at', 'is', null)
+        .executeTakeFirst()
+      if (!row) return null
+      const idle = now.getTime() - row.last_seen_at.getTime() > IDLE_MINUTES * 60_000
+      const expired = now >= row.expires_at
+      if (idle || expired || row.disabled_at) {
+        await this.endSession(idHash, idle ? 'idle' : expired ? 'absolute' : 'disabled')
+        return null
+      }
+      if (now.getTime() - row.last_seen_at.getTime() > 30_000) {
+        await db.updateTable('session').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute()
+        row.last_seen_at = now
+      }
+      return {
+        idHash: row.id_hash,
+        partnershipId: row.partnership_id,
+        practitionerId: row.practitioner_id,
+        membershipId: row.membership_id,
+        state: row.state,
+        pendingTotpSecret: row.pending_totp_secret,
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+        expiresAt: row.expires_at,
+        practitioner: { email: row.email, givenName: row.given_name, familyName: row.family_name, totpSecret: row.totp_secret, totpLastStep: row.totp_last_step },
+      }
+    },
+
+    /** Current memberships of a practitioner (ended ones are gone at the next request). */
+    async memberships(practitionerId: string, partnershipId: string): Promise<MembershipView[]> {
+      const now = ctx.clock.now()
+      const rows = await db
+        .selectFrom('membership as m')
+        .innerJoin('agency as a', 'a.id', 'm.agency_id')
+        .leftJoin('team as t', 't.id', 'm.team_id')
+        .select(['m.id', 'm.role', 'm.agency_id', 'a.name as agency_name', 'm.team_id', 't.name as team_name'])
+        .where('m.partnership_id', '=', partnershipId)
+        .where('m.practitioner_id', '=', practitionerId)
+        .where('m.starts_at', '<=', now)
+        .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+        .orderBy('m.created_at')
+        .execute()
+      return rows
+        .filter((r) => isRole(r.role))
+        .map((r) => ({ id: r.id, role: r.role as Role, agencyId: r.agency_id, agencyName: r.agency_name, teamId: r.team_id, teamName: r.team_name }))
+    },
+
+    /** Second factor accepted: the session is rotated (new id), becomes active, and the TOTP step is spent. */
+    async completeMfa(session: SessionView, timeStep: number, enrolSecret: string | null, requestId: string): Promise<string | null> {
+      const now = ctx.clock.now()
+      const token = randomBytes(32).toString('base64url')
+      const ok = await db.transaction().execute(async (trx) => {
+        // single use: the step must be newer than the last one spent (checked and set atomically)
+        const spent = await trx
+          .updateTable('practitioner')
+          .set({
+            totp_last_step: timeStep,
+            ...(enrolSecret ? { totp_secret: enrolSecret, totp_enrolled_at: now } : {}),
+          })
+          .where('id', '=', session.practitionerId)
+          .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', timeStep)]))
+          .executeTakeFirst()
+        if (Number(spent.numUpdatedRows) !== 1) return false
+        await trx.updateTable('session').set({ ended_at: now, end_reason: 'rotated' }).where('id_hash', '=', session.idHash).execute()
+        const first = await trx
+          .selectFrom('membership')
+          .select('id')
+          .where('partnership_id', '=', session.partnershipId)
+          .where('practitioner_id', '=', session.practitionerId)
+          .where('starts_at', '<=', now)
+          .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+          .orderBy('created_at')
+          .limit(1)
+          .executeTakeFirst()
+        await trx
+          .insertInto('session')
+          .values({
+            id_hash: hashToken(token),
+            partnership_id: session.partnershipId,
+            practitioner_id: session.practitionerId,
+            membership_id: first?.id ?? null,
+            state: 'active',
+            pending_totp_secret: null,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: session.expiresAt,
+          })
+          .execute()
+        await writeAudit(trx, { kind: 'anonymous', partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }, now, {
+          action: enrolSecret ? 'auth.mfa-enrol' : 'auth.sign-in',
+          outcome: 'success',
+          details: { membershipId: first?.id ?? null },
+        })
+        return true
+      })
+      return ok ? token : null
+    },
+
+    async mfaFailed(session: SessionView, reason: string, requestId: string): Promise<void> {
+      await writeAudit(db, { kind: 'anonymous', partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }, ctx.clock.now(), {
+        action: session.state === 'mfa_enrol' ? 'auth.mfa-enrol' : 'auth.mfa',
+        outcome: 'failure',
+        details: { reason },
+      })
+    },
+
+    async endSession(idHash: string, reason: string): Promise<void> {
+      await db.updateTable('session').set({ ended_at: ctx.clock.now(), end_reason: reason }).where('id_hash', '=', idHash).where('ended_at', 'is', null).execute()
+    },
+
+    async signOut(actor: Actor, idHash: string): Promise<void> {
+      const now = ctx.clock.now()
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('session').set({ ended_at: now, end_reason: 'signed-out' }).where('id_hash', '=', idHash).execute()
+        await writeAudit(trx, actor, now, { action: 'auth.sign-out', outcome: 'success' })
+      })
+    },
+
+    /** Acting in another of my memberships (like choosing a role on a smartcard). */
+    async switchMembership(actor: Actor, idHash: string, membershipId: string): Promise<boolean> {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(membershipId)) return false
+      const now = ctx.clock.now()
+      return db.transaction().execute(async (trx) => {
+        const m = await trx
+          .selectFrom('membership')
+          .select('id')
+          .where('id', '=', membershipId)
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('practitioner_id', '=', actor.practitionerId)
+          .where('starts_at', '<=', now)
+          .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+          .executeTakeFirst()
+        if (!m) return false
+        await trx.updateTable('session').set({ membership_id: membershipId }).where('id_hash', '=', idHash).execute()
+        await writeAudit(trx, actor, now, { action: 'auth.switch-membership', outcome: 'success', details: { to: membershipId } })
+        return true
+      })
+    },
+
+    /** Extends an active session's idle timer (the "stay signed in" button of the timeout warning). */
+    async touch(idHash: string): Promise<void> {
+      await db.updateTable('session').set({ last_seen_at: ctx.clock.now() }).where('id_hash', '=', idHash).where('ended_at', 'is', null).execute()
+    },
+
+    /** Audits a refusal by the route gate (no permission), in its own transaction. */
+    async refused(actor: Actor | { kind: 'anonymous'; partnershipId: string; requestId: string }, action: string, details: Record<string, unknown>): Promise<void> {
+      await writeAudit(db, actor, ctx.clock.now(), { action, outcome: 'refused', details })
+    },
+  }
+}
+
+export type AuthRepository = ReturnType<typeof authRepository>

@@ -1,0 +1,170 @@
+// The chronology spine. Entries are written through here only; every read is filtered by entryVisible().
+import { randomUUID } from 'node:crypto'
+import { childInReach, entryVisible } from '../access-sql.ts'
+import type { Actor } from '../actor.ts'
+import type { Significance, Visibility } from '../schema.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
+import { isUuid } from './children.ts'
+
+export interface NewEntry {
+  type: string
+  category?: string | null
+  occurredAt: Date
+  occurredTimeKnown?: boolean
+  significance: Significance
+  summary: string
+  visibility?: Visibility
+  restrictedAgencyIds?: string[]
+  restrictedRoles?: string[]
+  addressedToMembershipId?: string | null
+  detailType?: string | null
+  detailId?: string | null
+  agencyRecordId?: string | null
+  supersedesEntryId?: string | null
+}
+
+export interface EntryView {
+  id: string
+  childId: string
+  type: string
+  category: string | null
+  occurredAt: Date
+  occurredTimeKnown: boolean
+  recordedAt: Date
+  significance: Significance
+  summary: string
+  visibility: Visibility
+  sourceAgencyId: string
+  sourceAgencyName: string
+  authorName: string | null
+  supersedesEntryId: string | null
+  supersededBy: string | null
+}
+
+export function entriesRepository(ctx: Ctx, actor: Actor) {
+  return {
+    /** The entries of one child the actor may see, newest first. Null when the child is out of reach or absent. */
+    async forChild(childId: string, page: { limit?: number; offset?: number } = {}): Promise<{ entries: EntryView[]; total: number } | null> {
+      return auditedTransaction(ctx, actor, 'entry.list', async (trx, now) => {
+        if (!isUuid(childId)) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
+        const child = await trx.selectFrom('child as c').select('c.id').where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
+        if (!child) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
+        const base = trx.selectFrom('entry as e').where('e.child_id', '=', childId).where(entryVisible(actor, now))
+        const [rows, count] = await Promise.all([
+          base
+            .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
+            .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
+            .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+            .select([
+              'e.id',
+              'e.child_id',
+              'e.type',
+              'e.category',
+              'e.occurred_at',
+              'e.occurred_time_known',
+              'e.recorded_at',
+              'e.significance',
+              'e.summary',
+              'e.visibility',
+              'e.source_agency_id',
+              'a.name as agency_name',
+              'p.given_name',
+              'p.family_name',
+              'e.supersedes_entry_id',
+            ])
+            .select((eb) =>
+              eb
+                .selectFrom('entry as s')
+                .select('s.id')
+                .whereRef('s.supersedes_entry_id', '=', 'e.id')
+                .where('s.partnership_id', '=', actor.partnershipId)
+                .limit(1)
+                .as('superseded_by'),
+            )
+            .orderBy('e.occurred_at', 'desc')
+            .orderBy('e.recorded_at', 'desc')
+            .limit(page.limit ?? 50)
+            .offset(page.offset ?? 0)
+            .execute(),
+          base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        ])
+        const entries = rows.map((r) => ({
+          id: r.id,
+          childId: r.child_id,
+          type: r.type,
+          category: r.category,
+          occurredAt: r.occurred_at,
+          occurredTimeKnown: r.occurred_time_known,
+          recordedAt: r.recorded_at,
+          significance: r.significance,
+          summary: r.summary,
+          visibility: r.visibility,
+          sourceAgencyId: r.source_agency_id,
+          sourceAgencyName: r.agency_name,
+          authorName: r.given_name ? `${r.given_name} ${r.family_name}` : null,
+          supersedesEntryId: r.supersedes_entry_id,
+          supersededBy: r.superseded_by ?? null,
+        }))
+        return {
+          result: { entries, total: Number(count.n) },
+          audit: { action: 'entry.list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], details: { entryIds: entries.map((e) => e.id) } },
+        }
+      })
+    },
+
+    /** Writes one entry for one child the actor has in reach. A correction supersedes an entry the actor can see. */
+    async create(childId: string, input: NewEntry): Promise<{ id: string } | null> {
+      return auditedTransaction(ctx, actor, 'entry.create', async (trx, now) => {
+        const notFound = { result: null, audit: { action: 'entry.create', outcome: 'not_found' as const, entityType: 'child', entityId: childId } }
+        if (!isUuid(childId)) return notFound
+        const child = await trx.selectFrom('child as c').select('c.id').where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
+        if (!child) return notFound
+        if (input.supersedesEntryId) {
+          const old = await trx.selectFrom('entry as e').select('e.id').where('e.id', '=', input.supersedesEntryId).where('e.child_id', '=', childId).where(entryVisible(actor, now)).executeTakeFirst()
+          if (!old) throw new RefusedError('The entry to correct was not found')
+        }
+        if (!input.summary.trim()) throw new RefusedError('An entry needs a summary')
+        const visibility = input.visibility ?? 'team'
+        if (visibility === 'restricted' && !(input.restrictedAgencyIds?.length)) throw new RefusedError('A restricted entry must name the agencies that may see it')
+        const id = randomUUID()
+        await trx
+          .insertInto('entry')
+          .values({
+            id,
+            partnership_id: actor.partnershipId,
+            child_id: childId,
+            agency_record_id: input.agencyRecordId ?? null,
+            type: input.type,
+            category: input.category ?? null,
+            occurred_at: input.occurredAt,
+            occurred_time_known: input.occurredTimeKnown ?? true,
+            recorded_at: now,
+            author_membership_id: actor.membershipId,
+            author_team_id: actor.teamId,
+            source_agency_id: actor.agencyId,
+            significance: input.significance,
+            summary: input.summary,
+            detail_type: input.detailType ?? null,
+            detail_id: input.detailId ?? null,
+            visibility,
+            restricted_agency_ids: input.restrictedAgencyIds ?? [],
+            restricted_roles: input.restrictedRoles ?? [],
+            addressed_to_membership_id: input.addressedToMembershipId ?? null,
+            supersedes_entry_id: input.supersedesEntryId ?? null,
+          })
+          .execute()
+        return {
+          result: { id },
+          audit: {
+            action: 'entry.create',
+            outcome: 'success',
+            entityType: 'entry',
+            entityId: id,
+            childIds: [childId],
+            details: { type: input.type, visibility, supersedes: input.supersedesEntryId ?? null },
+          },
+        }
+      })
+    },
+  }
+}

@@ -1,0 +1,117 @@
+// Partnership configuration that is data, not code: bank holidays (partnership admins), a school's term dates,
+// closures and start of day (that school's admin), and the partnership's concern categories. Audited.
+import { randomUUID } from 'node:crypto'
+import type { Actor } from '../actor.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
+import { isUuid } from './children.ts'
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const validDate = (d: string) => DATE.test(d) && !Number.isNaN(Date.parse(d))
+
+export function settingsRepository(ctx: Ctx, actor: Actor) {
+  const partnershipAdmin = actor.role === 'partnership_admin'
+  const schoolAdmin = actor.role === 'agency_admin'
+
+  async function mySchool() {
+    if (!schoolAdmin) return null
+    const a = await ctx.db.selectFrom('agency').select(['id', 'name', 'kind', 'school_start_of_day']).where('id', '=', actor.agencyId).executeTakeFirst()
+    return a?.kind === 'school' ? a : null
+  }
+
+  return {
+    async calendar() {
+      const school = await mySchool()
+      const [holidays, terms, closures, categories] = await Promise.all([
+        ctx.db.selectFrom('bank_holiday').select(['on_date', 'name']).where('partnership_id', '=', actor.partnershipId).orderBy('on_date').execute(),
+        school ? ctx.db.selectFrom('school_term').selectAll().where('partnership_id', '=', actor.partnershipId).where('school_agency_id', '=', school.id).orderBy('starts_on').execute() : [],
+        school ? ctx.db.selectFrom('school_closure').selectAll().where('partnership_id', '=', actor.partnershipId).where('school_agency_id', '=', school.id).orderBy('on_date').execute() : [],
+        ctx.db.selectFrom('concern_category').selectAll().where('partnership_id', '=', actor.partnershipId).orderBy('sort').execute(),
+      ])
+      return { school, holidays, terms, closures, categories, partnershipAdmin }
+    },
+
+    async addBankHoliday(date: string, name: string) {
+      return auditedTransaction(ctx, actor, 'settings.bank-holiday.add', async (trx) => {
+        if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes bank holidays')
+        if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
+        if (!name.trim()) throw new RefusedError('Enter the name of the bank holiday')
+        await trx.insertInto('bank_holiday').values({ partnership_id: actor.partnershipId, on_date: date, name: name.trim() }).onConflict((oc) => oc.columns(['partnership_id', 'on_date']).doUpdateSet({ name: name.trim() })).execute()
+        return { result: { ok: true }, audit: { action: 'settings.bank-holiday.add', outcome: 'success', details: { date, name } } }
+      })
+    },
+
+    async removeBankHoliday(date: string) {
+      return auditedTransaction(ctx, actor, 'settings.bank-holiday.remove', async (trx) => {
+        if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes bank holidays')
+        if (!validDate(date)) return { result: null, audit: { action: 'settings.bank-holiday.remove', outcome: 'not_found' as const } }
+        const r = await trx.deleteFrom('bank_holiday').where('partnership_id', '=', actor.partnershipId).where('on_date', '=', date).executeTakeFirst()
+        return { result: Number(r.numDeletedRows) ? { ok: true } : null, audit: { action: 'settings.bank-holiday.remove', outcome: Number(r.numDeletedRows) ? 'success' : 'not_found', details: { date } } }
+      })
+    },
+
+    async addTerm(name: string, startsOn: string, endsOn: string) {
+      return auditedTransaction(ctx, actor, 'settings.term.add', async (trx) => {
+        const school = await mySchool()
+        if (!school) throw new RefusedError('Only a school’s administrator changes its term dates')
+        if (!name.trim()) throw new RefusedError('Enter the name of the term')
+        if (!validDate(startsOn) || !validDate(endsOn)) throw new RefusedError('Enter the dates as YYYY-MM-DD')
+        if (endsOn < startsOn) throw new RefusedError('The term must end on or after the day it starts')
+        const overlap = await trx.selectFrom('school_term').select('id').where('partnership_id', '=', actor.partnershipId).where('school_agency_id', '=', school.id).where('starts_on', '<=', endsOn).where('ends_on', '>=', startsOn).executeTakeFirst()
+        if (overlap) throw new RefusedError('The term overlaps another term')
+        const id = randomUUID()
+        await trx.insertInto('school_term').values({ id, partnership_id: actor.partnershipId, school_agency_id: school.id, name: name.trim(), starts_on: startsOn, ends_on: endsOn }).execute()
+        return { result: { id }, audit: { action: 'settings.term.add', outcome: 'success', details: { startsOn, endsOn } } }
+      })
+    },
+
+    async removeTerm(termId: string) {
+      return auditedTransaction(ctx, actor, 'settings.term.remove', async (trx) => {
+        const school = await mySchool()
+        if (!school || !isUuid(termId)) return { result: null, audit: { action: 'settings.term.remove', outcome: 'not_found' as const } }
+        const r = await trx.deleteFrom('school_term').where('id', '=', termId).where('school_agency_id', '=', school.id).executeTakeFirst()
+        return { result: Number(r.numDeletedRows) ? { ok: true } : null, audit: { action: 'settings.term.remove', outcome: Number(r.numDeletedRows) ? 'success' : 'not_found', entityId: termId } }
+      })
+    },
+
+    async addClosure(date: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'settings.closure.add', async (trx) => {
+        const school = await mySchool()
+        if (!school) throw new RefusedError('Only a school’s administrator records its closures')
+        if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
+        if (!reason.trim()) throw new RefusedError('Say why the school is closed')
+        await trx.insertInto('school_closure').values({ id: randomUUID(), partnership_id: actor.partnershipId, school_agency_id: school.id, on_date: date, reason: reason.trim() }).execute()
+        return { result: { ok: true }, audit: { action: 'settings.closure.add', outcome: 'success', details: { date } } }
+      })
+    },
+
+    async setStartOfDay(time: string) {
+      return auditedTransaction(ctx, actor, 'settings.start-of-day', async (trx) => {
+        const school = await mySchool()
+        if (!school) throw new RefusedError('Only a school’s administrator sets its start of day')
+        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw new RefusedError('Enter the time as HH:MM, for example 08:45')
+        await trx.updateTable('agency').set({ school_start_of_day: time }).where('id', '=', school.id).execute()
+        return { result: { ok: true }, audit: { action: 'settings.start-of-day', outcome: 'success', details: { time } } }
+      })
+    },
+
+    async addCategory(label: string) {
+      return auditedTransaction(ctx, actor, 'settings.category.add', async (trx) => {
+        if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
+        const clean = label.trim()
+        if (!clean || clean.length > 100) throw new RefusedError('Enter a category name of up to 100 characters')
+        const code = clean.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
+        const max = await trx.selectFrom('concern_category').select((eb) => eb.fn.max('sort').as('m')).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
+        await trx.insertInto('concern_category').values({ partnership_id: actor.partnershipId, code, label: clean, sort: Number(max?.m ?? 0) + 1 }).onConflict((oc) => oc.columns(['partnership_id', 'code']).doUpdateSet({ active: true, label: clean })).execute()
+        return { result: { code }, audit: { action: 'settings.category.add', outcome: 'success', details: { code } } }
+      })
+    },
+
+    async setCategoryActive(code: string, active: boolean) {
+      return auditedTransaction(ctx, actor, 'settings.category.active', async (trx) => {
+        if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
+        const r = await trx.updateTable('concern_category').set({ active }).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()
+        return { result: Number(r.numUpdatedRows) ? { ok: true } : null, audit: { action: 'settings.category.active', outcome: Number(r.numUpdatedRows) ? 'success' : 'not_found', details: { code, active } } }
+      })
+    },
+  }
+}

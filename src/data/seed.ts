@@ -1,0 +1,491 @@
+// The deterministic demo generator: one partnership ("Northshire") with schools, children's social care (front
+// door and two teams), police and health; ~30 practitioners; children with relationships, families and entries.
+// `children` scales it up to the benchmark "county". Synthetic data only.
+import { createHash } from 'node:crypto'
+import { sql, type Kysely, type Insertable } from 'kysely'
+import type { Role } from '../access/policy.ts'
+import { hashPassword } from '../platform/auth/passwords.ts'
+import { base32, prng, stableUuid } from './ids.ts'
+import type { DB, AgencyKind, RelationshipType, Visibility, Significance } from './schema.ts'
+import { writeAudit } from './audit.ts'
+import { insertPartnershipDefaults } from './partnership-defaults.ts'
+
+export const DEMO_PASSWORD = 'Northshire-demo-2026'
+export const DEMO_PARTNERSHIP_CODE = 'northshire'
+
+export interface DemoPractitioner {
+  key: string
+  email: string
+  name: string
+  memberships: { agency: string; team?: string; role: Role }[]
+  totpSecret: string
+  serves?: string[]
+}
+
+export function demoTotpSecret(email: string): string {
+  return base32(createHash('sha256').update(`teamaround-demo-totp:${email}`).digest().subarray(0, 20))
+}
+
+const AGENCIES: { key: string; name: string; kind: AgencyKind; description: string; phone: string; email: string; startOfDay?: string; teams: { key: string; name: string; frontDoor?: boolean; outOfHours?: boolean; description: string; phone: string }[] }[] = [
+  {
+    key: 'csc',
+    name: "Northshire Children's Social Care",
+    kind: 'childrens_social_care',
+    description: "The local authority's children's services: the front door (MASH), assessment and child protection teams.",
+    phone: '01632 960 100',
+    email: 'childrens.services@northshire.example',
+    teams: [
+      { key: 'front-door', name: 'Front Door (MASH)', frontDoor: true, description: 'Receives every contact and referral about a child, decides the response within one working day, and tells the referrer why.', phone: '01632 960 111' },
+      { key: 'north', name: 'Assessment and Intervention Team North', description: 'Child and family assessments (s17), child in need and child protection work in the north of the county.', phone: '01632 960 120' },
+      { key: 'south', name: 'Assessment and Intervention Team South', description: 'Child and family assessments (s17), child in need and child protection work in the south of the county.', phone: '01632 960 130' },
+      { key: 'ig', name: 'Information Governance', description: 'Access reports, break-glass reviews, subject access and retention.', phone: '01632 960 190' },
+      { key: 'edt', name: 'Emergency Duty Team', outOfHours: true, description: 'Out-of-hours social work: contacts that arrive outside working hours, weekends and bank holidays.', phone: '01632 960 199' },
+      { key: 'lado', name: 'LADO service', description: 'The local authority designated officer: allegations against adults who work with children.', phone: '01632 960 180' },
+    ],
+  },
+  {
+    key: 'police',
+    name: 'Northshire Police',
+    kind: 'police',
+    description: 'Public protection: MASH police desk, missing persons and child exploitation.',
+    phone: '101',
+    email: 'public.protection@northshire-police.example',
+    teams: [
+      { key: 'mash-desk', name: 'MASH Police Desk', description: 'Police researchers and officers in the MASH: checks, public protection notices, Operation Encompass.', phone: '01632 960 200' },
+      { key: 'exploitation', name: 'Missing and Exploited Children Team', description: 'Missing episodes, return home interviews with partners, child exploitation (MACE).', phone: '01632 960 210' },
+    ],
+  },
+  {
+    key: 'health',
+    name: 'Northshire Community Health NHS Trust',
+    kind: 'health',
+    description: 'School nursing and health visiting.',
+    phone: '01632 960 300',
+    email: 'safeguarding@northshire-health.example',
+    teams: [
+      { key: 'school-nursing', name: 'School Nursing', description: 'Health support for school-age children; safeguarding health assessments.', phone: '01632 960 310' },
+      { key: 'health-visiting', name: 'Health Visiting', description: 'Health visitors for children under five and their families.', phone: '01632 960 320' },
+    ],
+  },
+  {
+    key: 'gp',
+    name: 'Riverside Medical Practice',
+    kind: 'health',
+    description: 'General practice.',
+    phone: '01632 960 400',
+    email: 'reception@riverside-gp.example',
+    teams: [{ key: 'clinicians', name: 'Clinicians', description: 'GPs and practice nurses.', phone: '01632 960 401' }],
+  },
+  {
+    key: 'brookside',
+    name: 'Brookside Primary School',
+    kind: 'school',
+    description: 'Primary school, ages 4 to 11.',
+    phone: '01632 960 501',
+    email: 'office@brookside.example',
+    startOfDay: '08:45',
+    teams: [{ key: 'safeguarding', name: 'Safeguarding team', description: 'The designated safeguarding lead and deputies.', phone: '01632 960 502' }],
+  },
+  {
+    key: 'academy',
+    name: 'Northshire Academy',
+    kind: 'school',
+    description: 'Secondary school, ages 11 to 16.',
+    phone: '01632 960 601',
+    email: 'office@northshire-academy.example',
+    startOfDay: '08:30',
+    teams: [{ key: 'safeguarding', name: 'Safeguarding team', description: 'The designated safeguarding lead and deputies.', phone: '01632 960 602' }],
+  },
+  {
+    key: 'stannes',
+    name: "St Anne's CE Primary School",
+    kind: 'school',
+    description: 'Primary school, ages 4 to 11.',
+    phone: '01632 960 701',
+    email: 'office@stannes.example',
+    startOfDay: '08:50',
+    teams: [{ key: 'safeguarding', name: 'Safeguarding team', description: 'The designated safeguarding lead and deputies.', phone: '01632 960 702' }],
+  },
+]
+
+const P = (key: string, name: string, memberships: DemoPractitioner['memberships'], serves?: string[]): Omit<DemoPractitioner, 'totpSecret' | 'email'> & { serves?: string[] } => ({
+  key,
+  name,
+  memberships,
+  ...(serves ? { serves } : {}),
+})
+
+const PEOPLE = [
+  P('teacher.brookside', 'Amelia Hart', [{ agency: 'brookside', role: 'teacher' }]),
+  P('head.brookside', 'Margaret Ellis', [{ agency: 'brookside', team: 'safeguarding', role: 'headteacher' }]),
+  P('teacher2.brookside', 'Tom Fielding', [{ agency: 'brookside', role: 'teacher' }]),
+  P('dsl.brookside', 'Priya Shah', [
+    { agency: 'brookside', team: 'safeguarding', role: 'dsl' },
+    { agency: 'brookside', team: 'safeguarding', role: 'senco' },
+  ]),
+  P('deputy.brookside', 'Owen Price', [{ agency: 'brookside', team: 'safeguarding', role: 'deputy_dsl' }]),
+  P('pastoral.brookside', 'Grace Mensah', [{ agency: 'brookside', role: 'pastoral_worker' }]),
+  P('admin.brookside', 'Helen Ward', [{ agency: 'brookside', role: 'agency_admin' }]),
+  P('teacher.academy', 'Daniel Brooks', [{ agency: 'academy', role: 'teacher' }]),
+  P('dsl.academy', 'Fatima Khan', [{ agency: 'academy', team: 'safeguarding', role: 'dsl' }]),
+  P('deputy.academy', 'Liam Walsh', [{ agency: 'academy', team: 'safeguarding', role: 'deputy_dsl' }]),
+  P('senco.academy', 'Rachel Green', [{ agency: 'academy', role: 'senco' }]),
+  P('teacher.stannes', 'Chloe Adams', [{ agency: 'stannes', role: 'teacher' }]),
+  P('dsl.stannes', 'Samuel Okafor', [{ agency: 'stannes', team: 'safeguarding', role: 'dsl' }]),
+  P('pastoral.stannes', 'Nadia Rahman', [{ agency: 'stannes', role: 'pastoral_worker' }]),
+  P('frontdoor', 'Joanne Clarke', [{ agency: 'csc', team: 'front-door', role: 'front_door_social_worker' }]),
+  P('frontdoor2', 'Marcus Reid', [{ agency: 'csc', team: 'front-door', role: 'front_door_social_worker' }]),
+  P('edt', 'Ola Nowak', [{ agency: 'csc', team: 'edt', role: 'front_door_social_worker' }]),
+  P('lado', 'Andrew Stone', [{ agency: 'csc', team: 'lado', role: 'lado' }]),
+  P('manager.frontdoor', 'Elaine Foster', [{ agency: 'csc', team: 'front-door', role: 'team_manager' }]),
+  P('sw.north', 'Ben Carter', [{ agency: 'csc', team: 'north', role: 'social_worker' }]),
+  P('sw2.north', 'Aisha Begum', [{ agency: 'csc', team: 'north', role: 'social_worker' }]),
+  P('manager.north', 'Kate Turner', [{ agency: 'csc', team: 'north', role: 'team_manager' }]),
+  P('sw.south', 'Ryan Hughes', [{ agency: 'csc', team: 'south', role: 'social_worker' }]),
+  P('manager.south', 'Sophie Bennett', [{ agency: 'csc', team: 'south', role: 'team_manager' }]),
+  P('ssw', 'Lucy Morgan', [{ agency: 'csc', team: 'north', role: 'school_social_worker' }], ['brookside', 'academy']),
+  P('admin.csc', 'Paul Edwards', [{ agency: 'csc', role: 'agency_admin' }]),
+  P('ig', 'Nina Patel', [{ agency: 'csc', team: 'ig', role: 'ig_officer' }]),
+  P('partnership.admin', 'George Allen', [{ agency: 'csc', role: 'partnership_admin' }]),
+  P('police.mash', 'DC Mark Evans', [{ agency: 'police', team: 'mash-desk', role: 'police_officer' }]),
+  P('police.missing', 'PC Hannah Lee', [{ agency: 'police', team: 'exploitation', role: 'police_officer' }]),
+  P('nurse', 'Claire Dawson', [{ agency: 'health', team: 'school-nursing', role: 'school_nurse' }]),
+  P('hv', 'Joy Adeyemi', [{ agency: 'health', team: 'health-visiting', role: 'health_visitor' }]),
+  P('gp', 'Dr Simon Wright', [{ agency: 'gp', team: 'clinicians', role: 'gp' }]),
+]
+
+export function demoPractitioners(): DemoPractitioner[] {
+  return PEOPLE.map((p) => {
+    const email = `${p.key}@northshire.example`
+    return { ...p, email, totpSecret: demoTotpSecret(email) }
+  })
+}
+
+const GIVEN_F = ['Olivia', 'Amelia', 'Isla', 'Ava', 'Mia', 'Ivy', 'Lily', 'Freya', 'Grace', 'Ella', 'Sophia', 'Evie', 'Aisha', 'Zara', 'Maya', 'Ruby', 'Poppy', 'Hannah', 'Leah', 'Nia', 'Amara', 'Layla', 'Chloe', 'Jessica', 'Sienna']
+const GIVEN_M = ['Oliver', 'George', 'Noah', 'Arthur', 'Leo', 'Harry', 'Oscar', 'Jack', 'Charlie', 'Jacob', 'Muhammad', 'Theo', 'Freddie', 'Alfie', 'Ethan', 'Kai', 'Reuben', 'Kofi', 'Tyler', 'Dylan', 'Mason', 'Lewis', 'Ibrahim', 'Callum', 'Jayden']
+const FAMILY = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Robinson', 'Wright', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Khan', 'Ahmed', 'Nowak', 'Kowalski', 'Okonkwo', 'Mensah', 'Murphy', "O'Brien", 'Hughes', 'Edwards', 'Ali', 'Singh', 'Martin', 'Moore', 'Lewis', 'Kaur', 'Begum', 'Hussain', 'Campbell']
+const STREETS = ['Mill Lane', 'Church Road', 'Station Road', 'Victoria Street', 'Park Avenue', 'Queens Road', 'Orchard Close', 'Meadow Way', 'Riverside', 'High Street']
+const TOWNS = ['Northford', 'Eastbridge', 'Kingsmere', 'Ashby Vale']
+const ETHNICITY = ['White British', 'White British', 'White British', 'White Other', 'Mixed White and Black Caribbean', 'Asian British Pakistani', 'Asian British Indian', 'Black British African', 'Asian British Bangladeshi', 'Any other ethnic group']
+const LANGUAGE = ['English', 'English', 'English', 'English', 'Polish', 'Urdu', 'Punjabi', 'Bengali', 'Romanian', 'Somali']
+const CATEGORIES = ['neglect', 'emotional_abuse', 'physical_abuse', 'domestic_abuse', 'attendance', 'mental_health', 'online_safety', 'child_criminal_exploitation', 'missing', 'self_harm']
+
+export interface SeedOptions {
+  children?: number
+  seed?: number
+  /** progress callback (children inserted so far) */
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface SeedResult {
+  created: boolean
+  partnershipId: string
+  children: number
+  entries: number
+  practitioners: number
+}
+
+/** Seeds the demo partnership unless it already exists. Runs as the database owner (system), audited as one row. */
+export async function seedDemo(db: Kysely<DB>, opts: SeedOptions = {}): Promise<SeedResult> {
+  const childrenWanted = opts.children ?? 200
+  const rand = prng(opts.seed ?? 20261122)
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!
+  const partnershipId = stableUuid(`partnership:${DEMO_PARTNERSHIP_CODE}`)
+  const existing = await db.selectFrom('partnership').select('id').where('code', '=', DEMO_PARTNERSHIP_CODE).executeTakeFirst()
+  if (existing) return { created: false, partnershipId, children: 0, entries: 0, practitioners: 0 }
+  const created_at = new Date('2026-09-01T08:00:00Z')
+  const id = (k: string) => stableUuid(`${DEMO_PARTNERSHIP_CODE}:${k}`)
+  const agencyId = (k: string) => id(`agency:${k}`)
+  const teamId = (a: string, t: string) => id(`team:${a}:${t}`)
+  const practitioners = demoPractitioners()
+  const passwordHash = await hashPassword(DEMO_PASSWORD)
+
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('partnership').values({ id: partnershipId, partnership_id: partnershipId, name: 'Northshire Safeguarding Children Partnership', code: DEMO_PARTNERSHIP_CODE, created_at }).execute()
+    await insertPartnershipDefaults(trx, partnershipId)
+    // the 2026-27 school year for the demo schools (term dates are data, per school)
+    for (const a of AGENCIES) {
+      await trx
+        .insertInto('agency')
+        .values({ id: agencyId(a.key), partnership_id: partnershipId, name: a.name, kind: a.kind, description: a.description, phone: a.phone, email: a.email, address: null, school_start_of_day: a.startOfDay ?? null, created_at })
+        .execute()
+      if (a.kind === 'school') {
+        const terms: [string, string, string][] = [
+          ['Autumn 1', '2026-09-02', '2026-10-23'],
+          ['Autumn 2', '2026-11-02', '2026-12-18'],
+          ['Spring 1', '2027-01-05', '2027-02-12'],
+          ['Spring 2', '2027-02-22', '2027-03-26'],
+          ['Summer 1', '2027-04-12', '2027-05-28'],
+          ['Summer 2', '2027-06-07', '2027-07-21'],
+        ]
+        await trx.insertInto('school_term').values(terms.map(([name, s, e]) => ({ id: id(`term:${a.key}:${name}`), partnership_id: partnershipId, school_agency_id: agencyId(a.key), name, starts_on: s, ends_on: e }))).execute()
+        await trx.insertInto('school_closure').values({ id: id(`closure:${a.key}:inset`), partnership_id: partnershipId, school_agency_id: agencyId(a.key), on_date: '2026-11-27', reason: 'Staff training (INSET) day' }).execute()
+      }
+      for (const t of a.teams) {
+        await trx
+          .insertInto('team')
+          .values({ id: teamId(a.key, t.key), partnership_id: partnershipId, agency_id: agencyId(a.key), name: t.name, is_front_door: t.frontDoor ?? false, is_out_of_hours: t.outOfHours ?? false, description: t.description, phone: t.phone, email: null, created_at })
+          .execute()
+      }
+    }
+    for (const p of practitioners) {
+      const [given, ...rest] = p.name.split(' ')
+      await trx
+        .insertInto('practitioner')
+        .values({
+          id: id(`practitioner:${p.key}`),
+          partnership_id: partnershipId,
+          email: p.email,
+          given_name: given!,
+          family_name: rest.join(' '),
+          job_title: p.memberships.map((m) => m.role).join(', '),
+          phone: '01632 960 ' + String(800 + practitioners.indexOf(p)),
+          password_hash: passwordHash,
+          totp_secret: p.totpSecret,
+          totp_enrolled_at: created_at,
+          created_at,
+        })
+        .execute()
+      for (const [i, m] of p.memberships.entries()) {
+        const mid = id(`membership:${p.key}:${i}`)
+        await trx
+          .insertInto('membership')
+          .values({ id: mid, partnership_id: partnershipId, practitioner_id: id(`practitioner:${p.key}`), agency_id: agencyId(m.agency), team_id: m.team ? teamId(m.agency, m.team) : null, role: m.role, starts_at: created_at, ends_at: null, created_at })
+          .execute()
+        for (const s of p.serves ?? []) {
+          await trx.insertInto('membership_school').values({ partnership_id: partnershipId, membership_id: mid, school_agency_id: agencyId(s) }).execute()
+        }
+      }
+    }
+  })
+
+  const membershipOf = (key: string, i = 0) => id(`membership:${key}:${i}`)
+  const schools = ['brookside', 'academy', 'stannes']
+  const today = new Date('2026-11-20T12:00:00Z')
+  let childCount = 0
+  let entryCount = 0
+  const BATCH = 500
+  let buf = emptyBuffers()
+
+  const flush = async () => {
+    await db.transaction().execute(async (trx) => {
+      const chunks = <T,>(rows: T[], n: number) => Array.from({ length: Math.ceil(rows.length / n) }, (_, i) => rows.slice(i * n, i * n + n))
+      for (const c of chunks(buf.child, 1000)) if (c.length) await trx.insertInto('child').values(c).execute()
+      for (const c of chunks(buf.names, 2000)) if (c.length) await trx.insertInto('child_name').values(c).execute()
+      for (const c of chunks(buf.addresses, 2000)) if (c.length) await trx.insertInto('child_address').values(c).execute()
+      for (const c of chunks(buf.family, 2000)) if (c.length) await trx.insertInto('family_member').values(c).execute()
+      for (const c of chunks(buf.relationships, 2000)) if (c.length) await trx.insertInto('relationship').values(c).execute()
+      for (const c of chunks(buf.entries, 1500)) if (c.length) await trx.insertInto('entry').values(c).execute()
+    })
+    buf = emptyBuffers()
+  }
+
+  let familyNo = 0
+  while (childCount < childrenWanted) {
+    familyNo++
+    const familyName = pick(FAMILY)
+    const siblings = Math.min(childrenWanted - childCount, 1 + Math.floor(rand() * rand() * 4))
+    const town = pick(TOWNS)
+    const street = `${1 + Math.floor(rand() * 120)} ${pick(STREETS)}`
+    const postcode = `NS${1 + Math.floor(rand() * 9)} ${Math.floor(rand() * 9)}${String.fromCharCode(65 + Math.floor(rand() * 26))}${String.fromCharCode(65 + Math.floor(rand() * 26))}`
+    const refuge = rand() < 0.03
+    const mother = `${pick(GIVEN_F)} ${familyName}`
+    const father = `${pick(GIVEN_M)} ${familyName}`
+    const ids: string[] = []
+    const concernLevel = rand() // higher: more agencies involved
+    for (let s = 0; s < siblings; s++) {
+      const n = childCount++
+      const cid = id(`child:${n}`)
+      ids.push(cid)
+      const female = rand() < 0.5
+      const unborn = s === 0 && siblings > 1 && rand() < 0.04
+      const ageDays = unborn ? 0 : Math.floor(200 + rand() * 16 * 365)
+      const dob = new Date(today.getTime() - ageDays * 86_400_000).toISOString().slice(0, 10)
+      const edd = new Date(today.getTime() + (30 + Math.floor(rand() * 150)) * 86_400_000).toISOString().slice(0, 10)
+      const age = ageDays / 365
+      const cin = concernLevel > 0.85
+      const cp = concernLevel > 0.95
+      const lac = !cp && concernLevel > 0.93
+      buf.child.push({
+        id: cid,
+        partnership_id: partnershipId,
+        given_name: unborn ? 'Unborn' : female ? pick(GIVEN_F) : pick(GIVEN_M),
+        family_name: familyName,
+        date_of_birth: unborn ? null : dob,
+        expected_date_of_birth: unborn ? edd : null,
+        sex: unborn ? 'unknown' : female ? 'female' : 'male',
+        nhs_number: nhsNumber(rand),
+        upn: !unborn && age >= 4 ? `N${String(8800000000 + n).padStart(12, '0')}` : null,
+        ethnicity: pick(ETHNICITY),
+        first_language: pick(LANGUAGE),
+        interpreter_needed: rand() < 0.04,
+        disability: rand() < 0.06 ? pick(['Autism', 'Hearing impairment', 'Cerebral palsy', 'ADHD']) : null,
+        sen_status: rand() < 0.12 ? (rand() < 0.3 ? 'ehcp' : 'sen_support') : 'none',
+        child_in_need: cin,
+        child_protection_plan: cp,
+        looked_after: lac,
+        created_at,
+      })
+      if (rand() < 0.08) buf.names.push({ id: id(`child-name:${n}`), partnership_id: partnershipId, child_id: cid, kind: 'preferred', given_name: pick(female ? GIVEN_F : GIVEN_M), family_name: familyName })
+      buf.addresses.push({
+        id: id(`address:${n}:0`),
+        partnership_id: partnershipId,
+        child_id: cid,
+        line1: street,
+        line2: null,
+        town,
+        postcode,
+        from_date: '2024-01-01',
+        to_date: refuge ? '2026-10-01' : null,
+        confidential: false,
+        confidential_reason: null,
+        visible_to_roles: null,
+      })
+      if (refuge) {
+        buf.addresses.push({
+          id: id(`address:${n}:1`),
+          partnership_id: partnershipId,
+          child_id: cid,
+          line1: 'Refuge address held by the allocated social worker',
+          line2: null,
+          town: 'Confidential',
+          postcode: null,
+          from_date: '2026-10-01',
+          to_date: null,
+          confidential: true,
+          confidential_reason: 'Family in a refuge after domestic abuse',
+          visible_to_roles: ['social_worker', 'team_manager', 'front_door_social_worker'],
+        })
+      }
+      buf.family.push(
+        { id: id(`family:${n}:m`), partnership_id: partnershipId, child_id: cid, related_child_id: null, name: mother, relationship: 'Mother', parental_responsibility: true, same_household: true, phone: '07700 900' + String(100 + (n % 900)).padStart(3, '0') },
+        { id: id(`family:${n}:f`), partnership_id: partnershipId, child_id: cid, related_child_id: null, name: father, relationship: 'Father', parental_responsibility: rand() < 0.7, same_household: rand() < 0.5, phone: null },
+      )
+      // relationships
+      const rel = (k: string, type: RelationshipType, holder: { agency?: string; team?: string; membership?: string }, reason: string, source = 'demo data') =>
+        buf.relationships.push({
+          id: id(`rel:${n}:${k}`),
+          partnership_id: partnershipId,
+          child_id: cid,
+          type,
+          holder_agency_id: holder.agency ?? null,
+          holder_team_id: holder.team ?? null,
+          holder_membership_id: holder.membership ?? null,
+          starts_at: created_at,
+          ends_at: null,
+          source,
+          reason,
+          created_by_membership_id: null,
+          created_at,
+        })
+      let school: string | null = null
+      if (!unborn && age >= 4 && age < 16) {
+        school = age >= 11 ? 'academy' : schools[n % 2 === 0 ? 0 : 2]!
+        rel('school', 'pupil_at', { agency: agencyId(school) }, 'Pupil on roll', 'school census')
+      }
+      if (unborn || age < 5) rel('hv', 'agency_record', { agency: agencyId('health') }, 'Health visiting caseload', 'health record')
+      if (school && concernLevel > 0.6) rel('nurse', 'agency_record', { agency: agencyId('health') }, 'School nursing record', 'health record')
+      if (concernLevel > 0.75) rel('gp', 'agency_record', { agency: agencyId('gp') }, 'Registered patient with safeguarding flag', 'GP record')
+      if (concernLevel > 0.8) rel('police', 'agency_record', { agency: agencyId('police') }, 'Named in a police incident', 'police record')
+      if (cin || cp || lac) {
+        rel('csc', 'agency_record', { agency: agencyId('csc') }, 'Open to children’s social care', 'social care record')
+        const sw = n % 3 === 0 ? 'sw.south' : n % 3 === 1 ? 'sw.north' : 'sw2.north'
+        rel('allocated', 'allocated_worker', { membership: membershipOf(sw) }, 'Allocated by the team manager')
+        if (school) rel('tac-dsl', 'team_member', { membership: membershipOf(`dsl.${school}`) }, 'Member of the team around the child')
+        if (concernLevel > 0.9) rel('tac-police', 'team_member', { membership: membershipOf('police.missing') }, 'Member of the team around the child')
+      } else if (concernLevel > 0.8 && concernLevel <= 0.85) {
+        rel('fd', 'front_door_contact', { team: teamId('csc', 'front-door') }, 'Open contact at the front door')
+        rel('fd-police', 'front_door_contact', { team: teamId('police', 'mash-desk') }, 'MASH checks requested')
+      }
+      // entries
+      const nEntries = concernLevel > 0.6 ? 1 + Math.floor(concernLevel * concernLevel * 6 * rand()) + (cp ? 4 : 0) : rand() < 0.15 ? 1 : 0
+      for (let e = 0; e < nEntries; e++) {
+        const daysAgo = Math.floor(rand() * 300)
+        const occurred = new Date(today.getTime() - daysAgo * 86_400_000 - Math.floor(rand() * 8) * 3_600_000)
+        const kind = school && rand() < 0.5 ? 'school' : pick(['police', 'health', 'csc'])
+        const t = entryTemplate(kind, pick(CATEGORIES), rand)
+        const author =
+          kind === 'school' ? membershipOf(rand() < 0.5 ? `dsl.${school}` : `teacher.${school}`) : kind === 'police' ? membershipOf('police.mash') : kind === 'health' ? membershipOf('nurse') : membershipOf('frontdoor')
+        const authorTeam = kind === 'school' ? teamId(school!, 'safeguarding') : kind === 'police' ? teamId('police', 'mash-desk') : kind === 'health' ? teamId('health', 'school-nursing') : teamId('csc', 'front-door')
+        entryCount++
+        buf.entries.push({
+          id: id(`entry:${n}:${e}`),
+          partnership_id: partnershipId,
+          child_id: cid,
+          agency_record_id: null,
+          type: t.type,
+          category: t.category,
+          occurred_at: occurred,
+          occurred_time_known: true,
+          recorded_at: new Date(occurred.getTime() + 3_600_000),
+          author_membership_id: author,
+          author_team_id: authorTeam,
+          source_agency_id: agencyId(kind === 'school' ? school! : kind),
+          significance: t.significance,
+          summary: t.summary,
+          detail_type: null,
+          detail_id: null,
+          visibility: t.visibility,
+          restricted_agency_ids: t.visibility === 'restricted' ? [agencyId('csc'), agencyId('police')] : [],
+          restricted_roles: [],
+          addressed_to_membership_id: null,
+          supersedes_entry_id: null,
+        })
+      }
+    }
+    // siblings know each other
+    for (const a of ids) for (const b of ids) if (a !== b) buf.family.push({ id: stableUuid(`sib:${a}:${b}`), partnership_id: partnershipId, child_id: a, related_child_id: b, name: 'Sibling', relationship: 'Sibling', parental_responsibility: false, same_household: true, phone: null })
+    if (buf.child.length >= BATCH) {
+      await flush()
+      opts.onProgress?.(childCount, childrenWanted)
+    }
+  }
+  await flush()
+  opts.onProgress?.(childCount, childrenWanted)
+  await writeAudit(db, { kind: 'system', partnershipId, job: 'seed', requestId: 'seed' }, new Date(), {
+    action: 'demo.seed',
+    outcome: 'success',
+    details: { children: childCount, entries: entryCount, families: familyNo },
+  })
+  await sql`analyze`.execute(db).catch(() => undefined)
+  return { created: true, partnershipId, children: childCount, entries: entryCount, practitioners: practitioners.length }
+}
+
+function emptyBuffers() {
+  return {
+    child: [] as Insertable<DB['child']>[],
+    names: [] as Insertable<DB['child_name']>[],
+    addresses: [] as Insertable<DB['child_address']>[],
+    family: [] as Insertable<DB['family_member']>[],
+    relationships: [] as Insertable<DB['relationship']>[],
+    entries: [] as Insertable<DB['entry']>[],
+  }
+}
+
+function entryTemplate(kind: string, category: string, rand: () => number): { type: string; category: string; significance: Significance; visibility: Visibility; summary: string } {
+  const sig: Significance = rand() < 0.5 ? 'medium' : rand() < 0.7 ? 'low' : rand() < 0.85 ? 'high' : 'critical'
+  const label = category.replace(/_/g, ' ')
+  switch (kind) {
+    case 'school':
+      return rand() < 0.6
+        ? { type: 'concern', category, significance: sig, visibility: 'agency', summary: `Concern logged by school staff: ${label}.` }
+        : { type: 'dsl_action', category, significance: sig, visibility: 'team', summary: `DSL reviewed concerns (${label}) and spoke to parents; monitoring.` }
+    case 'police':
+      return { type: 'incident', category, significance: sig, visibility: rand() < 0.2 ? 'restricted' : 'team', summary: `Police incident involving the household (${label}).` }
+    case 'health':
+      return { type: 'health_attendance', category, significance: sig, visibility: rand() < 0.3 ? 'agency' : 'team', summary: `Health contact: ${rand() < 0.5 ? 'missed appointment' : 'attendance'} (${label}).` }
+    default:
+      return { type: 'decision', category, significance: sig, visibility: rand() < 0.4 ? 'front_door' : 'team', summary: `Front door decision after a contact (${label}): ${rand() < 0.5 ? 'early help' : 'advice and information'}.` }
+  }
+}
+
+/** A syntactically valid (mod-11) NHS number in the 999 test range. */
+function nhsNumber(rand: () => number): string {
+  for (;;) {
+    const digits = [9, 9, 9, ...Array.from({ length: 6 }, () => Math.floor(rand() * 10))]
+    const sum = digits.reduce((s, d, i) => s + d * (10 - i), 0)
+    const check = 11 - (sum % 11)
+    if (check === 10) continue
+    return [...digits, check === 11 ? 0 : check].join('')
+  }
+}

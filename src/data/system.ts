@@ -1,0 +1,148 @@
+// The one named system repository: what jobs do outside any practitioner's scope (escalating overdue clocks,
+// delivering the outbox). Every action is audited as the system. Greppable on purpose: `systemRepository(`.
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Clock } from '../platform/clock.ts'
+import { writeAudit } from './audit.ts'
+import { notifyMemberships } from './notify.ts'
+import { randomUUID } from 'node:crypto'
+import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
+import type { Ctx } from './unit-of-work.ts'
+
+export function systemRepository(ctx: Ctx, job: string) {
+  const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
+  return {
+    job,
+    /** One instance of a job at a time across processes: a lease per partnership-less job (the nil partnership). */
+    async takeLease(name: string, ttlMs: number): Promise<boolean> {
+      const now = ctx.clock.now()
+      const nil = '00000000-0000-0000-0000-000000000000'
+      const r = await sql<{ holder: string }>`
+        insert into lease (partnership_id, name, holder, expires_at) values (${nil}, ${name}, ${holder}, ${new Date(now.getTime() + ttlMs)})
+        on conflict (partnership_id, name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+          where lease.expires_at < ${now} or lease.holder = excluded.holder
+        returning holder`.execute(ctx.db)
+      return r.rows.length === 1
+    },
+
+    /** Running clocks past their due time become overdue and are escalated to the manager the rule names. */
+    async escalateOverdueClocks(): Promise<number> {
+      const now = ctx.clock.now()
+      return ctx.db.transaction().execute(async (trx) => {
+        const overdue = await trx
+          .updateTable('clock')
+          .set({ state: 'overdue', escalated_at: now })
+          .where('state', '=', 'running')
+          .where('due_at', '<', now)
+          .returning(['id', 'partnership_id', 'rule', 'child_id', 'subject_type', 'subject_id', 'escalate_to_membership_id'])
+          .execute()
+        const byPartnership = new Map<string, typeof overdue>()
+        for (const c of overdue) byPartnership.set(c.partnership_id, [...(byPartnership.get(c.partnership_id) ?? []), c])
+        for (const [partnershipId, clocks] of byPartnership) {
+          for (const c of clocks) {
+            let to = c.escalate_to_membership_id ? [c.escalate_to_membership_id] : []
+            if (!to.length && c.subject_type === 'referral') {
+              // the front door's team managers own R1
+              const managers = await trx
+                .selectFrom('referral as f')
+                .innerJoin('membership as m', (j) => j.onRef('m.team_id', '=', 'f.queue_team_id'))
+                .select('m.id')
+                .where('f.id', '=', c.subject_id)
+                .where('m.role', '=', 'team_manager')
+                .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+                .execute()
+              to = managers.map((m) => m.id)
+            }
+            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
+            await notifyMemberships(trx, partnershipId, to, { kind: 'clock.overdue', childId: c.child_id, subjectType: c.subject_type, subjectId: c.subject_id, link }, now)
+          }
+          await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, {
+            action: 'clock.escalate',
+            outcome: 'success',
+            childIds: [...new Set(clocks.flatMap((c) => (c.child_id ? [c.child_id] : [])))],
+            details: { clocks: clocks.map((c) => ({ id: c.id, rule: c.rule })) },
+          })
+        }
+        return overdue.length
+      })
+    },
+
+    /**
+     * Evaluates the partnership's active signal rules for every child with entries recorded since the last run.
+     * A fired signal names its entries, is routed to the allocated workers (or, when there are none, the front
+     * door), lands in the chronology as a signal entry, and is not fired again for entries it already named.
+     */
+    async evaluateSignals(): Promise<number> {
+      const now = ctx.clock.now()
+      let fired = 0
+      const partnerships = await ctx.db.selectFrom('partnership').select('id').execute()
+      for (const { id: partnershipId } of partnerships) {
+        fired += await ctx.db.transaction().execute(async (trx) => {
+          const mark = await trx.selectFrom('signal_watermark').select('evaluated_through').where('partnership_id', '=', partnershipId).forUpdate().executeTakeFirst()
+          const since = mark?.evaluated_through ?? new Date(0)
+          const rules = await trx.selectFrom('signal_rule as r').selectAll().where('r.partnership_id', '=', partnershipId).where('r.active', '=', true)
+            .where(({ eb, selectFrom }) => eb('r.version', '=', selectFrom('signal_rule as r2').select((e2) => e2.fn.max('r2.version').as('v')).whereRef('r2.code', '=', 'r.code').where('r2.partnership_id', '=', partnershipId)))
+            .execute()
+          const children = rules.length
+            ? await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('recorded_at', '>', since).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()
+            : []
+          const back = new Date(now.getTime() - lookbackDays(rules.map((r) => r.definition)) * 2 * 86_400_000)
+          let n = 0
+          const touched: string[] = []
+          for (const { child_id: childId } of children) {
+            const entries = await trx.selectFrom('entry').select(['id', 'type', 'category', 'occurred_at', 'source_agency_id']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('occurred_at', '>=', back).execute()
+            const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, sourceAgencyId: e.source_agency_id }))
+            for (const rule of rules) {
+              const hit = evaluate(rule.definition, mapped)
+              if (!hit) continue
+              const ids = hit.map((h) => h.id).sort()
+              const previous = await trx.selectFrom('risk_signal').select('entry_ids').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('rule_code', '=', rule.code).execute()
+              if (previous.some((p) => ids.every((i) => p.entry_ids.includes(i)))) continue
+              const allocated = await trx.selectFrom('relationship').select('holder_membership_id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'allocated_worker').where('starts_at', '<=', now).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()
+              let to = allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : []))
+              let frontDoorTeam: string | null = null
+              if (!to.length) {
+                const team = await trx.selectFrom('team').select('id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).executeTakeFirst()
+                frontDoorTeam = team?.id ?? null
+                if (team) to = (await trx.selectFrom('membership').select('id').where('partnership_id', '=', partnershipId).where('team_id', '=', team.id).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()).map((m) => m.id)
+              }
+              const signalId = randomUUID()
+              await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()
+              if (frontDoorTeam) {
+                // the front door needs a reason to see the child while the signal is open
+                await trx.insertInto('relationship').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: frontDoorTeam, holder_membership_id: null, starts_at: now, ends_at: null, source: `signal ${signalId}`, reason: `Risk signal: ${rule.name}`, created_by_membership_id: null, created_at: now }).execute()
+              }
+              const source = await trx.selectFrom('entry').select('source_agency_id').where('id', '=', ids[ids.length - 1]!).executeTakeFirstOrThrow()
+              await trx.insertInto('entry').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'signal', category: null, occurred_at: now, recorded_at: now, author_membership_id: null, author_team_id: null, source_agency_id: source.source_agency_id, significance: 'critical', summary: `Risk signal: ${rule.name} (${ids.length} entries from ${new Set(hit.map((h) => h.sourceAgencyId)).size} agencies).`, detail_type: 'risk_signal', detail_id: signalId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null }).execute()
+              await notifyMemberships(trx, partnershipId, to, { kind: 'signal.fired', childId, subjectType: 'risk_signal', subjectId: signalId, link: `/signals/${signalId}` }, now)
+              n++
+              touched.push(childId)
+            }
+          }
+          await trx.insertInto('signal_watermark').values({ partnership_id: partnershipId, evaluated_through: now }).onConflict((oc) => oc.column('partnership_id').doUpdateSet({ evaluated_through: now })).execute()
+          if (children.length) {
+            await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, { action: 'signal.evaluate', outcome: 'success', childIds: children.map((c) => c.child_id), details: { fired: n, firedFor: touched } })
+          }
+          return n
+        })
+      }
+      return fired
+    },
+
+    /** Takes unsent outbox messages (no personal data in them by construction) and marks them sent. */
+    async takeOutbox(limit: number, deliver: (m: { to: string; subject: string; body: string }) => Promise<void>): Promise<number> {
+      const now = ctx.clock.now()
+      return ctx.db.transaction().execute(async (trx) => {
+        const rows = await trx.selectFrom('outbox').select(['id', 'to_address', 'subject', 'body']).where('sent_at', 'is', null).orderBy('created_at').limit(limit).forUpdate().skipLocked().execute()
+        for (const m of rows) {
+          await deliver({ to: m.to_address, subject: m.subject, body: m.body })
+          await trx.updateTable('outbox').set({ sent_at: now, attempts: sql`attempts + 1` }).where('id', '=', m.id).execute()
+        }
+        return rows.length
+      })
+    },
+  }
+}
+
+export type SystemRepository = ReturnType<typeof systemRepository>
+export type { Clock }

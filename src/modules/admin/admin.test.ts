@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+import { totpAt } from '../../platform/auth/totp.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+
+describeApp('practitioner administration', (ctx) => {
+  it('an agency admin sees only their agency’s people; another agency’s practitioner is not found', async () => {
+    const school = await ctx.s.signIn('admin.brookside')
+    const list = await school.get('/admin/practitioners')
+    assert.equal(list.statusCode, 200)
+    assert.match(list.body, /Priya Shah/)
+    assert.doesNotMatch(list.body, /Joanne Clarke/)
+    assert.equal((await school.get(`/admin/practitioners/${id('practitioner:frontdoor')}`)).statusCode, 404)
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    assert.equal((await teacher.get('/admin/practitioners')).statusCode, 403)
+  })
+
+  it('adds a practitioner with a temporary password; their first sign-in enrols an authenticator; bad input saves nothing', async () => {
+    const admin = await ctx.s.signIn('admin.brookside')
+    await admin.get('/admin/practitioners/new')
+    const bad = await admin.post('/admin/practitioners', { givenName: '', familyName: 'New', email: 'not-an-email', role: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /govuk-error-summary/)
+    const badRole = await admin.post('/admin/practitioners', { givenName: 'Sam', familyName: 'New', email: 'sam.new@brookside.example', role: 'emperor' })
+    assert.equal(badRole.statusCode, 400)
+    assert.equal((await ctx.s.t.db.selectFrom('practitioner').select('id').where('email', '=', 'sam.new@brookside.example').execute()).length, 0)
+    const made = await admin.post('/admin/practitioners', { givenName: 'Sam', familyName: 'New', email: 'sam.new@brookside.example', role: 'teacher' })
+    assert.equal(made.statusCode, 200)
+    const password = /id="temporary-password">([^<]+)</.exec(made.body)![1]!.trim()
+    const newbie = ctx.s.agent()
+    await newbie.get('/sign-in')
+    const r = await newbie.post('/sign-in', { email: 'sam.new@brookside.example', password })
+    assert.equal(r.headers.location, '/sign-in/mfa/enrol')
+    const enrol = await newbie.get('/sign-in/mfa/enrol')
+    const secret = /id="secret">([^<]+)</.exec(enrol.body)![1]!.replace(/\s+/g, '')
+    ctx.s.clock.advance(31_000)
+    assert.equal((await newbie.post('/sign-in/mfa/enrol', { code: await totpAt(secret, ctx.s.clock.now()) })).statusCode, 303)
+    assert.equal((await newbie.get('/')).statusCode, 200)
+  })
+
+  it('disabling a practitioner ends their sessions at once; resetting an authenticator sends them to enrol again (audited)', async () => {
+    const victim = await ctx.s.signIn('pastoral.brookside')
+    assert.equal((await victim.get('/')).statusCode, 200)
+    const admin = await ctx.s.signIn('admin.brookside')
+    const pid = id('practitioner:pastoral.brookside')
+    await admin.get(`/admin/practitioners/${pid}`)
+    assert.equal((await admin.post(`/admin/practitioners/${pid}/disable`, { reason: '' })).statusCode, 400)
+    assert.equal((await admin.post(`/admin/practitioners/${pid}/disable`, { reason: 'Suspended pending investigation' })).statusCode, 303)
+    const next = await victim.get('/')
+    assert.equal(next.statusCode, 302)
+    assert.equal(next.headers.location, '/sign-in')
+    await admin.post(`/admin/practitioners/${pid}/enable`, { reason: 'Cleared' })
+    assert.equal((await admin.post(`/admin/practitioners/${pid}/reset-mfa`, { reason: 'Phone lost; identity checked in person' })).statusCode, 303)
+    const again = ctx.s.agent()
+    await again.get('/sign-in')
+    const r = await again.post('/sign-in', { email: 'pastoral.brookside@northshire.example', password: 'Northshire-demo-2026' })
+    assert.equal(r.headers.location, '/sign-in/mfa/enrol')
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'details']).where('action', '=', 'practitioner.reset-mfa').executeTakeFirstOrThrow()
+    assert.match(JSON.stringify(audit.details), /Phone lost/)
+  })
+
+  it('ending a membership removes that reach at the next request; a leaver’s children move to a colleague with history kept', async () => {
+    const childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'allocated_worker').where('holder_membership_id', '=', id('membership:sw.north:0')).where('ends_at', 'is', null).executeTakeFirstOrThrow()).child_id
+    const leaver = await ctx.s.signIn('sw.north')
+    assert.equal((await leaver.get(`/children/${childId}`)).statusCode, 200)
+    const colleague = await ctx.s.signIn('sw2.north')
+    const before = (await colleague.get(`/children/${childId}`)).statusCode
+    const admin = await ctx.s.signIn('admin.csc')
+    await admin.get(`/admin/practitioners/${id('practitioner:sw.north')}`)
+    const moved = await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/reassign`, { to: id('membership:sw2.north:0'), reason: 'Leaving the authority', practitionerId: id('practitioner:sw.north') })
+    assert.equal(moved.statusCode, 303)
+    assert.equal((await colleague.get(`/children/${childId}`)).statusCode, 200)
+    if (before !== 200) assert.notEqual(before, 200)
+    const ended = await ctx.s.t.db.selectFrom('relationship').select(['ends_at']).where('child_id', '=', childId).where('holder_membership_id', '=', id('membership:sw.north:0')).execute()
+    assert.ok(ended.length >= 1 && ended.every((r) => r.ends_at !== null), 'old relationships kept, ended')
+    assert.equal((await leaver.get(`/children/${childId}`)).statusCode, 404)
+    await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'Left' })
+    assert.equal((await leaver.get('/')).statusCode, 302)
+    // a school admin cannot touch social care's memberships
+    const school = await ctx.s.signIn('admin.brookside')
+    assert.equal((await school.post(`/admin/memberships/${id('membership:sw2.north:0')}/end`, { reason: 'x' })).statusCode, 404)
+  })
+})

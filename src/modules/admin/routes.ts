@@ -1,0 +1,120 @@
+// Practitioner administration for agency (and partnership) administrators.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+
+const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
+const newForm = z.object({
+  givenName: text(100).min(1, 'Enter their first name'),
+  familyName: text(100).min(1, 'Enter their last name'),
+  email: text(320).min(1, 'Enter their email address').email('Enter an email address in the correct format, like name@example.org'),
+  jobTitle: text(200).optional().default(''),
+  phone: text(50).optional().default(''),
+  role: z.string().min(1, 'Choose a role'),
+  teamId: z.string().optional().default(''),
+  agencyId: z.string().optional().default(''),
+})
+const reasonForm = z.object({ reason: text(2000).min(1, 'Give the reason: it is recorded') })
+
+export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+  const r = routes(app)
+  const repo = (req: FastifyRequest) => data.forActor(req.actor!).admin
+  const decl = (audit: string, record = false) => ({ permission: 'practitioner:administer' as const, audit, record })
+  const flash = (request: FastifyRequest) => (request.query as { done?: string }).done
+
+  r.get('/admin/practitioners', decl('practitioner.list'), async (request, reply) => {
+    const people = await repo(request).list()
+    return reply.page('admin/views/list.njk', { title: 'Practitioners', people, done: flash(request), backLink: '/' })
+  })
+
+  const newPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors) => {
+    const options = await repo(request).options()
+    return reply.code(errors ? 400 : 200).page('admin/views/new.njk', { title: 'Add a practitioner', ...options, values, isPartnershipAdmin: request.actor!.role === 'partnership_admin', backLink: '/admin/practitioners', ...(errors ?? {}) })
+  }
+  r.get('/admin/practitioners/new', decl('none: form'), async (request, reply) => newPage(request, reply, {}))
+  r.post('/admin/practitioners', decl('practitioner.create'), async (request, reply) => {
+    const values = (request.body ?? {}) as Record<string, unknown>
+    const parsed = newForm.safeParse(values)
+    if (!parsed.success) return newPage(request, reply, values, formErrors(parsed.error))
+    try {
+      const made = await repo(request).create({ ...parsed.data, phone: parsed.data.phone || null, teamId: parsed.data.teamId || null, agencyId: parsed.data.agencyId || null })
+      if (!made) return reply.callNotFound()
+      // the temporary password is shown once, here, and never stored in the clear
+      return reply.page('admin/views/created.njk', { title: 'Practitioner added', made, email: parsed.data.email })
+    } catch (err) {
+      if (err instanceof RefusedError) return newPage(request, reply, values, { errors: [{ text: err.message, href: '#role' }], fieldErrors: {} })
+      throw err
+    }
+  })
+
+  const showPage = async (request: FastifyRequest, reply: FastifyReply, id: string, values: Record<string, unknown> = {}, errors?: FormErrors) => {
+    const [found, options, colleagues] = await Promise.all([repo(request).get(id), repo(request).options(), repo(request).colleagues()])
+    if (!found) return reply.callNotFound()
+    return reply.code(errors ? 400 : 200).page('admin/views/show.njk', { title: `${found.practitioner.given_name} ${found.practitioner.family_name}`, ...found, ...options, colleagues, values, done: flash(request), isPartnershipAdmin: request.actor!.role === 'partnership_admin', backLink: '/admin/practitioners', ...(errors ?? {}) })
+  }
+  r.get('/admin/practitioners/:practitionerId', decl('practitioner.view', true), async (request, reply) => showPage(request, reply, (request.params as { practitionerId: string }).practitionerId))
+
+  const action = (url: string, audit: string, run: (request: FastifyRequest, id: string, reason: string) => Promise<unknown>, done: string) =>
+    r.post(url, decl(audit, true), async (request, reply) => {
+      const id = (request.params as { practitionerId: string }).practitionerId
+      const parsed = reasonForm.safeParse(request.body ?? {})
+      if (!parsed.success) return showPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, formErrors(parsed.error))
+      try {
+        if (!(await run(request, id, parsed.data.reason))) return reply.callNotFound()
+      } catch (err) {
+        if (err instanceof RefusedError) return showPage(request, reply, id, {}, { errors: [{ text: err.message, href: '#reason' }], fieldErrors: {} })
+        throw err
+      }
+      return reply.redirect(`/admin/practitioners/${id}?done=${done}`, 303)
+    })
+  action('/admin/practitioners/:practitionerId/disable', 'practitioner.disable', (req, id, reason) => repo(req).setDisabled(id, true, reason), 'disabled')
+  action('/admin/practitioners/:practitionerId/enable', 'practitioner.enable', (req, id, reason) => repo(req).setDisabled(id, false, reason), 'enabled')
+  action('/admin/practitioners/:practitionerId/reset-mfa', 'practitioner.reset-mfa', (req, id, reason) => repo(req).resetMfa(id, reason), 'mfa-reset')
+
+  r.post('/admin/practitioners/:practitionerId/memberships', decl('membership.add', true), async (request, reply) => {
+    const id = (request.params as { practitionerId: string }).practitionerId
+    const b = (request.body ?? {}) as { role?: string; teamId?: string; agencyId?: string }
+    try {
+      const done = await repo(request).addMembership(id, { role: String(b.role ?? ''), teamId: b.teamId || null, agencyId: b.agencyId || null })
+      if (!done) return reply.callNotFound()
+    } catch (err) {
+      if (err instanceof RefusedError) return showPage(request, reply, id, b, { errors: [{ text: err.message, href: '#role' }], fieldErrors: { role: { text: err.message } } })
+      throw err
+    }
+    return reply.redirect(`/admin/practitioners/${id}?done=membership-added`, 303)
+  })
+
+  r.post('/admin/memberships/:membershipId/end', decl('membership.end', true), async (request, reply) => {
+    const id = (request.params as { membershipId: string }).membershipId
+    const reason = String((request.body as { reason?: unknown })?.reason ?? '').trim().slice(0, 2000) || 'Left the role'
+    try {
+      const done = await repo(request).endMembership(id, reason)
+      if (!done) return reply.callNotFound()
+      return reply.redirect(`/admin/practitioners/${done.practitionerId}?done=membership-ended`, 303)
+    } catch (err) {
+      if (err instanceof RefusedError) return reply.code(400).page('error.njk', { title: 'There is a problem', detail: err.message, status: 400 })
+      throw err
+    }
+  })
+
+  r.post('/admin/memberships/:membershipId/reassign', decl('relationship.reassign', true), async (request, reply) => {
+    const from = (request.params as { membershipId: string }).membershipId
+    const b = (request.body ?? {}) as { to?: string; reason?: string; practitionerId?: string }
+    const back = String(b.practitionerId ?? '')
+    const reason = String(b.reason ?? '').trim()
+    const fail = (text: string) => (/^[0-9a-f-]{36}$/.test(back) ? showPage(request, reply, back, b, { errors: [{ text, href: '#to' }], fieldErrors: { to: { text } } }) : reply.code(400).page('error.njk', { title: 'There is a problem', detail: text, status: 400 }))
+    if (!b.to) return fail('Choose the colleague to move the children to')
+    if (!reason) return fail('Give the reason: it is recorded')
+    try {
+      const done = await repo(request).reassignChildren(from, String(b.to), reason)
+      if (!done) return reply.callNotFound()
+      return reply.redirect(`/admin/practitioners/${back}?done=reassigned-${done.moved}`, 303)
+    } catch (err) {
+      if (err instanceof RefusedError) return fail(err.message)
+      throw err
+    }
+  })
+}

@@ -1,0 +1,159 @@
+// Sign-in: email and password (argon2id), then TOTP — enrolled at first sign-in for every user. The session is
+// rotated at each step; no answer tells a known address from an unknown one.
+import type { FastifyInstance } from 'fastify'
+import QRCode from 'qrcode'
+import { z } from 'zod'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { SESSION_COOKIE, PRE_COOKIE, setCookie, clearCookie, isApi } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import { DUMMY_HASH, verifyPassword } from '../../platform/auth/passwords.ts'
+import { checkTotp, groupSecret, newTotpSecret, totpUri } from '../../platform/auth/totp.ts'
+import { formErrors } from '../../web/forms.ts'
+
+const signInForm = z.object({
+  email: z.string().trim().min(1, 'Enter your email address').max(320).email('Enter an email address in the correct format, like name@example.org'),
+  password: z.string().min(1, 'Enter your password').max(1000),
+})
+const codeForm = z.object({ code: z.string().trim().min(1, 'Enter the 6-digit code from your authenticator app').max(20) })
+const GENERIC = 'The email address or password is not right, or the account cannot sign in at the moment'
+
+export async function authRoutes(app: FastifyInstance, { data, clock, config }: AppDeps): Promise<void> {
+  const r = routes(app)
+  // throttled per address typed (and per session for the second factor) as well as per client: a password spray
+  // from one machine and a guessing attack on one account are both slowed; the account lockout stops the rest
+  const strict = {
+    config: {
+      rateLimit: {
+        max: config.signInRateLimit,
+        timeWindow: '1 minute',
+        hook: 'preHandler' as const,
+        keyGenerator: (req: { ip: string; body?: unknown; session?: { idHash: string } | null }) =>
+          `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? req.session?.idHash ?? '').trim().toLowerCase()}`,
+      },
+    },
+  }
+
+  r.get('/health', { permission: 'public', audit: 'none: liveness probe' }, async () => ({ status: 'ok', engine: data.engine }))
+
+  r.get('/sign-in', { permission: 'public', audit: 'none: form' }, async (request, reply) => {
+    if (request.actor) return reply.redirect('/')
+    return reply.page('auth/views/sign-in.njk', { title: 'Sign in to TeamAround', values: {} })
+  })
+
+  r.post(
+    '/sign-in',
+    { permission: 'public', audit: 'auth.sign-in' },
+    async (request, reply) => {
+      const parsed = signInForm.safeParse(request.body)
+      if (!parsed.success) {
+        return reply.code(400).page('auth/views/sign-in.njk', { title: 'Sign in to TeamAround', ...formErrors(parsed.error), values: { email: (request.body as { email?: string })?.email ?? '' } })
+      }
+      const { email, password } = parsed.data
+      const practitioner = await data.auth.findForSignIn(email)
+      const now = clock.now()
+      // always pay for one argon2 verification, known address or not
+      const passwordOk = await verifyPassword(practitioner?.password_hash ?? DUMMY_HASH, password)
+      const locked = practitioner?.locked_until && practitioner.locked_until > now
+      if (!practitioner || !passwordOk || practitioner.disabled_at || locked) {
+        await data.auth.signInFailed(email, practitioner ?? null, !practitioner ? 'unknown' : locked ? 'locked' : practitioner.disabled_at ? 'disabled' : 'password', request.id)
+        return reply.code(401).page('auth/views/sign-in.njk', {
+          title: 'Sign in to TeamAround',
+          errors: [{ text: GENERIC, href: '#email' }],
+          values: { email },
+        })
+      }
+      const enrolled = Boolean(practitioner.totp_enrolled_at)
+      const token = await data.auth.startSession(practitioner.id, practitioner.partnership_id, enrolled, request.id, enrolled ? null : newTotpSecret())
+      reply.header('set-cookie', [setCookie(SESSION_COOKIE, token), clearCookie(PRE_COOKIE)])
+      return reply.redirect(enrolled ? '/sign-in/mfa' : '/sign-in/mfa/enrol', 303)
+    },
+    strict,
+  )
+
+  r.get('/sign-in/mfa', { permission: 'public', audit: 'none: form' }, async (request, reply) => {
+    if (request.session?.state !== 'mfa_challenge') return reply.redirect('/sign-in')
+    return reply.page('auth/views/mfa.njk', { title: 'Enter the code from your authenticator app' })
+  })
+
+  r.post(
+    '/sign-in/mfa',
+    { permission: 'public', audit: 'auth.sign-in' },
+    async (request, reply) => {
+      const session = request.session
+      if (session?.state !== 'mfa_challenge' || !session.practitioner.totpSecret) return reply.redirect('/sign-in', 303)
+      const parsed = codeForm.safeParse(request.body)
+      if (!parsed.success) return reply.code(400).page('auth/views/mfa.njk', { title: 'Enter the code from your authenticator app', ...formErrors(parsed.error) })
+      const check = await checkTotp(session.practitioner.totpSecret, parsed.data.code, clock.now())
+      const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, null, request.id) : null
+      if (!token) {
+        await data.auth.mfaFailed(session, check.valid ? 'code already used' : 'wrong code', request.id)
+        return reply.code(401).page('auth/views/mfa.njk', {
+          title: 'Enter the code from your authenticator app',
+          errors: [{ text: 'The code is not right or has already been used. Wait for a new code and try again', href: '#code' }],
+        })
+      }
+      reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
+      return reply.redirect('/', 303)
+    },
+    strict,
+  )
+
+  r.get('/sign-in/mfa/enrol', { permission: 'public', audit: 'none: form' }, async (request, reply) => {
+    const session = request.session
+    if (session?.state !== 'mfa_enrol' || !session.pendingTotpSecret) return reply.redirect('/sign-in')
+    return reply.page('auth/views/enrol.njk', await enrolContext(session.pendingTotpSecret, session.practitioner.email))
+  })
+
+  r.post(
+    '/sign-in/mfa/enrol',
+    { permission: 'public', audit: 'auth.mfa-enrol' },
+    async (request, reply) => {
+      const session = request.session
+      if (session?.state !== 'mfa_enrol' || !session.pendingTotpSecret) return reply.redirect('/sign-in', 303)
+      const parsed = codeForm.safeParse(request.body)
+      const ctx = await enrolContext(session.pendingTotpSecret, session.practitioner.email)
+      if (!parsed.success) return reply.code(400).page('auth/views/enrol.njk', { ...ctx, ...formErrors(parsed.error) })
+      const check = await checkTotp(session.pendingTotpSecret, parsed.data.code, clock.now())
+      const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, session.pendingTotpSecret, request.id) : null
+      if (!token) {
+        await data.auth.mfaFailed(session, 'wrong code at enrolment', request.id)
+        return reply.code(401).page('auth/views/enrol.njk', { ...ctx, errors: [{ text: 'The code is not right. Check the key you typed and the time on your phone, then try again', href: '#code' }] })
+      }
+      reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
+      return reply.redirect('/', 303)
+    },
+    strict,
+  )
+
+  r.post('/sign-out', { permission: 'signed-in', audit: 'auth.sign-out' }, async (request, reply) => {
+    if (request.actor && request.session) await data.auth.signOut(request.actor, request.session.idHash)
+    reply.header('set-cookie', clearCookie(SESSION_COOKIE))
+    return reply.redirect('/sign-in?signed-out=1', 303)
+  })
+
+  r.post('/session/extend', { permission: 'signed-in', audit: 'none: extends the idle timer' }, async (request, reply) => {
+    if (request.session) await data.auth.touch(request.session.idHash)
+    return reply.code(204).send()
+  })
+
+  r.get('/account/role', { permission: 'signed-in', audit: 'none: form' }, async (request, reply) => {
+    return reply.page('auth/views/role.njk', { title: 'Change the role you are acting in', backLink: '/' })
+  })
+
+  r.post('/account/role', { permission: 'signed-in', audit: 'auth.switch-membership' }, async (request, reply) => {
+    const membershipId = String((request.body as { membership?: string })?.membership ?? '')
+    const ok = request.actor && request.session ? await data.auth.switchMembership(request.actor, request.session.idHash, membershipId) : false
+    if (!ok) {
+      return reply.code(400).page('auth/views/role.njk', { title: 'Change the role you are acting in', backLink: '/', errors: [{ text: 'Select one of your roles', href: '#membership' }] })
+    }
+    return reply.redirect('/', 303)
+  })
+
+  void isApi
+}
+
+async function enrolContext(secret: string, email: string) {
+  const uri = totpUri(secret, email)
+  const qr = await QRCode.toString(uri, { type: 'svg', margin: 1, width: 180 })
+  return { title: 'Set up your authenticator app', secret: groupSecret(secret), qr }
+}

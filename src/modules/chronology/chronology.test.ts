@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+
+describeApp('the merged chronology', (ctx) => {
+  let childId: string
+  let siblingId: string
+
+  it('setup: a Brookside pupil with a sibling, and 120 entries from three agencies with mixed visibility', async () => {
+    const rows = await ctx.s.t.db
+      .selectFrom('family_member as f')
+      .innerJoin('relationship as r1', (j) => j.onRef('r1.child_id', '=', 'f.child_id').on('r1.type', '=', 'pupil_at').on('r1.holder_agency_id', '=', id('agency:brookside')))
+      .innerJoin('relationship as r2', (j) => j.onRef('r2.child_id', '=', 'f.related_child_id').on('r2.type', '=', 'pupil_at').on('r2.holder_agency_id', '=', id('agency:brookside')))
+      .select(['f.child_id', 'f.related_child_id'])
+      .executeTakeFirstOrThrow()
+    childId = rows.child_id
+    siblingId = rows.related_child_id!
+    const agencies = [id('agency:brookside'), id('agency:police'), id('agency:health')]
+    const vis = ['team', 'agency', 'restricted', 'sealed', 'front_door', 'team', 'team'] as const
+    await ctx.s.t.db
+      .insertInto('entry')
+      .values(
+        Array.from({ length: 120 }, (_, i) => ({
+          id: randomUUID(),
+          partnership_id: stableUuid('partnership:northshire'),
+          child_id: childId,
+          type: i % 3 === 0 ? 'incident' : 'health_attendance',
+          category: i % 2 ? 'neglect' : 'domestic_abuse',
+          occurred_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000),
+          recorded_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000),
+          author_membership_id: null,
+          author_team_id: null,
+          source_agency_id: agencies[i % 3]!,
+          significance: i % 4 === 0 ? ('high' as const) : ('low' as const),
+          summary: `Entry ${i} =cmd|' /C calc'!A0`,
+          visibility: vis[i % 7]!,
+          restricted_agency_ids: i % 7 === 2 ? [id('agency:police')] : [],
+        })),
+      )
+      .execute()
+  })
+
+  it('a DSL sees team entries and their own school’s agency entries only — never sealed or front-door ones; paged by 50', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/chronology`)
+    assert.equal(page.statusCode, 200)
+    const api = await ctx.s.t.db.selectFrom('entry').select(['visibility', 'source_agency_id']).where('child_id', '=', childId).execute()
+    const expected = api.filter((e) => e.visibility === 'team' || (e.visibility === 'agency' && e.source_agency_id === id('agency:brookside'))).length
+    assert.match(page.body, new RegExp(`${expected} entries`))
+    assert.equal((page.body.match(/<tr class="govuk-table__row">/g) ?? []).length - 1, Math.min(50, expected))
+    assert.match(page.body, /govuk-pagination/)
+    assert.ok(expected > 50)
+    assert.doesNotMatch(page.body, /Entry 3 /) // sealed (i % 7 === 3)
+    assert.doesNotMatch(page.body, /Entry 4 /) // front door only
+  })
+
+  it('filters by agency and date; a bad date gives an error summary', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const f = await dsl.get(`/children/${childId}/chronology?agency=${id('agency:police')}&from=2026-01-01&to=2026-02-28`)
+    assert.equal(f.statusCode, 200)
+    assert.doesNotMatch(f.body, /Brookside Primary School<br>/)
+    const bad = await dsl.get(`/children/${childId}/chronology?from=31-01-2026`)
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /govuk-error-summary/)
+  })
+
+  it('the timeline picture is an SVG of the same entries, cacheable for this viewer only, and legible at 500 entries', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const svg = await dsl.get(`/children/${childId}/timeline.svg`)
+    assert.equal(svg.statusCode, 200)
+    assert.match(String(svg.headers['content-type']), /image\/svg\+xml/)
+    assert.match(String(svg.headers['cache-control']), /private/)
+    assert.match(svg.body, /<title id="tl-title">/)
+    assert.doesNotMatch(svg.body, /<script/i)
+    const again = await dsl.get(`/children/${childId}/timeline.svg`, { 'if-none-match': String(svg.headers.etag) })
+    assert.equal(again.statusCode, 304)
+    const { timelineSvg } = await import('./timeline.ts')
+    const many = Array.from({ length: 500 }, (_, i) => ({ id: String(i), occurred_at: new Date(Date.UTC(2025, 0, 1) + i * 3_600_000 * 17), agency: ['School', 'Police', 'Health', 'Social care'][i % 4]!, type: 'incident', category: ['neglect', 'missing', 'domestic_abuse'][i % 3]!, significance: (['low', 'medium', 'high', 'critical'] as const)[i % 4]! }))
+    const big = timelineSvg(many, { title: 'Big' })
+    assert.equal((big.match(/<title>/g) ?? []).length, 500)
+    assert.ok(big.length < 300_000)
+  })
+
+  it('the family view adds siblings in reach', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const f = await dsl.get(`/children/${childId}/chronology?family=1`)
+    const sib = await ctx.s.t.db.selectFrom('child').select(['given_name']).where('id', '=', siblingId).executeTakeFirstOrThrow()
+    assert.match(f.body, new RegExp(sib.given_name))
+  })
+
+  it('CSV export holds exactly what the viewer sees, neutralises formulae, and is audited', async () => {
+    const police = await ctx.s.t.db.selectFrom('relationship').select('id').where('child_id', '=', childId).where('holder_agency_id', '=', id('agency:police')).executeTakeFirst()
+    if (!police) {
+      await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: stableUuid('partnership:northshire'), child_id: childId, type: 'agency_record', holder_agency_id: id('agency:police'), holder_team_id: null, holder_membership_id: null, starts_at: new Date('2026-01-01'), ends_at: null, source: 'test', reason: 'test', created_by_membership_id: null, created_at: new Date('2026-01-01') }).execute()
+    }
+    const officer = await ctx.s.signIn('police.mash')
+    const csv = await officer.get(`/children/${childId}/chronology.csv`)
+    assert.equal(csv.statusCode, 200)
+    assert.match(String(csv.headers['content-type']), /text\/csv/)
+    const lines = csv.body.trim().split('\r\n')
+    const all = await ctx.s.t.db.selectFrom('entry').select(['visibility', 'source_agency_id', 'restricted_agency_ids']).where('child_id', '=', childId).execute()
+    const expected = all.filter((e) => e.visibility === 'team' || (e.visibility === 'agency' && e.source_agency_id === id('agency:police')) || (e.visibility === 'restricted' && e.restricted_agency_ids.includes(id('agency:police')))).length
+    assert.equal(lines.length - 1, expected)
+    assert.ok(lines.slice(1).every((l) => !/,=cmd/.test(l)), 'formulae are neutralised')
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'child_ids']).where('action', '=', 'chronology.export').execute()
+    assert.equal(audit.length, 1)
+  })
+
+  it('a teacher sees only their own concerns and outcomes; another school’s DSL gets 404', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const page = await teacher.get(`/children/${childId}/chronology`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /0 entries/)
+    const other = await ctx.s.signIn('dsl.stannes')
+    assert.equal((await other.get(`/children/${childId}/chronology`)).statusCode, 404)
+  })
+})

@@ -1,0 +1,79 @@
+// The merged chronology page (child or family), and its CSV export of exactly what the viewer can see.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import type { ChronologyFilter } from './repository.ts'
+import { createHash } from 'node:crypto'
+import { timelineSvg } from './timeline.ts'
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+function filterFrom(request: FastifyRequest): { filter: ChronologyFilter; errors: { text: string; href: string }[]; family: boolean; page: number; raw: Record<string, string> } {
+  const q = request.query as Record<string, string | undefined>
+  const raw = { agency: q.agency ?? '', category: q.category ?? '', type: q.type ?? '', from: q.from ?? '', to: q.to ?? '' }
+  const errors: { text: string; href: string }[] = []
+  if (raw.from && (!DATE.test(raw.from) || Number.isNaN(Date.parse(raw.from)))) errors.push({ text: 'Enter the “from” date as YYYY-MM-DD', href: '#from' })
+  if (raw.to && (!DATE.test(raw.to) || Number.isNaN(Date.parse(raw.to)))) errors.push({ text: 'Enter the “to” date as YYYY-MM-DD', href: '#to' })
+  if (!errors.length && raw.from && raw.to && raw.from > raw.to) errors.push({ text: 'The “from” date must be before the “to” date', href: '#from' })
+  const filter: ChronologyFilter = errors.length
+    ? { agencyId: raw.agency || null, category: raw.category || null, type: raw.type || null }
+    : { agencyId: raw.agency || null, category: raw.category || null, type: raw.type || null, from: raw.from || null, to: raw.to || null }
+  return { filter, errors, family: q.family === '1', page: Math.max(1, Number(q.page ?? 1) || 1), raw }
+}
+
+function csvCell(v: unknown): string {
+  const s = v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v)
+  // neutralise spreadsheet formulae as well as quoting
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+}
+
+export async function chronologyRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+  const r = routes(app)
+
+  r.get('/children/:childId/chronology', { permission: 'child:read', audit: 'chronology.view', record: true }, async (request, reply) => {
+    const { childId } = request.params as { childId: string }
+    const f = filterFrom(request)
+    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, page: f.page })
+    if (!result) return reply.callNotFound()
+    const query = new URLSearchParams(Object.entries({ ...f.raw, ...(f.family ? { family: '1' } : {}) }).filter(([, v]) => v)).toString()
+    return reply.code(f.errors.length ? 400 : 200).page('chronology/views/chronology.njk', {
+      title: `Chronology: ${result.children[0]!.given_name} ${result.children[0]!.family_name}`,
+      ...result,
+      childId,
+      family: f.family,
+      raw: f.raw,
+      query,
+      errors: f.errors,
+      fieldErrors: Object.fromEntries(f.errors.map((e) => [e.href.slice(1), { text: e.text }])),
+      backLink: `/children/${childId}`,
+    })
+  })
+
+  // the picture, served on its own: cacheable by this viewer only (private), revalidated by an ETag of what they see
+  r.get('/children/:childId/timeline.svg', { permission: 'child:read', audit: 'chronology.timeline', record: true }, async (request, reply) => {
+    const { childId } = request.params as { childId: string }
+    const f = filterFrom(request)
+    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.timeline' })
+    if (!result) return reply.callNotFound()
+    const svg = timelineSvg(result.entries, { title: `Timeline for ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}` })
+    const etag = `"${createHash('sha256').update(request.actor!.membershipId).update(svg).digest('base64url').slice(0, 27)}"`
+    reply.header('cache-control', 'private, max-age=60').header('etag', etag).header('vary', 'Cookie')
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send()
+    return reply.type('image/svg+xml; charset=utf-8').send(svg)
+  })
+
+  r.get('/children/:childId/chronology.csv', { permission: 'child:read', audit: 'chronology.export', record: true }, async (request, reply) => {
+    const { childId } = request.params as { childId: string }
+    const f = filterFrom(request)
+    if (f.errors.length) return reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
+    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export' })
+    if (!result) return reply.callNotFound()
+    const header = ['occurred_at', 'child', 'agency', 'author', 'type', 'category', 'significance', 'summary', 'recorded_at', 'entry_id', 'supersedes']
+    const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_at, e.childName, e.agency, e.author, e.type, e.category, e.significance, e.summary, e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="chronology.csv"')
+      .send(`${lines.join('\r\n')}\r\n`)
+  })
+}

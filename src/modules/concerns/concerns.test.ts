@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+
+describeApp('concerns: teacher → DSL triage → the outcome and reasons back to the teacher', (ctx) => {
+  let childId: string
+  let siblingId: string | undefined
+
+  async function pupils() {
+    const rows = await ctx.s.t.db
+      .selectFrom('relationship as r')
+      .innerJoin('family_member as f', 'f.child_id', 'r.child_id')
+      .select(['r.child_id', 'f.related_child_id'])
+      .where('r.type', '=', 'pupil_at')
+      .where('r.holder_agency_id', '=', id('agency:brookside'))
+      .execute()
+    const withSibling = rows.find((r) => r.related_child_id && rows.some((o) => o.child_id === r.related_child_id))
+    childId = withSibling?.child_id ?? rows[0]!.child_id
+    siblingId = withSibling?.related_child_id ?? undefined
+  }
+
+  it('a teacher logs a concern about two siblings: one concern and one entry per child, the DSLs alerted without personal data in email', async () => {
+    await pupils()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const form = await teacher.get(`/concerns/new?child=${childId}`)
+    assert.equal(form.statusCode, 200)
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+    const body = {
+      idempotencyKey: key,
+      children: siblingId ? [childId, siblingId] : [childId],
+      category: 'neglect',
+      seenOrHeard: 'Arrived without a coat again; said there was no food at home.',
+      childWords: 'There was nothing for tea',
+      occurredDate: '2026-11-23',
+      occurredTime: '08:50',
+      immediateDanger: 'no',
+      mark1Region: 'left_arm',
+      mark1View: 'front',
+      mark1Description: 'Bruise the size of a 10p coin',
+    }
+    const outboxBefore = await count('outbox')
+    const res = await teacher.post('/concerns', body)
+    assert.equal(res.statusCode, 303, res.body.slice(0, 500))
+    const concerns = await ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).execute()
+    assert.equal(concerns.length, siblingId ? 2 : 1)
+    for (const c of concerns) {
+      assert.ok(c.entry_id)
+      assert.deepEqual(c.body_map.map((m) => m.region), ['left_arm'])
+    }
+    // a double click makes one submission
+    const again = await teacher.post('/concerns', body)
+    assert.equal(again.statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).execute()).length, concerns.length)
+    // DSLs alerted: in-app and by email, and no email holds the child's name
+    const child = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name']).where('id', '=', childId).executeTakeFirstOrThrow()
+    const mail = await ctx.s.t.db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').execute()
+    assert.ok((await count('outbox')) > outboxBefore)
+    for (const m of mail) {
+      assert.ok(!m.body.includes(child.family_name) && !m.subject.includes(child.family_name))
+      assert.ok(!m.body.includes('coat'))
+    }
+    const notes = await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'concern.new').execute()
+    assert.ok(notes.some((n) => n.membership_id === id('membership:dsl.brookside:0')))
+  })
+
+  it('the DSL sees it in the queue, records actions, outcome and reasons; the teacher sees the outcome and reasons', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const queue = await dsl.get('/triage')
+    assert.equal(queue.statusCode, 200)
+    const concern = await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', childId).orderBy('created_at', 'desc').executeTakeFirstOrThrow()
+    assert.match(queue.body, new RegExp(concern.id))
+    await dsl.get(`/concerns/${concern.id}`)
+    const bad = await dsl.post(`/concerns/${concern.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /govuk-error-summary/)
+    assert.equal(await count('triage_action'), 0, 'nothing saved half-way')
+    const ok = await dsl.post(`/concerns/${concern.id}/triage`, { actions: ['speak_to_parents', 'consult_ssw'], outcome: 'monitor', reasons: 'Second concern about food this month; parents to be seen today.' })
+    assert.equal(ok.statusCode, 303)
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const page = await teacher.get(`/concerns/${concern.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /parents to be seen today/)
+    // the outcome lands in the teacher's view of the chronology (addressed to them)
+    const entries = await teacher.get(`/api/v1/children/${childId}/entries`)
+    assert.ok((JSON.parse(entries.body) as { data: { type: string }[] }).data.some((e) => e.type === 'dsl_action'))
+  })
+
+  it('another school’s DSL cannot see the concern (404, same as absent)', async () => {
+    const concern = await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', childId).executeTakeFirstOrThrow()
+    const other = await ctx.s.signIn('dsl.academy')
+    const seen = await other.get(`/concerns/${concern.id}`)
+    const absent = await other.get(`/concerns/${randomUUID()}`)
+    assert.equal(seen.statusCode, 404)
+    assert.equal(absent.statusCode, 404)
+  })
+
+  it('a concern about a child not yet known creates a provisional child the DSL can see', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const form = await teacher.get('/concerns/new')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+    const res = await teacher.post('/concerns', { idempotencyKey: key, newChildGivenName: 'Robin', newChildFamilyName: 'Newcome', newChildDob: '2016-05-01', category: 'attendance', seenOrHeard: 'Younger sibling of a pupil, not attending any school.', occurredDate: '2026-11-20', immediateDanger: 'yes' })
+    assert.equal(res.statusCode, 303)
+    const page = await teacher.get(res.headers.location as string)
+    assert.match(page.body, /immediate danger/i)
+    assert.match(page.body, /999/)
+    const child = await ctx.s.t.db.selectFrom('child').selectAll().where('family_name', '=', 'Newcome').executeTakeFirstOrThrow()
+    assert.equal(child.provisional, true)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.get(`/children/${child.id}`)).statusCode, 200)
+  })
+
+  it('bad input: a clear error summary, what was typed kept, nothing saved', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const form = await teacher.get(`/concerns/new?child=${childId}`)
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+    const before = await count('concern')
+    const res = await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Kept text', occurredDate: '23/11/2026', immediateDanger: 'no', mark1Region: 'left_arm' })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /govuk-error-summary/)
+    assert.match(res.body, /Enter the date as YYYY-MM-DD/)
+    assert.match(res.body, /describe what you saw/)
+    assert.match(res.body, /Kept text/)
+    assert.equal(await count('concern'), before)
+  })
+
+  async function count(table: 'outbox' | 'concern' | 'triage_action') {
+    const r = await ctx.s.t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    return Number(r.n)
+  }
+})

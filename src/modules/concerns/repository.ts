@@ -1,0 +1,344 @@
+// Concerns and the DSL's triage (KCSIE: all concerns, discussions and decisions, and the reasons for them, in
+// writing). One submission may name several children: one concern and one chronology entry per child.
+import { randomUUID } from 'node:crypto'
+import { sql, type Transaction } from 'kysely'
+import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
+import { childInReach } from '../../data/access-sql.ts'
+import type { Actor } from '../../data/actor.ts'
+import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
+import type { BodyMark, DB, Significance } from '../../data/schema.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { isUuid } from '../../data/repositories/children.ts'
+
+export const TRIAGE_ACTIONS = {
+  monitor: 'Monitor',
+  speak_to_parents: 'Speak to parents or carers',
+  early_help: 'Early help',
+  consult_ssw: 'Consult the school-based social worker',
+  refer_front_door: 'Refer to the front door',
+  police: 'Report to the police',
+} as const
+export type TriageActionCode = keyof typeof TRIAGE_ACTIONS
+export const TRIAGE_OUTCOMES = { monitor: 'Keep open and monitor', escalated: 'Escalated (referral, police or early help)', closed: 'Close: no further action' } as const
+
+const SERIOUS = new Set(['sexual_abuse', 'physical_abuse', 'fgm', 'child_sexual_exploitation', 'child_criminal_exploitation', 'radicalisation'])
+
+export interface ConcernInput {
+  childIds: string[]
+  newChild?: { givenName: string; familyName: string; dateOfBirth: string } | null
+  category: string
+  seenOrHeard: string
+  childWords?: string | null
+  occurredAt: Date
+  location?: string | null
+  otherChildren?: string | null
+  immediateDanger: boolean
+  bodyMap: BodyMark[]
+  idempotencyKey: string
+}
+
+export interface SubmissionResult {
+  submissionId: string
+  concerns: { id: string; childId: string }[]
+  immediateDanger: boolean
+  replayed: boolean
+}
+
+export function concernsRepository(ctx: Ctx, actor: Actor) {
+  const isLead = SAFEGUARDING_LEAD_ROLES.includes(actor.role)
+
+  /** A concern the actor may see: one they raised, or (safeguarding leads) one raised in their agency about a child in reach. */
+  function visibleConcerns(trx: Transaction<DB>, now: Date) {
+    return trx
+      .selectFrom('concern as k')
+      .innerJoin('child as c', 'c.id', 'k.child_id')
+      .where('k.partnership_id', '=', actor.partnershipId)
+      .where((eb) =>
+        eb.or([
+          eb('k.raised_by_membership_id', '=', actor.membershipId),
+          ...(isLead ? [eb.and([eb('k.agency_id', '=', actor.agencyId), childInReach(actor, now)(eb as never)])] : []),
+        ]),
+      )
+  }
+
+  return {
+    async formOptions() {
+      return auditedTransaction(ctx, actor, 'concern.form', async (trx) => {
+        const categories = await trx.selectFrom('concern_category').select(['code', 'label']).where('partnership_id', '=', actor.partnershipId).where('active', '=', true).orderBy('sort').execute()
+        return { result: { categories }, audit: { action: 'concern.form', outcome: 'success' } }
+      })
+    },
+
+    async submit(input: ConcernInput): Promise<SubmissionResult | null> {
+      return auditedTransaction<SubmissionResult | null>(ctx, actor, 'concern.create', async (trx, now) => {
+        // a double click makes one submission: serialise on the key, then look for it
+        await sql`select pg_advisory_xact_lock(hashtext(${`concern:${actor.partnershipId}:${input.idempotencyKey}`}))`.execute(trx)
+        const existing = await trx
+          .selectFrom('concern')
+          .select(['id', 'child_id', 'submission_id', 'immediate_danger'])
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('idempotency_key', '=', input.idempotencyKey)
+          .where('raised_by_membership_id', '=', actor.membershipId)
+          .execute()
+        if (existing.length) {
+          return {
+            result: { submissionId: existing[0]!.submission_id, concerns: existing.map((e) => ({ id: e.id, childId: e.child_id })), immediateDanger: existing[0]!.immediate_danger, replayed: true },
+            audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: existing[0]!.submission_id, childIds: existing.map((e) => e.child_id), details: { replayed: true } },
+          }
+        }
+        const category = await trx.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('code', '=', input.category).where('active', '=', true).executeTakeFirst()
+        if (!category) throw new RefusedError('Choose a category from the list')
+        const childIds = [...new Set(input.childIds)]
+        if (childIds.some((id) => !isUuid(id))) return notFound()
+        if (childIds.length) {
+          const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
+          if (inReach.length !== childIds.length) return notFound()
+        }
+        if (input.newChild) childIds.push(await provisionalChild(trx, input.newChild, now))
+        if (!childIds.length) throw new RefusedError('Choose the child or children the concern is about')
+        const submissionId = randomUUID()
+        const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
+        const concerns: { id: string; childId: string }[] = []
+        const leads = await membershipsWithRoles(trx, actor.partnershipId, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now)
+        for (const childId of childIds) {
+          const id = randomUUID()
+          const entryId = randomUUID()
+          await trx
+            .insertInto('entry')
+            .values({
+              id: entryId,
+              partnership_id: actor.partnershipId,
+              child_id: childId,
+              type: 'concern',
+              category: input.category,
+              occurred_at: input.occurredAt,
+              recorded_at: now,
+              author_membership_id: actor.membershipId,
+              author_team_id: actor.teamId,
+              source_agency_id: actor.agencyId,
+              significance,
+              summary: summarise(input.seenOrHeard),
+              detail_type: 'concern',
+              detail_id: id,
+              visibility: 'agency',
+              addressed_to_membership_id: null,
+              agency_record_id: null,
+              supersedes_entry_id: null,
+            })
+            .execute()
+          await trx
+            .insertInto('concern')
+            .values({
+              id,
+              partnership_id: actor.partnershipId,
+              submission_id: submissionId,
+              child_id: childId,
+              agency_id: actor.agencyId,
+              raised_by_membership_id: actor.membershipId,
+              category: input.category,
+              seen_or_heard: input.seenOrHeard,
+              child_words: input.childWords || null,
+              occurred_at: input.occurredAt,
+              location: input.location || null,
+              other_children: input.otherChildren || null,
+              immediate_danger: input.immediateDanger,
+              body_map: JSON.stringify(input.bodyMap),
+              entry_id: entryId,
+              idempotency_key: input.idempotencyKey,
+              created_at: now,
+            })
+            .execute()
+          concerns.push({ id, childId })
+          // the DSLs are alerted at once (in-app; email through the outbox, without personal data)
+          await notifyMemberships(
+            trx,
+            actor.partnershipId,
+            leads.map((l) => l.id).filter((m) => m !== actor.membershipId),
+            { kind: 'concern.new', childId, subjectType: 'concern', subjectId: id, link: `/concerns/${id}` },
+            now,
+          )
+        }
+        return {
+          result: { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false },
+          audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, childIds, details: { concernIds: concerns.map((c) => c.id), category: input.category } },
+        }
+      })
+
+      function notFound() {
+        return { result: null, audit: { action: 'concern.create', outcome: 'not_found' as const, childIds: [] } }
+      }
+
+      async function provisionalChild(trx: Transaction<DB>, c: NonNullable<ConcernInput['newChild']>, now: Date): Promise<string> {
+        const id = randomUUID()
+        await trx
+          .insertInto('child')
+          .values({ id, partnership_id: actor.partnershipId, given_name: c.givenName, family_name: c.familyName, date_of_birth: c.dateOfBirth, expected_date_of_birth: null, sex: 'unknown', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, provisional: true, created_at: now })
+          .execute()
+        // the raiser's agency holds a record of the child until it is matched (its safeguarding leads see it)
+        await trx
+          .insertInto('relationship')
+          .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: id, type: 'agency_record', holder_agency_id: actor.agencyId, holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: 'provisional child named in a concern', reason: 'Named in a concern; not yet matched to a known child', created_by_membership_id: actor.membershipId, created_at: now })
+          .execute()
+        return id
+      }
+    },
+
+    /** Concerns I raised, with the outcome fed back to me. */
+    async mine() {
+      return auditedTransaction(ctx, actor, 'concern.list', async (trx) => {
+        const rows = await trx
+          .selectFrom('concern as k')
+          .innerJoin('child as c', 'c.id', 'k.child_id')
+          .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
+          .select(['k.id', 'k.status', 'k.created_at', 'k.child_id', 'c.given_name', 'c.family_name', 'cc.label as category'])
+          .where('k.partnership_id', '=', actor.partnershipId)
+          .where('k.raised_by_membership_id', '=', actor.membershipId)
+          .orderBy('k.created_at', 'desc')
+          .limit(200)
+          .execute()
+        return { result: rows, audit: { action: 'concern.list', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))], details: { list: 'my-concerns' } } }
+      })
+    },
+
+    /** The DSL's queue: open concerns raised in my agency about children in my reach, oldest first. */
+    async queue() {
+      return auditedTransaction(ctx, actor, 'concern.queue', async (trx, now) => {
+        if (!isLead) return { result: [], audit: { action: 'concern.queue', outcome: 'success' } }
+        const rows = await visibleConcerns(trx, now)
+          .innerJoin('membership as m', 'm.id', 'k.raised_by_membership_id')
+          .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+          .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
+          .select(['k.id', 'k.status', 'k.created_at', 'k.occurred_at', 'k.immediate_danger', 'k.child_id', 'c.given_name', 'c.family_name', 'c.provisional', 'cc.label as category', 'p.given_name as by_given', 'p.family_name as by_family'])
+          .where('k.agency_id', '=', actor.agencyId)
+          .where('k.status', '=', 'open')
+          .orderBy('k.immediate_danger', 'desc')
+          .orderBy('k.created_at')
+          .limit(500)
+          .execute()
+        return { result: rows, audit: { action: 'concern.queue', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))] } }
+      })
+    },
+
+    async get(concernId: string) {
+      return auditedTransaction(ctx, actor, 'concern.view', async (trx, now) => {
+        const none = { result: null, audit: { action: 'concern.view', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
+        if (!isUuid(concernId)) return none
+        const k = await visibleConcerns(trx, now)
+          .innerJoin('membership as m', 'm.id', 'k.raised_by_membership_id')
+          .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+          .innerJoin('agency as a', 'a.id', 'k.agency_id')
+          .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
+          .selectAll('k')
+          .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
+          .where('k.id', '=', concernId)
+          .executeTakeFirst()
+        if (!k) return none
+        const [triage, links, siblings] = await Promise.all([
+          trx
+            .selectFrom('triage_action as t')
+            .innerJoin('membership as m', 'm.id', 't.by_membership_id')
+            .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+            .select(['t.id', 't.actions', 't.outcome', 't.reasons', 't.created_at', 'p.given_name', 'p.family_name'])
+            .where('t.partnership_id', '=', actor.partnershipId)
+            .where('t.concern_id', '=', concernId)
+            .orderBy('t.created_at')
+            .execute(),
+          isLead
+            ? visibleConcerns(trx, now)
+                .innerJoin('concern_link as l', (j) => j.onRef('l.linked_concern_id', '=', 'k.id'))
+                .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category'])
+                .where('l.concern_id', '=', concernId)
+                .execute()
+            : Promise.resolve([]),
+          isLead
+            ? visibleConcerns(trx, now)
+                .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category', 'k.status'])
+                .where('k.agency_id', '=', actor.agencyId)
+                .where('k.id', '<>', concernId)
+                .where((eb) => eb.or([eb('k.child_id', '=', k.child_id), eb('k.submission_id', '=', k.submission_id)]))
+                .orderBy('k.created_at', 'desc')
+                .limit(50)
+                .execute()
+            : Promise.resolve([]),
+        ])
+        return {
+          result: { concern: k, triage, links, related: siblings, canTriage: isLead && k.agency_id === actor.agencyId },
+          audit: { action: 'concern.view', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id] },
+        }
+      })
+    },
+
+    /** The DSL records actions, the outcome and the reasons; the outcome is fed back to whoever raised it. */
+    async triage(concernId: string, input: { actions: TriageActionCode[]; outcome: keyof typeof TRIAGE_OUTCOMES; reasons: string }) {
+      return auditedTransaction(ctx, actor, 'concern.triage', async (trx, now) => {
+        const none = { result: null, audit: { action: 'concern.triage', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
+        if (!isLead || !isUuid(concernId)) return none
+        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where('k.agency_id', '=', actor.agencyId).executeTakeFirst()
+        if (!k) return none
+        if (k.status === 'closed') throw new RefusedError('This concern is closed')
+        const entryId = randomUUID()
+        const id = randomUUID()
+        const actionText = input.actions.map((a) => TRIAGE_ACTIONS[a]).join('; ')
+        await trx
+          .insertInto('entry')
+          .values({
+            id: entryId,
+            partnership_id: actor.partnershipId,
+            child_id: k.child_id,
+            type: 'dsl_action',
+            category: k.category,
+            occurred_at: now,
+            recorded_at: now,
+            author_membership_id: actor.membershipId,
+            author_team_id: actor.teamId,
+            source_agency_id: actor.agencyId,
+            significance: input.actions.includes('refer_front_door') || input.actions.includes('police') ? 'high' : 'medium',
+            summary: `DSL decision: ${actionText}. Outcome: ${TRIAGE_OUTCOMES[input.outcome]}. Reasons: ${input.reasons}`,
+            detail_type: 'triage_action',
+            detail_id: id,
+            visibility: 'agency',
+            // the outcome and its reasons are fed back to whoever raised the concern
+            addressed_to_membership_id: k.raised_by_membership_id,
+            agency_record_id: null,
+            supersedes_entry_id: null,
+          })
+          .execute()
+        await trx.insertInto('triage_action').values({ id, partnership_id: actor.partnershipId, concern_id: concernId, child_id: k.child_id, by_membership_id: actor.membershipId, actions: input.actions, outcome: input.outcome, reasons: input.reasons, entry_id: entryId, created_at: now }).execute()
+        await trx.updateTable('concern').set({ status: input.outcome === 'closed' ? 'closed' : 'triaged' }).where('id', '=', concernId).where('partnership_id', '=', actor.partnershipId).execute()
+        if (k.raised_by_membership_id !== actor.membershipId) {
+          await notifyMemberships(trx, actor.partnershipId, [k.raised_by_membership_id], { kind: 'concern.outcome', childId: k.child_id, subjectType: 'concern', subjectId: concernId, link: `/concerns/${concernId}` }, now)
+        }
+        return {
+          result: { id },
+          audit: { action: 'concern.triage', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id], details: { actions: input.actions, outcome: input.outcome } },
+        }
+      })
+    },
+
+    /** Links two concerns of my agency (patterns over time, siblings). */
+    async link(concernId: string, otherId: string) {
+      return auditedTransaction(ctx, actor, 'concern.link', async (trx, now) => {
+        const none = { result: null, audit: { action: 'concern.link', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
+        if (!isLead || !isUuid(concernId) || !isUuid(otherId) || concernId === otherId) return none
+        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where('k.agency_id', '=', actor.agencyId).execute()
+        if (both.length !== 2) return none
+        await trx
+          .insertInto('concern_link')
+          .values([
+            { partnership_id: actor.partnershipId, concern_id: concernId, linked_concern_id: otherId, linked_by_membership_id: actor.membershipId, created_at: now },
+            { partnership_id: actor.partnershipId, concern_id: otherId, linked_concern_id: concernId, linked_by_membership_id: actor.membershipId, created_at: now },
+          ])
+          .onConflict((oc) => oc.doNothing())
+          .execute()
+        return { result: { ok: true }, audit: { action: 'concern.link', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [...new Set(both.map((b) => b.child_id))], details: { linked: otherId } } }
+      })
+    },
+  }
+}
+
+function summarise(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim()
+  return t.length > 240 ? `${t.slice(0, 237)}…` : t
+}
+
+export type ConcernsRepository = ReturnType<typeof concernsRepository>

@@ -1,0 +1,176 @@
+// Logging a concern, the DSL's triage queue, and the concern page (the raiser sees the outcome and its reasons).
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import { formErrors, parseForm, type CrossCheck } from '../../web/forms.ts'
+import { londonDateTime } from '../../web/dates.ts'
+import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
+import { BODY_REGIONS } from './body-map.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
+const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
+
+const concernForm = z
+  .object({
+    children: z.array(z.string()).default([]),
+    newChildGivenName: text(100).optional().default(''),
+    newChildFamilyName: text(100).optional().default(''),
+    newChildDob: text(10).optional().default(''),
+    category: z.string({ message: 'Choose the kind of concern' }).min(1, 'Choose the kind of concern'),
+    seenOrHeard: text(10_000).min(1, 'Describe what you saw or heard'),
+    childWords: text(10_000).optional().default(''),
+    occurredDate: text(10).min(1, 'Enter when it happened'),
+    occurredTime: text(5).optional().default(''),
+    location: text(500).optional().default(''),
+    otherChildren: text(2000).optional().default(''),
+    immediateDanger: z.enum(['yes', 'no'], { message: 'Say whether the child is in immediate danger' }),
+    idempotencyKey: z.string().uuid('This form has expired: reload the page'),
+    marks: z.array(z.object({ view: z.enum(['front', 'back']), region: z.string(), description: z.string().trim().max(1000), x: z.number().nullable(), y: z.number().nullable() })).default([]),
+  })
+
+/** Checks across fields, on the raw values (so they are reported with the field errors). */
+const concernCross: CrossCheck = (raw) => {
+  const v = raw as Record<string, string | undefined> & { children?: string[]; marks?: { region: string; description: string }[] }
+  const out: { path: string; message: string }[] = []
+  const s = (x: unknown) => String(x ?? '').trim()
+  const anyNew = s(v.newChildGivenName) || s(v.newChildFamilyName) || s(v.newChildDob)
+  if (anyNew) {
+    if (!s(v.newChildGivenName)) out.push({ path: 'newChildGivenName', message: 'Enter the first name of the child not yet known' })
+    if (!s(v.newChildFamilyName)) out.push({ path: 'newChildFamilyName', message: 'Enter the last name of the child not yet known' })
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s(v.newChildDob)) || Number.isNaN(Date.parse(s(v.newChildDob)))) out.push({ path: 'newChildDob', message: 'Enter the date of birth as YYYY-MM-DD (your best estimate)' })
+  }
+  if (!(v.children ?? []).length && !anyNew) out.push({ path: 'children', message: 'Choose the child or children the concern is about' })
+  if (s(v.occurredDate) && (!/^\d{4}-\d{2}-\d{2}$/.test(s(v.occurredDate)) || Number.isNaN(Date.parse(s(v.occurredDate))))) out.push({ path: 'occurredDate', message: 'Enter the date as YYYY-MM-DD' })
+  if (s(v.occurredTime) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(s(v.occurredTime))) out.push({ path: 'occurredTime', message: 'Enter the time as HH:MM, for example 14:30' })
+  for (const [i, m] of (v.marks ?? []).entries()) {
+    if (!BODY_REGIONS.some((r) => r.code === m.region)) out.push({ path: 'marks', message: `Body map mark ${i + 1}: choose a part of the body` })
+    else if (!m.description) out.push({ path: 'marks', message: `Body map mark ${i + 1}: describe what you saw` })
+  }
+  return out
+}
+
+const triageForm = z.object({
+  actions: z.array(z.enum(Object.keys(TRIAGE_ACTIONS) as [TriageActionCode, ...TriageActionCode[]], { message: 'Choose actions from the list' })).min(1, 'Choose at least one action'),
+  outcome: z.enum(Object.keys(TRIAGE_OUTCOMES) as ['monitor', 'escalated', 'closed'], { message: 'Choose the outcome' }),
+  reasons: text(10_000).min(1, 'Record the reasons for your decision (KCSIE: decisions and the reasons for them in writing)'),
+})
+
+/** Reads the body map rows of the form (the text-only path; JavaScript only fills in x and y). */
+function marksFrom(body: Record<string, unknown>) {
+  const marks = []
+  for (let i = 1; i <= 6; i++) {
+    const region = String(body[`mark${i}Region`] ?? '')
+    const description = String(body[`mark${i}Description`] ?? '').trim()
+    if (!region && !description) continue
+    const num = (v: unknown) => (v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.min(Math.max(Number(v), 0), 1000))
+    marks.push({ view: body[`mark${i}View`] === 'back' ? 'back' : 'front', region, description, x: num(body[`mark${i}X`]), y: num(body[`mark${i}Y`]) })
+  }
+  return marks
+}
+
+export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
+  const r = routes(app)
+  const repo = (req: FastifyRequest) => data.forActor(req.actor!).concerns
+
+  async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) {
+    const actor = request.actor!
+    const [options, mine, directory] = await Promise.all([repo(request).formOptions(), data.forActor(actor).children.mine(), data.directory.frontDoor(actor.partnershipId)])
+    return reply.code(errors ? 400 : 200).page('concerns/views/new.njk', {
+      title: 'Log a concern about a child',
+      categories: options.categories,
+      myChildren: mine,
+      preselected: list(values.children),
+      regions: BODY_REGIONS,
+      values,
+      frontDoor: directory,
+      backLink: '/',
+      ...(errors ?? {}),
+    })
+  }
+
+  r.get('/concerns/new', { permission: 'concern:raise', audit: 'concern.form' }, async (request, reply) => {
+    const q = request.query as { child?: string }
+    return renderForm(request, reply, { children: q.child ? [q.child] : [], idempotencyKey: randomUUID(), occurredDate: londonDateTime(clock.now()).date, immediateDanger: '' })
+  })
+
+  r.post('/concerns', { permission: 'concern:raise', audit: 'concern.create' }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const values = { ...body, children: list(body.children), marks: marksFrom(body) }
+    const parsed = parseForm(concernForm, values, concernCross)
+    if (!parsed.ok) return renderForm(request, reply, values, parsed.errors)
+    const v = parsed.data
+    const occurredAt = londonDateTime.toInstant(v.occurredDate, v.occurredTime || '12:00')
+    if (occurredAt > clock.now()) return renderForm(request, reply, values, { errors: [{ text: 'The date and time cannot be in the future', href: '#occurredDate' }], fieldErrors: { occurredDate: { text: 'The date and time cannot be in the future' } } })
+    try {
+      const result = await repo(request).submit({
+        childIds: v.children,
+        newChild: v.newChildGivenName ? { givenName: v.newChildGivenName, familyName: v.newChildFamilyName, dateOfBirth: v.newChildDob } : null,
+        category: v.category,
+        seenOrHeard: v.seenOrHeard,
+        childWords: v.childWords,
+        occurredAt,
+        location: v.location,
+        otherChildren: v.otherChildren,
+        immediateDanger: v.immediateDanger === 'yes',
+        bodyMap: v.marks,
+        idempotencyKey: v.idempotencyKey,
+      })
+      if (!result) return reply.callNotFound()
+      return reply.redirect(`/concerns/${result.concerns[0]!.id}?submitted=${result.concerns.length}`, 303)
+    } catch (err) {
+      if (err instanceof RefusedError) return renderForm(request, reply, values, { errors: [{ text: err.message, href: '#category' }], fieldErrors: {} })
+      throw err
+    }
+  })
+
+  r.get('/concerns', { permission: 'concern:raise', audit: 'concern.list' }, async (request, reply) => {
+    const concerns = await repo(request).mine()
+    return reply.page('concerns/views/mine.njk', { title: 'Concerns I have logged', concerns, backLink: '/' })
+  })
+
+  r.get('/triage', { permission: 'concern:triage', audit: 'concern.queue' }, async (request, reply) => {
+    const queue = await repo(request).queue()
+    return reply.page('concerns/views/queue.njk', { title: 'Concerns to triage', queue, backLink: '/' })
+  })
+
+  r.get('/concerns/:concernId', { permission: 'concern:raise', audit: 'concern.view', record: true }, async (request, reply) => {
+    const { concernId } = request.params as { concernId: string }
+    const found = await repo(request).get(concernId)
+    if (!found) return reply.callNotFound()
+    const submitted = Number((request.query as { submitted?: string }).submitted ?? 0)
+    const frontDoor = found.concern.immediate_danger ? await data.directory.frontDoor(request.actor!.partnershipId) : null
+    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, values: {}, backLink: '/concerns' })
+  })
+
+  r.post('/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true }, async (request, reply) => {
+    const { concernId } = request.params as { concernId: string }
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const values = { ...body, actions: list(body.actions) }
+    const parsed = triageForm.safeParse(values)
+    const show = async (errors: ReturnType<typeof formErrors>) => {
+      const found = await repo(request).get(concernId)
+      if (!found) return reply.callNotFound()
+      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, values, ...errors, backLink: '/triage' })
+    }
+    if (!parsed.success) return show(formErrors(parsed.error))
+    try {
+      const done = await repo(request).triage(concernId, parsed.data)
+      if (!done) return reply.callNotFound()
+    } catch (err) {
+      if (err instanceof RefusedError) return show({ errors: [{ text: err.message, href: '#actions' }], fieldErrors: {} })
+      throw err
+    }
+    return reply.redirect(`/concerns/${concernId}?triaged=1`, 303)
+  })
+
+  r.post('/concerns/:concernId/link', { permission: 'concern:triage', audit: 'concern.link', record: true }, async (request, reply) => {
+    const { concernId } = request.params as { concernId: string }
+    const other = String((request.body as { other?: unknown })?.other ?? '')
+    const done = await repo(request).link(concernId, other)
+    if (!done) return reply.callNotFound()
+    return reply.redirect(`/concerns/${concernId}`, 303)
+  })
+}

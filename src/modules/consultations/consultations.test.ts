@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+
+describeApp('consultations with the school-based social worker', (ctx) => {
+  let consultationId: string
+  let childId: string
+
+  it('a DSL asks about a pupil; the school-based social worker serving the school is told', async () => {
+    childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get('/consultations/new')
+    const empty = await dsl.post('/consultations', { childId, question: '' })
+    assert.equal(empty.statusCode, 400)
+    assert.match(empty.body, /Enter your question/)
+    const res = await dsl.post('/consultations', { childId, question: 'Mum has asked for help with routines. Early help, or keep supporting in school?' })
+    assert.equal(res.statusCode, 303)
+    consultationId = (res.headers.location as string).split('/')[2]!.split('?')[0]!
+    const n = await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'consultation.asked').execute()
+    assert.deepEqual(n.map((x) => x.membership_id), [id('membership:ssw:0')])
+  })
+
+  it('the social worker answers; the answer lands in the chronology and the DSL sees it', async () => {
+    const ssw = await ctx.s.signIn('ssw')
+    const list = await ssw.get('/consultations')
+    assert.match(list.body, new RegExp(consultationId))
+    await ssw.get(`/consultations/${consultationId}`)
+    const bad = await ssw.post(`/consultations/${consultationId}/answer`, { advice: 'x', nextStep: 'y', followUpOn: '31/12/2026' })
+    assert.equal(bad.statusCode, 400)
+    const ok = await ssw.post(`/consultations/${consultationId}/answer`, { advice: 'Offer early help; I will join the first meeting.', nextStep: 'DSL to speak to mum this week', followUpOn: '2026-12-07' })
+    assert.equal(ok.statusCode, 303)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/consultations/${consultationId}`)
+    assert.match(page.body, /I will join the first meeting/)
+    const entries = JSON.parse((await dsl.get(`/api/v1/children/${childId}/entries`)).body) as { data: { type: string }[] }
+    assert.ok(entries.data.some((e) => e.type === 'consultation'))
+  })
+
+  it('another school’s DSL cannot see it; a school no social worker serves is told to contact the front door', async () => {
+    const other = await ctx.s.signIn('dsl.academy')
+    assert.equal((await other.get(`/consultations/${consultationId}`)).statusCode, 404)
+    const stannes = await ctx.s.signIn('dsl.stannes')
+    await stannes.get('/consultations/new')
+    const res = await stannes.post('/consultations', { childId: '', question: 'General question' })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /contact the front door/)
+  })
+})

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+const P = stableUuid('partnership:northshire')
+
+describeApp('Operation Encompass', (ctx) => {
+  let brooksideChild: string
+  let academyChild: string
+
+  it('police record an incident involving two children at two schools: each school’s DSL is told before its next school day', async () => {
+    const pick = async (school: string) => (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id(`agency:${school}`)).executeTakeFirstOrThrow()).child_id
+    brooksideChild = await pick('brookside')
+    academyChild = await pick('academy')
+    // the officer holds a police record of both children
+    for (const child of [brooksideChild, academyChild]) {
+      await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: child, type: 'agency_record', holder_agency_id: id('agency:police'), holder_team_id: null, holder_membership_id: null, starts_at: new Date('2026-01-01'), ends_at: null, source: 'test', reason: 'Named in an incident', created_by_membership_id: null, created_at: new Date('2026-01-01') }).execute()
+    }
+    ctx.s.clock.set('2026-11-20T22:30:00Z') // Friday night
+    const officer = await ctx.s.signIn('police.mash')
+    const form = await officer.get('/encompass/new')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+    const bad = await officer.post('/encompass', { idempotencyKey: key, children: [], incidentDate: '2026-11-20', incidentTime: '25:00', summary: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /Choose the children involved/)
+    const res = await officer.post('/encompass', { idempotencyKey: key, children: [brooksideChild, academyChild], incidentDate: '2026-11-20', incidentTime: '21:40', incidentReference: 'NS-2026-11-20-0457', summary: 'Police attended a domestic incident at home; the children were present.' })
+    assert.equal(res.statusCode, 200)
+    const notices = await ctx.s.t.db.selectFrom('encompass_notice').selectAll().orderBy('school_agency_id').execute()
+    assert.equal(notices.length, 2)
+    const due = Object.fromEntries(notices.map((n) => [n.school_agency_id, n.due_at.toISOString()]))
+    assert.equal(due[id('agency:brookside')], '2026-11-23T08:45:00.000Z') // Monday, Brookside starts 08:45
+    assert.equal(due[id('agency:academy')], '2026-11-23T08:30:00.000Z') // the Academy starts 08:30
+  })
+
+  it('each school sees only its own pupil’s notice and entry', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const list = await dsl.get('/encompass')
+    const n = await ctx.s.t.db.selectFrom('encompass_notice').select(['id', 'school_agency_id']).execute()
+    const mine = n.find((x) => x.school_agency_id === id('agency:brookside'))!
+    const theirs = n.find((x) => x.school_agency_id === id('agency:academy'))!
+    assert.match(list.body, new RegExp(mine.id))
+    assert.doesNotMatch(list.body, new RegExp(theirs.id))
+    assert.equal((await dsl.get(`/encompass/${theirs.id}`)).statusCode, 404)
+    const entries = JSON.parse((await dsl.get(`/api/v1/children/${brooksideChild}/entries`)).body) as { data: { type: string }[] }
+    assert.ok(entries.data.some((e) => e.type === 'notice'))
+    const academyDsl = await ctx.s.signIn('dsl.academy')
+    const other = JSON.parse((await academyDsl.get(`/api/v1/children/${academyChild}/entries`)).body) as { data: { type: string }[] }
+    assert.ok(other.data.some((e) => e.type === 'notice'))
+  })
+
+  it('the DSL acknowledges before the start of the day: the R12 clock is met; late needs a reason', async () => {
+    ctx.s.clock.set('2026-11-23T08:10:00Z')
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const mine = await ctx.s.t.db.selectFrom('encompass_notice').select('id').where('school_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()
+    await dsl.get(`/encompass/${mine.id}`)
+    assert.equal((await dsl.post(`/encompass/${mine.id}/acknowledge`, { response: 'Class teacher briefed; key adult at the gate.' })).statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('clock').select('state').where('subject_id', '=', mine.id).executeTakeFirstOrThrow()).state, 'met')
+    ctx.s.clock.set('2026-11-23T10:00:00Z')
+    const academy = await ctx.s.signIn('dsl.academy')
+    const theirs = await ctx.s.t.db.selectFrom('encompass_notice').select('id').where('school_agency_id', '=', id('agency:academy')).executeTakeFirstOrThrow()
+    await academy.get(`/encompass/${theirs.id}`)
+    const late = await academy.post(`/encompass/${theirs.id}/acknowledge`, { response: '' })
+    assert.equal(late.statusCode, 400)
+    assert.equal((await academy.post(`/encompass/${theirs.id}/acknowledge`, { response: 'DSL off site until 10:00; deputy briefed the tutor at 10:05.' })).statusCode, 303)
+    const c = await ctx.s.t.db.selectFrom('clock').select(['state', 'reason']).where('subject_id', '=', theirs.id).executeTakeFirstOrThrow()
+    assert.equal(c.state, 'met_late')
+    assert.match(c.reason!, /deputy briefed/)
+  })
+})

@@ -1,0 +1,149 @@
+// Operation Encompass: police record a domestic-abuse incident involving children; each child's school DSL has
+// the notice before the school's start of the next school day (R12), acknowledges it, and it lands as an entry
+// for that child only — one school never learns of another school's pupil.
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
+import { childInReach } from '../../data/access-sql.ts'
+import type { Actor } from '../../data/actor.ts'
+import type { ClockPort } from '../../data/clock-port.ts'
+import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { isUuid } from '../../data/repositories/children.ts'
+
+export interface EncompassInput {
+  childIds: string[]
+  incidentAt: Date
+  incidentReference: string | null
+  summary: string
+  idempotencyKey: string
+}
+
+export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
+  const isLead = SAFEGUARDING_LEAD_ROLES.includes(actor.role)
+  return {
+    async record(input: EncompassInput) {
+      return auditedTransaction<{ notices: { id: string; childId: string; school: string | null; dueAt: Date | null }[] } | null>(ctx, actor, 'encompass.create', async (trx, now) => {
+        if (actor.role !== 'police_officer') throw new RefusedError('Only police officers record Operation Encompass notices')
+        await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${input.idempotencyKey}`}))`.execute(trx)
+        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at']).where('partnership_id', '=', actor.partnershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
+        if (existing.length) {
+          return { result: { notices: existing.map((e) => ({ id: e.id, childId: e.child_id, school: e.school_agency_id, dueAt: e.due_at })) }, audit: { action: 'encompass.create', outcome: 'success', childIds: existing.map((e) => e.child_id), details: { replayed: true } } }
+        }
+        const childIds = [...new Set(input.childIds)]
+        if (!childIds.length) throw new RefusedError('Choose the children involved')
+        if (childIds.some((c) => !isUuid(c))) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
+        const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
+        if (inReach.length !== childIds.length) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
+        const policeAgency = actor.agencyId
+        const submissionId = randomUUID()
+        const notices: { id: string; childId: string; school: string | null; dueAt: Date | null }[] = []
+        for (const childId of childIds) {
+          const school = await trx
+            .selectFrom('relationship')
+            .select('holder_agency_id')
+            .where('partnership_id', '=', actor.partnershipId)
+            .where('child_id', '=', childId)
+            .where('type', '=', 'pupil_at')
+            .where('starts_at', '<=', now)
+            .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+            .executeTakeFirst()
+          const entryId = randomUUID()
+          const id = randomUUID()
+          // the entry is this child's only, seen by the child's school and the police
+          await trx
+            .insertInto('entry')
+            .values({
+              id: entryId,
+              partnership_id: actor.partnershipId,
+              child_id: childId,
+              type: 'notice',
+              category: 'domestic_abuse',
+              occurred_at: input.incidentAt,
+              recorded_at: now,
+              author_membership_id: actor.membershipId,
+              author_team_id: actor.teamId,
+              source_agency_id: policeAgency,
+              significance: 'high',
+              summary: `Operation Encompass: police attended a domestic abuse incident involving this child. ${input.summary}`,
+              detail_type: 'encompass_notice',
+              detail_id: id,
+              visibility: 'restricted',
+              restricted_agency_ids: school?.holder_agency_id ? [school.holder_agency_id, policeAgency] : [policeAgency],
+              restricted_roles: [],
+              addressed_to_membership_id: null,
+              agency_record_id: null,
+              supersedes_entry_id: null,
+            })
+            .execute()
+          if (!school?.holder_agency_id) {
+            notices.push({ id: entryId, childId, school: null, dueAt: null })
+            continue
+          }
+          const dueAt = await clocks.nextSchoolDayStart(trx, actor.partnershipId, school.holder_agency_id, now)
+          await trx
+            .insertInto('encompass_notice')
+            .values({ id, partnership_id: actor.partnershipId, submission_id: submissionId, child_id: childId, school_agency_id: school.holder_agency_id, recorded_by_membership_id: actor.membershipId, incident_reference: input.incidentReference, incident_at: input.incidentAt, summary: input.summary, due_at: dueAt, entry_id: entryId, idempotency_key: input.idempotencyKey, created_at: now })
+            .execute()
+          await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R12', childId, subjectType: 'encompass_notice', subjectId: id, startedAt: now, dueAt })
+          const leads = await membershipsWithRoles(trx, actor.partnershipId, school.holder_agency_id, SAFEGUARDING_LEAD_ROLES, now)
+          await notifyMemberships(trx, actor.partnershipId, leads.map((l) => l.id), { kind: 'encompass.notice', childId, subjectType: 'encompass_notice', subjectId: id, link: `/encompass/${id}` }, now)
+          notices.push({ id, childId, school: school.holder_agency_id, dueAt })
+        }
+        return { result: { notices }, audit: { action: 'encompass.create', outcome: 'success', entityType: 'encompass_submission', entityId: submissionId, childIds, details: { notices: notices.length } } }
+      })
+    },
+
+    /** The school's notices: a DSL sees only their own school's. */
+    async forSchool() {
+      return auditedTransaction(ctx, actor, 'encompass.list', async (trx) => {
+        if (!isLead) return { result: [], audit: { action: 'encompass.list', outcome: 'success' } }
+        const rows = await trx
+          .selectFrom('encompass_notice as n')
+          .innerJoin('child as c', 'c.id', 'n.child_id')
+          .select(['n.id', 'n.child_id', 'n.incident_at', 'n.due_at', 'n.acknowledged_at', 'n.created_at', 'c.given_name', 'c.family_name'])
+          .where('n.partnership_id', '=', actor.partnershipId)
+          .where('n.school_agency_id', '=', actor.agencyId)
+          .orderBy('n.acknowledged_at', 'desc')
+          .orderBy('n.due_at')
+          .limit(300)
+          .execute()
+        return { result: rows, audit: { action: 'encompass.list', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))] } }
+      })
+    },
+
+    async get(id: string) {
+      return auditedTransaction(ctx, actor, 'encompass.view', async (trx) => {
+        const none = { result: null, audit: { action: 'encompass.view', outcome: 'not_found' as const, entityId: id } }
+        if (!isUuid(id)) return none
+        const n = await trx
+          .selectFrom('encompass_notice as n')
+          .innerJoin('child as c', 'c.id', 'n.child_id')
+          .innerJoin('agency as s', 's.id', 'n.school_agency_id')
+          .selectAll('n')
+          .select(['c.given_name', 'c.family_name', 's.name as school_name'])
+          .where('n.partnership_id', '=', actor.partnershipId)
+          .where('n.id', '=', id)
+          .where((eb) => eb.or([eb('n.recorded_by_membership_id', '=', actor.membershipId), ...(isLead ? [eb('n.school_agency_id', '=', actor.agencyId)] : [])]))
+          .executeTakeFirst()
+        if (!n) return none
+        return { result: { notice: n, canAcknowledge: isLead && n.school_agency_id === actor.agencyId && !n.acknowledged_at }, audit: { action: 'encompass.view', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id] } }
+      })
+    },
+
+    async acknowledge(id: string, response: string) {
+      return auditedTransaction(ctx, actor, 'encompass.acknowledge', async (trx, now) => {
+        const none = { result: null, audit: { action: 'encompass.acknowledge', outcome: 'not_found' as const, entityId: id } }
+        if (!isLead || !isUuid(id)) return none
+        const n = await trx.selectFrom('encompass_notice').selectAll().where('partnership_id', '=', actor.partnershipId).where('id', '=', id).where('school_agency_id', '=', actor.agencyId).forUpdate().executeTakeFirst()
+        if (!n) return none
+        if (n.acknowledged_at) throw new RefusedError('This notice has already been acknowledged')
+        const late = now > n.due_at
+        if (late && !response.trim()) throw new RefusedError('The notice is acknowledged after the start of the school day: record why, and what the school has done')
+        await trx.updateTable('encompass_notice').set({ acknowledged_at: now, acknowledged_by: actor.membershipId, school_response: response || null }).where('id', '=', id).execute()
+        await clocks.meet(trx, actor.partnershipId, 'encompass_notice', id, now, late ? response : null)
+        return { result: { ok: true }, audit: { action: 'encompass.acknowledge', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id], details: { late } } }
+      })
+    },
+  }
+}

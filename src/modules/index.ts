@@ -1,0 +1,36 @@
+// The routes' composition root: each capability registers its own routes.
+import type { FastifyInstance } from 'fastify'
+import type { AppDeps } from '../platform/http/app.ts'
+import { authRoutes } from './auth/routes.ts'
+import { homeRoutes } from './home/routes.ts'
+import { childrenRoutes } from './children/routes.ts'
+import { concernRoutes } from './concerns/routes.ts'
+import { consultationRoutes } from './consultations/routes.ts'
+import { directoryRoutes } from './directory/routes.ts'
+import { notificationRoutes } from './notifications/routes.ts'
+import { chronologyRoutes } from './chronology/routes.ts'
+import { searchRoutes } from './search/routes.ts'
+import { referralRoutes } from './referrals/routes.ts'
+import { encompassRoutes } from './encompass/routes.ts'
+import { missingRoutes } from './missing/routes.ts'
+import { signalRoutes } from './signals/routes.ts'
+import { adminRoutes } from './admin/routes.ts'
+import { settingsRoutes } from './settings/routes.ts'
+
+export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  await authRoutes(app, deps)
+  await homeRoutes(app, deps)
+  await childrenRoutes(app, deps)
+  await concernRoutes(app, deps)
+  await consultationRoutes(app, deps)
+  await directoryRoutes(app, deps)
+  await notificationRoutes(app, deps)
+  await chronologyRoutes(app, deps)
+  await searchRoutes(app, deps)
+  await referralRoutes(app, deps)
+  await encompassRoutes(app, deps)
+  await missingRoutes(app, deps)
+  await signalRoutes(app, deps)
+  await adminRoutes(app, deps)
+  await settingsRoutes(app, deps)
+}

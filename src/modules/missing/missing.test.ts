@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+const P = stableUuid('partnership:northshire')
+
+describeApp('missing episodes and return home interviews', (ctx) => {
+  let childId: string
+
+  it('police report a child missing and found; the RHI clock is 72 hours from being found', async () => {
+    const alloc = await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'allocated_worker').where('holder_membership_id', '=', id('membership:sw.north:0')).executeTakeFirstOrThrow()
+    childId = alloc.child_id
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'team_member', holder_agency_id: null, holder_team_id: null, holder_membership_id: id('membership:police.missing:0'), starts_at: new Date('2026-01-01'), ends_at: null, source: 'test', reason: 'Missing children officer', created_by_membership_id: null, created_at: new Date('2026-01-01') }).onConflict((oc) => oc.doNothing()).execute()
+    const officer = await ctx.s.signIn('police.missing')
+    await officer.get(`/children/${childId}/missing`)
+    const bad = await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-22', missingTime: '', risk: '', circumstances: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /govuk-error-summary/)
+    assert.equal((await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-22', missingTime: '19:00', risk: 'medium', circumstances: 'Did not return home after school; phone off.' })).statusCode, 303)
+    const ep = await ctx.s.t.db.selectFrom('missing_episode').selectAll().where('child_id', '=', childId).executeTakeFirstOrThrow()
+    assert.equal((await officer.post(`/children/${childId}/missing/${ep.id}/found`, { foundDate: '2026-11-23', foundTime: '02:00', whereFound: 'Bus station, with older peers' })).statusCode, 303)
+    const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', ep.id).executeTakeFirstOrThrow()
+    assert.equal(clock.rule, 'R13')
+    assert.equal(clock.due_at.toISOString(), '2026-11-26T02:00:00.000Z')
+    const note = await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'missing.rhi').execute()
+    assert.ok(note.some((n) => n.membership_id === id('membership:sw.north:0')), 'the allocated social worker is told')
+  })
+
+  it('the return home interview is by an independent person, with what the child said; late needs a reason', async () => {
+    const sw = await ctx.s.signIn('sw.north')
+    const ep = await ctx.s.t.db.selectFrom('missing_episode').select('id').where('child_id', '=', childId).executeTakeFirstOrThrow()
+    await sw.get(`/children/${childId}/missing`)
+    const notIndependent = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: 'Ben Carter (allocated social worker)', independent: 'no', accepted: 'yes', childSaid: '' })
+    assert.equal(notIndependent.statusCode, 400)
+    assert.match(notIndependent.body, /independent person/)
+    const ok = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: 'Safe Futures (commissioned RHI service)', independent: 'yes', accepted: 'yes', childSaid: 'I was with friends from the park. I did not want to go home because of the arguing.' })
+    assert.equal(ok.statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('clock').select('state').where('subject_id', '=', ep.id).executeTakeFirstOrThrow()).state, 'met')
+    const entries = JSON.parse((await sw.get(`/api/v1/children/${childId}/entries`)).body) as { data: { type: string; summary: string }[] }
+    assert.ok(entries.data.some((e) => e.type === 'return_home_interview' && /arguing/.test(e.summary)))
+  })
+
+  it('three episodes in 30 days prompt a strategy meeting (R14)', async () => {
+    const officer = await ctx.s.signIn('police.missing')
+    await officer.get(`/children/${childId}/missing`)
+    await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-10', missingTime: '20:00', risk: 'low', circumstances: 'Late home' })
+    await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-23', missingTime: '09:00', risk: 'high', circumstances: 'Missing from school; seen with adults of concern' })
+    const prompted = await ctx.s.t.db.selectFrom('missing_episode').select('strategy_meeting_prompted').where('child_id', '=', childId).where('strategy_meeting_prompted', '=', true).execute()
+    assert.equal(prompted.length, 1)
+    const signal = await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'signal').executeTakeFirstOrThrow()
+    assert.match(signal.summary, /strategy meeting/)
+  })
+})

@@ -1,0 +1,80 @@
+// Missing episodes on a child's record: reported and found (police), the return home interview.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { londonDateTime } from '../../web/dates.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+import { hasPermission } from '../../access/policy.ts'
+
+const date = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD')
+const time = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Enter the time as HH:MM')
+const reportForm = z.object({ missingDate: date, missingTime: time, risk: z.enum(['no_apparent_risk', 'low', 'medium', 'high'], { message: 'Choose the risk assessed' }), policeReference: z.string().trim().max(50).optional().default(''), circumstances: z.string().trim().min(1, 'Describe the circumstances').max(5000) })
+const foundForm = z.object({ foundDate: date, foundTime: time, whereFound: z.string().trim().min(1, 'Say where the child was found').max(1000) })
+const rhiForm = z.object({
+  offeredDate: date,
+  offeredTime: time,
+  by: z.string().trim().min(1, 'Say who offered the interview').max(200),
+  independent: z.enum(['yes', 'no'], { message: 'Say whether they are independent of the child’s care' }),
+  accepted: z.enum(['yes', 'no'], { message: 'Say whether the child accepted' }),
+  childSaid: z.string().trim().max(10_000).optional().default(''),
+  lateReason: z.string().trim().max(5000).optional().default(''),
+})
+
+export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
+  const r = routes(app)
+  const repo = (req: FastifyRequest) => data.forActor(req.actor!).missing
+
+  async function page(request: FastifyRequest, reply: FastifyReply, childId: string, values: Record<string, unknown>, errors?: FormErrors & { form?: string }) {
+    const found = await repo(request).forChild(childId)
+    if (!found) return reply.callNotFound()
+    const now = londonDateTime(clock.now())
+    return reply.code(errors ? 400 : 200).page('missing/views/child.njk', {
+      title: `Missing episodes: ${found.child.given_name} ${found.child.family_name}`,
+      ...found,
+      values: { missingDate: now.date, foundDate: now.date, offeredDate: now.date, ...values },
+      canReport: hasPermission(request.actor!.role, 'missing:record'),
+      canRhi: hasPermission(request.actor!.role, 'missing:rhi'),
+      backLink: `/children/${childId}`,
+      ...(errors ?? {}),
+    })
+  }
+
+  r.get('/children/:childId/missing', { permission: 'child:read', audit: 'missing.list', record: true }, async (request, reply) => page(request, reply, (request.params as { childId: string }).childId, {}))
+
+  const post = (url: string, audit: string, permission: 'missing:record' | 'missing:rhi', run: (request: FastifyRequest, childId: string, id: string | undefined) => Promise<unknown | FormErrors>) =>
+    r.post(url, { permission, audit, record: true }, async (request, reply) => {
+      const p = request.params as { childId: string; episodeId?: string }
+      try {
+        const done = await run(request, p.childId, p.episodeId)
+        if (!done) return reply.callNotFound()
+        if (typeof done === 'object' && 'errors' in (done as object)) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, done as FormErrors)
+      } catch (err) {
+        if (err instanceof RefusedError) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} })
+        throw err
+      }
+      return reply.redirect(`/children/${p.childId}/missing`, 303)
+    })
+
+  post('/children/:childId/missing', 'missing.report', 'missing:record', async (request, childId) => {
+    const parsed = reportForm.safeParse(request.body ?? {})
+    if (!parsed.success) return formErrors(parsed.error)
+    const v = parsed.data
+    return repo(request).report(childId, { missingFrom: londonDateTime.toInstant(v.missingDate, v.missingTime), policeReference: v.policeReference || null, risk: v.risk, circumstances: v.circumstances })
+  })
+  post('/children/:childId/missing/:episodeId/found', 'missing.found', 'missing:record', async (request, _childId, id) => {
+    const parsed = foundForm.safeParse(request.body ?? {})
+    if (!parsed.success) return formErrors(parsed.error)
+    const foundAt = londonDateTime.toInstant(parsed.data.foundDate, parsed.data.foundTime)
+    if (foundAt > clock.now()) return { errors: [{ text: 'The time found cannot be in the future', href: '#foundDate' }], fieldErrors: { foundDate: { text: 'The time found cannot be in the future' } } }
+    return repo(request).found(id!, { foundAt, whereFound: parsed.data.whereFound })
+  })
+  post('/children/:childId/missing/:episodeId/rhi', 'missing.rhi', 'missing:rhi', async (request, _childId, id) => {
+    const parsed = rhiForm.safeParse(request.body ?? {})
+    if (!parsed.success) return formErrors(parsed.error)
+    const v = parsed.data
+    const offeredAt = londonDateTime.toInstant(v.offeredDate, v.offeredTime)
+    return repo(request).returnHomeInterview(id!, { offeredAt, by: v.by, independent: v.independent === 'yes', accepted: v.accepted === 'yes', heldAt: v.accepted === 'yes' ? offeredAt : null, childSaid: v.childSaid, lateReason: v.lateReason || null })
+  })
+}

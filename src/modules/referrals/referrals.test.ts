@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+const idempotencyKey = (html: string) => /name="idempotencyKey" value="([^"]+)"/.exec(html)![1]!
+
+// Monday 23 November 2026, 10:00 London (GMT): a working day.
+describeApp('the front door: teacher → DSL → front door → decision → the teacher sees the rationale', (ctx) => {
+  let childId: string
+  let concernId: string
+  let referralId: string
+
+  it('a teacher logs a concern; the DSL refers it to the front door (pre-filled), once, however often the button is pressed', async () => {
+    childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const form = await teacher.get(`/concerns/new?child=${childId}`)
+    const made = await teacher.post('/concerns', { idempotencyKey: idempotencyKey(form.body), children: [childId], category: 'physical_abuse', seenOrHeard: 'Bruising to both upper arms; said dad grabbed her.', childWords: 'Dad grabbed me hard', occurredDate: '2026-11-23', occurredTime: '09:10', immediateDanger: 'no' })
+    assert.equal(made.statusCode, 303)
+    concernId = (made.headers.location as string).split('/')[2]!.split('?')[0]!
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?concern=${concernId}`)
+    assert.equal(rf.statusCode, 200)
+    assert.match(rf.body, /Bruising to both upper arms/)
+    const key = idempotencyKey(rf.body)
+    const body = { idempotencyKey: key, children: [childId], concernIds: [concernId], kind: 'referral', reason: 'Bruising to both upper arms; she said dad grabbed her hard.', levelBelieved: '4', levelReason: 'Physical injury with a disclosure', parentsKnow: 'no', parentsNotToldReason: 'Telling dad could put her at risk', urgency: 'today' }
+    const [a, b] = await Promise.all([dsl.post('/referrals', body), dsl.post('/referrals', body)])
+    assert.equal(a.statusCode, 303)
+    assert.equal(b.statusCode, 303)
+    const rows = await ctx.s.t.db.selectFrom('referral').selectAll().where('idempotency_key', '=', key).execute()
+    assert.equal(rows.length, 1, 'a double click makes one referral')
+    referralId = rows[0]!.id
+    assert.equal(rows[0]!.out_of_hours, false)
+    const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', referralId).where('rule', '=', 'R1').executeTakeFirstOrThrow()
+    assert.equal(clock.due_at.toISOString(), '2026-11-24T17:00:00.000Z', 'R1: one working day, due at the end of the next working day')
+  })
+
+  it('bad input: a clear error summary; nothing saved', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const before = (await ctx.s.t.db.selectFrom('referral').select('id').execute()).length
+    const res = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], kind: 'referral', reason: '', parentsKnow: 'no', urgency: 'today' })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /govuk-error-summary/)
+    assert.match(res.body, /Say why the parents or carers have not been told/)
+    assert.match(res.body, /Choose the level of need you believe applies/)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
+  })
+
+  it('the front door acknowledges, checks and decides with a rationale; an NFA needs a manager’s sign-off first', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    const queue = await fd.get('/front-door')
+    assert.match(queue.body, new RegExp(referralId))
+    await fd.get(`/front-door/referrals/${referralId}`)
+    assert.equal((await fd.post(`/front-door/referrals/${referralId}/acknowledge`)).statusCode, 303)
+    assert.equal((await fd.post(`/front-door/referrals/${referralId}/checks`, { agency: 'Police', finding: 'Two domestic incidents at the address this year.' })).statusCode, 303)
+    const noRationale = await fd.post(`/front-door/referrals/${referralId}/decision`, { decision: 's17', levelFound: '3', rationale: '' })
+    assert.equal(noRationale.statusCode, 400)
+    assert.match(noRationale.body, /Record the rationale/)
+    const decided = await fd.post(`/front-door/referrals/${referralId}/decision`, { decision: 's47', levelFound: '4', rationale: 'Injury with a disclosure and police history: reasonable cause to suspect significant harm. Strategy discussion today.' })
+    assert.equal(decided.statusCode, 303)
+    const row = await ctx.s.t.db.selectFrom('referral').selectAll().where('id', '=', referralId).executeTakeFirstOrThrow()
+    assert.equal(row.status, 'awaiting_sign_off')
+    assert.equal(row.referrer_told_at, null)
+    // the referrer is not told before sign-off
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const early = await dsl.get(`/referrals/${referralId}`)
+    assert.doesNotMatch(early.body, /Strategy discussion today/)
+    const manager = await ctx.s.signIn('manager.frontdoor')
+    await manager.get(`/front-door/referrals/${referralId}`)
+    assert.equal((await manager.post(`/front-door/referrals/${referralId}/sign-off`, { approve: 'yes', note: '' })).statusCode, 303)
+  })
+
+  it('the referrer sees the decision and the rationale, never the front door’s checks; the decision is in the chronology', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/referrals/${referralId}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Strategy discussion today/)
+    assert.match(page.body, /Strategy discussion \(section 47 enquiry\)/)
+    assert.doesNotMatch(page.body, /Two domestic incidents/)
+    const notes = await ctx.s.t.db.selectFrom('notification').select('kind').where('membership_id', '=', id('membership:dsl.brookside:0')).where('kind', '=', 'referral.decided').execute()
+    assert.equal(notes.length, 1)
+    const r1 = await ctx.s.t.db.selectFrom('clock').select(['state']).where('subject_id', '=', referralId).where('rule', '=', 'R1').executeTakeFirstOrThrow()
+    assert.equal(r1.state, 'met')
+    // a teacher at the school sees nothing of the referral (not theirs)
+    const teacher = await ctx.s.signIn('teacher2.brookside')
+    assert.equal((await teacher.get(`/referrals/${referralId}`)).statusCode, 404)
+  })
+
+  it('the referrer challenges; the manager answers; the referrer sees the answer', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(`/referrals/${referralId}`)
+    assert.equal((await dsl.post(`/referrals/${referralId}/challenge`, { reason: '' })).statusCode, 400)
+    assert.equal((await dsl.post(`/referrals/${referralId}/challenge`, { reason: 'We think a joint visit with police is needed today, not tomorrow.' })).statusCode, 303)
+    const ch = await ctx.s.t.db.selectFrom('challenge').selectAll().where('referral_id', '=', referralId).executeTakeFirstOrThrow()
+    const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', ch.id).executeTakeFirstOrThrow()
+    assert.equal(clock.state, 'running')
+    const manager = await ctx.s.signIn('manager.frontdoor')
+    await manager.get(`/front-door/referrals/${referralId}`)
+    assert.equal((await manager.post(`/front-door/referrals/${referralId}/challenge-answer`, { upheld: 'no', response: 'The strategy discussion is at 14:00 today; police are attending and a joint visit will follow.' })).statusCode, 303)
+    const page = await dsl.get(`/referrals/${referralId}`)
+    assert.match(page.body, /joint visit will follow/)
+    assert.equal((await ctx.s.t.db.selectFrom('clock').select('state').where('subject_id', '=', ch.id).executeTakeFirstOrThrow()).state, 'met')
+  })
+
+  it('out of hours, a referral goes to the emergency duty team’s queue; a re-referral within 12 months is flagged', async () => {
+    ctx.s.clock.set('2026-11-28T11:00:00Z') // a Saturday
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const res = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], kind: 'referral', reason: 'New bruising seen at a weekend club.', levelBelieved: '4', levelReason: 'Injury', parentsKnow: 'yes', urgency: 'immediate' })
+    assert.equal(res.statusCode, 303)
+    const row = await ctx.s.t.db.selectFrom('referral').selectAll().where('child_id', '=', childId).orderBy('received_at', 'desc').executeTakeFirstOrThrow()
+    assert.equal(row.out_of_hours, true)
+    assert.equal(row.queue_team_id, id('team:csc:edt'))
+    assert.equal(row.re_referral_of, referralId)
+    const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', row.id).where('rule', '=', 'R1').executeTakeFirstOrThrow()
+    assert.equal(clock.due_at.toISOString(), '2026-12-01T17:00:00.000Z', 'received Saturday → due Tuesday 17:00')
+    const edt = await ctx.s.signIn('edt')
+    assert.match((await edt.get('/front-door')).body, new RegExp(row.id))
+    const fd = await ctx.s.signIn('frontdoor')
+    assert.doesNotMatch((await fd.get('/front-door')).body, new RegExp(row.id))
+  })
+})

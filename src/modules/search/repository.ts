@@ -1,0 +1,67 @@
+// Person search for practitioners: typo-tolerant name (trigram similarity, also over other names) plus date of
+// birth (exact, or day and month transposed). Results are only children in the searcher's reach — except for the
+// front door, who may search the partnership's identity index to match a referral, and see identity only.
+import { sql, type Expression, type SqlBool } from 'kysely'
+import { childInReach } from '../../data/access-sql.ts'
+import type { Actor } from '../../data/actor.ts'
+import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
+
+export const IDENTITY_INDEX_ROLES = ['front_door_social_worker'] as const
+
+export interface SearchResult {
+  id: string
+  givenName: string
+  familyName: string
+  dateOfBirth: string | null
+  sex: string
+  postcode: string | null
+  score: number
+  /** Identity only (from the partnership index): no link to case content. */
+  identityOnly: boolean
+}
+
+export function searchRepository(ctx: Ctx, actor: Actor) {
+  const identityIndex = (IDENTITY_INDEX_ROLES as readonly string[]).includes(actor.role)
+  return {
+    async people(q: { name: string; dateOfBirth?: string | null; limit?: number }): Promise<SearchResult[]> {
+      return auditedTransaction(ctx, actor, 'child.search', async (trx, now) => {
+        const name = q.name.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 100)
+        const dob = q.dateOfBirth && /^\d{4}-\d{2}-\d{2}$/.test(q.dateOfBirth) ? q.dateOfBirth : null
+        // day and month transposed, when that is a date at all
+        const swapped = dob && Number(dob.slice(8, 10)) <= 12 ? `${dob.slice(0, 4)}-${dob.slice(8, 10)}-${dob.slice(5, 7)}` : dob
+        const nameScore = sql<number>`greatest(
+            similarity(ta_search_name(c.given_name, c.family_name), ${name}),
+            similarity(ta_search_name(c.family_name, c.given_name), ${name}),
+            coalesce((select max(similarity(ta_search_name(n.given_name, n.family_name), ${name})) from child_name n where n.child_id = c.id and n.partnership_id = c.partnership_id), 0))`
+        const dobScore = dob ? sql<number>`case when c.date_of_birth = ${dob}::date then 0.6 when c.date_of_birth = ${swapped}::date then 0.4 when extract(year from c.date_of_birth) = ${Number(dob.slice(0, 4))} then 0.1 else 0 end` : sql<number>`0`
+        let query = trx
+          .selectFrom('child as c')
+          .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex'])
+          .select(sql<number>`(${nameScore}) + (${dobScore})`.as('score'))
+          .select((eb) => eb.selectFrom('child_address as a').select('a.postcode').whereRef('a.child_id', '=', 'c.id').where('a.confidential', '=', false).where('a.to_date', 'is', null).limit(1).as('postcode'))
+          .where('c.partnership_id', '=', actor.partnershipId)
+          .where((eb) => {
+            const conds: Expression<SqlBool>[] = []
+            if (name) {
+              conds.push(sql<SqlBool>`ta_search_name(c.given_name, c.family_name) % ${name}`)
+              conds.push(sql<SqlBool>`ta_search_name(c.family_name, c.given_name) % ${name}`)
+              conds.push(eb.exists(eb.selectFrom('child_name as n').select('n.id').whereRef('n.child_id', '=', 'c.id').where(sql<SqlBool>`ta_search_name(n.given_name, n.family_name) % ${name}`)))
+            }
+            if (dob) conds.push(eb('c.date_of_birth', 'in', [dob, swapped!]))
+            return conds.length ? eb.or(conds) : sql<SqlBool>`false`
+          })
+          .orderBy('score', 'desc')
+          .orderBy('c.family_name')
+          .limit(Math.min(q.limit ?? 20, 50))
+        if (!identityIndex) query = query.where(childInReach(actor, now))
+        const rows = name || dob ? await query.execute() : []
+        const result = rows.map((r) => ({ id: r.id, givenName: r.given_name, familyName: r.family_name, dateOfBirth: r.date_of_birth, sex: r.sex, postcode: r.postcode, score: Number(r.score), identityOnly: identityIndex }))
+        return {
+          result,
+          // the audit keeps the search terms (the audit is itself protected: IG access only) and the ids returned
+          audit: { action: 'child.search', outcome: 'success', childIds: result.map((r) => r.id), details: { name: q.name, dateOfBirth: dob, index: identityIndex ? 'partnership-identity' : 'my-children' } },
+        }
+      })
+    },
+  }
+}

@@ -1,0 +1,27 @@
+// Find a child by name and date of birth.
+import type { FastifyInstance } from 'fastify'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+
+export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+  const r = routes(app)
+  const run = async (q: Record<string, string | undefined>, actor: NonNullable<Parameters<typeof data.forActor>[0]>) => {
+    const name = String(q.name ?? '').slice(0, 100)
+    const dob = String(q.dob ?? '').trim()
+    const errors: { text: string; href: string }[] = []
+    if (dob && (!/^\d{4}-\d{2}-\d{2}$/.test(dob) || Number.isNaN(Date.parse(dob)))) errors.push({ text: 'Enter the date of birth as YYYY-MM-DD', href: '#dob' })
+    if (q.name !== undefined && !name.trim() && !dob) errors.push({ text: 'Enter a name or a date of birth', href: '#name' })
+    const searched = q.name !== undefined || q.dob !== undefined
+    const results = searched && !errors.length ? await data.forActor(actor).search.people({ name, dateOfBirth: dob || null }) : []
+    return { name, dob, errors, results, searched }
+  }
+  r.get('/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
+    const out = await run(request.query as Record<string, string | undefined>, request.actor!)
+    return reply.code(out.errors.length ? 400 : 200).page('search/views/search.njk', { title: 'Find a child', ...out, fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
+  })
+  r.get('/api/v1/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
+    const out = await run(request.query as Record<string, string | undefined>, request.actor!)
+    if (out.errors.length) return reply.code(400).type('application/problem+json').send({ type: 'about:blank', title: 'There is a problem with the search', status: 400, detail: out.errors.map((e) => e.text).join('; ') })
+    return { data: out.results }
+  })
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+
+describeApp('person search', (ctx) => {
+  let pupil: { id: string; given_name: string; family_name: string; date_of_birth: string | null }
+  let stranger: { id: string; given_name: string; family_name: string }
+
+  it('finds a pupil by a misspelt name and date of birth (day and month transposed)', async () => {
+    pupil = await ctx.s.t.db
+      .selectFrom('child as c')
+      .innerJoin('relationship as r', 'r.child_id', 'c.id')
+      .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth'])
+      .where('r.type', '=', 'pupil_at')
+      .where('r.holder_agency_id', '=', id('agency:brookside'))
+      .where('c.given_name', '<>', 'Unborn')
+      .executeTakeFirstOrThrow()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const typo = pupil.given_name.slice(0, -1) + 'x' + ' ' + pupil.family_name
+    const [y, m, d] = pupil.date_of_birth!.split('-')
+    const swapped = Number(d) <= 12 ? `${y}-${d}-${m}` : pupil.date_of_birth!
+    const res = await dsl.get(`/api/v1/search?name=${encodeURIComponent(typo)}&dob=${swapped}`)
+    assert.equal(res.statusCode, 200)
+    const data = (JSON.parse(res.body) as { data: { id: string }[] }).data
+    assert.ok(data.slice(0, 5).some((c) => c.id === pupil.id), 'top 5 has the child')
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['details', 'child_ids']).where('action', '=', 'child.search').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.equal((audit.details as { name: string }).name, typo)
+  })
+
+  it('returns only children in reach; the front door searches the identity index and sees identity only', async () => {
+    stranger = await ctx.s.t.db
+      .selectFrom('child as c')
+      .select(['c.id', 'c.given_name', 'c.family_name'])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('relationship as r').select('r.id').whereRef('r.child_id', '=', 'c.id').where('r.holder_agency_id', '=', id('agency:brookside')))))
+      .where('c.given_name', '<>', 'Unborn')
+      .executeTakeFirstOrThrow()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const q = `/api/v1/search?name=${encodeURIComponent(`${stranger.given_name} ${stranger.family_name}`)}`
+    const mine = (JSON.parse((await dsl.get(q)).body) as { data: { id: string }[] }).data
+    assert.ok(!mine.some((c) => c.id === stranger.id))
+    const fd = await ctx.s.signIn('frontdoor')
+    const all = (JSON.parse((await fd.get(q)).body) as { data: { id: string; identityOnly: boolean }[] }).data
+    const hit = all.find((c) => c.id === stranger.id)
+    assert.ok(hit)
+    assert.equal(hit.identityOnly, true)
+    const page = await fd.get(`/search?name=${encodeURIComponent(`${stranger.given_name} ${stranger.family_name}`)}`)
+    assert.doesNotMatch(page.body, new RegExp(`href="/children/${stranger.id}"`))
+  })
+
+  it('bad input and injection attempts are answered, never a 500', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.get('/search?name=&dob=')).statusCode, 400)
+    assert.equal((await dsl.get('/search?dob=2020-13-45')).statusCode, 400)
+    for (const bad of ["'; drop table child; --", '%', '\\', "Robert'); --", '_'.repeat(200)]) {
+      const r = await dsl.get(`/search?name=${encodeURIComponent(bad)}`)
+      assert.ok(r.statusCode === 200 || r.statusCode === 400, `${bad}: ${r.statusCode}`)
+    }
+  })
+})

@@ -1,0 +1,87 @@
+// The only reader of process.env. Validated once; fails fast with a clear message.
+import { z } from 'zod'
+import path from 'node:path'
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : ['true', '1', 'yes'].includes(v)))
+
+const schema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('localhost'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL_TEST: z.string().url().optional(),
+  PGLITE_DIR: z.string().default('./data/pglite'),
+  AUDIT_HMAC_KEY: z.string().min(32, 'AUDIT_HMAC_KEY must be at least 32 characters').optional(),
+  AUDIT_CHECKPOINT_PATH: z.string().default('./data/audit-checkpoints.log'),
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+  SEED_DEMO: bool,
+  SEAL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Test-only: lets a browser test move the business clock. Refused in production. */
+  ENABLE_TEST_CLOCK: bool,
+  TEST_TEMPLATE_DIR: z.string().optional(),
+  TEST_PG_TEMPLATE_DB: z.string().optional(),
+})
+
+export type Config = {
+  env: 'production' | 'development' | 'test'
+  port: number
+  host: string
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string }
+  audit: { hmacKey: string; checkpointPath: string; sealIntervalMs: number; hmacKeyIsDevDefault: boolean }
+  sessionSecret: string
+  seedDemo: boolean
+  /** sign-in and second-factor attempts per address (and per session) per minute */
+  signInRateLimit: number
+  logLevel: string
+  enableTestClock: boolean
+  test: { databaseUrl?: string; templateDir?: string; pgTemplateDb?: string }
+}
+
+const DEV_AUDIT_KEY = 'dev-only-audit-hmac-key-not-for-production-use-000'
+const DEV_SESSION_SECRET = 'dev-only-session-secret-not-for-production-use-0000'
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`TeamAround configuration is not valid:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const production = e.NODE_ENV === 'production'
+  if (production) {
+    const missing = [
+      !e.AUDIT_HMAC_KEY && 'AUDIT_HMAC_KEY (the key for audit checkpoints)',
+      !e.SESSION_SECRET && 'SESSION_SECRET',
+      !e.DATABASE_URL && 'DATABASE_URL (production runs on PostgreSQL; embedded PGlite is for evaluation only)',
+    ].filter(Boolean)
+    if (missing.length) throw new Error(`TeamAround refuses to start in production without: ${missing.join(', ')}`)
+    if (e.ENABLE_TEST_CLOCK) throw new Error('ENABLE_TEST_CLOCK cannot be set in production')
+  }
+  const database: Config['database'] = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL }
+    : { kind: 'pglite', dir: path.resolve(e.PGLITE_DIR) }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database,
+    audit: {
+      hmacKey: e.AUDIT_HMAC_KEY ?? DEV_AUDIT_KEY,
+      hmacKeyIsDevDefault: !e.AUDIT_HMAC_KEY,
+      checkpointPath: path.resolve(e.AUDIT_CHECKPOINT_PATH),
+      sealIntervalMs: e.SEAL_INTERVAL_MS,
+    },
+    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    // Demo data (known passwords and TOTP secrets) only in embedded mode, unless explicitly asked for.
+    seedDemo: e.SEED_DEMO ?? database.kind === 'pglite',
+    signInRateLimit: e.SIGN_IN_RATE_LIMIT,
+    logLevel: e.LOG_LEVEL,
+    enableTestClock: !production && (e.ENABLE_TEST_CLOCK ?? false),
+    test: { databaseUrl: e.DATABASE_URL_TEST, templateDir: e.TEST_TEMPLATE_DIR, pgTemplateDb: e.TEST_PG_TEMPLATE_DB },
+  }
+}

@@ -1,0 +1,60 @@
+// Nunjucks with the GOV.UK Frontend macros; search path: our layouts, the modules' views, govuk-frontend.
+import path from 'node:path'
+import nunjucks from 'nunjucks'
+import { ROLE_LABELS, isRole } from '../../access/policy.ts'
+
+export interface Renderer {
+  render(template: string, context: Record<string, unknown>): string
+}
+
+const london = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', ...opts })
+const dateFmt = london({ day: 'numeric', month: 'long', year: 'numeric' })
+const timeFmt = london({ hour: 'numeric', minute: '2-digit', hour12: true })
+
+export const RELATIONSHIP_LABELS: Record<string, string> = {
+  pupil_at: 'Pupil at your school',
+  agency_record: 'Your agency holds a record',
+  allocated_worker: 'Allocated worker',
+  front_door_contact: 'Open contact at the front door',
+  team_member: 'Member of the team around the child',
+  break_glass: 'Emergency access (break-glass)',
+  self_claimed: 'Self-claimed relationship',
+}
+
+export function formatDate(value: unknown): string {
+  if (!value) return ''
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const [y, m, d] = value.split('-').map(Number)
+    return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(Date.UTC(y!, m! - 1, d!)))
+  }
+  return dateFmt.format(new Date(value as string))
+}
+
+export function formatDateTime(value: unknown): string {
+  if (!value) return ''
+  const d = new Date(value as string)
+  return `${dateFmt.format(d)} at ${timeFmt.format(d).replace(' ', '')}`
+}
+
+export function ageFrom(dob: string | null, now = new Date()): string {
+  if (!dob) return ''
+  const [y, m, d] = dob.split('-').map(Number)
+  let age = now.getUTCFullYear() - y!
+  if (now.getUTCMonth() + 1 < m! || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d!)) age--
+  return age < 1 ? 'under 1' : String(age)
+}
+
+export function createRenderer(root: string, watch: boolean): Renderer {
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader([path.join(root, 'src/web/views'), path.join(root, 'src/modules'), path.join(root, 'node_modules/govuk-frontend/dist')], { noCache: false, watch: false }),
+    { autoescape: true, throwOnUndefined: false },
+  )
+  void watch
+  env.addFilter('date', formatDate)
+  env.addFilter('dateTime', formatDateTime)
+  env.addFilter('age', (dob: string | null) => ageFrom(dob))
+  env.addFilter('roleLabel', (r: string) => (isRole(r) ? ROLE_LABELS[r] : r))
+  env.addFilter('relationshipLabel', (r: string) => RELATIONSHIP_LABELS[r] ?? r)
+  env.addFilter('humanise', (s: string) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : ''))
+  return { render: (template, context) => env.render(template, context) }
+}

@@ -1,0 +1,35 @@
+// Screenshots for the README: a DSL's "My children" and a child's summary, 1280 px wide, full page. Used by
+// `npm run screenshots` (into docs/screenshots) and by the browser tests (into a temporary directory).
+import fs from 'node:fs'
+import path from 'node:path'
+import { openBrowser } from './browser.ts'
+import { signInAs } from './flows.ts'
+import { Page, ChildSummaryPage } from './pages/index.ts'
+import type { E2eServer } from './server.ts'
+
+export const SCREENSHOT_WIDTH = 1280
+
+export async function takeScreenshots(server: E2eServer, outDir: string): Promise<{ home: string; child: string; childName: string }> {
+  fs.mkdirSync(outDir, { recursive: true })
+  const b = await openBrowser(server.baseUrl, { width: SCREENSHOT_WIDTH })
+  try {
+    const { page } = b
+    const home = await signInAs(page, server, 'dsl.brookside')
+    const homeFile = path.join(outDir, 'home.png')
+    await page.screenshot({ path: homeFile, fullPage: true })
+
+    // the child with the most to show: a plan, and a team around them, if there is one
+    const children = await home.children()
+    const score = (c: (typeof children)[number]) => c.status.length * 2 + (c.why.includes('Member of the team around the child') ? 3 : 0)
+    const child = [...children].sort((a, b) => score(b) - score(a) || a.name.localeCompare(b.name))[0]
+    if (!child) throw new Error('the DSL has no children to show')
+    await home.openChild(child.name)
+    await Page.verifyOnPage(ChildSummaryPage, page, child.name)
+    const childFile = path.join(outDir, 'child-page.png')
+    await page.screenshot({ path: childFile, fullPage: true })
+    b.assertEveryPageChecked()
+    return { home: homeFile, child: childFile, childName: child.name }
+  } finally {
+    await b.close()
+  }
+}
