@@ -12,6 +12,7 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'allegation.new': 'A new allegation about an adult has been reported',
   'referral.new': 'A new contact or referral has reached the front door',
   'referral.decided': 'The front door has decided your referral',
+  'concern.referral-decided': 'The front door has decided the referral your concern led to',
   'referral.sign-off': 'A front door decision is waiting for your sign-off',
   'challenge.new': 'A referrer has challenged a front door decision',
   'challenge.answered': 'Your challenge has been answered',

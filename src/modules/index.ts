@@ -16,6 +16,7 @@ import { missingRoutes } from './missing/routes.ts'
 import { signalRoutes } from './signals/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { settingsRoutes } from './settings/routes.ts'
+import { apiRoutes } from './api/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -33,4 +34,5 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await signalRoutes(app, deps)
   await adminRoutes(app, deps)
   await settingsRoutes(app, deps)
+  await apiRoutes(app, deps)
 }

@@ -1,7 +1,9 @@
 // Partnership configuration that is data, not code: bank holidays (partnership admins), a school's term dates,
 // closures and start of day (that school's admin), and the partnership's concern categories. Audited.
 import { randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import type { Actor } from '../actor.ts'
+import type { DB } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
@@ -12,9 +14,10 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
   const partnershipAdmin = actor.role === 'partnership_admin'
   const schoolAdmin = actor.role === 'agency_admin'
 
-  async function mySchool() {
+  /** The school this admin administers; inside a transaction pass it (PGlite has one connection). */
+  async function mySchool(db: Kysely<DB> = ctx.db) {
     if (!schoolAdmin) return null
-    const a = await ctx.db.selectFrom('agency').select(['id', 'name', 'kind', 'school_start_of_day']).where('id', '=', actor.agencyId).executeTakeFirst()
+    const a = await db.selectFrom('agency').select(['id', 'name', 'kind', 'school_start_of_day']).where('id', '=', actor.agencyId).executeTakeFirst()
     return a?.kind === 'school' ? a : null
   }
 
@@ -51,7 +54,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
 
     async addTerm(name: string, startsOn: string, endsOn: string) {
       return auditedTransaction(ctx, actor, 'settings.term.add', async (trx) => {
-        const school = await mySchool()
+        const school = await mySchool(trx)
         if (!school) throw new RefusedError('Only a school’s administrator changes its term dates')
         if (!name.trim()) throw new RefusedError('Enter the name of the term')
         if (!validDate(startsOn) || !validDate(endsOn)) throw new RefusedError('Enter the dates as YYYY-MM-DD')
@@ -66,7 +69,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
 
     async removeTerm(termId: string) {
       return auditedTransaction(ctx, actor, 'settings.term.remove', async (trx) => {
-        const school = await mySchool()
+        const school = await mySchool(trx)
         if (!school || !isUuid(termId)) return { result: null, audit: { action: 'settings.term.remove', outcome: 'not_found' as const } }
         const r = await trx.deleteFrom('school_term').where('id', '=', termId).where('school_agency_id', '=', school.id).executeTakeFirst()
         return { result: Number(r.numDeletedRows) ? { ok: true } : null, audit: { action: 'settings.term.remove', outcome: Number(r.numDeletedRows) ? 'success' : 'not_found', entityId: termId } }
@@ -75,7 +78,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
 
     async addClosure(date: string, reason: string) {
       return auditedTransaction(ctx, actor, 'settings.closure.add', async (trx) => {
-        const school = await mySchool()
+        const school = await mySchool(trx)
         if (!school) throw new RefusedError('Only a school’s administrator records its closures')
         if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
         if (!reason.trim()) throw new RefusedError('Say why the school is closed')
@@ -86,7 +89,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
 
     async setStartOfDay(time: string) {
       return auditedTransaction(ctx, actor, 'settings.start-of-day', async (trx) => {
-        const school = await mySchool()
+        const school = await mySchool(trx)
         if (!school) throw new RefusedError('Only a school’s administrator sets its start of day')
         if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw new RefusedError('Enter the time as HH:MM, for example 08:45')
         await trx.updateTable('agency').set({ school_start_of_day: time }).where('id', '=', school.id).execute()

@@ -233,7 +233,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .where('k.id', '=', concernId)
           .executeTakeFirst()
         if (!k) return none
-        const [triage, links, siblings] = await Promise.all([
+        const [triage, links, siblings, referrals] = await Promise.all([
           trx
             .selectFrom('triage_action as t')
             .innerJoin('membership as m', 'm.id', 't.by_membership_id')
@@ -260,9 +260,20 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
                 .limit(50)
                 .execute()
             : Promise.resolve([]),
+          // referrals made from this concern: the decision and its rationale once the referrer has been told
+          // (what the referrer sees; never the front door's checks)
+          trx
+            .selectFrom('referral')
+            .select(['id', 'kind', 'status', 'received_at', 'referrer_told_at', 'decision', 'rationale', 'level_found'])
+            .where('partnership_id', '=', actor.partnershipId)
+            .where('child_id', '=', k.child_id)
+            .where(sql<boolean>`concern_ids @> array[${concernId}]::uuid[]`)
+            .orderBy('received_at')
+            .execute(),
         ])
+        const told = referrals.map((f) => ({ ...f, decision: f.referrer_told_at ? f.decision : null, rationale: f.referrer_told_at ? f.rationale : null, level_found: f.referrer_told_at ? f.level_found : null }))
         return {
-          result: { concern: k, triage, links, related: siblings, canTriage: isLead && k.agency_id === actor.agencyId },
+          result: { concern: k, triage, links, related: siblings, referrals: told, canTriage: isLead && k.agency_id === actor.agencyId },
           audit: { action: 'concern.view', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id] },
         }
       })

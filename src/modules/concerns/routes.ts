@@ -8,6 +8,7 @@ import { formErrors, parseForm, type CrossCheck } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
+import { DECISION_LABELS } from '../referrals/repository.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
@@ -142,7 +143,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     if (!found) return reply.callNotFound()
     const submitted = Number((request.query as { submitted?: string }).submitted ?? 0)
     const frontDoor = found.concern.immediate_danger ? await data.directory.frontDoor(request.actor!.partnershipId) : null
-    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, values: {}, backLink: '/concerns' })
+    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: '/concerns' })
   })
 
   r.post('/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true }, async (request, reply) => {
@@ -153,7 +154,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     const show = async (errors: ReturnType<typeof formErrors>) => {
       const found = await repo(request).get(concernId)
       if (!found) return reply.callNotFound()
-      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, values, ...errors, backLink: '/triage' })
+      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: '/triage' })
     }
     if (!parsed.success) return show(formErrors(parsed.error))
     try {

@@ -86,6 +86,14 @@ describeApp('the front door: teacher → DSL → front door → decision → the
     // a teacher at the school sees nothing of the referral (not theirs)
     const teacher = await ctx.s.signIn('teacher2.brookside')
     assert.equal((await teacher.get(`/referrals/${referralId}`)).statusCode, 404)
+    // the teacher whose concern it came from is told the decision and the rationale on their concern's page
+    const raiser = await ctx.s.signIn('teacher.brookside')
+    const concernPage = await raiser.get(`/concerns/${concernId}`)
+    assert.match(concernPage.body, /The front door&#39;s decision|The front door's decision/)
+    assert.match(concernPage.body, /Strategy discussion today/)
+    assert.doesNotMatch(concernPage.body, /Two domestic incidents/)
+    const told = await ctx.s.t.db.selectFrom('notification').select('kind').where('membership_id', '=', id('membership:teacher.brookside:0')).where('kind', '=', 'concern.referral-decided').execute()
+    assert.equal(told.length, 1)
   })
 
   it('the referrer challenges; the manager answers; the referrer sees the answer', async () => {

@@ -414,5 +414,19 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     if (f.referrer_membership_id) {
       await notifyMemberships(trx, actor.partnershipId, [f.referrer_membership_id], { kind: 'referral.decided', childId: f.child_id, subjectType: 'referral', subjectId: f.id, link: `/referrals/${f.id}` }, now)
     }
+    // whoever logged a concern the referral was made from is told too: the decision and its reasons show on
+    // their concern's page (never the front door's checks)
+    if (f.concern_ids.length) {
+      const raisers = await trx
+        .selectFrom('concern')
+        .select(['id', 'raised_by_membership_id'])
+        .where('partnership_id', '=', actor.partnershipId)
+        .where('id', 'in', f.concern_ids)
+        .where('child_id', '=', f.child_id)
+        .execute()
+      for (const k of raisers.filter((r) => r.raised_by_membership_id !== f.referrer_membership_id)) {
+        await notifyMemberships(trx, actor.partnershipId, [k.raised_by_membership_id], { kind: 'concern.referral-decided', childId: f.child_id, subjectType: 'concern', subjectId: k.id, link: `/concerns/${k.id}` }, now)
+      }
+    }
   }
 }

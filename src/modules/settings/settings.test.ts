@@ -16,8 +16,9 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     const d = await ctx.s.t.db.transaction().execute((trx) => clockPort.addWorkingDays(trx, partnership.id, new Date('2026-11-23T10:00:00Z'), 1))
     assert.equal(d.toISOString(), '2026-11-25T17:00:00.000Z')
     assert.equal((await admin.post('/settings/bank-holidays/2026-11-24/remove')).statusCode, 303)
-    const audit = await ctx.s.t.db.selectFrom('audit_event').select('action').where('action', 'like', 'settings.bank-holiday%').execute()
-    assert.equal(audit.filter((a) => a.action === 'settings.bank-holiday.add').length, 1)
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'outcome']).where('action', 'like', 'settings.bank-holiday%').execute()
+    assert.equal(audit.filter((a) => a.action === 'settings.bank-holiday.add' && a.outcome === 'success').length, 1)
+    assert.equal(audit.filter((a) => a.action === 'settings.bank-holiday.remove' && a.outcome === 'success').length, 1)
   })
 
   it('a school’s admin sets its start of day and terms; not another agency’s', async () => {

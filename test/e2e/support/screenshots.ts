@@ -6,6 +6,7 @@ import { openBrowser } from './browser.ts'
 import { signInAs } from './flows.ts'
 import { Page, ChildSummaryPage } from './pages/index.ts'
 import type { E2eServer } from './server.ts'
+import { frontDoorJourney } from './front-door-flow.ts'
 
 export const SCREENSHOT_WIDTH = 1280
 
@@ -31,5 +32,19 @@ export async function takeScreenshots(server: E2eServer, outDir: string): Promis
     return { home: homeFile, child: childFile, childName: child.name }
   } finally {
     await b.close()
+  }
+}
+
+/** The referrer's status page after the front door's decision (the whole journey runs first, axe on every page). */
+export async function takeReferralStatusScreenshot(server: E2eServer, outDir: string): Promise<string> {
+  fs.mkdirSync(outDir, { recursive: true })
+  const journey = await frontDoorJourney(server, { width: SCREENSHOT_WIDTH })
+  try {
+    const file = path.join(outDir, 'referral-status.png')
+    await journey.status.page.screenshot({ path: file, fullPage: true })
+    for (const b of [journey.teacher, journey.dsl, journey.frontDoor]) b.assertEveryPageChecked()
+    return file
+  } finally {
+    for (const b of [journey.teacher, journey.dsl, journey.frontDoor]) await b.close()
   }
 }

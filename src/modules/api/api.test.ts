@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import type { Agent } from '../../../test/support/agent.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+const id = (k: string) => stableUuid(`northshire:${k}`)
+
+/** Signs in and takes the CSRF token from GET /api/v1/me, as an integration would. */
+async function apiClient(agent: Agent) {
+  const me = await agent.get('/api/v1/me')
+  assert.equal(me.statusCode, 200)
+  const token = (me.json() as { csrfToken: string }).csrfToken
+  return {
+    me: me.json() as { role: string; agency: string; csrfToken: string },
+    get: (url: string) => agent.get(url),
+    post: (url: string, body: unknown = {}) => agent.postJson(url, body, { 'x-csrf-token': token }),
+  }
+}
+
+// Monday 23 November 2026, 10:00 London: a working day.
+describeApp('the JSON API: concern → triage → referral → front-door decision → the referrer sees the rationale', (ctx) => {
+  let childId: string
+  let concernId: string
+  let referralId: string
+
+  it('who am I, and the CSRF token every POST carries; without it a POST is refused and nothing is saved', async () => {
+    childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
+    assert.equal(teacher.me.role, 'teacher')
+    assert.equal(teacher.me.agency, 'Brookside Primary School')
+    const before = (await ctx.s.t.db.selectFrom('concern').select('id').execute()).length
+    const agent = await ctx.s.signIn('teacher.brookside')
+    const res = await ctx.s.app.inject({ method: 'POST', url: '/api/v1/concerns', payload: { children: [childId] }, headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })
+    assert.equal(res.statusCode, 403)
+    assert.match(String(res.headers['content-type']), /application\/problem\+json/)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before)
+    const anon = await ctx.s.app.inject({ method: 'GET', url: '/api/v1/me' })
+    assert.equal(anon.statusCode, 401)
+    assert.equal((anon.json() as { status: number }).status, 401)
+  })
+
+  it('a teacher sends a concern once, however often it is sent; bad input is listed field by field and saves nothing', async () => {
+    const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
+    const before = (await ctx.s.t.db.selectFrom('concern').select('id').execute()).length
+    const bad = await teacher.post('/api/v1/concerns', { children: ['not-a-uuid'], category: '', seenOrHeard: '', occurredAt: '23/11/2026', immediateDanger: 'no', idempotencyKey: 'x', extra: 1 })
+    assert.equal(bad.statusCode, 400)
+    assert.match(String(bad.headers['content-type']), /application\/problem\+json/)
+    const names = (bad.json() as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name)
+    for (const n of ['children.0', 'category', 'seenOrHeard', 'occurredAt', 'immediateDanger', 'idempotencyKey']) assert.ok(names.includes(n), `${n} is listed: ${names.join(', ')}`)
+    const future = await teacher.post('/api/v1/concerns', { children: [childId], category: 'neglect', seenOrHeard: 'x', occurredAt: '2027-01-01T10:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() })
+    assert.equal(future.statusCode, 400)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before)
+
+    const body = {
+      children: [childId],
+      category: 'physical_abuse',
+      seenOrHeard: 'Bruising to both upper arms.',
+      childWords: 'Dad grabbed me hard',
+      occurredAt: '2026-11-23T09:10:00Z',
+      immediateDanger: false,
+      bodyMap: [{ view: 'front', region: 'left_arm', description: 'Four oval bruises', x: 120, y: 300 }],
+      idempotencyKey: randomUUID(),
+    }
+    const [a, b] = await Promise.all([teacher.post('/api/v1/concerns', body), teacher.post('/api/v1/concerns', body)])
+    assert.deepEqual([a.statusCode, b.statusCode].sort(), [200, 201], 'the second send replays the first')
+    const made = a.json() as { concerns: { id: string; childId: string }[] }
+    assert.equal(made.concerns.length, 1)
+    concernId = made.concerns[0]!.id
+    assert.equal((b.json() as { concerns: { id: string }[] }).concerns[0]!.id, concernId)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before + 1)
+    const entry = await ctx.s.t.db.selectFrom('entry').select(['type', 'child_id']).where('detail_id', '=', concernId).executeTakeFirstOrThrow()
+    assert.equal(entry.child_id, childId)
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'child_ids']).where('action', '=', 'concern.create').where('outcome', '=', 'success').orderBy('id', 'desc').limit(2).execute()
+    assert.ok(audit.every((a) => a.child_ids.includes(childId)), 'the submission and its replay are both audited against the child')
+    const mine = await teacher.get(`/api/v1/concerns/${concernId}`)
+    assert.equal(mine.statusCode, 200)
+    const view = mine.json() as { concern: { childWords: string; bodyMap: { region: string }[] }; canTriage: boolean }
+    assert.equal(view.concern.childWords, 'Dad grabbed me hard')
+    assert.equal(view.concern.bodyMap[0]!.region, 'left_arm')
+    assert.equal(view.canTriage, false)
+  })
+
+  it('the DSL triages with reasons; another school’s DSL gets the same 404 as a concern that does not exist', async () => {
+    const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
+    const queue = (await dsl.get('/api/v1/triage')).json() as { concerns: { id: string }[] }
+    assert.ok(queue.concerns.some((c) => c.id === concernId))
+    assert.equal((await dsl.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated' })).statusCode, 400)
+    const done = await dsl.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Injury with a disclosure: threshold for a referral is met.' })
+    assert.equal(done.statusCode, 201)
+    const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
+    const seen = (await teacher.get(`/api/v1/concerns/${concernId}`)).json() as { triage: { reasons: string }[] }
+    assert.match(seen.triage[0]!.reasons, /threshold for a referral is met/)
+
+    const other = await apiClient(await ctx.s.signIn('dsl.academy'))
+    const hidden = await other.get(`/api/v1/concerns/${concernId}`)
+    const absent = await other.get(`/api/v1/concerns/${randomUUID()}`)
+    assert.equal(hidden.statusCode, 404)
+    assert.equal(hidden.body, absent.body)
+    assert.equal((await other.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'x' })).statusCode, 404)
+  })
+
+  it('the DSL refers; the front door acknowledges, checks and decides; the referrer sees the decision and rationale, never the checks', async () => {
+    const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
+    const referral = {
+      children: [childId],
+      kind: 'referral',
+      reason: 'Bruising to both upper arms; she said dad grabbed her hard.',
+      levelBelieved: 4,
+      levelReason: 'Physical injury with a disclosure',
+      parentsKnow: false,
+      urgency: 'today',
+      concernIds: [concernId],
+      idempotencyKey: randomUUID(),
+    }
+    const missing = await dsl.post('/api/v1/referrals', referral)
+    assert.equal(missing.statusCode, 400, 'parents not told needs a reason')
+    assert.deepEqual((missing.json() as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['parentsNotToldReason'])
+    const sent = await dsl.post('/api/v1/referrals', { ...referral, parentsNotToldReason: 'Telling dad could put her at risk' })
+    assert.equal(sent.statusCode, 201)
+    referralId = (sent.json() as { referrals: { id: string }[] }).referrals[0]!.id
+    const waiting = (await dsl.get(`/api/v1/referrals/${referralId}`)).json() as { referral: { status: string; decision: null; decisionDueBy: string } }
+    assert.equal(waiting.referral.status, 'received')
+    assert.equal(waiting.referral.decision, null)
+    assert.equal(new Date(waiting.referral.decisionDueBy).toISOString(), '2026-11-24T17:00:00.000Z')
+
+    const fd = await apiClient(await ctx.s.signIn('frontdoor'))
+    const q = (await fd.get('/api/v1/front-door/queue')).json() as { referrals: { id: string }[] }
+    assert.ok(q.referrals.some((r) => r.id === referralId))
+    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/acknowledge`)).statusCode, 200)
+    const again = await fd.post(`/api/v1/front-door/referrals/${referralId}/acknowledge`)
+    assert.equal(again.statusCode, 409)
+    assert.match((again.json() as { detail: string }).detail, /already been acknowledged/)
+    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/checks`, { agency: 'Police', finding: 'Two domestic incidents at the address this year.' })).statusCode, 200)
+    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/decision`, { decision: 's17', levelFound: 3, rationale: '' })).statusCode, 400)
+    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/decision`, { decision: 's17', levelFound: 3, rationale: 'Needs a child-in-need assessment: injury, disclosure and domestic abuse history.' })).statusCode, 200)
+
+    const status = await dsl.get(`/api/v1/referrals/${referralId}`)
+    const s = status.json() as { referral: { decision: string; rationale: string; levelFound: number }; canChallenge: boolean }
+    assert.equal(s.referral.decision, 's17')
+    assert.match(s.referral.rationale, /child-in-need assessment/)
+    assert.equal(s.referral.levelFound, 3)
+    assert.equal(s.canChallenge, true)
+    assert.doesNotMatch(status.body, /domestic incidents at the address/, 'the front door’s checks are not shown to the referrer')
+
+    // the teacher who raised the concern did not make the referral: it is not theirs to follow, but their
+    // concern shows the decision and its rationale
+    const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
+    assert.equal((await teacher.get(`/api/v1/referrals/${referralId}`)).statusCode, 404)
+    const concern = (await teacher.get(`/api/v1/concerns/${concernId}`)).json() as { referrals: { decision: string; rationale: string }[] }
+    assert.equal(concern.referrals[0]!.decision, 's17')
+    assert.match(concern.referrals[0]!.rationale, /child-in-need assessment/)
+  })
+
+  it('the referrer challenges; the manager answers; the referrer sees the answer', async () => {
+    const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
+    assert.equal((await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: '' })).statusCode, 400)
+    assert.equal((await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: 'We think this meets s47: the injury pattern is non-accidental.' })).statusCode, 201)
+    assert.equal((await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: 'Again' })).statusCode, 409)
+    const manager = await apiClient(await ctx.s.signIn('manager.frontdoor'))
+    assert.equal((await manager.post(`/api/v1/front-door/referrals/${referralId}/challenge-answer`, { upheld: false, response: 'A strategy discussion is not needed: the assessment starts today with a joint visit.' })).statusCode, 200)
+    const s = (await dsl.get(`/api/v1/referrals/${referralId}`)).json() as { challenges: { status: string; response: string }[] }
+    assert.match(s.challenges[0]!.response, /joint visit/)
+  })
+})

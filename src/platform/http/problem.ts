@@ -1,0 +1,29 @@
+// RFC 9457 problem details for the JSON API: one shape for every error, with the invalid fields listed so an
+// integration can show them (the pages' GOV.UK error summary says the same in HTML).
+import type { FastifyReply } from 'fastify'
+import type { ZodError } from 'zod'
+
+export interface InvalidParam {
+  name: string
+  reason: string
+}
+
+export function problem(reply: FastifyReply, status: number, title: string, detail: string, invalidParams?: InvalidParam[]) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status, detail, ...(invalidParams?.length ? { 'invalid-params': invalidParams } : {}) })
+}
+
+export function validationProblem(reply: FastifyReply, error: ZodError, extra: InvalidParam[] = []) {
+  const params = [
+    ...error.issues.map((i) => ({ name: i.path.map(String).join('.') || 'body', reason: i.message })),
+    ...extra,
+  ]
+  return problem(reply, 400, 'Invalid request', 'Check the fields listed in invalid-params. Nothing was saved.', params)
+}
+
+export const notFoundProblem = (reply: FastifyReply) =>
+  problem(reply, 404, 'Not found', 'There is no such record, or you have no current reason to see it.')
+
+export const conflictProblem = (reply: FastifyReply, detail: string) => problem(reply, 409, 'Conflict', detail)
