@@ -1,6 +1,7 @@
 // Audited against unaudited read path: the same repository read (a child's summary) with its audit row, and with
-// the audit INSERT dropped by a bench-only Kysely plugin (nothing in src/ has an unaudited path).
-import { Kysely, RawNode, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type RootOperationNode, type QueryResult, type UnknownRow } from 'kysely'
+// the audit INSERT answered by a bench-only wrapper around the same dialect and pool, never sent (nothing in src/
+// has an unaudited path).
+import { Kysely, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely'
 import { dataAccess } from '../src/data/index.ts'
 import { systemClock } from '../src/platform/clock.ts'
 import { stableUuid } from '../src/data/ids.ts'
@@ -11,14 +12,41 @@ import type { BenchResult } from './types.ts'
 
 export const name = 'audit'
 
-class DropAuditInserts implements KyselyPlugin {
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    const node = args.node as { kind: string; into?: { table?: { identifier?: { name?: string } } } }
-    if (node.kind === 'InsertQueryNode' && node.into?.table?.identifier?.name === 'audit_event') return RawNode.createWithSql('select 1') as unknown as RootOperationNode
-    return args.node
+/** A connection that answers the audit INSERT itself, without sending it: the unaudited read path. */
+class SkipAuditConnection implements DatabaseConnection {
+  readonly inner: DatabaseConnection
+  constructor(inner: DatabaseConnection) {
+    this.inner = inner
   }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result
+  executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    if (/^insert into "audit_event"/.test(q.sql)) return Promise.resolve({ rows: [] })
+    return this.inner.executeQuery<R>(q)
+  }
+  streamQuery<R>(q: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(q, chunkSize ?? 100)
+  }
+}
+
+/** The application's own dialect (the same pool), with every connection wrapped. */
+function skipAuditDialect(inner: Dialect): Dialect {
+  return {
+    createAdapter: () => inner.createAdapter(),
+    createQueryCompiler: () => inner.createQueryCompiler(),
+    createIntrospector: (db) => inner.createIntrospector(db),
+    createDriver(): Driver {
+      const d = inner.createDriver()
+      const unwrap = (c: DatabaseConnection) => (c as SkipAuditConnection).inner
+      return {
+        init: () => d.init(),
+        acquireConnection: async () => new SkipAuditConnection(await d.acquireConnection()),
+        beginTransaction: (c: DatabaseConnection, s: TransactionSettings) => d.beginTransaction(unwrap(c), s),
+        commitTransaction: (c: DatabaseConnection) => d.commitTransaction(unwrap(c)),
+        rollbackTransaction: (c: DatabaseConnection) => d.rollbackTransaction(unwrap(c)),
+        releaseConnection: (c: DatabaseConnection) => d.releaseConnection(unwrap(c)),
+        // the pool belongs to the application's Kysely: this one never ends it
+        destroy: () => Promise.resolve(),
+      }
+    },
   }
 }
 
@@ -39,7 +67,7 @@ export async function run(): Promise<BenchResult[]> {
       }
       const child = await database.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', actor.agencyId).limit(1).executeTakeFirstOrThrow()
       const audited = dataAccess(database, systemClock).forActor(actor).children
-      const plain = dataAccess({ ...database, db: database.db.withPlugin(new DropAuditInserts()) as Kysely<DB> }, systemClock).forActor(actor).children
+      const plain = dataAccess({ ...database, db: new Kysely<DB>({ dialect: skipAuditDialect(database.dialect) }) }, systemClock).forActor(actor).children
       const N = engine === 'postgres' ? 2000 : 1000
       const time = async (repo: typeof audited) => {
         for (let i = 0; i < 100; i++) await repo.summary(child.child_id)

@@ -8,7 +8,7 @@ import { sql, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import nunjucks from 'nunjucks'
 import type { FastifyInstance } from 'fastify'
-import { openDatabase, type Database } from '../src/data/db.ts'
+import { openDatabase, type Database, type DatabaseTarget } from '../src/data/db.ts'
 import { dataAccess } from '../src/data/index.ts'
 import { seedDemo, demoPractitioners, DEMO_PASSWORD } from '../src/data/seed.ts'
 import { buildApp } from '../src/platform/http/app.ts'
@@ -21,7 +21,7 @@ export const root = path.resolve(import.meta.dirname, '..')
 export const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const COUNTY = Number(process.env.BENCH_CHILDREN ?? 100_000)
 
-export async function benchDatabase(engine: 'postgres' | 'pglite', children: number): Promise<{ database: Database; dataset: string; cleanup(): Promise<void> }> {
+export async function benchDatabase(engine: 'postgres' | 'pglite', children: number): Promise<{ database: Database; dataset: string; target: DatabaseTarget; cleanup(): Promise<void> }> {
   if (engine === 'postgres') {
     const name = `ta_bench_${children}`
     const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_BASE, max: 1 }) }) })
@@ -36,12 +36,20 @@ export async function benchDatabase(engine: 'postgres' | 'pglite', children: num
     if (seeded.created) console.error(`  seeded ${children} children on PostgreSQL in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
     await owner.close()
     const database = await openDatabase({ kind: 'postgres', url: u.toString() }, { poolSize: 20 })
-    return { database, dataset: `county-${children}`, cleanup: () => database.close() }
+    return { database, dataset: `county-${children}`, target: { kind: 'postgres', url: u.toString() }, cleanup: () => database.close() }
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-bench-pglite-'))
   const database = await openDatabase({ kind: 'pglite', dir })
   await seedDemo(database.db, { children })
-  return { database, dataset: `demo-${children}`, cleanup: async () => { await database.close(); fs.rmSync(dir, { recursive: true, force: true }) } }
+  return {
+    database,
+    dataset: `demo-${children}`,
+    target: { kind: 'pglite', dir },
+    cleanup: async () => {
+      await database.close().catch(() => undefined)
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 /** The app on a real port, with the framework ceiling route added: one indexed SELECT and a trivial template. */
@@ -104,9 +112,10 @@ export interface LoadResult {
   p99: number
   errors: number
   statuses: Record<string, number>
+  warmupStatuses: Record<string, number>
 }
 
-export function load(spec: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationMs?: number }): Promise<LoadResult> {
+export function load(spec: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationMs?: number; pick?: Record<string, string[]> }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bench/load.ts'), JSON.stringify({ connections: 32, durationMs: 10_000, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
@@ -116,3 +125,36 @@ export function load(spec: { url: string; method?: string; headers?: Record<stri
 }
 
 export const now = () => new Date().toISOString()
+
+/**
+ * The same server as startServer, in a process of its own (bench/serve.ts), so that its memory is its own: the
+ * peak resident set is read from the kernel (VmHWM) when the run ends. A PGlite directory must be closed by the
+ * caller first (one process at a time).
+ */
+export async function startServerProcess(target: DatabaseTarget): Promise<{ base: string; pid: number; peakRssMb(): number; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(root, 'bench/serve.ts'), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = /^listening (\d+)$/m.exec(out)
+      if (m) resolve(Number(m[1]))
+    })
+    child.on('exit', (code) => reject(new Error(`bench server exited ${code} before listening`)))
+  })
+  const pid = child.pid!
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pid,
+    peakRssMb() {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN)
+      return Math.round(kb / 1024)
+    },
+    close: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      return exited
+    },
+  }
+}

@@ -1,7 +1,7 @@
 // Notifications: an in-app item (a kind and a link; the page reads the child through the reach predicate) and
 // an email through the outbox that carries no personal data at all. Written in the caller's transaction.
 import { randomUUID } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 
 export const NOTIFICATION_TEXT: Record<string, string> = {
@@ -35,44 +35,43 @@ export interface Notice {
 export async function notifyMemberships(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], notice: Notice, now: Date): Promise<void> {
   const unique = [...new Set(membershipIds)]
   if (!unique.length) return
+  const body = `${NOTIFICATION_TEXT[notice.kind] ?? 'You have a new item'}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`
+  // one statement: the in-app items, and one email per distinct address of a practitioner who is not disabled —
+  // no names, no case detail, only that there is something to look at
   await trx
-    .insertInto('notification')
-    .values(
-      unique.map((m) => ({
-        id: randomUUID(),
-        partnership_id: partnershipId,
-        membership_id: m,
-        kind: notice.kind,
-        child_id: notice.childId ?? null,
-        subject_type: notice.subjectType ?? null,
-        subject_id: notice.subjectId ?? null,
-        link: notice.link,
-        created_at: now,
-      })),
+    .with('n', (db) =>
+      db.insertInto('notification').values(
+        unique.map((m) => ({
+          id: randomUUID(),
+          partnership_id: partnershipId,
+          membership_id: m,
+          kind: notice.kind,
+          child_id: notice.childId ?? null,
+          subject_type: notice.subjectType ?? null,
+          subject_id: notice.subjectId ?? null,
+          link: notice.link,
+          created_at: now,
+        })),
+      ),
     )
-    .execute()
-  const people = await trx
-    .selectFrom('membership as m')
-    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-    .select(['p.email'])
-    .where('m.partnership_id', '=', partnershipId)
-    .where('m.id', 'in', unique)
-    .where('p.disabled_at', 'is', null)
-    .execute()
-  const emails = [...new Set(people.map((p) => p.email))]
-  if (!emails.length) return
-  await trx
     .insertInto('outbox')
-    .values(
-      emails.map((to) => ({
-        id: randomUUID(),
-        partnership_id: partnershipId,
-        to_address: to,
-        subject: 'You have a new item in TeamAround',
-        // no names, no case detail: only that there is something to look at, and where
-        body: `${NOTIFICATION_TEXT[notice.kind] ?? 'You have a new item'}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`,
-        created_at: now,
-      })),
+    .columns(['id', 'partnership_id', 'to_address', 'subject', 'body', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('membership as m')
+        .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+        .where('m.partnership_id', '=', partnershipId)
+        .where('m.id', 'in', unique)
+        .where('p.disabled_at', 'is', null)
+        .groupBy('p.email')
+        .select([
+          sql<string>`gen_random_uuid()`.as('id'),
+          sql<string>`${partnershipId}::uuid`.as('partnership_id'),
+          'p.email as to_address',
+          sql<string>`${'You have a new item in TeamAround'}::text`.as('subject'),
+          sql<string>`${body}::text`.as('body'),
+          sql<Date>`${now}::timestamptz`.as('created_at'),
+        ]),
     )
     .execute()
 }

@@ -6,6 +6,9 @@ import type { Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
+
+/** Entries are counted up to this many (the page then says "more than 1,000"). */
+export const COUNT_CAP = 1000
 export interface NewEntry {
   type: string
   category?: string | null
@@ -44,12 +47,13 @@ export interface EntryView {
 export function entriesRepository(ctx: Ctx, actor: Actor) {
   return {
     /** The entries of one child the actor may see, newest first. Null when the child is out of reach or absent. */
-    async forChild(childId: string, page: { limit?: number; offset?: number } = {}): Promise<{ entries: EntryView[]; total: number } | null> {
+    /** A page of the entries I may see, newest first, and how many there are (exact up to COUNT_CAP; beyond it, `totalCapped`). */
+    async forChild(childId: string, page: { limit?: number; offset?: number } = {}): Promise<{ entries: EntryView[]; total: number; totalCapped: boolean } | null> {
       return auditedTransaction(ctx, actor, 'entry.list', async (trx, now) => {
         if (!isUuid(childId)) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
         const child = await trx.selectFrom('child as c').select('c.id').where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
         if (!child) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
-        const base = trx.selectFrom('entry as e').where('e.child_id', '=', childId).where(entryVisible(actor, now))
+        const base = trx.selectFrom('entry as e').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', '=', childId).where(entryVisible(actor, now))
         const [rows, count] = await Promise.all([
           base
             .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
@@ -86,7 +90,11 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
             .limit(page.limit ?? 50)
             .offset(page.offset ?? 0)
             .execute(),
-          base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+          // counted up to a cap: a child with thousands of entries must not make every page count them all
+          trx
+            .selectFrom(base.select('e.id').limit(COUNT_CAP + 1).as('x'))
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow(),
         ])
         const entries = rows.map((r) => ({
           id: r.id,
@@ -106,7 +114,7 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
           supersededBy: r.superseded_by ?? null,
         }))
         return {
-          result: { entries, total: Number(count.n) },
+          result: { entries, total: Math.min(Number(count.n), COUNT_CAP), totalCapped: Number(count.n) > COUNT_CAP },
           audit: { action: 'entry.list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], details: { entryIds: entries.map((e) => e.id) } },
         }
       })

@@ -19,6 +19,7 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
       child,
       entries: entries?.entries ?? [],
       totalEntries: entries?.total ?? 0,
+      totalCapped: entries?.totalCapped ?? false,
       canSeeAccessLog: hasPermission(request.actor!.role, 'child:read-access-log'),
       backLink: '/',
     })
@@ -61,6 +62,6 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
     const offset = Math.max(Number(q.offset ?? 0) || 0, 0)
     const page = await data.forActor(request.actor!).entries.forChild((request.params as { childId: string }).childId, { limit, offset })
     if (!page) return notFound(reply)
-    return { data: page.entries, meta: { total: page.total, limit, offset } }
+    return { data: page.entries, meta: { total: page.total, totalCapped: page.totalCapped, limit, offset } }
   })
 }

@@ -5,7 +5,7 @@ import { sql, type Transaction } from 'kysely'
 import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
+import { NOTIFICATION_TEXT, notifyMemberships } from '../../data/notify.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -70,9 +70,42 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
     },
 
     async submit(input: ConcernInput): Promise<SubmissionResult | null> {
+      // the common case — known children, a new submission — is one statement; anything else (a replay, a child
+      // out of reach, a withdrawn category, a child not yet known) takes the general path below, which decides
+      // and audits it
+      if (!input.newChild && input.childIds.length && input.childIds.every(isUuid)) {
+        const made = await submitInOneStatement(input)
+        if (made) return made
+      }
       return auditedTransaction<SubmissionResult | null>(ctx, actor, 'concern.create', async (trx, now) => {
-        // a double click makes one submission: serialise on the key, then look for it
-        await sql`select pg_advisory_xact_lock(hashtext(${`concern:${actor.partnershipId}:${input.idempotencyKey}`}))`.execute(trx)
+        // Few round trips: this is the busiest write in the product. First, one statement takes the submission's
+        // lock (a double click makes one submission) and reads the category, which named children are in my
+        // reach, and my agency's safeguarding leads.
+        const childIds = [...new Set(input.childIds)]
+        if (childIds.some((id) => !isUuid(id))) return notFound()
+        const looked = await trx
+          .selectNoFrom((eb) => [
+            sql<string>`pg_advisory_xact_lock(hashtext(${`concern:${actor.partnershipId}:${input.idempotencyKey}`}))::text`.as('locked'),
+            eb
+              .exists(eb.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('code', '=', input.category).where('active', '=', true))
+              .as('category_ok'),
+            childIds.length
+              ? eb.selectFrom('child as c').select(sql<string[]>`coalesce(array_agg(c.id), '{}')`.as('ids')).where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).as('in_reach')
+              : sql<string[]>`'{}'::uuid[]`.as('in_reach'),
+            eb
+              .selectFrom('membership as m')
+              .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+              .select(sql<string[]>`coalesce(array_agg(m.id), '{}')`.as('ids'))
+              .where('m.partnership_id', '=', actor.partnershipId)
+              .where('m.agency_id', '=', actor.agencyId)
+              .where('m.role', 'in', SAFEGUARDING_LEAD_ROLES)
+              .where('p.disabled_at', 'is', null)
+              .where('m.starts_at', '<=', now)
+              .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
+              .as('leads'),
+          ])
+          .executeTakeFirstOrThrow()
+        // then, in a statement that started after the lock was ours, has this submission been made already?
         const existing = await trx
           .selectFrom('concern')
           .select(['id', 'child_id', 'submission_id', 'immediate_danger'])
@@ -86,53 +119,47 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: existing[0]!.submission_id, childIds: existing.map((e) => e.child_id), details: { replayed: true } },
           }
         }
-        const category = await trx.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('code', '=', input.category).where('active', '=', true).executeTakeFirst()
-        if (!category) throw new RefusedError('Choose a category from the list')
-        const childIds = [...new Set(input.childIds)]
-        if (childIds.some((id) => !isUuid(id))) return notFound()
-        if (childIds.length) {
-          const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
-          if (inReach.length !== childIds.length) return notFound()
-        }
+        if (!looked.category_ok) throw new RefusedError('Choose a category from the list')
+        if ((looked.in_reach ?? []).length !== childIds.length) return notFound()
         if (input.newChild) childIds.push(await provisionalChild(trx, input.newChild, now))
         if (!childIds.length) throw new RefusedError('Choose the child or children the concern is about')
         const submissionId = randomUUID()
         const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
-        const concerns: { id: string; childId: string }[] = []
-        const leads = await membershipsWithRoles(trx, actor.partnershipId, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now)
-        for (const childId of childIds) {
-          const id = randomUUID()
-          const entryId = randomUUID()
-          await trx
-            .insertInto('entry')
-            .values({
-              id: entryId,
-              partnership_id: actor.partnershipId,
-              child_id: childId,
-              type: 'concern',
-              category: input.category,
-              occurred_at: input.occurredAt,
-              recorded_at: now,
-              author_membership_id: actor.membershipId,
-              author_team_id: actor.teamId,
-              source_agency_id: actor.agencyId,
-              significance,
-              summary: summarise(input.seenOrHeard),
-              detail_type: 'concern',
-              detail_id: id,
-              visibility: 'agency',
-              addressed_to_membership_id: null,
-              agency_record_id: null,
-              supersedes_entry_id: null,
-            })
-            .execute()
-          await trx
-            .insertInto('concern')
-            .values({
-              id,
+        const concerns = childIds.map((childId) => ({ id: randomUUID(), childId, entryId: randomUUID() }))
+        const leads = (looked.leads ?? []).filter((m) => m !== actor.membershipId)
+        // each child's chronology entry and concern, in one statement
+        await trx
+          .with('e', (db) =>
+            db.insertInto('entry').values(
+              concerns.map((k) => ({
+                id: k.entryId,
+                partnership_id: actor.partnershipId,
+                child_id: k.childId,
+                type: 'concern',
+                category: input.category,
+                occurred_at: input.occurredAt,
+                recorded_at: now,
+                author_membership_id: actor.membershipId,
+                author_team_id: actor.teamId,
+                source_agency_id: actor.agencyId,
+                significance,
+                summary: summarise(input.seenOrHeard),
+                detail_type: 'concern',
+                detail_id: k.id,
+                visibility: 'agency' as const,
+                addressed_to_membership_id: null,
+                agency_record_id: null,
+                supersedes_entry_id: null,
+              })),
+            ),
+          )
+          .insertInto('concern')
+          .values(
+            concerns.map((k) => ({
+              id: k.id,
               partnership_id: actor.partnershipId,
               submission_id: submissionId,
-              child_id: childId,
+              child_id: k.childId,
               agency_id: actor.agencyId,
               raised_by_membership_id: actor.membershipId,
               category: input.category,
@@ -143,29 +170,108 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
               other_children: input.otherChildren || null,
               immediate_danger: input.immediateDanger,
               body_map: JSON.stringify(input.bodyMap),
-              entry_id: entryId,
+              entry_id: k.entryId,
               idempotency_key: input.idempotencyKey,
               created_at: now,
-            })
-            .execute()
-          concerns.push({ id, childId })
-          // the DSLs are alerted at once (in-app; email through the outbox, without personal data)
-          await notifyMemberships(
-            trx,
-            actor.partnershipId,
-            leads.map((l) => l.id).filter((m) => m !== actor.membershipId),
-            { kind: 'concern.new', childId, subjectType: 'concern', subjectId: id, link: `/concerns/${id}` },
-            now,
+            })),
           )
+          .execute()
+        // the DSLs are alerted at once (in-app; email through the outbox, without personal data)
+        for (const k of concerns) {
+          await notifyMemberships(trx, actor.partnershipId, leads, { kind: 'concern.new', childId: k.childId, subjectType: 'concern', subjectId: k.id, link: `/concerns/${k.id}` }, now)
         }
         return {
-          result: { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false },
+          result: { submissionId, concerns: concerns.map((k) => ({ id: k.id, childId: k.childId })), immediateDanger: input.immediateDanger, replayed: false },
           audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, childIds, details: { concernIds: concerns.map((c) => c.id), category: input.category } },
         }
       })
 
       function notFound() {
         return { result: null, audit: { action: 'concern.create', outcome: 'not_found' as const, childIds: [] } }
+      }
+
+      /**
+       * A new concern about children in my reach, as one statement (so one implicit transaction): the category and
+       * reach checks, each child's concern and chronology entry, the DSLs' in-app items and emails, and the audit
+       * row. The unique (partnership, idempotency key, child) makes a double click insert nothing the second time
+       * (it waits for the first to commit); the caller then takes the general path, which finds the replay.
+       * Returns null when nothing was inserted.
+       */
+      async function submitInOneStatement(input: ConcernInput): Promise<SubmissionResult | null> {
+        const now = ctx.clock.now()
+        const childIds = [...new Set(input.childIds)]
+        const submissionId = randomUUID()
+        const rows = childIds.map((childId) => ({ childId, id: randomUUID(), entryId: randomUUID() }))
+        const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
+        const p = actor.partnershipId
+        const inReach = ctx.db
+          .selectFrom('child as c')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('c.partnership_id', '=', p)
+          .where('c.id', 'in', childIds)
+          .where(childInReach(actor, now))
+        const leads = ctx.db
+          .selectFrom('membership as m')
+          .innerJoin('practitioner as pr', 'pr.id', 'm.practitioner_id')
+          .select(['m.id', 'pr.email'])
+          .where('m.partnership_id', '=', p)
+          .where('m.agency_id', '=', actor.agencyId)
+          .where('m.role', 'in', SAFEGUARDING_LEAD_ROLES)
+          .where('m.id', '<>', actor.membershipId)
+          .where('pr.disabled_at', 'is', null)
+          .where('m.starts_at', '<=', now)
+          .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
+        const text = NOTIFICATION_TEXT['concern.new']
+        const body = `${text}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`
+        const made = await sql<{ id: string; child_id: string }>`
+          with ok as (
+            select (${inReach}) = ${childIds.length}
+               and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${input.category}::text and active) as ok
+          ),
+          src as (
+            select u.child_id, u.id, u.entry_id
+            from unnest(${childIds}::uuid[], ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.entryId)}::uuid[]) as u(child_id, id, entry_id)
+            where (select ok from ok)
+          ),
+          k as (
+            insert into concern (id, partnership_id, submission_id, child_id, agency_id, raised_by_membership_id, category, seen_or_heard, child_words,
+                                 occurred_at, location, other_children, immediate_danger, body_map, entry_id, idempotency_key, created_at)
+            select src.id, ${p}::uuid, ${submissionId}::uuid, src.child_id, ${actor.agencyId}::uuid, ${actor.membershipId}::uuid, ${input.category}::text, ${input.seenOrHeard}::text, ${input.childWords || null}::text,
+                   ${input.occurredAt}::timestamptz, ${input.location || null}::text, ${input.otherChildren || null}::text, ${input.immediateDanger}::boolean, ${JSON.stringify(input.bodyMap)}::jsonb, src.entry_id,
+                   ${input.idempotencyKey}::text, ${now}::timestamptz
+            from src
+            on conflict (partnership_id, idempotency_key, child_id) do nothing
+            returning id, child_id, entry_id
+          ),
+          e as (
+            insert into entry (id, partnership_id, child_id, type, category, occurred_at, recorded_at, author_membership_id, author_team_id, source_agency_id,
+                               significance, summary, detail_type, detail_id, visibility)
+            select k.entry_id, ${p}::uuid, k.child_id, 'concern', ${input.category}::text, ${input.occurredAt}::timestamptz, ${now}::timestamptz, ${actor.membershipId}::uuid, ${actor.teamId}::uuid, ${actor.agencyId}::uuid,
+                   ${significance}::text, ${summarise(input.seenOrHeard)}::text, 'concern', k.id, 'agency'
+            from k
+          ),
+          leads as (${leads}),
+          n as (
+            insert into notification (id, partnership_id, membership_id, kind, child_id, subject_type, subject_id, link, created_at)
+            select gen_random_uuid(), ${p}::uuid, leads.id, 'concern.new', k.child_id, 'concern', k.id, '/concerns/' || k.id::text, ${now}::timestamptz
+            from k cross join leads
+          ),
+          o as (
+            insert into outbox (id, partnership_id, to_address, subject, body, created_at)
+            select gen_random_uuid(), ${p}::uuid, x.email, 'You have a new item in TeamAround', ${body}::text, ${now}::timestamptz
+            from k cross join (select distinct email from leads) x
+          ),
+          a as (
+            insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, outcome, request_id, details)
+            select ${p}::uuid, ${now}::timestamptz, 'practitioner', ${actor.practitionerId}::uuid, ${actor.membershipId}::uuid, 'concern.create', 'concern_submission', ${submissionId}::text,
+                   array_agg(k.child_id), 'success', ${actor.requestId}::text, jsonb_build_object('concernIds', jsonb_agg(k.id), 'category', ${input.category}::text)
+            from k
+            having count(*) > 0
+          )
+          select id, child_id from k`.execute(ctx.db)
+        if (!made.rows.length) return null
+        const byChild = new Map(made.rows.map((r) => [r.child_id, r.id]))
+        return { submissionId, concerns: childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c })), immediateDanger: input.immediateDanger, replayed: false }
       }
 
       async function provisionalChild(trx: Transaction<DB>, c: NonNullable<ConcernInput['newChild']>, now: Date): Promise<string> {
