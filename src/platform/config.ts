@@ -20,6 +20,7 @@ const schema = z.object({
   SEED_DEMO: bool,
   SEAL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Test-only: lets a browser test move the business clock. Refused in production. */
   ENABLE_TEST_CLOCK: bool,
@@ -38,6 +39,8 @@ export type Config = {
   /** sign-in and second-factor attempts per address (and per session) per minute */
   signInRateLimit: number
   logLevel: string
+  /** Chromium for PDF exports (printed from the same HTML the viewer is entitled to) */
+  chromiumPath: string
   enableTestClock: boolean
   test: { databaseUrl?: string; templateDir?: string; pgTemplateDb?: string }
 }
@@ -81,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO ?? database.kind === 'pglite',
     signInRateLimit: e.SIGN_IN_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
+    chromiumPath: e.CHROMIUM_PATH,
     enableTestClock: !production && (e.ENABLE_TEST_CLOCK ?? false),
     test: { databaseUrl: e.DATABASE_URL_TEST, templateDir: e.TEST_TEMPLATE_DIR, pgTemplateDb: e.TEST_PG_TEMPLATE_DB },
   }

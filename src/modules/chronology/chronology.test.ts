@@ -110,6 +110,27 @@ describeApp('the merged chronology', (ctx) => {
     assert.equal(audit.length, 1)
   })
 
+  it('PDF export: Chromium prints exactly what the viewer sees, and the export is audited', async () => {
+    const officer = await ctx.s.signIn('police.mash')
+    const pdf = await officer.get(`/children/${childId}/chronology.pdf`)
+    assert.equal(pdf.statusCode, 200)
+    assert.match(String(pdf.headers['content-type']), /application\/pdf/)
+    assert.equal(pdf.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-')
+    assert.ok(pdf.rawPayload.length > 2000)
+    // the PDF is printed from the same read as the page: the same count of entries, audited as a PDF export
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['details', 'child_ids']).where('action', '=', 'chronology.export').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()
+    const details = audit.details as { format?: string; returned?: number }
+    assert.equal(details.format, 'pdf')
+    const page = await officer.get(`/children/${childId}/chronology`)
+    const total = Number(/(\d+) entr(?:y|ies), /.exec(page.body)?.[1])
+    assert.equal(details.returned, total)
+    assert.ok(audit.child_ids.includes(childId))
+    // out of reach: the same 404 as a child that does not exist
+    const other = await ctx.s.signIn('dsl.stannes')
+    assert.equal((await other.get(`/children/${childId}/chronology.pdf`)).statusCode, 404)
+    assert.equal((await officer.get(`/children/${childId}/chronology.pdf?from=yesterday`)).statusCode, 400)
+  })
+
   it('a teacher sees only their own concerns and outcomes; another school’s DSL gets 404', async () => {
     const teacher = await ctx.s.signIn('teacher.brookside')
     const page = await teacher.get(`/children/${childId}/chronology`)

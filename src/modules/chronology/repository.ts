@@ -35,7 +35,7 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
   }
 
   return {
-    async read(childId: string, opts: { family?: boolean; filter?: ChronologyFilter; page?: number; all?: boolean; action?: 'chronology.view' | 'chronology.export' | 'chronology.timeline' } = {}) {
+    async read(childId: string, opts: { family?: boolean; filter?: ChronologyFilter; page?: number; all?: boolean; action?: 'chronology.view' | 'chronology.export' | 'chronology.timeline'; format?: 'csv' | 'pdf' } = {}) {
       const action = opts.action ?? 'chronology.view'
       return auditedTransaction(ctx, actor, action, async (trx, now) => {
         const none = { result: null, audit: { action, outcome: 'not_found' as const, entityType: 'child', entityId: childId } }
@@ -90,7 +90,7 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
             categories: [...new Set(facets.flatMap((x) => (x.category ? [x.category] : [])))].sort(),
             types: [...new Set(facets.map((x) => x.type))].sort(),
           },
-          audit: { action, outcome: 'success', entityType: 'child', entityId: childId, childIds: ids, details: { family: Boolean(opts.family), filter: f, page, returned: entries.length } },
+          audit: { action, outcome: 'success', entityType: 'child', entityId: childId, childIds: ids, details: { family: Boolean(opts.family), filter: f, page, returned: entries.length, ...(opts.format ? { format: opts.format } : {}) } },
         }
       })
     },

@@ -5,6 +5,7 @@ import { routes } from '../../platform/http/route.ts'
 import type { ChronologyFilter } from './repository.ts'
 import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
+import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -28,7 +29,7 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
-export async function chronologyRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+export async function chronologyRoutes(app: FastifyInstance, { data, config, clock }: AppDeps): Promise<void> {
   const r = routes(app)
 
   r.get('/children/:childId/chronology', { permission: 'child:read', audit: 'chronology.view', record: true }, async (request, reply) => {
@@ -67,7 +68,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data }: AppDeps):
     const { childId } = request.params as { childId: string }
     const f = filterFrom(request)
     if (f.errors.length) return reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
-    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export' })
+    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format: 'csv' })
     if (!result) return reply.callNotFound()
     const header = ['occurred_at', 'child', 'agency', 'author', 'type', 'category', 'significance', 'summary', 'recorded_at', 'entry_id', 'supersedes']
     const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_at, e.childName, e.agency, e.author, e.type, e.category, e.significance, e.summary, e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
@@ -75,5 +76,33 @@ export async function chronologyRoutes(app: FastifyInstance, { data }: AppDeps):
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="chronology.csv"')
       .send(`${lines.join('\r\n')}\r\n`)
+  })
+
+  // PDF: Chromium prints the same entries the viewer can see (never more), and the export is audited
+  r.get('/children/:childId/chronology.pdf', { permission: 'child:read', audit: 'chronology.export', record: true }, async (request, reply) => {
+    const { childId } = request.params as { childId: string }
+    const f = filterFrom(request)
+    if (f.errors.length) return reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
+    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format: 'pdf' })
+    if (!result) return reply.callNotFound()
+    const who = request.session!.practitioner
+    const filterText = [f.raw.agency && result.agencies.find((a) => a.id === f.raw.agency)?.name, f.raw.category, f.raw.type, f.raw.from && `from ${f.raw.from}`, f.raw.to && `to ${f.raw.to}`].filter(Boolean).join(', ')
+    const html = reply.renderToString('chronology/views/print.njk', {
+      ...result,
+      family: f.family,
+      title: `Chronology — ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`,
+      exportedBy: `${who.givenName} ${who.familyName}`,
+      exportedAt: clock.now(),
+      filterText,
+    })
+    try {
+      const pdf = await htmlToPdf(html, { chromiumPath: config.chromiumPath })
+      return reply.type('application/pdf').header('content-disposition', 'attachment; filename="chronology.pdf"').send(pdf)
+    } catch (err) {
+      if (err instanceof PdfUnavailableError) {
+        return reply.code(503).page('error.njk', { title: 'PDF export is not available', detail: 'This server cannot make PDFs at the moment. Download the chronology as a spreadsheet (CSV) instead.', status: 503 })
+      }
+      throw err
+    }
   })
 }

@@ -32,6 +32,8 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     page(template: string, context?: Record<string, unknown>): FastifyReply
+    /** A template rendered to a string with the same filters, for documents that are not pages (PDF exports). */
+    renderToString(template: string, context: Record<string, unknown>): string
   }
 }
 
@@ -187,6 +189,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...context,
     })
     return this.type('text/html; charset=utf-8').send(html)
+  })
+
+  app.decorateReply('renderToString', function (this: FastifyReply, template: string, context: Record<string, unknown>) {
+    return renderer.render(template, context)
   })
 
   // 6. the route gate (deny by default) and CSRF on every POST, after the body is parsed
