@@ -10,6 +10,7 @@ const registry: { name: string; file: string }[] = [
   { name: 'audit', file: 'audit.ts' },
   { name: 'embedded_start', file: 'embedded_start.ts' },
   { name: 'front_door', file: 'front_door.ts' },
+  { name: 'chronology_page', file: 'chronology_page.ts' },
   { name: 'linkage', file: 'linkage.ts' },
 ].filter((b) => fs.existsSync(path.join(root, b.file)))
 

@@ -85,25 +85,55 @@ export function childInReach(actor: Actor, now: Date) {
 }
 
 /**
+ * What the actor's current relationships to an entry's child amount to, when a query has already worked them out
+ * once per child (relationshipFacts below, joined as `f` on the entry's child) instead of once per entry.
+ */
+export interface RelationshipFacts {
+  anyRel: Expression<SqlBool>
+  breakGlass: Expression<SqlBool>
+  allocated: Expression<SqlBool>
+}
+
+/**
+ * The actor's reaching relationships summarised per child (one row per child in `childIds` that is in reach):
+ * join it as `f` on `f.child_id = e.child_id` and pass JOINED_FACTS to entryVisible. The same relationships as
+ * reachingRelationships, so the rule is the same; a long chronology no longer re-checks them for every entry.
+ */
+export function relationshipFacts(db: Q, actor: Actor, now: Date, childIds: readonly string[]) {
+  return db
+    .selectFrom(reachingRelationships(db, actor, now).where('r.child_id', 'in', childIds.length ? [...childIds] : ['00000000-0000-0000-0000-000000000000']).as('rr'))
+    .select(['rr.child_id', sql<boolean>`bool_or(rr.type = 'break_glass')`.as('break_glass'), sql<boolean>`bool_or(rr.type = 'allocated_worker')`.as('allocated')])
+    .groupBy('rr.child_id')
+}
+
+/** The facts of relationshipFacts joined as `f` (the inner join itself means a relationship exists). */
+export const JOINED_FACTS: RelationshipFacts = {
+  anyRel: sql<SqlBool>`true`,
+  breakGlass: sql.ref<SqlBool>('f.break_glass'),
+  allocated: sql.ref<SqlBool>('f.allocated'),
+}
+
+/**
  * A predicate on `entry as e`: the actor may see this entry. Always needs a current relationship to the child;
  * then the entry's visibility decides (domain-model.md, "Visibility of an entry" and "Reach by role").
  */
-export function entryVisible(actor: Actor, now: Date) {
+export function entryVisible(actor: Actor, now: Date, facts?: RelationshipFacts) {
   const reach = REACH[actor.role]
   return (eb: ExpressionBuilder<DB & { e: DB['entry'] }, 'e'>): Expression<SqlBool> => {
     const rels = () => reachingRelationships(eb as unknown as Q, actor, now).where('r.child_id', '=', sql.ref<string>('e.child_id'))
-    const anyRel = eb.exists(rels())
+    const anyRel = facts ? facts.anyRel : eb.exists(rels())
+    const breakGlass = facts ? facts.breakGlass : eb.exists(rels().where('r.type', '=', 'break_glass'))
     const byVisibility: Expression<SqlBool>[] = [
       eb('e.author_membership_id', '=', actor.membershipId),
       eb('e.addressed_to_membership_id', '=', actor.membershipId),
-      eb.and([eb('e.visibility', '=', 'team'), eb.exists(rels().where('r.type', '=', 'break_glass'))]),
+      eb.and([eb('e.visibility', '=', 'team'), breakGlass]),
     ]
     if (actor.teamId) byVisibility.push(eb.and([eb('e.visibility', '=', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]))
     if (reach.entries.team) byVisibility.push(eb('e.visibility', '=', 'team'))
     if (reach.entries.ownAgency) byVisibility.push(eb.and([eb('e.visibility', '=', 'agency'), eb('e.source_agency_id', '=', actor.agencyId)]))
     if (reach.entries.frontDoor === 'always') byVisibility.push(eb('e.visibility', '=', 'front_door'))
     if (reach.entries.frontDoor === 'when-allocated') {
-      byVisibility.push(eb.and([eb('e.visibility', '=', 'front_door'), eb.exists(rels().where('r.type', '=', 'allocated_worker'))]))
+      byVisibility.push(eb.and([eb('e.visibility', '=', 'front_door'), facts ? facts.allocated : eb.exists(rels().where('r.type', '=', 'allocated_worker'))]))
     }
     if (reach.entries.restrictedIfNamed) {
       byVisibility.push(

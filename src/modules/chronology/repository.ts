@@ -2,7 +2,7 @@
 // children in the viewer's reach): every entry the viewer is entitled to see, from every agency, filtered and
 // paged. Entries the viewer may not see are not there at all — not counted, not hinted at.
 import { sql, type Transaction } from 'kysely'
-import { childInReach, entryVisible } from '../../data/access-sql.ts'
+import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
@@ -44,7 +44,15 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
         if (!children) return none
         const ids = children.map((c) => c.id)
         const f = opts.filter ?? {}
-        let base = trx.selectFrom('entry as e').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', 'in', ids).where(entryVisible(actor, now))
+        // the viewer's relationships are worked out once per child, then each entry's visibility is checked against them
+        const visible = () =>
+          trx
+            .selectFrom('entry as e')
+            .innerJoin(relationshipFacts(trx, actor, now, ids).as('f'), 'f.child_id', 'e.child_id')
+            .where('e.partnership_id', '=', actor.partnershipId)
+            .where('e.child_id', 'in', ids)
+            .where(entryVisible(actor, now, JOINED_FACTS))
+        let base = visible()
         if (f.agencyId && isUuid(f.agencyId)) base = base.where('e.source_agency_id', '=', f.agencyId)
         if (f.category) base = base.where('e.category', '=', f.category)
         if (f.type) base = base.where('e.type', '=', f.type)
@@ -65,12 +73,8 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
             .execute(),
           base.select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`count(*) filter (where e.significance in ('high','critical'))::int`.as('significant')]).executeTakeFirstOrThrow(),
           // the filter choices come from what the viewer can see, so they reveal nothing more
-          trx
-            .selectFrom('entry as e')
+          visible()
             .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-            .where('e.partnership_id', '=', actor.partnershipId)
-            .where('e.child_id', 'in', ids)
-            .where(entryVisible(actor, now))
             .select(['e.source_agency_id', 'a.name', 'e.category', 'e.type'])
             .distinct()
             .execute(),
