@@ -7,6 +7,8 @@ import { signInAs } from './flows.ts'
 import { Page, ChildSummaryPage } from './pages/index.ts'
 import type { E2eServer } from './server.ts'
 import { frontDoorJourney } from './front-door-flow.ts'
+import { ChronologyPage } from './pages/chronology.ts'
+import { richestChronology } from './demo-children.ts'
 
 export const SCREENSHOT_WIDTH = 1280
 
@@ -46,5 +48,23 @@ export async function takeReferralStatusScreenshot(server: E2eServer, outDir: st
     return file
   } finally {
     for (const b of [journey.teacher, journey.dsl, journey.frontDoor]) await b.close()
+  }
+}
+
+/** The timeline picture of the demo child whose chronology the DSL sees from the most agencies. */
+export async function takeTimelineScreenshot(server: E2eServer, outDir: string): Promise<string> {
+  fs.mkdirSync(outDir, { recursive: true })
+  const child = await richestChronology(server)
+  const b = await openBrowser(server.baseUrl, { width: SCREENSHOT_WIDTH })
+  try {
+    await signInAs(b.page, server, 'dsl.brookside')
+    const chronology = await ChronologyPage.visit(b.page, child.id, child.name)
+    await chronology.timelineSize()
+    const file = path.join(outDir, 'timeline.png')
+    await chronology.timeline.screenshot({ path: file })
+    b.assertEveryPageChecked()
+    return file
+  } finally {
+    await b.close()
   }
 }
