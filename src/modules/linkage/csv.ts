@@ -1,0 +1,71 @@
+// Reading the CSV files the matcher links (csv-parse: quoted fields, embedded newlines, a BOM) and mapping their
+// columns onto the matcher's fields.
+import fs from 'node:fs'
+import { parse } from 'csv-parse/sync'
+import { isFieldName, type FieldName, type InputRecord } from './matcher.ts'
+
+export interface Table {
+  header: string[]
+  rows: Record<string, string>[]
+}
+
+export function readCsv(file: string): Table {
+  const text = fs.readFileSync(file, 'utf8')
+  const rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim()), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[]
+  const header = rows.length ? Object.keys(rows[0]!) : firstLine(text)
+  return { header, rows }
+}
+
+function firstLine(text: string): string[] {
+  const rows = parse(text, { bom: true, trim: true, to_line: 1 }) as string[][]
+  return rows[0] ?? []
+}
+
+/** Field → the columns it is made of (joined with a space): "address=street_number+address_1". */
+export type FieldMapping = Partial<Record<FieldName, string[]>>
+
+/** Parses "given_name=COL,family_name=COL,address=A+B"; throws with a message for the user. */
+export function parseFieldMapping(spec: string): FieldMapping {
+  const out: FieldMapping = {}
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) throw new Error(`--fields: "${part}" is not FIELD=COLUMN`)
+    const field = part.slice(0, eq).trim()
+    const cols = part.slice(eq + 1).split('+').map((c) => c.trim())
+    if (!isFieldName(field)) throw new Error(`--fields: unknown field "${field}" (see --help for the fields known)`)
+    if (out[field]) throw new Error(`--fields: ${field} is given twice`)
+    if (cols.some((c) => c === '')) throw new Error(`--fields: ${field} has an empty column name`)
+    out[field] = cols
+  }
+  return out
+}
+
+/** Throws when a mapped column (or the id column) is not in the table. */
+export function checkColumns(table: Table, mapping: FieldMapping, idColumn: string, file: string): void {
+  const have = new Set(table.header)
+  const missing = [idColumn, ...Object.values(mapping).flat()].filter((c) => !have.has(c))
+  if (missing.length) throw new Error(`${file}: no column ${missing.map((c) => `"${c}"`).join(', ')} (columns: ${table.header.join(', ')})`)
+}
+
+export function toRecords(table: Table, mapping: FieldMapping): InputRecord[] {
+  const entries = Object.entries(mapping) as [FieldName, string[]][]
+  return table.rows.map((row) => {
+    const rec: InputRecord = {}
+    for (const [field, cols] of entries) {
+      const v = cols
+        .map((c) => row[c] ?? '')
+        .filter((x) => x !== '')
+        .join(' ')
+      rec[field] = v === '' ? null : v
+    }
+    return rec
+  })
+}
+
+function quote(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
+}
+
+export function toCsv(header: string[], rows: (string | number)[][]): string {
+  return [header, ...rows].map((r) => r.map((v) => quote(String(v))).join(',')).join('\n') + '\n'
+}
