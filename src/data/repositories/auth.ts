@@ -1,7 +1,7 @@
 // Sign-in and sessions: the named repository that acts before a practitioner is known. Every sign-in success
 // and failure writes exactly one audit row (failures in their own transaction, so nothing can roll them back).
 import { createHash, randomBytes } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { isRole, type Role } from '../../access/policy.ts'
 import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
@@ -24,6 +24,21 @@ export interface SessionView {
   lastSeenAt: Date
   expiresAt: Date
   practitioner: { email: string; givenName: string; familyName: string; totpSecret: string | null; totpLastStep: number | null }
+  /** Current memberships (ended ones are gone at the next request), loaded with the session. */
+  memberships: MembershipView[]
+}
+
+interface MembershipRow {
+  id: string
+  role: string
+  agency_id: string
+  agency_name: string
+  team_id: string | null
+  team_name: string | null
+}
+
+function toMembershipViews(rows: readonly MembershipRow[]): MembershipView[] {
+  return rows.filter((r) => isRole(r.role)).map((r) => ({ id: r.id, role: r.role as Role, agencyId: r.agency_id, agencyName: r.agency_name, teamId: r.team_id, teamName: r.team_name }))
 }
 
 export interface MembershipView {
@@ -135,6 +150,21 @@ export function authRepository(ctx: Ctx) {
           'p.totp_last_step',
           'p.disabled_at',
         ])
+        // the practitioner's current memberships in the same round trip (every request needs them)
+        .select((eb) =>
+          eb
+            .selectFrom('membership as m')
+            .innerJoin('agency as a', 'a.id', 'm.agency_id')
+            .leftJoin('team as t', 't.id', 'm.team_id')
+            .select(
+              sql<MembershipRow[]>`coalesce(json_agg(json_build_object('id', m.id, 'role', m.role, 'agency_id', m.agency_id, 'agency_name', a.name, 'team_id', m.team_id, 'team_name', t.name) order by m.created_at), '[]'::json)`.as('list'),
+            )
+            .whereRef('m.partnership_id', '=', 's.partnership_id')
+            .whereRef('m.practitioner_id', '=', 's.practitioner_id')
+            .where('m.starts_at', '<=', now)
+            .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
+            .as('memberships'),
+        )
         .where('s.id_hash', '=', idHash)
         .where('s.ended_at', 'is', null)
         .executeTakeFirst()
@@ -160,6 +190,7 @@ export function authRepository(ctx: Ctx) {
         lastSeenAt: row.last_seen_at,
         expiresAt: row.expires_at,
         practitioner: { email: row.email, givenName: row.given_name, familyName: row.family_name, totpSecret: row.totp_secret, totpLastStep: row.totp_last_step },
+        memberships: toMembershipViews(row.memberships ?? []),
       }
     },
 
@@ -177,9 +208,7 @@ export function authRepository(ctx: Ctx) {
         .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
         .orderBy('m.created_at')
         .execute()
-      return rows
-        .filter((r) => isRole(r.role))
-        .map((r) => ({ id: r.id, role: r.role as Role, agencyId: r.agency_id, agencyName: r.agency_name, teamId: r.team_id, teamName: r.team_name }))
+      return toMembershipViews(rows)
     },
 
     /** Second factor accepted: the session is rotated (new id), becomes active, and the TOTP step is spent. */

@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (session) {
         request.session = session
         if (session.state === 'active') {
-          const memberships = await data.auth.memberships(session.practitionerId, session.partnershipId)
+          const memberships = session.memberships
           request.memberships = memberships
           const acting = memberships.find((m) => m.id === session.membershipId) ?? memberships[0]
           if (acting) {
