@@ -11,6 +11,7 @@ const registry: { name: string; file: string }[] = [
   { name: 'embedded_start', file: 'embedded_start.ts' },
   { name: 'front_door', file: 'front_door.ts' },
   { name: 'chronology_page', file: 'chronology_page.ts' },
+  { name: 'search', file: 'search.ts' },
   { name: 'linkage', file: 'linkage.ts' },
 ].filter((b) => fs.existsSync(path.join(root, b.file)))
 

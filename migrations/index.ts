@@ -6,6 +6,7 @@ import * as frontDoor from './20261122T1700_front_door.ts'
 import * as encompassMissing from './20261122T1800_encompass_missing.ts'
 import * as personSearch from './20261122T1900_person_search.ts'
 import * as riskSignals from './20261122T2000_risk_signals.ts'
+import * as agencyRecords from './20261128T2100_agency_records.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T1800_encompass_missing': encompassMissing,
   '20261122T1900_person_search': personSearch,
   '20261122T2000_risk_signals': riskSignals,
+  '20261128T2100_agency_records': agencyRecords,
 }

@@ -65,6 +65,8 @@ export const PERMISSIONS = [
   'encompass:record', // police: Operation Encompass notices to schools
   'missing:record', // police: missing and found
   'missing:rhi', // record the return home interview
+  'records:import', // load the agency's own records of children and its entries (CSV import, the API)
+  'records:match', // the partnership's review queue: merge, not the same child, unmerge
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -211,6 +213,12 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = Object.from
     if (role === 'team_manager') p.push('front-door:sign-off')
     if (role === 'police_officer') p.push('encompass:record', 'missing:record')
     if (['police_officer', 'social_worker', 'team_manager', 'front_door_social_worker'].includes(role)) p.push('missing:rhi')
+    // Agency records: loading an agency's records (and its integrations' entries) is administration of that
+    // agency's data, not case work, so it is the agency administrator's (an integration signs in as one).
+    // Deciding whether two records are one child is identity work across agencies with no case content: the
+    // partnership administrator and information governance, who are accountable for the partnership's data.
+    if (role === 'agency_admin') p.push('records:import')
+    if (role === 'partnership_admin' || role === 'ig_officer') p.push('records:match')
     return [role, p]
   }),
 ) as unknown as Record<Role, readonly Permission[]>

@@ -21,6 +21,7 @@ import { encompassRepository } from '../modules/encompass/repository.ts'
 import { missingRepository } from '../modules/missing/repository.ts'
 import { clockPort } from '../modules/calendar/clocks.ts'
 import { signalsRepository } from '../modules/signals/repository.ts'
+import { recordsRepository } from '../modules/records/repository.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
@@ -45,6 +46,7 @@ export function dataAccess(database: Database, clock: Clock) {
         encompass: encompassRepository(ctx, actor, clockPort),
         missing: missingRepository(ctx, actor, clockPort),
         signals: signalsRepository(ctx, actor),
+        records: recordsRepository(ctx, actor),
       }
     },
   }

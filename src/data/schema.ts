@@ -554,7 +554,83 @@ export interface SignalWatermarkTable {
   evaluated_through: Timestamp
 }
 
+// Agency records (issue 4): each agency's own record of a child, linked to the partnership's child.
+export const MATCH_STATES = ['matched', 'review', 'new_child', 'merged_by_reviewer'] as const
+export type MatchState = (typeof MATCH_STATES)[number]
+
+export interface AgencyRecordTable {
+  id: string
+  partnership_id: string
+  agency_id: string
+  source_ref: string
+  given_name: string
+  family_name: string
+  date_of_birth: string
+  sex: 'female' | 'male' | 'unknown' | 'indeterminate'
+  nhs_number: string | null
+  upn: string | null
+  postcode: string | null
+  address: string | null
+  child_id: string
+  match_state: MatchState
+  match_probability: number | null
+  match_explanation: ColumnType<Record<string, unknown> | null, string | null, string | null>
+  review_child_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface LinkDecisionTable {
+  id: string
+  partnership_id: string
+  agency_record_id: string
+  kind: 'auto' | 'new_child' | 'review' | 'merge' | 'unmerge' | 'not_same'
+  from_child_id: string | null
+  to_child_id: string | null
+  probability: number | null
+  reason: string
+  decided_by_membership_id: string | null
+  decided_at: Timestamp
+}
+
+export interface NotSameChildTable {
+  partnership_id: string
+  agency_record_id: string
+  child_id: string
+  reason: string
+  decided_by_membership_id: string | null
+  decided_at: Timestamp
+}
+
+export interface ImportRunTable {
+  id: string
+  partnership_id: string
+  agency_id: string
+  kind: 'records' | 'entries'
+  file_sha256: string
+  file_name: string | null
+  status: 'rejected' | 'running' | 'finished'
+  rows_total: number
+  rows_done: Generated<number>
+  rows_rejected: Generated<number>
+  started_by_membership_id: string | null
+  started_at: Timestamp
+  finished_at: Timestamp | null
+}
+
+export interface ImportRejectionTable {
+  partnership_id: string
+  import_run_id: string
+  row_number: number
+  reason: string
+}
+
 export interface DB {
+  agency_record: AgencyRecordTable
+  link_decision: LinkDecisionTable
+  not_same_child: NotSameChildTable
+  import_run: ImportRunTable
+  import_rejection: ImportRejectionTable
   signal_rule: SignalRuleTable
   risk_signal: RiskSignalTable
   signal_watermark: SignalWatermarkTable

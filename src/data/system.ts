@@ -8,6 +8,7 @@ import { notifyMemberships } from './notify.ts'
 import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
 import type { Ctx } from './unit-of-work.ts'
+import { recordsImporter } from '../modules/records/repository.ts'
 
 export function systemRepository(ctx: Ctx, job: string) {
   const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -127,6 +128,14 @@ export function systemRepository(ctx: Ctx, job: string) {
         })
       }
       return fired
+    },
+
+    /**
+     * Imports an agency's records or entries from the command line (scripts/import.ts): no practitioner is signed
+     * in at a terminal, so the import is done and audited as the system, naming the agency it was done for.
+     */
+    recordsImporter(partnershipId: string, agencyId: string) {
+      return recordsImporter(ctx, { kind: 'system', partnershipId, job, requestId: holder }, { partnershipId, agencyId, membershipId: null, teamId: null })
     },
 
     /** Takes unsent outbox messages (no personal data in them by construction) and marks them sent. */

@@ -17,6 +17,7 @@ import { signalRoutes } from './signals/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { settingsRoutes } from './settings/routes.ts'
 import { apiRoutes } from './api/routes.ts'
+import { recordsRoutes } from './records/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -35,4 +36,5 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await adminRoutes(app, deps)
   await settingsRoutes(app, deps)
   await apiRoutes(app, deps)
+  await recordsRoutes(app, deps)
 }

@@ -1,10 +1,13 @@
 // Person search for practitioners: typo-tolerant name (trigram similarity, also over other names) plus date of
 // birth (exact, or day and month transposed). Results are only children in the searcher's reach — except for the
 // front door, who may search the partnership's identity index to match a referral, and see identity only.
-import { sql, type Expression, type SqlBool } from 'kysely'
+import { sql, type SqlBool } from 'kysely'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
+
+/** How alike a name must be to be considered (pg_trgm's default is 0.3); chosen for speed over 1M people, with recall checked by bench/search.ts (typo'd FEBRL2 names, top 5). */
+export const SIMILARITY_THRESHOLD = 0.45
 
 export const IDENTITY_INDEX_ROLES = ['front_door_social_worker'] as const
 
@@ -25,6 +28,9 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
   return {
     async people(q: { name: string; dateOfBirth?: string | null; limit?: number }): Promise<SearchResult[]> {
       return auditedTransaction(ctx, actor, 'child.search', async (trx, now) => {
+        // how alike a name must be to be a candidate at all (pg_trgm's default is 0.3): at a county's scale 0.3 lets
+        // thousands of look-alikes through for a common name; typo'd names of the same person stay well above this
+        await sql`select set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`.execute(trx)
         const name = q.name.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 100)
         const dob = q.dateOfBirth && /^\d{4}-\d{2}-\d{2}$/.test(q.dateOfBirth) ? q.dateOfBirth : null
         // day and month transposed, when that is a date at all
@@ -40,15 +46,15 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
           .select(sql<number>`(${nameScore}) + (${dobScore})`.as('score'))
           .select((eb) => eb.selectFrom('child_address as a').select('a.postcode').whereRef('a.child_id', '=', 'c.id').where('a.confidential', '=', false).where('a.to_date', 'is', null).limit(1).as('postcode'))
           .where('c.partnership_id', '=', actor.partnershipId)
-          .where((eb) => {
-            const conds: Expression<SqlBool>[] = []
-            if (name) {
-              conds.push(sql<SqlBool>`ta_search_name(c.given_name, c.family_name) % ${name}`)
-              conds.push(sql<SqlBool>`ta_search_name(c.family_name, c.given_name) % ${name}`)
-              conds.push(eb.exists(eb.selectFrom('child_name as n').select('n.id').whereRef('n.child_id', '=', 'c.id').where(sql<SqlBool>`ta_search_name(n.given_name, n.family_name) % ${name}`)))
-            }
-            if (dob) conds.push(eb('c.date_of_birth', 'in', [dob, swapped!]))
-            return conds.length ? eb.or(conds) : sql<SqlBool>`false`
+          // candidates from the indexes only (trigram GIN on the name — word order does not change a name's trigrams —,
+          // on other names, and the date-of-birth index), then scored; an OR across tables would scan every child
+          .where('c.id', 'in', () => {
+            const byName = trx.selectFrom('child as c0').select('c0.id').where('c0.partnership_id', '=', actor.partnershipId).where(sql<SqlBool>`ta_search_name(c0.given_name, c0.family_name) % ${name}`)
+            const byOtherName = trx.selectFrom('child_name as n').select('n.child_id as id').where('n.partnership_id', '=', actor.partnershipId).where(sql<SqlBool>`ta_search_name(n.given_name, n.family_name) % ${name}`)
+            const byDob = trx.selectFrom('child as c1').select('c1.id').where('c1.partnership_id', '=', actor.partnershipId).where('c1.date_of_birth', 'in', [dob ?? '1900-01-01', swapped ?? dob ?? '1900-01-01'])
+            if (name && dob) return byName.union(byOtherName).union(byDob)
+            if (name) return byName.union(byOtherName)
+            return byDob
           })
           .orderBy('score', 'desc')
           .orderBy('c.family_name')

@@ -1,0 +1,91 @@
+// `npm run import -- records|entries FILE.csv --agency AGENCY_ID_OR_NAME [--partnership CODE] [--report FILE]`
+// Loads an agency's records of children (or its entries) into the configured database. The columns are documented
+// in src/modules/records/validate.ts. Every row is checked first: any bad row → nothing imported, the rejected rows
+// and why on stdout (or --report FILE), exit 2. A file that stopped part-way resumes after its last committed batch;
+// a finished file is refused (exit 2). Progress on stderr. Acts as the system (job "records-import"), audited as such
+// with the agency named: no practitioner is signed in at a terminal.
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../src/platform/config.ts'
+import { openDatabase, DatabaseLockedError } from '../src/data/db.ts'
+import { systemRepository } from '../src/data/system.ts'
+import { systemClock } from '../src/platform/clock.ts'
+import { RefusedError } from '../src/data/unit-of-work.ts'
+import { ENTRY_COLUMNS, RECORD_COLUMNS } from '../src/modules/records/validate.ts'
+
+const HELP = `Usage: npm run import -- records|entries FILE.csv --agency AGENCY_ID_OR_NAME [--partnership CODE] [--report FILE]
+  records   columns ${RECORD_COLUMNS.join(',')}
+  entries   columns ${ENTRY_COLUMNS.join(',')}
+Exit codes: 0 imported, 2 bad arguments, a bad file (nothing imported) or a file already imported, 1 anything else.`
+
+class UsageError extends Error {}
+
+async function main(): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { agency: { type: 'string' }, partnership: { type: 'string' }, report: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  const { values: o, positionals } = parsed
+  if (o.help) {
+    console.log(HELP)
+    return 0
+  }
+  const [kind, file, ...rest] = positionals
+  if (kind !== 'records' && kind !== 'entries') throw new UsageError(kind ? `unknown kind "${kind}": use records or entries` : 'say what the file holds: records or entries')
+  if (!file || rest.length) throw new UsageError('give exactly one CSV file')
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`)
+  if (!o.agency) throw new UsageError('--agency is required (the agency’s id or name)')
+  const text = fs.readFileSync(file, 'utf8')
+  const database = await openDatabase(loadConfig().database, { restrictedRole: false })
+  try {
+    const partnerships = await database.db.selectFrom('partnership').select(['id', 'code']).$if(!!o.partnership, (q) => q.where('code', '=', o.partnership!)).execute()
+    if (partnerships.length !== 1) throw new UsageError(o.partnership ? `no partnership with code ${o.partnership}` : `${partnerships.length} partnerships: choose one with --partnership CODE`)
+    const partnershipId = partnerships[0]!.id
+    const agencies = await database.db.selectFrom('agency').select(['id', 'name']).where('partnership_id', '=', partnershipId).execute()
+    const agency = agencies.find((a) => a.id === o.agency) ?? agencies.find((a) => a.name.toLowerCase() === o.agency!.toLowerCase())
+    if (!agency) throw new UsageError(`no agency "${o.agency}" in this partnership (the agencies: ${agencies.map((a) => a.name).join('; ')})`)
+    const importer = systemRepository({ db: database.db, clock: systemClock }, 'records-import').recordsImporter(partnershipId, agency.id)
+    const tty = process.stderr.isTTY
+    let last = 0
+    const result = await importer.importCsv(kind, text, {
+      fileName: path.basename(file),
+      onProgress: (done, total) => {
+        if (done < total && tty && Date.now() - last < 200) return
+        last = Date.now()
+        const width = 30
+        const filled = Math.round((done / Math.max(1, total)) * width)
+        process.stderr.write(`${tty ? '\r' : ''}  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done} / ${total} rows${tty ? '' : '\n'}`)
+      },
+    })
+    if (tty) process.stderr.write('\n')
+    if (result.status === 'rejected') {
+      const report = ['line,reason', ...result.rejections.map((r) => `${r.row},"${r.reason.replace(/"/g, '""')}"`)].join('\n') + '\n'
+      if (o.report) fs.writeFileSync(o.report, report)
+      else process.stdout.write(report)
+      console.error(`Nothing was imported: ${result.rejections.length} of ${result.rowsTotal} rows have a problem${o.report ? ` (listed in ${o.report})` : ''}. Correct them and import the whole file again.`)
+      return 2
+    }
+    const LABELS: Record<string, string> = { matched: 'linked to a known child', review: 'to review (possible match)', new_child: 'with a new child', updated: 'updated', entries: 'entries' }
+    const summary = Object.entries(result.counts).map(([k, n]) => `${n} ${LABELS[k] ?? k}`).join(', ')
+    console.log(`Imported ${result.rowsDone} rows for ${agency.name}${result.resumedFrom ? ` (resumed after row ${result.resumedFrom})` : ''}: ${summary || 'nothing new'}.`)
+    if (o.report) fs.writeFileSync(o.report, 'line,reason\n')
+    return 0
+  } finally {
+    await database.close()
+  }
+}
+
+try {
+  process.exitCode = await main()
+} catch (err) {
+  if (err instanceof UsageError || err instanceof RefusedError) {
+    console.error(`${err.message}${err instanceof UsageError ? '\n\n' + HELP : ''}`)
+    process.exitCode = 2
+  } else if (err instanceof DatabaseLockedError) {
+    console.error(`${err.message}\n(Stop the server first: the embedded database takes one process at a time.)`)
+    process.exitCode = 1
+  } else throw err
+}

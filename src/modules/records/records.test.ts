@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import { stableUuid } from '../../data/ids.ts'
+import { systemRepository } from '../../data/system.ts'
+import { validNhsNumber } from './validate.ts'
+
+const P = stableUuid('partnership:northshire')
+const id = (k: string) => stableUuid(`northshire:${k}`)
+const CSC = id('agency:csc')
+const HEADER = 'source_ref,given_name,family_name,date_of_birth,sex,nhs_number,upn,postcode,address'
+const csvLine = (v: (string | null | undefined)[]) => v.map((x) => (x ?? '').includes(',') ? `"${x}"` : (x ?? '')).join(',')
+const typo = (s: string) => s.slice(0, -1) + (s.endsWith('x') ? 'y' : 'x')
+
+describeApp('agency records: import, matching, review, merge and unmerge', (ctx) => {
+  type Kid = { id: string; given_name: string; family_name: string; date_of_birth: string | null; sex: string; nhs_number: string | null; upn: string | null }
+  let kids: Kid[]
+  const recordOf = (ref: string) => ctx.s.t.db.selectFrom('agency_record').selectAll().where('partnership_id', '=', P).where('agency_id', '=', CSC).where('source_ref', '=', ref).executeTakeFirstOrThrow()
+  const entriesOf = async (childId: string) => (await ctx.s.t.db.selectFrom('entry').select('id').where('child_id', '=', childId).orderBy('id').execute()).map((e) => e.id)
+  let goodCsv: string
+
+  it('importing records that match demo children links them, with a field-by-field explanation', async () => {
+    // children whose date of birth no other child shares, so each record has one candidate
+    kids = await ctx.s.t.db
+      .selectFrom('child as c')
+      .selectAll()
+      .where('c.nhs_number', 'is not', null)
+      .where('c.date_of_birth', 'is not', null)
+      .where(({ eb, selectFrom }) => eb(selectFrom('child as d').select((e) => e.fn.countAll<number>().as('n')).whereRef('d.date_of_birth', '=', 'c.date_of_birth'), '=', 1))
+      .orderBy('c.id')
+      .limit(5)
+      .execute()
+    assert.equal(kids.length, 5)
+    goodCsv = [HEADER, ...kids.slice(0, 2).map((k, i) => csvLine([`CSC-${i + 1}`, typo(k.given_name), k.family_name, k.date_of_birth, k.sex, k.nhs_number, k.upn, null, null]))].join('\n')
+    const admin = await ctx.s.signIn('admin.csc')
+    assert.equal((await admin.get('/records/import')).statusCode, 200)
+    const res = await admin.post('/records/import', { kind: 'records', csv: goodCsv, fileName: 'csc.csv' })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.match(res.body, /Imported 2 rows/)
+    for (const [i, k] of kids.slice(0, 2).entries()) {
+      const rec = await recordOf(`CSC-${i + 1}`)
+      assert.equal(rec.child_id, k.id)
+      assert.equal(rec.match_state, 'matched')
+      assert.ok(rec.match_probability! >= 0.5)
+      const fields = (rec.match_explanation as { fields: { field: string; level: string; log2BayesFactor: number }[] }).fields
+      assert.notEqual(fields.find((f) => f.field === 'given_name')!.level, 'exact', 'the typo shows in the explanation')
+      assert.equal(fields.find((f) => f.field === 'nhs_number')!.level, 'exact')
+      assert.ok(fields.find((f) => f.field === 'dob')!.log2BayesFactor > 0)
+      const rel = await ctx.s.t.db.selectFrom('relationship').selectAll().where('source', '=', `agency record ${rec.id}`).executeTakeFirstOrThrow()
+      assert.deepEqual([rel.child_id, rel.type, rel.holder_agency_id], [k.id, 'agency_record', CSC])
+    }
+    const audit = await ctx.s.t.db.selectFrom('audit_event').selectAll().where('action', '=', 'records.import').where('outcome', '=', 'success').execute()
+    assert.equal(audit.length, 1)
+    assert.deepEqual([...audit[0]!.child_ids].sort(), kids.slice(0, 2).map((k) => k.id).sort())
+  })
+
+  it('re-importing the same file is refused, and nothing changes', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const before = await ctx.s.t.db.selectFrom('agency_record').select('id').execute()
+    const res = await admin.post('/records/import', { kind: 'records', csv: goodCsv })
+    assert.equal(res.statusCode, 409)
+    assert.match(res.body, /already imported/)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').execute()).length, before.length)
+  })
+
+  it('a bad CSV (bad rows among good ones) saves nothing and lists each row and why', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const k = kids[2]!
+    const badNhs = k.nhs_number!.slice(0, 9) + String((Number(k.nhs_number![9]) + 1) % 10)
+    assert.equal(validNhsNumber(badNhs), false)
+    const csv = [
+      HEADER,
+      csvLine(['BAD-1', k.given_name, k.family_name, k.date_of_birth, k.sex, null, null, null, null]),
+      csvLine(['BAD-2', k.given_name, k.family_name, '2014-02-30', k.sex, badNhs, null, 'NOT A PC', null]),
+      csvLine(['BAD-3', '', k.family_name, k.date_of_birth, k.sex, null, null, null, null]),
+    ].join('\n')
+    const children = Number((await ctx.s.t.db.selectFrom('child').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    const res = await admin.post('/records/import', { kind: 'records', csv })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /Nothing was imported/)
+    assert.match(res.body, /date_of_birth &quot;2014-02-30&quot; is not a date/)
+    assert.match(res.body, /nhs_number .* fails the NHS number check digit/)
+    assert.match(res.body, /postcode &quot;NOT A PC&quot; is not a UK postcode/)
+    assert.match(res.body, /given_name is required/)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', 'like', 'BAD-%').execute()).length, 0, 'not even the good row')
+    assert.equal(Number((await ctx.s.t.db.selectFrom('child').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), children)
+    const run = await ctx.s.t.db.selectFrom('import_run').selectAll().where('status', '=', 'rejected').executeTakeFirstOrThrow()
+    const rejections = await ctx.s.t.db.selectFrom('import_rejection').select(['row_number', 'reason']).where('import_run_id', '=', run.id).orderBy('row_number').execute()
+    assert.deepEqual(rejections.map((r) => r.row_number), [3, 4])
+    assert.match(rejections[0]!.reason, /date_of_birth.*nhs_number.*postcode/)
+  })
+
+  let reviewRef: string
+  let reviewKid: Kid
+  it('a near match goes to the review queue, with the pair side by side and the reasons', async () => {
+    reviewKid = kids[2]!
+    reviewRef = 'CSC-REVIEW'
+    // another first name, same family name and date of birth, sex not recorded: possibly the same child
+    const csv = [HEADER, csvLine([reviewRef, 'Zebedee', reviewKid.family_name, reviewKid.date_of_birth, '', null, null, null, null]), csvLine(['CSC-REVIEW-2', 'Quentin', kids[3]!.family_name, kids[3]!.date_of_birth, '', null, null, null, null])].join('\n')
+    const admin = await ctx.s.signIn('admin.csc')
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv })).statusCode, 200)
+    const rec = await recordOf(reviewRef)
+    assert.equal(rec.match_state, 'review')
+    assert.equal(rec.review_child_id, reviewKid.id)
+    assert.notEqual(rec.child_id, reviewKid.id, 'on a child of its own until a reviewer decides')
+    assert.ok(rec.match_probability! >= 0.2 && rec.match_probability! < 0.5)
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const page = await reviewer.get('/records/review')
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Zebedee/)
+    assert.ok(page.body.includes(reviewKid.given_name))
+    assert.match(page.body, /Same child: merge/)
+    assert.match(page.body, /Not the same child/)
+    assert.match(page.body, /Given name<\/td>\s*<td[^>]*>Else<\/td>/)
+  })
+
+  it('a twin (another first name; the same surname, date of birth and sex) is never linked automatically', async () => {
+    const k = kids[4]!
+    const csv = [HEADER, csvLine(['CSC-TWIN', k.given_name === 'Zara' ? 'Yusuf' : 'Zara', k.family_name, k.date_of_birth, k.sex, null, null, null, null])].join('\n')
+    const admin = await ctx.s.signIn('admin.csc')
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv })).statusCode, 200)
+    const rec = await recordOf('CSC-TWIN')
+    assert.notEqual(rec.child_id, k.id, 'a child of its own')
+    assert.notEqual(rec.match_state, 'matched')
+    if (rec.match_state === 'review') assert.equal(rec.review_child_id, k.id, 'a person decides')
+  })
+
+  it('entries import lands each entry on its record’s child, with agency_record_id; an unknown source_ref is a row-level rejection', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const bad = ['source_ref,occurred_at,type,category,significance,summary,visibility', 'CSC-1,2026-11-20,police_incident,domestic_abuse,high,Attended a domestic incident at home,team', 'NOPE-9,2026-11-20,exclusion,,low,Fixed-term exclusion,'].join('\n')
+    const rejected = await admin.post('/records/import', { kind: 'entries', csv: bad })
+    assert.equal(rejected.statusCode, 400)
+    assert.match(rejected.body, /source_ref NOPE-9: this agency has no record/)
+    assert.equal((await ctx.s.t.db.selectFrom('entry').select('id').where('agency_record_id', 'is not', null).execute()).length, 0)
+    const csv = ['source_ref,occurred_at,type,category,significance,summary,visibility', 'CSC-1,2026-11-20T21:30:00Z,police_incident,domestic_abuse,high,Attended a domestic incident at home,team', `${reviewRef},2026-11-18,missed_appointment,,medium,Missed a second health appointment,`, `${reviewRef},2026-11-19,attendance_drop,,medium,Attendance fell to 82% this half term,agency`].join('\n')
+    const res = await admin.post('/records/import', { kind: 'entries', csv })
+    assert.equal(res.statusCode, 200, res.body)
+    const one = await recordOf('CSC-1')
+    const e1 = await ctx.s.t.db.selectFrom('entry').selectAll().where('agency_record_id', '=', one.id).execute()
+    assert.equal(e1.length, 1)
+    assert.deepEqual([e1[0]!.child_id, e1[0]!.source_agency_id, e1[0]!.type, e1[0]!.visibility], [kids[0]!.id, CSC, 'police_incident', 'team'])
+    const rev = await recordOf(reviewRef)
+    const e2 = await ctx.s.t.db.selectFrom('entry').selectAll().where('agency_record_id', '=', rev.id).execute()
+    assert.equal(e2.length, 2)
+    assert.ok(e2.every((e) => e.child_id === rev.child_id))
+  })
+
+  it('merge moves exactly that record’s entries and relationship; unmerge moves exactly those back; both audited', async () => {
+    const rec = await recordOf(reviewRef)
+    const own = rec.child_id
+    const target = reviewKid.id
+    const moved = (await ctx.s.t.db.selectFrom('entry').select('id').where('agency_record_id', '=', rec.id).orderBy('id').execute()).map((e) => e.id)
+    const targetBefore = await entriesOf(target)
+    assert.ok(targetBefore.length > 0, 'the demo child has entries of its own')
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const noReason = await reviewer.post(`/records/${rec.id}/merge`, { reason: '' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, /Give the reason these records are the same child/)
+    const merged = await reviewer.post(`/records/${rec.id}/merge`, { reason: 'Same child: confirmed with the school, first name is a mistake' })
+    assert.equal(merged.statusCode, 303)
+    assert.deepEqual(await entriesOf(target), [...targetBefore, ...moved].sort())
+    assert.deepEqual(await entriesOf(own), [])
+    const after = await recordOf(reviewRef)
+    assert.deepEqual([after.child_id, after.match_state, after.review_child_id], [target, 'merged_by_reviewer', null])
+    assert.equal((await ctx.s.t.db.selectFrom('relationship').select('child_id').where('source', '=', `agency record ${rec.id}`).executeTakeFirstOrThrow()).child_id, target)
+    const page = await reviewer.get(`/records/${rec.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Same child: confirmed with the school/)
+    assert.ok(!(await reviewer.get('/records/review')).body.includes('CSC-REVIEW<'), 'left the queue')
+
+    const unmerged = await reviewer.post(`/records/${rec.id}/unmerge`, { reason: 'The school has two pupils with this name and birthday' })
+    assert.equal(unmerged.statusCode, 303)
+    assert.deepEqual(await entriesOf(target), targetBefore, 'the candidate child is exactly as before')
+    assert.deepEqual(await entriesOf(own), moved, 'exactly the record’s entries went back')
+    const back = await recordOf(reviewRef)
+    assert.deepEqual([back.child_id, back.match_state], [own, 'new_child'])
+    assert.equal((await ctx.s.t.db.selectFrom('relationship').select('child_id').where('source', '=', `agency record ${rec.id}`).executeTakeFirstOrThrow()).child_id, own)
+    const history = await ctx.s.t.db.selectFrom('link_decision').select('kind').where('agency_record_id', '=', rec.id).orderBy('decided_at').orderBy('kind').execute()
+    assert.deepEqual(history.map((h) => h.kind).sort(), ['merge', 'review', 'unmerge'])
+    for (const action of ['records.merge', 'records.unmerge']) {
+      const a = await ctx.s.t.db.selectFrom('audit_event').selectAll().where('action', '=', action).where('outcome', '=', 'success').executeTakeFirstOrThrow()
+      assert.deepEqual([...a.child_ids].sort(), [own, target].sort())
+      assert.equal(a.entity_id, rec.id)
+    }
+  })
+
+  it('“not the same child” is remembered: a later import does not propose the pair again', async () => {
+    const rec = await recordOf('CSC-REVIEW-2')
+    assert.equal(rec.match_state, 'review')
+    const candidate = rec.review_child_id!
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    assert.equal((await reviewer.post(`/records/${rec.id}/not-same`, { reason: 'Different child: checked the birth register' })).statusCode, 303)
+    assert.equal((await recordOf('CSC-REVIEW-2')).match_state, 'new_child')
+    assert.ok(await ctx.s.t.db.selectFrom('not_same_child').select('child_id').where('agency_record_id', '=', rec.id).where('child_id', '=', candidate).executeTakeFirst())
+    // the same identity again (a new file, with a postcode now): the record stays out of the queue
+    const k = kids[3]!
+    const again = (postcode: string) => [HEADER, csvLine(['CSC-REVIEW-2', 'Quentin', k.family_name, k.date_of_birth, '', null, null, postcode, null])].join('\n')
+    const admin = await ctx.s.signIn('admin.csc')
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: again('NS1 4AB') })).statusCode, 200)
+    const after = await recordOf('CSC-REVIEW-2')
+    assert.deepEqual([after.match_state, after.review_child_id, after.postcode], ['new_child', null, 'NS1 4AB'])
+    // control: forget the decision and the same import proposes the pair again
+    await ctx.s.t.db.deleteFrom('not_same_child').where('agency_record_id', '=', rec.id).execute()
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: again('NS1 4AC') })).statusCode, 200)
+    const control = await recordOf('CSC-REVIEW-2')
+    assert.deepEqual([control.match_state, control.review_child_id], ['review', candidate], 'without the memory the pair is proposed')
+    assert.ok(await ctx.s.t.db.selectFrom('audit_event').select('id').where('action', '=', 'records.not-same').where('outcome', '=', 'success').executeTakeFirst())
+  })
+
+  it('the API creates a record (with its match and why) and an entry; bad input is problem+json', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const me = await admin.get('/api/v1/me')
+    admin.csrf = (JSON.parse(me.body) as { csrfToken: string }).csrfToken
+    const k = kids[4]!
+    const made = await admin.postJson('/api/v1/records', { sourceRef: 'API-1', givenName: k.given_name, familyName: k.family_name, dateOfBirth: k.date_of_birth, sex: k.sex, nhsNumber: k.nhs_number })
+    assert.equal(made.statusCode, 201, made.body)
+    const body = JSON.parse(made.body) as { id: string; childId: string; matchState: string; explanation: { fields: { field: string }[] } }
+    assert.deepEqual([body.childId, body.matchState], [k.id, 'matched'])
+    assert.ok(body.explanation.fields.some((f) => f.field === 'nhs_number'))
+    const entry = await admin.postJson('/api/v1/entries', { sourceRef: 'API-1', occurredAt: '2026-11-21', type: 'health_attendance', category: 'injury', significance: 'high', summary: 'A&E attendance with a head injury' })
+    assert.equal(entry.statusCode, 201, entry.body)
+    const e = JSON.parse(entry.body) as { id: string }
+    const row = await ctx.s.t.db.selectFrom('entry').selectAll().where('id', '=', e.id).executeTakeFirstOrThrow()
+    assert.deepEqual([row.child_id, row.agency_record_id, row.source_agency_id], [k.id, body.id, CSC])
+    const bad = await admin.postJson('/api/v1/records', { sourceRef: 'API-2', givenName: 'A', familyName: 'B', dateOfBirth: '2015-13-01', nhsNumber: '1234567890', colour: 'red' })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8')
+    const names = (JSON.parse(bad.body) as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name)
+    assert.ok(names.includes('colour'))
+    const bad2 = await admin.postJson('/api/v1/records', { sourceRef: 'API-2', givenName: 'A', familyName: 'B', dateOfBirth: '2015-13-01', nhsNumber: '1234567890' })
+    assert.deepEqual((JSON.parse(bad2.body) as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['dateOfBirth', 'nhsNumber'])
+    const unknown = await admin.postJson('/api/v1/entries', { sourceRef: 'NOPE', occurredAt: '2026-11-21', type: 'exclusion', significance: 'low', summary: 'x' })
+    assert.equal(unknown.statusCode, 400)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', '=', 'API-2').execute()).length, 0)
+  })
+
+  it('a role without the permission: 404 on record routes, refused elsewhere, nothing written', async () => {
+    const rec = await recordOf(reviewRef)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.get(`/records/${rec.id}`)).statusCode, 404)
+    assert.equal((await dsl.post(`/records/${rec.id}/unmerge`, { reason: 'x' })).statusCode, 404)
+    assert.equal((await dsl.post(`/records/${rec.id}/merge`, { reason: 'x' })).statusCode, 404)
+    assert.ok((await dsl.get('/records/review')).statusCode >= 400)
+    const admin = await ctx.s.signIn('admin.csc') // records:import, not records:match
+    assert.equal((await admin.get(`/records/${rec.id}`)).statusCode, 404)
+    const police = await ctx.s.signIn('police.mash')
+    assert.ok((await police.post('/records/import', { kind: 'records', csv: goodCsv.replace(/CSC-/g, 'POL-') })).statusCode >= 400)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', 'like', 'POL-%').execute()).length, 0)
+  })
+
+  it('a file that stopped part-way resumes after its last committed batch (the command line’s path)', async () => {
+    const importer = systemRepository({ db: ctx.s.t.db, clock: ctx.s.clock }, 'records-import-test').recordsImporter(P, CSC)
+    const csv = [HEADER, ...['One', 'Two', 'Three'].map((n, i) => csvLine([`RES-${i}`, n, 'Resumeson', `2019-0${i + 1}-11`, 'female', null, null, null, null]))].join('\n')
+    let calls = 0
+    await assert.rejects(
+      importer.importCsv('records', csv, {
+        chunkSize: 1,
+        onProgress: (done) => {
+          calls++
+          if (done === 1) throw new Error('interrupted')
+        },
+      }),
+      /interrupted/,
+    )
+    assert.ok(calls >= 1)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', 'like', 'RES-%').execute()).length, 1)
+    const result = await importer.importCsv('records', csv, { chunkSize: 1 })
+    assert.deepEqual([result.status, result.resumedFrom, result.rowsDone], ['finished', 1, 3])
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', 'like', 'RES-%').execute()).length, 3)
+    await assert.rejects(importer.importCsv('records', csv), /already imported/)
+  })
+})

@@ -1,0 +1,649 @@
+// Agency records (issue 4, "one child, one picture"): each agency's own record of a child, loaded by CSV import
+// and by the API, linked to the partnership's child by the matcher (src/modules/linkage), with a human review
+// queue between the thresholds, and audited, reversible merge and unmerge. Entries from other agencies arrive the
+// same two ways and point at the agency record they came from, so they follow it on a merge and an unmerge.
+//
+// Matching: candidates are blocked in SQL (the partnership's children with the same date of birth, NHS number or
+// UPN); the matcher also gets a fixed sample of the partnership's other children, only so that it can estimate how
+// often fields agree by chance (its u probabilities) — a pair is only ever proposed with a blocked candidate.
+// At or above DEFAULTS.threshold → linked; at or above reviewThreshold → a child of its own plus a place in the
+// review queue; below → a child of its own. A pair a reviewer called "not the same child" is never proposed again,
+// and neither is the child a record was unmerged from.
+import { createHash, randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import { hasPermission } from '../../access/policy.ts'
+import type { Actor } from '../../data/actor.ts'
+import type { AuditActor } from '../../data/audit.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import type { DB, MatchState } from '../../data/schema.ts'
+import { DEFAULTS, FIELDS, compareRecords, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
+import { checkEntry, checkRecord, CsvFileError, ENTRY_COLUMNS, ENTRY_REQUIRED, parseCsv, RECORD_COLUMNS, RECORD_REQUIRED, type EntryInput, type RecordInput } from './validate.ts'
+
+type Trx = Transaction<DB>
+
+/** Who an import acts for: the agency whose records these are, and the membership (none from the command line). */
+export interface ImportScope {
+  partnershipId: string
+  agencyId: string
+  membershipId: string | null
+  teamId: string | null
+}
+
+export const MATCH_FIELDS: FieldName[] = ['given_name', 'family_name', 'dob', 'sex', 'postcode', 'address', 'nhs_number', 'upn']
+/** Children sampled (beyond the blocked candidates) so the matcher can estimate chance agreement. */
+const REFERENCE_SAMPLE = 1000
+/** Of those, how many are paired with the whole population to estimate u (all pairs up to ~300k). */
+const REFERENCE_SAMPLE_A = 300
+/** Rows per committed batch: a failure part-way leaves whole batches, and the run resumes after the last. */
+export const DEFAULT_CHUNK = 500
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export interface StoredExplanation {
+  candidateChildId: string
+  prior: number
+  total: number
+  probability: number
+  fields: { field: string; level: string; m: number | null; u: number | null; log2BayesFactor: number }[]
+}
+
+export interface RecordOutcome {
+  recordId: string
+  sourceRef: string
+  created: boolean
+  childId: string
+  state: MatchState
+  probability: number | null
+  candidateChildId: string | null
+  explanation: StoredExplanation | null
+}
+
+export interface Rejection {
+  row: number
+  reason: string
+}
+
+export interface ImportResult {
+  runId: string
+  kind: 'records' | 'entries'
+  status: 'rejected' | 'finished'
+  rowsTotal: number
+  rowsDone: number
+  resumedFrom: number
+  rejections: Rejection[]
+  counts: Record<string, number>
+}
+
+export interface ImportOptions {
+  fileName?: string | null
+  chunkSize?: number
+  onProgress?: (done: number, total: number) => void
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
+
+// ---------- matching and moving ----------
+
+async function childRecords(trx: Trx, partnershipId: string, ids: string[]): Promise<Map<string, InputRecord>> {
+  if (!ids.length) return new Map()
+  const rows = await trx
+    .selectFrom('child as c')
+    .leftJoin('child_address as a', (j) => j.onRef('a.child_id', '=', 'c.id').on('a.partnership_id', '=', partnershipId).on('a.to_date', 'is', null).on('a.confidential', '=', false))
+    .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex', 'c.nhs_number', 'c.upn', 'a.postcode', 'a.line1', 'a.line2', 'a.town'])
+    .where('c.partnership_id', '=', partnershipId)
+    .where('c.id', 'in', ids)
+    .execute()
+  const out = new Map<string, InputRecord>()
+  for (const r of rows) {
+    if (out.has(r.id)) continue
+    out.set(r.id, {
+      given_name: r.given_name,
+      family_name: r.family_name,
+      dob: r.date_of_birth,
+      sex: r.sex === 'female' || r.sex === 'male' ? r.sex : null,
+      postcode: r.postcode,
+      address: r.line1 ? [r.line1, r.line2, r.town].filter(Boolean).join(' ') : null,
+      nhs_number: r.nhs_number,
+      upn: r.upn,
+    })
+  }
+  return out
+}
+
+function asInput(r: RecordInput): InputRecord {
+  return { given_name: r.givenName, family_name: r.familyName, dob: r.dateOfBirth, sex: r.sex === 'female' || r.sex === 'male' ? r.sex : null, postcode: r.postcode, address: r.address, nhs_number: r.nhsNumber, upn: r.upn }
+}
+
+interface MatchRequest {
+  input: RecordInput
+  /** an existing record being matched again: its id and the child it is on now */
+  recordId: string | null
+  currentChildId: string | null
+}
+
+/**
+ * Twins share a surname, a date of birth, often a sex and an address: a pair whose first names disagree outright
+ * is never linked automatically, however strong the rest — a person decides (the review queue). Fixed here, before
+ * any evaluation, like the thresholds.
+ */
+function needsAPerson(match: MatchFound): boolean {
+  return match.explanation.fields.some((f) => f.field === 'given_name' && f.level === 'else')
+}
+
+interface MatchFound {
+  childId: string
+  probability: number
+  explanation: StoredExplanation
+}
+
+/**
+ * The model the batch is scored with. The matcher learns u (how often a field agrees by chance) from random pairs
+ * and m by EM over candidate pairs; a batch of a few records (or one, from the API) is far too small for either,
+ * so u comes from a reference linkage of a fixed sample of the partnership's children against the population,
+ * m is the matcher's own documented starting m (most weight on exact, a little on else), and the prior is one
+ * match among the population (each record is one child, or none).
+ */
+function referenceModel(population: InputRecord[]): Model {
+  const sample = population.slice(0, Math.min(population.length, REFERENCE_SAMPLE_A))
+  const reference = link(sample, population, MATCH_FIELDS, { reviewThreshold: 1 })
+  const lambda = 1 / Math.max(2, population.length)
+  return { ...reference.model, m: startingM(MATCH_FIELDS.map((f) => FIELDS[f].levels.length)), lambda, priorWeight: Math.log2(lambda / (1 - lambda)) }
+}
+
+/** The best candidate child per request (or null), never a remembered "not the same child" pair. */
+async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]): Promise<(MatchFound | null)[]> {
+  if (!batch.length) return []
+  const dobs = [...new Set(batch.map((b) => b.input.dateOfBirth))]
+  const nhs = [...new Set(batch.flatMap((b) => (b.input.nhsNumber ? [b.input.nhsNumber] : [])))]
+  const upns = [...new Set(batch.flatMap((b) => (b.input.upn ? [b.input.upn] : [])))]
+  const blocked = await trx
+    .selectFrom('child')
+    .select(['id', 'date_of_birth', 'nhs_number', 'upn'])
+    .where('partnership_id', '=', partnershipId)
+    .where((eb) => eb.or([eb('date_of_birth', 'in', dobs), ...(nhs.length ? [eb('nhs_number', 'in', nhs)] : []), ...(upns.length ? [eb('upn', 'in', upns)] : [])]))
+    .execute()
+  if (!blocked.length) return batch.map(() => null)
+  const sample = await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).orderBy('id').limit(REFERENCE_SAMPLE).execute()
+  const recs = await childRecords(trx, partnershipId, [...new Set([...blocked.map((b) => b.id), ...sample.map((s) => s.id)])])
+  const model = referenceModel([...recs.values()])
+  const recordIds = batch.flatMap((b) => (b.recordId ? [b.recordId] : []))
+  const refused = new Set(
+    recordIds.length
+      ? (await trx.selectFrom('not_same_child').select(['agency_record_id', 'child_id']).where('partnership_id', '=', partnershipId).where('agency_record_id', 'in', recordIds).execute()).map((r) => `${r.agency_record_id}|${r.child_id}`)
+      : [],
+  )
+  return batch.map((req) => {
+    const a = asInput(req.input)
+    let best: MatchFound | null = null
+    let bestWeight = -Infinity
+    for (const c of blocked) {
+      // blocking: the same date of birth, NHS number or UPN
+      if (c.date_of_birth !== req.input.dateOfBirth && !(req.input.nhsNumber && c.nhs_number === req.input.nhsNumber) && !(req.input.upn && c.upn === req.input.upn)) continue
+      if (c.id === req.currentChildId || (req.recordId && refused.has(`${req.recordId}|${c.id}`))) continue
+      const levels = compareRecords(a, recs.get(c.id)!, MATCH_FIELDS)
+      const { weight, probability } = score(model, levels)
+      if (probability < DEFAULTS.reviewThreshold || weight <= bestWeight || (weight === bestWeight && best && c.id > best.childId)) continue
+      const e = explain({ levels, model })
+      bestWeight = weight
+      best = { childId: c.id, probability, explanation: { candidateChildId: c.id, prior: e.prior, total: e.total, probability: e.probability, fields: e.fields.map((f) => ({ field: f.field, level: f.level, m: f.m, u: f.u, log2BayesFactor: f.log2BayesFactor })) } }
+    }
+    return best
+  })
+}
+
+async function newChildFrom(trx: Trx, scope: ImportScope, r: RecordInput, now: Date, provisional: boolean): Promise<string> {
+  const id = randomUUID()
+  await trx
+    .insertInto('child')
+    .values({ id, partnership_id: scope.partnershipId, given_name: r.givenName, family_name: r.familyName, date_of_birth: r.dateOfBirth, expected_date_of_birth: null, sex: r.sex, nhs_number: r.nhsNumber, upn: r.upn, ethnicity: null, first_language: null, disability: null, provisional, created_at: now })
+    .execute()
+  if (r.address || r.postcode) {
+    await trx
+      .insertInto('child_address')
+      .values({ id: randomUUID(), partnership_id: scope.partnershipId, child_id: id, line1: r.address ?? '', line2: null, town: null, postcode: r.postcode, from_date: now.toISOString().slice(0, 10), to_date: null, confidential_reason: null, visible_to_roles: null })
+      .execute()
+  }
+  return id
+}
+
+const relationshipSource = (recordId: string) => `agency record ${recordId}`
+
+/** Moves exactly one record — its entries (by agency_record_id) and its agency_record relationship — to a child. */
+async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fromChildId: string, toChildId: string): Promise<string[]> {
+  const moved = await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('agency_record_id', '=', recordId).where('child_id', '=', fromChildId).returning('id').execute()
+  await trx.updateTable('relationship').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('type', '=', 'agency_record').where('source', '=', relationshipSource(recordId)).where('child_id', '=', fromChildId).execute()
+  await trx.updateTable('agency_record').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('id', '=', recordId).execute()
+  return moved.map((m) => m.id)
+}
+
+async function decide(trx: Trx, partnershipId: string, recordId: string, kind: DB['link_decision']['kind'], from: string | null, to: string | null, probability: number | null, reason: string, by: string | null, now: Date): Promise<void> {
+  await trx.insertInto('link_decision').values({ id: randomUUID(), partnership_id: partnershipId, agency_record_id: recordId, kind, from_child_id: from, to_child_id: to, probability, reason, decided_by_membership_id: by, decided_at: now }).execute()
+}
+
+const pct = (p: number) => `${(p * 100).toFixed(1)}%`
+
+/** Creates or updates the agency's records and links each to a child. */
+async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[], now: Date): Promise<RecordOutcome[]> {
+  const P = scope.partnershipId
+  const existing = inputs.length
+    ? await trx.selectFrom('agency_record').selectAll().where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', inputs.map((i) => i.sourceRef)).forUpdate().execute()
+    : []
+  const bySource = new Map(existing.map((e) => [e.source_ref, e]))
+  const outcomes: (RecordOutcome | null)[] = inputs.map(() => null)
+  const toMatch: { i: number; req: MatchRequest }[] = []
+  for (const [i, input] of inputs.entries()) {
+    const old = bySource.get(input.sourceRef)
+    if (old) {
+      await trx
+        .updateTable('agency_record')
+        .set({ given_name: input.givenName, family_name: input.familyName, date_of_birth: input.dateOfBirth, sex: input.sex, nhs_number: input.nhsNumber, upn: input.upn, postcode: input.postcode, address: input.address, updated_at: now })
+        .where('id', '=', old.id)
+        .execute()
+      if (old.match_state === 'matched' || old.match_state === 'merged_by_reviewer') {
+        // linked records keep their child: only a reviewer's unmerge separates them
+        outcomes[i] = { recordId: old.id, sourceRef: old.source_ref, created: false, childId: old.child_id, state: old.match_state, probability: old.match_probability, candidateChildId: null, explanation: (old.match_explanation as StoredExplanation | null) ?? null }
+        continue
+      }
+    }
+    toMatch.push({ i, req: { input, recordId: old?.id ?? null, currentChildId: old?.child_id ?? null } })
+  }
+  const found = await matchBatch(trx, P, toMatch.map((t) => t.req))
+  for (const [k, { i, req }] of toMatch.entries()) {
+    const match = found[k] ?? null
+    const input = req.input
+    const state: MatchState = !match ? 'new_child' : match.probability >= DEFAULTS.threshold && !needsAPerson(match) ? 'matched' : match.probability >= DEFAULTS.reviewThreshold ? 'review' : 'new_child'
+    const explanation = match ? JSON.stringify(match.explanation) : null
+    const probability = match?.probability ?? null
+    if (!req.recordId) {
+      const recordId = randomUUID()
+      const childId = state === 'matched' ? match!.childId : await newChildFrom(trx, scope, input, now, state === 'review')
+      await trx
+        .insertInto('agency_record')
+        .values({ id: recordId, partnership_id: P, agency_id: scope.agencyId, source_ref: input.sourceRef, given_name: input.givenName, family_name: input.familyName, date_of_birth: input.dateOfBirth, sex: input.sex, nhs_number: input.nhsNumber, upn: input.upn, postcode: input.postcode, address: input.address, child_id: childId, match_state: state, match_probability: probability, match_explanation: explanation, review_child_id: state === 'review' ? match!.childId : null, created_at: now, updated_at: now })
+        .execute()
+      await trx
+        .insertInto('relationship')
+        .values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'agency_record', holder_agency_id: scope.agencyId, holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: relationshipSource(recordId), reason: `The agency holds its own record of the child (${input.sourceRef})`, created_by_membership_id: scope.membershipId, created_at: now })
+        .execute()
+      if (state === 'matched') await decide(trx, P, recordId, 'auto', null, childId, probability, `Linked by the matcher (match probability ${pct(probability!)})`, scope.membershipId, now)
+      else if (state === 'review') await decide(trx, P, recordId, 'review', null, match!.childId, probability, `Possible match (probability ${pct(probability!)}): a new child until a reviewer decides`, scope.membershipId, now)
+      else await decide(trx, P, recordId, 'new_child', null, childId, probability, match ? `No likely match (best ${pct(probability!)}): a new child` : 'No candidate child: a new child', scope.membershipId, now)
+      outcomes[i] = { recordId, sourceRef: input.sourceRef, created: true, childId, state, probability, candidateChildId: state === 'review' ? match!.childId : null, explanation: match?.explanation ?? null }
+    } else {
+      // an unlinked record matched again with its new identifiers, on its own child until now
+      const recordId = req.recordId
+      const from = req.currentChildId!
+      const old = bySource.get(input.sourceRef)!
+      let childId = from
+      if (state === 'matched') {
+        await moveRecord(trx, P, recordId, from, match!.childId)
+        childId = match!.childId
+        await decide(trx, P, recordId, 'auto', from, childId, probability, `Linked by the matcher after an update (match probability ${pct(probability!)})`, scope.membershipId, now)
+      } else if (state === 'review' && (old.match_state !== 'review' || old.review_child_id !== match!.childId)) {
+        await decide(trx, P, recordId, 'review', null, match!.childId, probability, `Possible match after an update (probability ${pct(probability!)})`, scope.membershipId, now)
+      }
+      await trx.updateTable('agency_record').set({ match_state: state, match_probability: probability, match_explanation: explanation, review_child_id: state === 'review' ? match!.childId : null }).where('id', '=', recordId).execute()
+      outcomes[i] = { recordId, sourceRef: input.sourceRef, created: false, childId, state, probability, candidateChildId: state === 'review' ? match!.childId : null, explanation: match?.explanation ?? null }
+    }
+  }
+  return outcomes.map((o) => o!)
+}
+
+async function insertEntries(trx: Trx, scope: ImportScope, inputs: EntryInput[], now: Date): Promise<{ id: string; childId: string; agencyRecordId: string }[]> {
+  const P = scope.partnershipId
+  const records = inputs.length
+    ? await trx.selectFrom('agency_record').select(['id', 'source_ref', 'child_id']).where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', [...new Set(inputs.map((i) => i.sourceRef))]).execute()
+    : []
+  const bySource = new Map(records.map((r) => [r.source_ref, r]))
+  const out: { id: string; childId: string; agencyRecordId: string }[] = []
+  for (const e of inputs) {
+    const record = bySource.get(e.sourceRef)
+    if (!record) throw new RefusedError(`No record with source_ref ${e.sourceRef} for this agency`)
+    const id = randomUUID()
+    await trx
+      .insertInto('entry')
+      .values({
+        id,
+        partnership_id: P,
+        child_id: record.child_id,
+        agency_record_id: record.id,
+        type: e.type,
+        category: e.category,
+        occurred_at: e.occurredAt,
+        occurred_time_known: e.occurredTimeKnown,
+        recorded_at: now,
+        author_membership_id: scope.membershipId,
+        author_team_id: scope.teamId,
+        source_agency_id: scope.agencyId,
+        significance: e.significance,
+        summary: e.summary,
+        detail_type: null,
+        detail_id: null,
+        visibility: e.visibility,
+        restricted_agency_ids: e.visibility === 'restricted' ? [scope.agencyId] : [],
+        addressed_to_membership_id: null,
+        supersedes_entry_id: null,
+      })
+      .execute()
+    out.push({ id, childId: record.child_id, agencyRecordId: record.id })
+  }
+  return out
+}
+
+// ---------- import ----------
+
+/** The importer for one agency: CSV files (records or entries) and single rows from the API. */
+export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope) {
+  const P = scope.partnershipId
+
+  /** Validates every row; entries also need a record the agency holds. */
+  async function validate(kind: 'records' | 'entries', text: string): Promise<{ rows: (RecordInput | EntryInput)[]; rejections: Rejection[] }> {
+    const now = ctx.clock.now()
+    let parsed
+    try {
+      parsed = kind === 'records' ? parseCsv(text, RECORD_COLUMNS, RECORD_REQUIRED) : parseCsv(text, ENTRY_COLUMNS, ENTRY_REQUIRED)
+    } catch (err) {
+      if (err instanceof CsvFileError) return { rows: [], rejections: [{ row: 1, reason: err.message }] }
+      throw err
+    }
+    const rows: (RecordInput | EntryInput)[] = []
+    const rejections: Rejection[] = []
+    const seen = new Map<string, number>()
+    for (const { line, values } of parsed) {
+      const checked = kind === 'records' ? checkRecord(values, now) : checkEntry(values, now, { sealedAllowed: scope.teamId !== null })
+      const reasons = checked.ok ? [] : checked.problems.map((p) => `${p.field} ${p.reason}`)
+      if (values['__extra']) reasons.push(`the row has ${values['__extra']} more value(s) than the header`)
+      if (kind === 'records' && checked.ok) {
+        const first = seen.get(checked.value.sourceRef)
+        if (first !== undefined) reasons.push(`source_ref ${checked.value.sourceRef} appears again (first on line ${first})`)
+        else seen.set(checked.value.sourceRef, line)
+      }
+      if (reasons.length) rejections.push({ row: line, reason: reasons.join('; ') })
+      else if (checked.ok) rows.push(checked.value)
+    }
+    if (kind === 'entries') {
+      const refs = [...new Set(rows.map((r) => r.sourceRef))]
+      const known = new Set(
+        refs.length ? (await ctx.db.selectFrom('agency_record').select('source_ref').where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', refs).execute()).map((r) => r.source_ref) : [],
+      )
+      parsed.forEach(({ line, values }) => {
+        const ref = (values['source_ref'] ?? '').trim()
+        if (ref && !known.has(ref) && !rejections.some((r) => r.row === line)) rejections.push({ row: line, reason: `source_ref ${ref}: this agency has no record with that reference (import the record first)` })
+      })
+      rejections.sort((a, b) => a.row - b.row)
+    }
+    return { rows, rejections }
+  }
+
+  return {
+    /**
+     * Imports a CSV file. Every row is checked first: if any is bad, nothing is imported — only the run and its
+     * rejections (row-level reasons) are kept. A good file is written in batches, each committed with its audit
+     * row; a run that stopped part-way resumes after its last batch, and a finished file is refused.
+     */
+    async importCsv(kind: 'records' | 'entries', text: string, opts: ImportOptions = {}): Promise<ImportResult> {
+      const action = `${kind}.import`
+      const sha = sha256(text)
+      const chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK)
+      const previous = await ctx.db.selectFrom('import_run').selectAll().where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('kind', '=', kind).where('file_sha256', '=', sha).executeTakeFirst()
+      if (previous?.status === 'finished') {
+        return auditedTransaction(ctx, actor, action, async () => {
+          throw new RefusedError(`This file was already imported (finished ${previous.finished_at!.toISOString().slice(0, 16).replace('T', ' ')}, ${previous.rows_total} rows): nothing was imported again.`)
+        })
+      }
+      const { rows, rejections } = await validate(kind, text)
+      const total = rows.length + rejections.length
+      if (rejections.length) {
+        return auditedTransaction(ctx, actor, action, async (trx, now) => {
+          const runId = previous?.id ?? randomUUID()
+          await trx
+            .insertInto('import_run')
+            .values({ id: runId, partnership_id: P, agency_id: scope.agencyId, kind, file_sha256: sha, file_name: opts.fileName ?? null, status: 'rejected', rows_total: total, rows_done: 0, rows_rejected: rejections.length, started_by_membership_id: scope.membershipId, started_at: now, finished_at: now })
+            .onConflict((oc) => oc.columns(['partnership_id', 'agency_id', 'kind', 'file_sha256']).doUpdateSet({ status: 'rejected', rows_total: total, rows_done: 0, rows_rejected: rejections.length, started_at: now, finished_at: now }))
+            .execute()
+          await trx.deleteFrom('import_rejection').where('partnership_id', '=', P).where('import_run_id', '=', runId).execute()
+          await trx.insertInto('import_rejection').values(rejections.map((r) => ({ partnership_id: P, import_run_id: runId, row_number: r.row, reason: r.reason }))).execute()
+          return {
+            result: { runId, kind, status: 'rejected' as const, rowsTotal: total, rowsDone: 0, resumedFrom: 0, rejections, counts: {} },
+            audit: { action, outcome: 'refused' as const, entityType: 'import_run', entityId: runId, details: { agencyId: scope.agencyId, sha256: sha, rows: total, rejected: rejections.map((r) => r.row) } },
+          }
+        })
+      }
+      // start (or resume) the run
+      const runId = previous?.id ?? randomUUID()
+      const resumedFrom = previous?.status === 'running' ? Math.min(previous.rows_done, total) : 0
+      if (!previous || previous.status === 'rejected') {
+        const now = ctx.clock.now()
+        await ctx.db
+          .insertInto('import_run')
+          .values({ id: runId, partnership_id: P, agency_id: scope.agencyId, kind, file_sha256: sha, file_name: opts.fileName ?? null, status: 'running', rows_total: total, rows_done: 0, rows_rejected: 0, started_by_membership_id: scope.membershipId, started_at: now, finished_at: null })
+          .onConflict((oc) => oc.columns(['partnership_id', 'agency_id', 'kind', 'file_sha256']).doUpdateSet({ status: 'running', rows_total: total, rows_done: 0, rows_rejected: 0, started_at: now, finished_at: null }))
+          .execute()
+        await ctx.db.deleteFrom('import_rejection').where('partnership_id', '=', P).where('import_run_id', '=', runId).execute()
+      }
+      const counts: Record<string, number> = {}
+      let done = resumedFrom
+      opts.onProgress?.(done, total)
+      while (done < total) {
+        const from = done
+        const slice = rows.slice(from, Math.min(total, from + chunk))
+        done = await auditedTransaction(ctx, actor, action, async (trx, now) => {
+          const run = await trx.selectFrom('import_run').select(['rows_done', 'status']).where('id', '=', runId).forUpdate().executeTakeFirstOrThrow()
+          if (run.status !== 'running' || run.rows_done !== from) throw new RefusedError('This file is being imported by another process: try again when it has finished.')
+          let childIds: string[]
+          if (kind === 'records') {
+            const outcomes = await upsertRecords(trx, scope, slice as RecordInput[], now)
+            for (const o of outcomes) counts[o.created ? o.state : 'updated'] = (counts[o.created ? o.state : 'updated'] ?? 0) + 1
+            childIds = outcomes.flatMap((o) => [o.childId, ...(o.candidateChildId ? [o.candidateChildId] : [])])
+          } else {
+            const made = await insertEntries(trx, scope, slice as EntryInput[], now)
+            counts['entries'] = (counts['entries'] ?? 0) + made.length
+            childIds = made.map((m) => m.childId)
+          }
+          const next = from + slice.length
+          const finished = next >= total
+          await trx.updateTable('import_run').set({ rows_done: next, ...(finished ? { status: 'finished' as const, finished_at: now } : {}) }).where('id', '=', runId).execute()
+          return {
+            result: next,
+            audit: { action, outcome: 'success' as const, entityType: 'import_run', entityId: runId, childIds: [...new Set(childIds)], details: { agencyId: scope.agencyId, sha256: sha, rows: [from + 1, next], of: total, finished } },
+          }
+        })
+        opts.onProgress?.(done, total)
+      }
+      return { runId, kind, status: 'finished', rowsTotal: total, rowsDone: done, resumedFrom, rejections: [], counts }
+    },
+
+    /** One record from an integration: the same checks and matching as a CSV row. */
+    async putRecord(raw: Record<string, unknown>): Promise<{ ok: true; outcome: RecordOutcome } | { ok: false; problems: { field: string; reason: string }[] }> {
+      const checked = checkRecord(raw, ctx.clock.now())
+      if (!checked.ok) return checked
+      return auditedTransaction(ctx, actor, 'records.create', async (trx, now) => {
+        const [outcome] = await upsertRecords(trx, scope, [checked.value], now)
+        return {
+          result: { ok: true as const, outcome: outcome! },
+          audit: { action: 'records.create', outcome: 'success' as const, entityType: 'agency_record', entityId: outcome!.recordId, childIds: [outcome!.childId, ...(outcome!.candidateChildId ? [outcome!.candidateChildId] : [])], details: { agencyId: scope.agencyId, state: outcome!.state, created: outcome!.created } },
+        }
+      })
+    },
+
+    /** One entry from an integration, for a record the agency holds (by its source_ref). */
+    async addEntry(raw: Record<string, unknown>): Promise<{ ok: true; entry: { id: string; childId: string; agencyRecordId: string } } | { ok: false; problems: { field: string; reason: string }[] }> {
+      const checked = checkEntry(raw, ctx.clock.now(), { sealedAllowed: scope.teamId !== null })
+      if (!checked.ok) return checked
+      type AddResult = { ok: true; entry: { id: string; childId: string; agencyRecordId: string } } | { ok: false; problems: { field: string; reason: string }[] }
+      return auditedTransaction<AddResult>(ctx, actor, 'entries.create', async (trx, now) => {
+        const known = await trx.selectFrom('agency_record').select('id').where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', '=', checked.value.sourceRef).executeTakeFirst()
+        if (!known) {
+          return {
+            result: { ok: false as const, problems: [{ field: 'source_ref', reason: 'this agency has no record with that reference (send the record first)' }] },
+            audit: { action: 'entries.create', outcome: 'refused' as const, entityType: 'agency_record', details: { agencyId: scope.agencyId, reason: 'unknown source_ref' } },
+          }
+        }
+        const [made] = await insertEntries(trx, scope, [checked.value], now)
+        return {
+          result: { ok: true as const, entry: made! },
+          audit: { action: 'entries.create', outcome: 'success' as const, entityType: 'entry', entityId: made!.id, childIds: [made!.childId], details: { agencyId: scope.agencyId, agencyRecordId: made!.agencyRecordId } },
+        }
+      })
+    },
+  }
+}
+
+export type RecordsImporter = ReturnType<typeof recordsImporter>
+
+// ---------- the practitioner's repository ----------
+
+export interface ReviewItem {
+  record: { id: string; sourceRef: string; agencyName: string; givenName: string; familyName: string; dateOfBirth: string; sex: string; nhsNumber: string | null; upn: string | null; postcode: string | null; address: string | null; childId: string; probability: number | null }
+  candidate: { id: string; givenName: string; familyName: string; dateOfBirth: string | null; sex: string; nhsNumber: string | null; upn: string | null; postcode: string | null }
+  explanation: StoredExplanation | null
+}
+
+export function recordsRepository(ctx: Ctx, actor: Actor) {
+  const P = actor.partnershipId
+  const mayMatch = hasPermission(actor.role, 'records:match')
+  const mayImport = hasPermission(actor.role, 'records:import')
+  const importer = recordsImporter(ctx, actor, { partnershipId: P, agencyId: actor.agencyId, membershipId: actor.membershipId, teamId: actor.teamId })
+
+  async function candidateIdentity(trx: Trx, ids: string[]) {
+    if (!ids.length) return new Map<string, ReviewItem['candidate']>()
+    const rows = await trx
+      .selectFrom('child as c')
+      .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex', 'c.nhs_number', 'c.upn'])
+      .select((eb) => eb.selectFrom('child_address as a').select('a.postcode').whereRef('a.child_id', '=', 'c.id').where('a.partnership_id', '=', P).where('a.to_date', 'is', null).where('a.confidential', '=', false).limit(1).as('postcode'))
+      .where('c.partnership_id', '=', P)
+      .where('c.id', 'in', ids)
+      .execute()
+    return new Map(rows.map((r) => [r.id, { id: r.id, givenName: r.given_name, familyName: r.family_name, dateOfBirth: r.date_of_birth, sex: r.sex, nhsNumber: r.nhs_number, upn: r.upn, postcode: r.postcode ?? null }]))
+  }
+
+  const recordQuery = (trx: Trx) =>
+    trx
+      .selectFrom('agency_record as r')
+      .innerJoin('agency as a', 'a.id', 'r.agency_id')
+      .select(['r.id', 'r.source_ref', 'r.given_name', 'r.family_name', 'r.date_of_birth', 'r.sex', 'r.nhs_number', 'r.upn', 'r.postcode', 'r.address', 'r.child_id', 'r.match_state', 'r.match_probability', 'r.match_explanation', 'r.review_child_id', 'r.created_at', 'r.updated_at', 'r.agency_id', 'a.name as agency_name'])
+      .where('r.partnership_id', '=', P)
+
+  type RecordRow = Awaited<ReturnType<ReturnType<typeof recordQuery>['executeTakeFirstOrThrow']>>
+  const recordView = (r: RecordRow) => ({ id: r.id, sourceRef: r.source_ref, agencyName: r.agency_name, givenName: r.given_name, familyName: r.family_name, dateOfBirth: r.date_of_birth, sex: r.sex, nhsNumber: r.nhs_number, upn: r.upn, postcode: r.postcode, address: r.address, childId: r.child_id, probability: r.match_probability })
+
+  /** A record-changing decision by a reviewer: not found (null) unless the record is in the right state. */
+  async function decision(recordId: string, action: string, states: MatchState[], fn: (trx: Trx, rec: RecordRow, now: Date) => Promise<{ childIds: string[]; details: Record<string, unknown> }>): Promise<{ recordId: string } | null> {
+    return auditedTransaction(ctx, actor, action, async (trx, now) => {
+      const notFound = { result: null, audit: { action, outcome: 'not_found' as const, entityType: 'agency_record', entityId: UUID.test(recordId) ? recordId : null } }
+      if (!mayMatch || !UUID.test(recordId)) return notFound
+      const rec = await recordQuery(trx).where('r.id', '=', recordId).forUpdate().executeTakeFirst()
+      if (!rec) return notFound
+      if (!states.includes(rec.match_state)) throw new RefusedError(`This record is ${rec.match_state.replace(/_/g, ' ')}: it cannot be changed that way now`)
+      const { childIds, details } = await fn(trx, rec, now)
+      return { result: { recordId }, audit: { action, outcome: 'success' as const, entityType: 'agency_record', entityId: recordId, childIds, details } }
+    })
+  }
+
+  return {
+    importer: mayImport ? importer : null,
+
+    /** The review queue: each record with its candidate child, side by side, and why the matcher proposed them. */
+    async reviewQueue(): Promise<ReviewItem[] | null> {
+      return auditedTransaction(ctx, actor, 'records.review-queue', async (trx) => {
+        if (!mayMatch) return { result: null, audit: { action: 'records.review-queue', outcome: 'not_found' as const } }
+        const rows = await recordQuery(trx).where('r.match_state', '=', 'review').orderBy('r.match_probability', 'desc').orderBy('r.id').limit(200).execute()
+        const candidates = await candidateIdentity(trx, rows.flatMap((r) => (r.review_child_id ? [r.review_child_id] : [])))
+        const items = rows.flatMap((r) => {
+          const candidate = r.review_child_id ? candidates.get(r.review_child_id) : undefined
+          return candidate ? [{ record: recordView(r), candidate, explanation: (r.match_explanation as StoredExplanation | null) ?? null }] : []
+        })
+        return {
+          result: items,
+          audit: { action: 'records.review-queue', outcome: 'success' as const, childIds: [...new Set(items.flatMap((i) => [i.record.childId, i.candidate.id]))], details: { records: items.map((i) => i.record.id) } },
+        }
+      })
+    },
+
+    /** One record: its identity, the child it belongs to, the candidate (when in review) and every link decision. */
+    async get(recordId: string) {
+      return auditedTransaction(ctx, actor, 'records.view', async (trx) => {
+        const notFound = { result: null, audit: { action: 'records.view', outcome: 'not_found' as const, entityType: 'agency_record', entityId: UUID.test(recordId) ? recordId : null } }
+        if (!mayMatch || !UUID.test(recordId)) return notFound
+        const r = await recordQuery(trx).where('r.id', '=', recordId).executeTakeFirst()
+        if (!r) return notFound
+        const people = await candidateIdentity(trx, [r.child_id, ...(r.review_child_id ? [r.review_child_id] : [])])
+        const history = await trx
+          .selectFrom('link_decision as d')
+          .leftJoin('membership as m', 'm.id', 'd.decided_by_membership_id')
+          .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+          .select(['d.id', 'd.kind', 'd.from_child_id', 'd.to_child_id', 'd.probability', 'd.reason', 'd.decided_at', 'p.given_name', 'p.family_name'])
+          .where('d.partnership_id', '=', P)
+          .where('d.agency_record_id', '=', recordId)
+          .orderBy('d.decided_at')
+          .orderBy('d.id')
+          .execute()
+        const entries = await trx.selectFrom('entry').select((eb) => eb.fn.countAll<number>().as('n')).where('partnership_id', '=', P).where('agency_record_id', '=', recordId).executeTakeFirstOrThrow()
+        return {
+          result: {
+            record: { ...recordView(r), state: r.match_state, createdAt: r.created_at, updatedAt: r.updated_at },
+            child: people.get(r.child_id) ?? null,
+            candidate: r.review_child_id ? (people.get(r.review_child_id) ?? null) : null,
+            explanation: (r.match_explanation as StoredExplanation | null) ?? null,
+            entryCount: Number(entries.n),
+            history: history.map((h) => ({ kind: h.kind, fromChildId: h.from_child_id, toChildId: h.to_child_id, probability: h.probability, reason: h.reason, at: h.decided_at, by: h.given_name ? `${h.given_name} ${h.family_name}` : 'Automatic (import)' })),
+            canUnmerge: r.match_state === 'matched' || r.match_state === 'merged_by_reviewer',
+          },
+          audit: { action: 'records.view', outcome: 'success' as const, entityType: 'agency_record', entityId: recordId, childIds: [r.child_id, ...(r.review_child_id ? [r.review_child_id] : [])] },
+        }
+      })
+    },
+
+    /** Same child: the record, its entries and its relationship move to the candidate; its own child stays, empty. */
+    async merge(recordId: string, reason: string) {
+      return decision(recordId, 'records.merge', ['review'], async (trx, rec, now) => {
+        const to = rec.review_child_id!
+        const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
+        await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
+        await decide(trx, P, rec.id, 'merge', rec.child_id, to, rec.match_probability, reason, actor.membershipId, now)
+        return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
+      })
+    },
+
+    /** Not the same child: remembered, so the pair is never proposed again; the record keeps its own child. */
+    async notSame(recordId: string, reason: string) {
+      return decision(recordId, 'records.not-same', ['review'], async (trx, rec, now) => {
+        const candidate = rec.review_child_id!
+        await trx.insertInto('not_same_child').values({ partnership_id: P, agency_record_id: rec.id, child_id: candidate, reason, decided_by_membership_id: actor.membershipId, decided_at: now }).onConflict((oc) => oc.doNothing()).execute()
+        await trx.updateTable('agency_record').set({ match_state: 'new_child', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
+        await trx.updateTable('child').set({ provisional: false }).where('partnership_id', '=', P).where('id', '=', rec.child_id).execute()
+        await decide(trx, P, rec.id, 'not_same', null, candidate, rec.match_probability, reason, actor.membershipId, now)
+        return { childIds: [rec.child_id, candidate], details: { candidate } }
+      })
+    },
+
+    /**
+     * Unmerge: exactly this record's entries and relationship go back to a child of its own — the child it was
+     * merged from, kept for this, or a new child made from the record when it was linked on arrival. The pair is
+     * remembered as not the same child, so the matcher does not link it again.
+     */
+    async unmerge(recordId: string, reason: string) {
+      return decision(recordId, 'records.unmerge', ['matched', 'merged_by_reviewer'], async (trx, rec, now) => {
+        const last = await trx
+          .selectFrom('link_decision')
+          .select(['from_child_id'])
+          .where('partnership_id', '=', P)
+          .where('agency_record_id', '=', rec.id)
+          .where('kind', 'in', ['merge', 'auto'])
+          .where('to_child_id', '=', rec.child_id)
+          .orderBy('decided_at', 'desc')
+          .orderBy('id', 'desc')
+          .executeTakeFirst()
+        const scope = { partnershipId: P, agencyId: rec.agency_id, membershipId: actor.membershipId, teamId: actor.teamId }
+        const to = last?.from_child_id ?? (await newChildFrom(trx, scope, { sourceRef: rec.source_ref, givenName: rec.given_name, familyName: rec.family_name, dateOfBirth: rec.date_of_birth, sex: rec.sex, nhsNumber: rec.nhs_number, upn: rec.upn, postcode: rec.postcode, address: rec.address }, now, false))
+        const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
+        await trx.insertInto('not_same_child').values({ partnership_id: P, agency_record_id: rec.id, child_id: rec.child_id, reason, decided_by_membership_id: actor.membershipId, decided_at: now }).onConflict((oc) => oc.doNothing()).execute()
+        await trx.updateTable('agency_record').set({ match_state: 'new_child', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
+        await trx.updateTable('child').set({ provisional: false }).where('partnership_id', '=', P).where('id', '=', to).execute()
+        await decide(trx, P, rec.id, 'unmerge', rec.child_id, to, null, reason, actor.membershipId, now)
+        return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
+      })
+    },
+  }
+}
+
+export type RecordsRepository = ReturnType<typeof recordsRepository>

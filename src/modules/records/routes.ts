@@ -1,0 +1,151 @@
+// Agency records: import (CSV pasted into the page, up to 1 MB — no JavaScript, no multipart), the review queue,
+// one record with its history and unmerge, and the API for agencies' integrations (one record, one entry).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import { problem } from '../../platform/http/problem.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
+import type { ImportResult } from './repository.ts'
+
+const MAX_CSV = 1_000_000
+const REASON_MAX = 2000
+
+export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+  const r = routes(app)
+  const repo = (req: FastifyRequest) => data.forActor(req.actor!).records
+  const body = (req: FastifyRequest) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {})
+  const field = (req: FastifyRequest, name: string) => String(body(req)[name] ?? '').trim()
+  const recordId = (req: FastifyRequest) => (req.params as { recordId: string }).recordId
+
+  const importPage = (reply: FastifyReply, values: Record<string, unknown>, extra: { result?: ImportResult; errors?: { text: string; href: string }[]; fieldErrors?: Record<string, { text: string }> } = {}, code = 200) =>
+    reply.code(code).page('records/views/import.njk', { title: 'Import agency records', values, recordColumns: RECORD_COLUMNS.join(','), entryColumns: ENTRY_COLUMNS.join(','), entryTypes: ENTRY_TYPES.join(', '), errors: [], fieldErrors: {}, backLink: '/', ...extra })
+
+  r.get('/records/import', { permission: 'records:import', audit: 'none: the import form' }, async (_request, reply) => importPage(reply, { kind: 'records' }))
+
+  r.post('/records/import', { permission: 'records:import', audit: 'records.import' }, async (request, reply) => {
+    const kind = field(request, 'kind')
+    const csv = String(body(request)['csv'] ?? '')
+    const fileName = field(request, 'fileName').slice(0, 200)
+    const values = { kind, csv, fileName }
+    const fieldErrors: Record<string, { text: string }> = {}
+    if (kind !== 'records' && kind !== 'entries') fieldErrors['kind'] = { text: 'Choose what the file holds: records or entries' }
+    if (!csv.trim()) fieldErrors['csv'] = { text: 'Paste the CSV file, with its header row' }
+    else if (csv.length > MAX_CSV) fieldErrors['csv'] = { text: 'The file must be 1 MB or smaller: split it, or use the command line (npm run import)' }
+    if (Object.keys(fieldErrors).length) return importPage(reply, values, { fieldErrors, errors: Object.entries(fieldErrors).map(([k, v]) => ({ text: v.text, href: `#${k}` })) }, 400)
+    const importer = repo(request).importer
+    if (!importer) return reply.callNotFound()
+    try {
+      const result = await importer.importCsv(kind as 'records' | 'entries', csv, { fileName: fileName || null })
+      if (result.status === 'rejected') {
+        const text = `Nothing was imported: ${result.rejections.length} row${result.rejections.length === 1 ? '' : 's'} ${result.rejections.length === 1 ? 'has' : 'have'} a problem. Correct ${result.rejections.length === 1 ? 'it' : 'them'} and import the whole file again.`
+        return importPage(reply, values, { result, errors: [{ text, href: '#rejections' }], fieldErrors: { csv: { text } } }, 400)
+      }
+      return importPage(reply, { kind }, { result })
+    } catch (err) {
+      if (err instanceof RefusedError) return importPage(reply, values, { errors: [{ text: err.message, href: '#csv' }], fieldErrors: { csv: { text: err.message } } }, 409)
+      throw err
+    }
+  })
+
+  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200) => {
+    const items = await repo(request).reviewQueue()
+    if (!items) return reply.callNotFound()
+    return reply.code(code).page('records/views/review.njk', { title: 'Records to review', items, values: {}, fieldErrors: {}, errors: [], backLink: '/', ...extra })
+  }
+  r.get('/records/review', { permission: 'records:match', audit: 'records.review-queue' }, async (request, reply) => reviewPage(request, reply))
+
+  for (const [path, action, act] of [
+    ['merge', 'records.merge', 'merge'],
+    ['not-same', 'records.not-same', 'notSame'],
+  ] as const) {
+    r.post(`/records/:recordId/${path}`, { permission: 'records:match', audit: action, record: true }, async (request, reply) => {
+      const id = recordId(request)
+      const reason = field(request, 'reason')
+      const key = `reason-${id}`
+      const problemText = !reason ? (act === 'merge' ? 'Give the reason these records are the same child' : 'Give the reason these are not the same child') : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
+      if (problemText) {
+        const items = await repo(request).reviewQueue()
+        if (!items?.some((i) => i.record.id === id)) return reply.callNotFound()
+        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400)
+      }
+      try {
+        const done = await repo(request)[act](id, reason)
+        if (!done) return reply.callNotFound()
+      } catch (err) {
+        if (err instanceof RefusedError) return reviewPage(request, reply, { errors: [{ text: err.message, href: '#queue' }] }, 409)
+        throw err
+      }
+      return reply.redirect(`/records/${id}`, 303)
+    })
+  }
+
+  const recordPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200) => {
+    const found = await repo(request).get(recordId(request))
+    if (!found) return reply.callNotFound()
+    return reply.code(code).page('records/views/record.njk', { title: `Agency record ${found.record.sourceRef}`, ...found, values: {}, fieldErrors: {}, errors: [], backLink: '/records/review', ...extra })
+  }
+  r.get('/records/:recordId', { permission: 'records:match', audit: 'records.view', record: true }, async (request, reply) => recordPage(request, reply))
+
+  r.post('/records/:recordId/unmerge', { permission: 'records:match', audit: 'records.unmerge', record: true }, async (request, reply) => {
+    const id = recordId(request)
+    const reason = field(request, 'reason')
+    const problemText = !reason ? 'Give the reason this record is not the same child' : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
+    if (problemText) return recordPage(request, reply, { values: { reason }, fieldErrors: { reason: { text: problemText } }, errors: [{ text: problemText, href: '#reason' }] }, 400)
+    try {
+      const done = await repo(request).unmerge(id, reason)
+      if (!done) return reply.callNotFound()
+    } catch (err) {
+      if (err instanceof RefusedError) return recordPage(request, reply, { errors: [{ text: err.message, href: '#history' }] }, 409)
+      throw err
+    }
+    return reply.redirect(`/records/${id}`, 303)
+  })
+
+  // ---------- the API for agencies' integrations ----------
+
+  const invalid = (reply: FastifyReply, problems: { field: string; reason: string }[]) =>
+    problem(reply, 400, 'Invalid request', 'Check the fields listed in invalid-params. Nothing was saved.', problems.map((p) => ({ name: camel(p.field), reason: p.reason })))
+  const jsonBody = (request: FastifyRequest): Record<string, unknown> | null => (request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null)
+
+  r.post('/api/v1/records', { permission: 'records:import', audit: 'records.create' }, async (request, reply) => {
+    const b = jsonBody(request)
+    if (!b) return invalid(reply, [{ field: 'body', reason: 'A JSON object' }])
+    const importer = repo(request).importer
+    if (!importer) return reply.callNotFound()
+    const input = fromCamel(b, RECORD_COLUMNS)
+    if (input.problems.length) return invalid(reply, input.problems)
+    const res = await importer.putRecord(input.values)
+    if (!res.ok) return invalid(reply, res.problems)
+    const o = res.outcome
+    return reply.code(o.created ? 201 : 200).send({ id: o.recordId, sourceRef: o.sourceRef, created: o.created, childId: o.childId, matchState: o.state, probability: o.probability, candidateChildId: o.candidateChildId, explanation: o.explanation })
+  })
+
+  r.post('/api/v1/entries', { permission: 'records:import', audit: 'entries.create' }, async (request, reply) => {
+    const b = jsonBody(request)
+    if (!b) return invalid(reply, [{ field: 'body', reason: 'A JSON object' }])
+    const importer = repo(request).importer
+    if (!importer) return reply.callNotFound()
+    const input = fromCamel(b, ENTRY_COLUMNS)
+    if (input.problems.length) return invalid(reply, input.problems)
+    const res = await importer.addEntry(input.values)
+    if (!res.ok) return invalid(reply, res.problems)
+    return reply.code(201).send({ id: res.entry.id, childId: res.entry.childId, agencyRecordId: res.entry.agencyRecordId })
+  })
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
+
+/** The API takes camelCase names (sourceRef, dateOfBirth…) for the CSV's columns; anything else is refused. */
+function fromCamel(b: Record<string, unknown>, columns: readonly string[]): { values: Record<string, unknown>; problems: { field: string; reason: string }[] } {
+  const values: Record<string, unknown> = {}
+  const problems: { field: string; reason: string }[] = []
+  for (const c of columns) {
+    const v = b[camel(c)]
+    if (v === undefined || v === null) continue
+    if (typeof v !== 'string') problems.push({ field: c, reason: 'must be a string' })
+    else values[c] = v
+  }
+  for (const k of Object.keys(b)) if (!columns.some((c) => camel(c) === k)) problems.push({ field: k, reason: `is not a field of this request (the fields are ${columns.map(camel).join(', ')})` })
+  return { values, problems }
+}

@@ -1,0 +1,193 @@
+// Validating agency records and entries, one row at a time: the same rules for a CSV row and an API body, so an
+// integration and an import refuse the same things with the same reasons.
+import { parse } from 'csv-parse/sync'
+import { ALL_VISIBILITIES } from '../../access/policy.ts'
+import type { Significance, Visibility } from '../../data/schema.ts'
+
+/**
+ * Records CSV, one row per child the agency holds a record of (header row required, UTF-8, comma-separated):
+ *   source_ref     required  the agency's own id for the record (pupil id, person id, nominal id, patient id); unique per agency
+ *   given_name     required
+ *   family_name    required
+ *   date_of_birth  required  YYYY-MM-DD, not in the future
+ *   sex            optional  female | male | unknown | indeterminate (F / M accepted); blank = unknown
+ *   nhs_number     optional  10 digits (spaces allowed) with a valid modulus-11 check digit
+ *   upn            optional  unique pupil number: 13 characters, a letter then 11 digits then a digit or letter
+ *   postcode       optional  a UK postcode, e.g. NS1 4AB
+ *   address        optional  the address as one line
+ */
+export const RECORD_COLUMNS = ['source_ref', 'given_name', 'family_name', 'date_of_birth', 'sex', 'nhs_number', 'upn', 'postcode', 'address'] as const
+export const RECORD_REQUIRED = ['source_ref', 'given_name', 'family_name', 'date_of_birth'] as const
+
+/**
+ * Entries CSV, one row per event the agency records about a child it holds a record of:
+ *   source_ref     required  the agency record the entry concerns (must already be loaded)
+ *   occurred_at    required  YYYY-MM-DD, or an ISO 8601 date and time with an offset (2026-11-20T21:30:00Z); not in the future
+ *   type           required  police_incident | health_attendance | missed_appointment | attendance_drop | exclusion
+ *   category       optional  the partnership's category (e.g. domestic_abuse, neglect), up to 100 characters
+ *   significance   required  low | medium | high | critical
+ *   summary        required  up to 2000 characters
+ *   visibility     optional  agency | team | front_door | restricted | sealed; blank = team (restricted = this agency only)
+ */
+export const ENTRY_COLUMNS = ['source_ref', 'occurred_at', 'type', 'category', 'significance', 'summary', 'visibility'] as const
+export const ENTRY_REQUIRED = ['source_ref', 'occurred_at', 'type', 'significance', 'summary'] as const
+export const ENTRY_TYPES = ['police_incident', 'health_attendance', 'missed_appointment', 'attendance_drop', 'exclusion'] as const
+const SIGNIFICANCES: readonly Significance[] = ['low', 'medium', 'high', 'critical']
+const SEXES = ['female', 'male', 'unknown', 'indeterminate'] as const
+export type Sex = (typeof SEXES)[number]
+
+export interface RecordInput {
+  sourceRef: string
+  givenName: string
+  familyName: string
+  dateOfBirth: string
+  sex: Sex
+  nhsNumber: string | null
+  upn: string | null
+  postcode: string | null
+  address: string | null
+}
+
+export interface EntryInput {
+  sourceRef: string
+  occurredAt: Date
+  occurredTimeKnown: boolean
+  type: (typeof ENTRY_TYPES)[number]
+  category: string | null
+  significance: Significance
+  summary: string
+  visibility: Visibility
+}
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: { field: string; reason: string }[] }
+
+/** NHS number: 10 digits, the tenth a modulus-11 check digit over the first nine (weights 10..2); 10 is never valid. */
+export function validNhsNumber(s: string): boolean {
+  if (!/^\d{10}$/.test(s)) return false
+  const sum = [...s.slice(0, 9)].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0)
+  const check = 11 - (sum % 11)
+  if (check === 10) return false
+  return (check === 11 ? 0 : check) === Number(s[9])
+}
+
+const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
+
+function realDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false
+  const d = new Date(`${s}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v).trim())
+
+export function checkRecord(raw: Record<string, unknown>, now: Date): Checked<RecordInput> {
+  const problems: { field: string; reason: string }[] = []
+  const bad = (field: string, reason: string) => problems.push({ field, reason })
+  const v = Object.fromEntries(RECORD_COLUMNS.map((c) => [c, str(raw[c])])) as Record<(typeof RECORD_COLUMNS)[number], string>
+  for (const f of RECORD_REQUIRED) if (!v[f]) bad(f, 'is required')
+  if (v.source_ref.length > 100) bad('source_ref', 'must be 100 characters or fewer')
+  if (v.given_name.length > 100) bad('given_name', 'must be 100 characters or fewer')
+  if (v.family_name.length > 100) bad('family_name', 'must be 100 characters or fewer')
+  if (v.date_of_birth && !realDate(v.date_of_birth)) bad('date_of_birth', `"${v.date_of_birth}" is not a date as YYYY-MM-DD`)
+  else if (v.date_of_birth && v.date_of_birth > now.toISOString().slice(0, 10)) bad('date_of_birth', 'is in the future')
+  const sexRaw = v.sex.toLowerCase()
+  const sex = sexRaw === '' ? 'unknown' : sexRaw === 'f' ? 'female' : sexRaw === 'm' ? 'male' : sexRaw
+  if (!(SEXES as readonly string[]).includes(sex)) bad('sex', `"${v.sex}" is not one of female, male, unknown, indeterminate`)
+  const nhs = v.nhs_number.replace(/[\s-]/g, '')
+  if (nhs && !/^\d{10}$/.test(nhs)) bad('nhs_number', `"${v.nhs_number}" is not 10 digits`)
+  else if (nhs && !validNhsNumber(nhs)) bad('nhs_number', `"${v.nhs_number}" fails the NHS number check digit`)
+  const upn = v.upn.toUpperCase()
+  if (upn && !/^[A-Z]\d{11}[0-9A-Z]$/.test(upn)) bad('upn', `"${v.upn}" is not a unique pupil number (a letter, 11 digits, then a digit or letter)`)
+  const pc = v.postcode.toUpperCase().replace(/\s+/g, ' ')
+  const m = POSTCODE.exec(pc)
+  if (pc && !m) bad('postcode', `"${v.postcode}" is not a UK postcode`)
+  if (v.address.length > 500) bad('address', 'must be 500 characters or fewer')
+  if (problems.length) return { ok: false, problems }
+  return {
+    ok: true,
+    value: {
+      sourceRef: v.source_ref,
+      givenName: v.given_name,
+      familyName: v.family_name,
+      dateOfBirth: v.date_of_birth,
+      sex: sex as Sex,
+      nhsNumber: nhs || null,
+      upn: upn || null,
+      postcode: m ? `${m[1]} ${m[2]}` : null,
+      address: v.address || null,
+    },
+  }
+}
+
+export function checkEntry(raw: Record<string, unknown>, now: Date, opts: { sealedAllowed: boolean }): Checked<EntryInput> {
+  const problems: { field: string; reason: string }[] = []
+  const bad = (field: string, reason: string) => problems.push({ field, reason })
+  const v = Object.fromEntries(ENTRY_COLUMNS.map((c) => [c, str(raw[c])])) as Record<(typeof ENTRY_COLUMNS)[number], string>
+  for (const f of ENTRY_REQUIRED) if (!v[f]) bad(f, 'is required')
+  if (v.source_ref.length > 100) bad('source_ref', 'must be 100 characters or fewer')
+  let occurredAt: Date | null = null
+  let occurredTimeKnown = true
+  if (v.occurred_at) {
+    if (realDate(v.occurred_at)) {
+      occurredAt = new Date(`${v.occurred_at}T12:00:00Z`)
+      occurredTimeKnown = false
+    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v.occurred_at) && realDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
+      occurredAt = new Date(v.occurred_at)
+    } else bad('occurred_at', `"${v.occurred_at}" is not a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset`)
+    if (occurredAt && occurredAt.getTime() > now.getTime() + (occurredTimeKnown ? 0 : 86_400_000)) bad('occurred_at', 'is in the future')
+  }
+  if (v.type && !(ENTRY_TYPES as readonly string[]).includes(v.type)) bad('type', `"${v.type}" is not one of ${ENTRY_TYPES.join(', ')}`)
+  if (v.category.length > 100) bad('category', 'must be 100 characters or fewer')
+  if (v.significance && !(SIGNIFICANCES as readonly string[]).includes(v.significance)) bad('significance', `"${v.significance}" is not one of ${SIGNIFICANCES.join(', ')}`)
+  if (v.summary.length > 2000) bad('summary', 'must be 2000 characters or fewer')
+  const visibility = v.visibility || 'team'
+  if (!(ALL_VISIBILITIES as readonly string[]).includes(visibility)) bad('visibility', `"${v.visibility}" is not one of ${ALL_VISIBILITIES.join(', ')}`)
+  else if (visibility === 'sealed' && !opts.sealedAllowed) bad('visibility', 'sealed entries need an authoring team, and this import has none')
+  if (problems.length || !occurredAt) return { ok: false, problems }
+  return {
+    ok: true,
+    value: {
+      sourceRef: v.source_ref,
+      occurredAt,
+      occurredTimeKnown,
+      type: v.type as EntryInput['type'],
+      category: v.category || null,
+      significance: v.significance as Significance,
+      summary: v.summary,
+      visibility: visibility as Visibility,
+    },
+  }
+}
+
+export interface CsvRow {
+  /** the line of the file the row ends on (the header is line 1) */
+  line: number
+  values: Record<string, string>
+}
+
+/** Parses a CSV file with a header row; a file-level problem (not CSV, missing or unknown columns) is thrown. */
+export function parseCsv(text: string, columns: readonly string[], required: readonly string[]): CsvRow[] {
+  let parsed: { record: string[]; info: { lines: number } }[]
+  try {
+    parsed = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[]
+  } catch (err) {
+    throw new CsvFileError(`the file is not valid CSV: ${(err as Error).message}`)
+  }
+  if (!parsed.length) throw new CsvFileError('the file is empty: it needs a header row and at least one row')
+  const header = parsed[0]!.record.map((h) => h.trim().toLowerCase())
+  const unknown = header.filter((h) => !columns.includes(h))
+  if (unknown.length) throw new CsvFileError(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (the columns are ${columns.join(', ')})`)
+  const missing = required.filter((c) => !header.includes(c))
+  if (missing.length) throw new CsvFileError(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+  const dup = header.find((h, i) => header.indexOf(h) !== i)
+  if (dup) throw new CsvFileError(`the column "${dup}" appears twice`)
+  if (parsed.length === 1) throw new CsvFileError('the file has a header row but no rows')
+  return parsed.slice(1).map(({ record, info }) => {
+    const values: Record<string, string> = {}
+    header.forEach((h, i) => (values[h] = record[i] ?? ''))
+    if (record.length > header.length) values['__extra'] = String(record.length - header.length)
+    return { line: info.lines, values }
+  })
+}
+
+export class CsvFileError extends Error {}
