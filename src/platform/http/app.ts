@@ -182,6 +182,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               encompass: hasPermission(actor.role, 'encompass:record'),
               triage: hasPermission(actor.role, 'concern:triage'),
               consult: hasPermission(actor.role, 'consultation:ask') || hasPermission(actor.role, 'consultation:give'),
+              importRecords: hasPermission(actor.role, 'records:import'),
+              matchRecords: hasPermission(actor.role, 'records:match'),
             },
           }
         : null,
