@@ -1,6 +1,6 @@
 // The chronology spine. Entries are written through here only; every read is filtered by entryVisible().
 import { randomUUID } from 'node:crypto'
-import { childInReach, entryVisible } from '../access-sql.ts'
+import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
 import type { Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
@@ -53,7 +53,13 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
         if (!isUuid(childId)) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
         const child = await trx.selectFrom('child as c').select('c.id').where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
         if (!child) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
-        const base = trx.selectFrom('entry as e').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', '=', childId).where(entryVisible(actor, now))
+        // the viewer's relationships to the child worked out once, not once per entry
+        const base = trx
+          .selectFrom('entry as e')
+          .innerJoin(relationshipFacts(trx, actor, now, [childId]).as('f'), 'f.child_id', 'e.child_id')
+          .where('e.partnership_id', '=', actor.partnershipId)
+          .where('e.child_id', '=', childId)
+          .where(entryVisible(actor, now, JOINED_FACTS))
         const [rows, count] = await Promise.all([
           base
             .innerJoin('agency as a', 'a.id', 'e.source_agency_id')

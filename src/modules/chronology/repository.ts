@@ -18,6 +18,33 @@ export interface ChronologyFilter {
 
 export const PAGE_SIZE = 50
 
+interface RowJson {
+  id: string
+  child_id: string
+  type: string
+  category: string | null
+  occurred_at: string
+  occurred_time_known: boolean
+  recorded_at: string
+  significance: 'low' | 'medium' | 'high' | 'critical'
+  summary: string
+  visibility: 'agency' | 'team' | 'front_door' | 'restricted' | 'sealed'
+  supersedes_entry_id: string | null
+  source_agency_id: string
+  agency: string
+  agency_kind: string
+  given_name: string | null
+  family_name: string | null
+  role: string | null
+}
+
+interface FacetJson {
+  source_agency_id: string
+  name: string
+  category: string | null
+  type: string
+}
+
 export function chronologyRepository(ctx: Ctx, actor: Actor) {
   async function childrenInView(trx: Transaction<DB>, childId: string, family: boolean, now: Date) {
     const root = await trx.selectFrom('child as c').select(['c.id', 'c.given_name', 'c.family_name']).where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
@@ -52,33 +79,39 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
             .where('e.partnership_id', '=', actor.partnershipId)
             .where('e.child_id', 'in', ids)
             .where(entryVisible(actor, now, JOINED_FACTS))
-        let base = visible()
-        if (f.agencyId && isUuid(f.agencyId)) base = base.where('e.source_agency_id', '=', f.agencyId)
-        if (f.category) base = base.where('e.category', '=', f.category)
-        if (f.type) base = base.where('e.type', '=', f.type)
-        if (f.from) base = base.where('e.occurred_at', '>=', sql<Date>`(${f.from}::date)::timestamp at time zone 'Europe/London'`)
-        if (f.to) base = base.where('e.occurred_at', '<', sql<Date>`((${f.to}::date + 1)::timestamp at time zone 'Europe/London')`)
+        // One statement (one plan, one round trip): the entries the viewer may see (vis), the filtered ones (v), and
+        // from them the page of rows, the counts and the filter choices — which come from everything visible, so a
+        // filter reveals nothing more.
+        const vis = visible().select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.supersedes_entry_id', 'e.source_agency_id', 'e.author_membership_id'])
+        const conditions = [sql`true`]
+        if (f.agencyId && isUuid(f.agencyId)) conditions.push(sql`source_agency_id = ${f.agencyId}::uuid`)
+        if (f.category) conditions.push(sql`category = ${f.category}`)
+        if (f.type) conditions.push(sql`type = ${f.type}`)
+        if (f.from) conditions.push(sql`occurred_at >= (${f.from}::date)::timestamp at time zone 'Europe/London'`)
+        if (f.to) conditions.push(sql`occurred_at < ((${f.to}::date + 1)::timestamp at time zone 'Europe/London')`)
         const page = Math.max(1, Math.floor(opts.page ?? 1))
         const limit = opts.all ? 5000 : PAGE_SIZE
-        const [rows, totals, facets] = await Promise.all([
-          base
-            .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-            .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
-            .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-            .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.supersedes_entry_id', 'e.source_agency_id', 'a.name as agency', 'a.kind as agency_kind', 'p.given_name', 'p.family_name', 'm.role'])
-            .orderBy('e.occurred_at', 'desc')
-            .orderBy('e.id')
-            .limit(limit)
-            .offset(opts.all ? 0 : (page - 1) * PAGE_SIZE)
-            .execute(),
-          base.select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`count(*) filter (where e.significance in ('high','critical'))::int`.as('significant')]).executeTakeFirstOrThrow(),
-          // the filter choices come from what the viewer can see, so they reveal nothing more
-          visible()
-            .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-            .select(['e.source_agency_id', 'a.name', 'e.category', 'e.type'])
-            .distinct()
-            .execute(),
-        ])
+        const offset = opts.all ? 0 : (page - 1) * PAGE_SIZE
+        const one = await sql<{ rows: RowJson[] | null; n: number; significant: number; facets: FacetJson[] | null }>`
+          with vis as (${vis}),
+          v as (select * from vis where ${sql.join(conditions, sql` and `)})
+          select
+            (select json_agg(r) from (
+               select v.id, v.child_id, v.type, v.category, v.occurred_at, v.occurred_time_known, v.recorded_at, v.significance, v.summary, v.visibility,
+                      v.supersedes_entry_id, v.source_agency_id, a.name as agency, a.kind as agency_kind, p.given_name, p.family_name, m.role
+               from v
+               join agency a on a.id = v.source_agency_id
+               left join membership m on m.id = v.author_membership_id
+               left join practitioner p on p.id = m.practitioner_id
+               order by v.occurred_at desc, v.id
+               limit ${limit} offset ${offset}) r) as rows,
+            (select count(*)::int from v) as n,
+            (select count(*) filter (where v.significance in ('high','critical'))::int from v) as significant,
+            (select json_agg(distinct jsonb_build_object('source_agency_id', vis.source_agency_id, 'name', a.name, 'category', vis.category, 'type', vis.type))
+               from vis join agency a on a.id = vis.source_agency_id) as facets`.execute(trx)
+        const totals = one.rows[0]!
+        const rows = (totals.rows ?? []).map((r) => ({ ...r, occurred_at: new Date(r.occurred_at), recorded_at: new Date(r.recorded_at) }))
+        const facets = totals.facets ?? []
         const names = new Map(children.map((c) => [c.id, `${c.given_name} ${c.family_name}`]))
         const entries = rows.map((r) => ({ ...r, childName: names.get(r.child_id)!, author: r.given_name ? `${r.given_name} ${r.family_name}` : null }))
         const total = Number(totals.n)
