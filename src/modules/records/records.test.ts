@@ -114,6 +114,21 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.match(page.body, /Given name<\/td>\s*<td[^>]*>Else<\/td>/)
   })
 
+  it('a pasted file over 1 MB is refused with a clear message; a body beyond the limit too, and nothing is saved', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    await admin.get('/records/import')
+    const before = (await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length
+    const big = `${HEADER}\n${'X-1,Ann,Lee,2015-01-01,female,,,,\n'.repeat(32_000)}`
+    assert.ok(big.length > 1_000_000)
+    const tooBig = await admin.post('/records/import', { kind: 'records', csv: big })
+    assert.equal(tooBig.statusCode, 400)
+    assert.match(tooBig.body, /1 MB or smaller/)
+    const huge = await admin.post('/records/import', { kind: 'records', csv: big.repeat(5) })
+    assert.equal(huge.statusCode, 413)
+    assert.match(huge.body, /too large/)
+    assert.equal((await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length, before)
+  })
+
   it('a twin (another first name; the same surname, date of birth and sex) is never linked automatically', async () => {
     const k = kids[4]!
     const csv = [HEADER, csvLine(['CSC-TWIN', k.given_name === 'Zara' ? 'Yusuf' : 'Zara', k.family_name, k.date_of_birth, k.sex, null, null, null, null])].join('\n')

@@ -46,7 +46,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       if (err instanceof RefusedError) return importPage(reply, values, { errors: [{ text: err.message, href: '#csv' }], fieldErrors: { csv: { text: err.message } } }, 409)
       throw err
     }
-  })
+  }, { bodyLimit: 4 * MAX_CSV }) // a pasted CSV of up to 1 MB, form-encoded
 
   const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200) => {
     const items = await repo(request).reviewQueue()

@@ -230,6 +230,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     if (status === 429) return sendError(request, reply, 429, 'Too many attempts', 'Wait a few minutes, then try again.')
     if (status === 415) return sendError(request, reply, 415, 'Unsupported content type', 'Send application/x-www-form-urlencoded or application/json.')
+    if (status === 413) return sendError(request, reply, 413, 'What you sent is too large', 'Nothing was saved. Send less at a time — a large file can be split, or imported with the command line (npm run import).')
     if (status >= 500) return sendError(request, reply, 500, 'Sorry, there is a problem with TeamAround', 'Try again later. Nothing you sent was half-saved.')
     return sendError(request, reply, status, 'There is a problem with the request', 'Check what you sent and try again.')
   })
