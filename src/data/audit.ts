@@ -22,23 +22,25 @@ export type AuditActor =
   | SystemActor
   | { kind: 'anonymous'; partnershipId: string; practitionerId?: string | null; requestId: string }
 
+/** The audit row's columns for an actor and a record: the one mapping, also used where a row is written inside a larger statement. */
+export function auditValues(actor: AuditActor, at: Date, rec: AuditRecord) {
+  return {
+    partnership_id: actor.partnershipId,
+    at,
+    actor_kind: actor.kind,
+    actor_practitioner_id: actor.kind === 'practitioner' ? actor.practitionerId : actor.kind === 'anonymous' ? (actor.practitionerId ?? null) : null,
+    actor_membership_id: actor.kind === 'practitioner' ? actor.membershipId : null,
+    action: rec.action,
+    entity_type: rec.entityType ?? null,
+    entity_id: rec.entityId ?? null,
+    child_ids: [...(rec.childIds ?? [])],
+    relationship_id: rec.relationshipId ?? null,
+    outcome: rec.outcome,
+    request_id: actor.requestId,
+    details: JSON.stringify({ ...(actor.kind === 'system' ? { job: actor.job } : {}), ...(rec.details ?? {}) }) as unknown as Record<string, unknown>,
+  }
+}
+
 export async function writeAudit(db: Kysely<DB> | Transaction<DB>, actor: AuditActor, at: Date, rec: AuditRecord): Promise<void> {
-  await db
-    .insertInto('audit_event')
-    .values({
-      partnership_id: actor.partnershipId,
-      at,
-      actor_kind: actor.kind,
-      actor_practitioner_id: actor.kind === 'practitioner' ? actor.practitionerId : actor.kind === 'anonymous' ? (actor.practitionerId ?? null) : null,
-      actor_membership_id: actor.kind === 'practitioner' ? actor.membershipId : null,
-      action: rec.action,
-      entity_type: rec.entityType ?? null,
-      entity_id: rec.entityId ?? null,
-      child_ids: [...(rec.childIds ?? [])],
-      relationship_id: rec.relationshipId ?? null,
-      outcome: rec.outcome,
-      request_id: actor.requestId,
-      details: JSON.stringify({ ...(actor.kind === 'system' ? { job: actor.job } : {}), ...(rec.details ?? {}) }) as unknown as Record<string, unknown>,
-    })
-    .execute()
+  await db.insertInto('audit_event').values(auditValues(actor, at, rec)).execute()
 }

@@ -1,7 +1,7 @@
 // Notifications: an in-app item (a kind and a link; the page reads the child through the reach predicate) and
 // an email through the outbox that carries no personal data at all. Written in the caller's transaction.
 import { randomUUID } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 
 export const NOTIFICATION_TEXT: Record<string, string> = {
@@ -35,7 +35,7 @@ export interface Notice {
 export async function notifyMemberships(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], notice: Notice, now: Date): Promise<void> {
   const unique = [...new Set(membershipIds)]
   if (!unique.length) return
-  const body = `${NOTIFICATION_TEXT[notice.kind] ?? 'You have a new item'}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`
+  const email = emailFor(notice.kind)
   // one statement: the in-app items, and one email per distinct address of a practitioner who is not disabled —
   // no names, no case detail, only that there is something to look at
   await trx
@@ -68,25 +68,37 @@ export async function notifyMemberships(trx: Transaction<DB>, partnershipId: str
           sql<string>`gen_random_uuid()`.as('id'),
           sql<string>`${partnershipId}::uuid`.as('partnership_id'),
           'p.email as to_address',
-          sql<string>`${'You have a new item in TeamAround'}::text`.as('subject'),
-          sql<string>`${body}::text`.as('body'),
+          sql<string>`${email.subject}::text`.as('subject'),
+          sql<string>`${email.body}::text`.as('body'),
           sql<Date>`${now}::timestamptz`.as('created_at'),
         ]),
     )
     .execute()
 }
 
-/** Current memberships with one of these roles in an agency (e.g. a school's DSLs). */
-export function membershipsWithRoles(trx: Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
-  return trx
+/** The email for a notification: no names, no case detail — only that there is something to look at. */
+export function emailFor(kind: string): { subject: string; body: string } {
+  return {
+    subject: 'You have a new item in TeamAround',
+    body: `${NOTIFICATION_TEXT[kind] ?? 'You have a new item'}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`,
+  }
+}
+
+/** Current memberships with one of these roles in an agency (e.g. a school's DSLs), with their email: a query to run or compose. */
+export function membershipsWithRolesQuery(db: Kysely<DB> | Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
+  return db
     .selectFrom('membership as m')
     .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-    .select(['m.id'])
+    .select(['m.id', 'p.email'])
     .where('m.partnership_id', '=', partnershipId)
     .where('m.agency_id', '=', agencyId)
     .where('m.role', 'in', roles)
     .where('p.disabled_at', 'is', null)
     .where('m.starts_at', '<=', now)
     .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-    .execute()
+}
+
+/** Current memberships with one of these roles in an agency (e.g. a school's DSLs). */
+export function membershipsWithRoles(trx: Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
+  return membershipsWithRolesQuery(trx, partnershipId, agencyId, roles, now).execute()
 }

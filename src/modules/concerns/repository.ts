@@ -1,11 +1,12 @@
 // Concerns and the DSL's triage (KCSIE: all concerns, discussions and decisions, and the reasons for them, in
 // writing). One submission may name several children: one concern and one chronology entry per child.
 import { randomUUID } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { NOTIFICATION_TEXT, notifyMemberships } from '../../data/notify.ts'
+import { emailFor, membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
+import { auditValues } from '../../data/audit.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -78,9 +79,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (made) return made
       }
       return auditedTransaction<SubmissionResult | null>(ctx, actor, 'concern.create', async (trx, now) => {
-        // Few round trips: this is the busiest write in the product. First, one statement takes the submission's
-        // lock (a double click makes one submission) and reads the category, which named children are in my
-        // reach, and my agency's safeguarding leads.
+        // One statement takes the submission's lock (a double click makes one submission) and reads the category
+        // and which named children are in my reach.
         const childIds = [...new Set(input.childIds)]
         if (childIds.some((id) => !isUuid(id))) return notFound()
         const looked = await trx
@@ -92,17 +92,6 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             childIds.length
               ? eb.selectFrom('child as c').select(sql<string[]>`coalesce(array_agg(c.id), '{}')`.as('ids')).where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).as('in_reach')
               : sql<string[]>`'{}'::uuid[]`.as('in_reach'),
-            eb
-              .selectFrom('membership as m')
-              .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-              .select(sql<string[]>`coalesce(array_agg(m.id), '{}')`.as('ids'))
-              .where('m.partnership_id', '=', actor.partnershipId)
-              .where('m.agency_id', '=', actor.agencyId)
-              .where('m.role', 'in', SAFEGUARDING_LEAD_ROLES)
-              .where('p.disabled_at', 'is', null)
-              .where('m.starts_at', '<=', now)
-              .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
-              .as('leads'),
           ])
           .executeTakeFirstOrThrow()
         // then, in a statement that started after the lock was ours, has this submission been made already?
@@ -124,64 +113,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (input.newChild) childIds.push(await provisionalChild(trx, input.newChild, now))
         if (!childIds.length) throw new RefusedError('Choose the child or children the concern is about')
         const submissionId = randomUUID()
-        const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
-        const concerns = childIds.map((childId) => ({ id: randomUUID(), childId, entryId: randomUUID() }))
-        const leads = (looked.leads ?? []).filter((m) => m !== actor.membershipId)
-        // each child's chronology entry and concern, in one statement
-        await trx
-          .with('e', (db) =>
-            db.insertInto('entry').values(
-              concerns.map((k) => ({
-                id: k.entryId,
-                partnership_id: actor.partnershipId,
-                child_id: k.childId,
-                type: 'concern',
-                category: input.category,
-                occurred_at: input.occurredAt,
-                recorded_at: now,
-                author_membership_id: actor.membershipId,
-                author_team_id: actor.teamId,
-                source_agency_id: actor.agencyId,
-                significance,
-                summary: summarise(input.seenOrHeard),
-                detail_type: 'concern',
-                detail_id: k.id,
-                visibility: 'agency' as const,
-                addressed_to_membership_id: null,
-                agency_record_id: null,
-                supersedes_entry_id: null,
-              })),
-            ),
-          )
-          .insertInto('concern')
-          .values(
-            concerns.map((k) => ({
-              id: k.id,
-              partnership_id: actor.partnershipId,
-              submission_id: submissionId,
-              child_id: k.childId,
-              agency_id: actor.agencyId,
-              raised_by_membership_id: actor.membershipId,
-              category: input.category,
-              seen_or_heard: input.seenOrHeard,
-              child_words: input.childWords || null,
-              occurred_at: input.occurredAt,
-              location: input.location || null,
-              other_children: input.otherChildren || null,
-              immediate_danger: input.immediateDanger,
-              body_map: JSON.stringify(input.bodyMap),
-              entry_id: k.entryId,
-              idempotency_key: input.idempotencyKey,
-              created_at: now,
-            })),
-          )
-          .execute()
-        // the DSLs are alerted at once (in-app; email through the outbox, without personal data)
-        for (const k of concerns) {
-          await notifyMemberships(trx, actor.partnershipId, leads, { kind: 'concern.new', childId: k.childId, subjectType: 'concern', subjectId: k.id, link: `/concerns/${k.id}` }, now)
-        }
+        const concerns = await writeConcerns(trx, input, childIds, submissionId, now, { checkInStatement: false, auditInStatement: false })
         return {
-          result: { submissionId, concerns: concerns.map((k) => ({ id: k.id, childId: k.childId })), immediateDanger: input.immediateDanger, replayed: false },
+          result: { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false },
           audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, childIds, details: { concernIds: concerns.map((c) => c.id), category: input.category } },
         }
       })
@@ -191,47 +125,63 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       }
 
       /**
-       * A new concern about children in my reach, as one statement (so one implicit transaction): the category and
-       * reach checks, each child's concern and chronology entry, the DSLs' in-app items and emails, and the audit
-       * row. The unique (partnership, idempotency key, child) makes a double click insert nothing the second time
-       * (it waits for the first to commit); the caller then takes the general path, which finds the replay.
-       * Returns null when nothing was inserted.
+       * A new concern about children in my reach, as one statement (so one implicit transaction) that checks the
+       * category and the reach and writes the audit row too. The unique (partnership, idempotency key, child) makes a
+       * double click insert nothing the second time (it waits for the first to commit); the caller then takes the
+       * general path, which finds the replay. Returns null when nothing was inserted.
        */
       async function submitInOneStatement(input: ConcernInput): Promise<SubmissionResult | null> {
         const now = ctx.clock.now()
-        const childIds = [...new Set(input.childIds)]
         const submissionId = randomUUID()
+        const concerns = await writeConcerns(ctx.db, input, [...new Set(input.childIds)], submissionId, now, { checkInStatement: true, auditInStatement: true })
+        return concerns.length ? { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false } : null
+      }
+
+      /**
+       * Each child's concern and chronology entry, and the DSLs' in-app items and emails (no personal data), in one
+       * statement — the one writer of both paths. The one-statement path also checks the category and the reach in
+       * it (the general path has checked them under its lock) and writes its audit row in it (the general path's
+       * transaction writes it). Returns the concerns inserted, in the order of childIds.
+       */
+      async function writeConcerns(
+        db: Kysely<DB> | Transaction<DB>,
+        input: ConcernInput,
+        childIds: string[],
+        submissionId: string,
+        now: Date,
+        opts: { checkInStatement: boolean; auditInStatement: boolean },
+      ): Promise<{ id: string; childId: string }[]> {
         const rows = childIds.map((childId) => ({ childId, id: randomUUID(), entryId: randomUUID() }))
         const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
         const p = actor.partnershipId
-        const inReach = ctx.db
+        const inReach = db
           .selectFrom('child as c')
           .select((eb) => eb.fn.countAll<string>().as('n'))
           .where('c.partnership_id', '=', p)
           .where('c.id', 'in', childIds)
           .where(childInReach(actor, now))
-        const leads = ctx.db
-          .selectFrom('membership as m')
-          .innerJoin('practitioner as pr', 'pr.id', 'm.practitioner_id')
-          .select(['m.id', 'pr.email'])
-          .where('m.partnership_id', '=', p)
-          .where('m.agency_id', '=', actor.agencyId)
-          .where('m.role', 'in', SAFEGUARDING_LEAD_ROLES)
-          .where('m.id', '<>', actor.membershipId)
-          .where('pr.disabled_at', 'is', null)
-          .where('m.starts_at', '<=', now)
-          .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
-        const text = NOTIFICATION_TEXT['concern.new']
-        const body = `${text}.\n\nSign in to TeamAround to see it. For your security this email does not say who it is about.`
+        const checked = opts.checkInStatement
+          ? sql`(${inReach}) = ${childIds.length} and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${input.category}::text and active)`
+          : sql`true`
+        const leads = membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now).where('m.id', '<>', actor.membershipId)
+        const email = emailFor('concern.new')
+        const audit = auditValues(actor, now, { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, details: { category: input.category } })
+        const auditCte = opts.auditInStatement
+          ? sql`,
+          a as (
+            insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, relationship_id, outcome, request_id, details)
+            select ${audit.partnership_id}::uuid, ${audit.at}::timestamptz, ${audit.actor_kind}::text, ${audit.actor_practitioner_id}::uuid, ${audit.actor_membership_id}::uuid, ${audit.action}::text,
+                   ${audit.entity_type}::text, ${audit.entity_id}::text, array_agg(k.child_id), ${audit.relationship_id}::uuid, ${audit.outcome}::text, ${audit.request_id}::text,
+                   ${audit.details}::jsonb || jsonb_build_object('concernIds', jsonb_agg(k.id))
+            from k
+            having count(*) > 0
+          )`
+          : sql``
         const made = await sql<{ id: string; child_id: string }>`
-          with ok as (
-            select (${inReach}) = ${childIds.length}
-               and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${input.category}::text and active) as ok
-          ),
-          src as (
+          with src as (
             select u.child_id, u.id, u.entry_id
             from unnest(${childIds}::uuid[], ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.entryId)}::uuid[]) as u(child_id, id, entry_id)
-            where (select ok from ok)
+            where ${checked}
           ),
           k as (
             insert into concern (id, partnership_id, submission_id, child_id, agency_id, raised_by_membership_id, category, seen_or_heard, child_words,
@@ -258,20 +208,12 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           ),
           o as (
             insert into outbox (id, partnership_id, to_address, subject, body, created_at)
-            select gen_random_uuid(), ${p}::uuid, x.email, 'You have a new item in TeamAround', ${body}::text, ${now}::timestamptz
+            select gen_random_uuid(), ${p}::uuid, x.email, ${email.subject}::text, ${email.body}::text, ${now}::timestamptz
             from k cross join (select distinct email from leads) x
-          ),
-          a as (
-            insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, outcome, request_id, details)
-            select ${p}::uuid, ${now}::timestamptz, 'practitioner', ${actor.practitionerId}::uuid, ${actor.membershipId}::uuid, 'concern.create', 'concern_submission', ${submissionId}::text,
-                   array_agg(k.child_id), 'success', ${actor.requestId}::text, jsonb_build_object('concernIds', jsonb_agg(k.id), 'category', ${input.category}::text)
-            from k
-            having count(*) > 0
-          )
-          select id, child_id from k`.execute(ctx.db)
-        if (!made.rows.length) return null
+          )${auditCte}
+          select id, child_id from k`.execute(db)
         const byChild = new Map(made.rows.map((r) => [r.child_id, r.id]))
-        return { submissionId, concerns: childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c })), immediateDanger: input.immediateDanger, replayed: false }
+        return childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c }))
       }
 
       async function provisionalChild(trx: Transaction<DB>, c: NonNullable<ConcernInput['newChild']>, now: Date): Promise<string> {
