@@ -6,17 +6,16 @@
 // 995,000 generated children whose names come from the FEBRL vocabularies, so the targets hide among look-alikes.
 // Built once in the database ta_bench_search_1m and reused.
 import path from 'node:path'
-import { sql, Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import { sql } from 'kysely'
 import { openDatabase } from '../src/data/db.ts'
 import { dataAccess } from '../src/data/index.ts'
 import { seedDemo } from '../src/data/seed.ts'
-import { stableUuid } from '../src/data/ids.ts'
+import { prng, stableUuid } from '../src/data/ids.ts'
 import { systemClock } from '../src/platform/clock.ts'
 import type { Actor } from '../src/data/actor.ts'
 import { readCsv } from '../src/modules/linkage/csv.ts'
 import { linkageDataDir } from '../src/modules/linkage/datasets.ts'
-import { PG_BASE, now, root } from './support.ts'
+import { ensureBenchDatabase, now, root } from './support.ts'
 import type { BenchResult } from './types.ts'
 
 export const name = 'search'
@@ -24,18 +23,6 @@ export const name = 'search'
 const TOTAL = Number(process.env.BENCH_SEARCH_PEOPLE ?? 1_000_000)
 const QUERIES = 1000
 const P = stableUuid('partnership:northshire')
-
-/** A small seeded PRNG (mulberry32), so the queries are the same every run. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const isoDob = (d: string) => (/^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : null)
 const validDate = (d: string | null) => d !== null && !Number.isNaN(Date.parse(d)) && new Date(d).toISOString().slice(0, 10) === d
@@ -67,13 +54,7 @@ export async function run(): Promise<BenchResult[]> {
   const givens = [...new Set(vocabulary.map((r) => r.given_name ?? '').filter((s) => s.length > 1))]
   const families = [...new Set(vocabulary.map((r) => r.surname ?? '').filter((s) => s.length > 1))]
 
-  const dbName = `ta_bench_search_${TOTAL}`
-  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_BASE, max: 1 }) }) })
-  const exists = await sql<{ n: number }>`select count(*)::int as n from pg_database where datname = ${dbName}`.execute(admin)
-  if (!exists.rows[0]!.n) await sql`create database ${sql.id(dbName)}`.execute(admin)
-  await admin.destroy()
-  const u = new URL(PG_BASE)
-  u.pathname = `/${dbName}`
+  const u = await ensureBenchDatabase(`ta_bench_search_${TOTAL}`)
 
   // the FEBRL2 people become children with ids derived from their rec_id; the person is the number in rec-N-…
   const targets = febrl2

@@ -21,15 +21,23 @@ export const root = path.resolve(import.meta.dirname, '..')
 export const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const COUNTY = Number(process.env.BENCH_CHILDREN ?? 100_000)
 
-export async function benchDatabase(engine: 'postgres' | 'pglite', children: number): Promise<{ database: Database; dataset: string; target: DatabaseTarget; cleanup(): Promise<void> }> {
-  if (engine === 'postgres') {
-    const name = `ta_bench_${children}`
-    const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_BASE, max: 1 }) }) })
+/** A database of this name on the benchmark server, created the first time; its URL. */
+export async function ensureBenchDatabase(name: string): Promise<URL> {
+  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_BASE, max: 1 }) }) })
+  try {
     const exists = await sql<{ n: number }>`select count(*)::int as n from pg_database where datname = ${name}`.execute(admin)
     if (!exists.rows[0]!.n) await sql`create database ${sql.id(name)}`.execute(admin)
+  } finally {
     await admin.destroy()
-    const u = new URL(PG_BASE)
-    u.pathname = `/${name}`
+  }
+  const u = new URL(PG_BASE)
+  u.pathname = `/${name}`
+  return u
+}
+
+export async function benchDatabase(engine: 'postgres' | 'pglite', children: number): Promise<{ database: Database; dataset: string; target: DatabaseTarget; cleanup(): Promise<void> }> {
+  if (engine === 'postgres') {
+    const u = await ensureBenchDatabase(`ta_bench_${children}`)
     const owner = await openDatabase({ kind: 'postgres', url: u.toString() }, { restrictedRole: false, poolSize: 4 })
     const t0 = Date.now()
     const seeded = await seedDemo(owner.db, { children })

@@ -194,23 +194,6 @@ export function authRepository(ctx: Ctx) {
       }
     },
 
-    /** Current memberships of a practitioner (ended ones are gone at the next request). */
-    async memberships(practitionerId: string, partnershipId: string): Promise<MembershipView[]> {
-      const now = ctx.clock.now()
-      const rows = await db
-        .selectFrom('membership as m')
-        .innerJoin('agency as a', 'a.id', 'm.agency_id')
-        .leftJoin('team as t', 't.id', 'm.team_id')
-        .select(['m.id', 'm.role', 'm.agency_id', 'a.name as agency_name', 'm.team_id', 't.name as team_name'])
-        .where('m.partnership_id', '=', partnershipId)
-        .where('m.practitioner_id', '=', practitionerId)
-        .where('m.starts_at', '<=', now)
-        .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-        .orderBy('m.created_at')
-        .execute()
-      return toMembershipViews(rows)
-    },
-
     /** Second factor accepted: the session is rotated (new id), becomes active, and the TOTP step is spent. */
     async completeMfa(session: SessionView, timeStep: number, enrolSecret: string | null, requestId: string): Promise<string | null> {
       const now = ctx.clock.now()

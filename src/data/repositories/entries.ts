@@ -6,9 +6,9 @@ import type { Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
-
 /** Entries are counted up to this many (the page then says "more than 1,000"). */
 export const COUNT_CAP = 1000
+
 export interface NewEntry {
   type: string
   category?: string | null
@@ -46,8 +46,10 @@ export interface EntryView {
 
 export function entriesRepository(ctx: Ctx, actor: Actor) {
   return {
-    /** The entries of one child the actor may see, newest first. Null when the child is out of reach or absent. */
-    /** A page of the entries I may see, newest first, and how many there are (exact up to COUNT_CAP; beyond it, `totalCapped`). */
+    /**
+     * A page of the entries of one child the actor may see, newest first, and how many there are (exact up to
+     * COUNT_CAP; beyond it, `totalCapped`). Null when the child is out of reach or absent.
+     */
     async forChild(childId: string, page: { limit?: number; offset?: number } = {}): Promise<{ entries: EntryView[]; total: number; totalCapped: boolean } | null> {
       return auditedTransaction(ctx, actor, 'entry.list', async (trx, now) => {
         if (!isUuid(childId)) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }

@@ -1,5 +1,5 @@
 // The merged chronology page (child or family), and its CSV export of exactly what the viewer can see.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import type { ChronologyFilter } from './repository.ts'
@@ -64,12 +64,26 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     return reply.type('image/svg+xml; charset=utf-8').send(svg)
   })
 
-  r.get('/children/:childId/chronology.csv', { permission: 'child:read', audit: 'chronology.export', record: true }, async (request, reply) => {
+  /** What an export holds: exactly what the viewer can see, read (and audited) as an export; null once answered. */
+  async function readForExport(request: FastifyRequest, reply: FastifyReply, format: 'csv' | 'pdf') {
     const { childId } = request.params as { childId: string }
     const f = filterFrom(request)
-    if (f.errors.length) return reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
-    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format: 'csv' })
-    if (!result) return reply.callNotFound()
+    if (f.errors.length) {
+      await reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
+      return null
+    }
+    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format })
+    if (!result) {
+      await reply.callNotFound()
+      return null
+    }
+    return { result, f }
+  }
+
+  r.get('/children/:childId/chronology.csv', { permission: 'child:read', audit: 'chronology.export', record: true }, async (request, reply) => {
+    const read = await readForExport(request, reply, 'csv')
+    if (!read) return reply
+    const { result } = read
     const header = ['occurred_at', 'child', 'agency', 'author', 'type', 'category', 'significance', 'summary', 'recorded_at', 'entry_id', 'supersedes']
     const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_at, e.childName, e.agency, e.author, e.type, e.category, e.significance, e.summary, e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
     return reply
@@ -80,11 +94,9 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
 
   // PDF: Chromium prints the same entries the viewer can see (never more), and the export is audited
   r.get('/children/:childId/chronology.pdf', { permission: 'child:read', audit: 'chronology.export', record: true }, async (request, reply) => {
-    const { childId } = request.params as { childId: string }
-    const f = filterFrom(request)
-    if (f.errors.length) return reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
-    const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format: 'pdf' })
-    if (!result) return reply.callNotFound()
+    const read = await readForExport(request, reply, 'pdf')
+    if (!read) return reply
+    const { result, f } = read
     const who = request.session!.practitioner
     const filterText = [f.raw.agency && result.agencies.find((a) => a.id === f.raw.agency)?.name, f.raw.category, f.raw.type, f.raw.from && `from ${f.raw.from}`, f.raw.to && `to ${f.raw.to}`].filter(Boolean).join(', ')
     const html = reply.renderToString('chronology/views/print.njk', {

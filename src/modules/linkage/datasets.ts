@@ -49,7 +49,8 @@ export function evaluateFebrl4(dir: string): Evaluation {
   const seconds = (performance.now() - t0) / 1000
   const pa = a.rows.map((r) => febrlPerson(r.rec_id!))
   const pb = b.rows.map((r) => febrlPerson(r.rec_id!))
-  const truth = new Set(pa.map((p) => `${p}|${p}`).filter((k) => pb.includes(k.split('|')[0]!)))
+  const inB = new Set(pb)
+  const truth = new Set(pa.filter((p) => inB.has(p)).map((p) => `${p}|${p}`))
   const metrics = linkPairMetrics(
     links(result).map((p) => [pa[p.a]!, pb[p.b]!] as const),
     truth,

@@ -7,7 +7,8 @@ import path from 'node:path'
 import { jaroWinkler, oneEditApart, parseDate, soundex } from './comparators.ts'
 import { evaluateFamilyContext, evaluateFake1000, evaluateFebrl4, linkageDataDir } from './datasets.ts'
 import { clusterPairMetrics } from './evaluate.ts'
-import { compareLevelNames, dedupe, DEFAULTS, explain, expectationMaximisation, link, links, MISSING, prng, score, type FieldName, type InputRecord } from './matcher.ts'
+import { compareLevelNames, dedupe, DEFAULTS, explain, expectationMaximisation, link, links, MISSING, score, type FieldName, type InputRecord } from './matcher.ts'
+import { prng } from '../../data/ids.ts'
 
 const root = path.resolve(import.meta.dirname, '../../..')
 

@@ -9,6 +9,7 @@
 //  5. match weight = log2 prior odds + Σ log2(m/u) per field; probability = 2^w / (1 + 2^w); the prior is the
 //     expected number of matches among the candidates (from EM) over all possible pairs;
 //  6. dedupe: connected components (union–find) over the pairs at or above the threshold.
+import { prng } from '../../data/ids.ts'
 import { compareDob, FIELDS, MISSING, simpleComparator, soundex, normaliseField, type FieldName } from './comparators.ts'
 
 export { FIELDS, FIELD_NAMES, MISSING, isFieldName, type FieldName } from './comparators.ts'
@@ -437,17 +438,6 @@ function candidates(ctx: Context, comparer: Comparer, maxBlockSize: number): Can
 
 // ---------- estimation ----------
 
-/** mulberry32: a small seeded PRNG, deterministic across runs. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** u per field and level from random pairs (all pairs when there are no more than `sample`). */
 function estimateU(ctx: Context, comparer: Comparer, sample: number, seed: number): { u: number[][]; pairs: number } {

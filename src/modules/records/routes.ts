@@ -48,8 +48,8 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     }
   }, { bodyLimit: 4 * MAX_CSV }) // a pasted CSV of up to 1 MB, form-encoded
 
-  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200) => {
-    const items = await repo(request).reviewQueue()
+  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200, loaded?: Awaited<ReturnType<ReturnType<typeof repo>['reviewQueue']>>) => {
+    const items = loaded ?? (await repo(request).reviewQueue())
     if (!items) return reply.callNotFound()
     return reply.code(code).page('records/views/review.njk', { title: 'Records to review', items, values: {}, fieldErrors: {}, errors: [], backLink: '/', ...extra })
   }
@@ -67,7 +67,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       if (problemText) {
         const items = await repo(request).reviewQueue()
         if (!items?.some((i) => i.record.id === id)) return reply.callNotFound()
-        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400)
+        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400, items)
       }
       try {
         const done = await repo(request)[act](id, reason)
