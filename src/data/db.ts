@@ -1,7 +1,7 @@
 // Opening the database: embedded PGlite (a locked directory) or PostgreSQL, both through Kysely's
 // PostgresDialect over node-postgres, so the SQL, the result parsing and the migrations are the same.
 import fs from 'node:fs'
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
@@ -42,6 +42,19 @@ export interface OpenOptions {
 
 const extensions = { pg_trgm, fuzzystrmatch }
 
+/**
+ * Settings every connection starts with, once (not per query): person search's trigram similarity threshold —
+ * how alike a name must be to be a candidate at all (pg_trgm's default is 0.3); 0.45 keeps a county-scale search
+ * fast, with recall checked by bench/search.ts — and, for the application, its restricted role.
+ */
+export const SEARCH_SIMILARITY_THRESHOLD = 0.45
+function sessionSetup(restricted: boolean): { text: string; values: string[] }[] {
+  return [
+    { text: "select set_config('pg_trgm.similarity_threshold', $1, false)", values: [String(SEARCH_SIMILARITY_THRESHOLD)] },
+    ...(restricted ? [{ text: 'set role teamaround_app', values: [] }] : []),
+  ]
+}
+
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Database> {
   const migrate = opts.migrate ?? true
   const restricted = opts.restrictedRole ?? true
@@ -50,11 +63,9 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 20 })
     // an idle client dropped by the server (restart, failover, a dropped test database) must not crash the process
     pool.on('error', () => undefined)
-    if (restricted) {
-      pool.on('connect', (client) => {
-        client.query('set role teamaround_app').catch(() => undefined)
-      })
-    }
+    pool.on('connect', (client) => {
+      for (const q of sessionSetup(restricted)) client.query(q.text, q.values).catch(() => undefined)
+    })
     const dialect = new PostgresDialect({ pool })
     const db = new Kysely<DB>({ dialect })
     return { db, engine: 'postgres', dialect, close: () => db.destroy() }
@@ -84,7 +95,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
   const db = new Kysely<DB>({ dialect })
   try {
     if (migrate) await runMigrations(db as unknown as Kysely<unknown>)
-    if (restricted) await sql`set role teamaround_app`.execute(db)
+    for (const q of sessionSetup(restricted)) await db.executeQuery(CompiledQuery.raw(q.text, q.values))
   } catch (err) {
     await db.destroy().catch(() => undefined)
     await pglite.close().catch(() => undefined)

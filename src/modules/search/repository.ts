@@ -6,9 +6,6 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 
-/** How alike a name must be to be considered (pg_trgm's default is 0.3); chosen for speed over 1M people, with recall checked by bench/search.ts (typo'd FEBRL2 names, top 5). */
-export const SIMILARITY_THRESHOLD = 0.45
-
 export const IDENTITY_INDEX_ROLES = ['front_door_social_worker'] as const
 
 export interface SearchResult {
@@ -28,9 +25,7 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
   return {
     async people(q: { name: string; dateOfBirth?: string | null; limit?: number }): Promise<SearchResult[]> {
       return auditedTransaction(ctx, actor, 'child.search', async (trx, now) => {
-        // how alike a name must be to be a candidate at all (pg_trgm's default is 0.3): at a county's scale 0.3 lets
-        // thousands of look-alikes through for a common name; typo'd names of the same person stay well above this
-        await sql`select set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`.execute(trx)
+        // `%` uses the connection's pg_trgm.similarity_threshold, set once per connection (SEARCH_SIMILARITY_THRESHOLD, src/data/db.ts)
         const name = q.name.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, 100)
         const dob = q.dateOfBirth && /^\d{4}-\d{2}-\d{2}$/.test(q.dateOfBirth) ? q.dateOfBirth : null
         // day and month transposed, when that is a date at all
