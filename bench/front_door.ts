@@ -2,6 +2,7 @@
 // against the framework ceiling in the same run, with the server's peak memory.
 import { stableUuid } from '../src/data/ids.ts'
 import { benchDatabase, COUNTY, load, now, signIn, startServerProcess } from './support.ts'
+import type { Database } from '../src/data/db.ts'
 import type { BenchResult } from './types.ts'
 
 export const name = 'front_door'
@@ -12,7 +13,6 @@ export async function run(): Promise<BenchResult[]> {
     const { database, dataset, target, cleanup } = await benchDatabase(engine, engine === 'postgres' ? COUNTY : 2000)
     // concerns about many pupils, as in a school (not thousands about one child)
     const pupils = (await database.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', stableUuid('northshire:agency:brookside')).where('ends_at', 'is', null).orderBy('child_id').limit(500).execute()).map((r) => r.child_id)
-    const child = { child_id: pupils[0]! }
     const before = await countConcerns(database)
     // the server runs in a process of its own, so its peak memory is its own (PGlite: one process at a time)
     if (engine === 'pglite') await database.close()
@@ -23,7 +23,7 @@ export async function run(): Promise<BenchResult[]> {
         .toString()
         .replace(encodeURIComponent('{{uuid}}'), '{{uuid}}')
         .replace(encodeURIComponent('{{child}}'), '{{child}}')
-      const ceiling = await load({ url: `${server.base}/bench/ceiling/${child.child_id}`, headers: { cookie } })
+      const ceiling = await load({ url: `${server.base}/bench/ceiling/${pupils[0]!}`, headers: { cookie } })
       const posts = await load({ url: `${server.base}/concerns`, method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form, durationMs: 15_000, pick: { child: pupils } })
       if (posts.statuses['303'] !== posts.requests) throw new Error(`concern posts answered ${JSON.stringify(posts.statuses)}`)
       const e = engine === 'postgres' ? 'pg' : 'pglite'
@@ -47,7 +47,7 @@ export async function run(): Promise<BenchResult[]> {
   return out
 }
 
-async function countConcerns(database: { db: import('kysely').Kysely<import('../src/data/schema.ts').DB> }): Promise<number> {
+async function countConcerns(database: Database): Promise<number> {
   const r = await database.db.selectFrom('concern').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
   return Number(r.n)
 }

@@ -1,7 +1,8 @@
 // A small closed-loop HTTP load generator, run in its own process so it does not share the server's event loop:
 // `node bench/load.ts '{"url":..., "method":"GET", "headers":{...}, "body":"...", "connections":32, "durationMs":10000}'`.
-// A body may contain {{uuid}}, replaced per request, and {{name}} for each list in `pick` (a random element). Prints {requests, rps, p50, p95, p99, errors, statuses,
-// warmupStatuses} as JSON (the warm-up's responses are counted apart, not measured).
+// A body may contain {{uuid}}, replaced per request, and {{name}} for each list in `pick` (a random element).
+// Prints {requests, rps, p50, p95, p99, errors, statuses, warmupStatuses} as JSON (the warm-up's responses are
+// counted apart, not measured).
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 

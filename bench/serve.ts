@@ -4,7 +4,7 @@ import { openDatabase, type DatabaseTarget } from '../src/data/db.ts'
 import { startServer } from './support.ts'
 
 const target = JSON.parse(process.argv[2] ?? '{}') as DatabaseTarget
-const database = await openDatabase(target, target.kind === 'postgres' ? { poolSize: Number(process.env.BENCH_POOL ?? 20) } : {})
+const database = await openDatabase(target)
 const server = await startServer(database)
 console.log(`listening ${new URL(server.base).port}`)
 process.on('SIGTERM', () => {

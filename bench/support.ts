@@ -139,7 +139,7 @@ export const now = () => new Date().toISOString()
  * peak resident set is read from the kernel (VmHWM) when the run ends. A PGlite directory must be closed by the
  * caller first (one process at a time).
  */
-export async function startServerProcess(target: DatabaseTarget): Promise<{ base: string; pid: number; peakRssMb(): number; close(): Promise<void> }> {
+export async function startServerProcess(target: DatabaseTarget): Promise<{ base: string; peakRssMb(): number; close(): Promise<void> }> {
   const child = spawn(process.execPath, [path.join(root, 'bench/serve.ts'), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''
@@ -154,7 +154,6 @@ export async function startServerProcess(target: DatabaseTarget): Promise<{ base
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return {
     base: `http://127.0.0.1:${port}`,
-    pid,
     peakRssMb() {
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
       const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN)
