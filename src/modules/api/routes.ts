@@ -9,7 +9,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { csrfToken } from '../../platform/http/csrf.ts'
-import { conflictProblem, validationProblem, type InvalidParam } from '../../platform/http/problem.ts'
+import { conflictProblem, invalidParams, validationProblem, type InvalidParam } from '../../platform/http/problem.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../concerns/repository.ts'
@@ -102,12 +102,12 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
   function parse<T>(schema: z.ZodType<T>, request: FastifyRequest, reply: FastifyReply, extra?: (v: T) => InvalidParam[]): T | null {
     const parsed = schema.safeParse(request.body ?? {})
     if (!parsed.success) {
-      void validationProblem(reply, parsed.error)
+      void validationProblem(reply, invalidParams(parsed.error))
       return null
     }
     const more = extra?.(parsed.data) ?? []
     if (more.length) {
-      void validationProblem(reply, new z.ZodError([]), more)
+      void validationProblem(reply, more)
       return null
     }
     return parsed.data

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { problem } from '../../platform/http/problem.ts'
+import { validationProblem } from '../../platform/http/problem.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
 import type { ImportResult } from './repository.ts'
@@ -105,7 +105,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
   // ---------- the API for agencies' integrations ----------
 
   const invalid = (reply: FastifyReply, problems: { field: string; reason: string }[]) =>
-    problem(reply, 400, 'Invalid request', 'Check the fields listed in invalid-params. Nothing was saved.', problems.map((p) => ({ name: camel(p.field), reason: p.reason })))
+    validationProblem(reply, problems.map((p) => ({ name: camel(p.field), reason: p.reason })))
   const jsonBody = (request: FastifyRequest): Record<string, unknown> | null => (request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null)
 
   r.post('/api/v1/records', { permission: 'records:import', audit: 'records.create' }, async (request, reply) => {

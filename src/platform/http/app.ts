@@ -16,6 +16,7 @@ import type { Config } from '../config.ts'
 import { loggerOptions } from '../logging.ts'
 import { csrfToken, csrfValid } from './csrf.ts'
 import { declarationOf } from './route.ts'
+import { problem } from './problem.ts'
 import { createRenderer, type Renderer } from './render.ts'
 import { registerModules } from '../../modules/index.ts'
 
@@ -244,9 +245,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   function sendError(request: FastifyRequest, reply: FastifyReply, status: number, title: string, detail: string) {
     reply.code(status)
-    if (isApi(request)) {
-      return reply.type('application/problem+json').send({ type: 'about:blank', title, status, detail })
-    }
+    if (isApi(request)) return problem(reply, status, title, detail)
     return reply.page('error.njk', { title, detail, status })
   }
 }

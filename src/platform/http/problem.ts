@@ -15,15 +15,13 @@ export function problem(reply: FastifyReply, status: number, title: string, deta
     .send({ type: 'about:blank', title, status, detail, ...(invalidParams?.length ? { 'invalid-params': invalidParams } : {}) })
 }
 
-export function validationProblem(reply: FastifyReply, error: ZodError, extra: InvalidParam[] = []) {
-  const params = [
-    ...error.issues.map((i) => ({ name: i.path.map(String).join('.') || 'body', reason: i.message })),
-    ...extra,
-  ]
-  return problem(reply, 400, 'Invalid request', 'Check the fields listed in invalid-params. Nothing was saved.', params)
+/** The fields a zod schema refused, as invalid-params. */
+export function invalidParams(error: ZodError): InvalidParam[] {
+  return error.issues.map((i) => ({ name: i.path.map(String).join('.') || 'body', reason: i.message }))
 }
 
-export const notFoundProblem = (reply: FastifyReply) =>
-  problem(reply, 404, 'Not found', 'There is no such record, or you have no current reason to see it.')
+export function validationProblem(reply: FastifyReply, params: InvalidParam[]) {
+  return problem(reply, 400, 'Invalid request', 'Check the fields listed in invalid-params. Nothing was saved.', params)
+}
 
 export const conflictProblem = (reply: FastifyReply, detail: string) => problem(reply, 409, 'Conflict', detail)
