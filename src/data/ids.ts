@@ -38,3 +38,10 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** The NHS number's modulus-11 check digit for its first nine digits (weights 10..2), or null when it would be 10 (no valid number). */
+export function nhsCheckDigit(nine: string): number | null {
+  const sum = [...nine].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0)
+  const check = 11 - (sum % 11)
+  return check === 10 ? null : check === 11 ? 0 : check
+}

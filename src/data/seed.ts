@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { sql, type Kysely, type Insertable } from 'kysely'
 import type { Role } from '../access/policy.ts'
 import { hashPassword } from '../platform/auth/passwords.ts'
-import { base32, prng, stableUuid } from './ids.ts'
+import { base32, nhsCheckDigit, prng, stableUuid } from './ids.ts'
 import type { DB, AgencyKind, RelationshipType, Visibility, Significance } from './schema.ts'
 import { writeAudit } from './audit.ts'
 import { insertPartnershipDefaults } from './partnership-defaults.ts'
@@ -482,10 +482,9 @@ function entryTemplate(kind: string, category: string, rand: () => number): { ty
 /** A syntactically valid (mod-11) NHS number in the 999 test range. */
 function nhsNumber(rand: () => number): string {
   for (;;) {
-    const digits = [9, 9, 9, ...Array.from({ length: 6 }, () => Math.floor(rand() * 10))]
-    const sum = digits.reduce((s, d, i) => s + d * (10 - i), 0)
-    const check = 11 - (sum % 11)
-    if (check === 10) continue
-    return [...digits, check === 11 ? 0 : check].join('')
+    const nine = [9, 9, 9, ...Array.from({ length: 6 }, () => Math.floor(rand() * 10))].join('')
+    const check = nhsCheckDigit(nine)
+    if (check === null) continue
+    return `${nine}${check}`
   }
 }

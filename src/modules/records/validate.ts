@@ -1,5 +1,6 @@
 // Validating agency records and entries, one row at a time: the same rules for a CSV row and an API body, so an
 // integration and an import refuse the same things with the same reasons.
+import { nhsCheckDigit } from '../../data/ids.ts'
 import { parse } from 'csv-parse/sync'
 import { ALL_VISIBILITIES } from '../../access/policy.ts'
 import type { Significance, Visibility } from '../../data/schema.ts'
@@ -63,11 +64,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problems: { field
 
 /** NHS number: 10 digits, the tenth a modulus-11 check digit over the first nine (weights 10..2); 10 is never valid. */
 export function validNhsNumber(s: string): boolean {
-  if (!/^\d{10}$/.test(s)) return false
-  const sum = [...s.slice(0, 9)].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0)
-  const check = 11 - (sum % 11)
-  if (check === 10) return false
-  return (check === 11 ? 0 : check) === Number(s[9])
+  return /^\d{10}$/.test(s) && nhsCheckDigit(s.slice(0, 9)) === Number(s[9])
 }
 
 const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
