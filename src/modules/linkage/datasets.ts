@@ -2,7 +2,7 @@
 // truth, and their evaluation with the matcher's fixed defaults — shared by the unit tests and the benchmark.
 import fs from 'node:fs'
 import path from 'node:path'
-import { readCsv, toRecords, type FieldMapping } from './csv.ts'
+import { readCsv, toRecords, type FieldMapping, type Table } from './csv.ts'
 import { clusterPairMetrics, linkPairMetrics, type PairMetrics } from './evaluate.ts'
 import { dedupe, link, links, type FieldName, type InputRecord, type LinkResult } from './matcher.ts'
 
@@ -41,21 +41,25 @@ function febrlPerson(recId: string): string {
   return m[1]!
 }
 
-export function evaluateFebrl4(dir: string): Evaluation {
-  const a = readCsv(path.join(dir, 'febrl4a.csv'))
-  const b = readCsv(path.join(dir, 'febrl4b.csv'))
+/** Links two files and scores the links against the records' keys: records with the same key are the same person. */
+function evaluateLink(dataset: string, a: Table, b: Table, fields: FieldMapping, keyA: (row: Table['rows'][number], i: number) => string, keyB: (row: Table['rows'][number], i: number) => string): Evaluation {
   const t0 = performance.now()
-  const result = link(toRecords(a, FEBRL_FIELDS), toRecords(b, FEBRL_FIELDS), fieldsOf(FEBRL_FIELDS))
+  const result = link(toRecords(a, fields), toRecords(b, fields), fieldsOf(fields))
   const seconds = (performance.now() - t0) / 1000
-  const pa = a.rows.map((r) => febrlPerson(r.rec_id!))
-  const pb = b.rows.map((r) => febrlPerson(r.rec_id!))
-  const inB = new Set(pb)
-  const truth = new Set(pa.filter((p) => inB.has(p)).map((p) => `${p}|${p}`))
+  const ka = a.rows.map(keyA)
+  const kb = b.rows.map(keyB)
+  const inB = new Set(kb)
+  const truth = new Set(ka.filter((k) => inB.has(k)).map((k) => `${k}|${k}`))
   const metrics = linkPairMetrics(
-    links(result).map((p) => [pa[p.a]!, pb[p.b]!] as const),
+    links(result).map((p) => [ka[p.a]!, kb[p.b]!] as const),
     truth,
   )
-  return { dataset: 'febrl4', metrics, result, seconds }
+  return { dataset, metrics, result, seconds }
+}
+
+export function evaluateFebrl4(dir: string): Evaluation {
+  const person = (r: Table['rows'][number]) => febrlPerson(r.rec_id!)
+  return evaluateLink('febrl4', readCsv(path.join(dir, 'febrl4a.csv')), readCsv(path.join(dir, 'febrl4b.csv')), FEBRL_FIELDS, person, person)
 }
 
 export function evaluateDedupe(dataset: string, records: InputRecord[], truth: string[], fields: FieldName[]): Evaluation {
@@ -70,22 +74,8 @@ export function evaluateFake1000(dir: string): Evaluation {
   return evaluateDedupe('fake_1000', toRecords(t, FAKE_1000_FIELDS), t.rows.map((r) => r.cluster!), fieldsOf(FAKE_1000_FIELDS))
 }
 
-export function evaluateFebrlDedupe(dir: string, file: 'febrl1.csv' | 'febrl2.csv'): Evaluation {
-  const t = readCsv(path.join(dir, file))
-  return evaluateDedupe(file.replace('.csv', ''), toRecords(t, FEBRL_FIELDS), t.rows.map((r) => febrlPerson(r.rec_id!)), fieldsOf(FEBRL_FIELDS))
-}
-
 /** Row i of the social-care file is the same child as row i of the education file. */
 export function evaluateFamilyContext(dir: string): Evaluation {
-  const a = readCsv(path.join(dir, 'family_context_csc.csv'))
-  const b = readCsv(path.join(dir, 'family_context_education.csv'))
-  const t0 = performance.now()
-  const result = link(toRecords(a, FAMILY_CONTEXT_FIELDS), toRecords(b, FAMILY_CONTEXT_FIELDS), fieldsOf(FAMILY_CONTEXT_FIELDS))
-  const seconds = (performance.now() - t0) / 1000
-  const truth = new Set(a.rows.map((_, i) => `${i}|${i}`).filter((_, i) => i < b.rows.length))
-  const metrics = linkPairMetrics(
-    links(result).map((p) => [p.a, p.b] as const),
-    truth,
-  )
-  return { dataset: 'family_context', metrics, result, seconds }
+  const row = (_: unknown, i: number) => String(i)
+  return evaluateLink('family_context', readCsv(path.join(dir, 'family_context_csc.csv')), readCsv(path.join(dir, 'family_context_education.csv')), FAMILY_CONTEXT_FIELDS, row, row)
 }
