@@ -7,6 +7,7 @@ import * as encompassMissing from './20261122T1800_encompass_missing.ts'
 import * as personSearch from './20261122T1900_person_search.ts'
 import * as riskSignals from './20261122T2000_risk_signals.ts'
 import * as agencyRecords from './20261128T2100_agency_records.ts'
+import * as teamAroundTheChild from './20261129T0100_team_around_the_child.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T1900_person_search': personSearch,
   '20261122T2000_risk_signals': riskSignals,
   '20261128T2100_agency_records': agencyRecords,
+  '20261129T0100_team_around_the_child': teamAroundTheChild,
 }

@@ -67,6 +67,13 @@ export const PERMISSIONS = [
   'missing:rhi', // record the return home interview
   'records:import', // load the agency's own records of children and its entries (CSV import, the API)
   'records:match', // the partnership's review queue: merge, not the same child, unmerge
+  'tac:start', // start a team around a child (and lead it, or name its lead practitioner)
+  'tac:work', // take part in a team around a child: the data layer admits members, and viewers with team reach
+  'cp:record', // the child-protection route: strategy discussions, s47 outcomes, conferences, CP plans, statutory visits
+  'oversight:record', // management oversight and supervision notes, with the manager's decisions
+  'clocks:oversee', // the manager's dashboard of statutory clocks, and reasons when late
+  'exploitation:screen', // screen a child for risk of exploitation and refer to the MACE panel
+  'mace:panel', // the multi-agency child exploitation panel's queue
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -219,6 +226,13 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = Object.from
     // partnership administrator and information governance, who are accountable for the partnership's data.
     if (role === 'agency_admin') p.push('records:import')
     if (role === 'partnership_admin' || role === 'ig_officer') p.push('records:match')
+    // Team around the child: any practitioner may be a member (the team itself is the gate); classroom teachers
+    // raise concerns and are invited, but do not start teams.
+    if (caseRoles.includes(role)) p.push('tac:work')
+    if (caseRoles.includes(role) && role !== 'teacher') p.push('tac:start', 'exploitation:screen')
+    if (['social_worker', 'team_manager', 'front_door_social_worker'].includes(role)) p.push('cp:record')
+    if (role === 'team_manager') p.push('oversight:record', 'clocks:oversee')
+    if (role === 'team_manager' || role === 'police_officer') p.push('mace:panel')
     return [role, p]
   }),
 ) as unknown as Record<Role, readonly Permission[]>

@@ -625,7 +625,382 @@ export interface ImportRejectionTable {
   reason: string
 }
 
+// Team Around the Child (issue 5)
+export const TAC_LEVELS = ['early_help', 'child_in_need', 'child_protection'] as const
+export type TacLevel = (typeof TAC_LEVELS)[number]
+export const ACTION_STATUSES = ['not_started', 'in_progress', 'done', 'dropped'] as const
+export type ActionStatus = (typeof ACTION_STATUSES)[number]
+export const MEETING_KINDS = ['team', 'review', 'strategy_discussion', 'icpc', 'review_conference', 'core_group', 'mace_panel'] as const
+export type MeetingKind = (typeof MEETING_KINDS)[number]
+export const CP_CATEGORIES = ['neglect', 'physical', 'sexual', 'emotional', 'multiple'] as const
+export type CpCategory = (typeof CP_CATEGORIES)[number]
+
+export interface PartnershipSettingTable {
+  partnership_id: string
+  key: string
+  value: unknown
+  updated_at: Timestamp
+  updated_by: string | null
+}
+
+export interface TacTable {
+  id: string
+  partnership_id: string
+  level: TacLevel
+  mace: Generated<boolean>
+  status: Generated<'open' | 'closed'>
+  lead_membership_id: string
+  started_by_membership_id: string
+  started_at: Timestamp
+  reason: string
+  next_review_on: string | null
+  plan_version: Generated<number>
+  closed_at: Timestamp | null
+  closure_reason: string | null
+  row_version: Generated<number>
+  created_at: Timestamp
+}
+
+export interface TacChildTable {
+  partnership_id: string
+  tac_id: string
+  child_id: string
+}
+
+export interface TacMemberTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  membership_id: string
+  team_role: string
+  duties: Generated<string>
+  status: 'invited' | 'joined' | 'declined' | 'left'
+  invited_by: string | null
+  invited_at: Timestamp
+  joined_at: Timestamp | null
+  left_at: Timestamp | null
+  left_reason: string | null
+}
+
+export interface TacFamilyMemberTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  name: string
+  relationship: string
+  views: Generated<string>
+  agreement: Generated<'agreed' | 'not_agreed' | 'not_asked'>
+  agreement_note: string | null
+  recorded_by: string
+  recorded_at: Timestamp
+  row_version: Generated<number>
+}
+
+export interface LevelChangeTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  from_level: TacLevel | null
+  to_level: TacLevel | null
+  kind: 'start' | 'step_up' | 'step_down' | 'close' | 'reopen' | 'mace'
+  reason: string
+  decided_by: string
+  decided_at: Timestamp
+}
+
+export interface AssessmentTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  child_id: string
+  kind: 'early_help' | 'child_and_family'
+  status: Generated<'in_progress' | 'completed'>
+  referral_id: string | null
+  started_at: Timestamp
+  author_membership_id: string
+  child_views: Generated<string>
+  family_views: Generated<string>
+  analysis: Generated<string>
+  recommendation: Generated<string>
+  factors: Generated<string[]>
+  completed_at: Timestamp | null
+  late_reason: string | null
+  row_version: Generated<number>
+  created_at: Timestamp
+}
+
+export interface AssessmentDomainTable {
+  id: string
+  partnership_id: string
+  assessment_id: string
+  domain: string
+  strengths: Generated<string>
+  needs: Generated<string>
+}
+
+export interface AssessmentContributionTable {
+  id: string
+  partnership_id: string
+  assessment_id: string
+  membership_id: string
+  agency_id: string
+  domain: string | null
+  body: string
+  contributed_at: Timestamp
+}
+
+export interface MeetingTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  kind: MeetingKind
+  title: string
+  scheduled_at: Timestamp
+  mode: 'in_person' | 'online' | 'phone'
+  place: Generated<string>
+  agenda: Generated<string>
+  chair_membership_id: string
+  status: Generated<'scheduled' | 'held' | 'cancelled'>
+  held_at: Timestamp | null
+  minutes: Generated<string>
+  minutes_status: Generated<'none' | 'draft' | 'approved'>
+  minutes_approved_at: Timestamp | null
+  minutes_approved_by: string | null
+  late_reason: string | null
+  created_by: string
+  created_at: Timestamp
+  row_version: Generated<number>
+}
+
+export interface MeetingInviteeTable {
+  id: string
+  partnership_id: string
+  meeting_id: string
+  membership_id: string | null
+  name: string
+  agency_label: Generated<string>
+  role_label: Generated<string>
+  attendance: Generated<'invited' | 'present' | 'apologies' | 'absent'>
+}
+
+export interface MeetingDecisionTable {
+  id: string
+  partnership_id: string
+  meeting_id: string
+  body: string
+  recorded_by: string
+  recorded_at: Timestamp
+}
+
+export interface PlanOutcomeTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  child_id: string | null
+  body: string
+  measure: 'scale' | 'named'
+  measure_name: string | null
+  sort: Generated<number>
+  removed_at: Timestamp | null
+  row_version: Generated<number>
+  created_at: Timestamp
+}
+
+export interface PlanActionTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  outcome_id: string
+  what: string
+  owner_membership_id: string | null
+  owner_name: string
+  owner_agency: string
+  due_on: string
+  place: Generated<string>
+  cost_pence: number | null
+  status: Generated<ActionStatus>
+  meeting_id: string | null
+  removed_at: Timestamp | null
+  row_version: Generated<number>
+  created_at: Timestamp
+}
+
+export interface PlanVersionTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  version: number
+  snapshot: unknown
+  change_summary: string
+  changed_by: string
+  changed_at: Timestamp
+}
+
+export interface ReviewTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  meeting_id: string | null
+  held_on: string
+  plan_version: number
+  child_view: Generated<string>
+  family_view: Generated<string>
+  summary: Generated<string>
+  next_review_on: string | null
+  recorded_by: string
+  recorded_at: Timestamp
+}
+
+export interface ReviewScoreTable {
+  partnership_id: string
+  review_id: string
+  outcome_id: string
+  score: number
+  note: Generated<string>
+}
+
+export interface ReviewActionTable {
+  partnership_id: string
+  review_id: string
+  action_id: string
+  status: ActionStatus
+  overdue: Generated<boolean>
+  note: Generated<string>
+}
+
+export interface CpEnquiryTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  child_id: string
+  strategy_meeting_id: string
+  strategy_held_at: Timestamp
+  start_s47: boolean
+  decision_reason: string
+  outcome: 'icpc' | 'no_icpc_cin' | 'no_further_action' | null
+  outcome_reason: string | null
+  outcome_at: Timestamp | null
+  recorded_by: string
+  created_at: Timestamp
+}
+
+export interface CpPlanTable {
+  id: string
+  partnership_id: string
+  tac_id: string
+  child_id: string
+  enquiry_id: string | null
+  icpc_meeting_id: string
+  category: CpCategory
+  started_at: Timestamp
+  ended_at: Timestamp | null
+  end_reason: string | null
+  created_at: Timestamp
+}
+
+export interface VisitTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  tac_id: string | null
+  cp_plan_id: string | null
+  kind: 'statutory' | 'joint' | 'other'
+  status: 'planned' | 'done' | 'cancelled'
+  planned_for: Timestamp | null
+  visited_at: Timestamp | null
+  by_membership_id: string
+  with_membership_id: string | null
+  purpose: Generated<string>
+  child_seen: boolean | null
+  seen_alone: boolean | null
+  not_seen_reason: string | null
+  child_words: Generated<string>
+  observations: Generated<string>
+  agreed: Generated<string>
+  follow_ups: Generated<string>
+  late_reason: string | null
+  created_at: Timestamp
+  row_version: Generated<number>
+}
+
+export interface OversightNoteTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  tac_id: string | null
+  kind: 'oversight' | 'supervision'
+  by_membership_id: string
+  at: Timestamp
+  note: string
+  decisions: Generated<string>
+}
+
+export interface ExploitationScreeningTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  by_membership_id: string
+  at: Timestamp
+  scores: Record<string, number>
+  total: number
+  level: 'low' | 'medium' | 'high'
+  rules_version: number
+  notes: Generated<string>
+}
+
+export interface MaceReferralTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  screening_id: string | null
+  tac_id: string | null
+  referred_by: string
+  referred_at: Timestamp
+  reason: string
+  status: Generated<'referred' | 'heard' | 'closed'>
+  panel_meeting_id: string | null
+  created_at: Timestamp
+}
+
+export interface ExploitationLinkTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  kind: 'child' | 'peer' | 'adult' | 'place'
+  linked_child_id: string | null
+  label: string
+  notes: Generated<string>
+  created_by: string
+  created_at: Timestamp
+  removed_at: Timestamp | null
+}
+
 export interface DB {
+  partnership_setting: PartnershipSettingTable
+  tac: TacTable
+  tac_child: TacChildTable
+  tac_member: TacMemberTable
+  tac_family_member: TacFamilyMemberTable
+  level_change: LevelChangeTable
+  assessment: AssessmentTable
+  assessment_domain: AssessmentDomainTable
+  assessment_contribution: AssessmentContributionTable
+  meeting: MeetingTable
+  meeting_invitee: MeetingInviteeTable
+  meeting_decision: MeetingDecisionTable
+  plan_outcome: PlanOutcomeTable
+  plan_action: PlanActionTable
+  plan_version: PlanVersionTable
+  review: ReviewTable
+  review_score: ReviewScoreTable
+  review_action: ReviewActionTable
+  cp_enquiry: CpEnquiryTable
+  cp_plan: CpPlanTable
+  visit: VisitTable
+  oversight_note: OversightNoteTable
+  exploitation_screening: ExploitationScreeningTable
+  mace_referral: MaceReferralTable
+  exploitation_link: ExploitationLinkTable
   agency_record: AgencyRecordTable
   link_decision: LinkDecisionTable
   not_same_child: NotSameChildTable

@@ -16,10 +16,15 @@ export const RULES: Record<string, { label: string; count: 'working_days' | 'sch
   R3: { label: 'Assessment completed (45 working days)', count: 'working_days', n: 45 },
   R5: { label: 'Initial child protection conference (15 working days)', count: 'working_days', n: 15 },
   R6: { label: 'First core group (10 working days)', count: 'working_days', n: 10 },
-  R7: { label: 'Review conference (3 months)', count: 'months', n: 3 },
+  R7: { label: 'First review conference (3 months after the initial conference)', count: 'months', n: 3 },
+  R7R: { label: 'Review conference (6 months after the last)', count: 'months', n: 6 },
+  CPV: { label: 'Statutory visit to a child on a child protection plan (10 working days)', count: 'working_days', n: 10 },
+  CG: { label: 'Core group (every 6 weeks after the first)', count: 'hours', n: 6 * 7 * 24 },
   R9: { label: 'Child protection file to the new school (5 school days)', count: 'school_days', n: 5 },
   R12: { label: 'Operation Encompass notice before the next school day', count: 'given', n: 0 },
   R13: { label: 'Return home interview offered (72 hours)', count: 'hours', n: 72 },
+  R21: { label: 'Team around the child review (on the date the team set)', count: 'given', n: 0 },
+  R22: { label: 'Exploitation (MACE) review (12 weeks)', count: 'hours', n: 12 * 7 * 24 },
   CH: { label: 'Challenge to a front door decision answered (2 working days)', count: 'working_days', n: 2 },
 }
 

@@ -1,0 +1,216 @@
+// Who may see and change a team around the child, composed in SQL like every other access rule:
+// - a joined member of the team sees it and works in it (joining granted them a `team_member` relationship to
+//   each child of the team, so they also see the children's records);
+// - a practitioner whose current relationships reach one of the team's children and whose role sees `team`
+//   entries (a DSL of the school, an allocated social worker, a manager of a member) sees it, read-only;
+// - anyone else: not found.
+// Shared by every Team Around the Child capability (team, assessments, meetings, plan, reviews, CP route, visits,
+// exploitation), together with the entry writer: one entry per child, in the caller's transaction.
+import { randomUUID } from 'node:crypto'
+import { sql, type Transaction } from 'kysely'
+import { REACH } from '../../access/policy.ts'
+import { reachingRelationships } from '../../data/access-sql.ts'
+import type { Actor } from '../../data/actor.ts'
+import { isUuid } from '../../data/repositories/children.ts'
+import type { DB, Significance, TacLevel, Visibility } from '../../data/schema.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+
+export interface TacAccess {
+  id: string
+  level: TacLevel
+  mace: boolean
+  status: 'open' | 'closed'
+  leadMembershipId: string
+  rowVersion: number
+  planVersion: number
+  nextReviewOn: string | null
+  startedAt: Date
+  reason: string
+  closedAt: Date | null
+  closureReason: string | null
+  childIds: string[]
+  /** The actor is a joined member (or the lead): may change the team's records. */
+  isMember: boolean
+  isLead: boolean
+  /** The relationship that let the actor in (for the audit row), when it was not membership. */
+  relationshipId: string | null
+}
+
+export const LEVEL_LABELS: Record<TacLevel, string> = {
+  early_help: 'Early help',
+  child_in_need: 'Child in need',
+  child_protection: 'Child protection',
+}
+
+/**
+ * The team, if the actor may see it; `forUpdate` locks the team row (every change to a team's records bumps or
+ * checks it, so concurrent changes to the same team queue rather than interleave).
+ */
+export async function tacInReach(trx: Transaction<DB>, actor: Actor, tacId: string, now: Date, opts: { forUpdate?: boolean } = {}): Promise<TacAccess | undefined> {
+  if (!isUuid(tacId)) return undefined
+  let q = trx
+    .selectFrom('tac as t')
+    .selectAll('t')
+    .select((eb) => [
+      eb.selectFrom('tac_child as tc').select(sql<string[]>`array_agg(tc.child_id order by tc.child_id)`.as('ids')).where('tc.tac_id', '=', eb.ref('t.id')).as('child_ids'),
+      eb
+        .exists(
+          eb
+            .selectFrom('tac_member as m')
+            .select('m.id')
+            .where('m.tac_id', '=', eb.ref('t.id'))
+            .where('m.membership_id', '=', actor.membershipId)
+            .where('m.status', '=', 'joined'),
+        )
+        .as('is_member'),
+    ])
+    .where('t.id', '=', tacId)
+    .where('t.partnership_id', '=', actor.partnershipId)
+  if (opts.forUpdate) q = q.forUpdate()
+  const t = await q.executeTakeFirst()
+  if (!t) return undefined
+  const childIds = t.child_ids ?? []
+  const isLead = t.lead_membership_id === actor.membershipId
+  const isMember = Boolean(t.is_member) || isLead
+  let relationshipId: string | null = null
+  if (!isMember) {
+    // not a member: a current relationship to one of the children, and a role that sees the team's entries
+    // (break-glass gives team reach whatever the role)
+    const rel = await reachingRelationships(trx, actor, now)
+      .where('r.child_id', 'in', childIds.length ? childIds : ['00000000-0000-0000-0000-000000000000'])
+      .orderBy(sql`r.type = 'break_glass'`)
+      .executeTakeFirst()
+    if (!rel) return undefined
+    if (!REACH[actor.role].identity && rel.type !== 'break_glass') return undefined
+    if (!REACH[actor.role].entries.team && rel.type !== 'break_glass') return undefined
+    relationshipId = rel.id
+  }
+  return {
+    id: t.id,
+    level: t.level,
+    mace: t.mace,
+    status: t.status,
+    leadMembershipId: t.lead_membership_id,
+    rowVersion: t.row_version,
+    planVersion: t.plan_version,
+    nextReviewOn: t.next_review_on,
+    startedAt: t.started_at,
+    reason: t.reason,
+    closedAt: t.closed_at,
+    closureReason: t.closure_reason,
+    childIds,
+    isMember,
+    isLead,
+    relationshipId,
+  }
+}
+
+/** The team, if the actor may change its records: a joined member of an open team. */
+export async function tacForChange(trx: Transaction<DB>, actor: Actor, tacId: string, now: Date): Promise<TacAccess | undefined> {
+  const t = await tacInReach(trx, actor, tacId, now, { forUpdate: true })
+  if (!t) return undefined
+  if (!t.isMember) throw new RefusedError('Only members of the team around the child can change its records')
+  if (t.status === 'closed') throw new RefusedError('This team around the child is closed')
+  return t
+}
+
+/** The teams of a child the actor may see (a child page's "team around the child" panel). */
+export function tacsOfChild(trx: Transaction<DB>, actor: Actor, childId: string) {
+  return trx
+    .selectFrom('tac_child as tc')
+    .innerJoin('tac as t', 't.id', 'tc.tac_id')
+    .select(['t.id', 't.level', 't.status', 't.mace', 't.lead_membership_id', 't.started_at', 't.next_review_on'])
+    .where('tc.partnership_id', '=', actor.partnershipId)
+    .where('tc.child_id', '=', childId)
+    .orderBy('t.started_at', 'desc')
+}
+
+export interface TacEntry {
+  type: string
+  category?: string | null
+  summary: string
+  significance: Significance
+  occurredAt: Date
+  detailType: string
+  detailId: string
+  visibility?: Visibility
+}
+
+/** One chronology entry per child of the team (or per child named), in the caller's transaction. */
+export async function writeTacEntries(trx: Transaction<DB>, actor: Actor, now: Date, childIds: readonly string[], e: TacEntry): Promise<void> {
+  if (!childIds.length) return
+  await trx
+    .insertInto('entry')
+    .values(
+      childIds.map((childId) => ({
+        id: randomUUID(),
+        partnership_id: actor.partnershipId,
+        child_id: childId,
+        type: e.type,
+        category: e.category ?? null,
+        occurred_at: e.occurredAt,
+        recorded_at: now,
+        author_membership_id: actor.membershipId,
+        author_team_id: actor.teamId,
+        source_agency_id: actor.agencyId,
+        significance: e.significance,
+        summary: e.summary,
+        detail_type: e.detailType,
+        detail_id: e.detailId,
+        visibility: e.visibility ?? 'team',
+        addressed_to_membership_id: null,
+        agency_record_id: null,
+        supersedes_entry_id: null,
+      })),
+    )
+    .execute()
+}
+
+/** The joined members of a team (for notifications). */
+export async function memberIds(trx: Transaction<DB>, partnershipId: string, tacId: string): Promise<string[]> {
+  const rows = await trx.selectFrom('tac_member').select('membership_id').where('partnership_id', '=', partnershipId).where('tac_id', '=', tacId).where('status', '=', 'joined').execute()
+  return rows.map((r) => r.membership_id)
+}
+
+/** Joining grants a `team_member` relationship to each child of the team; leaving ends them (next request). */
+export async function grantTeamRelationships(trx: Transaction<DB>, partnershipId: string, tacId: string, membershipId: string, childIds: readonly string[], now: Date, by: string | null): Promise<void> {
+  if (!childIds.length) return
+  await trx
+    .insertInto('relationship')
+    .values(
+      childIds.map((childId) => ({
+        id: randomUUID(),
+        partnership_id: partnershipId,
+        child_id: childId,
+        type: 'team_member' as const,
+        holder_agency_id: null,
+        holder_team_id: null,
+        holder_membership_id: membershipId,
+        starts_at: now,
+        ends_at: null,
+        source: `tac:${tacId}`,
+        reason: 'Member of the team around the child',
+        created_by_membership_id: by,
+        created_at: now,
+      })),
+    )
+    .execute()
+}
+
+export async function endTeamRelationships(trx: Transaction<DB>, partnershipId: string, tacId: string, membershipId: string | null, now: Date): Promise<void> {
+  let q = trx
+    .updateTable('relationship')
+    .set({ ends_at: now })
+    .where('partnership_id', '=', partnershipId)
+    .where('type', '=', 'team_member')
+    .where('source', '=', `tac:${tacId}`)
+    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+  if (membershipId) q = q.where('holder_membership_id', '=', membershipId)
+  await q.execute()
+}
+
+/** A partnership setting (configurable numbers and lists), or the default. */
+export async function setting<T>(trx: Transaction<DB>, partnershipId: string, key: string, fallback: T): Promise<T> {
+  const row = await trx.selectFrom('partnership_setting').select('value').where('partnership_id', '=', partnershipId).where('key', '=', key).executeTakeFirst()
+  return (row?.value as T | undefined) ?? fallback
+}

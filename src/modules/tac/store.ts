@@ -1,0 +1,48 @@
+// Starting a team around the child, used by the team pages and by the exploitation panel (a MACE plan is a team
+// plan like any other). Runs in the caller's audited transaction; the caller has checked the children are in reach.
+import { randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
+import type { Actor } from '../../data/actor.ts'
+import { notifyMemberships } from '../../data/notify.ts'
+import type { DB, TacLevel } from '../../data/schema.ts'
+import { grantTeamRelationships, LEVEL_LABELS, writeTacEntries } from './access.ts'
+
+export interface StartTac {
+  childIds: string[]
+  level: TacLevel
+  leadMembershipId: string
+  leadRole: string
+  reason: string
+  mace?: boolean
+}
+
+export async function startTac(trx: Transaction<DB>, actor: Actor, now: Date, input: StartTac): Promise<string> {
+  const id = randomUUID()
+  await trx
+    .insertInto('tac')
+    .values({ id, partnership_id: actor.partnershipId, level: input.level, mace: input.mace ?? false, lead_membership_id: input.leadMembershipId, started_by_membership_id: actor.membershipId, started_at: now, reason: input.reason, created_at: now })
+    .execute()
+  await trx.insertInto('tac_child').values(input.childIds.map((child_id) => ({ partnership_id: actor.partnershipId, tac_id: id, child_id }))).execute()
+  await trx.insertInto('level_change').values({ id: randomUUID(), partnership_id: actor.partnershipId, tac_id: id, from_level: null, to_level: input.level, kind: input.mace ? 'mace' : 'start', reason: input.reason, decided_by: actor.membershipId, decided_at: now }).execute()
+  // the lead is a member from the start; whoever started it (if not the lead) joins too
+  const members = [...new Set([input.leadMembershipId, actor.membershipId])]
+  for (const m of members) {
+    await trx
+      .insertInto('tac_member')
+      .values({ id: randomUUID(), partnership_id: actor.partnershipId, tac_id: id, membership_id: m, team_role: m === input.leadMembershipId ? input.leadRole || 'Lead practitioner' : 'Started the team', status: 'joined', invited_by: actor.membershipId, invited_at: now, joined_at: now })
+      .execute()
+    await grantTeamRelationships(trx, actor.partnershipId, id, m, input.childIds, now, actor.membershipId)
+  }
+  await writeTacEntries(trx, actor, now, input.childIds, {
+    type: 'tac_started',
+    summary: `${input.mace ? 'Exploitation (MACE) plan' : `Team around the child started (${LEVEL_LABELS[input.level].toLowerCase()})`}: ${input.reason}`,
+    significance: input.level === 'child_protection' ? 'high' : 'medium',
+    occurredAt: now,
+    detailType: 'tac',
+    detailId: id,
+  })
+  if (input.leadMembershipId !== actor.membershipId) {
+    await notifyMemberships(trx, actor.partnershipId, [input.leadMembershipId], { kind: 'tac.lead', subjectType: 'tac', subjectId: id, link: `/teams/${id}` }, now)
+  }
+  return id
+}
