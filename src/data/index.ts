@@ -22,6 +22,7 @@ import { missingRepository } from '../modules/missing/repository.ts'
 import { clockPort } from '../modules/calendar/clocks.ts'
 import { signalsRepository } from '../modules/signals/repository.ts'
 import { recordsRepository } from '../modules/records/repository.ts'
+import { tacRepository } from '../modules/tac/repository.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
@@ -47,6 +48,7 @@ export function dataAccess(database: Database, clock: Clock) {
         missing: missingRepository(ctx, actor, clockPort),
         signals: signalsRepository(ctx, actor),
         records: recordsRepository(ctx, actor),
+        tac: tacRepository(ctx, actor),
       }
     },
   }

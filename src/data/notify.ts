@@ -21,6 +21,10 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'encompass.notice': 'An Operation Encompass notice has arrived for a pupil',
   'missing.rhi': 'A return home interview needs to be offered',
   'missing.reported': 'A child you work with has been reported missing',
+  'tac.invited': 'You have been invited to join a team around a child',
+  'tac.joined': 'A practitioner has joined a team around a child you are in',
+  'tac.lead': 'You are the lead practitioner of a team around a child',
+  'tac.level': 'A team around a child you are in has changed level',
   'missing.repeat': 'A child you work with has gone missing repeatedly: a strategy meeting is prompted',
 }
 

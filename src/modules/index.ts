@@ -18,6 +18,7 @@ import { adminRoutes } from './admin/routes.ts'
 import { settingsRoutes } from './settings/routes.ts'
 import { apiRoutes } from './api/routes.ts'
 import { recordsRoutes } from './records/routes.ts'
+import { tacRoutes } from './tac/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -37,4 +38,5 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await settingsRoutes(app, deps)
   await apiRoutes(app, deps)
   await recordsRoutes(app, deps)
+  await tacRoutes(app, deps)
 }

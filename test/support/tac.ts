@@ -30,14 +30,15 @@ export async function makeTac(
   return id
 }
 
-/** A demo child on roll at a school (e.g. 'brookside'): the first by name. */
+/** A demo child on roll at a school (e.g. 'brookside') known to no other agency (no other relationship at all). */
 export async function pupilOf(db: Kysely<DB>, school: string, offset = 0): Promise<string> {
   const r = await db
-    .selectFrom('relationship')
-    .select('child_id')
-    .where('type', '=', 'pupil_at')
-    .where('holder_agency_id', '=', stableUuid(`northshire:agency:${school}`))
-    .orderBy('child_id')
+    .selectFrom('relationship as r')
+    .select('r.child_id')
+    .where('r.type', '=', 'pupil_at')
+    .where('r.holder_agency_id', '=', stableUuid(`northshire:agency:${school}`))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('relationship as o').select('o.id').whereRef('o.child_id', '=', 'r.child_id').where('o.type', '!=', 'pupil_at'))))
+    .orderBy('r.child_id')
     .offset(offset)
     .limit(1)
     .executeTakeFirstOrThrow()

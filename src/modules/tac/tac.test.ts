@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { describeApp } from '../../../test/support/app.ts'
+import { membershipOf, pupilOf } from '../../../test/support/tac.ts'
+
+describeApp('the team around the child: start, invite, join, family, level, leave', (ctx) => {
+  let childId: string
+  let tacId: string
+
+  it('a DSL starts an early help team for a pupil; bad input is shown with an error summary', async () => {
+    childId = await pupilOf(ctx.s.t.db, 'brookside')
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/teams`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Start a team around the child/)
+    const bad = await dsl.post(`/children/${childId}/teams`, { level: 'child_protection', leadMembershipId: '', reason: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /govuk-error-summary/)
+    assert.match(bad.body, /Choose the level of the team/)
+    assert.match(bad.body, /Say why the team is needed/)
+    const ok = await dsl.post(`/children/${childId}/teams`, { level: 'early_help', leadMembershipId: membershipOf('dsl.brookside'), leadRole: 'Lead practitioner (DSL)', reason: 'Attendance falling and mum asking for help with routines' })
+    assert.equal(ok.statusCode, 303)
+    tacId = String(ok.headers.location).split('/').pop()!
+    const team = await dsl.get(`/teams/${tacId}`)
+    assert.equal(team.statusCode, 200)
+    assert.match(team.body, /Lead practitioner \(DSL\)/)
+    const again = await dsl.post(`/children/${childId}/teams`, { level: 'early_help', leadMembershipId: membershipOf('dsl.brookside'), reason: 'Second' })
+    assert.equal(again.statusCode, 400)
+    assert.match(again.body, /already open/)
+    const entry = await ctx.s.t.db.selectFrom('entry').select(['summary', 'visibility']).where('child_id', '=', childId).where('type', '=', 'tac_started').executeTakeFirstOrThrow()
+    assert.match(entry.summary, /early help/)
+    assert.equal(entry.visibility, 'team')
+  })
+
+  it('an invited nurse sees only the invitation until she joins; joining grants access to the record', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(`/teams/${tacId}`)
+    const noRole = await dsl.post(`/teams/${tacId}/members`, { membershipId: membershipOf('nurse'), teamRole: '' })
+    assert.equal(noRole.statusCode, 400)
+    assert.match(noRole.body, /Say what their role in the team is/)
+    assert.equal((await dsl.post(`/teams/${tacId}/members`, { membershipId: membershipOf('nurse'), teamRole: 'School nurse', duties: 'Health review; sleep and diet advice' })).statusCode, 303)
+    const twice = await dsl.post(`/teams/${tacId}/members`, { membershipId: membershipOf('nurse'), teamRole: 'School nurse' })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /already invited/)
+    const nurse = await ctx.s.signIn('nurse')
+    assert.equal((await nurse.get(`/children/${childId}`)).statusCode, 404)
+    assert.equal((await nurse.get(`/teams/${tacId}`)).statusCode, 404)
+    const inv = await nurse.get(`/teams/${tacId}/invitation`)
+    assert.equal(inv.statusCode, 200)
+    assert.match(inv.body, /Health review; sleep and diet advice/)
+    assert.equal((await nurse.post(`/teams/${tacId}/invitation`, {})).statusCode, 400)
+    const joined = await nurse.post(`/teams/${tacId}/invitation`, { answer: 'join' })
+    assert.equal(joined.statusCode, 303)
+    assert.equal((await nurse.get(`/children/${childId}`)).statusCode, 200)
+    const team = await nurse.get(`/teams/${tacId}`)
+    assert.equal(team.statusCode, 200)
+    // everyone sees who does what
+    assert.match(team.body, /School nurse/)
+    assert.match(team.body, /Claire Dawson/)
+    const notice = await ctx.s.t.db.selectFrom('notification').select('kind').where('membership_id', '=', membershipOf('dsl.brookside')).where('kind', '=', 'tac.joined').executeTakeFirst()
+    assert.ok(notice, 'the team is told who joined')
+  })
+
+  it('the family: views and agreement; "not agreed" needs a reason; two members editing at once lose nothing', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(`/teams/${tacId}`)
+    const noReason = await dsl.post(`/teams/${tacId}/family`, { name: 'Jo Smith', relationship: 'Mother', agreement: 'not_agreed', agreementNote: '' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, /why they do not agree/)
+    assert.equal((await dsl.post(`/teams/${tacId}/family`, { name: 'Jo Smith', relationship: 'Mother', views: 'I want help with mornings.', agreement: 'agreed' })).statusCode, 303)
+    const fm = await ctx.s.t.db.selectFrom('tac_family_member').selectAll().where('tac_id', '=', tacId).executeTakeFirstOrThrow()
+    const nurse = await ctx.s.signIn('nurse')
+    await nurse.get(`/teams/${tacId}`)
+    assert.equal((await nurse.post(`/teams/${tacId}/family/${fm.id}`, { name: 'Jo Smith', relationship: 'Mother', views: 'Mornings are hard since the baby.', agreement: 'agreed', rowVersion: String(fm.row_version) })).statusCode, 303)
+    const stale = await dsl.post(`/teams/${tacId}/family/${fm.id}`, { name: 'Jo Smith', relationship: 'Mother', views: 'Wants a parenting course.', agreement: 'agreed', rowVersion: String(fm.row_version) })
+    assert.equal(stale.statusCode, 409)
+    assert.match(stale.body, /Someone else changed this/)
+    assert.match(stale.body, /Mornings are hard since the baby/)
+    assert.match(stale.body, /Wants a parenting course/)
+    const kept = await ctx.s.t.db.selectFrom('tac_family_member').select(['views', 'row_version']).where('id', '=', fm.id).executeTakeFirstOrThrow()
+    assert.equal(kept.views, 'Mornings are hard since the baby.')
+    assert.equal((await dsl.post(`/teams/${tacId}/family/${fm.id}`, { name: 'Jo Smith', relationship: 'Mother', views: 'Mornings are hard since the baby. Wants a parenting course.', agreement: 'agreed', rowVersion: String(kept.row_version) })).statusCode, 303)
+    const entries = await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'plan_agreement').execute()
+    assert.equal(entries.length, 1, 'agreement is recorded once, not on every edit')
+  })
+
+  it('viewers with team reach read the team but do not change it; others get the same 404 as no team', async () => {
+    const deputy = await ctx.s.signIn('deputy.brookside')
+    const page = await deputy.get(`/teams/${tacId}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /only its members change its records/)
+    const refused = await deputy.post(`/teams/${tacId}/family`, { name: 'X', relationship: 'Uncle', agreement: 'not_asked' })
+    assert.equal(refused.statusCode, 400)
+    assert.match(refused.body, /Only members of the team/)
+    for (const key of ['police.mash', 'dsl.academy', 'teacher.brookside']) {
+      const a = await ctx.s.signIn(key)
+      const res = await a.get(`/teams/${tacId}`)
+      const absent = await a.get('/teams/00000000-0000-4000-8000-000000000000')
+      assert.equal(res.statusCode, 404, key)
+      assert.equal(absent.statusCode, 404)
+    }
+  })
+
+  it('step up with reasons; a member who leaves loses access at the next request; closing ends the team', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/teams/${tacId}`)
+    const rowVersion = /name="rowVersion" value="(\d+)"/.exec(page.body.slice(page.body.indexOf('action="/teams/' + tacId + '/level"')))![1]!
+    const cp = await dsl.post(`/teams/${tacId}/level`, { to: 'child_protection', reason: 'Escalating', rowVersion })
+    assert.equal(cp.statusCode, 400)
+    assert.match(cp.body, /child protection conference/)
+    const noReason = await dsl.post(`/teams/${tacId}/level`, { to: 'child_in_need', reason: '', rowVersion })
+    assert.equal(noReason.statusCode, 400)
+    assert.equal((await dsl.post(`/teams/${tacId}/level`, { to: 'child_in_need', reason: 'Needs a social work assessment: little progress after 12 weeks', rowVersion })).statusCode, 303)
+    const staleLevel = await dsl.post(`/teams/${tacId}/level`, { to: 'early_help', reason: 'Old page', rowVersion })
+    assert.equal(staleLevel.statusCode, 400)
+    assert.match(staleLevel.body, /Someone else changed this team/)
+    const tac = await ctx.s.t.db.selectFrom('tac').select(['level', 'row_version']).where('id', '=', tacId).executeTakeFirstOrThrow()
+    assert.equal(tac.level, 'child_in_need')
+    const level = await ctx.s.t.db.selectFrom('entry').select(['summary', 'significance']).where('child_id', '=', childId).where('type', '=', 'level_change').executeTakeFirstOrThrow()
+    assert.match(level.summary, /Stepped up from early help to child in need: Needs a social work assessment/)
+
+    const nurse = await ctx.s.signIn('nurse')
+    await nurse.get(`/teams/${tacId}`)
+    assert.equal((await nurse.post(`/teams/${tacId}/leave`, { leaveReason: '' })).statusCode, 400)
+    assert.equal((await nurse.post(`/teams/${tacId}/leave`, { leaveReason: 'Health review complete' })).statusCode, 303)
+    assert.equal((await nurse.get(`/children/${childId}`)).statusCode, 404)
+    assert.equal((await nurse.get(`/teams/${tacId}`)).statusCode, 404)
+
+    // the lead cannot leave without handing over
+    await dsl.get(`/teams/${tacId}`)
+    const leadLeaves = await dsl.post(`/teams/${tacId}/leave`, { leaveReason: 'Moving on' })
+    assert.equal(leadLeaves.statusCode, 400)
+    assert.match(leadLeaves.body, /hand the lead/)
+
+    assert.equal((await dsl.post(`/teams/${tacId}/level`, { to: 'closed', reason: 'Outcomes met: attendance back to 96%', rowVersion: String(tac.row_version) })).statusCode, 303)
+    const closed = await ctx.s.t.db.selectFrom('tac').select(['status', 'closure_reason']).where('id', '=', tacId).executeTakeFirstOrThrow()
+    assert.deepEqual(closed, { status: 'closed', closure_reason: 'Outcomes met: attendance back to 96%' })
+    const open = await ctx.s.t.db.selectFrom('relationship').select('id').where('source', '=', `tac:${tacId}`).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', ctx.s.clock.now())])).execute()
+    assert.equal(open.length, 0, 'no team relationship outlives the team')
+    // the DSL still sees it through the pupil relationship, read-only
+    const after = await dsl.get(`/teams/${tacId}`)
+    assert.equal(after.statusCode, 200)
+    assert.match(after.body, /Closed/)
+    const mine = await dsl.get('/teams')
+    assert.equal(mine.statusCode, 200)
+  })
+})
