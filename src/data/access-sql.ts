@@ -99,11 +99,22 @@ export interface RelationshipFacts {
  * join it as `f` on `f.child_id = e.child_id` and pass JOINED_FACTS to entryVisible. The same relationships as
  * reachingRelationships, so the rule is the same; a long chronology no longer re-checks them for every entry.
  */
-export function relationshipFacts(db: Q, actor: Actor, now: Date, childIds: readonly string[]) {
+export function relationshipFacts(db: Q, actor: Actor, now: Date, childIds: readonly string[] | Expression<string>) {
+  // the children asked about: a list of ids, or a subquery of ids (a statement that works out its children itself)
+  const among = Array.isArray(childIds) ? (childIds.length ? [...childIds] : ['00000000-0000-0000-0000-000000000000']) : (childIds as Expression<string>)
   return db
-    .selectFrom(reachingRelationships(db, actor, now).where('r.child_id', 'in', childIds.length ? [...childIds] : ['00000000-0000-0000-0000-000000000000']).as('rr'))
+    .selectFrom(reachingRelationships(db, actor, now).where('r.child_id', 'in', among as string[]).as('rr'))
     .select(['rr.child_id', sql<boolean>`bool_or(rr.type = 'break_glass')`.as('break_glass'), sql<boolean>`bool_or(rr.type = 'allocated_worker')`.as('allocated')])
     .groupBy('rr.child_id')
+}
+
+/**
+ * childInReach for a query that has joined relationshipFacts as `f` on the child (an inner join: the child has a
+ * reaching relationship): the same rule, read from the facts — any relationship reaches for roles that see
+ * identity; for the others only break-glass does.
+ */
+export function childInReachByFacts(actor: Actor): Expression<SqlBool> {
+  return REACH[actor.role].identity ? sql<SqlBool>`true` : sql.ref<SqlBool>('f.break_glass')
 }
 
 /** The facts of relationshipFacts joined as `f` (the inner join itself means a relationship exists). */

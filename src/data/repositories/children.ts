@@ -1,10 +1,12 @@
 // Children as the acting practitioner may see them. Out of scope and absent are the same: null.
-import { sql, type SqlBool } from 'kysely'
+import { sql, type Expression, type Selectable, type SqlBool } from 'kysely'
 import { CONFIDENTIAL_ADDRESS_ROLES, REACH, type Role } from '../../access/policy.ts'
-import { childInReach, reachingRelationships } from '../access-sql.ts'
+import { childInReach, entryVisible, JOINED_FACTS, reachingRelationships, relationshipFacts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
-import type { RelationshipType } from '../schema.ts'
+import { auditValues, writeAudit } from '../audit.ts'
+import type { ChildTable, RelationshipType, Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
+import { COUNT_CAP, type EntryView } from './entries.ts'
 
 export interface MyChild {
   id: string
@@ -124,57 +126,199 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
           trx.selectFrom('family_member').selectAll().where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).orderBy('name').execute(),
           involvedAgencies(trx, actor.partnershipId, childId, now),
         ])
-        const maySee = (roles: string[] | null) => (roles && roles.length ? roles.includes(actor.role) : (CONFIDENTIAL_ADDRESS_ROLES as readonly Role[]).includes(actor.role))
-        const visibleAddresses = addresses.filter((a) => !a.confidential || maySee(a.visible_to_roles))
-        const result: ChildSummary = {
-          id: c.id,
-          givenName: c.given_name,
-          familyName: c.family_name,
-          otherNames: names.map((n) => ({ kind: n.kind, givenName: n.given_name, familyName: n.family_name })),
-          dateOfBirth: c.date_of_birth,
-          expectedDateOfBirth: c.expected_date_of_birth,
-          sex: c.sex,
-          nhsNumber: c.nhs_number,
-          upn: c.upn,
-          ethnicity: c.ethnicity,
-          firstLanguage: c.first_language,
-          interpreterNeeded: c.interpreter_needed,
-          disability: c.disability,
-          senStatus: c.sen_status,
-          provisional: c.provisional,
-          flags: { childInNeed: c.child_in_need, childProtectionPlan: c.child_protection_plan, lookedAfter: c.looked_after },
-          addresses: visibleAddresses.map((a) => ({
-            line1: a.line1,
-            line2: a.line2,
-            town: a.town,
-            postcode: a.postcode,
-            fromDate: a.from_date,
-            toDate: a.to_date,
-            confidential: a.confidential,
-          })),
-          addressesWithheld: addresses.length - visibleAddresses.length,
-          family: family.map((f) => ({
-            name: f.name,
-            relationship: f.relationship,
-            parentalResponsibility: f.parental_responsibility,
-            sameHousehold: f.same_household,
-            phone: f.phone,
-            relatedChildId: f.related_child_id,
-          })),
-          involved,
-          why: why.map((w) => ({ type: w.type, reason: w.reason, since: w.starts_at })),
-        }
+        const result = summaryFrom(actor, c, { why, names, addresses, family, involved })
         return {
           result,
           audit: { action: 'child.view', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], relationshipId: why[0]?.id ?? null },
         }
       })
     },
+
+    /**
+     * The child page's reads in one statement (one round trip, one implicit transaction): the summary (as summary)
+     * and the latest entries the viewer may see with how many there are (as entries.forChild), and their two audit
+     * rows ('child.view', then 'entry.list') written by the same statement. Null — audited as not found — when
+     * the child is absent or out of reach.
+     */
+    async page(childId: string, opts: { entries?: number } = {}): Promise<{ child: ChildSummary; entries: EntryView[]; total: number; totalCapped: boolean } | null> {
+      if (!isUuid(childId)) return (await this.summary(childId)) && null
+      const now = ctx.clock.now()
+      const db = ctx.db
+      const p = actor.partnershipId
+      const child = db
+        .selectFrom('child as c')
+        .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.expected_date_of_birth', 'c.sex', 'c.nhs_number', 'c.upn', 'c.ethnicity', 'c.first_language', 'c.interpreter_needed', 'c.disability', 'c.sen_status', 'c.provisional', 'c.child_in_need', 'c.child_protection_plan', 'c.looked_after'])
+        .where('c.id', '=', childId)
+        .where('c.partnership_id', '=', p)
+        .where(childInReach(actor, now))
+      const why = reachingRelationships(db, actor, now).where('r.child_id', '=', childId).where(sql<SqlBool>`exists (select 1 from c)`).select(['r.reason', 'r.starts_at'])
+      // the latest entries the viewer may see, the viewer's relationships to the child worked out once
+      const visible = db
+        .selectFrom('entry as e')
+        .innerJoin(relationshipFacts(db, actor, now, [childId]).as('f'), 'f.child_id', 'e.child_id')
+        .where('e.partnership_id', '=', p)
+        .where('e.child_id', '=', childId)
+        .where(sql<SqlBool>`exists (select 1 from c)`)
+        .where(entryVisible(actor, now, JOINED_FACTS))
+      const latest = visible
+        .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
+        .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
+        .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+        .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name', 'e.supersedes_entry_id'])
+        .select((eb) => eb.selectFrom('entry as s').select('s.id').whereRef('s.supersedes_entry_id', '=', 'e.id').where('s.partnership_id', '=', p).limit(1).as('superseded_by'))
+        .orderBy('e.occurred_at', 'desc')
+        .orderBy('e.recorded_at', 'desc')
+        .limit(opts.entries ?? 10)
+      // counted up to a cap: a child with thousands of entries must not make every page count them all
+      const counted = visible.select('e.id').limit(COUNT_CAP + 1)
+      const involved = involvedQuery(db, p, childId, now).where(sql<SqlBool>`exists (select 1 from c)`)
+      const leads = leadsQuery(db, p, sql<string>`(select inv.agency_id from inv)`, now)
+      const view = auditValues(actor, now, { action: 'child.view', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId] })
+      const list = auditValues(actor, now, { action: 'entry.list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId] })
+      const cols = sql`partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, relationship_id, outcome, request_id, details`
+      const common = sql`${view.partnership_id}::uuid, ${view.at}::timestamptz, ${view.actor_kind}::text, ${view.actor_practitioner_id}::uuid, ${view.actor_membership_id}::uuid`
+      try {
+        const got = await sql<{
+          child: (ChildRow & { why: { id: string; type: RelationshipType; reason: string; starts_at: string }[] | null }) | null
+          names: SummaryParts['names'] | null
+          addresses: SummaryParts['addresses'] | null
+          family: SummaryParts['family'] | null
+          involved: (Omit<InvolvedRow, 'starts_at'> & { starts_at: string })[] | null
+          leads: LeadRow[] | null
+          entries: (Omit<EntryRowJson, 'occurred_at' | 'recorded_at'> & { occurred_at: string; recorded_at: string })[] | null
+          n: number
+        }>`
+          with c as materialized (${child}),
+          why as materialized (${why}),
+          latest as materialized (${latest}),
+          inv as materialized (${involved}),
+          a as (
+            insert into audit_event (${cols})
+            select ${common}, ${view.action}::text, ${view.entity_type}::text, ${view.entity_id}::text,
+                   case when ok then ${view.child_ids}::uuid[] else '{}'::uuid[] end,
+                   case when ok then (select why.id from why order by why.starts_at limit 1) end,
+                   case when ok then 'success' else 'not_found' end, ${view.request_id}::text, '{}'::jsonb
+            from (select exists (select 1 from c) as ok) x
+            union all
+            select ${common}, ${list.action}::text, ${list.entity_type}::text, ${list.entity_id}::text, ${list.child_ids}::uuid[], null, 'success', ${list.request_id}::text,
+                   jsonb_build_object('entryIds', coalesce((select jsonb_agg(latest.id order by latest.occurred_at desc, latest.recorded_at desc) from latest), '[]'::jsonb))
+            where exists (select 1 from c)
+          )
+          select
+            (select to_jsonb(c) || jsonb_build_object('why', (select jsonb_agg(why order by why.starts_at) from why)) from c) as child,
+            (select json_agg(n) from child_name n where n.partnership_id = ${p}::uuid and n.child_id = ${childId}::uuid and exists (select 1 from c)) as names,
+            (select json_agg(ad order by ad.from_date desc) from child_address ad where ad.partnership_id = ${p}::uuid and ad.child_id = ${childId}::uuid and exists (select 1 from c)) as addresses,
+            (select json_agg(fm order by fm.name) from family_member fm where fm.partnership_id = ${p}::uuid and fm.child_id = ${childId}::uuid and exists (select 1 from c)) as family,
+            (select json_agg(inv order by inv.agency_name) from inv) as involved,
+            (select json_agg(l order by l.role) from (${leads}) l) as leads,
+            (select json_agg(latest order by latest.occurred_at desc, latest.recorded_at desc) from latest) as entries,
+            (select count(*)::int from (${counted}) x) as n`.execute(db)
+        const row = got.rows[0]!
+        if (!row.child) return null
+        const { why: whyRows, ...c } = row.child
+        const rels = (row.involved ?? []).map((r) => ({ ...r, starts_at: new Date(r.starts_at) }))
+        const summary = summaryFrom(actor, c, {
+          why: (whyRows ?? []).map((w) => ({ ...w, starts_at: new Date(w.starts_at) })),
+          names: row.names ?? [],
+          addresses: row.addresses ?? [],
+          family: row.family ?? [],
+          involved: groupInvolved(rels, row.leads ?? []),
+        })
+        const entries: EntryView[] = (row.entries ?? []).map((r) => ({
+          id: r.id,
+          childId: r.child_id,
+          type: r.type,
+          category: r.category,
+          occurredAt: new Date(r.occurred_at),
+          occurredTimeKnown: r.occurred_time_known,
+          recordedAt: new Date(r.recorded_at),
+          significance: r.significance,
+          summary: r.summary,
+          visibility: r.visibility,
+          sourceAgencyId: r.source_agency_id,
+          sourceAgencyName: r.agency_name,
+          authorName: r.given_name ? `${r.given_name} ${r.family_name}` : null,
+          supersedesEntryId: r.supersedes_entry_id,
+          supersededBy: r.superseded_by ?? null,
+        }))
+        return { child: summary, entries, total: Math.min(Number(row.n), COUNT_CAP), totalCapped: Number(row.n) > COUNT_CAP }
+      } catch (err) {
+        // as auditedTransaction does: the failure is audited in a statement of its own
+        await writeAudit(db, actor, now, { action: 'child.view', outcome: 'failure', details: { error: (err as Error)?.name ?? 'Error' } }).catch(() => undefined)
+        throw err
+      }
+    },
   }
 }
 
-async function involvedAgencies(trx: Parameters<typeof reachingRelationships>[0], partnershipId: string, childId: string, now: Date): Promise<InvolvedAgency[]> {
-  const rels = await trx
+interface SummaryParts {
+  why: { type: RelationshipType; reason: string; starts_at: Date }[]
+  names: { kind: string; given_name: string; family_name: string }[]
+  addresses: { line1: string; line2: string | null; town: string | null; postcode: string | null; from_date: string; to_date: string | null; confidential: boolean; visible_to_roles: string[] | null }[]
+  family: { name: string; relationship: string; parental_responsibility: boolean; same_household: boolean; phone: string | null; related_child_id: string | null }[]
+  involved: InvolvedAgency[]
+}
+
+type ChildRow = Pick<Selectable<ChildTable>, 'id' | 'given_name' | 'family_name' | 'date_of_birth' | 'expected_date_of_birth' | 'sex' | 'nhs_number' | 'upn' | 'ethnicity' | 'first_language' | 'interpreter_needed' | 'disability' | 'sen_status' | 'provisional' | 'child_in_need' | 'child_protection_plan' | 'looked_after'>
+
+/** The child summary from its rows: confidential addresses only for the roles that may see them. */
+function summaryFrom(actor: Actor, c: ChildRow, { why, names, addresses, family, involved }: SummaryParts): ChildSummary {
+  const maySee = (roles: string[] | null) => (roles && roles.length ? roles.includes(actor.role) : (CONFIDENTIAL_ADDRESS_ROLES as readonly Role[]).includes(actor.role))
+  const visibleAddresses = addresses.filter((a) => !a.confidential || maySee(a.visible_to_roles))
+  const result: ChildSummary = {
+    id: c.id,
+    givenName: c.given_name,
+    familyName: c.family_name,
+    otherNames: names.map((n) => ({ kind: n.kind, givenName: n.given_name, familyName: n.family_name })),
+    dateOfBirth: c.date_of_birth,
+    expectedDateOfBirth: c.expected_date_of_birth,
+    sex: c.sex,
+    nhsNumber: c.nhs_number,
+    upn: c.upn,
+    ethnicity: c.ethnicity,
+    firstLanguage: c.first_language,
+    interpreterNeeded: c.interpreter_needed,
+    disability: c.disability,
+    senStatus: c.sen_status,
+    provisional: c.provisional,
+    flags: { childInNeed: c.child_in_need, childProtectionPlan: c.child_protection_plan, lookedAfter: c.looked_after },
+    addresses: visibleAddresses.map((a) => ({
+      line1: a.line1,
+      line2: a.line2,
+      town: a.town,
+      postcode: a.postcode,
+      fromDate: a.from_date,
+      toDate: a.to_date,
+      confidential: a.confidential,
+    })),
+    addressesWithheld: addresses.length - visibleAddresses.length,
+    family: family.map((f) => ({
+      name: f.name,
+      relationship: f.relationship,
+      parentalResponsibility: f.parental_responsibility,
+      sameHousehold: f.same_household,
+      phone: f.phone,
+      relatedChildId: f.related_child_id,
+    })),
+    involved,
+    why: why.map((w) => ({ type: w.type, reason: w.reason, since: w.starts_at })),
+  }
+  return result
+}
+
+async function involvedAgencies(trx: Q, partnershipId: string, childId: string, now: Date): Promise<InvolvedAgency[]> {
+  const rels = await involvedQuery(trx, partnershipId, childId, now).execute()
+  // an agency involved through an agency-held relationship (a school's pupil): name its safeguarding leads
+  const agencyOnly = agenciesWithoutPeople(rels)
+  const leads = agencyOnly.length ? await leadsQuery(trx, partnershipId, agencyOnly, now).execute() : []
+  return groupInvolved(rels, leads)
+}
+
+type Q = Parameters<typeof reachingRelationships>[0]
+
+/** The child's current relationships other than break-glass and self-claimed, with who holds them, by agency name. */
+function involvedQuery(trx: Q, partnershipId: string, childId: string, now: Date) {
+  return trx
     .selectFrom('relationship as r')
     .leftJoin('membership as m', 'm.id', 'r.holder_membership_id')
     .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
@@ -205,7 +349,56 @@ async function involvedAgencies(trx: Parameters<typeof reachingRelationships>[0]
     .where('r.starts_at', '<=', now)
     .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
     .orderBy('a.name')
-    .execute()
+}
+
+interface EntryRowJson {
+  id: string
+  child_id: string
+  type: string
+  category: string | null
+  occurred_at: Date
+  occurred_time_known: boolean
+  recorded_at: Date
+  significance: Significance
+  summary: string
+  visibility: Visibility
+  source_agency_id: string
+  agency_name: string
+  given_name: string | null
+  family_name: string | null
+  supersedes_entry_id: string | null
+  superseded_by: string | null
+}
+
+type InvolvedRow = Awaited<ReturnType<ReturnType<typeof involvedQuery>['execute']>>[number]
+
+/** The current safeguarding leads (DSL, deputy) of these agencies. */
+function leadsQuery(trx: Q, partnershipId: string, agencyIds: readonly string[] | Expression<string>, now: Date) {
+  return trx
+    .selectFrom('membership as m')
+    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    .leftJoin('team as t', 't.id', 'm.team_id')
+    .select(['m.agency_id', 'm.role', 'p.given_name', 'p.family_name', 'p.email', 'p.phone', 't.name as team_name'])
+    .where('m.partnership_id', '=', partnershipId)
+    .where('m.agency_id', 'in', (Array.isArray(agencyIds) ? [...agencyIds] : agencyIds) as string[])
+    .where('m.role', 'in', ['dsl', 'deputy_dsl'])
+    .where('p.disabled_at', 'is', null)
+    .where('m.starts_at', '<=', now)
+    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+    .orderBy('m.role')
+}
+
+type LeadRow = Awaited<ReturnType<ReturnType<typeof leadsQuery>['execute']>>[number]
+
+const holdsPeople = (r: InvolvedRow) => Boolean((r.given_name && r.p_email && r.role) || r.team_name)
+
+/** The agencies involved only through agency-held relationships (no person or team named). */
+function agenciesWithoutPeople(rels: readonly InvolvedRow[]): string[] {
+  const withPeople = new Set(rels.filter(holdsPeople).map((r) => r.agency_id))
+  return [...new Set(rels.map((r) => r.agency_id))].filter((id) => !withPeople.has(id))
+}
+
+function groupInvolved(rels: readonly InvolvedRow[], leads: readonly LeadRow[]): InvolvedAgency[] {
   const byAgency = new Map<string, InvolvedAgency>()
   for (const r of rels) {
     let a = byAgency.get(r.agency_id)
@@ -221,25 +414,11 @@ async function involvedAgencies(trx: Parameters<typeof reachingRelationships>[0]
     }
   }
   // an agency involved through an agency-held relationship (a school's pupil): name its safeguarding leads
-  const agencyOnly = [...byAgency.values()].filter((a) => a.people.length === 0 && a.teams.length === 0)
-  if (agencyOnly.length) {
-    const leads = await trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-      .leftJoin('team as t', 't.id', 'm.team_id')
-      .select(['m.agency_id', 'm.role', 'p.given_name', 'p.family_name', 'p.email', 'p.phone', 't.name as team_name'])
-      .where('m.partnership_id', '=', partnershipId)
-      .where('m.agency_id', 'in', agencyOnly.map((a) => a.agencyId))
-      .where('m.role', 'in', ['dsl', 'deputy_dsl'])
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-      .orderBy('m.role')
-      .execute()
-    for (const l of leads) {
-      const a = byAgency.get(l.agency_id)!
-      a.people.push({ name: `${l.given_name} ${l.family_name}`, role: l.role, team: l.team_name, phone: l.phone, email: l.email, relationship: a.roles[0]!, since: new Date(0) })
-    }
+  const agencyOnly = new Set([...byAgency.values()].filter((a) => a.people.length === 0 && a.teams.length === 0).map((a) => a.agencyId))
+  for (const l of leads) {
+    if (!agencyOnly.has(l.agency_id)) continue
+    const a = byAgency.get(l.agency_id)!
+    a.people.push({ name: `${l.given_name} ${l.family_name}`, role: l.role, team: l.team_name, phone: l.phone, email: l.email, relationship: a.roles[0]!, since: new Date(0) })
   }
   return [...byAgency.values()]
 }

@@ -10,16 +10,16 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
 
   r.get('/children/:childId', { permission: 'child:read', audit: 'child.view', record: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
-    const repos = data.forActor(request.actor!)
-    const child = await repos.children.summary(childId)
-    if (!child) return notFound(reply)
-    const entries = await repos.entries.forChild(childId, { limit: 10 })
+    // the summary and the latest entries, read and audited in one statement
+    const found = await data.forActor(request.actor!).children.page(childId, { entries: 10 })
+    if (!found) return notFound(reply)
+    const { child } = found
     return reply.page('children/views/child.njk', {
       title: `${child.givenName} ${child.familyName}`,
       child,
-      entries: entries?.entries ?? [],
-      totalEntries: entries?.total ?? 0,
-      totalCapped: entries?.totalCapped ?? false,
+      entries: found.entries,
+      totalEntries: found.total,
+      totalCapped: found.totalCapped,
       canSeeAccessLog: hasPermission(request.actor!.role, 'child:read-access-log'),
       backLink: '/',
     })

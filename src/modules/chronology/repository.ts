@@ -1,10 +1,10 @@
 // The merged multi-agency chronology of a child, or of a family (the child and their siblings and household
 // children in the viewer's reach): every entry the viewer is entitled to see, from every agency, filtered and
 // paged. Entries the viewer may not see are not there at all — not counted, not hinted at.
-import { sql, type Transaction } from 'kysely'
-import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
+import { sql, type RawBuilder } from 'kysely'
+import { childInReachByFacts, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import type { DB } from '../../data/schema.ts'
+import { auditValues, writeAudit } from '../../data/audit.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 
@@ -38,98 +38,128 @@ interface RowJson {
   role: string | null
 }
 
-interface FacetJson {
-  source_agency_id: string
-  name: string
-  category: string | null
-  type: string
+interface ChildJson {
+  id: string
+  given_name: string
+  family_name: string
 }
 
-export function chronologyRepository(ctx: Ctx, actor: Actor) {
-  async function childrenInView(trx: Transaction<DB>, childId: string, family: boolean, now: Date) {
-    const root = await trx.selectFrom('child as c').select(['c.id', 'c.given_name', 'c.family_name']).where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
-    if (!root) return null
-    if (!family) return [root]
-    const related = await trx
-      .selectFrom('child as c')
-      .select(['c.id', 'c.given_name', 'c.family_name'])
-      .where('c.partnership_id', '=', actor.partnershipId)
-      .where('c.id', 'in', trx.selectFrom('family_member').select('related_child_id').where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).where('related_child_id', 'is not', null) as never)
-      .where(childInReach(actor, now))
-      .orderBy('c.given_name')
-      .execute()
-    return [root, ...related]
-  }
+type Action = 'chronology.view' | 'chronology.export' | 'chronology.timeline'
 
+export function chronologyRepository(ctx: Ctx, actor: Actor) {
   return {
-    async read(childId: string, opts: { family?: boolean; filter?: ChronologyFilter; page?: number; all?: boolean; action?: 'chronology.view' | 'chronology.export' | 'chronology.timeline'; format?: 'csv' | 'pdf' } = {}) {
+    /**
+     * One statement — so one round trip and one implicit transaction — reads the children in view (the child, and
+     * with `family` their brothers, sisters and household children, each only if in the viewer's reach), the entries
+     * the viewer may see, the page of them, the counts and the filter choices, and writes the audit row: 'success'
+     * with what was returned, or 'not_found' when the child is absent or out of reach (null).
+     */
+    async read(childId: string, opts: { family?: boolean; filter?: ChronologyFilter; page?: number; all?: boolean; action?: Action; format?: 'csv' | 'pdf' } = {}) {
       const action = opts.action ?? 'chronology.view'
-      return auditedTransaction(ctx, actor, action, async (trx, now) => {
-        const none = { result: null, audit: { action, outcome: 'not_found' as const, entityType: 'child', entityId: childId } }
-        if (!isUuid(childId)) return none
-        const children = await childrenInView(trx, childId, Boolean(opts.family), now)
-        if (!children) return none
-        const ids = children.map((c) => c.id)
-        const f = opts.filter ?? {}
-        // the viewer's relationships are worked out once per child, then each entry's visibility is checked against them
-        const visible = () =>
-          trx
-            .selectFrom('entry as e')
-            .innerJoin(relationshipFacts(trx, actor, now, ids).as('f'), 'f.child_id', 'e.child_id')
-            .where('e.partnership_id', '=', actor.partnershipId)
-            .where('e.child_id', 'in', ids)
-            .where(entryVisible(actor, now, JOINED_FACTS))
-        // One statement (one plan, one round trip): the entries the viewer may see (vis), the filtered ones (v), and
-        // from them the page of rows, the counts and the filter choices — which come from everything visible, so a
-        // filter reveals nothing more.
-        const vis = visible().select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.supersedes_entry_id', 'e.source_agency_id', 'e.author_membership_id'])
-        const conditions = [sql`true`]
-        if (f.agencyId && isUuid(f.agencyId)) conditions.push(sql`source_agency_id = ${f.agencyId}::uuid`)
-        if (f.category) conditions.push(sql`category = ${f.category}`)
-        if (f.type) conditions.push(sql`type = ${f.type}`)
-        if (f.from) conditions.push(sql`occurred_at >= (${f.from}::date)::timestamp at time zone 'Europe/London'`)
-        if (f.to) conditions.push(sql`occurred_at < ((${f.to}::date + 1)::timestamp at time zone 'Europe/London')`)
-        const page = Math.max(1, Math.floor(opts.page ?? 1))
-        const limit = opts.all ? 5000 : PAGE_SIZE
-        const offset = opts.all ? 0 : (page - 1) * PAGE_SIZE
-        const one = await sql<{ rows: RowJson[] | null; n: number; significant: number; facets: FacetJson[] | null }>`
-          with vis as (${vis}),
-          v as (select * from vis where ${sql.join(conditions, sql` and `)})
+      if (!isUuid(childId)) {
+        return auditedTransaction(ctx, actor, action, async () => ({ result: null, audit: { action, outcome: 'not_found' as const, entityType: 'child', entityId: childId } }))
+      }
+      const now = ctx.clock.now()
+      const family = Boolean(opts.family)
+      const f = opts.filter ?? {}
+      const db = ctx.db
+      const p = actor.partnershipId
+      // the children asked about: the child, and their related children when the family is asked for
+      const candidates = family
+        ? sql<string>`(select ${childId}::uuid union all select fm.related_child_id from family_member fm where fm.partnership_id = ${p}::uuid and fm.child_id = ${childId}::uuid and fm.related_child_id is not null)`
+        : sql<string>`(${childId}::uuid)`
+      // ...of which those in the viewer's reach, each with the viewer's relationships to it worked out once (the
+      // facts), so that each entry's visibility is checked against them rather than re-checking relationships
+      const kids = db
+        .selectFrom('child as c')
+        .innerJoin(relationshipFacts(db, actor, now, candidates).as('f'), 'f.child_id', 'c.id')
+        .select(['c.id', 'c.given_name', 'c.family_name', 'f.break_glass', 'f.allocated'])
+        .where('c.partnership_id', '=', p)
+        .where(childInReachByFacts(actor))
+      // the entries the viewer may see (narrow: what the counts, the filter choices and the ordering need) — nothing
+      // at all unless the child asked for is in reach
+      const vis = db
+        .selectFrom('entry as e')
+        .innerJoin(sql<{ id: string; break_glass: boolean; allocated: boolean }>`kids`.as('f'), 'f.id', 'e.child_id')
+        .where('e.partnership_id', '=', p)
+        .where(sql<boolean>`exists (select 1 from kids where kids.id = ${childId}::uuid)`)
+        .where(entryVisible(actor, now, JOINED_FACTS))
+        .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.significance', 'e.source_agency_id'])
+      const conditions: RawBuilder<unknown>[] = [sql`true`]
+      if (f.agencyId && isUuid(f.agencyId)) conditions.push(sql`source_agency_id = ${f.agencyId}::uuid`)
+      if (f.category) conditions.push(sql`category = ${f.category}`)
+      if (f.type) conditions.push(sql`type = ${f.type}`)
+      if (f.from) conditions.push(sql`occurred_at >= (${f.from}::date)::timestamp at time zone 'Europe/London'`)
+      if (f.to) conditions.push(sql`occurred_at < ((${f.to}::date + 1)::timestamp at time zone 'Europe/London')`)
+      const page = Math.max(1, Math.floor(opts.page ?? 1))
+      const limit = opts.all ? 5000 : PAGE_SIZE
+      const offset = opts.all ? 0 : (page - 1) * PAGE_SIZE
+      const audit = auditValues(actor, now, { action, outcome: 'success', entityType: 'child', entityId: childId })
+      const details = JSON.stringify({ family, filter: f, page, ...(opts.format ? { format: opts.format } : {}) })
+      try {
+        // the visible entries (vis); the page of the filtered ones (pg, then their full rows); the counts of the
+        // filtered ones; the filter choices, which come from everything visible so a filter reveals nothing more;
+        // and the audit row (a) — in the same statement as the read, so it commits with it or not at all.
+        const cond = sql.join(conditions, sql` and `)
+        const one = await sql<{ children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; types: string[] | null }>`
+          with kids as materialized (${kids}),
+          vis as materialized (${vis}),
+          pg as (select vis.id from vis where ${cond} order by vis.occurred_at desc, vis.id limit ${limit} offset ${offset}),
+          fac as (select vis.source_agency_id, vis.category, vis.type from vis group by 1, 2, 3),
+          cnt as (select count(*)::int as n, (count(*) filter (where vis.significance in ('high', 'critical')))::int as significant from vis where ${cond}),
+          a as (
+            insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, relationship_id, outcome, request_id, details)
+            select ${audit.partnership_id}::uuid, ${audit.at}::timestamptz, ${audit.actor_kind}::text, ${audit.actor_practitioner_id}::uuid, ${audit.actor_membership_id}::uuid, ${audit.action}::text,
+                   ${audit.entity_type}::text, ${audit.entity_id}::text,
+                   case when ok then array(select id from kids order by id <> ${childId}::uuid, given_name) else '{}'::uuid[] end,
+                   null, case when ok then 'success' else 'not_found' end, ${audit.request_id}::text,
+                   case when ok then ${details}::jsonb || jsonb_build_object('returned', (select count(*) from pg)) else '{}'::jsonb end
+            from (select exists (select 1 from kids where id = ${childId}::uuid) as ok) x
+          )
           select
-            (select json_agg(r) from (
-               select v.id, v.child_id, v.type, v.category, v.occurred_at, v.occurred_time_known, v.recorded_at, v.significance, v.summary, v.visibility,
-                      v.supersedes_entry_id, v.source_agency_id, a.name as agency, a.kind as agency_kind, p.given_name, p.family_name, m.role
-               from v
-               join agency a on a.id = v.source_agency_id
-               left join membership m on m.id = v.author_membership_id
-               left join practitioner p on p.id = m.practitioner_id
-               order by v.occurred_at desc, v.id
-               limit ${limit} offset ${offset}) r) as rows,
-            (select count(*)::int from v) as n,
-            (select count(*) filter (where v.significance in ('high','critical'))::int from v) as significant,
-            (select json_agg(distinct jsonb_build_object('source_agency_id', vis.source_agency_id, 'name', a.name, 'category', vis.category, 'type', vis.type))
-               from vis join agency a on a.id = vis.source_agency_id) as facets`.execute(trx)
-        const totals = one.rows[0]!
-        const rows = (totals.rows ?? []).map((r) => ({ ...r, occurred_at: new Date(r.occurred_at), recorded_at: new Date(r.recorded_at) }))
-        const facets = totals.facets ?? []
+            (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
+               from kids k where exists (select 1 from kids where id = ${childId}::uuid)) as children,
+            (select json_agg(r order by r.occurred_at desc, r.id) from (
+               select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary, e.visibility,
+                      e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role
+               from pg
+               join entry e on e.id = pg.id
+               join agency ag on ag.id = e.source_agency_id
+               left join membership m on m.id = e.author_membership_id
+               left join practitioner pr on pr.id = m.practitioner_id) r) as rows,
+            cnt.n, cnt.significant,
+            (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.id in (select source_agency_id from fac)) as agencies,
+            (select array_agg(distinct fac.category) filter (where fac.category is not null) from fac) as categories,
+            (select array_agg(distinct fac.type) from fac) as types
+          from cnt`.execute(db)
+        const got = one.rows[0]!
+        if (!got.children) return null
+        const children = got.children
         const names = new Map(children.map((c) => [c.id, `${c.given_name} ${c.family_name}`]))
-        const entries = rows.map((r) => ({ ...r, childName: names.get(r.child_id)!, author: r.given_name ? `${r.given_name} ${r.family_name}` : null }))
-        const total = Number(totals.n)
+        const entries = (got.rows ?? []).map((r) => ({
+          ...r,
+          occurred_at: new Date(r.occurred_at),
+          recorded_at: new Date(r.recorded_at),
+          childName: names.get(r.child_id)!,
+          author: r.given_name ? `${r.given_name} ${r.family_name}` : null,
+        }))
+        const total = Number(got.n)
         return {
-          result: {
-            children,
-            entries,
-            total,
-            significant: Number(totals.significant),
-            page,
-            pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
-            agencies: [...new Map(facets.map((x) => [x.source_agency_id, x.name])).entries()].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
-            categories: [...new Set(facets.flatMap((x) => (x.category ? [x.category] : [])))].sort(),
-            types: [...new Set(facets.map((x) => x.type))].sort(),
-          },
-          audit: { action, outcome: 'success', entityType: 'child', entityId: childId, childIds: ids, details: { family: Boolean(opts.family), filter: f, page, returned: entries.length, ...(opts.format ? { format: opts.format } : {}) } },
+          children,
+          entries,
+          total,
+          significant: Number(got.significant),
+          page,
+          pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+          agencies: (got.agencies ?? []).sort((x, y) => x.name.localeCompare(y.name)),
+          categories: (got.categories ?? []).sort(),
+          types: (got.types ?? []).sort(),
         }
-      })
+      } catch (err) {
+        // as auditedTransaction does: the failure is audited in a statement of its own
+        await writeAudit(db, actor, now, { action, outcome: 'failure', details: { error: (err as Error)?.name ?? 'Error' } }).catch(() => undefined)
+        throw err
+      }
     },
   }
 }

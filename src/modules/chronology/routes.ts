@@ -5,6 +5,7 @@ import { routes } from '../../platform/http/route.ts'
 import type { ChronologyFilter } from './repository.ts'
 import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
+import { humanise, inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
@@ -38,6 +39,16 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, page: f.page })
     if (!result) return reply.callNotFound()
     const query = new URLSearchParams(Object.entries({ ...f.raw, ...(f.family ? { family: '1' } : {}) }).filter(([, v]) => v)).toString()
+    const fieldErrors: Record<string, { text: string }> = Object.fromEntries(f.errors.map((e) => [e.href.slice(1), { text: e.text }]))
+    // the rows, the filter's fields and the pagination as HTML written by functions, not a macro call each
+    const html = {
+      rows: rowsHtml(result.entries, f.family),
+      pagination: result.entries.length ? paginationHtml(result.page, result.pages, query) : '',
+      agencySelect: selectHtml('agency', 'Agency', [{ value: '', text: 'All agencies' }, ...result.agencies.map((a) => ({ value: a.id, text: a.name, selected: f.raw.agency === a.id }))]),
+      categorySelect: selectHtml('category', 'Category', [{ value: '', text: 'All categories' }, ...result.categories.map((c) => ({ value: c, text: humanise(c), selected: f.raw.category === c }))]),
+      fromInput: inputHtml('from', 'From (YYYY-MM-DD)', f.raw.from ?? '', fieldErrors.from),
+      toInput: inputHtml('to', 'To (YYYY-MM-DD)', f.raw.to ?? '', fieldErrors.to),
+    }
     return reply.code(f.errors.length ? 400 : 200).page('chronology/views/chronology.njk', {
       title: `Chronology: ${result.children[0]!.given_name} ${result.children[0]!.family_name}`,
       ...result,
@@ -46,7 +57,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       raw: f.raw,
       query,
       errors: f.errors,
-      fieldErrors: Object.fromEntries(f.errors.map((e) => [e.href.slice(1), { text: e.text }])),
+      fieldErrors,
+      html,
       backLink: `/children/${childId}`,
     })
   })
