@@ -8,6 +8,8 @@ import * as personSearch from './20261122T1900_person_search.ts'
 import * as riskSignals from './20261122T2000_risk_signals.ts'
 import * as agencyRecords from './20261128T2100_agency_records.ts'
 import * as teamAroundTheChild from './20261129T0100_team_around_the_child.ts'
+import * as visitOutcomes from './20261129T0215_visit_outcomes.ts'
+import * as maceDecision from './20261129T0216_mace_decision.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -18,4 +20,6 @@ export const migrations: Record<string, Migration> = {
   '20261122T2000_risk_signals': riskSignals,
   '20261128T2100_agency_records': agencyRecords,
   '20261129T0100_team_around_the_child': teamAroundTheChild,
+  '20261129T0215_visit_outcomes': visitOutcomes,
+  '20261129T0216_mace_decision': maceDecision,
 }

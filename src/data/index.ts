@@ -19,10 +19,16 @@ import { searchRepository } from '../modules/search/repository.ts'
 import { referralsRepository } from '../modules/referrals/repository.ts'
 import { encompassRepository } from '../modules/encompass/repository.ts'
 import { missingRepository } from '../modules/missing/repository.ts'
+import { cpRepository } from '../modules/cp/repository.ts'
+import { exploitationRepository } from '../modules/exploitation/repository.ts'
+import { assessmentsRepository } from '../modules/assessments/repository.ts'
+import { visitsRepository } from '../modules/visits/repository.ts'
 import { clockPort } from '../modules/calendar/clocks.ts'
 import { signalsRepository } from '../modules/signals/repository.ts'
 import { recordsRepository } from '../modules/records/repository.ts'
+import { meetingsRepository } from '../modules/meetings/repository.ts'
 import { tacRepository } from '../modules/tac/repository.ts'
+import { plansRepository } from '../modules/plans/repository.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
@@ -46,8 +52,14 @@ export function dataAccess(database: Database, clock: Clock) {
         referrals: referralsRepository(ctx, actor, clockPort),
         encompass: encompassRepository(ctx, actor, clockPort),
         missing: missingRepository(ctx, actor, clockPort),
+        plans: plansRepository(ctx, actor, clockPort),
+        cp: cpRepository(ctx, actor, clockPort),
+        exploitation: exploitationRepository(ctx, actor, clockPort),
+        assessments: assessmentsRepository(ctx, actor, clockPort),
+        visits: visitsRepository(ctx, actor, clockPort),
         signals: signalsRepository(ctx, actor),
         records: recordsRepository(ctx, actor),
+        meetings: meetingsRepository(ctx, actor),
         tac: tacRepository(ctx, actor),
       }
     },

@@ -21,11 +21,19 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'encompass.notice': 'An Operation Encompass notice has arrived for a pupil',
   'missing.rhi': 'A return home interview needs to be offered',
   'missing.reported': 'A child you work with has been reported missing',
+  'mace.referral': 'A child has been referred to the exploitation (MACE) panel',
+  'mace.heard': 'The exploitation (MACE) panel has heard your referral',
+  'visit.joint': 'You have been asked to make a joint visit to a child',
+  'visit.joint-recorded': 'A joint visit you were part of has been recorded',
+  'visit.joint-cancelled': 'A joint visit you were part of has been cancelled',
   'tac.invited': 'You have been invited to join a team around a child',
   'tac.joined': 'A practitioner has joined a team around a child you are in',
   'tac.lead': 'You are the lead practitioner of a team around a child',
   'tac.level': 'A team around a child you are in has changed level',
+  'meeting.invited': 'You have been invited to a meeting of a team around a child',
   'missing.repeat': 'A child you work with has gone missing repeatedly: a strategy meeting is prompted',
+  'assessment.contribution': 'A member of the team has contributed to an assessment you lead',
+  'assessment.completed': 'An assessment in a team around a child you are in has been completed',
 }
 
 export interface Notice {

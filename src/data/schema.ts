@@ -921,6 +921,9 @@ export interface VisitTable {
   late_reason: string | null
   created_at: Timestamp
   row_version: Generated<number>
+  recorded_by: string | null
+  recorded_at: Timestamp | null
+  cancel_reason: string | null
 }
 
 export interface OversightNoteTable {
@@ -960,6 +963,14 @@ export interface MaceReferralTable {
   status: Generated<'referred' | 'heard' | 'closed'>
   panel_meeting_id: string | null
   created_at: Timestamp
+  heard_at: Timestamp | null
+  decision: 'plan' | 'no_further' | null
+  decision_reason: string | null
+  attendees: Generated<string>
+  heard_by: string | null
+  closed_at: Timestamp | null
+  closed_reason: string | null
+  row_version: Generated<number>
 }
 
 export interface ExploitationLinkTable {

@@ -13,12 +13,18 @@ import { searchRoutes } from './search/routes.ts'
 import { referralRoutes } from './referrals/routes.ts'
 import { encompassRoutes } from './encompass/routes.ts'
 import { missingRoutes } from './missing/routes.ts'
+import { cpRoutes } from './cp/routes.ts'
+import { exploitationRoutes } from './exploitation/routes.ts'
+import { assessmentRoutes } from './assessments/routes.ts'
+import { visitRoutes } from './visits/routes.ts'
 import { signalRoutes } from './signals/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { settingsRoutes } from './settings/routes.ts'
 import { apiRoutes } from './api/routes.ts'
 import { recordsRoutes } from './records/routes.ts'
+import { meetingRoutes } from './meetings/routes.ts'
 import { tacRoutes } from './tac/routes.ts'
+import { planRoutes } from './plans/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -33,10 +39,16 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await referralRoutes(app, deps)
   await encompassRoutes(app, deps)
   await missingRoutes(app, deps)
+  await cpRoutes(app, deps)
+  await exploitationRoutes(app, deps)
+  await assessmentRoutes(app, deps)
+  await visitRoutes(app, deps)
   await signalRoutes(app, deps)
   await adminRoutes(app, deps)
   await settingsRoutes(app, deps)
   await apiRoutes(app, deps)
   await recordsRoutes(app, deps)
+  await meetingRoutes(app, deps)
   await tacRoutes(app, deps)
+  await planRoutes(app, deps)
 }

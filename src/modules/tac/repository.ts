@@ -12,7 +12,7 @@ import { isUuid } from '../../data/repositories/children.ts'
 import { TAC_LEVELS, type DB, type TacFamilyMemberTable, type TacLevel } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries } from './access.ts'
-import { startTac } from './store.ts'
+import { closeTac, startTac } from './store.ts'
 
 const CASE_ROLES = Object.entries(REACH)
   .filter(([, r]) => r.identity)
@@ -341,13 +341,7 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         const activePlan = await trx.selectFrom('cp_plan').select('id').where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tacId).where('ended_at', 'is', null).executeTakeFirst()
         if (activePlan) throw new RefusedError('A child protection plan is in place: only a review conference can end it (record it on the child protection page)')
         if (input.to === 'closed') {
-          await trx.updateTable('tac').set({ status: 'closed', closed_at: now, closure_reason: input.reason, row_version: sql`row_version + 1` }).where('id', '=', tacId).execute()
-          await trx.insertInto('level_change').values({ id: randomUUID(), partnership_id: actor.partnershipId, tac_id: tacId, from_level: tac.level, to_level: null, kind: 'close', reason: input.reason, decided_by: actor.membershipId, decided_at: now }).execute()
-          // members keep the record only through their other relationships; invitations lapse
-          await endTeamRelationships(trx, actor.partnershipId, tacId, null, now)
-          await trx.updateTable('tac_member').set({ status: 'left', left_at: now, left_reason: 'The team closed' }).where('tac_id', '=', tacId).where('status', 'in', ['joined', 'invited']).execute()
-          await trx.updateTable('clock').set({ state: 'stopped', reason: 'The team closed', met_at: now }).where('partnership_id', '=', actor.partnershipId).where('subject_type', '=', 'tac').where('subject_id', '=', tacId).where('state', 'in', ['running', 'overdue']).execute()
-          await entryFor(trx, now, tac.childIds, tacId, 'tac_closed', `Team around the child closed (${LEVEL_LABELS[tac.level].toLowerCase()}): ${input.reason}`, 'medium')
+          await closeTac(trx, actor, now, tac, input.reason)
           return { result: { ok: true }, audit: { action: 'tac.level', outcome: 'success', entityType: 'tac', entityId: tacId, childIds: tac.childIds, details: { to: 'closed' } } }
         }
         if (input.to === tac.level) throw new RefusedError(`The team is already at ${LEVEL_LABELS[tac.level].toLowerCase()}`)

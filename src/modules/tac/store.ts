@@ -5,7 +5,8 @@ import type { Transaction } from 'kysely'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import type { DB, TacLevel } from '../../data/schema.ts'
-import { grantTeamRelationships, LEVEL_LABELS, writeTacEntries } from './access.ts'
+import { sql } from 'kysely'
+import { endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, writeTacEntries } from './access.ts'
 
 export interface StartTac {
   childIds: string[]
@@ -45,4 +46,30 @@ export async function startTac(trx: Transaction<DB>, actor: Actor, now: Date, in
     await notifyMemberships(trx, actor.partnershipId, [input.leadMembershipId], { kind: 'tac.lead', subjectType: 'tac', subjectId: id, link: `/teams/${id}` }, now)
   }
   return id
+}
+
+/**
+ * Closes a team with a reason: the level history records it, every team relationship ends (members keep a child's
+ * record only through their other relationships), invitations lapse, and clocks still running on the team's work
+ * (the team's own, its assessments', its s47 enquiries') stop with the reason. Used by the team page and the panel.
+ */
+export async function closeTac(trx: Transaction<DB>, actor: Actor, now: Date, tac: { id: string; level: TacLevel; childIds: readonly string[] }, reason: string, at: Date = now): Promise<void> {
+  await trx.updateTable('tac').set({ status: 'closed', closed_at: at, closure_reason: reason, next_review_on: null, row_version: sql`row_version + 1` }).where('id', '=', tac.id).execute()
+  await trx.insertInto('level_change').values({ id: randomUUID(), partnership_id: actor.partnershipId, tac_id: tac.id, from_level: tac.level, to_level: null, kind: 'close', reason, decided_by: actor.membershipId, decided_at: at }).execute()
+  await endTeamRelationships(trx, actor.partnershipId, tac.id, null, now)
+  await trx.updateTable('tac_member').set({ status: 'left', left_at: now, left_reason: 'The team closed' }).where('tac_id', '=', tac.id).where('status', 'in', ['joined', 'invited']).execute()
+  await trx
+    .updateTable('clock')
+    .set({ state: 'stopped', reason: 'The team closed', met_at: at })
+    .where('partnership_id', '=', actor.partnershipId)
+    .where('state', 'in', ['running', 'overdue'])
+    .where((eb) =>
+      eb.or([
+        eb('subject_id', '=', tac.id),
+        eb('subject_id', 'in', eb.selectFrom('assessment').select('id').where('tac_id', '=', tac.id)),
+        eb('subject_id', 'in', eb.selectFrom('cp_enquiry').select('id').where('tac_id', '=', tac.id)),
+      ]),
+    )
+    .execute()
+  await writeTacEntries(trx, actor, now, tac.childIds, { type: 'tac_closed', summary: `Team around the child closed (${LEVEL_LABELS[tac.level].toLowerCase()}): ${reason}`, significance: 'medium', occurredAt: at, detailType: 'tac', detailId: tac.id })
 }

@@ -185,6 +185,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               consult: hasPermission(actor.role, 'consultation:ask') || hasPermission(actor.role, 'consultation:give'),
               importRecords: hasPermission(actor.role, 'records:import'),
               matchRecords: hasPermission(actor.role, 'records:match'),
+              teams: hasPermission(actor.role, 'tac:work'),
+              clocks: hasPermission(actor.role, 'clocks:oversee'),
+              mace: hasPermission(actor.role, 'mace:panel'),
             },
           }
         : null,

@@ -44,6 +44,27 @@ export function ageFrom(dob: string | null, now = new Date()): string {
   return age < 1 ? 'under 1' : String(age)
 }
 
+/** Chronology entry types whose names do not read well humanised (the rest: "missing_found" → "Missing found"). */
+export const ENTRY_TYPE_LABELS: Record<string, string> = {
+  tac_started: 'Team around the child started',
+  tac_member_joined: 'Joined the team around the child',
+  tac_member_left: 'Left the team around the child',
+  tac_lead_changed: 'Lead practitioner changed',
+  tac_closed: 'Team around the child closed',
+  dsl_action: 'DSL action',
+  cp_conference: 'Child protection conference',
+  cp_plan: 'Child protection plan',
+  s47_outcome: 'Section 47 enquiry outcome',
+  mace_panel: 'Exploitation (MACE) panel',
+  mace_referral: 'Referral to the exploitation (MACE) panel',
+  mace_review: 'Exploitation (MACE) review',
+  plan_change: 'Plan changed',
+}
+
+export function entryTypeLabel(type: string): string {
+  return ENTRY_TYPE_LABELS[type] ?? (type ? type.charAt(0).toUpperCase() + type.slice(1).replace(/_/g, ' ') : '')
+}
+
 export function createRenderer(root: string, watch: boolean): Renderer {
   const env = new nunjucks.Environment(
     new nunjucks.FileSystemLoader([path.join(root, 'src/web/views'), path.join(root, 'src/modules'), path.join(root, 'node_modules/govuk-frontend/dist')], { noCache: false, watch: false }),
@@ -55,6 +76,7 @@ export function createRenderer(root: string, watch: boolean): Renderer {
   env.addFilter('age', (dob: string | null) => ageFrom(dob))
   env.addFilter('roleLabel', (r: string) => (isRole(r) ? ROLE_LABELS[r] : r))
   env.addFilter('relationshipLabel', (r: string) => RELATIONSHIP_LABELS[r] ?? r)
+  env.addFilter('entryType', entryTypeLabel)
   env.addFilter('humanise', (s: string) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : ''))
   return { render: (template, context) => env.render(template, context) }
 }
