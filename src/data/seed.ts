@@ -276,6 +276,10 @@ export async function seedDemo(db: Kysely<DB>, opts: SeedOptions = {}): Promise<
       for (const c of chunks(buf.family, 2000)) if (c.length) await trx.insertInto('family_member').values(c).execute()
       for (const c of chunks(buf.relationships, 2000)) if (c.length) await trx.insertInto('relationship').values(c).execute()
       for (const c of chunks(buf.entries, 1500)) if (c.length) await trx.insertInto('entry').values(c).execute()
+      for (const c of chunks(buf.tacs, 1000)) if (c.length) await trx.insertInto('tac').values(c).execute()
+      for (const c of chunks(buf.tacChildren, 2000)) if (c.length) await trx.insertInto('tac_child').values(c).execute()
+      for (const c of chunks(buf.tacMembers, 2000)) if (c.length) await trx.insertInto('tac_member').values(c).execute()
+      for (const c of chunks(buf.levelChanges, 2000)) if (c.length) await trx.insertInto('level_change').values(c).execute()
     })
     buf = emptyBuffers()
   }
@@ -391,8 +395,24 @@ export async function seedDemo(db: Kysely<DB>, opts: SeedOptions = {}): Promise<
         rel('csc', 'agency_record', { agency: agencyId('csc') }, 'Open to children’s social care', 'social care record')
         const sw = n % 3 === 0 ? 'sw.south' : n % 3 === 1 ? 'sw.north' : 'sw2.north'
         rel('allocated', 'allocated_worker', { membership: membershipOf(sw) }, 'Allocated by the team manager')
-        if (school) rel('tac-dsl', 'team_member', { membership: membershipOf(`dsl.${school}`) }, 'Member of the team around the child')
-        if (concernLevel > 0.9) rel('tac-police', 'team_member', { membership: membershipOf('police.missing') }, 'Member of the team around the child')
+        // the team around the child, led by the allocated social worker: members hold their access through it
+        const tacId = id(`tac:${n}`)
+        const level = cp ? 'child_protection' : 'child_in_need'
+        buf.tacs.push({ id: tacId, partnership_id: partnershipId, level, lead_membership_id: membershipOf(sw), started_by_membership_id: membershipOf(sw), started_at: created_at, reason: 'Open to children’s social care', created_at })
+        buf.tacChildren.push({ partnership_id: partnershipId, tac_id: tacId, child_id: cid })
+        buf.levelChanges.push({ id: id(`tac:${n}:start`), partnership_id: partnershipId, tac_id: tacId, from_level: null, to_level: level, kind: 'start', reason: 'Open to children’s social care', decided_by: membershipOf(sw), decided_at: created_at })
+        const member = (k: string, key: string, teamRole: string) => {
+          buf.tacMembers.push({ id: id(`tac:${n}:member:${k}`), partnership_id: partnershipId, tac_id: tacId, membership_id: membershipOf(key), team_role: teamRole, status: 'joined', invited_by: membershipOf(sw), invited_at: created_at, joined_at: created_at })
+        }
+        member('lead', sw, 'Lead practitioner (allocated social worker)')
+        if (school) {
+          member('dsl', `dsl.${school}`, 'Designated safeguarding lead')
+          rel('tac-dsl', 'team_member', { membership: membershipOf(`dsl.${school}`) }, 'Member of the team around the child', `tac:${tacId}`)
+        }
+        if (concernLevel > 0.9) {
+          member('police', 'police.missing', 'Police: missing and exploited children')
+          rel('tac-police', 'team_member', { membership: membershipOf('police.missing') }, 'Member of the team around the child', `tac:${tacId}`)
+        }
       } else if (concernLevel > 0.8 && concernLevel <= 0.85) {
         rel('fd', 'front_door_contact', { team: teamId('csc', 'front-door') }, 'Open contact at the front door')
         rel('fd-police', 'front_door_contact', { team: teamId('police', 'mash-desk') }, 'MASH checks requested')
@@ -459,6 +479,10 @@ function emptyBuffers() {
     family: [] as Insertable<DB['family_member']>[],
     relationships: [] as Insertable<DB['relationship']>[],
     entries: [] as Insertable<DB['entry']>[],
+    tacs: [] as Insertable<DB['tac']>[],
+    tacChildren: [] as Insertable<DB['tac_child']>[],
+    tacMembers: [] as Insertable<DB['tac_member']>[],
+    levelChanges: [] as Insertable<DB['level_change']>[],
   }
 }
 
