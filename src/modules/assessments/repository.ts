@@ -13,7 +13,7 @@ import { notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
-import { memberIds, setting, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
+import { memberIds, setting, teamManagerOf, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
 import { DOMAINS_SETTING, factorProblems, FACTOR_LABELS, normaliseDomains, type Domain } from './codes.ts'
 
 export type AssessmentKind = 'early_help' | 'child_and_family'
@@ -83,21 +83,6 @@ export function assessmentsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort)
     return normaliseDomains(await setting<unknown>(trx, actor.partnershipId, DOMAINS_SETTING, null))
   }
 
-  /** The team manager of the actor's team (an overdue R3 escalates to them). */
-  async function managerOfActor(trx: Transaction<DB>, now: Date) {
-    if (!actor.teamId) return null
-    const m = await trx
-      .selectFrom('membership')
-      .select('id')
-      .where('partnership_id', '=', actor.partnershipId)
-      .where('team_id', '=', actor.teamId)
-      .where('role', '=', 'team_manager')
-      .where('starts_at', '<=', now)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-      .orderBy('starts_at')
-      .executeTakeFirst()
-    return m?.id ?? null
-  }
 
   return {
     /** The team's assessments (and the team's children, for the "start an assessment" form). */
@@ -162,7 +147,7 @@ export function assessmentsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort)
           .execute()
         let dueAt: Date | null = null
         if (input.kind === 'child_and_family') {
-          const clock = await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R3', childId: input.childId, subjectType: 'assessment', subjectId: id, startedAt: referral?.received_at ?? now, escalateToMembershipId: await managerOfActor(trx, now) })
+          const clock = await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R3', childId: input.childId, subjectType: 'assessment', subjectId: id, startedAt: referral?.received_at ?? now, escalateToMembershipId: await teamManagerOf(trx, actor, now) })
           dueAt = clock.dueAt
         }
         await writeTacEntries(trx, actor, now, [input.childId], {

@@ -13,7 +13,6 @@
 // And the manager's dashboard of the statutory clocks of the children they reach, with reasons when late.
 import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
-import { REACH, ROLES, ROLE_LABELS, isRole } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
@@ -24,7 +23,7 @@ import { londonDateTime } from '../../web/dates.ts'
 import { RULES } from '../calendar/clocks.ts'
 import { MEETING_KIND_LABELS, scheduleMeeting, type MeetingMode } from '../meetings/store.ts'
 import { startVisitClock, VISIT_SUBJECT } from '../visits/visit-clock.ts'
-import { LEVEL_LABELS, memberIds, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
+import { casePractitioners, teamManagerOf, LEVEL_LABELS, memberIds, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
 
 export const SUBJECT = { enquiry: 'cp_enquiry', coreGroup: 'cp_plan.core_group', review: 'cp_plan.review' } as const
 
@@ -50,8 +49,6 @@ export const STRATEGY_AGENCIES: { kind: AgencyKind; label: string }[] = [
   { kind: 'childrens_social_care', label: 'Children’s social care' },
 ]
 
-/** Roles that do case work (administrators, information governance and the LADO do not take part). */
-const CASE_ROLES: string[] = ROLES.filter((r) => REACH[r].identity)
 
 export type CpMeetingKind = Extract<MeetingKind, 'icpc' | 'core_group' | 'review_conference'>
 /** The entry a conference's recorded decisions write (one per child): its presence marks the decisions recorded. */
@@ -67,41 +64,10 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const notFound = (action: string, entityId?: string | null) => ({ result: null, audit: { action, outcome: 'not_found' as const, entityType: 'tac', entityId: entityId ?? null } })
   const open = ['running', 'overdue'] as const
 
-  /** The manager overdue clocks escalate to: a team manager of the recording practitioner's team. */
-  async function managerOf(trx: Transaction<DB>, now: Date): Promise<string | null> {
-    if (actor.role === 'team_manager') return actor.membershipId
-    if (!actor.teamId) return null
-    const m = await trx
-      .selectFrom('membership')
-      .select('id')
-      .where('partnership_id', '=', actor.partnershipId)
-      .where('team_id', '=', actor.teamId)
-      .where('role', '=', 'team_manager')
-      .where('starts_at', '<=', now)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst()
-    return m?.id ?? null
-  }
+  const managerOf = (trx: Transaction<DB>, now: Date) => teamManagerOf(trx, actor, now)
 
   /** Practitioners who may take part in a strategy discussion: police, health and children's social care. */
-  async function participantOptions(trx: Transaction<DB>, now: Date, only?: readonly string[]) {
-    let q = trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-      .innerJoin('agency as a', 'a.id', 'm.agency_id')
-      .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency', 'a.kind as agency_kind'])
-      .where('m.partnership_id', '=', actor.partnershipId)
-      .where('a.kind', 'in', STRATEGY_AGENCIES.map((a) => a.kind))
-      .where('m.role', 'in', CASE_ROLES)
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-    if (only) q = q.where('m.id', 'in', only.length ? only.filter(isUuid) : ['00000000-0000-0000-0000-000000000000'])
-    const rows = await q.orderBy('a.name').orderBy('p.family_name').orderBy('p.given_name').execute()
-    return rows.map((r) => ({ membershipId: r.id, name: `${r.given_name} ${r.family_name}`, roleLabel: isRole(r.role) ? ROLE_LABELS[r.role] : r.role, agency: r.agency, agencyKind: r.agency_kind }))
-  }
+  const participantOptions = (trx: Transaction<DB>, now: Date, only?: readonly string[]) => casePractitioners(trx, actor.partnershipId, now, { agencyKinds: STRATEGY_AGENCIES.map((a) => a.kind), ...(only ? { ids: only } : {}) })
 
   async function childrenOf(trx: Transaction<DB>, tac: TacAccess) {
     if (!tac.childIds.length) return []

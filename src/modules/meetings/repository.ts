@@ -16,21 +16,13 @@ import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-w
 import { isUuid } from '../../data/repositories/children.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
 import { tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
-import { addPlanAction } from '../plans/plan-store.ts'
+import { addPlanAction, type NewPlanAction } from '../plans/plan-store.ts'
 import { MEETING_KIND_LABELS, scheduleMeeting, teamMembers, roleLabelOf, type Attendance, type ScheduleMeeting } from './store.ts'
 
 const CP_KINDS: readonly MeetingKind[] = ['strategy_discussion', 'icpc', 'review_conference']
 
-export interface ActionInput {
-  outcomeId: string
-  what: string
-  ownerMembershipId: string | null
-  ownerName: string
-  ownerAgency: string
-  dueOn: string
-  place: string
-  costPence: number | null
-}
+/** An action agreed at a meeting: a plan action, the meeting named by the route. */
+export type ActionInput = Omit<NewPlanAction, 'meetingId'>
 
 export type MinutesSave = { saved: true } | { conflict: { current: string; yours: string; rowVersion: number; currentStatus: 'none' | 'draft' | 'approved' } }
 

@@ -30,6 +30,7 @@ import {
   planChanged,
   snapshotOf,
   STATUS_LABELS,
+  type NewPlanAction,
   type PlanActionRow,
   type PlanDiff,
   type PlanOutcomeRow,
@@ -43,17 +44,8 @@ export interface OutcomeInput {
   measureName: string | null
 }
 
-export interface ActionInput {
-  what: string
-  /** A joined member of the team, or null for a family member or another person (named in ownerName). */
-  ownerMembershipId: string | null
-  ownerName: string
-  ownerAgency: string
-  dueOn: string
-  place: string
-  costPence: number | null
-  status?: ActionStatus
-}
+/** An action edited on the plan page (its outcome named by the route); the owner is a joined member, or null for someone named in ownerName. */
+export type ActionInput = Omit<NewPlanAction, 'outcomeId' | 'meetingId'> & { status?: ActionStatus }
 
 export interface ReviewInput {
   heldOn: string

@@ -8,11 +8,11 @@
 // exploitation), together with the entry writer: one entry per child, in the caller's transaction.
 import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
-import { REACH } from '../../access/policy.ts'
+import { REACH, ROLES, ROLE_LABELS, isRole } from '../../access/policy.ts'
 import { reachingRelationships } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { isUuid } from '../../data/repositories/children.ts'
-import type { DB, Significance, TacLevel, Visibility } from '../../data/schema.ts'
+import type { AgencyKind, DB, Significance, TacLevel, Visibility } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 
 export interface TacAccess {
@@ -213,4 +213,57 @@ export async function endTeamRelationships(trx: Transaction<DB>, partnershipId: 
 export async function setting<T>(trx: Transaction<DB>, partnershipId: string, key: string, fallback: T): Promise<T> {
   const row = await trx.selectFrom('partnership_setting').select('value').where('partnership_id', '=', partnershipId).where('key', '=', key).executeTakeFirst()
   return (row?.value as T | undefined) ?? fallback
+}
+
+export interface Practitioner {
+  membershipId: string
+  name: string
+  role: string
+  roleLabel: string
+  agency: string
+  agencyKind: string
+}
+
+const CASE_ROLES: readonly string[] = ROLES.filter((r) => REACH[r].identity)
+
+/**
+ * Practitioners in case roles with a current membership, across the partnership's agencies, by agency and name: who
+ * may lead a team, be invited to one, or take part in a strategy discussion. `ids` narrows to those memberships
+ * (ids that are not UUIDs match nothing), `agencyKinds` to those kinds of agency.
+ */
+export async function casePractitioners(trx: Transaction<DB>, partnershipId: string, now: Date, opts: { ids?: readonly string[]; agencyKinds?: readonly AgencyKind[] } = {}): Promise<Practitioner[]> {
+  let q = trx
+    .selectFrom('membership as m')
+    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    .innerJoin('agency as a', 'a.id', 'm.agency_id')
+    .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency', 'a.kind as agency_kind'])
+    .where('m.partnership_id', '=', partnershipId)
+    .where('m.role', 'in', CASE_ROLES)
+    .where('p.disabled_at', 'is', null)
+    .where('m.starts_at', '<=', now)
+    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+  if (opts.agencyKinds) q = q.where('a.kind', 'in', [...opts.agencyKinds])
+  if (opts.ids) {
+    const ids = opts.ids.filter(isUuid)
+    q = q.where('m.id', 'in', ids.length ? ids : ['00000000-0000-0000-0000-000000000000'])
+  }
+  const rows = await q.orderBy('a.name').orderBy('p.family_name').orderBy('p.given_name').execute()
+  return rows.map((r) => ({ membershipId: r.id, name: `${r.given_name} ${r.family_name}`, role: r.role, roleLabel: isRole(r.role) ? ROLE_LABELS[r.role] : r.role, agency: r.agency, agencyKind: r.agency_kind }))
+}
+
+/** Who an overdue clock the actor starts escalates to: the actor, when a team manager; else a current team manager of their team. */
+export async function teamManagerOf(trx: Transaction<DB>, actor: Actor, at: Date): Promise<string | null> {
+  if (actor.role === 'team_manager') return actor.membershipId
+  if (!actor.teamId) return null
+  const m = await trx
+    .selectFrom('membership')
+    .select('id')
+    .where('partnership_id', '=', actor.partnershipId)
+    .where('team_id', '=', actor.teamId)
+    .where('role', '=', 'team_manager')
+    .where('starts_at', '<=', at)
+    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', at)]))
+    .orderBy('id')
+    .executeTakeFirst()
+  return m?.id ?? null
 }

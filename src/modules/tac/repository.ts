@@ -4,28 +4,15 @@
 // roles and duties visible to everyone in the team; step up, step down and closure with reasons.
 import { randomUUID } from 'node:crypto'
 import { sql, type Selectable, type Transaction } from 'kysely'
-import { REACH, ROLE_LABELS, isRole } from '../../access/policy.ts'
+import { ROLE_LABELS, isRole } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { TAC_LEVELS, type DB, type TacFamilyMemberTable, type TacLevel } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
-import { endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries } from './access.ts'
+import { casePractitioners, endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries, type Practitioner } from './access.ts'
 import { closeTac, startTac } from './store.ts'
-
-const CASE_ROLES = Object.entries(REACH)
-  .filter(([, r]) => r.identity)
-  .map(([role]) => role)
-
-export interface Practitioner {
-  membershipId: string
-  name: string
-  role: string
-  roleLabel: string
-  agency: string
-  agencyKind: string
-}
 
 const rank = (l: TacLevel) => TAC_LEVELS.indexOf(l)
 
@@ -44,22 +31,8 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
       .execute()
   }
 
-  /** Practitioners who may be invited or lead: current memberships with case roles, across the partnership's agencies. */
-  async function practitioners(trx: Transaction<DB>, now: Date, only?: string): Promise<Practitioner[]> {
-    let q = trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-      .innerJoin('agency as a', 'a.id', 'm.agency_id')
-      .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency', 'a.kind as agency_kind'])
-      .where('m.partnership_id', '=', actor.partnershipId)
-      .where('m.role', 'in', CASE_ROLES)
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-    if (only) q = q.where('m.id', '=', only)
-    const rows = await q.orderBy('a.name').orderBy('p.family_name').orderBy('p.given_name').execute()
-    return rows.map((r) => ({ membershipId: r.id, name: `${r.given_name} ${r.family_name}`, role: r.role, roleLabel: isRole(r.role) ? ROLE_LABELS[r.role] : r.role, agency: r.agency, agencyKind: r.agency_kind }))
-  }
+  /** Practitioners who may be invited or lead (one, when `only` names a membership). */
+  const practitioners = (trx: Transaction<DB>, now: Date, only?: string) => casePractitioners(trx, actor.partnershipId, now, only ? { ids: [only] } : {})
 
   async function members(trx: Transaction<DB>, tacId: string) {
     const rows = await trx

@@ -7,7 +7,7 @@ import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import type { DB } from '../../data/schema.ts'
 import { clockPort } from '../calendar/clocks.ts'
-import { setting } from '../tac/access.ts'
+import { setting, teamManagerOf } from '../tac/access.ts'
 
 export const VISIT_RULE = 'CPV'
 export const VISIT_SUBJECT = 'cp_plan.visit'
@@ -28,20 +28,7 @@ export async function visitWorkingDays(trx: Transaction<DB>, partnershipId: stri
 export async function startVisitClock(trx: Transaction<DB>, actor: Actor, cpPlanId: string, childId: string, from: Date, clocks: ClockPort = clockPort): Promise<{ id: string; dueAt: Date }> {
   const n = await visitWorkingDays(trx, actor.partnershipId)
   const dueAt = await clocks.addWorkingDays(trx, actor.partnershipId, from, n)
-  let escalateTo = actor.membershipId
-  if (actor.role !== 'team_manager' && actor.teamId) {
-    const manager = await trx
-      .selectFrom('membership')
-      .select('id')
-      .where('partnership_id', '=', actor.partnershipId)
-      .where('team_id', '=', actor.teamId)
-      .where('role', '=', 'team_manager')
-      .where('starts_at', '<=', from)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', from)]))
-      .orderBy('id')
-      .executeTakeFirst()
-    if (manager) escalateTo = manager.id
-  }
+  const escalateTo = (await teamManagerOf(trx, actor, from)) ?? actor.membershipId
   return clocks.start(trx, { partnershipId: actor.partnershipId, rule: VISIT_RULE, childId, subjectType: VISIT_SUBJECT, subjectId: cpPlanId, startedAt: from, dueAt, escalateToMembershipId: escalateTo })
 }
 
