@@ -31,6 +31,7 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'tac.lead': 'You are the lead practitioner of a team around a child',
   'tac.level': 'A team around a child you are in has changed level',
   'meeting.invited': 'You have been invited to a meeting of a team around a child',
+  'meeting.rescheduled': 'A meeting you are invited to has moved to a new date or time',
   'missing.repeat': 'A child you work with has gone missing repeatedly: a strategy meeting is prompted',
   'assessment.contribution': 'A member of the team has contributed to an assessment you lead',
   'assessment.completed': 'An assessment in a team around a child you are in has been completed',

@@ -17,7 +17,7 @@ import { isUuid } from '../../data/repositories/children.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
 import { tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
 import { addPlanAction, type NewPlanAction } from '../plans/plan-store.ts'
-import { MEETING_KIND_LABELS, scheduleMeeting, teamMembers, roleLabelOf, type Attendance, type ScheduleMeeting } from './store.ts'
+import { MEETING_KIND_LABELS, MODE_LABELS, scheduleMeeting, teamMembers, roleLabelOf, type Attendance, type MeetingMode, type ScheduleMeeting } from './store.ts'
 
 const CP_KINDS: readonly MeetingKind[] = ['strategy_discussion', 'icpc', 'review_conference']
 
@@ -201,6 +201,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
               draft: open && started(m, now) && !approved,
               approve: open && isChair && m.status === 'held' && m.minutes_status === 'draft',
               cancel: open && m.status === 'scheduled',
+              reschedule: open && m.status === 'scheduled' && m.minutes_status === 'none',
               invite: open && !approved,
             },
             isChair,
@@ -282,6 +283,53 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
           detailId: meetingId,
         })
         return { result: { id: meetingId }, audit: ok('meeting.cancel', f.tac, meetingId) }
+      })
+    },
+
+    /**
+     * Moves a meeting that has not been held to a new date and time (and, if given, a new way of meeting and place),
+     * with the reason. The invited practitioners are told; each child's chronology records the change. A stale form
+     * (someone else changed the meeting since it was opened) is refused rather than overwriting their change.
+     */
+    async reschedule(tacId: string, meetingId: string, input: { scheduledAt: Date; mode: MeetingMode; place: string; reason: string; rowVersion: number }) {
+      return auditedTransaction(ctx, actor, 'meeting.reschedule', async (trx, now) => {
+        const f = await forChange(trx, tacId, meetingId, now)
+        if (!f) return notFound('meeting.reschedule', meetingId)
+        if (f.meeting.status !== 'scheduled') throw new RefusedError('Only a meeting that has not been held can be moved')
+        if (f.meeting.minutes_status !== 'none') throw new RefusedError('Minutes have been drafted for this meeting: it cannot be moved')
+        if (input.scheduledAt.getTime() <= now.getTime()) throw new RefusedError('The new date and time must be in the future')
+        if (input.mode === 'in_person' && !input.place.trim()) throw new RefusedError('Enter where the meeting will take place')
+        const moved = await trx
+          .updateTable('meeting')
+          .set({ scheduled_at: input.scheduledAt, mode: input.mode, place: input.place, row_version: f.meeting.row_version + 1 })
+          .where('id', '=', meetingId)
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('row_version', '=', input.rowVersion)
+          .executeTakeFirst()
+        if (Number(moved.numUpdatedRows) !== 1) throw new RefusedError('Someone else changed this meeting since you opened it: check its details and move it again')
+        const invited = await trx
+          .selectFrom('meeting_invitee')
+          .select('membership_id')
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('meeting_id', '=', meetingId)
+          .where('membership_id', 'is not', null)
+          .execute()
+        await notifyMemberships(
+          trx,
+          actor.partnershipId,
+          invited.map((i) => i.membership_id!).filter((m) => m !== actor.membershipId),
+          { kind: 'meeting.rescheduled', subjectType: 'meeting', subjectId: meetingId, link: `/teams/${f.tac.id}/meetings/${meetingId}` },
+          now,
+        )
+        await writeTacEntries(trx, actor, now, f.tac.childIds, {
+          type: 'meeting_rescheduled',
+          summary: `${MEETING_KIND_LABELS[f.meeting.kind]} moved from ${formatDateTime(f.meeting.scheduled_at)} to ${formatDateTime(input.scheduledAt)} (${MODE_LABELS[input.mode].toLowerCase()}): ${input.reason}`,
+          significance: 'low',
+          occurredAt: now,
+          detailType: 'meeting',
+          detailId: meetingId,
+        })
+        return { result: { id: meetingId }, audit: ok('meeting.reschedule', f.tac, meetingId, { from: f.meeting.scheduled_at, to: input.scheduledAt, rowVersion: f.meeting.row_version + 1 }) }
       })
     },
 

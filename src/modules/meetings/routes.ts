@@ -67,6 +67,15 @@ const minutesForm = z.object({
 })
 const approveForm = z.object({ rowVersion: z.coerce.number().int().min(1) })
 const heldForm = z.object({ heldDate: date('Enter the date the meeting was held as YYYY-MM-DD'), heldTime: time('Enter the time as HH:MM (24-hour)') })
+const rescheduleForm = z.object({
+  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1),
+  newDate: date('Enter the new date as YYYY-MM-DD, for example 2026-12-03'),
+  newTime: time('Enter the new start time as HH:MM (24-hour), for example 14:30'),
+  newMode: z.enum(['in_person', 'online', 'phone'], { message: 'Choose how the meeting will take place' }),
+  newPlace: z.string().trim().max(1000, 'Must be 1,000 characters or fewer').optional().default(''),
+  moveReason: z.string().trim().min(1, 'Say why the meeting is moving').max(1000, 'Must be 1,000 characters or fewer'),
+})
+const rescheduleChecks = (v: Record<string, unknown>) => (v.newMode === 'in_person' && !String(v.newPlace ?? '').trim() ? [{ path: 'newPlace', message: 'Enter where the meeting will take place' }] : [])
 const cancelForm = z.object({ reason: z.string().trim().min(1, 'Say why the meeting is cancelled').max(1000, 'Must be 1,000 characters or fewer') })
 const inviteForm = z.object({
   member: z.string().trim().optional().default(''),
@@ -252,6 +261,15 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     if (!parsed.ok) return parsed.errors
     return repo(request).cancel(tacId, meetingId, parsed.data.reason)
   }, 'details')
+
+  post('/reschedule', 'meeting.reschedule', '#newDate', async (request, tacId, meetingId, body) => {
+    const parsed = parseForm(rescheduleForm, body, rescheduleChecks)
+    if (!parsed.ok) return parsed.errors
+    const v = parsed.data
+    const scheduledAt = londonDateTime.toInstant(v.newDate, v.newTime)
+    if (scheduledAt.getTime() <= clock.now().getTime()) return { errors: [{ text: 'The new date and time must be in the future', href: '#newDate' }], fieldErrors: { newDate: { text: 'The new date and time must be in the future' } } }
+    return repo(request).reschedule(tacId, meetingId, { scheduledAt, mode: v.newMode, place: v.newPlace, reason: v.moveReason, rowVersion: v.rowVersion })
+  }, 'moved')
 
   post('/minutes/approve', 'meeting.minutes-approve', '#minutes', async (request, tacId, meetingId, body) => {
     const parsed = parseForm(approveForm, body)
