@@ -6,7 +6,7 @@ import { sql, type Kysely, type Insertable } from 'kysely'
 import type { Role } from '../access/policy.ts'
 import { hashPassword } from '../platform/auth/passwords.ts'
 import { base32, nhsCheckDigit, prng, stableUuid } from './ids.ts'
-import type { DB, AgencyKind, RelationshipType, Visibility, Significance } from './schema.ts'
+import { CP_CATEGORIES, type DB, type AgencyKind, type RelationshipType, type Visibility, type Significance } from './schema.ts'
 import { writeAudit } from './audit.ts'
 import { insertPartnershipDefaults } from './partnership-defaults.ts'
 
@@ -280,6 +280,8 @@ export async function seedDemo(db: Kysely<DB>, opts: SeedOptions = {}): Promise<
       for (const c of chunks(buf.tacChildren, 2000)) if (c.length) await trx.insertInto('tac_child').values(c).execute()
       for (const c of chunks(buf.tacMembers, 2000)) if (c.length) await trx.insertInto('tac_member').values(c).execute()
       for (const c of chunks(buf.levelChanges, 2000)) if (c.length) await trx.insertInto('level_change').values(c).execute()
+      for (const c of chunks(buf.meetings, 1000)) if (c.length) await trx.insertInto('meeting').values(c).execute()
+      for (const c of chunks(buf.cpPlans, 1000)) if (c.length) await trx.insertInto('cp_plan').values(c).execute()
     })
     buf = emptyBuffers()
   }
@@ -405,6 +407,13 @@ export async function seedDemo(db: Kysely<DB>, opts: SeedOptions = {}): Promise<
           buf.tacMembers.push({ id: id(`tac:${n}:member:${k}`), partnership_id: partnershipId, tac_id: tacId, membership_id: membershipOf(key), team_role: teamRole, status: 'joined', invited_by: membershipOf(sw), invited_at: created_at, joined_at: created_at })
         }
         member('lead', sw, 'Lead practitioner (allocated social worker)')
+        if (cp) {
+          // the plan agreed at an initial conference held two weeks after the team started (no random draw, so the
+          // rest of the demo data is unchanged)
+          const icpcAt = new Date(created_at.getTime() + 14 * 86_400_000)
+          buf.meetings.push({ id: id(`tac:${n}:icpc`), partnership_id: partnershipId, tac_id: tacId, kind: 'icpc', title: 'Initial child protection conference', scheduled_at: icpcAt, mode: 'in_person', place: 'Northshire County Hall', chair_membership_id: membershipOf('manager.north'), status: 'held', held_at: icpcAt, created_by: membershipOf(sw), created_at })
+          buf.cpPlans.push({ id: id(`tac:${n}:cp-plan`), partnership_id: partnershipId, tac_id: tacId, child_id: cid, enquiry_id: null, icpc_meeting_id: id(`tac:${n}:icpc`), category: CP_CATEGORIES[n % CP_CATEGORIES.length]!, started_at: icpcAt, created_at: icpcAt })
+        }
         if (school) {
           member('dsl', `dsl.${school}`, 'Designated safeguarding lead')
           rel('tac-dsl', 'team_member', { membership: membershipOf(`dsl.${school}`) }, 'Member of the team around the child', `tac:${tacId}`)
@@ -483,6 +492,8 @@ function emptyBuffers() {
     tacChildren: [] as Insertable<DB['tac_child']>[],
     tacMembers: [] as Insertable<DB['tac_member']>[],
     levelChanges: [] as Insertable<DB['level_change']>[],
+    meetings: [] as Insertable<DB['meeting']>[],
+    cpPlans: [] as Insertable<DB['cp_plan']>[],
   }
 }
 

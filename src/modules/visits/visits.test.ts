@@ -21,8 +21,8 @@ describeApp('statutory visits, joint visits and management oversight', (ctx) => 
   }
 
   it('a CP plan starts the statutory visit clock: 10 working days, 17:00 London, across the Christmas bank holidays', async () => {
-    const alloc = await db().selectFrom('relationship').select('child_id').where('type', '=', 'allocated_worker').where('holder_membership_id', '=', membershipOf('sw.north')).where('ends_at', 'is', null).orderBy('child_id').executeTakeFirstOrThrow()
-    childId = alloc.child_id
+    const alloc = await db().selectFrom('relationship').select('child_id').where('type', '=', 'allocated_worker').where('holder_membership_id', '=', membershipOf('sw.north')).where('ends_at', 'is', null).where('child_id', 'not in', db().selectFrom('cp_plan').select('child_id')).orderBy('child_id').executeTakeFirstOrThrow()
+    childId = alloc.child_id // not one of the demo children already on a plan
     const tacId = await makeTac(db(), { childIds: [childId], level: 'child_protection', lead: 'sw.north', members: ['police.missing'] })
     const icpcAt = new Date('2026-12-14T10:00:00Z') // Monday 14 December 2026, 10:00 London
     ctx.s.clock.set(icpcAt)
