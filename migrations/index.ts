@@ -10,6 +10,12 @@ import * as agencyRecords from './20261128T2100_agency_records.ts'
 import * as teamAroundTheChild from './20261129T0100_team_around_the_child.ts'
 import * as visitOutcomes from './20261129T0215_visit_outcomes.ts'
 import * as maceDecision from './20261129T0216_mace_decision.ts'
+import * as partnershipSettingVersion from './20261129T0300_partnership_setting_version.ts'
+import * as sharingDecisions from './20261129T0400_sharing_decisions.ts'
+import * as informationRequests from './20261129T0410_information_requests.ts'
+import * as breakGlass from './20261129T0420_break_glass.ts'
+import * as approvals from './20261129T0430_approvals.ts'
+import * as apiReliability from './20261129T0500_api_reliability.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -22,4 +28,10 @@ export const migrations: Record<string, Migration> = {
   '20261129T0100_team_around_the_child': teamAroundTheChild,
   '20261129T0215_visit_outcomes': visitOutcomes,
   '20261129T0216_mace_decision': maceDecision,
+  '20261129T0300_partnership_setting_version': partnershipSettingVersion,
+  '20261129T0400_sharing_decisions': sharingDecisions,
+  '20261129T0410_information_requests': informationRequests,
+  '20261129T0420_break_glass': breakGlass,
+  '20261129T0430_approvals': approvals,
+  '20261129T0500_api_reliability': apiReliability,
 }

@@ -1,7 +1,7 @@
 // The access policy: who may do what, and how far each role's relationships reach into a child's record.
 // Pure data, read by the route gate (coarse) and compiled into SQL predicates by the data layer (the real gate).
 // Deny by default: a role or permission not named here is refused.
-import type { RelationshipType, Visibility } from '../data/schema.ts'
+import type { AgencyKind, RelationshipType, Visibility } from '../data/schema.ts'
 
 export const ROLES = [
   'teacher',
@@ -74,6 +74,16 @@ export const PERMISSIONS = [
   'clocks:oversee', // the manager's dashboard of statutory clocks, and reasons when late
   'exploitation:screen', // screen a child for risk of exploitation and refer to the MACE panel
   'mace:panel', // the multi-agency child exploitation panel's queue
+  'access:break-glass', // emergency access to a child's record: exact identifiers, a reason, the second factor again; 60 minutes; reviewed
+  'access:self-claim', // claim "I work with this child" with a reason: a self-claimed relationship, reviewed
+  'access:review', // information governance: the review queue of break-glass and self-claimed access, outcomes, ending access
+  'requests:ask', // ask other agencies what they know about a child (information requests), and follow one's own requests
+  'requests:answer', // answer (or decline) information requests addressed to one's agency: its safeguarding roles
+  'entry:visibility', // widen (a sharing decision) or narrow an entry's visibility: the authoring agency's practitioners who see it
+  'entry:seal-request', // ask for an entry to be sealed or unsealed (the authoring team); a second person approves
+  'approval:decide', // approve or refuse a two-person approval: the authoring team's manager, or information governance
+  'access:report', // information governance: the partnership's unusual-access report (the audit chain verified first)
+  'sharing:record', // record a sharing decision on a child's record (shared or not, with the lawful basis and reasons) and read the child's decisions
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -196,11 +206,36 @@ export const REACH: Record<Role, Reach> = {
 
 /** Break-glass gives `team` reach for its 60 minutes, whatever the role. */
 export const BREAK_GLASS_MINUTES = 60
+/**
+ * A self-claimed relationship lasts 30 days: long enough for the formal relationship (an allocation, joining the team
+ * around the child, the agency's own record) to be set up, short enough that a claim nobody made formal lapses on its
+ * own. Information governance reviews every claim and can end it at once; a longer need is a new, reviewed claim.
+ */
+export const SELF_CLAIM_DAYS = 30
 
 const caseRoles = ROLES.filter((r) => REACH[r].identity)
 
 const SAFEGUARDING_LEADS: readonly Role[] = ['dsl', 'deputy_dsl', 'headteacher']
+
+/**
+ * Who answers an information request addressed to an agency, by the agency's kind: a school's DSL and deputies; the
+ * police's officers; health's school nurses, health visitors and GPs; children's social care's front door. Agencies of
+ * other kinds (housing, voluntary) have no answering role yet, so they cannot be asked through TeamAround.
+ */
+export const INFORMATION_REQUEST_ANSWERERS: Readonly<Record<AgencyKind, readonly Role[]>> = {
+  school: ['dsl', 'deputy_dsl'],
+  police: ['police_officer'],
+  health: ['school_nurse', 'health_visitor', 'gp'],
+  childrens_social_care: ['front_door_social_worker'],
+  housing: [],
+  voluntary: [],
+  other: [],
+}
+
 const SCHOOL_STAFF: readonly Role[] = ['teacher', 'headteacher', 'dsl', 'deputy_dsl', 'senco', 'pastoral_worker']
+const CLASSROOM_STAFF: readonly Role[] = ['teacher', 'senco', 'pastoral_worker']
+/** Who may be the second person of a two-person approval (src/modules/governance/approvals.ts): managers and IG. */
+export const APPROVERS: readonly Role[] = ['team_manager', 'headteacher', 'ig_officer']
 const REFERRERS: readonly Role[] = [...SAFEGUARDING_LEADS, 'police_officer', 'school_nurse', 'health_visitor', 'gp', 'social_worker', 'school_social_worker', 'front_door_social_worker']
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = Object.fromEntries(
@@ -233,6 +268,26 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = Object.from
     if (['social_worker', 'team_manager', 'front_door_social_worker'].includes(role)) p.push('cp:record')
     if (role === 'team_manager') p.push('oversight:record', 'clocks:oversee')
     if (role === 'team_manager' || role === 'police_officer') p.push('mace:panel')
+    // Break-glass and self-claims (src/modules/breakglass): every case role may claim a relationship (reviewed); break-glass
+    // is for the roles that act on risk themselves — classroom staff pass a worry to their DSL, who can break the glass.
+    // No case content for IG, administrators or the LADO role, so neither. IG reviews both.
+    if (caseRoles.includes(role)) p.push('access:self-claim')
+    if (caseRoles.includes(role) && !CLASSROOM_STAFF.includes(role)) p.push('access:break-glass')
+    if (role === 'ig_officer') p.push('access:review')
+    // Information requests: asked by practitioners whose relationships give case reach (they see the team's entries, so
+    // they see the answers); answered by each agency's safeguarding roles (INFORMATION_REQUEST_ANSWERERS).
+    if (caseRoles.includes(role) && REACH[role].entries.team) p.push('requests:ask')
+    if ((Object.values(INFORMATION_REQUEST_ANSWERERS) as readonly (readonly Role[])[]).some((roles) => roles.includes(role))) p.push('requests:answer')
+    // Governance (src/modules/governance): an entry's visibility is changed, and its sealing asked for, by practitioners
+    // whose relationships give case reach (the repository also requires the authoring agency, or team for sealing);
+    // a seal or unseal is approved by a second person: the manager of the authoring team (a team manager; a school's
+    // headteacher) or information governance. IG reads the partnership's unusual-access report.
+    if (caseRoles.includes(role) && REACH[role].entries.team) p.push('entry:visibility', 'entry:seal-request')
+    if (APPROVERS.includes(role)) p.push('approval:decide')
+    if (role === 'ig_officer') p.push('access:report')
+    // Sharing decisions (src/modules/sharing): recorded by practitioners whose relationships give case reach — the ones
+    // who hold a child's information and decide whether it moves (classroom staff pass a worry to their DSL instead).
+    if (caseRoles.includes(role) && REACH[role].entries.team) p.push('sharing:record')
     return [role, p]
   }),
 ) as unknown as Record<Role, readonly Permission[]>

@@ -134,9 +134,11 @@ export function entryVisible(actor: Actor, now: Date, facts?: RelationshipFacts)
     const rels = () => reachingRelationships(eb as unknown as Q, actor, now).where('r.child_id', '=', sql.ref<string>('e.child_id'))
     const anyRel = facts ? facts.anyRel : eb.exists(rels())
     const breakGlass = facts ? facts.breakGlass : eb.exists(rels().where('r.type', '=', 'break_glass'))
+    // a sealed entry is for its authoring team only: not even its author outside that team, nor whom it was addressed to
+    const notSealed = eb('e.visibility', '<>', 'sealed')
     const byVisibility: Expression<SqlBool>[] = [
-      eb('e.author_membership_id', '=', actor.membershipId),
-      eb('e.addressed_to_membership_id', '=', actor.membershipId),
+      eb.and([eb('e.author_membership_id', '=', actor.membershipId), notSealed]),
+      eb.and([eb('e.addressed_to_membership_id', '=', actor.membershipId), notSealed]),
       eb.and([eb('e.visibility', '=', 'team'), breakGlass]),
     ]
     if (actor.teamId) byVisibility.push(eb.and([eb('e.visibility', '=', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]))

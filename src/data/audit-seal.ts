@@ -178,7 +178,22 @@ export function readCheckpoints(file: string): { checkpoints: Checkpoint[]; prob
  * Verifies the chain. Full: from seal 1. Incremental: from the last checkpoint recorded as verified (kept beside
  * the checkpoint file) whose HMAC and hash still match. Names, per partnership, the first bad row.
  */
-export async function verifyAudit(db: Kysely<DB>, opts: { checkpointPath: string; hmacKey: string; mode: 'full' | 'incremental'; now: Date }): Promise<VerifyReport> {
+export async function verifyAudit(
+  db: Kysely<DB>,
+  opts: {
+    checkpointPath: string
+    hmacKey: string
+    mode: 'full' | 'incremental'
+    now: Date
+    /** Only this partnership's chain (and its unsealed rows). */
+    partnershipId?: string
+    /**
+     * Full mode from a date: start at the last seal made before it (its stored hash), so every row sealed since —
+     * all rows written since — is recomputed and checked against the keyed checkpoints, without re-reading years.
+     */
+    fromSealedAt?: Date
+  },
+): Promise<VerifyReport> {
   const { checkpoints, problems } = readCheckpoints(opts.checkpointPath)
   const checkpointProblems = [...problems]
   const latest = new Map<string, Checkpoint>()
@@ -196,7 +211,7 @@ export async function verifyAudit(db: Kysely<DB>, opts: { checkpointPath: string
   const verifiedPath = `${opts.checkpointPath}.verified`
   const verified: Record<string, { seal_seq: number; hash: string }> = opts.mode === 'incremental' && fs.existsSync(verifiedPath) ? (JSON.parse(fs.readFileSync(verifiedPath, 'utf8')) as Record<string, { seal_seq: number; hash: string }>) : {}
 
-  const partnerships = new Set<string>([...latest.keys(), ...(await db.selectFrom('audit_seal').select('partnership_id').distinct().execute()).map((r) => r.partnership_id)])
+  const partnerships = new Set<string>(opts.partnershipId ? [opts.partnershipId] : [...latest.keys(), ...(await db.selectFrom('audit_seal').select('partnership_id').distinct().execute()).map((r) => r.partnership_id)])
   const report: VerifyReport = { ok: true, mode: opts.mode, partnerships: [], firstBad: [], unsealedOverLimit: [], checkpointProblems }
   const nextVerified: Record<string, { seal_seq: number; hash: string }> = { ...verified }
 
@@ -209,6 +224,21 @@ export async function verifyAudit(db: Kysely<DB>, opts: { checkpointPath: string
       if (still?.hash === start.hash) {
         from = start.seal_seq
         hash = start.hash
+      }
+    }
+    if (opts.mode === 'full' && opts.fromSealedAt) {
+      const prior = await db
+        .selectFrom('audit_seal')
+        .select(['seal_seq', 'hash'])
+        .where('partnership_id', '=', partnershipId)
+        .where('sealed_at', '<', opts.fromSealedAt)
+        .orderBy('sealed_at', 'desc')
+        .orderBy('seal_seq', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      if (prior) {
+        from = Number(prior.seal_seq)
+        hash = prior.hash
       }
     }
     const byCheckpoint = new Map(valid.filter((c) => c.partnership === partnershipId).map((c) => [c.seal_seq, c]))
@@ -271,6 +301,7 @@ export async function verifyAudit(db: Kysely<DB>, opts: { checkpointPath: string
     .selectFrom('audit_event as a')
     .select(['a.id', 'a.partnership_id', 'a.at'])
     .where('a.at', '<', new Date(opts.now.getTime() - UNSEALED_LIMIT_MS))
+    .$if(Boolean(opts.partnershipId), (q) => q.where('a.partnership_id', '=', opts.partnershipId!))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('audit_seal as s').select('s.audit_id').whereRef('s.audit_id', '=', 'a.id'))))
     .orderBy('a.id')
     .limit(100)

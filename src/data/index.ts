@@ -5,6 +5,7 @@ import type { Actor } from './actor.ts'
 import type { Database } from './db.ts'
 import { accessLogRepository } from './repositories/access-log.ts'
 import { authRepository } from './repositories/auth.ts'
+import { idempotencyRepository } from './repositories/idempotency.ts'
 import { childrenRepository } from './repositories/children.ts'
 import { entriesRepository } from './repositories/entries.ts'
 import { directoryRepository } from './repositories/directory.ts'
@@ -29,12 +30,19 @@ import { recordsRepository } from '../modules/records/repository.ts'
 import { meetingsRepository } from '../modules/meetings/repository.ts'
 import { tacRepository } from '../modules/tac/repository.ts'
 import { plansRepository } from '../modules/plans/repository.ts'
+import { governanceRepository } from '../modules/governance/repository.ts'
+import { breakGlassRepository } from '../modules/breakglass/repository.ts'
+import { sharingRepository } from '../modules/sharing/repository.ts'
+import { agreementRepository } from '../modules/sharing/agreement.ts'
+import { requestsRepository } from '../modules/requests/repository.ts'
+import { tacSettingsRepository } from '../modules/settings/tac-settings.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
   return {
     engine: database.engine,
     auth: authRepository(ctx),
+    idempotency: idempotencyRepository(ctx),
     directory: directoryRepository(ctx),
     directoryPages: directoryPages(ctx),
     forActor(actor: Actor) {
@@ -45,6 +53,7 @@ export function dataAccess(database: Database, clock: Clock) {
         notifications: notificationsRepository(ctx, actor),
         admin: adminRepository(ctx, actor),
         settings: settingsRepository(ctx, actor),
+        tacSettings: tacSettingsRepository(ctx, actor),
         chronology: chronologyRepository(ctx, actor),
         search: searchRepository(ctx, actor),
         concerns: concernsRepository(ctx, actor),
@@ -61,6 +70,11 @@ export function dataAccess(database: Database, clock: Clock) {
         records: recordsRepository(ctx, actor),
         meetings: meetingsRepository(ctx, actor),
         tac: tacRepository(ctx, actor),
+        governance: governanceRepository(ctx, actor),
+        breakGlass: breakGlassRepository(ctx, actor),
+        sharing: sharingRepository(ctx, actor),
+        sharingAgreement: agreementRepository(ctx, actor),
+        requests: requestsRepository(ctx, actor, clockPort),
       }
     },
   }

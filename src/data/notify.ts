@@ -35,6 +35,16 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'missing.repeat': 'A child you work with has gone missing repeatedly: a strategy meeting is prompted',
   'assessment.contribution': 'A member of the team has contributed to an assessment you lead',
   'assessment.completed': 'An assessment in a team around a child you are in has been completed',
+  'access.break-glass': 'Emergency access (break-glass) has been used: it is waiting for your review',
+  'access.self-claim': 'A practitioner has claimed a relationship with a child: it is waiting for your review',
+  'access.self-claim.manager': 'A practitioner you manage has claimed a relationship with a child',
+  'access.inappropriate': 'Information governance has found a practitioner’s use of emergency or claimed access inappropriate',
+  'request.asked': 'Your agency has been asked what it knows about a child (a request for information)',
+  'request.answered': 'An agency has answered your request for information',
+  'request.declined': 'An agency has declined your request for information, with its reasons',
+  'request.withdrawn': 'A request for information to your agency has been withdrawn',
+  'approval.requested': 'A request needs a second person’s approval (sealing or unsealing an entry)',
+  'approval.decided': 'Your request for approval has been decided',
 }
 
 export interface Notice {

@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 import { insertBankHolidays } from '../modules/calendar/clocks.ts'
 import { DEFAULT_SIGNAL_RULES } from '../modules/signals/rules.ts'
+import { insertDefaultSharingAgreement } from '../modules/sharing/agreement-defaults.ts'
 
 export const DEFAULT_CONCERN_CATEGORIES: [code: string, label: string][] = [
   ['physical_abuse', 'Physical abuse'],
@@ -72,4 +73,6 @@ export async function insertPartnershipDefaults(db: Kysely<DB> | Transaction<DB>
     .values(DEFAULT_SIGNAL_RULES.map((r) => ({ partnership_id: partnershipId, code: r.code, version: 1, name: r.name, definition: JSON.stringify(r.definition), created_at: new Date('2026-09-01T00:00:00Z') })))
     .onConflict((oc) => oc.doNothing())
     .execute()
+  // the information-sharing agreement the partnership starts from (issue 6): changed on the agreement screen
+  await insertDefaultSharingAgreement(db, partnershipId)
 }

@@ -281,6 +281,8 @@ export interface ConcernTable {
   entry_id: string | null
   idempotency_key: string | null
   created_at: Timestamp
+  /** Bumped by a trigger on every update: the API's ETag. */
+  row_version: Generated<number>
 }
 
 export interface ConcernLinkTable {
@@ -381,6 +383,8 @@ export interface ReferralTable {
   referrer_told_at: Timestamp | null
   idempotency_key: string | null
   created_at: Timestamp
+  /** Bumped by a trigger on every update: the API's ETag. */
+  row_version: Generated<number>
 }
 
 export interface ReferralCheckTable {
@@ -641,6 +645,8 @@ export interface PartnershipSettingTable {
   value: unknown
   updated_at: Timestamp
   updated_by: string | null
+  /** Optimistic concurrency for the settings screens (migration 20261129T0300). */
+  row_version: Generated<number>
 }
 
 export interface TacTable {
@@ -986,7 +992,230 @@ export interface ExploitationLinkTable {
   removed_at: Timestamp | null
 }
 
+// ---- Sharing decisions and the information-sharing agreement (migration 20261129T0400_sharing_decisions) ----
+
+export interface SharingAgreementTable {
+  partnership_id: string
+  title: string
+  version: Generated<number>
+  effective_from: string
+  review_due: string | null
+  updated_by: string | null
+  updated_at: Timestamp
+}
+
+export interface SharingAgreementRuleTable {
+  id: string
+  partnership_id: string
+  from_agency_kind: AgencyKind | null
+  from_agency_id: string | null
+  to_agency_kind: AgencyKind | null
+  to_agency_id: string | null
+  categories: string[]
+  purposes: string[]
+  note: Generated<string>
+  added_in_version: number
+  effective_from: Timestamp
+  ended_in_version: number | null
+  effective_to: Timestamp | null
+  created_by: string | null
+  created_at: Timestamp
+  ended_by: string | null
+}
+
+export type SharingConsent = 'given' | 'refused' | 'not_sought'
+export type SharingContext = 'manual' | 'request_answer' | 'referral' | 'visibility_change' | 'file_transfer'
+
+export interface SharingDecisionTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  shared: boolean
+  what: string
+  categories: Generated<string[]>
+  entry_ids: Generated<string[]>
+  with_agency_ids: Generated<string[]>
+  with_other: string | null
+  purpose: string
+  lawful_basis: string
+  special_category: boolean
+  art9_condition: string | null
+  schedule1_condition: string | null
+  para18_reason: string | null
+  consent: SharingConsent
+  consent_reason: string | null
+  golden_rules: Record<string, boolean>
+  reasons: string
+  within_agreement: boolean | null
+  agreement_version: number | null
+  outside_agreement_reason: string | null
+  not_covered: Generated<unknown[]>
+  context: SharingContext
+  context_id: string | null
+  visibility: Visibility
+  author_membership_id: string
+  author_agency_id: string
+  author_team_id: string | null
+  idempotency_key: string | null
+  created_at: Timestamp
+}
+
+// ---- Information requests between agencies (migration 20261129T0410_information_requests) ----
+
+export const REQUEST_URGENCIES = ['urgent', 'standard'] as const
+export type RequestUrgency = (typeof REQUEST_URGENCIES)[number]
+export const REQUEST_STATUSES = ['open', 'answered', 'declined', 'withdrawn'] as const
+export type RequestStatus = (typeof REQUEST_STATUSES)[number]
+
+export interface InformationRequestTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  /** The requests asked together (one per agency asked). */
+  batch_id: string
+  to_agency_id: string
+  requested_by: string
+  requester_agency_id: string
+  requester_team_id: string | null
+  referral_id: string | null
+  question: string
+  urgency: RequestUrgency
+  asked_at: Timestamp
+  due_at: Timestamp
+  escalate_to_membership_id: string | null
+  status: Generated<RequestStatus>
+  responded_by: string | null
+  responded_at: Timestamp | null
+  nothing_known: boolean | null
+  /** A note with "nothing known", or the reasons for declining. */
+  response_note: string | null
+  agency_record_id: string | null
+  sharing_decision_id: string | null
+  withdrawn_by: string | null
+  withdrawn_at: Timestamp | null
+  withdrawn_reason: string | null
+  idempotency_key: string | null
+  row_version: Generated<number>
+  created_at: Timestamp
+}
+
+// ---- Break-glass and self-claimed access, and their review by information governance (migration 20261129T0420_break_glass) ----
+
+export const ACCESS_REVIEW_OUTCOMES = ['appropriate', 'inappropriate', 'needs_follow_up'] as const
+export type AccessReviewOutcome = (typeof ACCESS_REVIEW_OUTCOMES)[number]
+
+export interface AccessReviewTable {
+  id: string
+  partnership_id: string
+  kind: 'break_glass' | 'self_claimed'
+  membership_id: string
+  /** The relationship granted; null when no child matched. */
+  relationship_id: string | null
+  child_id: string | null
+  /** Which identifiers were used (never the identifiers themselves), and a keyed hash of them. */
+  identifier_kind: 'nhs_number' | 'name_and_dob' | 'identity_index'
+  identifier_hash: string
+  reason: string
+  requested_at: Timestamp
+  expires_at: Timestamp | null
+  outcome: AccessReviewOutcome | null
+  reviewer_membership_id: string | null
+  review_notes: string | null
+  reviewed_at: Timestamp | null
+  ended_at: Timestamp | null
+  ended_by: string | null
+  row_version: Generated<number>
+}
+
+export interface AccessReviewDecisionTable {
+  id: string
+  partnership_id: string
+  review_id: string
+  outcome: AccessReviewOutcome
+  notes: Generated<string>
+  ended_access: Generated<boolean>
+  decided_by: string
+  decided_at: Timestamp
+}
+
+// ---- Two-person approval and entry visibility changes (migration 20261129T0430_approvals) ----
+
+/** Kinds of two-person approval (ASVS 2.3.5). Later: 'bulk_export' | 'sar_release' | 'retention_delete'. */
+export const APPROVAL_KINDS = ['seal_entry', 'unseal_entry'] as const
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number]
+export const APPROVAL_STATES = ['requested', 'approved', 'refused', 'withdrawn'] as const
+export type ApprovalState = (typeof APPROVAL_STATES)[number]
+
+export interface ApprovalRequestTable {
+  id: string
+  partnership_id: string
+  kind: ApprovalKind
+  subject_type: string
+  subject_ids: string[]
+  child_ids: Generated<string[]>
+  payload: Generated<Record<string, unknown>>
+  reason: string
+  requested_by: string
+  /** Set by the database from requested_by's membership (a trigger), whatever the application sends. */
+  requested_by_practitioner: string
+  requested_at: Timestamp
+  state: Generated<ApprovalState>
+  decided_by: string | null
+  /** Set by the database from decided_by's membership. */
+  decided_by_practitioner: string | null
+  decided_at: Timestamp | null
+  decision_reason: string | null
+  row_version: Generated<number>
+}
+
+export type VisibilityChangeKind = 'widen' | 'narrow' | 'seal' | 'unseal'
+
+export interface EntryVisibilityChangeTable {
+  id: string
+  partnership_id: string
+  entry_id: string
+  child_id: string
+  kind: VisibilityChangeKind
+  from_visibility: Visibility
+  from_restricted_agency_ids: string[]
+  from_restricted_roles: string[]
+  to_visibility: Visibility
+  to_restricted_agency_ids: string[]
+  to_restricted_roles: string[]
+  reason: string
+  changed_by: string
+  changed_at: Timestamp
+  approval_id: string | null
+  sharing_decision_id: string | null
+  txid: Generated<string>
+}
+
+// --- the API's idempotency keys (migration 20261129T0500_api_reliability) ---
+export interface IdempotencyKeyTable {
+  partnership_id: string
+  practitioner_id: string
+  key: string
+  method: string
+  path: string
+  request_hash: string
+  state: 'pending' | 'done'
+  status_code: number | null
+  response: string | null
+  content_type: string | null
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
 export interface DB {
+  idempotency_key: IdempotencyKeyTable
+  approval_request: ApprovalRequestTable
+  entry_visibility_change: EntryVisibilityChangeTable
+  access_review: AccessReviewTable
+  access_review_decision: AccessReviewDecisionTable
+  information_request: InformationRequestTable
+  sharing_agreement: SharingAgreementTable
+  sharing_agreement_rule: SharingAgreementRuleTable
+  sharing_decision: SharingDecisionTable
   partnership_setting: PartnershipSettingTable
   tac: TacTable
   tac_child: TacChildTable

@@ -471,6 +471,7 @@ export async function seedDemo(db: Kysely<DB>, opts: SeedOptions = {}): Promise<
   }
   await flush()
   opts.onProgress?.(childCount, childrenWanted)
+  await seedDemoInformationRequests(db, partnershipId)
   await writeAudit(db, { kind: 'system', partnershipId, job: 'seed', requestId: 'seed' }, new Date(), {
     action: 'demo.seed',
     outcome: 'success',
@@ -522,4 +523,125 @@ function nhsNumber(rand: () => number): string {
     if (check === null) continue
     return `${nine}${check}`
   }
+}
+
+/**
+ * Demo information requests (issue 6): the front door asked the police and the school nursing service what they know
+ * about a child with an open contact — the police request still open (it is overdue by the time anyone looks, so the
+ * scheduler escalates it), the health one answered with an entry, its sharing decision and the requester told.
+ */
+async function seedDemoInformationRequests(db: Kysely<DB>, partnershipId: string): Promise<void> {
+  const id = (k: string) => stableUuid(`${DEMO_PARTNERSHIP_CODE}:${k}`)
+  const membershipOf = (key: string) => id(`membership:${key}:0`)
+  const agencyId = (k: string) => id(`agency:${k}`)
+  const frontDoorTeam = id('team:csc:front-door')
+  const child = await db
+    .selectFrom('relationship')
+    .select('child_id')
+    .where('partnership_id', '=', partnershipId)
+    .where('type', '=', 'front_door_contact')
+    .where('holder_team_id', '=', frontDoorTeam)
+    .orderBy('child_id')
+    .executeTakeFirst()
+  if (!child) return
+  const childId = child.child_id
+  const askedAt = new Date('2026-11-20T10:30:00Z') // Friday 20 November 2026, 10:30 London
+  const openDue = new Date('2026-11-25T17:00:00Z') // three working days: Wednesday 25 November, 17:00
+  const answeredAt = new Date('2026-11-23T14:10:00Z')
+  const batch = id('information-request-batch:1')
+  const toPolice = id('information-request:police')
+  const toHealth = id('information-request:health')
+  const requester = membershipOf('frontdoor')
+  const question = 'A contact says the family moved here from another county last month. What do you know about the household, especially any domestic abuse or missing episodes in the last 12 months?'
+  const shared = 'Seen by the school nurse on 12 November 2026 for a health review: weight below the expected range; mother did not attend the follow-up appointment.'
+  const decisionId = id('sharing-decision:information-request:health')
+  await db.transaction().execute(async (trx) => {
+    const base = { partnership_id: partnershipId, child_id: childId, batch_id: batch, requested_by: requester, requester_agency_id: agencyId('csc'), requester_team_id: frontDoorTeam, referral_id: null, question, urgency: 'standard' as const, asked_at: askedAt, due_at: openDue, created_at: askedAt }
+    await trx
+      .insertInto('information_request')
+      .values([
+        { ...base, id: toPolice, to_agency_id: agencyId('police'), escalate_to_membership_id: membershipOf('manager.frontdoor') },
+        { ...base, id: toHealth, to_agency_id: agencyId('health'), escalate_to_membership_id: membershipOf('manager.frontdoor'), status: 'answered', responded_by: membershipOf('nurse'), responded_at: answeredAt, nothing_known: false, sharing_decision_id: decisionId, row_version: 2 },
+      ])
+      .execute()
+    await trx
+      .insertInto('clock')
+      .values([
+        { id: id('clock:information-request:police'), partnership_id: partnershipId, rule: 'IR', child_id: childId, subject_type: 'information_request', subject_id: toPolice, started_at: askedAt, due_at: openDue, escalate_to_membership_id: membershipOf('manager.frontdoor'), created_at: askedAt },
+        { id: id('clock:information-request:health'), partnership_id: partnershipId, rule: 'IR', child_id: childId, subject_type: 'information_request', subject_id: toHealth, started_at: askedAt, due_at: openDue, state: 'met', met_at: answeredAt, escalate_to_membership_id: membershipOf('manager.frontdoor'), created_at: askedAt },
+      ])
+      .execute()
+    const entry = (k: string, e: { type: string; summary: string; at: Date; author: string; team: string; agency: string; visibility: Visibility; significance: Significance; detailType: string; detailId: string; addressedTo?: string; timeKnown?: boolean; occurred?: Date }) => ({
+      id: id(`entry:information-request:${k}`),
+      partnership_id: partnershipId,
+      child_id: childId,
+      agency_record_id: null,
+      type: e.type,
+      category: null,
+      occurred_at: e.occurred ?? e.at,
+      occurred_time_known: e.timeKnown ?? true,
+      recorded_at: e.at,
+      author_membership_id: e.author,
+      author_team_id: e.team,
+      source_agency_id: e.agency,
+      significance: e.significance,
+      summary: e.summary,
+      detail_type: e.detailType,
+      detail_id: e.detailId,
+      visibility: e.visibility,
+      addressed_to_membership_id: e.addressedTo ?? null,
+      supersedes_entry_id: null,
+    })
+    await trx
+      .insertInto('entry')
+      .values([
+        entry('asked', { type: 'information_request', summary: 'Asked Northshire Police and Northshire Community Health NHS Trust what they know about the child (standard request).', at: askedAt, author: requester, team: frontDoorTeam, agency: agencyId('csc'), visibility: 'front_door', significance: 'low', detailType: 'information_request', detailId: toPolice }),
+        entry('answer', { type: 'information_shared', summary: shared, at: answeredAt, occurred: new Date('2026-11-12T12:00:00Z'), timeKnown: false, author: membershipOf('nurse'), team: id('team:health:school-nursing'), agency: agencyId('health'), visibility: 'team', significance: 'medium', detailType: 'information_request', detailId: toHealth, addressedTo: requester }),
+        entry('decision', { type: 'sharing_decision', summary: 'Sharing decision: shared with Northshire Children’s Social Care (answering a partner agency’s request for information; Public task — Article 6(1)(e)): our answer to a request for information.', at: answeredAt, author: membershipOf('nurse'), team: id('team:health:school-nursing'), agency: agencyId('health'), visibility: 'team', significance: 'medium', detailType: 'sharing_decision', detailId: decisionId }),
+      ])
+      .execute()
+    await trx
+      .insertInto('sharing_decision')
+      .values({
+        id: decisionId,
+        partnership_id: partnershipId,
+        child_id: childId,
+        shared: true,
+        what: `Our answer to a request for information (1 entry): ${shared}`,
+        categories: ['health'],
+        entry_ids: [id('entry:information-request:answer')],
+        with_agency_ids: [agencyId('csc')],
+        with_other: null,
+        purpose: 'request_answer',
+        lawful_basis: '6.1.e',
+        special_category: true,
+        art9_condition: '9.2.g',
+        schedule1_condition: 'sch1.18',
+        para18_reason: 'would_prejudice',
+        consent: 'not_sought',
+        consent_reason: 'The front door is assessing whether the child is at risk: asking the parents first could put the child at risk.',
+        golden_rules: sql`${JSON.stringify({ child_protected: true, family_engaged: false, consent_considered: true, advice_sought: false, identities_protected: true, relevant_accurate: true, recorded: true })}::jsonb` as unknown as Record<string, boolean>,
+        reasons: 'The front door needs health information to decide the response to a contact; only the relevant health contact is shared.',
+        within_agreement: null,
+        agreement_version: null,
+        outside_agreement_reason: null,
+        context: 'request_answer',
+        context_id: toHealth,
+        visibility: 'team',
+        author_membership_id: membershipOf('nurse'),
+        author_agency_id: agencyId('health'),
+        author_team_id: id('team:health:school-nursing'),
+        idempotency_key: null,
+        created_at: answeredAt,
+      })
+      .execute()
+    const answerers = await trx.selectFrom('membership').select('id').where('partnership_id', '=', partnershipId).where('agency_id', '=', agencyId('police')).where('role', '=', 'police_officer').execute()
+    await trx
+      .insertInto('notification')
+      .values([
+        ...answerers.map((m) => ({ id: id(`notification:information-request:police:${m.id}`), partnership_id: partnershipId, membership_id: m.id, kind: 'request.asked', child_id: childId, subject_type: 'information_request', subject_id: toPolice, link: `/information-requests/${toPolice}`, created_at: askedAt })),
+        { id: id('notification:information-request:answered'), partnership_id: partnershipId, membership_id: requester, kind: 'request.answered', child_id: childId, subject_type: 'information_request', subject_id: toHealth, link: `/information-requests/${toHealth}`, created_at: answeredAt },
+      ])
+      .execute()
+  })
 }

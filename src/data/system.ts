@@ -54,7 +54,8 @@ export function systemRepository(ctx: Ctx, job: string) {
                 .execute()
               to = managers.map((m) => m.id)
             }
-            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
+            // an information request's page is the one the escalation target may see (they may have no reach to the child)
+            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.subject_type === 'information_request' ? `/information-requests/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
             await notifyMemberships(trx, partnershipId, to, { kind: 'clock.overdue', childId: c.child_id, subjectType: c.subject_type, subjectId: c.subject_id, link }, now)
           }
           await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, {
@@ -91,7 +92,10 @@ export function systemRepository(ctx: Ctx, job: string) {
           let n = 0
           const touched: string[] = []
           for (const { child_id: childId } of children) {
-            const entries = await trx.selectFrom('entry').select(['id', 'type', 'category', 'occurred_at', 'source_agency_id']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('occurred_at', '>=', back).execute()
+            const entries = await trx.selectFrom('entry').select(['id', 'type', 'category', 'occurred_at', 'source_agency_id']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('occurred_at', '>=', back)
+              // a sealed entry's existence is hidden outside its authoring team: no signal (seen by others) may count it
+              .where('visibility', '<>', 'sealed')
+              .execute()
             const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, sourceAgencyId: e.source_agency_id }))
             for (const rule of rules) {
               const hit = evaluate(rule.definition, mapped)

@@ -25,6 +25,10 @@ import { recordsRoutes } from './records/routes.ts'
 import { meetingRoutes } from './meetings/routes.ts'
 import { tacRoutes } from './tac/routes.ts'
 import { planRoutes } from './plans/routes.ts'
+import { governanceRoutes } from './governance/routes.ts'
+import { sharingRoutes } from './sharing/routes.ts'
+import { requestRoutes } from './requests/routes.ts'
+import { breakGlassRoutes } from './breakglass/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -51,4 +55,8 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await meetingRoutes(app, deps)
   await tacRoutes(app, deps)
   await planRoutes(app, deps)
+  await governanceRoutes(app, deps)
+  await sharingRoutes(app, deps)
+  await requestRoutes(app, deps)
+  await breakGlassRoutes(app, deps)
 }

@@ -18,6 +18,18 @@ describeApp('route declarations', (ctx) => {
     assert.deepEqual(undeclared.map((r) => `${r.method} ${r.url}`), [])
   })
 
+  it('every API POST says whether it creates (Idempotency-Key) or updates a record (If-Match)', () => {
+    const posts = ctx.s.app.routeTable.filter((r) => r.method === 'POST' && r.url.startsWith('/api/v1/'))
+    assert.ok(posts.length >= 8)
+    const undeclared = posts.filter((r) => !r.declaration?.api)
+    assert.deepEqual(undeclared.map((r) => `${r.method} ${r.url}`), [])
+    const updates = posts.filter((r) => typeof r.declaration?.api === 'object')
+    for (const u of updates) {
+      const api = u.declaration!.api as { ifMatch: { param: string } }
+      assert.ok(u.url.includes(`:${api.ifMatch.param}`), `${u.url} names the record it updates (:${api.ifMatch.param})`)
+    }
+  })
+
   it('public routes are only the sign-in pages, health and static assets', () => {
     const pub = ctx.s.app.routeTable.filter((r) => r.method !== 'HEAD' && r.declaration?.permission === 'public' && !r.url.startsWith('/assets/') && !r.url.startsWith('/public/'))
     assert.deepEqual([...new Set(pub.map((r) => r.url))].sort(), ['/health', '/sign-in', '/sign-in/mfa', '/sign-in/mfa/enrol'])

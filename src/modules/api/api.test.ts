@@ -15,7 +15,15 @@ async function apiClient(agent: Agent) {
   return {
     me: me.json() as { role: string; agency: string; csrfToken: string },
     get: (url: string) => agent.get(url),
-    post: (url: string, body: unknown = {}) => agent.postJson(url, body, { 'x-csrf-token': token }),
+    post: (url: string, body: unknown = {}, headers: Record<string, string> = {}) => agent.postJson(url, body, { 'x-csrf-token': token, ...headers }),
+    /** A create: with a fresh Idempotency-Key unless one is given. */
+    create: (url: string, body: unknown = {}, key: string = randomUUID()) => agent.postJson(url, body, { 'x-csrf-token': token, 'idempotency-key': key }),
+    /** An update of the record read at `readUrl`: its ETag goes in If-Match. */
+    async update(readUrl: string, url: string, body: unknown = {}) {
+      const read = await agent.get(readUrl)
+      assert.equal(read.statusCode, 200, `read ${readUrl}`)
+      return agent.postJson(url, body, { 'x-csrf-token': token, 'if-match': String(read.headers.etag) })
+    },
   }
 }
 
@@ -64,16 +72,22 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
       idempotencyKey: randomUUID(),
     }
     const [a, b] = await Promise.all([teacher.post('/api/v1/concerns', body), teacher.post('/api/v1/concerns', body)])
-    assert.deepEqual([a.statusCode, b.statusCode].sort(), [200, 201], 'the second send replays the first')
-    const made = a.json() as { concerns: { id: string; childId: string }[] }
+    const first = a.statusCode === 201 ? a : b
+    const second = first === a ? b : a
+    assert.equal(first.statusCode, 201)
+    assert.ok(second.statusCode === 409 || (second.statusCode === 201 && second.headers['idempotent-replayed'] === 'true'), `the second, sent at once, is told to retry or gets the first response: ${second.statusCode}`)
+    const made = first.json() as { concerns: { id: string; childId: string }[] }
     assert.equal(made.concerns.length, 1)
     concernId = made.concerns[0]!.id
-    assert.equal((b.json() as { concerns: { id: string }[] }).concerns[0]!.id, concernId)
+    const replay = await teacher.post('/api/v1/concerns', body)
+    assert.equal(replay.statusCode, 201, 'the same key and body: the same response')
+    assert.equal(replay.headers['idempotent-replayed'], 'true')
+    assert.equal(replay.body, first.body)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before + 1)
     const entry = await ctx.s.t.db.selectFrom('entry').select(['type', 'child_id']).where('detail_id', '=', concernId).executeTakeFirstOrThrow()
     assert.equal(entry.child_id, childId)
     const audit = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'child_ids']).where('action', '=', 'concern.create').where('outcome', '=', 'success').orderBy('id', 'desc').limit(2).execute()
-    assert.ok(audit.every((a) => a.child_ids.includes(childId)), 'the submission and its replay are both audited against the child')
+    assert.ok(audit.every((a) => a.child_ids.includes(childId)), 'the submission is audited against the child')
     const mine = await teacher.get(`/api/v1/concerns/${concernId}`)
     assert.equal(mine.statusCode, 200)
     const view = mine.json() as { concern: { childWords: string; bodyMap: { region: string }[] }; canTriage: boolean }
@@ -86,9 +100,10 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
     const queue = (await dsl.get('/api/v1/triage')).json() as { concerns: { id: string }[] }
     assert.ok(queue.concerns.some((c) => c.id === concernId))
-    assert.equal((await dsl.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated' })).statusCode, 400)
-    const done = await dsl.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Injury with a disclosure: threshold for a referral is met.' })
+    assert.equal((await dsl.update(`/api/v1/concerns/${concernId}`, `/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated' })).statusCode, 400)
+    const done = await dsl.update(`/api/v1/concerns/${concernId}`, `/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Injury with a disclosure: threshold for a referral is met.' })
     assert.equal(done.statusCode, 201)
+    assert.match(String(done.headers.etag), /^"\d+"$/, 'the new version comes back')
     const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
     const seen = (await teacher.get(`/api/v1/concerns/${concernId}`)).json() as { triage: { reasons: string }[] }
     assert.match(seen.triage[0]!.reasons, /threshold for a referral is met/)
@@ -98,7 +113,7 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     const absent = await other.get(`/api/v1/concerns/${randomUUID()}`)
     assert.equal(hidden.statusCode, 404)
     assert.equal(hidden.body, absent.body)
-    assert.equal((await other.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'x' })).statusCode, 404)
+    assert.equal((await other.post(`/api/v1/concerns/${concernId}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'x' }, { 'if-match': '"1"' })).statusCode, 404)
   })
 
   it('the DSL refers; the front door acknowledges, checks and decides; the referrer sees the decision and rationale, never the checks', async () => {
@@ -114,10 +129,10 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
       concernIds: [concernId],
       idempotencyKey: randomUUID(),
     }
-    const missing = await dsl.post('/api/v1/referrals', referral)
+    const missing = await dsl.create('/api/v1/referrals', referral)
     assert.equal(missing.statusCode, 400, 'parents not told needs a reason')
     assert.deepEqual((missing.json() as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['parentsNotToldReason'])
-    const sent = await dsl.post('/api/v1/referrals', { ...referral, parentsNotToldReason: 'Telling dad could put her at risk' })
+    const sent = await dsl.create('/api/v1/referrals', { ...referral, parentsNotToldReason: 'Telling dad could put her at risk' })
     assert.equal(sent.statusCode, 201)
     referralId = (sent.json() as { referrals: { id: string }[] }).referrals[0]!.id
     const waiting = (await dsl.get(`/api/v1/referrals/${referralId}`)).json() as { referral: { status: string; decision: null; decisionDueBy: string } }
@@ -128,13 +143,14 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     const fd = await apiClient(await ctx.s.signIn('frontdoor'))
     const q = (await fd.get('/api/v1/front-door/queue')).json() as { referrals: { id: string }[] }
     assert.ok(q.referrals.some((r) => r.id === referralId))
-    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/acknowledge`)).statusCode, 200)
-    const again = await fd.post(`/api/v1/front-door/referrals/${referralId}/acknowledge`)
+    const work = `/api/v1/front-door/referrals/${referralId}`
+    assert.equal((await fd.update(work, `${work}/acknowledge`)).statusCode, 200)
+    const again = await fd.update(work, `${work}/acknowledge`)
     assert.equal(again.statusCode, 409)
     assert.match((again.json() as { detail: string }).detail, /already been acknowledged/)
-    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/checks`, { agency: 'Police', finding: 'Two domestic incidents at the address this year.' })).statusCode, 200)
-    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/decision`, { decision: 's17', levelFound: 3, rationale: '' })).statusCode, 400)
-    assert.equal((await fd.post(`/api/v1/front-door/referrals/${referralId}/decision`, { decision: 's17', levelFound: 3, rationale: 'Needs a child-in-need assessment: injury, disclosure and domestic abuse history.' })).statusCode, 200)
+    assert.equal((await fd.create(`${work}/checks`, { agency: 'Police', finding: 'Two domestic incidents at the address this year.' })).statusCode, 200)
+    assert.equal((await fd.update(work, `${work}/decision`, { decision: 's17', levelFound: 3, rationale: '' })).statusCode, 400)
+    assert.equal((await fd.update(work, `${work}/decision`, { decision: 's17', levelFound: 3, rationale: 'Needs a child-in-need assessment: injury, disclosure and domestic abuse history.' })).statusCode, 200)
 
     const status = await dsl.get(`/api/v1/referrals/${referralId}`)
     const s = status.json() as { referral: { decision: string; rationale: string; levelFound: number }; canChallenge: boolean }
@@ -155,12 +171,56 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
 
   it('the referrer challenges; the manager answers; the referrer sees the answer', async () => {
     const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
-    assert.equal((await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: '' })).statusCode, 400)
-    assert.equal((await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: 'We think this meets s47: the injury pattern is non-accidental.' })).statusCode, 201)
-    assert.equal((await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: 'Again' })).statusCode, 409)
+    assert.equal((await dsl.create(`/api/v1/referrals/${referralId}/challenge`, { reason: '' })).statusCode, 400)
+    assert.equal((await dsl.create(`/api/v1/referrals/${referralId}/challenge`, { reason: 'We think this meets s47: the injury pattern is non-accidental.' })).statusCode, 201)
+    assert.equal((await dsl.create(`/api/v1/referrals/${referralId}/challenge`, { reason: 'Again' })).statusCode, 409)
     const manager = await apiClient(await ctx.s.signIn('manager.frontdoor'))
-    assert.equal((await manager.post(`/api/v1/front-door/referrals/${referralId}/challenge-answer`, { upheld: false, response: 'A strategy discussion is not needed: the assessment starts today with a joint visit.' })).statusCode, 200)
+    const work = `/api/v1/front-door/referrals/${referralId}`
+    assert.equal((await manager.update(work, `${work}/challenge-answer`, { upheld: false, response: 'A strategy discussion is not needed: the assessment starts today with a joint visit.' })).statusCode, 200)
     const s = (await dsl.get(`/api/v1/referrals/${referralId}`)).json() as { challenges: { status: string; response: string }[] }
     assert.match(s.challenges[0]!.response, /joint visit/)
+  })
+
+  it('every create needs an Idempotency-Key (same key, other body → 422); every update needs If-Match (missing → 428, stale → 412, nothing changed)', async () => {
+    const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
+    const noKey = await dsl.post(`/api/v1/referrals/${referralId}/challenge`, { reason: 'A reason' })
+    assert.equal(noKey.statusCode, 400)
+    assert.match((noKey.json() as { title: string }).title, /Idempotency-Key required/)
+    const key = randomUUID()
+    const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
+    const body = { children: [childId], category: 'neglect', seenOrHeard: 'Came in hungry again.', occurredAt: '2026-11-23T09:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() }
+    const made = await teacher.create('/api/v1/concerns', body, key)
+    assert.equal(made.statusCode, 201)
+    const count = async () => (await ctx.s.t.db.selectFrom('concern').select('id').execute()).length
+    const n = await count()
+    const other = await teacher.create('/api/v1/concerns', { ...body, seenOrHeard: 'Something else' }, key)
+    assert.equal(other.statusCode, 422)
+    assert.match(String(other.headers['content-type']), /application\/problem\+json/)
+    assert.equal(await count(), n, 'nothing saved')
+    const newId = (made.json() as { concerns: { id: string }[] }).concerns[0]!.id
+
+    const dslOwn = await apiClient(await ctx.s.signIn('dsl.brookside'))
+    const url = `/api/v1/concerns/${newId}/triage`
+    const triage = { actions: ['monitor'], outcome: 'monitor', reasons: 'Monitor: breakfast club offered.' }
+    const none = await dslOwn.post(url, triage)
+    assert.equal(none.statusCode, 428)
+    assert.equal((await dslOwn.post(url, triage, { 'if-match': 'yesterday' })).statusCode, 400)
+    const read = await dslOwn.get(`/api/v1/concerns/${newId}`)
+    const tag = String(read.headers.etag)
+    assert.equal((read.json() as { concern: { version: number } }).concern.version, Number(tag.replace(/"/g, '')))
+    // someone else changes the concern (the page, not the API): the version moves on
+    await ctx.s.t.db.updateTable('concern').set({ location: 'Playground' }).where('id', '=', newId).execute()
+    const stale = await dslOwn.post(url, triage, { 'if-match': tag })
+    assert.equal(stale.statusCode, 412)
+    assert.equal((await ctx.s.t.db.selectFrom('triage_action').select('id').where('concern_id', '=', newId).execute()).length, 0, 'the stale update changed nothing')
+    const refusal = await ctx.s.t.db.selectFrom('audit_event').select('outcome').where('action', '=', 'concern.triage').where('outcome', '=', 'refused').orderBy('id', 'desc').limit(1).executeTakeFirst()
+    assert.equal(refusal?.outcome, 'refused', 'the stale update is audited as refused')
+    const fresh = await dslOwn.update(`/api/v1/concerns/${newId}`, url, triage)
+    assert.equal(fresh.statusCode, 201)
+    // two clients holding the same version: only one wins
+    const again = await dslOwn.get(`/api/v1/concerns/${newId}`)
+    const v = String(again.headers.etag)
+    const [x, y] = await Promise.all([dslOwn.post(url, triage, { 'if-match': v }), dslOwn.post(url, triage, { 'if-match': v })])
+    assert.deepEqual([x.statusCode, y.statusCode].sort(), [201, 412])
   })
 })

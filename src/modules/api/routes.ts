@@ -9,8 +9,9 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { csrfToken } from '../../platform/http/csrf.ts'
-import { conflictProblem, invalidParams, validationProblem, type InvalidParam } from '../../platform/http/problem.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { conflictProblem, invalidParams, problem, validationProblem, type InvalidParam } from '../../platform/http/problem.ts'
+import { etag } from '../../platform/http/api-reliability.ts'
+import { PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../concerns/repository.ts'
 import { BODY_REGIONS } from '../concerns/body-map.ts'
@@ -90,6 +91,7 @@ async function run<T>(reply: FastifyReply, act: () => Promise<T | null>, ok: (re
     if (result === null) return reply.callNotFound()
     return ok(result)
   } catch (err) {
+    if (err instanceof PreconditionFailedError) return problem(reply, 412, 'Precondition failed', err.message)
     if (err instanceof RefusedError) return conflictProblem(reply, err.message)
     throw err
   }
@@ -127,7 +129,7 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
   })
 
   // concerns
-  r.post('/api/v1/concerns', { permission: 'concern:raise', audit: 'concern.create' }, async (request, reply) => {
+  r.post('/api/v1/concerns', { permission: 'concern:raise', audit: 'concern.create', api: 'create' }, async (request, reply) => {
     const v = parse(concernBody, request, reply, (b) => [
       ...(!b.children.length && !b.newChild ? [{ name: 'children', reason: 'Name the child or children, or a child not yet known (newChild)' }] : []),
       ...(new Date(b.occurredAt) > clock.now() ? [{ name: 'occurredAt', reason: 'Cannot be in the future' }] : []),
@@ -159,9 +161,11 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
   r.get('/api/v1/concerns/:concernId', { permission: 'concern:raise', audit: 'concern.view', record: true }, async (request, reply) =>
     run(reply, () => repos(request).concerns.get(id(request, 'concernId')), (found) => {
       const { concern, triage, links, related, referrals, canTriage } = found
+      reply.header('etag', etag(concern.row_version))
       return {
         concern: {
           id: concern.id,
+          version: concern.row_version,
           childId: concern.child_id,
           child: { givenName: concern.given_name, familyName: concern.family_name, provisional: concern.provisional },
           category: concern.category,
@@ -186,14 +190,14 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
     }),
   )
 
-  r.post('/api/v1/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true }, async (request, reply) => {
+  r.post('/api/v1/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true, api: { ifMatch: { table: 'concern', param: 'concernId' } } }, async (request, reply) => {
     const v = parse(triageBody, request, reply)
     if (!v) return reply
     return run(reply, () => repos(request).concerns.triage(id(request, 'concernId'), v), (result) => reply.code(201).send(result))
   })
 
   // referrals: the referrer's side
-  r.post('/api/v1/referrals', { permission: 'referral:make', audit: 'referral.create' }, async (request, reply) => {
+  r.post('/api/v1/referrals', { permission: 'referral:make', audit: 'referral.create', api: 'create' }, async (request, reply) => {
     const v = parse(referralBody, request, reply)
     if (!v) return reply
     return run(
@@ -221,9 +225,11 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
   r.get('/api/v1/referrals/:referralId', { permission: 'referral:make', audit: 'referral.status', record: true }, async (request, reply) =>
     run(reply, () => repos(request).referrals.status(id(request, 'referralId')), (found) => {
       const f = found.referral
+      reply.header('etag', etag(f.row_version))
       return {
         referral: {
           id: f.id,
+          version: f.row_version,
           kind: f.kind,
           status: f.status,
           childId: f.child_id,
@@ -247,7 +253,7 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
     }),
   )
 
-  r.post('/api/v1/referrals/:referralId/challenge', { permission: 'referral:make', audit: 'referral.challenge', record: true }, async (request, reply) => {
+  r.post('/api/v1/referrals/:referralId/challenge', { permission: 'referral:make', audit: 'referral.challenge', record: true, api: 'create' }, async (request, reply) => {
     const v = parse(challengeBody, request, reply)
     if (!v) return reply
     return run(reply, () => repos(request).referrals.challenge(id(request, 'referralId'), v.reason), (result) => reply.code(201).send(result))
@@ -257,11 +263,14 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
   r.get('/api/v1/front-door/queue', { permission: 'front-door:work', audit: 'referral.queue' }, async (request) => ({ referrals: await repos(request).referrals.queue() }))
 
   r.get('/api/v1/front-door/referrals/:referralId', { permission: 'front-door:work', audit: 'referral.view', record: true }, async (request, reply) =>
-    run(reply, () => repos(request).referrals.work(id(request, 'referralId')), (found) => found),
+    run(reply, () => repos(request).referrals.work(id(request, 'referralId')), (found) => {
+      reply.header('etag', etag(found.referral.row_version))
+      return found
+    }),
   )
 
-  const step = <T>(path: string, audit: string, schema: z.ZodType<T> | null, act: (request: FastifyRequest, referralId: string, body: T) => Promise<{ ok: true } | null>) =>
-    r.post(`/api/v1/front-door/referrals/:referralId/${path}`, { permission: 'front-door:work', audit, record: true }, async (request, reply) => {
+  const step = <T>(path: string, audit: string, schema: z.ZodType<T> | null, act: (request: FastifyRequest, referralId: string, body: T) => Promise<{ ok: true } | null>, kind: 'create' | 'update' = 'update') =>
+    r.post(`/api/v1/front-door/referrals/:referralId/${path}`, { permission: 'front-door:work', audit, record: true, api: kind === 'create' ? 'create' : { ifMatch: { table: 'referral', param: 'referralId' } } }, async (request, reply) => {
       let body = undefined as T
       if (schema) {
         const v = parse(schema, request, reply)
@@ -272,7 +281,7 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
     })
 
   step('acknowledge', 'referral.acknowledge', null, (request, referralId) => repos(request).referrals.acknowledge(referralId))
-  step('checks', 'referral.check', checkBody, (request, referralId, b) => repos(request).referrals.addCheck(referralId, b))
+  step('checks', 'referral.check', checkBody, (request, referralId, b) => repos(request).referrals.addCheck(referralId, b), 'create')
   step('decision', 'referral.decide', decisionBody, (request, referralId, b) =>
     repos(request).referrals.decide(referralId, { decision: b.decision as Decision, rationale: b.rationale, levelFound: b.levelFound, lateReason: b.lateReason || null }),
   )

@@ -9,6 +9,8 @@ export interface Domain {
   label: string
   /** The side of the triangle it belongs to. */
   side: string
+  /** Retired by the partnership: no longer offered to new assessments; assessments that used it keep it (and its label). */
+  retired?: boolean
 }
 
 export const DOMAINS_SETTING = 'assessment.domains'
@@ -35,7 +37,7 @@ export function normaliseDomains(value: unknown): Domain[] {
     if (typeof v === 'string' && v.trim()) out.push({ key: slug(v), label: v.trim(), side: '' })
     else if (v && typeof v === 'object' && typeof (v as Domain).label === 'string') {
       const d = v as Partial<Domain>
-      out.push({ key: d.key && /^[a-z0-9_]+$/.test(d.key) ? d.key : slug(d.label!), label: d.label!, side: typeof d.side === 'string' ? d.side : '' })
+      out.push({ key: d.key && /^[a-z0-9_]+$/.test(d.key) ? d.key : slug(d.label!), label: d.label!, side: typeof d.side === 'string' ? d.side : '', ...(d.retired === true ? { retired: true } : {}) })
     }
   }
   const seen = new Set<string>()
@@ -43,7 +45,13 @@ export function normaliseDomains(value: unknown): Domain[] {
   return unique.length ? unique : [...DEFAULT_DOMAINS]
 }
 
-const slug = (s: string) =>
+/** The domains a new assessment starts with: the partnership's list without the retired ones (never none). */
+export function activeDomains(domains: readonly Domain[]): Domain[] {
+  const active = domains.filter((d) => !d.retired)
+  return active.length ? active : [...DEFAULT_DOMAINS]
+}
+
+export const slug = (s: string) =>
   s
     .trim()
     .toLowerCase()

@@ -14,7 +14,7 @@ import { isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { memberIds, setting, teamManagerOf, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
-import { DOMAINS_SETTING, factorProblems, FACTOR_LABELS, normaliseDomains, type Domain } from './codes.ts'
+import { activeDomains, DOMAINS_SETTING, factorProblems, FACTOR_LABELS, normaliseDomains, type Domain } from './codes.ts'
 
 export type AssessmentKind = 'early_help' | 'child_and_family'
 
@@ -140,7 +140,7 @@ export function assessmentsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort)
           .insertInto('assessment')
           .values({ id, partnership_id: actor.partnershipId, tac_id: tac.id, child_id: input.childId, kind: input.kind, referral_id: referral?.id ?? null, started_at: now, author_membership_id: actor.membershipId, created_at: now })
           .execute()
-        const domains = await partnershipDomains(trx)
+        const domains = activeDomains(await partnershipDomains(trx))
         await trx
           .insertInto('assessment_domain')
           .values(domains.map((d) => ({ id: randomUUID(), partnership_id: actor.partnershipId, assessment_id: id, domain: d.key })))

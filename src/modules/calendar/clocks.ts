@@ -26,6 +26,8 @@ export const RULES: Record<string, { label: string; count: 'working_days' | 'sch
   R21: { label: 'Team around the child review (on the date the team set)', count: 'given', n: 0 },
   R22: { label: 'Exploitation (MACE) review (12 weeks)', count: 'hours', n: 12 * 7 * 24 },
   CH: { label: 'Challenge to a front door decision answered (2 working days)', count: 'working_days', n: 2 },
+  IR: { label: 'Information request answered (3 working days; the partnership may set its own number)', count: 'working_days', n: 3 },
+  IRU: { label: 'Urgent information request answered (by the end of the working day)', count: 'working_days', n: 0 },
 }
 
 export const BANK_HOLIDAYS: { date: string; title: string }[] = (

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { hasPermission } from '../../access/policy.ts'
+import { paginationHtml } from '../chronology/html.ts'
 
 export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -27,9 +28,30 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
 
   r.get('/children/:childId/access-log', { permission: 'child:read-access-log', audit: 'audit.access-log', record: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
-    const log = await data.forActor(request.actor!).accessLog.forChild(childId)
+    // filtered by a date range (London dates) and paged; a bad date is shown as an error and not applied
+    const q = request.query as { from?: string; to?: string; page?: string; pageSize?: string }
+    const raw = { from: String(q.from ?? '').trim(), to: String(q.to ?? '').trim() }
+    const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))
+    const errors: { text: string; href: string }[] = []
+    if (raw.from && !isDate(raw.from)) errors.push({ text: 'Enter the “from” date as YYYY-MM-DD', href: '#from' })
+    if (raw.to && !isDate(raw.to)) errors.push({ text: 'Enter the “to” date as YYYY-MM-DD', href: '#to' })
+    if (!errors.length && raw.from && raw.to && raw.from > raw.to) errors.push({ text: 'The “from” date must be before the “to” date', href: '#from' })
+    const page = Math.max(1, Math.floor(Number(q.page ?? 1)) || 1)
+    const pageSize = Math.min(Math.max(Math.floor(Number(q.pageSize ?? 50)) || 50, 10), 200)
+    const log = await data.forActor(request.actor!).accessLog.forChild(childId, errors.length ? { page, pageSize } : { from: raw.from || null, to: raw.to || null, page, pageSize })
     if (!log) return notFound(reply)
-    return reply.page('children/views/access-log.njk', { title: `Who has looked at ${log.child.name}'s record`, log, backLink: request.actor!.role === 'ig_officer' ? '/' : `/children/${childId}` })
+    const query = new URLSearchParams(Object.entries({ ...(errors.length ? {} : raw), ...(pageSize !== 50 ? { pageSize: String(pageSize) } : {}) }).filter(([, v]) => v)).toString()
+    return reply.code(errors.length ? 400 : 200).page('children/views/access-log.njk', {
+      title: `Who has looked at ${log.child.name}'s record`,
+      log,
+      raw,
+      query,
+      errors,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])),
+      tampered: log.rows.some((r) => r.seal === 'changed'),
+      pagination: paginationHtml(log.page, log.pages, query),
+      backLink: request.actor!.role === 'ig_officer' ? '/' : `/children/${childId}`,
+    })
   })
 
   r.get('/access-log', { permission: 'child:read-access-log', audit: 'none: form' }, async (_request, reply) => {

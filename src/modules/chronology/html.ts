@@ -18,6 +18,7 @@ const roleLabel = (r: string) => (isRole(r) ? ROLE_LABELS[r] : r)
 const TAG: Record<string, string> = { critical: 'govuk-tag--red', high: 'govuk-tag--orange', medium: 'govuk-tag--yellow', low: 'govuk-tag--grey' }
 
 export interface RowEntry {
+  id: string
   occurred_at: Date
   occurred_time_known: boolean
   childName: string
@@ -40,7 +41,7 @@ export function rowsHtml(entries: readonly RowEntry[], family: boolean): string 
       `      <td class="govuk-table__cell">${esc(e.occurred_time_known ? formatDateTime(e.occurred_at) : formatDate(e.occurred_at))}</td>\n` +
       (family ? `      <td class="govuk-table__cell">${esc(e.childName)}</td>\n` : '') +
       `      <td class="govuk-table__cell">${esc(e.agency)}${e.author ? `<br><span class="govuk-hint">${esc(e.author)}, ${esc(roleLabel(e.role ?? ''))}</span>` : ''}</td>\n` +
-      `      <td class="govuk-table__cell"><strong>${esc(humanise(e.type))}</strong>${e.category ? ` (${esc(humanise(e.category))})` : ''}<br>${esc(e.summary)}${e.supersedes_entry_id ? '<br><span class="govuk-hint">A correction of an earlier entry.</span>' : ''}</td>\n` +
+      `      <td class="govuk-table__cell"><a class="govuk-link" href="/entries/${esc(e.id)}"><strong>${esc(humanise(e.type))}</strong></a>${e.category ? ` (${esc(humanise(e.category))})` : ''}<br>${esc(e.summary)}${e.supersedes_entry_id ? '<br><span class="govuk-hint">A correction of an earlier entry.</span>' : ''}</td>\n` +
       `      <td class="govuk-table__cell"><strong class="govuk-tag ${TAG[e.significance] ?? ''}">\n  ${esc(humanise(e.significance))}\n</strong>\n</td>\n` +
       `    </tr>\n    `
   }

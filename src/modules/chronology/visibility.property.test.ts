@@ -1,7 +1,10 @@
 // Property test: for random children, relationships and entries, the chronology a practitioner gets from the
 // database is exactly the set an independent model of the rules allows — never an entry outside their
 // entitlement, never one missing. The model reads the reach table (src/access/policy.ts) and the visibility labels
-// of domain-model.md; the database applies the compiled SQL predicates.
+// of domain-model.md; the database applies the compiled SQL predicates. Every way entries are read is checked
+// against the same model — the chronology (its page, counts and filter choices), the child page's latest entries
+// and count, and the API's entry list and total — so a sealed entry's existence shows nowhere outside its
+// authoring team (not even to its author or addressee outside that team).
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
@@ -61,7 +64,8 @@ function model(role: Role, hasTeam: boolean, w: World): boolean[] {
   const allocated = reaching.includes('allocated_worker')
   return w.entries.map((e) => {
     if (!anyRel) return false
-    if (e.authorIsMe || e.addressedToMe) return true
+    // sealed: the authoring team only — its existence hidden from everyone else, whoever wrote it or was addressed
+    if (e.visibility !== 'sealed' && (e.authorIsMe || e.addressedToMe)) return true
     switch (e.visibility) {
       case 'team':
         return reach.entries.team || breakGlass
@@ -128,14 +132,16 @@ describeEachEngine('chronology visibility, property-tested against a model of th
                 id: ids[i]!,
                 partnership_id: P,
                 child_id: childId,
-                type: 'incident',
-                category: 'neglect',
+                // a type, category and agency that only this label's entries have: a filter choice or a count that
+                // came from an entry the viewer may not see would show
+                type: `incident_${e.visibility}`,
+                category: `category_${e.visibility}`,
                 occurred_at: new Date(NOW.getTime() - (i + 1) * 86_400_000),
                 recorded_at: NOW,
                 author_membership_id: e.authorIsMe ? m.id : otherMembership,
                 author_team_id: e.authorTeamIsMine && m.team_id ? m.team_id : otherTeam,
                 source_agency_id: e.sourceIsMine ? m.agency_id : otherAgency,
-                significance: 'medium' as const,
+                significance: 'high' as const,
                 summary: `Property entry ${i}`,
                 visibility: e.visibility,
                 restricted_agency_ids: e.restrictedToMyAgency ? [m.agency_id] : [otherAgency],
@@ -144,11 +150,37 @@ describeEachEngine('chronology visibility, property-tested against a model of th
               })),
             )
             .execute()
-          const expected = ids.filter((_, i) => model(role, Boolean(m.team_id), w)[i])
-          const got = await data.forActor(actor).chronology.read(childId, { all: true })
+          const allowed = model(role, Boolean(m.team_id), w)
+          const expected = ids.filter((_, i) => allowed[i])
+          const visibleEntries = w.entries.filter((_, i) => allowed[i])
+          const repos = data.forActor(actor)
+          const got = await repos.chronology.read(childId, { all: true })
           const seen = got ? got.entries.map((e) => e.id).sort() : []
           // no reaching relationship: the child itself is not found, and so nothing is seen
           assert.deepEqual(seen, [...expected].sort())
+          if (got) {
+            // counts and filter choices come from what the viewer may see, and nothing else
+            assert.equal(got.total, expected.length)
+            assert.equal(got.significant, expected.length)
+            assert.deepEqual(got.types, [...new Set(visibleEntries.map((e) => `incident_${e.visibility}`))].sort())
+            assert.deepEqual(got.categories, [...new Set(visibleEntries.map((e) => `category_${e.visibility}`))].sort())
+            assert.deepEqual(got.agencies.map((a) => a.id).sort(), [...new Set(visibleEntries.map((e) => (e.sourceIsMine ? m.agency_id : otherAgency)))].sort())
+            const filtered = await repos.chronology.read(childId, { all: true, filter: { type: 'incident_sealed' } })
+            assert.deepEqual(filtered!.entries.map((e) => e.id).sort(), ids.filter((_, i) => allowed[i] && w.entries[i]!.visibility === 'sealed').sort())
+          }
+          // the API's list of entries and its total (what /api/v1/children/:id/entries returns)
+          const api = await repos.entries.forChild(childId, { limit: 200 })
+          assert.equal(Boolean(api), Boolean(got), 'the API finds the child exactly when the chronology does')
+          if (api) {
+            assert.deepEqual(api.entries.map((e) => e.id).sort(), [...expected].sort())
+            assert.equal(api.total, expected.length)
+          }
+          // the child's page: the latest entries and how many there are
+          const page = await repos.children.page(childId, { entries: 50 })
+          if (page) {
+            assert.deepEqual(page.entries.map((e) => e.id).sort(), [...expected].sort())
+            assert.equal(page.total, expected.length)
+          }
         }),
         { numRuns: 40, seed: 20261128 },
       )

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
@@ -227,24 +228,24 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     const me = await admin.get('/api/v1/me')
     admin.csrf = (JSON.parse(me.body) as { csrfToken: string }).csrfToken
     const k = kids[4]!
-    const made = await admin.postJson('/api/v1/records', { sourceRef: 'API-1', givenName: k.given_name, familyName: k.family_name, dateOfBirth: k.date_of_birth, sex: k.sex, nhsNumber: k.nhs_number })
+    const made = await admin.postJson('/api/v1/records', { sourceRef: 'API-1', givenName: k.given_name, familyName: k.family_name, dateOfBirth: k.date_of_birth, sex: k.sex, nhsNumber: k.nhs_number }, { 'idempotency-key': randomUUID() })
     assert.equal(made.statusCode, 201, made.body)
     const body = JSON.parse(made.body) as { id: string; childId: string; matchState: string; explanation: { fields: { field: string }[] } }
     assert.deepEqual([body.childId, body.matchState], [k.id, 'matched'])
     assert.ok(body.explanation.fields.some((f) => f.field === 'nhs_number'))
-    const entry = await admin.postJson('/api/v1/entries', { sourceRef: 'API-1', occurredAt: '2026-11-21', type: 'health_attendance', category: 'injury', significance: 'high', summary: 'A&E attendance with a head injury' })
+    const entry = await admin.postJson('/api/v1/entries', { sourceRef: 'API-1', occurredAt: '2026-11-21', type: 'health_attendance', category: 'injury', significance: 'high', summary: 'A&E attendance with a head injury' }, { 'idempotency-key': randomUUID() })
     assert.equal(entry.statusCode, 201, entry.body)
     const e = JSON.parse(entry.body) as { id: string }
     const row = await ctx.s.t.db.selectFrom('entry').selectAll().where('id', '=', e.id).executeTakeFirstOrThrow()
     assert.deepEqual([row.child_id, row.agency_record_id, row.source_agency_id], [k.id, body.id, CSC])
-    const bad = await admin.postJson('/api/v1/records', { sourceRef: 'API-2', givenName: 'A', familyName: 'B', dateOfBirth: '2015-13-01', nhsNumber: '1234567890', colour: 'red' })
+    const bad = await admin.postJson('/api/v1/records', { sourceRef: 'API-2', givenName: 'A', familyName: 'B', dateOfBirth: '2015-13-01', nhsNumber: '1234567890', colour: 'red' }, { 'idempotency-key': randomUUID() })
     assert.equal(bad.statusCode, 400)
     assert.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8')
     const names = (JSON.parse(bad.body) as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name)
     assert.ok(names.includes('colour'))
-    const bad2 = await admin.postJson('/api/v1/records', { sourceRef: 'API-2', givenName: 'A', familyName: 'B', dateOfBirth: '2015-13-01', nhsNumber: '1234567890' })
+    const bad2 = await admin.postJson('/api/v1/records', { sourceRef: 'API-2', givenName: 'A', familyName: 'B', dateOfBirth: '2015-13-01', nhsNumber: '1234567890' }, { 'idempotency-key': randomUUID() })
     assert.deepEqual((JSON.parse(bad2.body) as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['dateOfBirth', 'nhsNumber'])
-    const unknown = await admin.postJson('/api/v1/entries', { sourceRef: 'NOPE', occurredAt: '2026-11-21', type: 'exclusion', significance: 'low', summary: 'x' })
+    const unknown = await admin.postJson('/api/v1/entries', { sourceRef: 'NOPE', occurredAt: '2026-11-21', type: 'exclusion', significance: 'low', summary: 'x' }, { 'idempotency-key': randomUUID() })
     assert.equal(unknown.statusCode, 400)
     assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', '=', 'API-2').execute()).length, 0)
   })

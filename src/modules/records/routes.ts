@@ -108,7 +108,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     validationProblem(reply, problems.map((p) => ({ name: camel(p.field), reason: p.reason })))
   const jsonBody = (request: FastifyRequest): Record<string, unknown> | null => (request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null)
 
-  r.post('/api/v1/records', { permission: 'records:import', audit: 'records.create' }, async (request, reply) => {
+  r.post('/api/v1/records', { permission: 'records:import', audit: 'records.create', api: 'create' }, async (request, reply) => {
     const b = jsonBody(request)
     if (!b) return invalid(reply, [{ field: 'body', reason: 'A JSON object' }])
     const importer = repo(request).importer
@@ -121,7 +121,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     return reply.code(o.created ? 201 : 200).send({ id: o.recordId, sourceRef: o.sourceRef, created: o.created, childId: o.childId, matchState: o.state, probability: o.probability, candidateChildId: o.candidateChildId, explanation: o.explanation })
   })
 
-  r.post('/api/v1/entries', { permission: 'records:import', audit: 'entries.create' }, async (request, reply) => {
+  r.post('/api/v1/entries', { permission: 'records:import', audit: 'entries.create', api: 'create' }, async (request, reply) => {
     const b = jsonBody(request)
     if (!b) return invalid(reply, [{ field: 'body', reason: 'A JSON object' }])
     const importer = repo(request).importer

@@ -10,6 +10,7 @@ import type { DB, Decision } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
+import { recordReferralSharing } from '../sharing/referral.ts'
 
 export const DECISION_LABELS: Record<Decision, string> = {
   nfa: 'No further action',
@@ -212,6 +213,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             detailType: 'referral',
             detailId: id,
           })
+          // the referral moves information beyond the referrer's agency: recorded as a sharing decision (issue 6)
+          await recordReferralSharing(trx, actor, now, { referralId: id, childId, kind: input.kind, urgency: input.urgency, queueTeamId, parentsKnow: input.parentsKnow, parentsNotToldReason: input.parentsNotToldReason, fromPublic: isPublic })
           await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R1', childId, subjectType: 'referral', subjectId: id, startedAt: now })
           await notifyMemberships(trx, actor.partnershipId, await teamMembers(trx, queueTeamId, now), { kind: 'referral.new', childId, subjectType: 'referral', subjectId: id, link: `/front-door/referrals/${id}` }, now)
           created.push({ id, childId, reReferral: Boolean(previous) })
@@ -234,7 +237,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const f = await asReferrer(trx)
           .select([
             'f.id', 'f.kind', 'f.status', 'f.child_id', 'f.reason', 'f.urgency', 'f.level_believed', 'f.received_at', 'f.acknowledged_at', 'f.decision', 'f.rationale',
-            'f.level_found', 'f.decided_at', 'f.signed_off_at', 'f.referrer_told_at', 'f.re_referral_of', 'f.out_of_hours', 'f.referrer_membership_id', 'c.given_name', 'c.family_name',
+            'f.level_found', 'f.decided_at', 'f.signed_off_at', 'f.referrer_told_at', 'f.re_referral_of', 'f.out_of_hours', 'f.referrer_membership_id', 'c.given_name', 'c.family_name', 'f.row_version',
           ])
           .where('f.id', '=', referralId)
           .executeTakeFirst()

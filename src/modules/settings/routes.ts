@@ -1,16 +1,22 @@
-// Partnership settings: bank holidays, school calendars, concern categories.
+// Partnership settings: bank holidays, school calendars, concern categories; and (tac-routes.ts) the
+// team-around-the-child settings screens, summarised here for partnership administrators.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
+import { hasPermission } from '../../access/policy.ts'
+import { TAC_SETTINGS_URL, tacSettingsRoutes } from './tac-routes.ts'
 
-export async function settingsRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { data } = deps
+  await tacSettingsRoutes(app, deps)
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).settings
   const page = async (request: FastifyRequest, reply: FastifyReply, error?: string, done?: string) => {
     const s = await repo(request).calendar()
     const years = [...new Set(s.holidays.map((h) => h.on_date.slice(0, 4)))]
-    return reply.code(error ? 400 : 200).page('settings/views/settings.njk', { title: 'Calendars and lists', ...s, years, errors: error ? [{ text: error, href: '#main-content' }] : [], done: done ?? (request.query as { done?: string }).done, backLink: '/' })
+    const tac = hasPermission(request.actor!.role, 'partnership:administer') ? await data.forActor(request.actor!).tacSettings.overview() : null
+    return reply.code(error ? 400 : 200).page('settings/views/settings.njk', { title: tac ? 'Settings' : 'Calendars and lists', ...s, years, tac, tacUrl: TAC_SETTINGS_URL, errors: error ? [{ text: error, href: '#main-content' }] : [], done: done ?? (request.query as { done?: string }).done, backLink: '/' })
   }
   r.get('/settings', { permission: 'practitioner:administer', audit: 'none: configuration, no case data' }, async (request, reply) => page(request, reply))
   const post = (url: string, audit: string, run: (request: FastifyRequest, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>) =>

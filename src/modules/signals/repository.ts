@@ -1,6 +1,6 @@
 // Fired signals, for the people they were routed to: see them, and acknowledge each with a recorded response.
 import { sql } from 'kysely'
-import { childInReach } from '../../data/access-sql.ts'
+import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -48,6 +48,7 @@ export function signalsRepository(ctx: Ctx, actor: Actor) {
           .select(['e.id', 'e.type', 'e.category', 'e.occurred_at', 'e.summary', 'e.visibility', 'a.name as agency'])
           .where('e.partnership_id', '=', actor.partnershipId)
           .where('e.id', 'in', s.entry_ids.length ? s.entry_ids : ['00000000-0000-0000-0000-000000000000'])
+          .where(entryVisible(actor, now))
           .orderBy('e.occurred_at')
           .execute()
         return { result: { signal: s, entries }, audit: { action: 'signal.view', outcome: 'success', entityType: 'risk_signal', entityId: id, childIds: [s.child_id] } }

@@ -16,6 +16,7 @@ import type { Config } from '../config.ts'
 import { loggerOptions } from '../logging.ts'
 import { csrfToken, csrfValid } from './csrf.ts'
 import { declarationOf } from './route.ts'
+import { registerApiReliability } from './api-reliability.ts'
 import { problem } from './problem.ts'
 import { createRenderer, type Renderer } from './render.ts'
 import { registerModules } from '../../modules/index.ts'
@@ -188,9 +189,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               teams: hasPermission(actor.role, 'tac:work'),
               clocks: hasPermission(actor.role, 'clocks:oversee'),
               mace: hasPermission(actor.role, 'mace:panel'),
+              askAgencies: hasPermission(actor.role, 'requests:ask'),
+              answerRequests: hasPermission(actor.role, 'requests:answer'),
+              sharing: hasPermission(actor.role, 'sharing:record'),
+              sharingAgreement: hasPermission(actor.role, 'partnership:administer'),
+              breakGlass: hasPermission(actor.role, 'access:break-glass'),
+              selfClaim: hasPermission(actor.role, 'access:self-claim'),
+              reviewAccess: hasPermission(actor.role, 'access:review'),
             },
           }
         : null,
+      // set by the break-glass module on a child's pages while the actor's emergency access to the child runs
+      breakGlassUntil: request.breakGlassUntil ?? null,
       idleMinutes: IDLE_MINUTES,
       ...context,
     })
@@ -227,6 +237,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return sendError(request, reply, 403, 'You cannot use this page', 'Your role does not include this. Ask your agency administrator if you think it should.')
     }
   })
+
+  // 7. the API's idempotency keys on creates and If-Match on updates, once the caller is let in
+  registerApiReliability(app, data)
 
   app.setNotFoundHandler((request, reply) => notFound(request, reply))
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {

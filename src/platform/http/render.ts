@@ -59,6 +59,8 @@ export const ENTRY_TYPE_LABELS: Record<string, string> = {
   mace_referral: 'Referral to the exploitation (MACE) panel',
   mace_review: 'Exploitation (MACE) review',
   plan_change: 'Plan changed',
+  information_request: 'Request for information',
+  information_shared: 'Information shared on request',
 }
 
 export function entryTypeLabel(type: string): string {

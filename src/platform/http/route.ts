@@ -2,6 +2,7 @@
 // is the real one) and the audit event its handler writes. A test fails any route without both.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
 import type { Permission } from '../../access/policy.ts'
+import { withPrecondition, type Precondition } from '../../data/unit-of-work.ts'
 
 export interface RouteDeclaration {
   permission: Permission
@@ -9,11 +10,21 @@ export interface RouteDeclaration {
   audit: string
   /** The URL names a record: a missing permission answers 404 (existence hidden), never 403. */
   record?: boolean
+  /**
+   * What an API POST does (every POST under /api/v1 declares one): 'create' needs an Idempotency-Key (same key and
+   * body → one record and the same response; same key, other body → 422); an update names the record whose version
+   * the client must send in If-Match (missing → 428, stale → 412).
+   */
+  api?: 'create' | { ifMatch: { table: Precondition['table']; param: string } }
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     declaration?: RouteDeclaration
+  }
+  interface FastifyRequest {
+    /** Set by the gate for an API update that sent a usable If-Match. */
+    precondition?: Precondition
   }
 }
 
@@ -26,7 +37,8 @@ export interface Routes {
 
 export function routes(app: FastifyInstance): Routes {
   const add = (method: 'GET' | 'POST') => (url: string, decl: RouteDeclaration, handler: Handler, opts: RouteShorthandOptions = {}) => {
-    app.route({ ...opts, method, url, handler, config: { ...(opts.config as object | undefined), declaration: decl } })
+    const run: Handler = typeof decl.api === 'object' ? (request, reply) => (request.precondition ? withPrecondition(request.precondition, () => handler(request, reply)) : handler(request, reply)) : handler
+    app.route({ ...opts, method, url, handler: run, config: { ...(opts.config as object | undefined), declaration: decl } })
   }
   return { get: add('GET'), post: add('POST') }
 }

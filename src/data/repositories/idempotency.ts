@@ -1,0 +1,66 @@
+// The API's idempotency keys (security requirement 21; the IETF Idempotency-Key header draft): the first request
+// with a key claims it before anything is written, so a second one can never create a second record — while the
+// first is running the second is told to retry (409), afterwards it gets the first one's response again, and the
+// same key with a different body is refused (422). A claim whose request failed on the server (5xx) is released
+// so the client can retry with the same key. Keys live 24 hours. Not a child's record: nothing to audit here (the
+// create itself is audited by its repository).
+import type { Ctx } from '../unit-of-work.ts'
+
+export const IDEMPOTENCY_KEY_HOURS = 24
+
+export interface KeyOwner {
+  partnershipId: string
+  practitionerId: string
+  key: string
+}
+
+export type Claim =
+  | { kind: 'new' }
+  | { kind: 'replay'; status: number; body: string; contentType: string | null }
+  | { kind: 'in_progress' }
+  | { kind: 'mismatch' }
+
+export function idempotencyRepository(ctx: Ctx) {
+  const where = (o: KeyOwner) => ctx.db.selectFrom('idempotency_key').where('partnership_id', '=', o.partnershipId).where('practitioner_id', '=', o.practitionerId).where('key', '=', o.key)
+  return {
+    async claim(o: KeyOwner, request: { method: string; path: string; hash: string }): Promise<Claim> {
+      const now = ctx.clock.now()
+      const expires = new Date(now.getTime() + IDEMPOTENCY_KEY_HOURS * 3_600_000)
+      const fresh = { method: request.method, path: request.path, request_hash: request.hash, state: 'pending' as const, status_code: null, response: null, content_type: null, created_at: now, expires_at: expires }
+      const claimed = await ctx.db
+        .insertInto('idempotency_key')
+        .values({ partnership_id: o.partnershipId, practitioner_id: o.practitionerId, key: o.key, ...fresh })
+        // an expired key may be used again
+        .onConflict((oc) => oc.columns(['partnership_id', 'practitioner_id', 'key']).doUpdateSet(fresh).where('idempotency_key.expires_at', '<=', now))
+        .returning('state')
+        .executeTakeFirst()
+      if (claimed) return { kind: 'new' }
+      const existing = await where(o).select(['method', 'path', 'request_hash', 'state', 'status_code', 'response', 'content_type']).executeTakeFirst()
+      if (!existing) return { kind: 'in_progress' } // released between the two statements: the client retries
+      if (existing.method !== request.method || existing.path !== request.path || existing.request_hash !== request.hash) return { kind: 'mismatch' }
+      if (existing.state === 'pending' || existing.status_code === null) return { kind: 'in_progress' }
+      return { kind: 'replay', status: existing.status_code, body: existing.response ?? '', contentType: existing.content_type }
+    },
+
+    async complete(o: KeyOwner, status: number, body: string, contentType: string | null): Promise<void> {
+      await ctx.db
+        .updateTable('idempotency_key')
+        .set({ state: 'done', status_code: status, response: body, content_type: contentType })
+        .where('partnership_id', '=', o.partnershipId)
+        .where('practitioner_id', '=', o.practitionerId)
+        .where('key', '=', o.key)
+        .where('state', '=', 'pending')
+        .execute()
+    },
+
+    async release(o: KeyOwner): Promise<void> {
+      await ctx.db.deleteFrom('idempotency_key').where('partnership_id', '=', o.partnershipId).where('practitioner_id', '=', o.practitionerId).where('key', '=', o.key).where('state', '=', 'pending').execute()
+    },
+
+    /** The scheduler's tidy-up: keys past their 24 hours. */
+    async purgeExpired(partnershipId: string): Promise<number> {
+      const r = await ctx.db.deleteFrom('idempotency_key').where('partnership_id', '=', partnershipId).where('expires_at', '<=', ctx.clock.now()).executeTakeFirst()
+      return Number(r.numDeletedRows)
+    },
+  }
+}

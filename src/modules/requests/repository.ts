@@ -1,0 +1,662 @@
+// Information requests between agencies (issue 6, scope 2). A practitioner whose relationships give them case reach to
+// a child (the front door during its checks, an allocated social worker, a DSL or a team's lead) asks one or more
+// other agencies what they know: one request per agency, each on its own response clock (IR: the partnership's number
+// of working days, default 3; IRU: urgent, by 17:00 on the working day it counts on). The agency's answering roles
+// (INFORMATION_REQUEST_ANSWERERS in the policy) are told, and see the request in their inbox.
+//
+// Who sees a request (anyone else: not found, like a request that does not exist):
+// - the requester, while the child is still in their reach;
+// - the addressed agency's answering roles — only what identifies the child (name, date of birth, NHS number, an
+//   address that is not confidential) and the question: the request is not a relationship, so it opens no chronology;
+// - the practitioner an overdue request escalates to (the addressed agency's manager, or the requester's).
+//
+// Answering writes the agency's entries into the child's chronology through its own agency record of the child (made
+// now, linked to the child the requester named, when the agency holds none), each with the visibility the answerer
+// chose and addressed to the requester, who therefore always sees the answers; "nothing known" is an answer too, and
+// is recorded. Answering or declining (with reasons) is a sharing decision (src/modules/sharing/store.ts), recorded in
+// the same transaction. The requester is told; they may withdraw an open request with a reason. Every call is one
+// audited transaction.
+import { randomUUID } from 'node:crypto'
+import { sql, type Transaction } from 'kysely'
+import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS } from '../../access/policy.ts'
+import { childInReach, entryVisible, reachingRelationships } from '../../data/access-sql.ts'
+import type { Actor } from '../../data/actor.ts'
+import type { ClockPort } from '../../data/clock-port.ts'
+import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
+import { isUuid } from '../../data/repositories/children.ts'
+import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
+import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
+import { teamManagerOf } from '../tac/access.ts'
+import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
+
+type Trx = Transaction<DB>
+
+export interface AskInput {
+  agencyIds: string[]
+  question: string
+  urgency: RequestUrgency
+  referralId?: string | null
+  /** API creates: the same key twice from the same practitioner asks once (the same requests come back). */
+  idempotencyKey?: string | null
+}
+
+export interface AnswerEntryInput {
+  summary: string
+  occurredOn: string
+  significance: Significance
+  visibility: Visibility
+}
+
+/** The sharing decision's fields the answerer gives (the rest — what, with whom, the context — come from the request). */
+export type SharingFields = Pick<
+  SharingDecisionInput,
+  'purpose' | 'categories' | 'lawfulBasis' | 'specialCategory' | 'art9Condition' | 'schedule1Condition' | 'para18Reason' | 'consent' | 'consentReason' | 'goldenRules' | 'reasons' | 'outsideAgreementReason'
+>
+
+export type AnswerInput =
+  | { response: 'share'; entries: AnswerEntryInput[]; sharing: SharingFields; lateReason?: string | null }
+  | { response: 'nothing_known'; note: string; sharing: SharingFields; lateReason?: string | null }
+  | { response: 'decline'; sharing: SharingFields; lateReason?: string | null }
+
+export interface AskedRequest {
+  id: string
+  agencyId: string
+  agencyName: string
+  dueAt: Date
+}
+
+export interface AskResult {
+  batchId: string
+  requests: AskedRequest[]
+  replayed: boolean
+}
+
+const joinNames = (names: readonly string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`)
+const practitionerName = sql<string>`p.given_name || ' ' || p.family_name`
+
+export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
+  const P = actor.partnershipId
+  const mayAsk = hasPermission(actor.role, 'requests:ask')
+  const mayAnswer = hasPermission(actor.role, 'requests:answer')
+
+  /** The child, if in the actor's reach, with the relationship that let them in (for the audit row). */
+  async function childAccess(trx: Trx, childId: string, now: Date) {
+    if (!isUuid(childId)) return undefined
+    const child = await trx
+      .selectFrom('child as c')
+      .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth'])
+      .where('c.id', '=', childId)
+      .where('c.partnership_id', '=', P)
+      .where(childInReach(actor, now))
+      .executeTakeFirst()
+    if (!child) return undefined
+    const rel = await reachingRelationships(trx, actor, now).where('r.child_id', '=', childId).orderBy(sql`r.type = 'break_glass'`).executeTakeFirst()
+    return { child, relationshipId: rel?.id ?? null }
+  }
+
+  /** The actor's own agency's kind (which requests they answer). */
+  async function ownAgencyKind(trx: Trx): Promise<AgencyKind | null> {
+    const a = await trx.selectFrom('agency').select('kind').where('partnership_id', '=', P).where('id', '=', actor.agencyId).executeTakeFirst()
+    return a?.kind ?? null
+  }
+
+  /** Agencies that can be asked: another agency of the partnership whose kind has answering roles, with someone in one now. */
+  async function askableAgencies(trx: Trx, now: Date) {
+    const rows = await trx.selectFrom('agency').select(['id', 'name', 'kind']).where('partnership_id', '=', P).where('id', '!=', actor.agencyId).orderBy('name').execute()
+    // who is there to answer, across the partnership in one statement: (agency, role) pairs of current memberships
+    const present = await trx
+      .selectFrom('membership as m')
+      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+      .select(['m.agency_id', 'm.role'])
+      .distinct()
+      .where('m.partnership_id', '=', P)
+      .where('m.role', 'in', [...new Set(Object.values(INFORMATION_REQUEST_ANSWERERS).flat())])
+      .where('p.disabled_at', 'is', null)
+      .where('m.starts_at', '<=', now)
+      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+      .execute()
+    const out: { id: string; name: string; kind: AgencyKind; answeredBy: string }[] = []
+    for (const a of rows) {
+      const roles = answeringRoles(a.kind)
+      if (!present.some((m) => m.agency_id === a.id && (roles as readonly string[]).includes(m.role))) continue
+      out.push({ id: a.id, name: a.name, kind: a.kind, answeredBy: joinNames(roles.map((r) => `${ROLE_LABELS[r].replace(/^([A-Z])(?=[a-z])/, (c) => c.toLowerCase())}s`)) })
+    }
+    return out
+  }
+
+  /**
+   * Whom an overdue request to this agency escalates to: a current team manager of the agency (its front door's first),
+   * a school's headteacher; failing that, the requester's team manager; failing that, the requester.
+   */
+  async function escalationTarget(trx: Trx, agency: { id: string; kind: AgencyKind }, now: Date): Promise<string> {
+    const managerRoles = agency.kind === 'school' ? ['team_manager', 'headteacher'] : ['team_manager']
+    const m = await trx
+      .selectFrom('membership as m')
+      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+      .leftJoin('team as t', 't.id', 'm.team_id')
+      .select('m.id')
+      .where('m.partnership_id', '=', P)
+      .where('m.agency_id', '=', agency.id)
+      .where('m.role', 'in', managerRoles)
+      .where('p.disabled_at', 'is', null)
+      .where('m.starts_at', '<=', now)
+      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+      .orderBy(sql`coalesce(t.is_front_door, false)`, 'desc')
+      .orderBy('m.id')
+      .executeTakeFirst()
+    return m?.id ?? (await teamManagerOf(trx, actor, now)) ?? actor.membershipId
+  }
+
+  /** A request with the names around it (no access decided yet). */
+  function requestQuery(trx: Trx) {
+    return trx
+      .selectFrom('information_request as q')
+      .innerJoin('agency as ta', 'ta.id', 'q.to_agency_id')
+      .innerJoin('agency as ra', 'ra.id', 'q.requester_agency_id')
+      .innerJoin('membership as rm', 'rm.id', 'q.requested_by')
+      .innerJoin('practitioner as p', 'p.id', 'rm.practitioner_id')
+      .leftJoin('team as rt', 'rt.id', 'q.requester_team_id')
+      .leftJoin('membership as am', 'am.id', 'q.responded_by')
+      .leftJoin('practitioner as ap', 'ap.id', 'am.practitioner_id')
+      .selectAll('q')
+      .select([
+        'ta.name as to_agency_name',
+        'ta.kind as to_agency_kind',
+        'ra.name as requester_agency_name',
+        'rt.name as requester_team_name',
+        'rm.role as requester_role',
+        practitionerName.as('requester_name'),
+        'p.email as requester_email',
+        'p.phone as requester_phone',
+        sql<string | null>`ap.given_name || ' ' || ap.family_name`.as('responder_name'),
+        'am.role as responder_role',
+      ])
+      .where('q.partnership_id', '=', P)
+  }
+  type RequestRow = Awaited<ReturnType<ReturnType<typeof requestQuery>['executeTakeFirstOrThrow']>>
+
+  /**
+   * The request, if the actor is a party to it: `requester` (their own request, the child still in their reach),
+   * `answerer` (an answering role of the addressed agency), `escalation` (the overdue request was escalated to them).
+   */
+  async function requestAccess(trx: Trx, requestId: string, now: Date, opts: { forUpdate?: boolean } = {}) {
+    if (!isUuid(requestId)) return undefined
+    if (opts.forUpdate) {
+      const locked = await trx.selectFrom('information_request').select('id').where('partnership_id', '=', P).where('id', '=', requestId).forUpdate().executeTakeFirst()
+      if (!locked) return undefined
+    }
+    const q = await requestQuery(trx).where('q.id', '=', requestId).executeTakeFirst()
+    if (!q) return undefined
+    const answerer = mayAnswer && q.to_agency_id === actor.agencyId && answers(q.to_agency_kind, actor.role)
+    const reach = q.requested_by === actor.membershipId ? await childAccess(trx, q.child_id, now) : undefined
+    const requester = Boolean(reach)
+    const escalation = q.escalate_to_membership_id === actor.membershipId
+    if (!answerer && !requester && !escalation) return undefined
+    return { q, answerer, requester, escalation, relationshipId: reach?.relationshipId ?? null }
+  }
+
+  /** What identifies the child to an agency asked about them: name, date of birth, NHS number, an address if held. */
+  async function identification(trx: Trx, childId: string) {
+    const c = await trx.selectFrom('child').select(['id', 'given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'nhs_number']).where('partnership_id', '=', P).where('id', '=', childId).executeTakeFirstOrThrow()
+    const addresses = await trx.selectFrom('child_address').select(['line1', 'line2', 'town', 'postcode', 'confidential']).where('partnership_id', '=', P).where('child_id', '=', childId).where('to_date', 'is', null).orderBy('from_date', 'desc').execute()
+    const open = addresses.find((a) => !a.confidential)
+    return {
+      id: c.id,
+      givenName: c.given_name,
+      familyName: c.family_name,
+      dateOfBirth: c.date_of_birth,
+      expectedDateOfBirth: c.expected_date_of_birth,
+      nhsNumber: c.nhs_number,
+      address: open ? [open.line1, open.line2, open.town, open.postcode].filter(Boolean).join(', ') : null,
+      addressConfidential: !open && addresses.some((a) => a.confidential),
+    }
+  }
+
+  function view(q: RequestRow, now: Date) {
+    return {
+      id: q.id,
+      childId: q.child_id,
+      batchId: q.batch_id,
+      toAgencyId: q.to_agency_id,
+      toAgencyName: q.to_agency_name,
+      toAgencyKind: q.to_agency_kind,
+      requester: { membershipId: q.requested_by, name: q.requester_name, role: q.requester_role, roleLabel: isRole(q.requester_role) ? ROLE_LABELS[q.requester_role] : q.requester_role, agencyName: q.requester_agency_name, teamName: q.requester_team_name, email: q.requester_email, phone: q.requester_phone },
+      referralId: q.referral_id,
+      question: q.question,
+      urgency: q.urgency,
+      askedAt: q.asked_at,
+      dueAt: q.due_at,
+      status: q.status,
+      statusLabel: STATUS_LABELS[q.status],
+      overdue: q.status === 'open' && now > q.due_at,
+      respondedAt: q.responded_at,
+      responder: q.responder_name ? { name: q.responder_name, roleLabel: q.responder_role && isRole(q.responder_role) ? ROLE_LABELS[q.responder_role] : q.responder_role } : null,
+      nothingKnown: q.nothing_known,
+      responseNote: q.response_note,
+      sharingDecisionId: q.sharing_decision_id,
+      withdrawnAt: q.withdrawn_at,
+      withdrawnReason: q.withdrawn_reason,
+      rowVersion: q.row_version,
+    }
+  }
+  type RequestView = ReturnType<typeof view>
+
+  /** The agency's record of the child: the one it holds, or one made now from the child's identity (linked, audited in link_decision). */
+  async function agencyRecordFor(trx: Trx, q: RequestRow, now: Date): Promise<{ id: string; created: boolean } | null> {
+    const held = await trx.selectFrom('agency_record').select('id').where('partnership_id', '=', P).where('agency_id', '=', actor.agencyId).where('child_id', '=', q.child_id).orderBy('created_at').orderBy('id').executeTakeFirst()
+    if (held) return { id: held.id, created: false }
+    const c = await trx.selectFrom('child').select(['given_name', 'family_name', 'date_of_birth', 'expected_date_of_birth', 'sex', 'nhs_number', 'upn']).where('partnership_id', '=', P).where('id', '=', q.child_id).executeTakeFirstOrThrow()
+    const dob = c.date_of_birth ?? c.expected_date_of_birth
+    // an agency record needs a date of birth: a child with none (and no expected date) keeps the answers on the
+    // chronology without one (their source agency still says whose they are)
+    if (!dob) return null
+    const address = await trx.selectFrom('child_address').select(['line1', 'line2', 'town', 'postcode']).where('partnership_id', '=', P).where('child_id', '=', q.child_id).where('to_date', 'is', null).where('confidential', '=', false).orderBy('from_date', 'desc').executeTakeFirst()
+    const id = randomUUID()
+    const sourceRef = `information-request:${q.id}`
+    await trx
+      .insertInto('agency_record')
+      .values({
+        id,
+        partnership_id: P,
+        agency_id: actor.agencyId,
+        source_ref: sourceRef,
+        given_name: c.given_name,
+        family_name: c.family_name,
+        date_of_birth: dob,
+        sex: c.sex,
+        nhs_number: c.nhs_number,
+        upn: c.upn,
+        postcode: address?.postcode ?? null,
+        address: address ? [address.line1, address.line2, address.town].filter(Boolean).join(' ') : null,
+        child_id: q.child_id,
+        match_state: 'matched',
+        match_probability: null,
+        match_explanation: null,
+        review_child_id: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute()
+    await trx
+      .insertInto('link_decision')
+      .values({ id: randomUUID(), partnership_id: P, agency_record_id: id, kind: 'auto', from_child_id: null, to_child_id: q.child_id, probability: null, reason: 'Made when the agency answered a request for information about this child: the requester named the child', decided_by_membership_id: actor.membershipId, decided_at: now })
+      .execute()
+    // the same relationship an imported record brings (records module: `agency record <id>`)
+    await trx
+      .insertInto('relationship')
+      .values({ id: randomUUID(), partnership_id: P, child_id: q.child_id, type: 'agency_record', holder_agency_id: actor.agencyId, holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: `agency record ${id}`, reason: `The agency holds its own record of the child (${sourceRef})`, created_by_membership_id: actor.membershipId, created_at: now })
+      .execute()
+    return { id, created: true }
+  }
+
+  /** The answers on a request the actor may see: entries visible to them by the one rule, and their own agency's answers when they answer for it. */
+  async function answerEntries(trx: Trx, q: RequestRow, answerer: boolean, now: Date) {
+    return trx
+      .selectFrom('entry as e')
+      .select(['e.id', 'e.summary', 'e.occurred_at', 'e.occurred_time_known', 'e.significance', 'e.visibility', 'e.recorded_at'])
+      .where('e.partnership_id', '=', P)
+      .where('e.child_id', '=', q.child_id)
+      .where('e.detail_type', '=', REQUEST_SUBJECT)
+      .where('e.detail_id', '=', q.id)
+      .where('e.type', '=', ANSWER_ENTRY)
+      .where(answerer ? (eb) => eb.or([entryVisible(actor, now)(eb), eb('e.source_agency_id', '=', actor.agencyId)]) : entryVisible(actor, now))
+      .orderBy('e.occurred_at')
+      .orderBy('e.id')
+      .execute()
+  }
+
+  /** The label of the entry the requester's side writes (asking, withdrawing): the front door's work stays the front door's. */
+  const requesterVisibility = (): Visibility => (actor.role === 'front_door_social_worker' ? 'front_door' : 'team')
+
+  async function writeEntry(trx: Trx, now: Date, e: { childId: string; type: string; summary: string; significance: Significance; visibility: Visibility; occurredAt: Date; occurredTimeKnown?: boolean; detailId: string; agencyRecordId?: string | null; restrictedAgencyIds?: string[]; addressedTo?: string | null }) {
+    const id = randomUUID()
+    await trx
+      .insertInto('entry')
+      .values({
+        id,
+        partnership_id: P,
+        child_id: e.childId,
+        agency_record_id: e.agencyRecordId ?? null,
+        type: e.type,
+        category: null,
+        occurred_at: e.occurredAt,
+        occurred_time_known: e.occurredTimeKnown ?? true,
+        recorded_at: now,
+        author_membership_id: actor.membershipId,
+        author_team_id: actor.teamId,
+        source_agency_id: actor.agencyId,
+        significance: e.significance,
+        summary: e.summary,
+        detail_type: REQUEST_SUBJECT,
+        detail_id: e.detailId,
+        visibility: e.visibility,
+        restricted_agency_ids: e.visibility === 'restricted' ? (e.restrictedAgencyIds ?? [actor.agencyId]) : [],
+        addressed_to_membership_id: e.addressedTo ?? null,
+        supersedes_entry_id: null,
+      })
+      .execute()
+    return id
+  }
+
+  return {
+    /** The "ask agencies what they know" page: the child, the agencies that can be asked, the due times now, my requests about the child. */
+    async askPage(childId: string, referralId: string | null) {
+      return auditedTransaction(ctx, actor, 'request.ask-page', async (trx, now) => {
+        const access = mayAsk ? await childAccess(trx, childId, now) : undefined
+        if (!access) return { result: null, audit: { action: 'request.ask-page', outcome: 'not_found' as const, entityType: 'child', entityId: isUuid(childId) ? childId : null } }
+        const agencies = await askableAgencies(trx, now)
+        const mine = await requestQuery(trx).where('q.child_id', '=', childId).where('q.requested_by', '=', actor.membershipId).orderBy('q.asked_at', 'desc').orderBy('ta.name').execute()
+        const openTo = new Map(mine.filter((q) => q.status === 'open').map((q) => [q.to_agency_id, q.id]))
+        const referral = referralId && isUuid(referralId) ? await trx.selectFrom('referral').select(['id', 'kind']).where('partnership_id', '=', P).where('id', '=', referralId).where('child_id', '=', childId).executeTakeFirst() : undefined
+        const workingDays = await responseWorkingDays(trx, P)
+        return {
+          result: {
+            child: access.child,
+            agencies: agencies.map((a) => ({ ...a, openRequestId: openTo.get(a.id) ?? null })),
+            requests: mine.map((q) => view(q, now)),
+            referral: referral ?? null,
+            workingDays,
+            dueIfUrgent: await requestDueAt(trx, clocks, P, 'urgent', now),
+            dueIfStandard: await requestDueAt(trx, clocks, P, 'standard', now),
+          },
+          audit: { action: 'request.ask-page', outcome: 'success' as const, entityType: 'child', entityId: childId, childIds: [childId], relationshipId: access.relationshipId, details: { requests: mine.map((q) => q.id) } },
+        }
+      })
+    },
+
+    /**
+     * Asks each agency named what it knows (one request per agency). Null: the child is not in reach (not found).
+     * RefusedError: an agency that cannot be asked, an open request to it already, a referral that is not the child's,
+     * an idempotency key reused for a different request.
+     */
+    async ask(childId: string, input: AskInput): Promise<AskResult | null> {
+      return auditedTransaction<AskResult | null>(ctx, actor, 'request.ask', async (trx, now) => {
+        const access = mayAsk ? await childAccess(trx, childId, now) : undefined
+        if (!access) return { result: null, audit: { action: 'request.ask', outcome: 'not_found' as const, entityType: 'child', entityId: isUuid(childId) ? childId : null } }
+        const agencyIds = [...new Set(input.agencyIds)]
+        if (input.idempotencyKey) {
+          await sql`select pg_advisory_xact_lock(hashtext(${`information_request:${P}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
+          // a statement that starts after the lock is ours: has this been asked already?
+          const earlier = await requestQuery(trx).where('q.requested_by', '=', actor.membershipId).where('q.idempotency_key', '=', input.idempotencyKey).orderBy('ta.name').execute()
+          if (earlier.length) {
+            const same = earlier.every((q) => q.child_id === childId && q.question === input.question && q.urgency === input.urgency && (q.referral_id ?? null) === (input.referralId ?? null)) && earlier.length === agencyIds.length && earlier.every((q) => agencyIds.includes(q.to_agency_id))
+            if (!same) throw new RefusedError('This idempotency key was already used for a different request: choose a new key for a new request')
+            return {
+              result: { batchId: earlier[0]!.batch_id, requests: earlier.map((q) => ({ id: q.id, agencyId: q.to_agency_id, agencyName: q.to_agency_name, dueAt: q.due_at })), replayed: true },
+              audit: { action: 'request.ask', outcome: 'success' as const, entityType: 'information_request', entityId: earlier[0]!.id, childIds: [childId], relationshipId: access.relationshipId, details: { replayed: true, requests: earlier.map((q) => q.id) } },
+            }
+          }
+        }
+        if (!agencyIds.length) throw new FieldRefusal('agencies', 'Choose at least one agency to ask')
+        if (agencyIds.some((id) => !isUuid(id))) throw new FieldRefusal('agencies', 'Choose agencies from the list')
+        const askable = await askableAgencies(trx, now)
+        const chosen = agencyIds.map((id) => askable.find((a) => a.id === id))
+        if (agencyIds.includes(actor.agencyId)) throw new FieldRefusal('agencies', 'Your own agency is not asked: choose other agencies')
+        if (chosen.some((a) => !a)) throw new FieldRefusal('agencies', 'Choose agencies from the list: one of them cannot be asked through TeamAround')
+        const agencies = chosen as NonNullable<(typeof chosen)[number]>[]
+        const open = await trx.selectFrom('information_request').select('to_agency_id').where('partnership_id', '=', P).where('child_id', '=', childId).where('requested_by', '=', actor.membershipId).where('status', '=', 'open').where('to_agency_id', 'in', agencyIds).execute()
+        if (open.length) {
+          const names = agencies.filter((a) => open.some((o) => o.to_agency_id === a.id)).map((a) => a.name)
+          throw new FieldRefusal('agencies', `You already have an open request to ${joinNames(names)} about this child: see it below, or withdraw it first`)
+        }
+        let referralId: string | null = null
+        if (input.referralId) {
+          const f = isUuid(input.referralId) ? await trx.selectFrom('referral').select('id').where('partnership_id', '=', P).where('id', '=', input.referralId).where('child_id', '=', childId).executeTakeFirst() : undefined
+          if (!f) throw new FieldRefusal('referralId', 'The referral is not this child’s')
+          referralId = f.id
+        }
+        const batchId = randomUUID()
+        const dueAt = await requestDueAt(trx, clocks, P, input.urgency, now)
+        const made: AskedRequest[] = []
+        for (const a of agencies) {
+          const id = randomUUID()
+          const escalateTo = await escalationTarget(trx, a, now)
+          await trx
+            .insertInto('information_request')
+            .values({ id, partnership_id: P, child_id: childId, batch_id: batchId, to_agency_id: a.id, requested_by: actor.membershipId, requester_agency_id: actor.agencyId, requester_team_id: actor.teamId, referral_id: referralId, question: input.question, urgency: input.urgency, asked_at: now, due_at: dueAt, escalate_to_membership_id: escalateTo, idempotency_key: input.idempotencyKey ?? null, created_at: now })
+            .execute()
+          await clocks.start(trx, { partnershipId: P, rule: RULE_FOR[input.urgency], childId, subjectType: REQUEST_SUBJECT, subjectId: id, startedAt: now, dueAt, escalateToMembershipId: escalateTo })
+          const answerers = await membershipsWithRoles(trx, P, a.id, answeringRoles(a.kind), now)
+          await notifyMemberships(trx, P, answerers.map((m) => m.id), { kind: 'request.asked', childId, subjectType: REQUEST_SUBJECT, subjectId: id, link: `/information-requests/${id}` }, now)
+          made.push({ id, agencyId: a.id, agencyName: a.name, dueAt })
+        }
+        // one chronology entry for the asking (never the question: it may say more than the team should read)
+        await writeEntry(trx, now, {
+          childId,
+          type: ASKED_ENTRY,
+          summary: `Asked ${joinNames(made.map((m) => m.agencyName))} what they know about the child (${input.urgency === 'urgent' ? 'urgent' : 'standard'} request).`,
+          significance: input.urgency === 'urgent' ? 'medium' : 'low',
+          visibility: requesterVisibility(),
+          occurredAt: now,
+          detailId: made[0]!.id,
+        })
+        return {
+          result: { batchId, requests: made, replayed: false },
+          audit: { action: 'request.ask', outcome: 'success' as const, entityType: 'information_request', entityId: made[0]!.id, childIds: [childId], relationshipId: access.relationshipId, details: { batchId, requests: made.map((m) => m.id), agencies: made.map((m) => m.agencyId), urgency: input.urgency, dueAt, referralId } },
+        }
+      })
+    },
+
+    /** My requests (newest first), and the requests escalated to me. */
+    async mine() {
+      return auditedTransaction(ctx, actor, 'request.mine', async (trx, now) => {
+        const asked = await requestQuery(trx)
+          .innerJoin('child as c', 'c.id', 'q.child_id')
+          .select(['c.given_name as child_given_name', 'c.family_name as child_family_name'])
+          .where('q.requested_by', '=', actor.membershipId)
+          .where(childInReach(actor, now) as never)
+          .orderBy(sql`q.status = 'open'`, 'desc')
+          .orderBy('q.asked_at', 'desc')
+          .limit(500)
+          .execute()
+        const escalated = await requestQuery(trx)
+          .innerJoin('child as c', 'c.id', 'q.child_id')
+          .select(['c.given_name as child_given_name', 'c.family_name as child_family_name'])
+          .where('q.escalate_to_membership_id', '=', actor.membershipId)
+          .where('q.requested_by', '!=', actor.membershipId)
+          .where('q.status', '=', 'open')
+          .where('q.due_at', '<', now)
+          .orderBy('q.due_at')
+          .limit(500)
+          .execute()
+        const childName = (q: { child_given_name: string; child_family_name: string }) => `${q.child_given_name} ${q.child_family_name}`
+        return {
+          result: { asked: asked.map((q) => ({ ...view(q, now), childName: childName(q) })), escalated: escalated.map((q) => ({ ...view(q, now), childName: childName(q) })) },
+          audit: { action: 'request.mine', outcome: 'success' as const, childIds: [...new Set([...asked, ...escalated].map((q) => q.child_id))], details: { requests: asked.map((q) => q.id), escalated: escalated.map((q) => q.id) } },
+        }
+      })
+    },
+
+    /** The agency's inbox: open requests addressed to it (soonest due first), and those answered in the last 30 days. Null: the actor answers for no agency. */
+    async inbox() {
+      return auditedTransaction(ctx, actor, 'request.inbox', async (trx, now) => {
+        const kind = await ownAgencyKind(trx)
+        if (!mayAnswer || !kind || !answers(kind, actor.role)) return { result: null, audit: { action: 'request.inbox', outcome: 'not_found' as const } }
+        const base = () =>
+          requestQuery(trx)
+            .innerJoin('child as c', 'c.id', 'q.child_id')
+            .select(['c.given_name as child_given_name', 'c.family_name as child_family_name', 'c.date_of_birth as child_dob'])
+            .where('q.to_agency_id', '=', actor.agencyId)
+        const open = await base().where('q.status', '=', 'open').orderBy('q.due_at').orderBy('q.asked_at').limit(500).execute()
+        const since = new Date(now.getTime() - 30 * 86_400_000)
+        const closed = await base().where('q.status', '!=', 'open').where(sql<boolean>`coalesce(q.responded_at, q.withdrawn_at) >= ${since}`).orderBy(sql`coalesce(q.responded_at, q.withdrawn_at)`, 'desc').limit(200).execute()
+        const row = (q: (typeof open)[number]) => ({ ...view(q, now), childName: `${q.child_given_name} ${q.child_family_name}`, childDob: q.child_dob })
+        return {
+          result: { open: open.map(row), closed: closed.map(row), overdueCount: open.filter((q) => now > q.due_at).length },
+          audit: { action: 'request.inbox', outcome: 'success' as const, childIds: [...new Set([...open, ...closed].map((q) => q.child_id))], details: { open: open.map((q) => q.id), closed: closed.map((q) => q.id), via: 'information_request' } },
+        }
+      })
+    },
+
+    /** One request: what identifies the child, the question, its state and the answers the actor may see. */
+    async get(requestId: string) {
+      return auditedTransaction(ctx, actor, 'request.view', async (trx, now) => {
+        const found = await requestAccess(trx, requestId, now)
+        if (!found) return { result: null, audit: { action: 'request.view', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
+        const { q, answerer, requester, escalation } = found
+        const entries = await answerEntries(trx, q, answerer, now)
+        const child = await identification(trx, q.child_id)
+        const others = requester ? await requestQuery(trx).where('q.batch_id', '=', q.batch_id).where('q.id', '!=', q.id).orderBy('ta.name').execute() : []
+        return {
+          result: {
+            request: view(q, now) as RequestView,
+            child,
+            entries,
+            others: others.map((o) => view(o, now)),
+            isRequester: requester,
+            isAnswerer: answerer,
+            isEscalation: escalation,
+            canAnswer: answerer && q.status === 'open',
+            canWithdraw: requester && q.status === 'open',
+            /** The requester (and the team they work in) sees the child's record; the agency asked does not, through the request. */
+            canSeeChild: requester,
+          },
+          audit: {
+            action: 'request.view',
+            outcome: 'success' as const,
+            entityType: 'information_request',
+            entityId: q.id,
+            childIds: [q.child_id],
+            relationshipId: found.relationshipId,
+            details: { as: requester ? 'requester' : answerer ? 'answerer' : 'escalation', entries: entries.map((e) => e.id) },
+          },
+        }
+      })
+    },
+
+    /**
+     * Answers an open request for the actor's agency: with entries, "nothing known", or declined with reasons — a
+     * sharing decision either way. Null: not found. RefusedError: not open any more, late without a reason, or the
+     * sharing decision's own checks (SharingValidationError, with every field).
+     */
+    async answer(requestId: string, input: AnswerInput) {
+      return auditedTransaction(ctx, actor, 'request.answer', async (trx, now) => {
+        const found = await requestAccess(trx, requestId, now, { forUpdate: true })
+        if (!found || !found.answerer) return { result: null, audit: { action: 'request.answer', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
+        const { q } = found
+        if (q.status !== 'open') throw new RefusedError(`This request has already been ${q.status}: it cannot be answered again`)
+        const late = now > q.due_at
+        const lateReason = input.lateReason?.trim() || null
+        if (late && !lateReason) throw new FieldRefusal('lateReason', 'The request is overdue: record the reason the answer is late')
+        if (input.response === 'share' && !input.entries.length) throw new FieldRefusal('entries', 'Add at least one entry, or say that nothing is known')
+        // the answers are addressed to the requester (who always sees them); a restricted answer names both agencies
+        const entryIds: string[] = []
+        let record: { id: string; created: boolean } | null = null
+        if (input.response === 'share') {
+          record = await agencyRecordFor(trx, q, now)
+          for (const e of input.entries) {
+            entryIds.push(
+              await writeEntry(trx, now, {
+                childId: q.child_id,
+                type: ANSWER_ENTRY,
+                summary: e.summary,
+                significance: e.significance,
+                visibility: e.visibility,
+                occurredAt: new Date(`${e.occurredOn}T12:00:00Z`),
+                occurredTimeKnown: false,
+                detailId: q.id,
+                agencyRecordId: record?.id ?? null,
+                restrictedAgencyIds: [...new Set([actor.agencyId, q.requester_agency_id])],
+                addressedTo: q.requested_by,
+              }),
+            )
+          }
+        } else if (input.response === 'nothing_known') {
+          const held = await trx.selectFrom('agency_record').select('id').where('partnership_id', '=', P).where('agency_id', '=', actor.agencyId).where('child_id', '=', q.child_id).orderBy('created_at').executeTakeFirst()
+          entryIds.push(
+            await writeEntry(trx, now, {
+              childId: q.child_id,
+              type: ANSWER_ENTRY,
+              summary: `${q.to_agency_name}: nothing known about the child.${input.note.trim() ? ` ${input.note.trim()}` : ''}`,
+              significance: 'low',
+              visibility: 'team',
+              occurredAt: now,
+              detailId: q.id,
+              agencyRecordId: held?.id ?? null,
+              addressedTo: q.requested_by,
+            }),
+          )
+        }
+        // what moved, in words that say nothing the entries' own labels keep from others: the sharing decision's
+        // chronology entry is seen more widely (a decision to share: the team; not to share: the agency)
+        const what =
+          input.response === 'share'
+            ? `${q.to_agency_name}’s answer to a request for information from ${q.requester_agency_name}: ${input.entries.length} ${input.entries.length === 1 ? 'entry' : 'entries'} in the child’s chronology, each with its own visibility`
+            : input.response === 'nothing_known'
+              ? `That ${q.to_agency_name} holds no information about the child`
+              : `What ${q.requester_agency_name} asked ${q.to_agency_name} in a request for information`
+        const decision = await recordSharingDecision(
+          trx,
+          actor,
+          now,
+          {
+            ...input.sharing,
+            childId: q.child_id,
+            shared: input.response !== 'decline',
+            what,
+            // the nothing-known entry may not be the answerer's to see in the chronology (their agency holds no record)
+            entryIds: input.response === 'share' ? entryIds : [],
+            withAgencyIds: [q.requester_agency_id],
+            context: 'request_answer',
+            contextId: q.id,
+          },
+          { audit: false },
+        )
+        const status: RequestStatus = input.response === 'decline' ? 'declined' : 'answered'
+        const note = input.response === 'decline' ? input.sharing.reasons.trim() : input.response === 'nothing_known' ? input.note.trim() || null : null
+        await trx
+          .updateTable('information_request')
+          .set({ status, responded_by: actor.membershipId, responded_at: now, nothing_known: input.response === 'nothing_known', response_note: note, agency_record_id: record?.id ?? null, sharing_decision_id: decision.id, row_version: q.row_version + 1 })
+          .where('id', '=', q.id)
+          .execute()
+        await clocks.meet(trx, P, REQUEST_SUBJECT, q.id, now, lateReason)
+        await notifyMemberships(trx, P, [q.requested_by], { kind: status === 'declined' ? 'request.declined' : 'request.answered', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }, now)
+        return {
+          result: { id: q.id, status, entryIds, agencyRecordId: record?.id ?? null, createdAgencyRecord: record?.created ?? false, sharingDecisionId: decision.id, late },
+          audit: {
+            action: 'request.answer',
+            outcome: 'success' as const,
+            entityType: 'information_request',
+            entityId: q.id,
+            childIds: [q.child_id],
+            details: {
+              response: input.response,
+              entries: entryIds,
+              agencyRecordId: record?.id ?? null,
+              createdAgencyRecord: record?.created ?? false,
+              late,
+              sharingDecision: { id: decision.id, ...decision.auditRecord.details },
+            },
+          },
+        }
+      })
+    },
+
+    /** The requester withdraws an open request, with the reason; the agency asked is told. */
+    async withdraw(requestId: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'request.withdraw', async (trx, now) => {
+        const found = await requestAccess(trx, requestId, now, { forUpdate: true })
+        if (!found || !found.requester) return { result: null, audit: { action: 'request.withdraw', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
+        const { q } = found
+        if (q.status !== 'open') throw new RefusedError(`This request has already been ${q.status}: it cannot be withdrawn`)
+        if (!reason.trim()) throw new FieldRefusal('reason', 'Say why the request is withdrawn')
+        await trx.updateTable('information_request').set({ status: 'withdrawn', withdrawn_by: actor.membershipId, withdrawn_at: now, withdrawn_reason: reason.trim(), row_version: q.row_version + 1 }).where('id', '=', q.id).execute()
+        await trx
+          .updateTable('clock')
+          .set({ state: 'stopped', met_at: now, reason: `Request withdrawn: ${reason.trim()}` })
+          .where('partnership_id', '=', P)
+          .where('subject_type', '=', REQUEST_SUBJECT)
+          .where('subject_id', '=', q.id)
+          .where('state', 'in', ['running', 'overdue'])
+          .execute()
+        await writeEntry(trx, now, { childId: q.child_id, type: ASKED_ENTRY, summary: `Withdrew the request to ${q.to_agency_name}: ${reason.trim()}`, significance: 'low', visibility: requesterVisibility(), occurredAt: now, detailId: q.id })
+        const answerers = await membershipsWithRoles(trx, P, q.to_agency_id, answeringRoles(q.to_agency_kind), now)
+        await notifyMemberships(trx, P, answerers.map((m) => m.id), { kind: 'request.withdrawn', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }, now)
+        return { result: { id: q.id }, audit: { action: 'request.withdraw', outcome: 'success' as const, entityType: 'information_request', entityId: q.id, childIds: [q.child_id], relationshipId: found.relationshipId } }
+      })
+    },
+  }
+}
+
+export type RequestsRepository = ReturnType<typeof requestsRepository>

@@ -1,0 +1,58 @@
+// Information requests between agencies: the rules that are data or arithmetic, apart from the repository so the
+// pages, the API and the tests share them. Due times follow statutory-clocks.md ("Counting"): a standard request is
+// due at 17:00 on the partnership's N-th working day after the day it counts on (default 3); an urgent one at 17:00 on
+// the day it counts on — the same working day, or the next working day when asked outside working hours.
+import type { Transaction } from 'kysely'
+import { INFORMATION_REQUEST_ANSWERERS, type Role } from '../../access/policy.ts'
+import type { ClockPort } from '../../data/clock-port.ts'
+import type { AgencyKind, DB, RequestUrgency } from '../../data/schema.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+import { setting } from '../tac/access.ts'
+
+export const REQUEST_SUBJECT = 'information_request'
+export const RULE_FOR: Record<RequestUrgency, 'IR' | 'IRU'> = { standard: 'IR', urgent: 'IRU' }
+export const RESPONSE_SETTING = 'requests.response_working_days'
+export const DEFAULT_RESPONSE_WORKING_DAYS = 3
+/** Entry types: the request asked (or withdrawn), and what an agency shared in answer. */
+export const ASKED_ENTRY = 'information_request'
+export const ANSWER_ENTRY = 'information_shared'
+/** How many entries one answer may carry. */
+export const MAX_ANSWER_ENTRIES = 10
+
+export const URGENCY_LABELS: Record<RequestUrgency, string> = {
+  urgent: 'Urgent: by the end of the working day',
+  standard: 'Standard',
+}
+
+export const STATUS_LABELS = { open: 'Waiting for an answer', answered: 'Answered', declined: 'Declined', withdrawn: 'Withdrawn' } as const
+
+/** The partnership's response time for a standard request, in working days (a whole number 1–20, else 3). */
+export async function responseWorkingDays(trx: Transaction<DB>, partnershipId: string): Promise<number> {
+  const raw = await setting<unknown>(trx, partnershipId, RESPONSE_SETTING, DEFAULT_RESPONSE_WORKING_DAYS)
+  const n = typeof raw === 'string' ? Number(raw.trim()) : raw
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 20 ? n : DEFAULT_RESPONSE_WORKING_DAYS
+}
+
+/** When a request asked at `at` is due. */
+export async function requestDueAt(trx: Transaction<DB>, clocks: ClockPort, partnershipId: string, urgency: RequestUrgency, at: Date): Promise<Date> {
+  const n = urgency === 'urgent' ? 0 : await responseWorkingDays(trx, partnershipId)
+  return clocks.addWorkingDays(trx, partnershipId, at, n)
+}
+
+/** The roles that answer for an agency of this kind (none: the agency cannot be asked through TeamAround). */
+export function answeringRoles(kind: AgencyKind): readonly Role[] {
+  return INFORMATION_REQUEST_ANSWERERS[kind] ?? []
+}
+
+export function answers(kind: AgencyKind, role: Role): boolean {
+  return answeringRoles(kind).includes(role)
+}
+
+/** A refusal that belongs to one field of the form (the page puts it there; the API lists it in invalid-params). */
+export class FieldRefusal extends RefusedError {
+  readonly field: string
+  constructor(field: string, message: string) {
+    super(message)
+    this.field = field
+  }
+}

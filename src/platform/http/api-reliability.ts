@@ -1,0 +1,86 @@
+// The API's two reliability rules, applied by the route's declaration (security requirements 21 and 22):
+// - a create ('create') carries an Idempotency-Key header (or, for the older concern and referral bodies, an
+//   idempotencyKey field): the key is claimed before the handler runs, the response is kept and replayed for the
+//   same key and body (with Idempotent-Replayed: true), a different body is 422, a request still running is 409;
+// - an update names its record: the client sends the ETag it read in If-Match (missing → 428, stale → 412, the
+//   check and the change in one transaction, see withPrecondition), and gets the new ETag back.
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { DataAccess } from '../../data/index.ts'
+import type { KeyOwner } from '../../data/repositories/idempotency.ts'
+import { declarationOf } from './route.ts'
+import { problem } from './problem.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: KeyOwner
+  }
+}
+
+const KEY = /^[\x21-\x7e]{8,255}$/
+
+/** A canonical JSON text (keys sorted), so the same body sent twice hashes the same. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => k !== '_csrf')
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
+  }
+  return JSON.stringify(v) ?? 'null'
+}
+
+/** The version in an If-Match header: "7" or W/"7". */
+export function parseIfMatch(header: string | undefined): number | null | 'absent' {
+  if (header === undefined || header.trim() === '') return 'absent'
+  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header)
+  return m ? Number(m[1]) : null
+}
+
+export const etag = (version: number): string => `"${version}"`
+
+export function registerApiReliability(app: FastifyInstance, data: DataAccess): void {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (reply.sent) return
+    const decl = declarationOf(request.routeOptions.config)
+    if (!decl?.api || request.method !== 'POST' || !request.actor) return
+    if (decl.api === 'create') {
+      const header = request.headers['idempotency-key']
+      const fromBody = (request.body as Record<string, unknown> | undefined)?.idempotencyKey
+      const key = typeof header === 'string' ? header : typeof fromBody === 'string' ? fromBody : undefined
+      // a malformed key in the body is one of the body's fields: the handler lists it with the others
+      if (typeof header !== 'string' && key !== undefined && !KEY.test(key)) return
+      if (!key) return problem(reply, 400, 'Idempotency-Key required', 'Send an Idempotency-Key header with a value you choose for this create (a UUID is best). Sending the same key again returns the same response and never creates a second record.')
+      if (!KEY.test(key)) return problem(reply, 400, 'Invalid Idempotency-Key', 'The Idempotency-Key must be 8 to 255 visible characters (a UUID is best).')
+      const owner: KeyOwner = { partnershipId: request.actor.partnershipId, practitionerId: request.actor.practitionerId, key }
+      const hash = createHash('sha256').update(canonical({ params: request.params, body: request.body ?? null })).digest('hex')
+      const claim = await data.idempotency.claim(owner, { method: request.method, path: request.routeOptions.url ?? request.url, hash })
+      if (claim.kind === 'new') {
+        request.idempotency = owner
+        return
+      }
+      if (claim.kind === 'in_progress') return problem(reply, 409, 'Request in progress', 'A request with this Idempotency-Key is still being processed. Wait a moment and send it again.')
+      if (claim.kind === 'mismatch') return problem(reply, 422, 'Idempotency-Key reused', 'This Idempotency-Key was used for a different request. Use a new key for a new request. Nothing was saved.')
+      reply.code(claim.status).header('idempotent-replayed', 'true')
+      if (claim.contentType) reply.type(claim.contentType)
+      return reply.send(claim.body)
+    }
+    const version = parseIfMatch(request.headers['if-match'])
+    if (version === 'absent') return problem(reply, 428, 'If-Match required', 'Read the record first (GET) and send its ETag in an If-Match header, so that a change made by someone else since is never overwritten.')
+    if (version === null) return problem(reply, 400, 'Invalid If-Match', 'Send the ETag exactly as the GET returned it, for example If-Match: "3".')
+    const id = (request.params as Record<string, string>)[decl.api.ifMatch.param] ?? ''
+    request.precondition = { table: decl.api.ifMatch.table, id, version }
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.precondition?.newVersion !== undefined && reply.statusCode < 300) reply.header('etag', etag(request.precondition.newVersion))
+    const owner = request.idempotency
+    if (!owner) return payload
+    request.idempotency = undefined
+    if (reply.statusCode >= 500 || typeof payload !== 'string') await data.idempotency.release(owner).catch(() => undefined)
+    else await data.idempotency.complete(owner, reply.statusCode, payload, String(reply.getHeader('content-type') ?? '') || null)
+    return payload
+  })
+}
