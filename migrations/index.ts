@@ -16,6 +16,10 @@ import * as informationRequests from './20261129T0410_information_requests.ts'
 import * as breakGlass from './20261129T0420_break_glass.ts'
 import * as approvals from './20261129T0430_approvals.ts'
 import * as apiReliability from './20261129T0500_api_reliability.ts'
+import * as subjectAccess from './20261129T0600_subject_access.ts'
+import * as retention from './20261129T0610_retention.ts'
+import * as fileTransfer from './20261129T0620_file_transfer.ts'
+import * as passkeys from './20261129T0630_passkeys.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -34,4 +38,8 @@ export const migrations: Record<string, Migration> = {
   '20261129T0420_break_glass': breakGlass,
   '20261129T0430_approvals': approvals,
   '20261129T0500_api_reliability': apiReliability,
+  '20261129T0600_subject_access': subjectAccess,
+  '20261129T0610_retention': retention,
+  '20261129T0620_file_transfer': fileTransfer,
+  '20261129T0630_passkeys': passkeys,
 }

@@ -83,7 +83,13 @@ export const PERMISSIONS = [
   'entry:seal-request', // ask for an entry to be sealed or unsealed (the authoring team); a second person approves
   'approval:decide', // approve or refuse a two-person approval: the authoring team's manager, or information governance
   'access:report', // information governance: the partnership's unusual-access report (the audit chain verified first)
+  'retention:manage', // information governance: retention dates, legal holds, the retention years, the job's dry-run reports and asking for one to be carried out
+  'retention:decide', // the second person of a retention deletion (information governance or a team manager)
   'sharing:record', // record a sharing decision on a child's record (shared or not, with the lawful basis and reasons) and read the child's decisions
+  'sar:manage', // information governance: subject access requests to the officer's agency (its own data controller) — log, collate, redact, release (a second IG officer approves), export
+  'entry:dispute', // record a child's or parent's dispute of (or request to correct) an entry one can see, and respond for the authoring agency
+  'transfer:send', // child-protection file transfer (R9): the old school's DSL or deputy sends a child's safeguarding file to the new school
+  'transfer:receive', // child-protection file transfer (R9): the new school's DSL or deputy confirms receipt of an incoming file
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -288,6 +294,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = Object.from
     // Sharing decisions (src/modules/sharing): recorded by practitioners whose relationships give case reach — the ones
     // who hold a child's information and decide whether it moves (classroom staff pass a worry to their DSL instead).
     if (caseRoles.includes(role) && REACH[role].entries.team) p.push('sharing:record')
+    // Retention (src/modules/retention): information governance manages it; a deletion is approved by a second
+    // information governance officer or a team manager (two people, ASVS 2.3.5).
+    if (role === 'ig_officer') p.push('retention:manage', 'retention:decide')
+    if (role === 'team_manager') p.push('retention:decide')
+    // Subject access (src/modules/sar): information governance, for its own agency's data; disputes and corrections are
+    // recorded beside an entry by practitioners whose relationships give case reach (and by IG for an item of a request).
+    if (role === 'ig_officer') p.push('sar:manage')
+    if (caseRoles.includes(role) && REACH[role].entries.team) p.push('entry:dispute')
+    // Child-protection file transfer (src/modules/transfers, R9): the school's DSL and deputy DSL send and receive.
+    if (role === 'dsl' || role === 'deputy_dsl') p.push('transfer:send', 'transfer:receive')
     return [role, p]
   }),
 ) as unknown as Record<Role, readonly Permission[]>

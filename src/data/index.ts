@@ -35,7 +35,11 @@ import { breakGlassRepository } from '../modules/breakglass/repository.ts'
 import { sharingRepository } from '../modules/sharing/repository.ts'
 import { agreementRepository } from '../modules/sharing/agreement.ts'
 import { requestsRepository } from '../modules/requests/repository.ts'
+import { transfersRepository } from '../modules/transfers/repository.ts'
 import { tacSettingsRepository } from '../modules/settings/tac-settings.ts'
+import { sarRepository } from '../modules/sar/repository.ts'
+import { disputesRepository } from '../modules/sar/disputes.ts'
+import { retentionRepository } from '../modules/retention/repository.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
@@ -75,6 +79,10 @@ export function dataAccess(database: Database, clock: Clock) {
         sharing: sharingRepository(ctx, actor),
         sharingAgreement: agreementRepository(ctx, actor),
         requests: requestsRepository(ctx, actor, clockPort),
+        transfers: transfersRepository(ctx, actor, clockPort),
+        sar: sarRepository(ctx, actor, clockPort),
+        disputes: disputesRepository(ctx, actor),
+        retention: retentionRepository(ctx, actor),
       }
     },
   }

@@ -43,8 +43,11 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'request.answered': 'An agency has answered your request for information',
   'request.declined': 'An agency has declined your request for information, with its reasons',
   'request.withdrawn': 'A request for information to your agency has been withdrawn',
+  'transfer.incoming': 'A child protection file is on its way to your school: confirm you have received it',
+  'transfer.received': 'The new school has confirmed receipt of a child protection file you sent',
   'approval.requested': 'A request needs a second person’s approval (sealing or unsealing an entry)',
   'approval.decided': 'Your request for approval has been decided',
+  'sar.release-requested': 'A subject access response is waiting for a second information governance officer’s approval',
 }
 
 export interface Notice {

@@ -195,7 +195,7 @@ export interface SessionTable {
   partnership_id: string
   practitioner_id: string
   membership_id: string | null
-  state: 'mfa_enrol' | 'mfa_challenge' | 'active'
+  state: 'mfa_enrol' | 'mfa_challenge' | 'passkey_enrol' | 'active'
   pending_totp_secret: string | null
   created_at: Timestamp
   last_seen_at: Timestamp
@@ -1140,8 +1140,8 @@ export interface AccessReviewDecisionTable {
 
 // ---- Two-person approval and entry visibility changes (migration 20261129T0430_approvals) ----
 
-/** Kinds of two-person approval (ASVS 2.3.5). Later: 'bulk_export' | 'sar_release' | 'retention_delete'. */
-export const APPROVAL_KINDS = ['seal_entry', 'unseal_entry'] as const
+/** Kinds of two-person approval (ASVS 2.3.5); widened by migration 20261129T0600_subject_access. */
+export const APPROVAL_KINDS = ['seal_entry', 'unseal_entry', 'sar_release', 'retention_delete', 'bulk_export'] as const
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number]
 export const APPROVAL_STATES = ['requested', 'approved', 'refused', 'withdrawn'] as const
 export type ApprovalState = (typeof APPROVAL_STATES)[number]
@@ -1206,7 +1206,230 @@ export interface IdempotencyKeyTable {
   expires_at: Timestamp
 }
 
+// --- passkeys: WebAuthn second factor (migration 20261129T0630_passkeys) ---
+export interface PasskeyTable {
+  partnership_id: string
+  id: string
+  practitioner_id: string
+  /** base64url credential id, as the browser reports it */
+  credential_id: string
+  /** base64url COSE public key */
+  public_key: string
+  sign_count: number
+  transports: string[]
+  device_type: 'singleDevice' | 'multiDevice'
+  backed_up: boolean
+  name: string
+  created_at: Timestamp
+  last_used_at: Timestamp | null
+}
+
+export interface WebauthnChallengeTable {
+  partnership_id: string
+  session_id_hash: string
+  purpose: 'register' | 'authenticate'
+  challenge: string
+  expires_at: Timestamp
+}
+
+// ---- Retention and legal hold (migration 20261129T0610_retention) ----
+/** Record types the retention job acts on (src/modules/retention/rules.ts). */
+export const RETENTION_RECORD_TYPES = ['entry', 'concern', 'identity'] as const
+export type RetentionRecordType = (typeof RETENTION_RECORD_TYPES)[number]
+export type RetentionReportState = 'dry_run' | 'awaiting_approval' | 'executed' | 'closed' | 'superseded'
+
+export interface LegalHoldTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  reason: string
+  placed_by: string
+  placed_at: Timestamp
+  lifted_by: string | null
+  lifted_at: Timestamp | null
+  lift_reason: string | null
+}
+
+export interface RetentionReportTable {
+  id: string
+  partnership_id: string
+  created_at: Timestamp
+  as_of: string
+  state: Generated<RetentionReportState>
+  items: ColumnType<unknown, string, string>
+  counts: ColumnType<Record<string, number>, string, string>
+  approval_id: string | null
+  executed_at: Timestamp | null
+  outcome: ColumnType<unknown, string | null, string | null>
+  row_version: Generated<number>
+}
+
+export interface RetentionActionTable {
+  id: string
+  partnership_id: string
+  report_id: string
+  child_id: string
+  record_type: RetentionRecordType
+  record_id: string
+  action: 'anonymised' | 'deleted'
+  replacement: string | null
+  acted_at: Timestamp
+  txid: Generated<string>
+}
+
+// --- Child-protection file transfer between schools (issue 6 scope 7, R9; migration 20261129T0620) ---
+export type FileTransferDestination = 'partnership' | 'outside'
+export type FileTransferStatus = 'sent' | 'received'
+export interface FileTransferTable {
+  id: string
+  partnership_id: string
+  child_id: string
+  from_agency_id: string
+  destination: FileTransferDestination
+  to_agency_id: string | null
+  to_school_name: string | null
+  to_school_contact: string | null
+  left_on: string
+  starts_on: string | null
+  clock_starts_on: string
+  new_term: boolean
+  due_at: Timestamp
+  escalate_to_membership_id: string | null
+  note: string | null
+  started_by: string
+  started_at: Timestamp
+  sharing_decision_id: string
+  status: Generated<FileTransferStatus>
+  received_by: string | null
+  received_at: Timestamp | null
+  confirmed_by_name: string | null
+  confirmed_by_role: string | null
+  late_reason: string | null
+  received_agency_record_id: string | null
+  old_school_keeps: 'all' | 'none_after_receipt' | null
+  row_version: Generated<number>
+  created_at: Timestamp
+}
+export interface FileTransferItemTable {
+  partnership_id: string
+  transfer_id: string
+  original_entry_id: string
+  copy_entry_id: string | null
+}
+export interface FileTransferExportTable {
+  id: string
+  partnership_id: string
+  transfer_id: string
+  created_by: string
+  created_at: Timestamp
+  file_name: string
+  ciphertext: Buffer
+  sha256: string
+  downloads: Generated<number>
+}
+// --- end file transfer ---
+
+// --- Subject access and corrections (issue 6 scope 5, R19; migration 20261129T0600_subject_access) ---
+export const SAR_REQUESTERS = ['child', 'parent', 'parental_responsibility'] as const
+export type SarRequester = (typeof SAR_REQUESTERS)[number]
+export const SAR_ITEM_DECISIONS = ['release', 'release_redacted', 'withhold_exemption', 'withhold_third_party'] as const
+export type SarItemDecision = (typeof SAR_ITEM_DECISIONS)[number]
+export type SarSourceType = 'agency_record' | 'entry' | 'concern' | 'referral' | 'sharing_decision'
+export interface SubjectAccessRequestTable {
+  partnership_id: string
+  id: string
+  agency_id: string
+  child_id: string
+  requester_relationship: SarRequester
+  requester_name: string
+  identity_verified: string
+  received_on: string
+  due_at: Timestamp
+  extended_due_at: Timestamp | null
+  extension_reason: string | null
+  extended_by: string | null
+  extended_at: Timestamp | null
+  state: Generated<'open' | 'closed'>
+  outcome: 'met' | 'met_late' | null
+  late_reason: string | null
+  logged_by: string
+  logged_at: Timestamp
+  closed_at: Timestamp | null
+  row_version: Generated<number>
+}
+export interface SubjectAccessItemTable {
+  partnership_id: string
+  id: string
+  request_id: string
+  source_type: SarSourceType
+  source_id: string
+  occurred_at: Timestamp | null
+  title: string
+  content: string
+  proposed_names: Generated<string[]>
+  proposed_text: string
+  decision: SarItemDecision | null
+  released_text: string | null
+  decision_reason: string | null
+  decided_by: string | null
+  decided_at: Timestamp | null
+  row_version: Generated<number>
+}
+export interface SubjectAccessReleaseTable {
+  partnership_id: string
+  id: string
+  request_id: string
+  approval_id: string
+  requested_by: string
+  approved_by: string
+  released_at: Timestamp
+  released_item_ids: string[]
+  withheld: ColumnType<{ id: string; title: string; decision: SarItemDecision }[], string, string>
+  content_hash: string
+}
+export interface SubjectAccessExportTable {
+  partnership_id: string
+  id: string
+  release_id: string
+  format: 'json' | 'pdf'
+  exported_by: string
+  exported_at: Timestamp
+}
+export interface EntryDisputeTable {
+  partnership_id: string
+  id: string
+  entry_id: string
+  child_id: string
+  kind: 'dispute' | 'correction'
+  raised_by_name: string
+  raised_by_relationship: SarRequester
+  statement: string
+  subject_access_item_id: string | null
+  recorded_by: string
+  recorded_at: Timestamp
+  outcome: 'corrected' | 'not_corrected' | null
+  correcting_entry_id: string | null
+  response: string | null
+  responded_by: string | null
+  responded_at: Timestamp | null
+  row_version: Generated<number>
+}
+// --- end subject access ---
+
 export interface DB {
+  subject_access_request: SubjectAccessRequestTable
+  subject_access_item: SubjectAccessItemTable
+  subject_access_release: SubjectAccessReleaseTable
+  subject_access_export: SubjectAccessExportTable
+  entry_dispute: EntryDisputeTable
+  file_transfer: FileTransferTable
+  file_transfer_item: FileTransferItemTable
+  file_transfer_export: FileTransferExportTable
+  legal_hold: LegalHoldTable
+  retention_report: RetentionReportTable
+  retention_action: RetentionActionTable
+  passkey: PasskeyTable
+  webauthn_challenge: WebauthnChallengeTable
   idempotency_key: IdempotencyKeyTable
   approval_request: ApprovalRequestTable
   entry_visibility_change: EntryVisibilityChangeTable

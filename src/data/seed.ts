@@ -146,6 +146,8 @@ const PEOPLE = [
   P('ssw', 'Lucy Morgan', [{ agency: 'csc', team: 'north', role: 'school_social_worker' }], ['brookside', 'academy']),
   P('admin.csc', 'Paul Edwards', [{ agency: 'csc', role: 'agency_admin' }]),
   P('ig', 'Nina Patel', [{ agency: 'csc', team: 'ig', role: 'ig_officer' }]),
+  // a second information governance officer: subject access releases are approved by a different IG officer
+  P('ig2', 'Samir Haddad', [{ agency: 'csc', team: 'ig', role: 'ig_officer' }]),
   P('partnership.admin', 'George Allen', [{ agency: 'csc', role: 'partnership_admin' }]),
   P('police.mash', 'DC Mark Evans', [{ agency: 'police', team: 'mash-desk', role: 'police_officer' }]),
   P('police.missing', 'PC Hannah Lee', [{ agency: 'police', team: 'exploitation', role: 'police_officer' }]),

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
 import type { Ctx } from './unit-of-work.ts'
 import { recordsImporter } from '../modules/records/repository.ts'
+import { runRetention } from '../modules/retention/job.ts'
 
 export function systemRepository(ctx: Ctx, job: string) {
   const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -55,7 +56,7 @@ export function systemRepository(ctx: Ctx, job: string) {
               to = managers.map((m) => m.id)
             }
             // an information request's page is the one the escalation target may see (they may have no reach to the child)
-            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.subject_type === 'information_request' ? `/information-requests/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
+            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.subject_type === 'information_request' ? `/information-requests/${c.subject_id}` : c.subject_type === 'file_transfer' ? `/file-transfers/${c.subject_id}` : c.subject_type === 'subject_access_request' ? `/subject-access/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
             await notifyMemberships(trx, partnershipId, to, { kind: 'clock.overdue', childId: c.child_id, subjectType: c.subject_type, subjectId: c.subject_id, link }, now)
           }
           await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, {
@@ -140,6 +141,14 @@ export function systemRepository(ctx: Ctx, job: string) {
      */
     recordsImporter(partnershipId: string, agencyId: string) {
       return recordsImporter(ctx, { kind: 'system', partnershipId, job, requestId: holder }, { partnershipId, agencyId, membershipId: null, teamId: null })
+    },
+
+    /**
+     * Retention (src/modules/retention/job.ts): carries out the reports a second person approved, closes the refused
+     * ones, and makes the day's dry-run report of records past their retention date and not on legal hold. As the system.
+     */
+    async runRetention(): Promise<{ executed: number; reports: number }> {
+      return runRetention(ctx.db, (partnershipId) => ({ kind: 'system', partnershipId, job, requestId: holder }), ctx.clock.now())
     },
 
     /** Takes unsent outbox messages (no personal data in them by construction) and marks them sent. */

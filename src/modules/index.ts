@@ -28,7 +28,10 @@ import { planRoutes } from './plans/routes.ts'
 import { governanceRoutes } from './governance/routes.ts'
 import { sharingRoutes } from './sharing/routes.ts'
 import { requestRoutes } from './requests/routes.ts'
+import { transferRoutes } from './transfers/routes.ts'
 import { breakGlassRoutes } from './breakglass/routes.ts'
+import { retentionRoutes } from './retention/routes.ts'
+import { sarRoutes } from './sar/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -58,5 +61,8 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await governanceRoutes(app, deps)
   await sharingRoutes(app, deps)
   await requestRoutes(app, deps)
+  await transferRoutes(app, deps)
   await breakGlassRoutes(app, deps)
+  await retentionRoutes(app, deps)
+  await sarRoutes(app, deps)
 }

@@ -11,6 +11,8 @@ const schema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('localhost'),
+  /** The address people use (e.g. https://teamaround.example.gov.uk): passkeys are bound to it. */
+  PUBLIC_ORIGIN: z.string().url().optional(),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_URL_TEST: z.string().url().optional(),
   PGLITE_DIR: z.string().default('./data/pglite'),
@@ -32,6 +34,8 @@ export type Config = {
   env: 'production' | 'development' | 'test'
   port: number
   host: string
+  /** Passkeys' origin and RP ID; unset: the request's own host (https in production) */
+  publicOrigin?: string
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string }
   audit: { hmacKey: string; checkpointPath: string; sealIntervalMs: number; hmacKeyIsDevDefault: boolean }
   sessionSecret: string
@@ -72,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
+    publicOrigin: e.PUBLIC_ORIGIN,
     database,
     audit: {
       hmacKey: e.AUDIT_HMAC_KEY ?? DEV_AUDIT_KEY,

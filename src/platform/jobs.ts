@@ -20,6 +20,7 @@ export function startJobs(opts: { database: Database; clock: Clock; outboxFile: 
     if (!(await system.takeLease('scheduler', interval * 3))) return
     await system.escalateOverdueClocks()
     await system.evaluateSignals()
+    await system.runRetention()
     fs.mkdirSync(path.dirname(opts.outboxFile), { recursive: true })
     await system.takeOutbox(100, async (m) => {
       fs.appendFileSync(opts.outboxFile, `${JSON.stringify({ at: opts.clock.now().toISOString(), ...m })}\n`)

@@ -32,6 +32,6 @@ describeApp('route declarations', (ctx) => {
 
   it('public routes are only the sign-in pages, health and static assets', () => {
     const pub = ctx.s.app.routeTable.filter((r) => r.method !== 'HEAD' && r.declaration?.permission === 'public' && !r.url.startsWith('/assets/') && !r.url.startsWith('/public/'))
-    assert.deepEqual([...new Set(pub.map((r) => r.url))].sort(), ['/health', '/sign-in', '/sign-in/mfa', '/sign-in/mfa/enrol'])
+    assert.deepEqual([...new Set(pub.map((r) => r.url))].sort(), ['/health', '/sign-in', '/sign-in/mfa', '/sign-in/mfa/enrol', '/sign-in/passkey', '/sign-in/passkey/enrol', '/sign-in/passkey/enrol/options', '/sign-in/passkey/options'])
   })
 })

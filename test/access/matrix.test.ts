@@ -79,6 +79,8 @@ describeApp('the access matrix', (ctx) => {
     if (!hasPermission(role, permission)) return 404 // record routes hide existence
     // information-governance officers review the access log of any record in their partnership
     if (url.includes('/access-log') && role === 'ig_officer') return 200
+    // ... and the retention dates and legal holds of any child in their partnership (names and dates, no content)
+    if (url.startsWith('/retention/') && role === 'ig_officer') return 200
     if (c === 'none' || c === 'ended' || c === 'future') return 404
     const reaches = c === 'break_glass' || (REACH[role].through as readonly string[]).includes(c)
     if (c === 'front_door_contact' && !reaches) return 404

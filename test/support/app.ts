@@ -10,6 +10,7 @@ import { totpAt } from '../../src/platform/auth/totp.ts'
 import type { Engine } from '../../src/data/db.ts'
 import { openTestDatabase, testEngines, type TestDb } from './db.ts'
 import { Agent } from './agent.ts'
+import { SoftPasskey } from './webauthn.ts'
 
 export interface TestApp {
   app: FastifyInstance
@@ -19,6 +20,10 @@ export interface TestApp {
   config: Config
   /** A new agent signed in as the demo practitioner with this key (e.g. 'dsl.brookside'). */
   signIn(key: string): Promise<Agent>
+  /** Software passkeys registered by signIn for roles that require one (information governance, administrators). */
+  passkeys: Map<string, SoftPasskey>
+  /** The origin a browser would report for this app (fastify.inject's host). */
+  origin: string
   agent(): Agent
   close(): Promise<void>
 }
@@ -33,6 +38,8 @@ export async function startTestApp(engine: Engine, opts: { children?: number; st
   const app = await buildApp({ config, data, clock })
   await app.ready()
   const people = demoPractitioners()
+  const passkeys = new Map<string, SoftPasskey>()
+  const origin = config.publicOrigin ? new URL(config.publicOrigin).origin : 'http://localhost:80'
   return {
     app,
     data,
@@ -40,6 +47,8 @@ export async function startTestApp(engine: Engine, opts: { children?: number; st
     t,
     config,
     agent: () => new Agent(app),
+    passkeys,
+    origin,
     async signIn(key: string) {
       const p = people.find((x) => x.key === key)
       if (!p) throw new Error(`no demo practitioner ${key}`)
@@ -50,8 +59,27 @@ export async function startTestApp(engine: Engine, opts: { children?: number; st
       await a.get('/sign-in/mfa')
       // each sign-in spends a TOTP step: move the clock on so codes are never reused across agents
       clock.advance(31_000)
-      const r2 = await a.post('/sign-in/mfa', { code: await totpAt(p.totpSecret, clock.now()) })
-      if (r2.statusCode !== 303) throw new Error(`MFA failed for ${key}: ${r2.statusCode} ${r2.body.slice(0, 200)}`)
+      const passkey = passkeys.get(key)
+      if (passkey) {
+        // roles that require a passkey (and anyone who has one) sign in with it
+        const o = await a.postJson('/sign-in/passkey/options', {})
+        if (o.statusCode !== 200) throw new Error(`passkey options failed for ${key}: ${o.statusCode}`)
+        const r2 = await a.post('/sign-in/passkey', { response: passkey.authenticate(JSON.parse(o.body), origin) })
+        if (r2.statusCode !== 303) throw new Error(`passkey sign-in failed for ${key}: ${r2.statusCode} ${r2.body.slice(0, 200)}`)
+      } else {
+        const r2 = await a.post('/sign-in/mfa', { code: await totpAt(p.totpSecret, clock.now()) })
+        if (r2.statusCode !== 303) throw new Error(`MFA failed for ${key}: ${r2.statusCode} ${r2.body.slice(0, 200)}`)
+        if (r2.headers.location === '/sign-in/passkey/enrol') {
+          // first sign-in of a role that requires a passkey: add one, as the browser would
+          await a.get('/sign-in/passkey/enrol')
+          const created = new SoftPasskey()
+          const o = await a.postJson('/sign-in/passkey/enrol/options', {})
+          if (o.statusCode !== 200) throw new Error(`passkey registration options failed for ${key}: ${o.statusCode}`)
+          const r3 = await a.post('/sign-in/passkey/enrol', { name: 'Test passkey', response: created.register(JSON.parse(o.body), origin) })
+          if (r3.statusCode !== 303) throw new Error(`passkey enrolment failed for ${key}: ${r3.statusCode} ${r3.body.slice(0, 300)}`)
+          passkeys.set(key, created)
+        }
+      }
       await a.get('/')
       return a
     },

@@ -159,14 +159,15 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** A lost authenticator: the secret is removed and sessions end; the next sign-in enrols again. */
+    /** A lost authenticator: the secret and any passkeys are removed and sessions end; the next sign-in enrols again. */
     async resetMfa(practitionerId: string, reason: string) {
       return auditedTransaction(ctx, actor, 'practitioner.reset-mfa', async (trx, now) => {
         const p = await inScope(trx, practitionerId)
         if (!p) return { result: null, audit: { action: 'practitioner.reset-mfa', outcome: 'not_found' as const, entityId: practitionerId } }
         await trx.updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null }).where('id', '=', practitionerId).execute()
+        const passkeys = await trx.deleteFrom('passkey').where('partnership_id', '=', actor.partnershipId).where('practitioner_id', '=', practitionerId).executeTakeFirst()
         await endSessions(trx, practitionerId, 'mfa-reset', now)
-        return { result: { ok: true }, audit: { action: 'practitioner.reset-mfa', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
+        return { result: { ok: true }, audit: { action: 'practitioner.reset-mfa', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason, passkeysRemoved: Number(passkeys.numDeletedRows) } } }
       })
     },
 

@@ -7,6 +7,7 @@ import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
+import { passkeyRepository } from './passkeys.ts'
 
 export const IDLE_MINUTES = 30
 export const ABSOLUTE_HOURS = 12
@@ -18,7 +19,7 @@ export interface SessionView {
   partnershipId: string
   practitionerId: string
   membershipId: string | null
-  state: 'mfa_enrol' | 'mfa_challenge' | 'active'
+  state: 'mfa_enrol' | 'mfa_challenge' | 'passkey_enrol' | 'active'
   pendingTotpSecret: string | null
   createdAt: Date
   lastSeenAt: Date
@@ -63,6 +64,8 @@ export function authRepository(ctx: Ctx) {
   }
 
   return {
+    passkeys: passkeyRepository(ctx),
+
     async findForSignIn(email: string) {
       const rows = await db
         .selectFrom('practitioner')
@@ -194,8 +197,11 @@ export function authRepository(ctx: Ctx) {
       }
     },
 
-    /** Second factor accepted: the session is rotated (new id), becomes active, and the TOTP step is spent. */
-    async completeMfa(session: SessionView, timeStep: number, enrolSecret: string | null, requestId: string): Promise<string | null> {
+    /**
+     * Second factor accepted: the session is rotated (new id), becomes active — or, for a role that requires a
+     * passkey and has none yet, moves on to adding one ('passkey_enrol') — and the TOTP step is spent.
+     */
+    async completeMfa(session: SessionView, timeStep: number, enrolSecret: string | null, requestId: string, next: 'active' | 'passkey_enrol' = 'active'): Promise<string | null> {
       const now = ctx.clock.now()
       const token = randomBytes(32).toString('base64url')
       const ok = await db.transaction().execute(async (trx) => {
@@ -228,7 +234,7 @@ export function authRepository(ctx: Ctx) {
             partnership_id: session.partnershipId,
             practitioner_id: session.practitionerId,
             membership_id: first?.id ?? null,
-            state: 'active',
+            state: next,
             pending_totp_secret: null,
             created_at: now,
             last_seen_at: now,
@@ -238,7 +244,7 @@ export function authRepository(ctx: Ctx) {
         await writeAudit(trx, { kind: 'anonymous', partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }, now, {
           action: enrolSecret ? 'auth.mfa-enrol' : 'auth.sign-in',
           outcome: 'success',
-          details: { membershipId: first?.id ?? null },
+          details: { membershipId: first?.id ?? null, factor: 'totp', ...(next === 'active' ? {} : { next }) },
         })
         return true
       })

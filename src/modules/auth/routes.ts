@@ -9,6 +9,8 @@ import { routes } from '../../platform/http/route.ts'
 import { DUMMY_HASH, verifyPassword } from '../../platform/auth/passwords.ts'
 import { checkTotp, groupSecret, newTotpSecret, totpUri } from '../../platform/auth/totp.ts'
 import { formErrors } from '../../web/forms.ts'
+import { passkeyRequired } from '../../platform/auth/passkeys.ts'
+import { mfaPageContext, passkeyRoutes } from './passkey-routes.ts'
 
 const signInForm = z.object({
   email: z.string().trim().min(1, 'Enter your email address').max(320).email('Enter an email address in the correct format, like name@example.org'),
@@ -71,8 +73,9 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
   )
 
   r.get('/sign-in/mfa', { permission: 'public', audit: 'none: form' }, async (request, reply) => {
-    if (request.session?.state !== 'mfa_challenge') return reply.redirect('/sign-in')
-    return reply.page('auth/views/mfa.njk', { title: 'Enter the code from your authenticator app' })
+    const session = request.session
+    if (session?.state !== 'mfa_challenge') return reply.redirect('/sign-in')
+    return reply.page('auth/views/mfa.njk', mfaPageContext(session, await data.auth.passkeys.count(session)))
   })
 
   r.post(
@@ -81,19 +84,27 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
     async (request, reply) => {
       const session = request.session
       if (session?.state !== 'mfa_challenge' || !session.practitioner.totpSecret) return reply.redirect('/sign-in', 303)
+      // information-governance officers and administrators: once they have a passkey, the code alone is not enough;
+      // without one yet, the code leads on to adding one before anything else
+      const required = passkeyRequired(session.memberships)
+      const page = mfaPageContext(session, await data.auth.passkeys.count(session))
+      if (!page.offerCode) {
+        await data.auth.mfaFailed(session, 'code alone refused: this role requires a passkey', request.id)
+        return reply.code(401).page('auth/views/mfa.njk', { ...page, errors: [{ text: 'Your role needs a passkey to sign in: use your passkey', href: '#passkey' }] })
+      }
       const parsed = codeForm.safeParse(request.body)
-      if (!parsed.success) return reply.code(400).page('auth/views/mfa.njk', { title: 'Enter the code from your authenticator app', ...formErrors(parsed.error) })
+      if (!parsed.success) return reply.code(400).page('auth/views/mfa.njk', { ...page, ...formErrors(parsed.error) })
       const check = await checkTotp(session.practitioner.totpSecret, parsed.data.code, clock.now())
-      const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, null, request.id) : null
+      const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, null, request.id, required ? 'passkey_enrol' : 'active') : null
       if (!token) {
         await data.auth.mfaFailed(session, check.valid ? 'code already used' : 'wrong code', request.id)
         return reply.code(401).page('auth/views/mfa.njk', {
-          title: 'Enter the code from your authenticator app',
+          ...page,
           errors: [{ text: 'The code is not right or has already been used. Wait for a new code and try again', href: '#code' }],
         })
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
-      return reply.redirect('/', 303)
+      return reply.redirect(required ? '/sign-in/passkey/enrol' : '/', 303)
     },
     strict,
   )
@@ -114,16 +125,19 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       const ctx = await enrolContext(session.pendingTotpSecret, session.practitioner.email)
       if (!parsed.success) return reply.code(400).page('auth/views/enrol.njk', { ...ctx, ...formErrors(parsed.error) })
       const check = await checkTotp(session.pendingTotpSecret, parsed.data.code, clock.now())
-      const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, session.pendingTotpSecret, request.id) : null
+      const required = passkeyRequired(session.memberships) && (await data.auth.passkeys.count(session)) === 0
+      const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, session.pendingTotpSecret, request.id, required ? 'passkey_enrol' : 'active') : null
       if (!token) {
         await data.auth.mfaFailed(session, 'wrong code at enrolment', request.id)
         return reply.code(401).page('auth/views/enrol.njk', { ...ctx, errors: [{ text: 'The code is not right. Check the key you typed and the time on your phone, then try again', href: '#code' }] })
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
-      return reply.redirect('/', 303)
+      return reply.redirect(required ? '/sign-in/passkey/enrol' : '/', 303)
     },
     strict,
   )
+
+  await passkeyRoutes(app, { data, clock, config }, strict)
 
   r.post('/sign-out', { permission: 'signed-in', audit: 'auth.sign-out' }, async (request, reply) => {
     if (request.actor && request.session) await data.auth.signOut(request.actor, request.session.idHash)

@@ -28,6 +28,7 @@ export const RULES: Record<string, { label: string; count: 'working_days' | 'sch
   CH: { label: 'Challenge to a front door decision answered (2 working days)', count: 'working_days', n: 2 },
   IR: { label: 'Information request answered (3 working days; the partnership may set its own number)', count: 'working_days', n: 3 },
   IRU: { label: 'Urgent information request answered (by the end of the working day)', count: 'working_days', n: 0 },
+  SAR: { label: 'Subject access request answered (one calendar month; three for a complex request, extended with the reason)', count: 'months', n: 1 },
 }
 
 export const BANK_HOLIDAYS: { date: string; title: string }[] = (

@@ -29,6 +29,8 @@ export interface RowEntry {
   category: string | null
   summary: string
   supersedes_entry_id: string | null
+  /** A dispute is recorded beside the entry: a "Disputed" marker linking to it. */
+  disputed?: boolean
   significance: string
 }
 
@@ -41,7 +43,7 @@ export function rowsHtml(entries: readonly RowEntry[], family: boolean): string 
       `      <td class="govuk-table__cell">${esc(e.occurred_time_known ? formatDateTime(e.occurred_at) : formatDate(e.occurred_at))}</td>\n` +
       (family ? `      <td class="govuk-table__cell">${esc(e.childName)}</td>\n` : '') +
       `      <td class="govuk-table__cell">${esc(e.agency)}${e.author ? `<br><span class="govuk-hint">${esc(e.author)}, ${esc(roleLabel(e.role ?? ''))}</span>` : ''}</td>\n` +
-      `      <td class="govuk-table__cell"><a class="govuk-link" href="/entries/${esc(e.id)}"><strong>${esc(humanise(e.type))}</strong></a>${e.category ? ` (${esc(humanise(e.category))})` : ''}<br>${esc(e.summary)}${e.supersedes_entry_id ? '<br><span class="govuk-hint">A correction of an earlier entry.</span>' : ''}</td>\n` +
+      `      <td class="govuk-table__cell"><a class="govuk-link" href="/entries/${esc(e.id)}"><strong>${esc(humanise(e.type))}</strong></a>${e.category ? ` (${esc(humanise(e.category))})` : ''}<br>${esc(e.summary)}${e.supersedes_entry_id ? '<br><span class="govuk-hint">A correction of an earlier entry.</span>' : ''}${e.disputed ? `<br><a class="govuk-link" href="/entries/${esc(e.id)}#disputes"><strong class="govuk-tag govuk-tag--orange">Disputed</strong></a>` : ''}</td>\n` +
       `      <td class="govuk-table__cell"><strong class="govuk-tag ${TAG[e.significance] ?? ''}">\n  ${esc(humanise(e.significance))}\n</strong>\n</td>\n` +
       `    </tr>\n    `
   }

@@ -30,6 +30,8 @@ interface RowJson {
   summary: string
   visibility: 'agency' | 'team' | 'front_door' | 'restricted' | 'sealed'
   supersedes_entry_id: string | null
+  /** A child's or parent's dispute is recorded beside the entry (src/modules/sar/disputes.ts). */
+  disputed: boolean
   source_agency_id: string
   agency: string
   agency_kind: string
@@ -121,7 +123,8 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
                from kids k where exists (select 1 from kids where id = ${childId}::uuid)) as children,
             (select json_agg(r order by r.occurred_at desc, r.id) from (
                select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary, e.visibility,
-                      e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role
+                      e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role,
+                      exists (select 1 from entry_dispute d where d.entry_id = e.id) as disputed
                from pg
                join entry e on e.id = pg.id
                join agency ag on ag.id = e.source_agency_id

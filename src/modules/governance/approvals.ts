@@ -21,6 +21,9 @@ export type Approval = Selectable<ApprovalRequestTable>
 export const APPROVAL_KIND_LABELS: Record<ApprovalKind, string> = {
   seal_entry: 'Seal an entry',
   unseal_entry: 'Unseal an entry',
+  sar_release: 'Release a subject access response',
+  retention_delete: 'Delete records at the end of retention',
+  bulk_export: 'Bulk export',
 }
 
 export interface NewApproval {

@@ -23,6 +23,7 @@ import { setting } from '../tac/access.ts'
 import { decide, loadApproval, requestApproval, withdraw, type Approval } from './approvals.ts'
 import { EXCEPTIONAL, grantingRelationshipJoin } from './granting.ts'
 import { changeKind, sameVisibility, type VisibilityState } from './visibility.ts'
+import { disputesOf, type DisputeView } from '../sar/disputes.ts'
 
 /** Roles whose membership in the authoring team makes them its manager, for approving a seal or an unseal. */
 export const ENTRY_MANAGER_ROLES: readonly Role[] = ['team_manager', 'headteacher']
@@ -72,6 +73,8 @@ export interface EntryPage {
   roles: readonly Role[]
   may: { change: boolean; seal: boolean; unseal: boolean }
   relationshipId: string | null
+  /** Disputes of (and requests to correct) the entry, shown with it (src/modules/sar/disputes.ts). */
+  disputes: DisputeView[]
 }
 
 export type ChangeResult =
@@ -272,7 +275,9 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
   /** An approval the actor may see: theirs, decided by them, or one they may decide. */
   async function visibleApproval(trx: Transaction<DB>, id: string, now: Date, lock = false): Promise<{ approval: Approval; mayDecide: boolean } | undefined> {
     const a = await loadApproval(trx, actor, id, lock)
-    if (!a) return undefined
+    // Only entry approvals (seal/unseal) are decided here; other kinds (subject access release, retention deletion,
+    // bulk export) have their own pages and rules.
+    if (!a || a.subject_type !== 'entry') return undefined
     const mayDecide = await mayDecideEntry(trx, a, now)
     const mine = a.requested_by_practitioner === actor.practitionerId || a.decided_by_practitioner === actor.practitionerId
     return mine || mayDecide ? { approval: a, mayDecide } : undefined
@@ -334,7 +339,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
 
   /** Everything the entry's page shows (the caller has checked the entry is visible). */
   async function entryPage(trx: Transaction<DB>, e: EntryRow, now: Date): Promise<EntryPage> {
-    const [history, open, agencies, relationshipId] = await Promise.all([
+    const [history, open, agencies, relationshipId, disputes] = await Promise.all([
       trx
         .selectFrom('entry_visibility_change as v')
         .innerJoin('membership as m', 'm.id', 'v.changed_by')
@@ -356,6 +361,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
         .executeTakeFirst(),
       trx.selectFrom('agency').select(['id', 'name']).where('partnership_id', '=', P).orderBy('name').execute(),
       relationshipTo(trx, e.childId, now),
+      disputesOf(trx, P, e.id),
     ])
     const names = new Map(agencies.map((a) => [a.id, a.name]))
     return {
@@ -378,6 +384,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
       roles: CASE_ROLES,
       may: { change: mayChange(e), seal: maySealRequest(e) && e.visibility !== 'sealed' && !open, unseal: maySealRequest(e) && e.visibility === 'sealed' && !open },
       relationshipId,
+      disputes,
     }
   }
 

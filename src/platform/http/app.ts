@@ -190,12 +190,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               clocks: hasPermission(actor.role, 'clocks:oversee'),
               mace: hasPermission(actor.role, 'mace:panel'),
               askAgencies: hasPermission(actor.role, 'requests:ask'),
+              transferFiles: hasPermission(actor.role, 'transfer:send'),
               answerRequests: hasPermission(actor.role, 'requests:answer'),
               sharing: hasPermission(actor.role, 'sharing:record'),
               sharingAgreement: hasPermission(actor.role, 'partnership:administer'),
               breakGlass: hasPermission(actor.role, 'access:break-glass'),
               selfClaim: hasPermission(actor.role, 'access:self-claim'),
               reviewAccess: hasPermission(actor.role, 'access:review'),
+              retention: hasPermission(actor.role, 'retention:manage'),
+              subjectAccess: hasPermission(actor.role, 'sar:manage'),
+              disputeEntries: hasPermission(actor.role, 'entry:dispute'),
             },
           }
         : null,
@@ -229,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (isApi(request)) return sendError(request, reply, 401, 'Sign in required', 'Sign in to use this API.')
       if (request.session?.state === 'mfa_challenge') return reply.redirect('/sign-in/mfa')
       if (request.session?.state === 'mfa_enrol') return reply.redirect('/sign-in/mfa/enrol')
+      if (request.session?.state === 'passkey_enrol') return reply.redirect('/sign-in/passkey/enrol')
       return reply.redirect('/sign-in')
     }
     if (!hasPermission(actor.role, decl.permission)) {

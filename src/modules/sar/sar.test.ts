@@ -1,0 +1,389 @@
+// Subject access and corrections: the one-month clock (and its extension), collation of the controller's data only,
+// redaction proposals and item decisions, the exemption's content never in the export, two-person release, the JSON
+// and PDF exports recorded, disputes beside the entry with the original kept, bad input and access.
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
+import { startTestApp, type TestApp } from '../../../test/support/app.ts'
+import { testEngines } from '../../../test/support/db.ts'
+import { membershipOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
+import { stableUuid } from '../../data/ids.ts'
+import { systemRepository } from '../../data/system.ts'
+import { londonDateTime } from '../../web/dates.ts'
+import { namesIn, namesToRedact, proposeRedactions, REDACTED } from './redaction.ts'
+import { sarDue } from './repository.ts'
+
+const CSC = stableUuid('northshire:agency:csc')
+const POLICE = stableUuid('northshire:agency:police')
+const NORTH = stableUuid('northshire:team:csc:north')
+const day = (d: Date) => londonDateTime(d).date
+
+describe('the subject access clock: calendar months', () => {
+  it('one month from the date received; the month’s last day when it has no such date', () => {
+    assert.equal(day(sarDue('2026-11-02')), '2026-12-02')
+    assert.equal(day(sarDue('2027-01-31')), '2027-02-28')
+    assert.equal(day(sarDue('2028-01-31')), '2028-02-29')
+    assert.equal(day(sarDue('2026-03-29')), '2026-04-29') // across the clock change
+    // due at the end of that London day
+    assert.equal(londonDateTime(sarDue('2026-11-02')).time, '23:59')
+  })
+  it('extended for a complex request: three months from the date received', () => {
+    assert.equal(day(sarDue('2026-11-30', 3)), '2027-02-28')
+    assert.equal(day(sarDue('2027-11-30', 3)), '2028-02-29')
+    assert.equal(day(sarDue('2026-11-02', 3)), '2027-02-02')
+  })
+})
+
+describe('redaction proposals', () => {
+  const child = { givenName: 'Ellie', familyName: 'Marsh' }
+  it('other people’s full and given names, never the child’s or the requester’s', () => {
+    const names = namesToRedact([{ name: 'Sarah Marsh' }, { name: 'Jordan Marsh' }, { name: 'Mark Stone' }, { name: 'Al Li' }], child, 'Sarah Marsh')
+    assert.deepEqual([...names].sort(), ['Jordan', 'Jordan Marsh', 'Al Li', 'Mark', 'Mark Stone'].sort())
+    const p = proposeRedactions('Sarah said Jordan Marsh and mark stone argued; Jordanna was not there. Ellie Marsh was upset.', names)
+    assert.equal(p.text, `Sarah said ${REDACTED} and ${REDACTED} argued; Jordanna was not there. Ellie Marsh was upset.`)
+    assert.deepEqual(p.found.sort(), ['Jordan Marsh', 'Mark Stone'])
+  })
+  it('names typed in an “other children” field', () => {
+    assert.deepEqual(namesIn('Tia Brown (Y4), Kai Smith and Ben Ng'), [{ name: 'Tia Brown' }, { name: 'Kai Smith' }, { name: 'Ben Ng' }])
+    assert.deepEqual(namesIn(null), [])
+  })
+})
+
+for (const engine of testEngines()) {
+  describe(`subject access and corrections [${engine}]`, () => {
+    const ctx = {} as { s: TestApp }
+    before(async () => {
+      ctx.s = await startTestApp(engine, { children: 5, start: '2026-11-30T10:00:00Z' })
+    })
+    after(async () => {
+      await ctx.s?.close()
+    })
+    const db = () => ctx.s.t.db
+    const audits = (action: string) => db().selectFrom('audit_event').selectAll().where('action', '=', action).orderBy('id', 'desc').execute()
+    const childId = randomUUID()
+    const releasedEntry = randomUUID()
+    const exemptEntry = randomUUID()
+    const policeEntry = randomUUID()
+    let sarId: string
+    const url = () => `/subject-access/${sarId}`
+    const csrfRow = (body: string, re: RegExp) => re.exec(body)?.[1]
+
+    it('setup: a child with a family; entries by children’s social care and by the police', async () => {
+      const now = ctx.s.clock.now()
+      await db().insertInto('child').values({ id: childId, partnership_id: P, given_name: 'Ellie', family_name: 'Marsh', date_of_birth: '2014-06-01', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: now }).execute()
+      await db()
+        .insertInto('family_member')
+        .values([
+          { id: randomUUID(), partnership_id: P, child_id: childId, related_child_id: null, name: 'Sarah Marsh', relationship: 'mother', parental_responsibility: true, same_household: true, phone: null },
+          { id: randomUUID(), partnership_id: P, child_id: childId, related_child_id: null, name: 'Jordan Marsh', relationship: 'brother', parental_responsibility: false, same_household: true, phone: null },
+          { id: randomUUID(), partnership_id: P, child_id: childId, related_child_id: null, name: 'Mark Stone', relationship: 'mother’s partner', parental_responsibility: false, same_household: true, phone: null },
+        ])
+        .execute()
+      const at = new Date('2026-11-10T10:00:00Z')
+      const entry = (id: string, agency: string, author: string, team: string | null, summary: string) => ({ id, partnership_id: P, child_id: childId, type: 'home_visit', category: 'neglect', occurred_at: at, recorded_at: at, author_membership_id: membershipOf(author), author_team_id: team, source_agency_id: agency, significance: 'medium' as const, summary, visibility: 'team' as const, addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null, detail_type: null, detail_id: null })
+      await db()
+        .insertInto('entry')
+        .values([
+          entry(releasedEntry, CSC, 'sw.north', NORTH, 'Home visit by Ben Carter. Sarah said Jordan Marsh and Mark Stone had argued; Ellie was upset.'),
+          entry(exemptEntry, CSC, 'sw.north', NORTH, 'EXEMPT-CONTENT: disclosure the child asked us not to share with her mother.'),
+          entry(policeEntry, POLICE, 'police.mash', null, 'POLICE-CONTENT: an incident at the address.'),
+        ])
+        .execute()
+      const record = (agency: string, ref: string) => ({ id: randomUUID(), partnership_id: P, agency_id: agency, source_ref: ref, given_name: 'Ellie', family_name: 'Marsh', date_of_birth: '2014-06-01', sex: 'female' as const, nhs_number: null, upn: null, postcode: 'NS1 1AA', address: '1 Mill Lane', child_id: childId, match_state: 'matched' as const, match_probability: null, match_explanation: null, review_child_id: null, created_at: at, updated_at: at })
+      await db().insertInto('agency_record').values([record(CSC, 'CSC-REF-1'), record(POLICE, 'POLICE-REF-9')]).execute()
+      await db().insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'allocated_worker', holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf('sw.north'), starts_at: at, ends_at: null, source: 'test', reason: 'Allocated', created_by_membership_id: null, created_at: at }).execute()
+    })
+
+    it('logging: bad input and unmatched identifiers answer with the error summary; nothing is logged', async () => {
+      const ig = await ctx.s.signIn('ig')
+      assert.equal((await ig.get('/subject-access/new')).statusCode, 200)
+      const empty = await ig.post('/subject-access', {})
+      assert.equal(empty.statusCode, 400)
+      assert.match(empty.body, /govuk-error-summary/)
+      assert.match(empty.body, /Enter the child’s NHS number, or their full name and date of birth/)
+      assert.match(empty.body, /Say who is asking/)
+      assert.match(empty.body, /Say how the requester’s identity/)
+      const future = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marsh', dateOfBirth: '2014-06-01', requesterRelationship: 'parent', requesterName: 'Sarah Marsh', identityVerified: 'Passport seen', receivedOn: '2026-12-25' })
+      assert.equal(future.statusCode, 400)
+      assert.match(future.body, /cannot be in the future/)
+      const none = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marshall', dateOfBirth: '2014-06-01', requesterRelationship: 'parent', requesterName: 'Sarah Marsh', identityVerified: 'Passport seen', receivedOn: '2026-11-30' })
+      assert.equal(none.statusCode, 400)
+      assert.match(none.body, /No child matches these identifiers exactly/)
+      assert.equal((await db().selectFrom('subject_access_request').selectAll().execute()).length, 0)
+      assert.equal((await audits('sar.log'))[0]!.outcome, 'not_found')
+    })
+
+    it('a request logged by IG: the one-month clock, and only the controller’s data collated with redactions proposed', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const res = await ig.post('/subject-access', { givenName: ' ellie ', familyName: 'MARSH', dateOfBirth: '2014-06-01', requesterRelationship: 'parent', requesterName: 'Sarah Marsh', identityVerified: 'Passport and the child’s birth certificate seen', receivedOn: '2026-11-30' })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 500))
+      sarId = /\/subject-access\/([0-9a-f-]{36})/.exec(String(res.headers.location))![1]!
+      const r = await db().selectFrom('subject_access_request').selectAll().where('id', '=', sarId).executeTakeFirstOrThrow()
+      assert.equal(r.agency_id, CSC)
+      assert.equal(r.child_id, childId)
+      assert.equal(day(r.due_at), '2026-12-30')
+      const clock = await db().selectFrom('clock').selectAll().where('subject_id', '=', sarId).executeTakeFirstOrThrow()
+      assert.equal(clock.rule, 'SAR')
+      assert.equal(clock.escalate_to_membership_id, membershipOf('ig'))
+      assert.equal(clock.due_at.getTime(), r.due_at.getTime())
+      const items = await db().selectFrom('subject_access_item').selectAll().where('request_id', '=', sarId).execute()
+      assert.deepEqual(items.filter((i) => i.source_type === 'entry').map((i) => i.source_id).sort(), [releasedEntry, exemptEntry].sort(), 'the police’s entry is the police’s to answer for')
+      const records = items.filter((i) => i.source_type === 'agency_record')
+      assert.equal(records.length, 1)
+      assert.match(records[0]!.title, /CSC-REF-1/)
+      assert.doesNotMatch(JSON.stringify(items), /POLICE-REF-9|POLICE-CONTENT/)
+      const visit = items.find((i) => i.source_id === releasedEntry)!
+      assert.deepEqual([...visit.proposed_names].sort(), ['Jordan Marsh', 'Mark Stone'])
+      assert.equal(visit.proposed_text, `Home visit by Ben Carter. Sarah said ${REDACTED} and ${REDACTED} had argued; Ellie was upset.`)
+      const logged = (await audits('sar.log'))[0]!
+      assert.equal(logged.outcome, 'success')
+      assert.deepEqual(logged.child_ids, [childId])
+      assert.doesNotMatch(JSON.stringify(logged.details), /Sarah|Marsh/)
+      const page = await ig.get(url())
+      assert.equal(page.statusCode, 200)
+      assert.match(page.body, /Proposed for redaction/)
+      assert.doesNotMatch(page.body, /POLICE-CONTENT/)
+      const list = await ig.get('/subject-access')
+      assert.match(list.body, new RegExp(`/subject-access/${sarId}`))
+      assert.doesNotMatch(list.body, /Overdue/)
+    })
+
+    it('access: only IG of the agency; anyone else, or an unknown id, gets the same 404', async () => {
+      for (const key of ['sw.north', 'police.mash', 'manager.north']) {
+        const a = await ctx.s.signIn(key)
+        assert.equal((await a.get('/subject-access')).statusCode, 403, `${key}: the list is not a record`)
+        for (const u of [url(), `${url()}/response.json`, `${url()}/response.pdf`]) assert.equal((await a.get(u)).statusCode, 404, `${key} ${u}`)
+        assert.equal((await a.post(`${url()}/extend`, { reason: 'x', rowVersion: '1' })).statusCode, 404)
+      }
+      const ig = await ctx.s.signIn('ig')
+      assert.equal((await ig.get(`/subject-access/${randomUUID()}`)).statusCode, 404)
+      assert.equal((await ig.get('/subject-access/not-a-uuid')).statusCode, 404)
+      assert.equal((await ig.get(`${url()}/response.json`)).statusCode, 404, 'nothing released yet')
+    })
+
+    it('a complex request is extended once, to three months, with the reason; both due dates kept', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const page = await ig.get(url())
+      const rowVersion = csrfRow(page.body, /action="\/subject-access\/[^"]+\/extend"[\s\S]*?name="rowVersion" value="(\d+)"/)!
+      const bad = await ig.post(`${url()}/extend`, { reason: '  ', rowVersion })
+      assert.equal(bad.statusCode, 400)
+      assert.match(bad.body, /Say why the request is complex/)
+      assert.equal((await ig.post(`${url()}/extend`, { reason: 'Records held in three teams, some archived', rowVersion })).statusCode, 303)
+      const r = await db().selectFrom('subject_access_request').selectAll().where('id', '=', sarId).executeTakeFirstOrThrow()
+      assert.equal(day(r.due_at), '2026-12-30')
+      assert.equal(day(r.extended_due_at!), '2027-02-28')
+      assert.equal(r.extension_reason, 'Records held in three teams, some archived')
+      const clocks = await db().selectFrom('clock').selectAll().where('subject_id', '=', sarId).orderBy('created_at').execute()
+      assert.equal(clocks.length, 2)
+      assert.equal(clocks[0]!.state, 'stopped')
+      assert.equal(day(clocks[1]!.due_at), '2027-02-28')
+      const shown = await ig.get(url())
+      assert.match(shown.body, /30 December 2026 — extended to 28 February 2027 \(complex request: Records held in three teams, some archived\)/)
+      assert.doesNotMatch(shown.body, /Extend to three months/, 'extended once')
+      const again = await ig.post(`${url()}/extend`, { reason: 'Again', rowVersion: String(r.row_version) })
+      assert.equal(again.statusCode, 400)
+      assert.match(again.body, /extended once/)
+      assert.equal((await audits('sar.extend'))[0]!.outcome, 'refused')
+    })
+
+    it('item decisions: withholding needs a reason; redacted text is kept; the release waits for every item', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const items = await db().selectFrom('subject_access_item').selectAll().where('request_id', '=', sarId).execute()
+      const visit = items.find((i) => i.source_id === releasedEntry)!
+      const exempt = items.find((i) => i.source_id === exemptEntry)!
+      const early = await ig.post(`${url()}/release`, { reason: 'Ready' })
+      assert.equal(early.statusCode, 400)
+      assert.match(early.body, /Decide every item first/)
+      const noReason = await ig.post(`${url()}/items/${exempt.id}`, { decision: 'withhold_exemption', reason: '', rowVersion: '1' })
+      assert.equal(noReason.statusCode, 400)
+      assert.match(noReason.body, /Give the reason for withholding this item/)
+      assert.match(noReason.body, new RegExp(`href="#reason-${exempt.id}"`))
+      assert.match(noReason.body, new RegExp(`id="reason-${exempt.id}-error"`), 'the message beside the field of that item’s form')
+      const noText = await ig.post(`${url()}/items/${visit.id}`, { decision: 'release_redacted', releasedText: '', rowVersion: '1' })
+      assert.equal(noText.statusCode, 400)
+      assert.equal((await ig.post(`${url()}/items/${visit.id}`, { decision: 'release_redacted', releasedText: visit.proposed_text, reason: '', rowVersion: '1' })).statusCode, 303)
+      assert.equal((await ig.post(`${url()}/items/${exempt.id}`, { decision: 'withhold_exemption', reason: 'Disclosure to the mother would not be in Ellie’s best interests', rowVersion: '1' })).statusCode, 303)
+      const record = items.find((i) => i.source_type === 'agency_record')!
+      assert.deepEqual(record.proposed_names, [])
+      assert.equal((await ig.post(`${url()}/items/${record.id}`, { decision: 'release', rowVersion: '1' })).statusCode, 303)
+      const stale = await ig.post(`${url()}/items/${exempt.id}`, { decision: 'release', rowVersion: '1' })
+      assert.equal(stale.statusCode, 400)
+      const decided = await db().selectFrom('subject_access_item').selectAll().where('request_id', '=', sarId).execute()
+      assert.equal(decided.find((i) => i.id === exempt.id)!.decision, 'withhold_exemption')
+      assert.equal(decided.find((i) => i.id === visit.id)!.released_text, visit.proposed_text)
+      const a = await audits('sar.item.decide')
+      assert.equal(a.filter((x) => x.outcome === 'success').length, 3)
+    })
+
+    it('release needs a second IG officer: the requester cannot approve it; approval releases and closes the request', async () => {
+      const ig = await ctx.s.signIn('ig')
+      assert.equal((await ig.post(`${url()}/release`, { reason: 'One entry released redacted, one withheld under Sch 3 Pt 5' })).statusCode, 303)
+      const approval = await db().selectFrom('approval_request').selectAll().where('kind', '=', 'sar_release').where('subject_ids', '@>', sql<string[]>`array[${sarId}]::uuid[]`).executeTakeFirstOrThrow()
+      assert.equal(approval.state, 'requested')
+      // decisions are locked while the release waits
+      const visit = (await db().selectFrom('subject_access_item').selectAll().where('source_id', '=', releasedEntry).executeTakeFirstOrThrow())
+      const locked = await ig.post(`${url()}/items/${visit.id}`, { decision: 'release', rowVersion: String(visit.row_version) })
+      assert.equal(locked.statusCode, 400)
+      assert.match(locked.body, /waiting for approval/)
+      const self = await ig.post(`${url()}/release/decide`, { decision: 'approve', reason: '', rowVersion: String(approval.row_version) })
+      assert.equal(self.statusCode, 400)
+      assert.match(self.body, /a second person must decide it/)
+      assert.equal((await db().selectFrom('approval_request').select('state').where('id', '=', approval.id).executeTakeFirstOrThrow()).state, 'requested')
+      assert.equal((await audits('sar.release.approve'))[0]!.outcome, 'refused')
+      // the entry approvals page does not treat it as an entry request
+      assert.equal((await ig.get(`/approvals/${approval.id}`)).statusCode, 404)
+      // the requester may withdraw it (and ask again); nobody else may
+      const ig2 = await ctx.s.signIn('ig2')
+      assert.equal((await ig2.post(`${url()}/release/withdraw`, { rowVersion: String(approval.row_version) })).statusCode, 400)
+      assert.equal((await ig.post(`${url()}/release/withdraw`, { rowVersion: String(approval.row_version) })).statusCode, 303)
+      assert.equal((await db().selectFrom('approval_request').select('state').where('id', '=', approval.id).executeTakeFirstOrThrow()).state, 'withdrawn')
+      assert.equal((await audits('sar.release.withdraw'))[0]!.outcome, 'success')
+      assert.equal((await ig.post(`${url()}/release`, { reason: 'One entry released redacted, one withheld under Sch 3 Pt 5' })).statusCode, 303)
+      const again = await db().selectFrom('approval_request').selectAll().where('kind', '=', 'sar_release').where('state', '=', 'requested').where('subject_ids', '@>', sql<string[]>`array[${sarId}]::uuid[]`).executeTakeFirstOrThrow()
+      const page = await ig2.get(url())
+      assert.match(page.body, /Release the response\?/)
+      const refuseEmpty = await ig2.post(`${url()}/release/decide`, { decision: 'refuse', reason: '', rowVersion: String(again.row_version) })
+      assert.equal(refuseEmpty.statusCode, 400)
+      assert.match(refuseEmpty.body, /Give the reason for refusing/)
+      assert.equal((await ig2.post(`${url()}/release/decide`, { decision: 'approve', reason: 'Checked', rowVersion: String(again.row_version) })).statusCode, 303)
+      const rel = await db().selectFrom('subject_access_release').selectAll().where('request_id', '=', sarId).executeTakeFirstOrThrow()
+      assert.equal(rel.requested_by, membershipOf('ig'))
+      assert.equal(rel.approved_by, membershipOf('ig2'))
+      assert.equal(rel.approval_id, again.id)
+      const record = await db().selectFrom('subject_access_item').select('id').where('request_id', '=', sarId).where('source_type', '=', 'agency_record').executeTakeFirstOrThrow()
+      assert.deepEqual([...rel.released_item_ids].sort(), [visit.id, record.id].sort())
+      assert.equal(rel.withheld.length, 1)
+      const r = await db().selectFrom('subject_access_request').selectAll().where('id', '=', sarId).executeTakeFirstOrThrow()
+      assert.equal(r.state, 'closed')
+      assert.equal(r.outcome, 'met')
+      const clock = await db().selectFrom('clock').selectAll().where('subject_id', '=', sarId).where('state', '=', 'met').executeTakeFirstOrThrow()
+      assert.ok(clock.met_at)
+      const approved = (await audits('sar.release.approve'))[0]!
+      assert.equal(approved.outcome, 'success')
+      assert.equal(approved.actor_membership_id, membershipOf('ig2'))
+    })
+
+    it('the response as JSON and PDF: released items only, redactions applied, withheld items by their ground only; each export recorded', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const res = await ig.get(`${url()}/response.json`)
+      assert.equal(res.statusCode, 200)
+      const doc = JSON.parse(res.body) as { items: { text: string }[]; withheld: { withheld: string }[]; child: { name: string } }
+      assert.equal(doc.child.name, 'Ellie Marsh')
+      assert.equal(doc.items.length, 2)
+      assert.ok(doc.items.some((i) => /Sarah said \[redacted\] and \[redacted\]/.test(i.text)))
+      assert.ok(doc.items.some((i) => /1 Mill Lane/.test(i.text)))
+      assert.doesNotMatch(res.body, /Jordan|Mark Stone|EXEMPT-CONTENT|POLICE-CONTENT|best interests” to the mother/)
+      assert.doesNotMatch(res.body, /not be in Ellie’s best interests/, 'the reason for withholding is IG’s, not in the response')
+      assert.match(doc.withheld[0]!.withheld, /Schedule 3, Part 5/)
+      const pdf = await ig.get(`${url()}/response.pdf`)
+      if (fs.existsSync(ctx.s.config.chromiumPath)) {
+        assert.equal(pdf.statusCode, 200)
+        assert.equal(pdf.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-')
+        assert.doesNotMatch(pdf.rawPayload.toString('latin1'), /EXEMPT-CONTENT/)
+      } else {
+        assert.equal(pdf.statusCode, 503)
+        console.log(`skipped the PDF content check: no Chromium at ${ctx.s.config.chromiumPath}`)
+      }
+      const exports = await db().selectFrom('subject_access_export').selectAll().orderBy('exported_at').execute()
+      assert.deepEqual(exports.map((x) => x.format), ['json', 'pdf'])
+      const audited = (await audits('sar.export')).filter((a) => a.outcome === 'success')
+      assert.equal(audited.length, 2)
+      assert.deepEqual(audited[0]!.child_ids, [childId])
+      // the release record is append-only
+      await assert.rejects(db().updateTable('subject_access_release').set({ content_hash: 'x' }).where('request_id', '=', sarId).execute())
+      const page = await ig.get(url())
+      assert.match(page.body, /Exports/)
+      assert.doesNotMatch(page.body, /Save the decision/)
+    })
+
+    it('a dispute recorded beside the entry: shown on its page and the chronology; corrected by a superseding entry, the original kept', async () => {
+      const sw = await ctx.s.signIn('sw.north')
+      const entryPage = `/entries/${releasedEntry}/disputes`
+      assert.equal((await sw.get(entryPage)).statusCode, 200)
+      const bad = await sw.post(entryPage, { kind: 'dispute' })
+      assert.equal(bad.statusCode, 400)
+      assert.match(bad.body, /govuk-error-summary/)
+      assert.match(bad.body, /Record what they say is wrong/)
+      assert.match(bad.body, /id="statement-error"/)
+      assert.equal((await sw.post(entryPage, { kind: 'correction', raisedByName: 'Sarah Marsh', raisedByRelationship: 'parent', statement: 'Mark was not there that day.' })).statusCode, 303)
+      const dispute = await db().selectFrom('entry_dispute').selectAll().where('entry_id', '=', releasedEntry).executeTakeFirstOrThrow()
+      assert.equal(dispute.recorded_by, membershipOf('sw.north'))
+      const shown = await sw.get(`/entries/${releasedEntry}`)
+      assert.match(shown.body, /Disputed/)
+      assert.match(shown.body, /Mark was not there that day\./)
+      const chron = await sw.get(`/children/${childId}/chronology`)
+      assert.match(chron.body, new RegExp(`/entries/${releasedEntry}#disputes"><strong class="govuk-tag govuk-tag--orange">Disputed`))
+      assert.doesNotMatch(chron.body, new RegExp(`/entries/${exemptEntry}#disputes`))
+      // a practitioner who cannot see the entry: 404, nothing recorded
+      const police = await ctx.s.signIn('police.mash')
+      assert.equal((await police.get(entryPage)).statusCode, 404)
+      assert.equal((await police.post(entryPage, { kind: 'dispute', raisedByName: 'X', raisedByRelationship: 'parent', statement: 'Y' })).statusCode, 404)
+      // the answer: not corrected needs reasons; corrected makes a superseding entry
+      const respond = `${entryPage}/${dispute.id}/response`
+      const noReasons = await sw.post(respond, { outcome: 'not_corrected', response: '', rowVersion: '1' })
+      assert.equal(noReasons.statusCode, 400)
+      assert.match(noReasons.body, /Give the reasons the entry is not corrected/)
+      assert.equal((await sw.post(respond, { outcome: 'corrected', correctedText: 'Home visit. Sarah said Jordan Marsh had argued; Ellie was upset.', response: 'Corrected after checking the notes', rowVersion: '1' })).statusCode, 303)
+      const answered = await db().selectFrom('entry_dispute').selectAll().where('id', '=', dispute.id).executeTakeFirstOrThrow()
+      assert.equal(answered.outcome, 'corrected')
+      const correction = await db().selectFrom('entry').selectAll().where('id', '=', answered.correcting_entry_id!).executeTakeFirstOrThrow()
+      assert.equal(correction.supersedes_entry_id, releasedEntry)
+      assert.equal(correction.visibility, 'team')
+      const original = await db().selectFrom('entry').selectAll().where('id', '=', releasedEntry).executeTakeFirstOrThrow()
+      assert.match(original.summary, /Mark Stone had argued/, 'the original is unchanged')
+      assert.match((await sw.get(`/entries/${releasedEntry}`)).body, /the corrected entry/)
+      const twice = await sw.post(respond, { outcome: 'not_corrected', response: 'No', rowVersion: '2' })
+      assert.equal(twice.statusCode, 400)
+      for (const action of ['entry.dispute.view', 'entry.dispute.record', 'entry.dispute.respond']) {
+        assert.ok((await audits(action)).some((a) => a.outcome === 'success' && a.child_ids.includes(childId)), action)
+      }
+    })
+
+    it('IG records a dispute for an entry item of a request; items that are not entries cannot be disputed there', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const exempt = await db().selectFrom('subject_access_item').selectAll().where('source_id', '=', exemptEntry).executeTakeFirstOrThrow()
+      const bad = await ig.post(`${url()}/items/${exempt.id}/dispute`, { kind: 'dispute' })
+      assert.equal(bad.statusCode, 400)
+      assert.match(bad.body, /Enter the name of the person who disputes the entry/)
+      assert.match(bad.body, new RegExp(`href="#raisedByName-d-${exempt.id}"`))
+      assert.match(bad.body, new RegExp(`id="raisedByName-d-${exempt.id}-error"`))
+      assert.equal((await ig.post(`${url()}/items/${exempt.id}/dispute`, { kind: 'dispute', raisedByName: 'Ellie Marsh', raisedByRelationship: 'child', statement: 'I did not say that.' })).statusCode, 303)
+      const d = await db().selectFrom('entry_dispute').selectAll().where('entry_id', '=', exemptEntry).executeTakeFirstOrThrow()
+      assert.equal(d.subject_access_item_id, exempt.id)
+      assert.equal(d.recorded_by, membershipOf('ig'))
+      assert.equal((await ig.post(`${url()}/items/${randomUUID()}/dispute`, { kind: 'dispute', raisedByName: 'A', raisedByRelationship: 'child', statement: 'B' })).statusCode, 404)
+    })
+
+    it('an overdue request shows on the IG’s list; its release then needs the reason it is late and closes as met late', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const res = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marsh', dateOfBirth: '2014-06-01', requesterRelationship: 'child', requesterName: 'Ellie Marsh', identityVerified: 'Known to her social worker; school ID seen', receivedOn: '2026-10-01' })
+      assert.equal(res.statusCode, 303)
+      const id = /\/subject-access\/([0-9a-f-]{36})/.exec(String(res.headers.location))![1]!
+      const list = await ig.get('/subject-access')
+      assert.match(list.body, /Overdue/)
+      // escalated to the officer who logged it, through the usual clock escalation, linking to the request
+      await systemRepository({ db: db(), clock: ctx.s.clock }, 'test').escalateOverdueClocks()
+      const clock = await db().selectFrom('clock').selectAll().where('subject_id', '=', id).executeTakeFirstOrThrow()
+      assert.equal(clock.state, 'overdue')
+      const notice = await db().selectFrom('notification').selectAll().where('membership_id', '=', membershipOf('ig')).where('kind', '=', 'clock.overdue').where('subject_id', '=', id).executeTakeFirstOrThrow()
+      assert.equal(notice.link, `/subject-access/${id}`)
+      const items = await db().selectFrom('subject_access_item').selectAll().where('request_id', '=', id).execute()
+      for (const i of items) assert.equal((await ig.post(`/subject-access/${id}/items/${i.id}`, { decision: 'withhold_third_party', reason: 'About other people', rowVersion: String(i.row_version) })).statusCode, 303)
+      const noLate = await ig.post(`/subject-access/${id}/release`, { reason: 'All withheld' })
+      assert.equal(noLate.statusCode, 400)
+      assert.match(noLate.body, /record the reason it is late/)
+      assert.equal((await ig.post(`/subject-access/${id}/release`, { reason: 'All withheld', lateReason: 'Logged late by the front desk' })).statusCode, 303)
+      const approval = await db().selectFrom('approval_request').selectAll().where('kind', '=', 'sar_release').where('subject_ids', '@>', sql<string[]>`array[${id}]::uuid[]`).executeTakeFirstOrThrow()
+      const ig2 = await ctx.s.signIn('ig2')
+      assert.equal((await ig2.post(`/subject-access/${id}/release/decide`, { decision: 'approve', reason: '', rowVersion: String(approval.row_version) })).statusCode, 303)
+      const r = await db().selectFrom('subject_access_request').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+      assert.equal(r.outcome, 'met_late')
+      assert.equal(r.late_reason, 'Logged late by the front desk')
+      const doc = JSON.parse((await ig.get(`/subject-access/${id}/response.json`)).body) as { items: unknown[]; withheld: unknown[] }
+      assert.equal(doc.items.length, 0)
+      assert.equal(doc.withheld.length, items.length)
+    })
+  })
+}

@@ -1,0 +1,183 @@
+// Child-protection file transfer between schools (R9): start a transfer from the child's page (the old school's DSL or
+// deputy), the school's transfers (incoming, to receive; outgoing), one transfer with its clock (receive; for a school
+// outside the partnership: make the encrypted export, download it, record the confirmation of receipt). Thin handlers:
+// forms checked here, the repository decides access (out of scope: not found).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { AppDeps } from '../../platform/http/app.ts'
+import { routes } from '../../platform/http/route.ts'
+import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { londonDateTime } from '../../web/dates.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
+import { SharingValidationError } from '../sharing/store.ts'
+import { FieldRefusal } from './repository.ts'
+
+type Values = Record<string, unknown>
+const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
+const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
+const realDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s
+const dateField = (what: string) => z.string({ message: `Enter ${what}` }).trim().min(1, `Enter ${what}`).refine(realDate, 'Enter a real date as YYYY-MM-DD, for example 2026-11-20')
+const optionalDate = z.string().trim().optional().default('').refine((s) => !s || realDate(s), 'Enter a real date as YYYY-MM-DD, for example 2027-01-05')
+const text = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
+
+const startForm = z.object({
+  destination: z.enum(['partnership', 'outside'], { message: 'Say whether the new school is in the partnership' }),
+  toAgencyId: z.string().optional().default(''),
+  toSchoolName: text(200),
+  toSchoolContact: text(500),
+  leftOn: dateField('the date the child left'),
+  startsOn: optionalDate,
+  lawfulBasis: z.enum(['6.1.e', '6.1.c'], { message: 'Choose the lawful basis' }),
+  checked: z.literal('yes', { message: 'Confirm you have checked the file before it is sent' }),
+  note: text(2000),
+})
+
+const receiveForm = z.object({ lateReason: text(2000) })
+
+const confirmForm = z.object({
+  name: z.string({ message: 'Enter the name of the person who confirmed receipt' }).trim().min(1, 'Enter the name of the person who confirmed receipt').max(200, 'Must be 200 characters or fewer'),
+  role: z.string({ message: 'Enter their role, for example designated safeguarding lead' }).trim().min(1, 'Enter their role, for example designated safeguarding lead').max(200, 'Must be 200 characters or fewer'),
+  confirmedOn: dateField('the date they confirmed receipt'),
+  lateReason: text(2000),
+})
+
+export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { data, clock } = deps
+  const r = routes(app)
+  const repo = (req: FastifyRequest) => data.forActor(req.actor!).transfers
+
+  interface State {
+    values?: Values
+    errors?: FormErrors
+    status?: number
+  }
+
+  async function startPage(request: FastifyRequest, reply: FastifyReply, childId: string, state: State = {}) {
+    const found = await repo(request).startPage(childId)
+    if (!found) return reply.callNotFound()
+    return reply.code(state.status ?? (state.errors ? 400 : 200)).page('transfers/views/start.njk', {
+      title: `Send the child protection file: ${found.child.given_name} ${found.child.family_name}`,
+      ...found,
+      values: state.values ?? { lawfulBasis: '6.1.e', destination: found.schools.length ? '' : 'outside' },
+      today: londonDateTime(clock.now()).date,
+      backLink: `/children/${childId}`,
+      errors: state.errors?.errors,
+      fieldErrors: state.errors?.fieldErrors ?? {},
+    })
+  }
+
+  r.get('/children/:childId/file-transfer', { permission: 'transfer:send', audit: 'transfer.start-page', record: true }, async (request, reply) => startPage(request, reply, (request.params as { childId: string }).childId))
+
+  r.post('/children/:childId/file-transfer', { permission: 'transfer:send', audit: 'transfer.start', record: true }, async (request, reply) => {
+    const { childId } = request.params as { childId: string }
+    const values = bodyOf(request)
+    const parsed = parseForm(startForm, values, (v) => {
+      const out: { path: string; message: string }[] = []
+      if (v.destination === 'partnership' && !String(v.toAgencyId ?? '').trim()) out.push({ path: 'toAgencyId', message: 'Choose the new school from the list' })
+      if (v.destination === 'outside' && !String(v.toSchoolName ?? '').trim()) out.push({ path: 'toSchoolName', message: 'Enter the name of the new school' })
+      return out
+    })
+    if (!parsed.ok) return startPage(request, reply, childId, { values, errors: parsed.errors })
+    const v = parsed.data
+    try {
+      const done = await repo(request).start(childId, {
+        destination: v.destination,
+        toAgencyId: v.destination === 'partnership' ? v.toAgencyId : null,
+        toSchoolName: v.destination === 'outside' ? v.toSchoolName : null,
+        toSchoolContact: v.destination === 'outside' ? v.toSchoolContact : null,
+        leftOn: v.leftOn,
+        startsOn: v.startsOn || null,
+        lawfulBasis: v.lawfulBasis,
+        note: v.note || null,
+      })
+      if (!done) return reply.callNotFound()
+      return reply.redirect(`/file-transfers/${done.id}?saved=started`, 303)
+    } catch (err) {
+      if (err instanceof FieldRefusal) return startPage(request, reply, childId, { values, errors: one(err.message, err.field) })
+      if (err instanceof SharingValidationError) return startPage(request, reply, childId, { values, errors: one(err.message, 'destination') })
+      if (err instanceof RefusedError) return startPage(request, reply, childId, { values, errors: one(err.message, 'destination'), status: 409 })
+      throw err
+    }
+  })
+
+  r.get('/file-transfers', { permission: 'transfer:receive', audit: 'transfer.list' }, async (request, reply) => {
+    const found = await repo(request).list()
+    return reply.page('transfers/views/list.njk', { title: 'Child protection files', ...found })
+  })
+
+  async function detailPage(request: FastifyRequest, reply: FastifyReply, id: string, state: State & { passphrase?: { value: string; exportId: string; fileName: string } } = {}) {
+    const found = await repo(request).get(id)
+    if (!found) return reply.callNotFound()
+    const q = request.query as { saved?: string }
+    return reply.code(state.status ?? (state.errors ? 400 : 200)).page('transfers/views/transfer.njk', {
+      title: `Child protection file: ${found.transfer.childName}`,
+      ...found,
+      saved: q.saved,
+      passphrase: state.passphrase,
+      values: state.values ?? {},
+      today: londonDateTime(clock.now()).date,
+      backLink: '/file-transfers',
+      errors: state.errors?.errors,
+      fieldErrors: state.errors?.fieldErrors ?? {},
+    })
+  }
+
+  r.get('/file-transfers/:transferId', { permission: 'child:read', audit: 'transfer.view', record: true }, async (request, reply) => detailPage(request, reply, (request.params as { transferId: string }).transferId))
+
+  r.post('/file-transfers/:transferId/receive', { permission: 'transfer:receive', audit: 'transfer.receive', record: true }, async (request, reply) => {
+    const { transferId } = request.params as { transferId: string }
+    const values = bodyOf(request)
+    const parsed = parseForm(receiveForm, values)
+    if (!parsed.ok) return detailPage(request, reply, transferId, { values, errors: parsed.errors })
+    try {
+      const done = await repo(request).receive(transferId, parsed.data.lateReason || null)
+      if (!done) return reply.callNotFound()
+    } catch (err) {
+      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: one(err.message, 'lateReason'), status: 409 })
+      throw err
+    }
+    return reply.redirect(`/file-transfers/${transferId}?saved=received`, 303)
+  })
+
+  r.post('/file-transfers/:transferId/export', { permission: 'transfer:send', audit: 'transfer.export', record: true }, async (request, reply) => {
+    const { transferId } = request.params as { transferId: string }
+    try {
+      const done = await repo(request).makeExport(transferId)
+      if (!done) return reply.callNotFound()
+      // the passphrase is shown on this one response and never again (no-store: it must not sit in a cache)
+      reply.header('cache-control', 'no-store')
+      return detailPage(request, reply, transferId, { passphrase: { value: done.passphrase, exportId: done.exportId, fileName: done.fileName } })
+    } catch (err) {
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { errors: one(err.message, 'export'), status: 409 })
+      throw err
+    }
+  })
+
+  r.get('/file-transfers/:transferId/exports/:exportId', { permission: 'transfer:send', audit: 'transfer.download', record: true }, async (request, reply) => {
+    const { transferId, exportId } = request.params as { transferId: string; exportId: string }
+    const file = await repo(request).download(transferId, exportId)
+    if (!file) return reply.callNotFound()
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${file.fileName}"`)
+      .header('cache-control', 'no-store')
+      .send(file.bytes)
+  })
+
+  r.post('/file-transfers/:transferId/confirm', { permission: 'transfer:send', audit: 'transfer.confirm', record: true }, async (request, reply) => {
+    const { transferId } = request.params as { transferId: string }
+    const values = bodyOf(request)
+    const parsed = parseForm(confirmForm, values)
+    if (!parsed.ok) return detailPage(request, reply, transferId, { values, errors: parsed.errors })
+    try {
+      const done = await repo(request).confirm(transferId, { name: parsed.data.name, role: parsed.data.role, confirmedOn: parsed.data.confirmedOn, lateReason: parsed.data.lateReason || null })
+      if (!done) return reply.callNotFound()
+    } catch (err) {
+      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: one(err.message, 'name'), status: 409 })
+      throw err
+    }
+    return reply.redirect(`/file-transfers/${transferId}?saved=confirmed`, 303)
+  })
+}
