@@ -49,6 +49,19 @@ describeApp('the system repository: escalation of overdue clocks, the outbox, le
     for (const m of sent) assert.ok(!names.some((c) => m.body.includes(c.family_name)))
   })
 
+  it('API idempotency keys past their 24 hours are purged; live ones stay', async () => {
+    const system = systemRepository({ db: ctx.s.t.db, clock: ctx.s.clock }, 'test')
+    const now = ctx.s.clock.now()
+    const practitioner = await ctx.s.t.db.selectFrom('practitioner').select('id').executeTakeFirstOrThrow()
+    const row = (key: string, expires: Date) => ({ partnership_id: stableUuid('partnership:northshire'), practitioner_id: practitioner.id, key, method: 'POST', path: '/api/v1/concerns', request_hash: 'h', state: 'done' as const, status_code: 201, response: '{}', content_type: 'application/json', created_at: now, expires_at: expires })
+    const old = `old-${randomUUID()}`
+    const live = `live-${randomUUID()}`
+    await ctx.s.t.db.insertInto('idempotency_key').values([row(old, new Date(now.getTime() - 1000)), row(live, new Date(now.getTime() + 3_600_000))]).execute()
+    assert.ok((await system.purgeExpiredIdempotencyKeys()) >= 1)
+    const left = await ctx.s.t.db.selectFrom('idempotency_key').select('key').where('key', 'in', [old, live]).execute()
+    assert.deepEqual(left.map((k) => k.key), [live])
+  })
+
   it('one job instance at a time: a second holder does not get the lease until it expires', async () => {
     const a = systemRepository({ db: ctx.s.t.db, clock: ctx.s.clock }, 'a')
     const b = systemRepository({ db: ctx.s.t.db, clock: ctx.s.clock }, 'b')

@@ -151,6 +151,12 @@ export function systemRepository(ctx: Ctx, job: string) {
       return runRetention(ctx.db, (partnershipId) => ({ kind: 'system', partnershipId, job, requestId: holder }), ctx.clock.now())
     },
 
+    /** The API's idempotency keys past their 24 hours (a key may then be used again anyway): kept no longer than needed. */
+    async purgeExpiredIdempotencyKeys(): Promise<number> {
+      const r = await ctx.db.deleteFrom('idempotency_key').where('expires_at', '<=', ctx.clock.now()).executeTakeFirst()
+      return Number(r.numDeletedRows)
+    },
+
     /** Takes unsent outbox messages (no personal data in them by construction) and marks them sent. */
     async takeOutbox(limit: number, deliver: (m: { to: string; subject: string; body: string }) => Promise<void>): Promise<number> {
       const now = ctx.clock.now()

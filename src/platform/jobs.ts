@@ -21,6 +21,7 @@ export function startJobs(opts: { database: Database; clock: Clock; outboxFile: 
     await system.escalateOverdueClocks()
     await system.evaluateSignals()
     await system.runRetention()
+    await system.purgeExpiredIdempotencyKeys()
     fs.mkdirSync(path.dirname(opts.outboxFile), { recursive: true })
     await system.takeOutbox(100, async (m) => {
       fs.appendFileSync(opts.outboxFile, `${JSON.stringify({ at: opts.clock.now().toISOString(), ...m })}\n`)

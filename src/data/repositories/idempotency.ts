@@ -56,11 +56,5 @@ export function idempotencyRepository(ctx: Ctx) {
     async release(o: KeyOwner): Promise<void> {
       await ctx.db.deleteFrom('idempotency_key').where('partnership_id', '=', o.partnershipId).where('practitioner_id', '=', o.practitionerId).where('key', '=', o.key).where('state', '=', 'pending').execute()
     },
-
-    /** The scheduler's tidy-up: keys past their 24 hours. */
-    async purgeExpired(partnershipId: string): Promise<number> {
-      const r = await ctx.db.deleteFrom('idempotency_key').where('partnership_id', '=', partnershipId).where('expires_at', '<=', ctx.clock.now()).executeTakeFirst()
-      return Number(r.numDeletedRows)
-    },
   }
 }
