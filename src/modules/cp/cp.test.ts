@@ -237,6 +237,13 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     const theirs = await south.get('/clocks')
     assert.equal(theirs.statusCode, 200)
     assert.doesNotMatch(theirs.body, /Cpjourney/, 'another team’s manager does not reach these children')
+    // an information request about the child, overdue, is on the same dashboard (its own filter too)
+    const now = ctx.s.clock.now()
+    await db().insertInto('clock').values({ id: randomUUID(), partnership_id: (await db().selectFrom('child').select('partnership_id').where('id', '=', ruby).executeTakeFirstOrThrow()).partnership_id, rule: 'IR', child_id: ruby, subject_type: 'information_request', subject_id: randomUUID(), started_at: new Date(now.getTime() - 10 * 86_400_000), due_at: new Date(now.getTime() - 86_400_000), escalate_to_membership_id: null, created_at: now }).execute()
+    const ir = await manager.get('/clocks?rule=IR')
+    assert.equal(ir.statusCode, 200)
+    assert.match(ir.body, /Ruby Cpjourney/)
+    assert.match(ir.body, /Overdue/)
   })
 
   it('the first core group meets R6 and starts CG (every 6 weeks)', async () => {

@@ -37,7 +37,7 @@ export const OUTCOME_LABELS: Record<S47Outcome, string> = {
 }
 
 /** The clocks on the manager's dashboard. */
-export const DASHBOARD_RULES = ['R3', 'R5', 'R6', 'R7', 'R7R', 'CG', 'CPV'] as const
+export const DASHBOARD_RULES = ['R3', 'R5', 'R6', 'R7', 'R7R', 'CG', 'CPV', 'IR', 'IRU', 'R9'] as const
 export type DashboardRule = (typeof DASHBOARD_RULES)[number]
 /** How long a clock met late stays on the dashboard. */
 export const RECENT_DAYS = 30
