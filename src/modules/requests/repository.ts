@@ -17,7 +17,7 @@
 // the same transaction. The requester is told; they may withdraw an open request with a reason. Every call is one
 // audited transaction.
 import { randomUUID } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { sql, type SqlBool, type Transaction } from 'kysely'
 import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS } from '../../access/policy.ts'
 import { childInReach, entryVisible, reachingRelationships } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
@@ -191,7 +191,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     const answerer = mayAnswer && q.to_agency_id === actor.agencyId && answers(q.to_agency_kind, actor.role)
     const reach = q.requested_by === actor.membershipId ? await childAccess(trx, q.child_id, now) : undefined
     const requester = Boolean(reach)
-    const escalation = q.escalate_to_membership_id === actor.membershipId
+    // the escalation target is a party only once the request has gone overdue (answered late, or still open past its time)
+    const escalation = q.escalate_to_membership_id === actor.membershipId && (q.responded_at ?? q.withdrawn_at ?? now) > q.due_at
     if (!answerer && !requester && !escalation) return undefined
     return { q, answerer, requester, escalation, relationshipId: reach?.relationshipId ?? null }
   }
@@ -300,7 +301,20 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .where('e.detail_type', '=', REQUEST_SUBJECT)
       .where('e.detail_id', '=', q.id)
       .where('e.type', '=', ANSWER_ENTRY)
-      .where(answerer ? (eb) => eb.or([entryVisible(actor, now)(eb), eb('e.source_agency_id', '=', actor.agencyId)]) : entryVisible(actor, now))
+      .where(
+        answerer
+          ? (eb) =>
+              eb.or([
+                entryVisible(actor, now)(eb),
+                // the agency's own answers without a relationship — never past a seal (the authoring team's only) or a role restriction
+                eb.and([
+                  eb('e.source_agency_id', '=', actor.agencyId),
+                  actor.teamId ? eb.or([eb('e.visibility', '<>', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]) : eb('e.visibility', '<>', 'sealed'),
+                  sql<SqlBool>`(e.visibility <> 'restricted' or cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
+                ]),
+              ])
+          : entryVisible(actor, now),
+      )
       .orderBy('e.occurred_at')
       .orderBy('e.id')
       .execute()
@@ -568,7 +582,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             await writeEntry(trx, now, {
               childId: q.child_id,
               type: ANSWER_ENTRY,
-              summary: `${q.to_agency_name}: nothing known about the child.${input.note.trim() ? ` ${input.note.trim()}` : ''}`,
+              // the note (which systems were checked) stays on the request: free text is not for a team-wide entry
+              summary: `${q.to_agency_name}: nothing known about the child.`,
               significance: 'low',
               visibility: 'team',
               occurredAt: now,
@@ -650,7 +665,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .where('subject_id', '=', q.id)
           .where('state', 'in', ['running', 'overdue'])
           .execute()
-        await writeEntry(trx, now, { childId: q.child_id, type: ASKED_ENTRY, summary: `Withdrew the request to ${q.to_agency_name}: ${reason.trim()}`, significance: 'low', visibility: requesterVisibility(), occurredAt: now, detailId: q.id })
+        await writeEntry(trx, now, { childId: q.child_id, type: ASKED_ENTRY, summary: `Withdrew the request to ${q.to_agency_name} (the reason is on the request)`, significance: 'low', visibility: requesterVisibility(), occurredAt: now, detailId: q.id })
         const answerers = await membershipsWithRoles(trx, P, q.to_agency_id, answeringRoles(q.to_agency_kind), now)
         await notifyMemberships(trx, P, answerers.map((m) => m.id), { kind: 'request.withdrawn', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }, now)
         return { result: { id: q.id }, audit: { action: 'request.withdraw', outcome: 'success' as const, entityType: 'information_request', entityId: q.id, childIds: [q.child_id], relationshipId: found.relationshipId } }

@@ -197,6 +197,10 @@ describeApp('information requests between agencies', (ctx) => {
       assert.equal(api.statusCode, 404)
       assert.match(api.headers['content-type'] as string, /application\/problem\+json/)
     }
+    // the practitioner an overdue request would escalate to is no party to it before it is overdue
+    const head = await ctx.s.signIn('head.brookside')
+    assert.equal((await head.get(`/information-requests/${ids.school}`)).statusCode, 404, 'the escalation target, before the request is overdue')
+    assert.equal((await head.get(`/api/v1/information-requests/${ids.school}`)).statusCode, 404)
     const gp = await ctx.s.signIn('gp')
     const inbox = await gp.get('/information-requests/inbox')
     assert.equal(inbox.statusCode, 200)
@@ -317,6 +321,45 @@ describeApp('information requests between agencies', (ctx) => {
     assert.match(own.body, /Intelligence about an adult/)
   })
 
+  it('another answerer of the same agency sees its answers on the request, but never a sealed one (another team’s) or one restricted to other roles', async () => {
+    const at = new Date('2026-11-23T11:00:00Z')
+    const answer = (summary: string, visibility: 'sealed' | 'restricted', roles: string[]) => ({
+      id: randomUUID(),
+      partnership_id: P,
+      child_id: childId,
+      agency_record_id: null,
+      type: 'information_shared',
+      category: null,
+      occurred_at: at,
+      occurred_time_known: false,
+      recorded_at: at,
+      author_membership_id: membershipOf('police.mash'),
+      author_team_id: team('police', 'mash-desk'),
+      source_agency_id: POLICE,
+      significance: 'high' as const,
+      summary,
+      detail_type: 'information_request',
+      detail_id: ids.police!,
+      visibility,
+      restricted_agency_ids: visibility === 'restricted' ? [POLICE, CSC] : [],
+      restricted_roles: roles,
+      addressed_to_membership_id: membershipOf('frontdoor'),
+      supersedes_entry_id: null,
+    })
+    await db().insertInto('entry').values([answer('Sealed answer about a protected witness', 'sealed', []), answer('Answer for social workers only', 'restricted', ['front_door_social_worker'])]).execute()
+    const other = await ctx.s.signIn('police.missing')
+    const page = await other.get(`/information-requests/${ids.police}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Domestic incident at the address/, 'the agency’s own answers are shown to its answerers')
+    assert.doesNotMatch(page.body, /protected witness/, 'a sealed answer stays with its authoring team')
+    assert.doesNotMatch(page.body, /social workers only/, 'an answer restricted to other roles is not shown')
+    const api = await other.get(`/api/v1/information-requests/${ids.police}`)
+    assert.equal(api.statusCode, 200)
+    assert.doesNotMatch(api.body, /protected witness|social workers only/)
+    const author = await ctx.s.signIn('police.mash')
+    assert.match((await author.get(`/information-requests/${ids.police}`)).body, /protected witness/, 'the authoring team sees its sealed answer')
+  })
+
   it('the school’s deputy DSL declines, with the reasons: recorded as a decision not to share, the requester told why', async () => {
     const deputy = await ctx.s.signIn('deputy.brookside')
     const res = await answerAs(deputy, ids.school!, { action: 'answer', entryCount: '1', response: 'decline', ...SHARING, categories: 'education', reasons: 'The question is about the household, not school: our records hold nothing relevant that is ours to share without the parents’ consent.' })
@@ -430,6 +473,8 @@ describeApp('information requests between agencies', (ctx) => {
     const after = await requestTo(childId, GP)
     assert.equal(after.status, 'withdrawn')
     assert.equal(after.withdrawn_reason, 'The GP has phoned the front door with the answer.')
+    const withdrawnEntry = await db().selectFrom('entry').select('summary').where('detail_id', '=', q.id).where('summary', 'like', 'Withdrew%').executeTakeFirstOrThrow()
+    assert.doesNotMatch(withdrawnEntry.summary, /phoned the front door/, 'the reason stays on the request, not in the team-visible entry')
     const clock = await clockOf(q.id)
     assert.equal(clock.state, 'stopped')
     assert.match(clock.reason ?? '', /withdrawn/)

@@ -145,7 +145,8 @@ export async function dryRun(db: Kysely<DB>, actor: AuditActor, now: Date): Prom
     const counts = countsOf(items)
     await trx
       .insertInto('retention_report')
-      .values({ id, partnership_id: P, created_at: now, as_of: today, items: JSON.stringify(items), counts: JSON.stringify(counts) })
+      // no names in the stored report: it outlives the anonymising it leads to (the pages look the names up)
+      .values({ id, partnership_id: P, created_at: now, as_of: today, items: JSON.stringify(items.map(({ childName: _name, ...rest }) => rest)), counts: JSON.stringify(counts) })
       .execute()
     await writeAudit(trx, actor, now, { action: 'retention.dry-run', outcome: 'success', entityType: 'retention_report', entityId: id, childIds: items.map((i) => i.childId), details: { asOf: today, ...counts } })
     return id

@@ -46,6 +46,9 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
   async function reportView(trx: Transaction<DB>, report: NonNullable<Awaited<ReturnType<typeof visibleReport>>>['report'], approval: Approval | undefined) {
     const who = await names(trx, [approval?.requested_by ?? null, approval?.decided_by ?? null])
     const items = report.items as ReportItem[]
+    const ids = items.map((i) => i.childId)
+    const children = ids.length ? await trx.selectFrom('child').select(['id', 'given_name', 'family_name']).where('partnership_id', '=', actor.partnershipId).where('id', 'in', ids).execute() : []
+    const nameOf = new Map(children.map((c) => [c.id, `${c.given_name} ${c.family_name}`]))
     const mine = approval?.requested_by_practitioner === actor.practitionerId
     return {
       id: report.id,
@@ -54,7 +57,7 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
       asOf: report.as_of,
       rowVersion: report.row_version,
       counts: report.counts as ReturnType<typeof countsOf>,
-      items: items.map((i) => ({ childId: i.childId, childName: i.childName, anchor: i.anchor, basis: i.basis, dates: i.dates, entries: i.entries.length, concerns: i.concerns.length, identity: i.identity })),
+      items: items.map((i) => ({ childId: i.childId, childName: nameOf.get(i.childId) ?? 'Removed', anchor: i.anchor, basis: i.basis, dates: i.dates, entries: i.entries.length, concerns: i.concerns.length, identity: i.identity })),
       executedAt: report.executed_at,
       outcome: report.outcome as { children: number; entries: number; concerns: number; identities: number; deleted: { names: number; addresses: number; familyMembers: number }; skippedOnHold: string[] } | null,
       approval: approval

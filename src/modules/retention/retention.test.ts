@@ -279,6 +279,8 @@ for (const engine of testEngines()) {
       assert.equal(report!.state, 'executed')
       const igPage = await (await ctx.s.signIn('ig')).get(`/retention/reports/${reportId}`)
       assert.match(igPage.body, /2 entries and 1 concerns anonymised/)
+      assert.doesNotMatch(JSON.stringify(report!.items), /childName/, 'the stored report holds no names: it outlives the anonymising')
+      assert.match(igPage.body, /Removed/, 'the page looks the name up: the child is now anonymised')
     })
 
     it('re-running does nothing more; the entry trigger admits no other change', async () => {

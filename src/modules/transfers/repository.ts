@@ -537,7 +537,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const passphrase = newPassphrase()
         const file = encryptExport(JSON.stringify(content, null, 2), passphrase)
         const exportId = randomUUID()
-        const fileName = `cp-file-${t.child_family_name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${now.toISOString().slice(0, 10)}.json`
+        // no personal data in the name: it travels unencrypted (an email attachment, the browser's downloads)
+        const fileName = `cp-file-${t.id.slice(0, 8)}-${now.toISOString().slice(0, 10)}.json`
         const hash = sha256(file)
         await trx.insertInto('file_transfer_export').values({ id: exportId, partnership_id: P, transfer_id: t.id, created_by: actor.membershipId, created_at: now, file_name: fileName, ciphertext: file, sha256: hash }).execute()
         return {
