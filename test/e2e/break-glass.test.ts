@@ -2,29 +2,17 @@
 // form with its errors, the child's page with the emergency-access banner, the neutral "no record matches" page, the
 // claim form, the manager's alert, and information governance's queue, a request and the history.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { startE2eServer, type E2eServer } from './support/server.ts'
-import { openBrowser, type BrowserSession } from './support/browser.ts'
+import type { E2eServer } from './support/server.ts'
+import { withE2eServer } from './support/suite.ts'
 import { signInAs } from './support/flows.ts'
 import { AnyPage, Page } from './support/pages/index.ts'
 import { stableUuid } from '../../src/data/ids.ts'
 
 describe('break-glass and claimed access in a browser (Chromium, axe on every page)', () => {
   let server: E2eServer
-  const browsers: BrowserSession[] = []
-  const browser = async () => {
-    const b = await openBrowser(server.baseUrl)
-    browsers.push(b)
-    return b
-  }
-  before(async () => {
-    server = await startE2eServer()
-  })
-  after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined)
-    await server?.close()
-  })
+  const { browser } = withE2eServer((s) => (server = s))
 
   /** Two children with an NHS number that Ryan Hughes (social worker, team South) has no relationship with. */
   async function strangers(): Promise<{ id: string; name: string; nhs: string }[]> {

@@ -2,9 +2,9 @@
 // the child's page (errors first), the new school's DSL finds it in the inbox and confirms receipt; a transfer to a
 // school outside the partnership shows its passphrase once.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { startE2eServer, type E2eServer } from './support/server.ts'
-import { openBrowser, type BrowserSession } from './support/browser.ts'
+import { describe, it } from 'node:test'
+import type { E2eServer } from './support/server.ts'
+import { withE2eServer } from './support/suite.ts'
 import { signInAs } from './support/flows.ts'
 import { AnyPage, Page } from './support/pages/index.ts'
 import { pupilOf } from '../support/tac.ts'
@@ -12,19 +12,7 @@ import { stableUuid } from '../../src/data/ids.ts'
 
 describe('child protection file transfer in a browser (Chromium, axe on every page)', () => {
   let server: E2eServer
-  const browsers: BrowserSession[] = []
-  const browser = async () => {
-    const b = await openBrowser(server.baseUrl)
-    browsers.push(b)
-    return b
-  }
-  before(async () => {
-    server = await startE2eServer({ children: 30 })
-  })
-  after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined)
-    await server?.close()
-  })
+  const { browser } = withE2eServer((s) => (server = s), { children: 30 })
 
   it('Brookside’s DSL sends a pupil’s file to the academy, whose DSL confirms receipt', async () => {
     const childId = await pupilOf(server.s.t.db, 'brookside', 0)

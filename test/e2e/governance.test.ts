@@ -3,23 +3,17 @@
 // the approvals list; the access log and the unusual-access report.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
-import { startE2eServer, type E2eServer } from './support/server.ts'
-import { openBrowser, type BrowserSession } from './support/browser.ts'
+import { describe, it } from 'node:test'
+import type { E2eServer } from './support/server.ts'
+import { withE2eServer } from './support/suite.ts'
+import { openBrowser } from './support/browser.ts'
 import { signInAs } from './support/flows.ts'
 import { AnyPage, Page } from './support/pages/index.ts'
 import { stableUuid } from '../../src/data/ids.ts'
 
 describe('governance pages in a browser (Chromium, axe on every page)', () => {
   let server: E2eServer
-  const browsers: BrowserSession[] = []
-  before(async () => {
-    server = await startE2eServer()
-  })
-  after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined)
-    await server?.close()
-  })
+  const { browsers } = withE2eServer((s) => (server = s))
 
   it('narrow, widen (the sharing decision page), ask to seal, approve as a second person; the access reports', async () => {
     const child = await server.allocatedChildInTeamNorthWithBrooksideDsl()

@@ -2,9 +2,10 @@
 // officer's first sign-in asks for a passkey after the code; the next sign-in takes the passkey and offers no code;
 // the account page lists it and refuses to remove the only one. Without JavaScript, the page says what is needed.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { startE2eServer, type E2eServer } from './support/server.ts'
-import { openBrowser, type BrowserSession } from './support/browser.ts'
+import { describe, it } from 'node:test'
+import type { E2eServer } from './support/server.ts'
+import { withE2eServer } from './support/suite.ts'
+import { openBrowser } from './support/browser.ts'
 import { signInAs } from './support/flows.ts'
 import { addVirtualAuthenticator, exportPasskey } from './support/passkeys.ts'
 import { HomePage, MfaChallengePage, Page, PasskeyEnrolPage, PasskeySignInPage, PasskeysPage, SignInPage } from './support/pages/index.ts'
@@ -12,14 +13,7 @@ import { DEMO_PASSWORD } from './support/server.ts'
 
 describe('passkeys in a browser (Chromium virtual authenticator, axe on every page)', () => {
   let server: E2eServer
-  const browsers: BrowserSession[] = []
-  before(async () => {
-    server = await startE2eServer()
-  })
-  after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined)
-    await server?.close()
-  })
+  const { browsers } = withE2eServer((s) => (server = s))
 
   it('IG: code, then add a passkey; next time the passkey alone; the only passkey cannot be removed', async () => {
     const b = await openBrowser(server.baseUrl)

@@ -3,9 +3,10 @@
 // approves it; a social worker records a parent's dispute beside an entry, shown on the entry's page and the chronology.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { after, before, describe, it } from 'node:test'
-import { startE2eServer, type E2eServer } from './support/server.ts'
-import { openBrowser, type BrowserSession } from './support/browser.ts'
+import { describe, it } from 'node:test'
+import type { E2eServer } from './support/server.ts'
+import { withE2eServer } from './support/suite.ts'
+import { openBrowser } from './support/browser.ts'
 import { signInAs } from './support/flows.ts'
 import { AnyPage, Page } from './support/pages/index.ts'
 import { stableUuid } from '../../src/data/ids.ts'
@@ -15,14 +16,7 @@ const CSC = stableUuid('northshire:agency:csc')
 
 describe('subject access pages in a browser (Chromium, axe on every page)', () => {
   let server: E2eServer
-  const browsers: BrowserSession[] = []
-  before(async () => {
-    server = await startE2eServer()
-  })
-  after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined)
-    await server?.close()
-  })
+  const { browsers } = withE2eServer((s) => (server = s))
 
   it('log, decide, ask for the release, approve as a second officer; a dispute beside an entry', async () => {
     const db = server.s.t.db

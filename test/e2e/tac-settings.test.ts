@@ -1,28 +1,15 @@
 // The partnership administrator's team-around-the-child settings in Chromium: every screen, its error summary and
 // its "someone else changed this" state, axe on each (WCAG 2.2 AA); the forms work without JavaScript.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { startE2eServer, type E2eServer } from './support/server.ts'
-import { openBrowser, type BrowserSession } from './support/browser.ts'
+import { describe, it } from 'node:test'
+import type { E2eServer } from './support/server.ts'
+import { withE2eServer } from './support/suite.ts'
 import { signInAs } from './support/flows.ts'
 import { Page, AnyPage } from './support/pages/index.ts'
 
 describe('team-around-the-child settings in the browser (Chromium, axe on every page)', () => {
   let server: E2eServer
-  const browsers: BrowserSession[] = []
-  const browser = async () => {
-    const b = await openBrowser(server.baseUrl, { javaScriptEnabled: false })
-    browsers.push(b)
-    return b
-  }
-
-  before(async () => {
-    server = await startE2eServer({ children: 40 })
-  })
-  after(async () => {
-    for (const b of browsers) await b.close().catch(() => undefined)
-    await server?.close()
-  })
+  const { browser } = withE2eServer((s) => (server = s), { children: 40, browser: { javaScriptEnabled: false } })
 
   it('the partnership administrator reaches each screen from Settings, sees errors in the summary, and a stale save is shown, not lost', async () => {
     const { page } = await browser()
