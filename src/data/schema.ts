@@ -202,6 +202,8 @@ export interface SessionTable {
   expires_at: Timestamp
   ended_at: Timestamp | null
   end_reason: string | null
+  /** The second factor that made the session active (null before it is, and for sessions older than the column). */
+  second_factor: 'totp' | 'passkey' | null
 }
 
 export interface AuditEventTable {

@@ -21,6 +21,8 @@ export interface SessionView {
   membershipId: string | null
   state: 'mfa_enrol' | 'mfa_challenge' | 'passkey_enrol' | 'active'
   pendingTotpSecret: string | null
+  /** The second factor that made the session active. */
+  secondFactor: 'totp' | 'passkey' | null
   createdAt: Date
   lastSeenAt: Date
   expiresAt: Date
@@ -143,6 +145,7 @@ export function authRepository(ctx: Ctx) {
           's.membership_id',
           's.state',
           's.pending_totp_secret',
+          's.second_factor',
           's.created_at',
           's.last_seen_at',
           's.expires_at',
@@ -189,6 +192,7 @@ export function authRepository(ctx: Ctx) {
         membershipId: row.membership_id,
         state: row.state,
         pendingTotpSecret: row.pending_totp_secret,
+        secondFactor: row.second_factor,
         createdAt: row.created_at,
         lastSeenAt: row.last_seen_at,
         expiresAt: row.expires_at,
@@ -235,6 +239,7 @@ export function authRepository(ctx: Ctx) {
             practitioner_id: session.practitionerId,
             membership_id: first?.id ?? null,
             state: next,
+            second_factor: next === 'active' ? 'totp' : null,
             pending_totp_secret: null,
             created_at: now,
             last_seen_at: now,

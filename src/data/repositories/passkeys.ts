@@ -48,6 +48,7 @@ export function passkeyRepository(ctx: Ctx) {
         practitioner_id: session.practitionerId,
         membership_id: first?.id ?? null,
         state,
+        second_factor: state === 'active' ? 'passkey' : null,
         pending_totp_secret: null,
         created_at: now,
         last_seen_at: now,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
+import { stableUuid } from '../../data/ids.ts'
 import { describeApp } from '../../../test/support/app.ts'
 import type { Agent } from '../../../test/support/agent.ts'
 import { SoftPasskey } from '../../../test/support/webauthn.ts'
@@ -125,6 +127,26 @@ describeApp('passkeys', (ctx) => {
     const row = await ctx.s.t.db.selectFrom('passkey').select(['sign_count', 'last_used_at']).where('credential_id', '=', passkey.id).executeTakeFirstOrThrow()
     assert.equal(Number(row.sign_count), 1)
     assert.ok(row.last_used_at)
+  })
+
+  it('a role that requires a passkey, granted while a session made with the code alone is open, ends that session at once', async () => {
+    const a = await ctx.s.signIn('sw.north')
+    assert.equal((await a.get('/')).statusCode, 200)
+    const sw = await ctx.s.t.db.selectFrom('membership').selectAll().where('id', '=', stableUuid('northshire:membership:sw.north:0')).executeTakeFirstOrThrow()
+    const now = ctx.s.clock.now()
+    const granted = randomUUID()
+    await ctx.s.t.db.insertInto('membership').values({ id: granted, partnership_id: sw.partnership_id, practitioner_id: sw.practitioner_id, agency_id: sw.agency_id, team_id: null, role: 'ig_officer', starts_at: now, ends_at: null, created_at: now }).execute()
+    try {
+      const next = await a.get('/')
+      assert.equal(next.statusCode, 302)
+      assert.equal(next.headers.location, '/sign-in', 'the session made with the code alone has ended')
+      const sessions = await ctx.s.t.db.selectFrom('session').select(['end_reason']).where('practitioner_id', '=', sw.practitioner_id).where('end_reason', '=', 'passkey required').execute()
+      assert.equal(sessions.length, 1)
+      const audit = await ctx.s.t.db.selectFrom('audit_event').select('outcome').where('action', '=', 'auth.passkey-required').execute()
+      assert.equal(audit.at(-1)?.outcome, 'refused')
+    } finally {
+      await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', granted).execute()
+    }
   })
 
   it('refuses a wrong origin, a wrong challenge, a replayed answer, an expired challenge and a cloned key (each audited)', async () => {

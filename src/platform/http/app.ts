@@ -17,6 +17,7 @@ import { loggerOptions } from '../logging.ts'
 import { csrfToken, csrfValid } from './csrf.ts'
 import { declarationOf } from './route.ts'
 import { registerApiReliability } from './api-reliability.ts'
+import { passkeyRequired } from '../auth/passkeys.ts'
 import { problem } from './problem.ts'
 import { createRenderer, type Renderer } from './render.ts'
 import { registerModules } from '../../modules/index.ts'
@@ -126,7 +127,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const session = await data.auth.loadSession(token)
       if (session) {
         request.session = session
-        if (session.state === 'active') {
+        if (session.state === 'active' && session.secondFactor !== 'passkey' && passkeyRequired(session.memberships)) {
+          // a role that requires a passkey was granted after this session began with the code alone: the change
+          // applies at once — the session ends and the next sign-in asks for the passkey (ASVS 8.3.2)
+          await data.auth.endSession(session.idHash, 'passkey required')
+          await data.auth.refused({ kind: 'anonymous', partnershipId: session.partnershipId, requestId: request.id }, 'auth.passkey-required', { practitionerId: session.practitionerId })
+          request.session = null
+          reply.header('set-cookie', clearCookie(SESSION_COOKIE))
+        } else if (session.state === 'active') {
           const memberships = session.memberships
           request.memberships = memberships
           const acting = memberships.find((m) => m.id === session.membershipId) ?? memberships[0]
