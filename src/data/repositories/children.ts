@@ -1,10 +1,10 @@
 // Children as the acting practitioner may see them. Out of scope and absent are the same: null.
-import { sql, type Expression, type Selectable, type SqlBool } from 'kysely'
+import { sql, type Expression, type Selectable, type SqlBool, type Transaction } from 'kysely'
 import { CONFIDENTIAL_ADDRESS_ROLES, REACH, type Role } from '../../access/policy.ts'
 import { childInReach, entryVisible, JOINED_FACTS, reachingRelationships, relationshipFacts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
 import { auditValues, writeAudit } from '../audit.ts'
-import type { ChildTable, RelationshipType, Significance, Visibility } from '../schema.ts'
+import type { ChildTable, DB, RelationshipType, Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
 import { COUNT_CAP, type EntryView } from './entries.ts'
 
@@ -426,4 +426,23 @@ function groupInvolved(rels: readonly InvolvedRow[], leads: readonly LeadRow[]):
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export function isUuid(v: string): boolean {
   return UUID.test(v)
+}
+
+/**
+ * A child in the actor's reach, for a capability's own pages: identity, the relationship that let the actor in (a
+ * standing one before break-glass, for the audit row), and whether that reach takes in the team's entries (the
+ * role's reach, or break-glass's). Undefined when out of reach or not an id — the caller answers "not found".
+ */
+export async function childWithRelationship(trx: Transaction<DB>, actor: Actor, childId: string, now: Date) {
+  if (!isUuid(childId)) return undefined
+  const child = await trx
+    .selectFrom('child as c')
+    .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.upn'])
+    .where('c.id', '=', childId)
+    .where('c.partnership_id', '=', actor.partnershipId)
+    .where(childInReach(actor, now))
+    .executeTakeFirst()
+  if (!child) return undefined
+  const rels = await reachingRelationships(trx, actor, now).where('r.child_id', '=', childId).orderBy(sql`r.type = 'break_glass'`).execute()
+  return { child, relationshipId: rels[0]?.id ?? null, teamReach: REACH[actor.role].entries.team || rels.some((r) => r.type === 'break_glass') }
 }

@@ -19,11 +19,11 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type SqlBool, type Transaction } from 'kysely'
 import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS } from '../../access/policy.ts'
-import { childInReach, entryVisible, reachingRelationships } from '../../data/access-sql.ts'
+import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
@@ -82,17 +82,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
   /** The child, if in the actor's reach, with the relationship that let them in (for the audit row). */
   async function childAccess(trx: Trx, childId: string, now: Date) {
-    if (!isUuid(childId)) return undefined
-    const child = await trx
-      .selectFrom('child as c')
-      .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth'])
-      .where('c.id', '=', childId)
-      .where('c.partnership_id', '=', P)
-      .where(childInReach(actor, now))
-      .executeTakeFirst()
-    if (!child) return undefined
-    const rel = await reachingRelationships(trx, actor, now).where('r.child_id', '=', childId).orderBy(sql`r.type = 'break_glass'`).executeTakeFirst()
-    return { child, relationshipId: rel?.id ?? null }
+    return childWithRelationship(trx, actor, childId, now)
   }
 
   /** The actor's own agency's kind (which requests they answer). */

@@ -5,10 +5,11 @@
 // that does not exist. Who sees a decision: whoever sees its chronology entry (entryVisible), so a decision not to
 // share (an `agency` entry) stays with the deciding agency. Every call is one audited transaction.
 import { sql, type Transaction } from 'kysely'
-import { hasPermission, REACH } from '../../access/policy.ts'
-import { childInReach, entryVisible, reachingRelationships } from '../../data/access-sql.ts'
+import { hasPermission } from '../../access/policy.ts'
+import { entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
+import { inOpenTeamOf } from '../tac/access.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from './store.ts'
@@ -19,30 +20,9 @@ export type ManualDecision = Omit<SharingDecisionInput, 'childId' | 'context' | 
 export function sharingRepository(ctx: Ctx, actor: Actor) {
   /** The child, if in reach with case reach, and the relationship that granted it (for the audit row). */
   async function childAccess(trx: Transaction<DB>, childId: string, now: Date) {
-    if (!isUuid(childId)) return undefined
-    const child = await trx
-      .selectFrom('child as c')
-      .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth'])
-      .where('c.id', '=', childId)
-      .where('c.partnership_id', '=', actor.partnershipId)
-      .where(childInReach(actor, now))
-      .executeTakeFirst()
-    if (!child) return undefined
-    const rels = await reachingRelationships(trx, actor, now).where('r.child_id', '=', childId).orderBy(sql`r.type = 'break_glass'`).execute()
-    const breakGlass = rels.some((r) => r.type === 'break_glass')
-    const member = await trx
-      .selectFrom('tac_member as m')
-      .innerJoin('tac_child as tc', 'tc.tac_id', 'm.tac_id')
-      .innerJoin('tac as t', 't.id', 'm.tac_id')
-      .select('m.tac_id')
-      .where('m.partnership_id', '=', actor.partnershipId)
-      .where('m.membership_id', '=', actor.membershipId)
-      .where('m.status', '=', 'joined')
-      .where('tc.child_id', '=', childId)
-      .where('t.status', '=', 'open')
-      .executeTakeFirst()
-    if (!(REACH[actor.role].entries.team || breakGlass || member)) return undefined
-    return { child, relationshipId: rels[0]?.id ?? null }
+    const found = await childWithRelationship(trx, actor, childId, now)
+    if (!found || !(found.teamReach || (await inOpenTeamOf(trx, actor, childId)))) return undefined
+    return found
   }
 
   /** The partnership's agencies (for recipients and names). */

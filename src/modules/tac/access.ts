@@ -267,3 +267,19 @@ export async function teamManagerOf(trx: Transaction<DB>, actor: Actor, at: Date
     .executeTakeFirst()
   return m?.id ?? null
 }
+
+/** Whether the actor is a joined member of an open team around this child (which gives case reach to its work). */
+export async function inOpenTeamOf(trx: Transaction<DB>, actor: Actor, childId: string): Promise<boolean> {
+  const member = await trx
+    .selectFrom('tac_member as m')
+    .innerJoin('tac_child as tc', 'tc.tac_id', 'm.tac_id')
+    .innerJoin('tac as t', 't.id', 'm.tac_id')
+    .select('m.tac_id')
+    .where('m.partnership_id', '=', actor.partnershipId)
+    .where('m.membership_id', '=', actor.membershipId)
+    .where('m.status', '=', 'joined')
+    .where('tc.child_id', '=', childId)
+    .where('t.status', '=', 'open')
+    .executeTakeFirst()
+  return Boolean(member)
+}

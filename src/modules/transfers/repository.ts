@@ -28,11 +28,11 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import { hasPermission, isRole, ROLE_LABELS } from '../../access/policy.ts'
-import { childInReach, entryVisible, reachingRelationships } from '../../data/access-sql.ts'
+import { entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { loadCalendar } from '../calendar/clocks.ts'
@@ -73,11 +73,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const mayReceive = hasPermission(actor.role, 'transfer:receive')
 
   async function childAccess(trx: Trx, childId: string, now: Date) {
-    if (!isUuid(childId)) return undefined
-    const child = await trx.selectFrom('child as c').select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.upn']).where('c.id', '=', childId).where('c.partnership_id', '=', P).where(childInReach(actor, now)).executeTakeFirst()
-    if (!child) return undefined
-    const rel = await reachingRelationships(trx, actor, now).where('r.child_id', '=', childId).orderBy(sql`r.type = 'break_glass'`).executeTakeFirst()
-    return { child, relationshipId: rel?.id ?? null }
+    return childWithRelationship(trx, actor, childId, now)
   }
 
   function transferQuery(trx: Trx) {

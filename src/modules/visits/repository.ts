@@ -8,14 +8,14 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import { REACH, ROLES, hasPermission, type Role } from '../../access/policy.ts'
-import { childInReach, entryVisible, reachingRelationships } from '../../data/access-sql.ts'
+import { entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
-import { writeTacEntries } from '../tac/access.ts'
+import { inOpenTeamOf, writeTacEntries } from '../tac/access.ts'
 import { startVisitClock, VISIT_RULE, VISIT_SUBJECT, visitWorkingDays } from './visit-clock.ts'
 
 const CASE_ROLES: readonly Role[] = ROLES.filter((r) => REACH[r].identity)
@@ -70,29 +70,8 @@ export function visitsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
    * classroom teacher reaching a pupil sees only the visits they took part in).
    */
   async function childAccess(trx: Transaction<DB>, childId: string, now: Date) {
-    if (!isUuid(childId)) return undefined
-    const child = await trx
-      .selectFrom('child as c')
-      .select(['c.id', 'c.given_name', 'c.family_name'])
-      .where('c.id', '=', childId)
-      .where('c.partnership_id', '=', actor.partnershipId)
-      .where(childInReach(actor, now))
-      .executeTakeFirst()
-    if (!child) return undefined
-    const rels = await reachingRelationships(trx, actor, now).where('r.child_id', '=', childId).orderBy(sql`r.type = 'break_glass'`).execute()
-    const breakGlass = rels.some((r) => r.type === 'break_glass')
-    const member = await trx
-      .selectFrom('tac_member as m')
-      .innerJoin('tac_child as tc', 'tc.tac_id', 'm.tac_id')
-      .innerJoin('tac as t', 't.id', 'm.tac_id')
-      .select('m.tac_id')
-      .where('m.partnership_id', '=', actor.partnershipId)
-      .where('m.membership_id', '=', actor.membershipId)
-      .where('m.status', '=', 'joined')
-      .where('tc.child_id', '=', childId)
-      .where('t.status', '=', 'open')
-      .executeTakeFirst()
-    return { child, relationshipId: rels[0]?.id ?? null, caseReach: REACH[actor.role].entries.team || breakGlass || Boolean(member) }
+    const found = await childWithRelationship(trx, actor, childId, now)
+    return found && { ...found, caseReach: found.teamReach || (await inOpenTeamOf(trx, actor, childId)) }
   }
 
   /** The child's current child protection plan (not ended), locked when about to be visited. */
