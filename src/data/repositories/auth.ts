@@ -1,7 +1,7 @@
 // Sign-in and sessions: the named repository that acts before a practitioner is known. Every sign-in success
 // and failure writes exactly one audit row (failures in their own transaction, so nothing can roll them back).
 import { createHash, randomBytes } from 'node:crypto'
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { isRole, type Role } from '../../access/policy.ts'
 import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
@@ -220,36 +220,11 @@ export function authRepository(ctx: Ctx) {
           .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', timeStep)]))
           .executeTakeFirst()
         if (Number(spent.numUpdatedRows) !== 1) return false
-        await trx.updateTable('session').set({ ended_at: now, end_reason: 'rotated' }).where('id_hash', '=', session.idHash).execute()
-        const first = await trx
-          .selectFrom('membership')
-          .select('id')
-          .where('partnership_id', '=', session.partnershipId)
-          .where('practitioner_id', '=', session.practitionerId)
-          .where('starts_at', '<=', now)
-          .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-          .orderBy('created_at')
-          .limit(1)
-          .executeTakeFirst()
-        await trx
-          .insertInto('session')
-          .values({
-            id_hash: hashToken(token),
-            partnership_id: session.partnershipId,
-            practitioner_id: session.practitionerId,
-            membership_id: first?.id ?? null,
-            state: next,
-            second_factor: next === 'active' ? 'totp' : null,
-            pending_totp_secret: null,
-            created_at: now,
-            last_seen_at: now,
-            expires_at: session.expiresAt,
-          })
-          .execute()
+        const { membershipId } = await rotateSession(trx, session, token, next, next === 'active' ? 'totp' : null, now)
         await writeAudit(trx, { kind: 'anonymous', partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }, now, {
           action: enrolSecret ? 'auth.mfa-enrol' : 'auth.sign-in',
           outcome: 'success',
-          details: { membershipId: first?.id ?? null, factor: 'totp', ...(next === 'active' ? {} : { next }) },
+          details: { membershipId, factor: 'totp', ...(next === 'active' ? {} : { next }) },
         })
         return true
       })
@@ -310,3 +285,37 @@ export function authRepository(ctx: Ctx) {
 }
 
 export type AuthRepository = ReturnType<typeof authRepository>
+
+/**
+ * Every step of sign-in rotates the session: the old one ends and a new one (the token's) opens in the next state,
+ * acting in the practitioner's first current membership, remembering which second factor made it active.
+ */
+export async function rotateSession(trx: Transaction<DB>, session: SessionView, token: string, state: 'active' | 'passkey_enrol', secondFactor: 'totp' | 'passkey' | null, now: Date): Promise<{ membershipId: string | null }> {
+  await trx.updateTable('session').set({ ended_at: now, end_reason: 'rotated' }).where('id_hash', '=', session.idHash).execute()
+  const first = await trx
+    .selectFrom('membership')
+    .select('id')
+    .where('partnership_id', '=', session.partnershipId)
+    .where('practitioner_id', '=', session.practitionerId)
+    .where('starts_at', '<=', now)
+    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst()
+  await trx
+    .insertInto('session')
+    .values({
+      id_hash: hashToken(token),
+      partnership_id: session.partnershipId,
+      practitioner_id: session.practitionerId,
+      membership_id: first?.id ?? null,
+      state,
+      second_factor: secondFactor,
+      pending_totp_secret: null,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: session.expiresAt,
+    })
+    .execute()
+  return { membershipId: first?.id ?? null }
+}

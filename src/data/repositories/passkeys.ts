@@ -7,7 +7,7 @@ import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
-import { hashToken, type SessionView } from './auth.ts'
+import { rotateSession, type SessionView } from './auth.ts'
 import type { NewPasskey, StoredPasskey } from '../../platform/auth/passkeys.ts'
 
 export interface PasskeyView extends StoredPasskey {
@@ -28,34 +28,9 @@ export function passkeyRepository(ctx: Ctx) {
   /** Ends the session and opens a new one (new id) in the given state: every step of sign-in rotates the session. */
   async function rotate(trx: Transaction<DB>, session: SessionView, state: 'active' | 'passkey_enrol', now: Date): Promise<{ token: string; membershipId: string | null }> {
     const token = randomBytes(32).toString('base64url')
-    await trx.updateTable('session').set({ ended_at: now, end_reason: 'rotated' }).where('id_hash', '=', session.idHash).execute()
     await trx.deleteFrom('webauthn_challenge').where('partnership_id', '=', session.partnershipId).where('session_id_hash', '=', session.idHash).execute()
-    const first = await trx
-      .selectFrom('membership')
-      .select('id')
-      .where('partnership_id', '=', session.partnershipId)
-      .where('practitioner_id', '=', session.practitionerId)
-      .where('starts_at', '<=', now)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst()
-    await trx
-      .insertInto('session')
-      .values({
-        id_hash: hashToken(token),
-        partnership_id: session.partnershipId,
-        practitioner_id: session.practitionerId,
-        membership_id: first?.id ?? null,
-        state,
-        second_factor: state === 'active' ? 'passkey' : null,
-        pending_totp_secret: null,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: session.expiresAt,
-      })
-      .execute()
-    return { token, membershipId: first?.id ?? null }
+    const { membershipId } = await rotateSession(trx, session, token, state, state === 'active' ? 'passkey' : null, now)
+    return { token, membershipId }
   }
 
   async function insertPasskey(trx: Transaction<DB>, who: Who, p: NewPasskey, name: string, now: Date): Promise<string | null> {
