@@ -2,21 +2,12 @@
 // database, naming the first bad row, and flags rows left unsealed for more than 10 seconds. Exit 1 if anything is
 // wrong. On the embedded database, stop the server first (the directory takes one process at a time).
 import { loadConfig } from '../src/platform/config.ts'
-import { openDatabase, DatabaseLockedError } from '../src/data/db.ts'
+import { openForCommand } from './open-database.ts'
 import { verifyAudit } from '../src/data/audit-seal.ts'
 
 const full = process.argv.includes('--full')
 const config = loadConfig()
-let database
-try {
-  database = await openDatabase(config.database, { restrictedRole: false })
-} catch (err) {
-  if (err instanceof DatabaseLockedError) {
-    console.error(`${err.message}\nStop the server first: the embedded database takes one process at a time.`)
-    process.exit(1)
-  }
-  throw err
-}
+const database = await openForCommand(config.database, { restrictedRole: false })
 const report = await verifyAudit(database.db, { checkpointPath: config.audit.checkpointPath, hmacKey: config.audit.hmacKey, mode: full ? 'full' : 'incremental', now: new Date() })
 await database.close()
 console.log(`Audit chain (${report.mode}):`)

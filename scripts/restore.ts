@@ -4,7 +4,7 @@
 // the latest version. Exit 0 only when there are no differences.
 import path from 'node:path'
 import { loadConfig } from '../src/platform/config.ts'
-import { openDatabase, DatabaseLockedError } from '../src/data/db.ts'
+import { openForCommand } from './open-database.ts'
 import { restore, RestoreError } from '../src/data/backup.ts'
 
 const file = process.argv.slice(2).find((a) => !a.startsWith('-'))
@@ -13,16 +13,7 @@ if (!file) {
   process.exit(2)
 }
 const config = loadConfig()
-let database
-try {
-  database = await openDatabase(config.database, { restrictedRole: false, migrate: false })
-} catch (err) {
-  if (err instanceof DatabaseLockedError) {
-    console.error(`${err.message}\nStop the server first: the embedded database takes one process at a time.`)
-    process.exit(1)
-  }
-  throw err
-}
+const database = await openForCommand(config.database, { restrictedRole: false, migrate: false })
 try {
   const report = await restore(database.db, path.resolve(file))
   const rows = Object.values(report.summary.tables).reduce((n, t) => n + t.rows, 0)
