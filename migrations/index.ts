@@ -21,6 +21,7 @@ import * as retention from './20261129T0610_retention.ts'
 import * as fileTransfer from './20261129T0620_file_transfer.ts'
 import * as passkeys from './20261129T0630_passkeys.ts'
 import * as sessionSecondFactor from './20261129T0640_session_second_factor.ts'
+import * as retentionAllRecords from './20261129T0700_retention_all_records.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T0620_file_transfer': fileTransfer,
   '20261129T0630_passkeys': passkeys,
   '20261129T0640_session_second_factor': sessionSecondFactor,
+  '20261129T0700_retention_all_records': retentionAllRecords,
 }

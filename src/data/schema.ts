@@ -1236,7 +1236,25 @@ export interface WebauthnChallengeTable {
 
 // ---- Retention and legal hold (migration 20261129T0610_retention) ----
 /** Record types the retention job acts on (src/modules/retention/rules.ts). */
-export const RETENTION_RECORD_TYPES = ['entry', 'concern', 'identity'] as const
+export const RETENTION_RECORD_TYPES = [
+  'entry',
+  'concern',
+  'referral',
+  'consultation',
+  'information_request',
+  'sharing_decision',
+  'assessment',
+  'plan',
+  'team_around_the_child',
+  'cp',
+  'visit',
+  'missing',
+  'exploitation',
+  'notice',
+  'subject_access',
+  'transfer',
+  'identity',
+] as const
 export type RetentionRecordType = (typeof RETENTION_RECORD_TYPES)[number]
 export type RetentionReportState = 'dry_run' | 'awaiting_approval' | 'executed' | 'closed' | 'superseded'
 

@@ -16,25 +16,59 @@ import { writeAudit, type AuditActor } from '../../data/audit.ts'
 import type { DB, RetentionRecordType } from '../../data/schema.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { anchorOf, isDue, removedText, RETENTION_SETTING_KEY, retentionDates, retentionYears, type AnchorBasis, type RetentionYears } from './rules.ts'
+import { anonymise, childRecords, IDENTITY_PARTS, TARGETS, teamRecords } from './targets.ts'
 
 export interface ReportItem {
   childId: string
-  childName: string
   anchor: string
   basis: AnchorBasis
   dates: Record<RetentionRecordType, string>
-  entries: string[]
-  concerns: string[]
+  /** The records of each type to anonymise (types with none are left out). */
+  records: Partial<Record<RetentionRecordType, string[]>>
   identity: boolean
+}
+
+export type TypeCounts = Partial<Record<RetentionRecordType, number>>
+
+export interface ReportCounts {
+  children: number
+  identities: number
+  records: TypeCounts
 }
 
 export interface ExecutionOutcome {
   children: number
-  entries: number
-  concerns: number
   identities: number
+  records: TypeCounts
   deleted: { names: number; addresses: number; familyMembers: number }
   skippedOnHold: string[]
+}
+
+/** A stored report item; reports made before every record type was covered listed `entries` and `concerns`. */
+export function itemOf(raw: unknown): ReportItem {
+  const r = raw as ReportItem & { entries?: string[]; concerns?: string[] }
+  const records = r.records ?? { ...(r.entries?.length ? { entry: r.entries } : {}), ...(r.concerns?.length ? { concern: r.concerns } : {}) }
+  return { childId: r.childId, anchor: r.anchor, basis: r.basis, dates: r.dates, records, identity: r.identity }
+}
+
+type LegacyCounts = { entries?: number; concerns?: number }
+const legacyRecords = (r: LegacyCounts): TypeCounts => ({ ...(r.entries ? { entry: r.entries } : {}), ...(r.concerns ? { concern: r.concerns } : {}) })
+
+export function countsOfStored(raw: unknown): ReportCounts {
+  const r = (raw ?? {}) as Partial<ReportCounts> & LegacyCounts
+  return { children: r.children ?? 0, identities: r.identities ?? 0, records: r.records ?? legacyRecords(r) }
+}
+
+export function outcomeOfStored(raw: unknown): ExecutionOutcome | null {
+  if (!raw) return null
+  const r = raw as Partial<ExecutionOutcome> & LegacyCounts
+  return {
+    children: r.children ?? 0,
+    identities: r.identities ?? 0,
+    records: r.records ?? legacyRecords(r),
+    deleted: r.deleted ?? { names: 0, addresses: 0, familyMembers: 0 },
+    skippedOnHold: r.skippedOnHold ?? [],
+  }
 }
 
 type Db = Kysely<DB> | Transaction<DB>
@@ -75,53 +109,47 @@ export async function childDates(db: Db, partnershipId: string, years: Retention
   })
 }
 
-/** What a dry run on `today` finds: per due child not on hold, the records not yet acted on. */
+/** What a dry run on `today` finds: per due child not on hold, the records of each type not yet acted on. */
 export async function dueItems(db: Db, partnershipId: string, today: string): Promise<ReportItem[]> {
   const years = await yearsOf(db, partnershipId)
   const held = await heldChildren(db, partnershipId)
   const due = (await childDates(db, partnershipId, years)).filter((c) => !held.has(c.childId) && Object.values(c.dates).some((d) => isDue(d, today)))
   if (!due.length) return []
-  const ids = due.map((c) => c.childId)
-  const acted = (type: RetentionRecordType) =>
-    db.selectFrom('retention_action as ra').select('ra.record_id').where('ra.partnership_id', '=', partnershipId).where('ra.record_type', '=', type)
-  const entries = await db
-    .selectFrom('entry')
-    .select(['id', 'child_id'])
-    .where('partnership_id', '=', partnershipId)
-    .where('child_id', 'in', ids)
-    .where('visibility', '<>', 'sealed')
-    .where('id', 'not in', acted('entry'))
-    .orderBy('occurred_at')
-    .orderBy('id')
-    .execute()
-  const concerns = await db
-    .selectFrom('concern')
-    .select(['id', 'child_id'])
-    .where('partnership_id', '=', partnershipId)
-    .where('child_id', 'in', ids)
-    .where('id', 'not in', acted('concern'))
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute()
-  const identities = new Set((await acted('identity').where('ra.record_id', 'in', ids).execute()).map((r) => r.record_id))
+  const found = new Map<RetentionRecordType, Map<string, string[]>>()
+  for (const target of TARGETS) {
+    if (target.team) {
+      const eligible = new Map(due.filter((c) => isDue(c.dates[target.code], today)).map((c) => [c.childId, c.dates[target.code]]))
+      found.set(target.code, await teamRecords(db, partnershipId, eligible))
+    } else {
+      found.set(target.code, await childRecords(db, partnershipId, target, due.filter((c) => isDue(c.dates[target.code], today)).map((c) => c.childId)))
+    }
+  }
+  const identities = new Set(
+    (await db.selectFrom('retention_action').select('record_id').where('partnership_id', '=', partnershipId).where('record_type', '=', 'identity').where('record_id', 'in', due.map((c) => c.childId)).execute()).map((r) => r.record_id),
+  )
   const items: ReportItem[] = []
   for (const c of due) {
-    const item: ReportItem = {
-      ...c,
-      entries: isDue(c.dates.entry, today) ? entries.filter((e) => e.child_id === c.childId).map((e) => e.id) : [],
-      concerns: isDue(c.dates.concern, today) ? concerns.filter((e) => e.child_id === c.childId).map((e) => e.id) : [],
-      identity: isDue(c.dates.identity, today) && !identities.has(c.childId),
+    const records: ReportItem['records'] = {}
+    for (const target of TARGETS) {
+      const list = found.get(target.code)?.get(c.childId)
+      if (list?.length) records[target.code] = list
     }
-    if (item.entries.length || item.concerns.length || item.identity) items.push(item)
+    const item: ReportItem = { childId: c.childId, anchor: c.anchor, basis: c.basis, dates: c.dates, records, identity: isDue(c.dates.identity, today) && !identities.has(c.childId) }
+    if (Object.keys(records).length || item.identity) items.push(item)
   }
   return items
 }
 
-export const countsOf = (items: readonly ReportItem[]) => ({
+const sumRecords = (all: readonly TypeCounts[]): TypeCounts => {
+  const out: TypeCounts = {}
+  for (const counts of all) for (const [k, n] of Object.entries(counts) as [RetentionRecordType, number][]) if (n) out[k] = (out[k] ?? 0) + n
+  return out
+}
+
+export const countsOf = (items: readonly ReportItem[]): ReportCounts => ({
   children: items.length,
-  entries: items.reduce((n, i) => n + i.entries.length, 0),
-  concerns: items.reduce((n, i) => n + i.concerns.length, 0),
   identities: items.filter((i) => i.identity).length,
+  records: sumRecords(items.map((i) => Object.fromEntries(Object.entries(i.records).map(([k, v]) => [k, v.length])))),
 })
 
 /** The day's dry run for a partnership: a report row when something is due and nothing is waiting for approval. */
@@ -146,7 +174,7 @@ export async function dryRun(db: Kysely<DB>, actor: AuditActor, now: Date): Prom
     await trx
       .insertInto('retention_report')
       // no names in the stored report: it outlives the anonymising it leads to (the pages look the names up)
-      .values({ id, partnership_id: P, created_at: now, as_of: today, items: JSON.stringify(items.map(({ childName: _name, ...rest }) => rest)), counts: JSON.stringify(counts) })
+      .values({ id, partnership_id: P, created_at: now, as_of: today, items: JSON.stringify(items), counts: JSON.stringify(counts) })
       .execute()
     await writeAudit(trx, actor, now, { action: 'retention.dry-run', outcome: 'success', entityType: 'retention_report', entityId: id, childIds: items.map((i) => i.childId), details: { asOf: today, ...counts } })
     return id
@@ -175,7 +203,7 @@ export async function executeApproved(db: Kysely<DB>, actor: AuditActor, now: Da
         await writeAudit(trx, actor, now, { action: 'retention.close', outcome: 'success', entityType: 'retention_report', entityId: report.id, details: { approval: approval.state } })
         return
       }
-      const outcome = await carryOut(trx, actor, now, report.id, report.items as ReportItem[])
+      const outcome = await carryOut(trx, actor, now, report.id, (report.items as unknown[]).map(itemOf))
       await trx
         .updateTable('retention_report')
         .set({ state: 'executed', executed_at: now, outcome: JSON.stringify(outcome), row_version: report.row_version + 1 })
@@ -196,7 +224,7 @@ async function carryOut(trx: Transaction<DB>, actor: AuditActor, now: Date, repo
   const ids = items.map((i) => i.childId)
   const held = await heldChildren(trx, P, ids)
   const current = new Map((await childDates(trx, P, years, ids)).map((c) => [c.childId, c]))
-  const out: ExecutionOutcome = { children: 0, entries: 0, concerns: 0, identities: 0, deleted: { names: 0, addresses: 0, familyMembers: 0 }, skippedOnHold: [] }
+  const out: ExecutionOutcome = { children: 0, identities: 0, records: {}, deleted: { names: 0, addresses: 0, familyMembers: 0 }, skippedOnHold: [] }
   for (const item of items) {
     const c = current.get(item.childId)
     if (!c) continue
@@ -207,47 +235,27 @@ async function carryOut(trx: Transaction<DB>, actor: AuditActor, now: Date, repo
     const record = (type: RetentionRecordType, recordIds: readonly string[]) =>
       recordIds.map((recordId) => ({ id: randomUUID(), partnership_id: P, report_id: reportId, child_id: item.childId, record_type: type, record_id: recordId, action: 'anonymised' as const, replacement: type === 'identity' ? null : text, acted_at: now }))
 
-    // entries: the listed ones still of this child, still not sealed, not acted on already
-    let entryIds: string[] = []
-    if (item.entries.length && isDue(c.dates.entry, today)) {
-      const still = await trx
-        .selectFrom('entry')
-        .select('id')
-        .where('partnership_id', '=', P)
-        .where('child_id', '=', item.childId)
-        .where('id', 'in', item.entries)
-        .where('visibility', '<>', 'sealed')
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('retention_action as ra').select('ra.id').where('ra.partnership_id', '=', P).where('ra.record_type', '=', 'entry').whereRef('ra.record_id', '=', 'entry.id'))))
-        .forUpdate()
-        .execute()
-      entryIds = still.map((e) => e.id)
-      if (entryIds.length) {
-        await trx.insertInto('retention_action').values(record('entry', entryIds)).execute()
-        // the entry trigger admits exactly this: only the summary, to the text recorded above, in this transaction
-        await trx.updateTable('entry').set({ summary: text }).where('partnership_id', '=', P).where('id', 'in', entryIds).execute()
+    const anonymised: TypeCounts = {}
+    for (const target of TARGETS) {
+      const listed = item.records[target.code] ?? []
+      if (!listed.length || !isDue(c.dates[target.code], today)) continue
+      // the listed records still of this child (or, for a team, a team all of whose children are still due and not
+      // on hold), still not sealed, not acted on already — locked until the transaction ends
+      let still: string[]
+      if (target.team) {
+        const teamChildren = (await trx.selectFrom('tac_child').select('child_id').where('partnership_id', '=', P).where('tac_id', 'in', listed).execute()).map((r) => r.child_id)
+        const teamHeld = await heldChildren(trx, P, teamChildren)
+        const eligible = new Map((await childDates(trx, P, years, teamChildren)).filter((t) => !teamHeld.has(t.childId) && isDue(t.dates[target.code], today)).map((t) => [t.childId, t.dates[target.code]]))
+        still = (await teamRecords(trx, P, eligible, listed, true)).get(item.childId) ?? []
+      } else {
+        still = (await childRecords(trx, P, target, [item.childId], listed, true)).get(item.childId) ?? []
       }
-    }
-    let concernIds: string[] = []
-    if (item.concerns.length && isDue(c.dates.concern, today)) {
-      const still = await trx
-        .selectFrom('concern')
-        .select('id')
-        .where('partnership_id', '=', P)
-        .where('child_id', '=', item.childId)
-        .where('id', 'in', item.concerns)
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('retention_action as ra').select('ra.id').where('ra.partnership_id', '=', P).where('ra.record_type', '=', 'concern').whereRef('ra.record_id', '=', 'concern.id'))))
-        .forUpdate()
-        .execute()
-      concernIds = still.map((e) => e.id)
-      if (concernIds.length) {
-        await trx.insertInto('retention_action').values(record('concern', concernIds)).execute()
-        await trx
-          .updateTable('concern')
-          .set({ seen_or_heard: text, child_words: null, location: null, other_children: null, body_map: '[]' })
-          .where('partnership_id', '=', P)
-          .where('id', 'in', concernIds)
-          .execute()
-      }
+      if (!still.length) continue
+      // the action rows first: the entry and sharing-decision triggers admit the change only when this transaction
+      // recorded it here
+      await trx.insertInto('retention_action').values(record(target.code, still)).execute()
+      await anonymise(trx, P, target.parts, still, text)
+      anonymised[target.code] = still.length
     }
     let identity = false
     const deleted = { names: 0, addresses: 0, familyMembers: 0 }
@@ -261,16 +269,16 @@ async function carryOut(trx: Transaction<DB>, actor: AuditActor, now: Date, repo
           .where('partnership_id', '=', P)
           .where('id', '=', item.childId)
           .execute()
+        await anonymise(trx, P, IDENTITY_PARTS, [item.childId], text)
         deleted.names = Number((await trx.deleteFrom('child_name').where('partnership_id', '=', P).where('child_id', '=', item.childId).executeTakeFirst()).numDeletedRows)
         deleted.addresses = Number((await trx.deleteFrom('child_address').where('partnership_id', '=', P).where('child_id', '=', item.childId).executeTakeFirst()).numDeletedRows)
         deleted.familyMembers = Number((await trx.deleteFrom('family_member').where('partnership_id', '=', P).where('child_id', '=', item.childId).executeTakeFirst()).numDeletedRows)
       }
     }
-    if (!entryIds.length && !concernIds.length && !identity) continue
+    if (!Object.keys(anonymised).length && !identity) continue
     out.children++
-    out.entries += entryIds.length
-    out.concerns += concernIds.length
     out.identities += identity ? 1 : 0
+    out.records = sumRecords([out.records, anonymised])
     out.deleted.names += deleted.names
     out.deleted.addresses += deleted.addresses
     out.deleted.familyMembers += deleted.familyMembers
@@ -281,7 +289,7 @@ async function carryOut(trx: Transaction<DB>, actor: AuditActor, now: Date, repo
       entityType: 'retention_report',
       entityId: reportId,
       childIds: [item.childId],
-      details: { entriesAnonymised: entryIds.length, concernsAnonymised: concernIds.length, identityAnonymised: identity, deleted },
+      details: { anonymised, identityAnonymised: identity, deleted },
     })
   }
   return out

@@ -10,12 +10,15 @@ import { hasPermission } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
-import type { DB, RetentionRecordType } from '../../data/schema.ts'
+import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { decide, loadApproval, requestApproval, withdraw, type Approval } from '../governance/approvals.ts'
-import { childDates, countsOf, heldChildren, yearsOf, type ReportItem } from './job.ts'
-import { addYears, isDue, RETENTION_SETTING_KEY, type RetentionYears } from './rules.ts'
+import { childDates, countsOfStored, heldChildren, itemOf, outcomeOfStored, yearsOf, type TypeCounts } from './job.ts'
+import { addYears, firstDate as first, isDue, RETENTION_SETTING_KEY, RETENTION_TYPES, type RetentionYears } from './rules.ts'
+
+/** Counts per record type, in the pages' order, the types with none left out. */
+const byType = (counts: TypeCounts) => RETENTION_TYPES.filter((t) => counts[t.code]).map((t) => ({ code: t.code, label: t.label, n: counts[t.code]! }))
 
 export type DecisionResult = { status: 'decided'; state: string } | { status: 'conflict' } | { status: 'refused'; message: string }
 
@@ -45,7 +48,7 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
 
   async function reportView(trx: Transaction<DB>, report: NonNullable<Awaited<ReturnType<typeof visibleReport>>>['report'], approval: Approval | undefined) {
     const who = await names(trx, [approval?.requested_by ?? null, approval?.decided_by ?? null])
-    const items = report.items as ReportItem[]
+    const items = (report.items as unknown[]).map(itemOf)
     const ids = items.map((i) => i.childId)
     const children = ids.length ? await trx.selectFrom('child').select(['id', 'given_name', 'family_name']).where('partnership_id', '=', actor.partnershipId).where('id', 'in', ids).execute() : []
     const nameOf = new Map(children.map((c) => [c.id, `${c.given_name} ${c.family_name}`]))
@@ -56,10 +59,18 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
       createdAt: report.created_at,
       asOf: report.as_of,
       rowVersion: report.row_version,
-      counts: report.counts as ReturnType<typeof countsOf>,
-      items: items.map((i) => ({ childId: i.childId, childName: nameOf.get(i.childId) ?? 'Removed', anchor: i.anchor, basis: i.basis, dates: i.dates, entries: i.entries.length, concerns: i.concerns.length, identity: i.identity })),
+      counts: { ...countsOfStored(report.counts), byType: byType(countsOfStored(report.counts).records) },
+      items: items.map((i) => ({
+        childId: i.childId,
+        childName: nameOf.get(i.childId) ?? 'Removed',
+        anchor: i.anchor,
+        basis: i.basis,
+        dates: i.dates,
+        byType: byType(Object.fromEntries(Object.entries(i.records).map(([k, v]) => [k, v.length]))),
+        identity: i.identity,
+      })),
       executedAt: report.executed_at,
-      outcome: report.outcome as { children: number; entries: number; concerns: number; identities: number; deleted: { names: number; addresses: number; familyMembers: number }; skippedOnHold: string[] } | null,
+      outcome: ((o) => (o ? { ...o, byType: byType(o.records) } : null))(outcomeOfStored(report.outcome)),
       approval: approval
         ? {
             id: approval.id,
@@ -92,7 +103,6 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
         const all = await childDates(trx, P, years)
         const held = await heldChildren(trx, P)
         const done = new Set((await trx.selectFrom('retention_action').select('record_id').where('partnership_id', '=', P).where('record_type', '=', 'identity').execute()).map((r) => r.record_id))
-        const first = (d: Record<RetentionRecordType, string>) => [d.entry, d.concern, d.identity].sort()[0]!
         const open = all.filter((c) => !done.has(c.childId))
         const pastDue = open.filter((c) => !held.has(c.childId) && isDue(first(c.dates), today)).slice(0, 200)
         const upcoming = open.filter((c) => !held.has(c.childId) && !isDue(first(c.dates), today) && first(c.dates) <= horizon).sort((a, b) => first(a.dates).localeCompare(first(b.dates))).slice(0, 200)
@@ -116,7 +126,10 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
             pastDue: pastDue.map((c) => ({ ...c, first: first(c.dates) })),
             upcoming: upcoming.map((c) => ({ ...c, first: first(c.dates) })),
             onHold: holdRows.map((h) => ({ childId: h.child_id, childName: `${h.given_name} ${h.family_name}`, reason: h.reason, placedAt: h.placed_at, by: who.get(h.placed_by) ?? '' })),
-            reports: reports.map((r) => ({ id: r.id, state: r.state, asOf: r.as_of, createdAt: r.created_at, counts: r.counts as ReturnType<typeof countsOf> })),
+            reports: reports.map((r) => {
+              const counts = countsOfStored(r.counts)
+              return { id: r.id, state: r.state, asOf: r.as_of, createdAt: r.created_at, counts: { ...counts, total: Object.values(counts.records).reduce((n, x) => n + (x ?? 0), 0) } }
+            }),
           },
           audit: { action: 'retention.overview', outcome: 'success' as const, childIds: [...new Set([...shown, ...holdRows.map((h) => h.child_id)])], details: { pastDue: pastDue.length, upcoming: upcoming.length, onHold: holdRows.length } },
         }
@@ -146,7 +159,7 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
           result: {
             ...c,
             today,
-            due: { entry: isDue(c.dates.entry, today), concern: isDue(c.dates.concern, today), identity: isDue(c.dates.identity, today) },
+            types: RETENTION_TYPES.map((t) => ({ code: t.code, label: t.label, date: c.dates[t.code], reached: isDue(c.dates[t.code], today) })),
             hold: holds.find((h) => !h.lifted_at) ?? null,
             holds: holds.map((h) => ({ id: h.id, reason: h.reason, placedAt: h.placed_at, placedBy: who.get(h.placed_by) ?? '', liftedAt: h.lifted_at, liftedBy: h.lifted_by ? (who.get(h.lifted_by) ?? '') : null, liftReason: h.lift_reason })),
             actions: actions.map((a) => ({ type: a.record_type, at: a.acted_at, reportId: a.report_id, n: Number(a.n) })),
@@ -216,7 +229,7 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
         if (!found) return { result: null, audit: { action: 'retention.request', outcome: 'not_found' as const, entityType: 'retention_report', entityId: isUuid(id) ? id : null } }
         const r = found.report
         if (r.state !== 'dry_run') throw new RefusedError('This report can no longer be carried out: the job makes a new one each day')
-        const items = r.items as ReportItem[]
+        const items = (r.items as unknown[]).map(itemOf)
         const approval = await requestApproval(trx, actor, now, { kind: 'retention_delete', subjectType: 'retention_report', subjectIds: [r.id], childIds: items.map((i) => i.childId), payload: { counts: r.counts, asOf: r.as_of }, reason })
         await trx.updateTable('retention_report').set({ state: 'awaiting_approval', approval_id: approval.id, row_version: r.row_version + 1 }).where('id', '=', r.id).execute()
         // the other information governance officers and the team managers may decide

@@ -13,10 +13,12 @@ import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
 import { demoPractitioners } from '../../data/seed.ts'
 import { hasPermission, ROLES } from '../../access/policy.ts'
-import { addYears, anchorOf, retentionDates, retentionYears } from './rules.ts'
+import { addYears, anchorOf, RETENTION_TYPES, retentionDates, retentionYears } from './rules.ts'
 
 const CSC = stableUuid('northshire:agency:csc')
 const NORTH = stableUuid('northshire:team:csc:north')
+
+const years = (n: number) => Object.fromEntries(RETENTION_TYPES.map((t) => [t.code, String(n)]))
 
 describe('retention dates', () => {
   it('date of birth + 25 years; 29 February into a common year is 1 March; into a leap year stays', () => {
@@ -32,11 +34,16 @@ describe('retention dates', () => {
     assert.deepEqual(anchorOf({ dateOfBirth: null, expectedDateOfBirth: null, createdDate: '2026-01-01' }), { date: '2026-01-01', basis: 'created' })
   })
   it('years per type from the setting; invalid values are the default; identity goes last', () => {
-    assert.deepEqual(retentionYears(undefined), { entry: 25, concern: 25, identity: 25 })
-    assert.deepEqual(retentionYears({ entry: 30, concern: 'x', identity: 0 }), { entry: 30, concern: 25, identity: 25 })
-    assert.deepEqual(retentionYears({ entry: 2.5, concern: 101, identity: 20 }), { entry: 25, concern: 25, identity: 20 })
-    assert.deepEqual(retentionYears([1, 2]), { entry: 25, concern: 25, identity: 25 })
-    assert.deepEqual(retentionDates('2000-02-29', { entry: 30, concern: 25, identity: 20 }), { entry: '2030-03-01', concern: '2025-03-01', identity: '2030-03-01' })
+    const all = (n: number) => Object.fromEntries(RETENTION_TYPES.map((t) => [t.code, n]))
+    assert.deepEqual(retentionYears(undefined), all(25))
+    assert.deepEqual(retentionYears({ entry: 30, concern: 'x', identity: 0 }), { ...all(25), entry: 30 })
+    assert.deepEqual(retentionYears({ entry: 2.5, concern: 101, identity: 20, referral: 7 }), { ...all(25), identity: 20, referral: 7 })
+    assert.deepEqual(retentionYears([1, 2]), all(25))
+    const dates = retentionDates('2000-02-29', { ...retentionYears({}), entry: 30, concern: 25, identity: 20, missing: 40 })
+    assert.equal(dates.entry, '2030-03-01')
+    assert.equal(dates.concern, '2025-03-01')
+    assert.equal(dates.referral, '2025-03-01')
+    assert.equal(dates.identity, '2040-02-29', 'the identity goes last: after the latest of every type')
   })
 })
 
@@ -131,16 +138,16 @@ for (const engine of testEngines()) {
       assert.match(bad.body, /There is a problem/)
       assert.match(bad.body, /Enter the years for chronology entries as a whole number/)
       assert.match(bad.body, /The years for the child’s identity must be 1 or more/)
-      const ok = await ig.post('/retention/years', { entry: '30', concern: '25', identity: '25' })
+      const ok = await ig.post('/retention/years', { ...years(25), entry: '30' })
       assert.equal(ok.statusCode, 303)
       const page = await ig.get(`/retention/children/${A}`)
       assert.match(page.body, /Chronology entries kept until[\s\S]*?1 March 2030\s*</)
       assert.match(page.body, /Concerns kept until[\s\S]*?1 March 2025 \(reached\)/)
-      assert.match(page.body, /Identity kept until[\s\S]*?1 March 2030\s*</, 'identity goes last')
+      assert.match(page.body, /The child’s identity kept until[\s\S]*?1 March 2030\s*</, 'identity goes last')
       const saved = (await audits('retention.settings'))[0]!
-      assert.deepEqual((saved.details as { after: unknown }).after, { entry: 30, concern: 25, identity: 25 })
+      assert.deepEqual((saved.details as { after: unknown }).after, { ...Object.fromEntries(RETENTION_TYPES.map((t) => [t.code, 25])), entry: 30 })
       await ig.get('/retention')
-      assert.equal((await ig.post('/retention/years', { entry: '25', concern: '25', identity: '25' })).statusCode, 303)
+      assert.equal((await ig.post('/retention/years', years(25))).statusCode, 303)
     })
 
     it('a legal hold needs a reason, is one at a time, and is audited', async () => {
@@ -169,13 +176,13 @@ for (const engine of testEngines()) {
       const [report] = await reports()
       reportId = report!.id
       assert.equal(report!.state, 'dry_run')
-      const items = report!.items as { childId: string; entries: string[]; concerns: string[]; identity: boolean; dates: Record<string, string> }[]
+      const items = report!.items as { childId: string; records: Record<string, string[]>; identity: boolean; dates: Record<string, string> }[]
       assert.deepEqual(items.map((i) => i.childId), [A], 'B is on hold, D is not due, the seed children are young')
-      assert.deepEqual([...items[0]!.entries].sort(), [...aEntries].sort(), 'the sealed entry is neither listed nor counted')
-      assert.deepEqual(items[0]!.concerns, [aConcern])
+      assert.deepEqual([...items[0]!.records.entry!].sort(), [...aEntries].sort(), 'the sealed entry is neither listed nor counted')
+      assert.deepEqual(items[0]!.records.concern, [aConcern])
       assert.equal(items[0]!.identity, true)
       assert.equal(items[0]!.dates.entry, '2025-03-01')
-      assert.deepEqual(report!.counts, { children: 1, entries: 2, concerns: 1, identities: 1 })
+      assert.deepEqual(report!.counts, { children: 1, identities: 1, records: { entry: 2, concern: 1 } })
       assert.deepEqual(await db().selectFrom('entry').select(['id', 'summary']).where('child_id', 'in', [A, B]).orderBy('id').execute(), before)
       assert.equal((await db().selectFrom('child').select('given_name').where('id', '=', A).executeTakeFirstOrThrow()).given_name, 'Alpha')
       assert.equal(Number((await db().selectFrom('retention_action').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), 0)
@@ -272,13 +279,13 @@ for (const engine of testEngines()) {
       assert.equal(perChild.length, 1)
       assert.equal(perChild[0]!.actor_kind, 'system')
       assert.deepEqual(perChild[0]!.child_ids, [A])
-      assert.deepEqual(perChild[0]!.details, { job: 'retention-test', entriesAnonymised: 2, concernsAnonymised: 1, identityAnonymised: true, deleted: { names: 1, addresses: 1, familyMembers: 1 } })
+      assert.deepEqual(perChild[0]!.details, { job: 'retention-test', anonymised: { entry: 2, concern: 1 }, identityAnonymised: true, deleted: { names: 1, addresses: 1, familyMembers: 1 } })
       assert.ok((await auditCount()) > auditsBefore, 'the audit only grows')
       assert.ok((await db().selectFrom('audit_event').select('id').where(sql<boolean>`${A} = any(child_ids)`).execute()).length > 3, 'the audit about the child is kept')
       const [report] = await reports()
       assert.equal(report!.state, 'executed')
       const igPage = await (await ctx.s.signIn('ig')).get(`/retention/reports/${reportId}`)
-      assert.match(igPage.body, /2 entries and 1 concerns anonymised/)
+      assert.match(igPage.body, /Records anonymised:[\s\S]*?Chronology entries: 2[\s\S]*?Concerns: 1/)
       assert.doesNotMatch(JSON.stringify(report!.items), /childName/, 'the stored report holds no names: it outlives the anonymising')
       assert.match(igPage.body, /Removed/, 'the page looks the name up: the child is now anonymised')
     })

@@ -8,7 +8,8 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
-import { ANCHOR_LABELS, MAX_RETENTION_YEARS, MIN_RETENTION_YEARS, RETENTION_TYPES } from './rules.ts'
+import { ANCHOR_LABELS, MAX_RETENTION_YEARS, MIN_RETENTION_YEARS, RETENTION_TYPE_LABELS, RETENTION_TYPES } from './rules.ts'
+import type { RetentionRecordType } from '../../data/schema.ts'
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
@@ -30,12 +31,14 @@ const yearsField = (label: string) =>
     .int(`Enter the years for ${label} as a whole number`)
     .min(MIN_RETENTION_YEARS, `The years for ${label} must be ${MIN_RETENTION_YEARS} or more`)
     .max(MAX_RETENTION_YEARS, `The years for ${label} must be ${MAX_RETENTION_YEARS} or fewer`)
-const yearsForm = z.object({ entry: yearsField('chronology entries'), concern: yearsField('concerns'), identity: yearsField('the child’s identity') })
+/** The label in a sentence: 'Concerns' → 'concerns', a name (Operation Encompass) kept as it is. */
+const inSentence = (label: string) => (label.startsWith('Operation ') ? label : label[0]!.toLowerCase() + label.slice(1))
+const yearsForm = z.object(Object.fromEntries(RETENTION_TYPES.map((t) => [t.code, yearsField(inSentence(t.label))])) as Record<RetentionRecordType, ReturnType<typeof yearsField>>)
 
 export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).retention
-  const common = { types: RETENTION_TYPES, anchorLabels: ANCHOR_LABELS }
+  const common = { types: RETENTION_TYPES, typeLabels: RETENTION_TYPE_LABELS, anchorLabels: ANCHOR_LABELS }
 
   async function overviewPage(request: FastifyRequest, reply: FastifyReply, state: { values?: Values; errors?: FormErrors } = {}) {
     const o = await repo(request).overview()
