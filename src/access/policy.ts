@@ -87,6 +87,7 @@ export const PERMISSIONS = [
   'retention:decide', // the second person of a retention deletion (information governance or a team manager)
   'sharing:record', // record a sharing decision on a child's record (shared or not, with the lawful basis and reasons) and read the child's decisions
   'sar:manage', // information governance: subject access requests to the officer's agency (its own data controller) — log, collate, redact, release (a second IG officer approves), export
+  'export:manage', // information governance: bulk exports of its agency's records of several children (JSON) — asked for with the purpose, lawful basis and reason; a second IG officer of the agency approves; downloaded by the requester for 24 hours
   'entry:dispute', // record a child's or parent's dispute of (or request to correct) an entry one can see, and respond for the authoring agency
   'transfer:send', // child-protection file transfer (R9): the old school's DSL or deputy sends a child's safeguarding file to the new school
   'transfer:receive', // child-protection file transfer (R9): the new school's DSL or deputy confirms receipt of an incoming file
@@ -301,6 +302,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = Object.from
     // Subject access (src/modules/sar): information governance, for its own agency's data; disputes and corrections are
     // recorded beside an entry by practitioners whose relationships give case reach (and by IG for an item of a request).
     if (role === 'ig_officer') p.push('sar:manage')
+    // Bulk export (src/modules/exports): information governance, for its own agency's records; a second IG officer approves.
+    if (role === 'ig_officer') p.push('export:manage')
     if (caseRoles.includes(role) && REACH[role].entries.team) p.push('entry:dispute')
     // Child-protection file transfer (src/modules/transfers, R9): the school's DSL and deputy DSL send and receive.
     if (role === 'dsl' || role === 'deputy_dsl') p.push('transfer:send', 'transfer:receive')

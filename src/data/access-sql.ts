@@ -148,15 +148,32 @@ export function entryVisible(actor: Actor, now: Date, facts?: RelationshipFacts)
     if (reach.entries.frontDoor === 'when-allocated') {
       byVisibility.push(eb.and([eb('e.visibility', '=', 'front_door'), facts ? facts.allocated : eb.exists(rels().where('r.type', '=', 'allocated_worker'))]))
     }
-    if (reach.entries.restrictedIfNamed) {
-      byVisibility.push(
-        eb.and([
-          eb('e.visibility', '=', 'restricted'),
-          sql<SqlBool>`${actor.agencyId}::uuid = any(e.restricted_agency_ids)`,
-          sql<SqlBool>`(cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
-        ]),
-      )
-    }
+    if (reach.entries.restrictedIfNamed) byVisibility.push(restrictedToActor(actor)(eb))
     return eb.and([eb('e.partnership_id', '=', actor.partnershipId), anyRel, eb.or(byVisibility)])
   }
+}
+
+/** A predicate on `entry as e`: a `restricted` entry whose audience names the actor's agency (and role, when it names roles). */
+export function restrictedToActor(actor: Actor) {
+  return (eb: ExpressionBuilder<DB & { e: DB['entry'] }, 'e'>): Expression<SqlBool> =>
+    eb.and([
+      eb('e.visibility', '=', 'restricted'),
+      sql<SqlBool>`${actor.agencyId}::uuid = any(e.restricted_agency_ids)`,
+      sql<SqlBool>`(cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
+    ])
+}
+
+/**
+ * A predicate on `entry as e`: an entry the actor's agency holds as its data controller (its own entries) that may leave
+ * in a bulk export asked for by the actor (src/modules/exports) — never `sealed` (its existence never shows), and a
+ * `restricted` one only when its audience includes the actor (restrictedToActor, the rule entryVisible applies).
+ * Relationships do not enter into it: information governance exports its agency's records, it does not reach children.
+ */
+export function agencyEntryExportable(actor: Actor) {
+  return (eb: ExpressionBuilder<DB & { e: DB['entry'] }, 'e'>): Expression<SqlBool> =>
+    eb.and([
+      eb('e.partnership_id', '=', actor.partnershipId),
+      eb('e.source_agency_id', '=', actor.agencyId),
+      eb.or([eb('e.visibility', 'in', ['agency', 'team', 'front_door']), restrictedToActor(actor)(eb)]),
+    ])
 }

@@ -40,6 +40,7 @@ import { tacSettingsRepository } from '../modules/settings/tac-settings.ts'
 import { sarRepository } from '../modules/sar/repository.ts'
 import { disputesRepository } from '../modules/sar/disputes.ts'
 import { retentionRepository } from '../modules/retention/repository.ts'
+import { exportsRepository } from '../modules/exports/repository.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
@@ -83,6 +84,7 @@ export function dataAccess(database: Database, clock: Clock) {
         sar: sarRepository(ctx, actor, clockPort),
         disputes: disputesRepository(ctx, actor),
         retention: retentionRepository(ctx, actor),
+        exports: exportsRepository(ctx, actor),
       }
     },
   }

@@ -48,6 +48,7 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'approval.requested': 'A request needs a second person’s approval (sealing or unsealing an entry)',
   'approval.decided': 'Your request for approval has been decided',
   'sar.release-requested': 'A subject access response is waiting for a second information governance officer’s approval',
+  'export.requested': 'A bulk export is waiting for a second information governance officer’s approval',
 }
 
 export interface Notice {

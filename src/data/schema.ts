@@ -1436,7 +1436,34 @@ export interface EntryDisputeTable {
 }
 // --- end subject access ---
 
+// --- bulk export (src/modules/exports) ---
+export interface BulkExportTable {
+  partnership_id: string
+  id: string
+  agency_id: string
+  child_ids: string[]
+  include_concerns: boolean
+  purpose: string
+  lawful_basis: string
+  approval_id: string
+  requested_by: string
+  requested_at: Timestamp
+}
+export interface BulkExportDownloadTable {
+  partnership_id: string
+  id: string
+  export_id: string
+  downloaded_by: string
+  downloaded_at: Timestamp
+  items: ColumnType<{ childId: string; entries: number; concerns: number }[], string, string>
+  total: number
+  content_hash: string
+}
+// --- end bulk export ---
+
 export interface DB {
+  bulk_export: BulkExportTable
+  bulk_export_download: BulkExportDownloadTable
   subject_access_request: SubjectAccessRequestTable
   subject_access_item: SubjectAccessItemTable
   subject_access_release: SubjectAccessReleaseTable

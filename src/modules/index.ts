@@ -32,6 +32,7 @@ import { transferRoutes } from './transfers/routes.ts'
 import { breakGlassRoutes } from './breakglass/routes.ts'
 import { retentionRoutes } from './retention/routes.ts'
 import { sarRoutes } from './sar/routes.ts'
+import { exportRoutes } from './exports/routes.ts'
 
 export async function registerModules(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await authRoutes(app, deps)
@@ -65,4 +66,5 @@ export async function registerModules(app: FastifyInstance, deps: AppDeps): Prom
   await breakGlassRoutes(app, deps)
   await retentionRoutes(app, deps)
   await sarRoutes(app, deps)
+  await exportRoutes(app, deps)
 }

@@ -207,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               reviewAccess: hasPermission(actor.role, 'access:review'),
               retention: hasPermission(actor.role, 'retention:manage'),
               subjectAccess: hasPermission(actor.role, 'sar:manage'),
+              bulkExport: hasPermission(actor.role, 'export:manage'),
               disputeEntries: hasPermission(actor.role, 'entry:dispute'),
             },
           }
