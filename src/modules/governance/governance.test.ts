@@ -189,6 +189,13 @@ for (const engine of testEngines()) {
       // a second request for the same entry while one is open is refused
       const again = await manager.post(`/entries/${entryId}/seal`, { reason: 'Again' })
       assert.equal(again.statusCode, 400)
+      // the open request and its reason show only to the one who asked and those who may decide it — not to the
+      // entry's other viewers (its author here), whom the seal would hide it from
+      const authorPage = await (await ctx.s.signIn('sw.north')).get(`/entries/${entryId}`)
+      assert.equal(authorPage.statusCode, 200)
+      assert.doesNotMatch(authorPage.body, /Allegation against a relative|Waiting for a second person/)
+      assert.match((await manager.get(`/entries/${entryId}`)).body, /Waiting for a second person[\s\S]*Allegation against a relative who works in a partner agency/)
+      assert.match((await (await ctx.s.signIn('ig')).get(`/approvals/${(await approvalsOf())[0]!.id}`)).body, /Allegation against a relative/)
 
       // the requester approving: refused, audited, nothing changes
       const self = await manager.get(`/approvals/${request!.id}`)

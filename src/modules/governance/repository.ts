@@ -264,11 +264,11 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
    * May the actor decide this entry request? Information governance (what the entry is, never its content), or a
    * manager of the authoring team who sees the entry. The same practitioner as the requester is refused by decide().
    */
-  async function mayDecideEntry(trx: Transaction<DB>, a: Approval, now: Date): Promise<boolean> {
+  async function mayDecideEntry(trx: Transaction<DB>, entryId: string, now: Date): Promise<boolean> {
     if (!hasPermission(actor.role, 'approval:decide')) return false
     if (actor.role === 'ig_officer') return true
     if (!ENTRY_MANAGER_ROLES.includes(actor.role) || !actor.teamId) return false
-    const e = await trx.selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', P).where('e.id', '=', a.subject_ids[0]!).where('e.author_team_id', '=', actor.teamId).where(entryVisible(actor, now)).executeTakeFirst()
+    const e = await trx.selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', P).where('e.id', '=', entryId).where('e.author_team_id', '=', actor.teamId).where(entryVisible(actor, now)).executeTakeFirst()
     return Boolean(e)
   }
 
@@ -278,7 +278,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
     // Only entry approvals (seal/unseal) are decided here; other kinds (subject access release, retention deletion,
     // bulk export) have their own pages and rules.
     if (!a || a.subject_type !== 'entry') return undefined
-    const mayDecide = await mayDecideEntry(trx, a, now)
+    const mayDecide = await mayDecideEntry(trx, a.subject_ids[0]!, now)
     const mine = a.requested_by_practitioner === actor.practitionerId || a.decided_by_practitioner === actor.practitionerId
     return mine || mayDecide ? { approval: a, mayDecide } : undefined
   }
@@ -364,6 +364,10 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
       disputesOf(trx, P, e.id),
     ])
     const names = new Map(agencies.map((a) => [a.id, a.name]))
+    // an open request to seal or unseal, and its reason, show only to the one who asked and to those who may decide
+    // it: the reason often says why the entry must be hidden, and the request itself would tip off the people it is
+    // about to be hidden from
+    const openShown = open && (open.requested_by_practitioner === actor.practitionerId || (await mayDecideEntry(trx, e.id, now))) ? open : undefined
     return {
       entry: { ...e, restrictedAgencyNames: e.restrictedAgencyIds.map((id) => names.get(id) ?? 'an agency') },
       history: history.map((h) => ({
@@ -379,7 +383,9 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
         by: `${h.given_name} ${h.family_name}`,
         role: h.role,
       })),
-      open: open ? { id: open.id, kind: open.kind, reason: open.reason, requestedAt: open.requested_at, rowVersion: open.row_version, by: `${open.given_name} ${open.family_name}`, mine: open.requested_by_practitioner === actor.practitionerId } : null,
+      open: openShown
+        ? { id: openShown.id, kind: openShown.kind, reason: openShown.reason, requestedAt: openShown.requested_at, rowVersion: openShown.row_version, by: `${openShown.given_name} ${openShown.family_name}`, mine: openShown.requested_by_practitioner === actor.practitionerId }
+        : null,
       agencies: agencies.filter((a) => a.id !== e.sourceAgencyId),
       roles: CASE_ROLES,
       may: { change: mayChange(e), seal: maySealRequest(e) && e.visibility !== 'sealed' && !open, unseal: maySealRequest(e) && e.visibility === 'sealed' && !open },
