@@ -34,7 +34,7 @@ export type Config = {
   env: 'production' | 'development' | 'test'
   port: number
   host: string
-  /** Passkeys' origin and RP ID; unset: the request's own host (https in production) */
+  /** Passkeys' origin and RP ID; required (https) in production; unset elsewhere: the request's own host */
   publicOrigin?: string
   database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string }
   audit: { hmacKey: string; checkpointPath: string; sealIntervalMs: number; hmacKeyIsDevDefault: boolean }
@@ -65,9 +65,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       !e.AUDIT_HMAC_KEY && 'AUDIT_HMAC_KEY (the key for audit checkpoints)',
       !e.SESSION_SECRET && 'SESSION_SECRET',
       !e.DATABASE_URL && 'DATABASE_URL (production runs on PostgreSQL; embedded PGlite is for evaluation only)',
+      // passkeys are bound to it, and a production server must never take its own address from a request's Host header
+      !e.PUBLIC_ORIGIN && 'PUBLIC_ORIGIN (the https address people use, e.g. https://teamaround.example.gov.uk)',
     ].filter(Boolean)
     if (missing.length) throw new Error(`TeamAround refuses to start in production without: ${missing.join(', ')}`)
     if (e.ENABLE_TEST_CLOCK) throw new Error('ENABLE_TEST_CLOCK cannot be set in production')
+    if (e.PUBLIC_ORIGIN && new URL(e.PUBLIC_ORIGIN).protocol !== 'https:') throw new Error('PUBLIC_ORIGIN must be an https address in production')
   }
   const database: Config['database'] = e.DATABASE_URL
     ? { kind: 'postgres', url: e.DATABASE_URL }
