@@ -1,5 +1,6 @@
 // Opening the database: embedded PGlite (a locked directory) or PostgreSQL, both through Kysely's
 // PostgresDialect over node-postgres, so the SQL, the result parsing and the migrations are the same.
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import { Migrator } from 'kysely/migration'
@@ -17,6 +18,34 @@ pg.types.setTypeParser(1082, (v) => v)
 pg.types.setTypeParser(20, (v) => Number(v))
 
 export type Engine = 'pglite' | 'postgres'
+
+/**
+ * A statement that starts with this comment (or has it after its first keyword) runs as a named prepared statement on PostgreSQL: parsed and planned once
+ * per connection, then (PostgreSQL choosing a generic plan after five runs when it costs no more) only executed.
+ * For the hot, complex, fixed-shape statements whose planning costs more than their execution (the chronology read,
+ * logging a concern); measured in bench/README.md. The name is a hash of the text, so a different text is a
+ * different statement.
+ */
+export const PREPARED = '/* prepared */'
+
+/** The marker opens the statement, or follows its first keyword (Kysely's `modifyFront` puts it after `select`). */
+const isPrepared = (text: string): boolean => text.startsWith(PREPARED) || text.slice(0, 32).includes(` ${PREPARED}`)
+
+function preparing(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const names = new Map<string, string>()
+  ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof config === 'string' && callback === undefined && isPrepared(config)) {
+      let name = names.get(config)
+      if (!name) {
+        name = `ta_${createHash('sha1').update(config).digest('hex')}`
+        names.set(config, name)
+      }
+      return query({ name, text: config, values })
+    }
+    return callback === undefined ? query(config, values) : query(config, values, callback)
+  }
+}
 
 export interface Database {
   db: Kysely<DB>
@@ -64,6 +93,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     // an idle client dropped by the server (restart, failover, a dropped test database) must not crash the process
     pool.on('error', () => undefined)
     pool.on('connect', (client) => {
+      preparing(client)
       for (const q of sessionSetup(restricted)) client.query(q.text, q.values).catch(() => undefined)
     })
     const dialect = new PostgresDialect({ pool })

@@ -137,6 +137,8 @@ export function authRepository(ctx: Ctx) {
       const idHash = hashToken(token)
       const row = await db
         .selectFrom('session as s')
+        // every request runs it: parsed and planned once per connection (src/data/db.ts PREPARED)
+        .modifyFront(sql`/* prepared */`)
         .innerJoin('practitioner as p', 'p.id', 's.practitioner_id')
         .select([
           's.id_hash',

@@ -103,7 +103,7 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
         // filtered ones; the filter choices, which come from everything visible so a filter reveals nothing more;
         // and the audit row (a) — in the same statement as the read, so it commits with it or not at all.
         const cond = sql.join(conditions, sql` and `)
-        const one = await sql<{ children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; types: string[] | null }>`
+        const one = await sql<{ children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; types: string[] | null }>`/* prepared */
           with kids as materialized (${kids}),
           vis as materialized (${vis}),
           pg as (select vis.id from vis where ${cond} order by vis.occurred_at desc, vis.id limit ${limit} offset ${offset}),

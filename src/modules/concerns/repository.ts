@@ -177,7 +177,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             having count(*) > 0
           )`
           : sql``
-        const made = await sql<{ id: string; child_id: string }>`
+        const made = await sql<{ id: string; child_id: string }>`/* prepared */
           with src as (
             select u.child_id, u.id, u.entry_id
             from unnest(${childIds}::uuid[], ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.entryId)}::uuid[]) as u(child_id, id, entry_id)
