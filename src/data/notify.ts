@@ -45,6 +45,7 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'request.withdrawn': 'A request for information to your agency has been withdrawn',
   'transfer.incoming': 'A child protection file is on its way to your school: confirm you have received it',
   'transfer.received': 'The new school has confirmed receipt of a child protection file you sent',
+  'transfer.withdrawn': 'A child protection file transfer has been withdrawn by the school that sent it',
   'approval.requested': 'A request needs a second person’s approval (sealing or unsealing an entry)',
   'approval.decided': 'Your request for approval has been decided',
   'sar.release-requested': 'A subject access response is waiting for a second information governance officer’s approval',

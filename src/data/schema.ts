@@ -1299,7 +1299,7 @@ export interface RetentionActionTable {
 
 // --- Child-protection file transfer between schools (issue 6 scope 7, R9; migration 20261129T0620) ---
 export type FileTransferDestination = 'partnership' | 'outside'
-export type FileTransferStatus = 'sent' | 'received'
+export type FileTransferStatus = 'sent' | 'received' | 'withdrawn'
 export interface FileTransferTable {
   id: string
   partnership_id: string
@@ -1327,6 +1327,10 @@ export interface FileTransferTable {
   late_reason: string | null
   received_agency_record_id: string | null
   old_school_keeps: 'all' | 'none_after_receipt' | null
+  withdrawn_by: string | null
+  withdrawn_at: Timestamp | null
+  withdraw_reason: string | null
+  withdrawn_after_download: boolean | null
   row_version: Generated<number>
   created_at: Timestamp
 }

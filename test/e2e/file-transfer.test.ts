@@ -1,6 +1,6 @@
 // Child-protection file transfer (R9) in Chromium with axe on every page: the old school's DSL starts a transfer from
 // the child's page (errors first), the new school's DSL finds it in the inbox and confirms receipt; a transfer to a
-// school outside the partnership shows its passphrase once.
+// school outside the partnership shows its passphrase once; a transfer not yet received is withdrawn with its reason.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { E2eServer } from './support/server.ts'
@@ -46,6 +46,32 @@ describe('child protection file transfer in a browser (Chromium, axe on every pa
     await Page.verifyOnPage(AnyPage, receiver.page, name)
     assert.match(await receiver.page.locator('.govuk-notification-banner').innerText(), /Receipt confirmed/)
     receiver.assertEveryPageChecked()
+  })
+
+  it('Brookside’s DSL withdraws a transfer not yet received: the withdrawal page, its error, the withdrawn transfer', async () => {
+    const ids = await server.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', stableUuid('northshire:agency:brookside')).orderBy('child_id', 'desc').limit(1).execute()
+    const childId = ids[0]!.child_id
+    const sender = await browser()
+    await signInAs(sender.page, server, 'dsl.brookside')
+    await sender.page.goto(`/children/${childId}/file-transfer`)
+    await Page.verifyOnPage(AnyPage, sender.page, 'Send the child protection file')
+    await sender.page.getByLabel('A school in the partnership').check()
+    await sender.page.getByLabel('The new school, if it is in the partnership').selectOption({ label: 'Northshire Academy' })
+    await sender.page.getByLabel('The date the child left your school').fill('2026-11-23')
+    await sender.page.getByLabel(/I have checked the file/).check()
+    await sender.page.getByRole('button', { name: 'Send the file' }).click()
+    await Page.verifyOnPage(AnyPage, sender.page)
+    await sender.page.getByRole('link', { name: /Withdraw the transfer/ }).click()
+    await Page.verifyOnPage(AnyPage, sender.page, 'Withdraw the child protection file transfer')
+    await sender.page.getByRole('button', { name: 'Withdraw the transfer' }).click()
+    const errors = await Page.verifyOnPage(AnyPage, sender.page, 'Withdraw the child protection file transfer')
+    assert.deepEqual(await errors.errorMessages(), ['Say why you are withdrawing the transfer'])
+    await sender.page.getByLabel('Why are you withdrawing the transfer?').fill('Sent to the wrong school')
+    await sender.page.getByRole('button', { name: 'Withdraw the transfer' }).click()
+    await Page.verifyOnPage(AnyPage, sender.page)
+    assert.match(await sender.page.locator('.govuk-notification-banner').innerText(), /The transfer is withdrawn/)
+    assert.match(await sender.page.locator('.govuk-summary-list').innerText(), /Sent to the wrong school/)
+    sender.assertEveryPageChecked()
   })
 
   it('a transfer outside the partnership shows the passphrase once, with the encrypted file to download', async () => {

@@ -6,6 +6,15 @@ import type { Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
+/** Who wrote a chronology entry and when, for an entry the acting practitioner records now (their membership, team and agency). */
+export const authoredNow = (actor: Actor, now: Date) => ({
+  occurred_at: now,
+  recorded_at: now,
+  author_membership_id: actor.membershipId,
+  author_team_id: actor.teamId,
+  source_agency_id: actor.agencyId,
+})
+
 /** Entries are counted up to this many (the page then says "more than 1,000"). */
 export const COUNT_CAP = 1000
 

@@ -10,6 +10,7 @@ import { auditValues } from '../../data/audit.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { authoredNow } from '../../data/repositories/entries.ts'
 
 export const TRIAGE_ACTIONS = {
   monitor: 'Monitor',
@@ -346,11 +347,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             child_id: k.child_id,
             type: 'dsl_action',
             category: k.category,
-            occurred_at: now,
-            recorded_at: now,
-            author_membership_id: actor.membershipId,
-            author_team_id: actor.teamId,
-            source_agency_id: actor.agencyId,
+            ...authoredNow(actor, now),
             significance: input.actions.includes('refer_front_door') || input.actions.includes('police') ? 'high' : 'medium',
             summary: `DSL decision: ${actionText}. Outcome: ${TRIAGE_OUTCOMES[input.outcome]}. Reasons: ${input.reasons}`,
             detail_type: 'triage_action',

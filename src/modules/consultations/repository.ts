@@ -8,6 +8,7 @@ import { notifyMemberships } from '../../data/notify.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { authoredNow } from '../../data/repositories/entries.ts'
 
 export function consultationsRepository(ctx: Ctx, actor: Actor) {
   const isSsw = actor.role === 'school_social_worker'
@@ -96,11 +97,7 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
               child_id: q.child_id,
               type: 'consultation',
               category: null,
-              occurred_at: now,
-              recorded_at: now,
-              author_membership_id: actor.membershipId,
-              author_team_id: actor.teamId,
-              source_agency_id: actor.agencyId,
+              ...authoredNow(actor, now),
               significance: 'medium',
               summary: `Consultation with the school-based social worker. Advice: ${input.advice}. Next step: ${input.nextStep}.`,
               detail_type: 'consultation',

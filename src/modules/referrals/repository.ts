@@ -11,6 +11,7 @@ import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-w
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
+import { authoredNow } from '../../data/repositories/entries.ts'
 
 export const DECISION_LABELS: Record<Decision, string> = {
   nfa: 'No further action',
@@ -104,11 +105,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         child_id: childId,
         type: e.type,
         category: null,
-        occurred_at: now,
-        recorded_at: now,
-        author_membership_id: actor.membershipId,
-        author_team_id: actor.teamId,
-        source_agency_id: actor.agencyId,
+        ...authoredNow(actor, now),
         significance: e.significance,
         summary: e.summary,
         detail_type: e.detailType,

@@ -138,7 +138,7 @@ export const TARGETS: readonly Target[] = [
   {
     code: 'transfer',
     parts: [
-      { table: 'file_transfer', via: 'self', set: { to_school_contact: T, note: T, confirmed_by_name: T, late_reason: T } },
+      { table: 'file_transfer', via: 'self', set: { to_school_contact: T, note: T, confirmed_by_name: T, late_reason: T, withdraw_reason: T } },
       { table: 'file_transfer_export', via: { column: 'transfer_id' }, set: { ciphertext: 'empty_bytes' } },
     ],
   },

@@ -34,6 +34,7 @@ import {
   codesOf,
   labelOf,
 } from './codes.ts'
+import { authoredNow } from '../../data/repositories/entries.ts'
 
 export { GOLDEN_RULES, PURPOSES, CATEGORIES, LAWFUL_BASES, ART9_CONDITIONS, SCHEDULE1_CONDITIONS, PARA18_REASONS } from './codes.ts'
 
@@ -355,11 +356,7 @@ export async function recordSharingDecision(trx: Transaction<DB>, actor: Actor, 
       child_id: input.childId,
       type: 'sharing_decision',
       category: null,
-      occurred_at: now,
-      recorded_at: now,
-      author_membership_id: actor.membershipId,
-      author_team_id: actor.teamId,
-      source_agency_id: actor.agencyId,
+      ...authoredNow(actor, now),
       significance: withinAgreement === false ? 'high' : 'medium',
       summary,
       detail_type: 'sharing_decision',

@@ -22,6 +22,13 @@
 // its entries stay until their retention date) or 'none_after_receipt' (the old school's relationships to the child
 // end at receipt, so it no longer reaches the record; its entries stay, immutable, for retention and the audit).
 //
+// Withdrawal: until the file is received, the sending school's DSL (or deputy) may withdraw the transfer with the reason
+// (sent to the wrong school, the move fell through). The new school then no longer sees it (not found, like a transfer
+// that does not exist; a receipt already under way is refused), its R9 clock is stopped (not applicable), the encrypted
+// exports are emptied (whether one had been downloaded is recorded: withdrawing cannot take that back), the child's
+// chronology records it as the sending did (the sharing decision's visibility), and whoever was told of the transfer is
+// told. A withdrawn transfer is not open: the school may start a new one.
+//
 // Who sees a transfer (anyone else: not found): the old school's DSL and deputies; the new school's DSL and deputies
 // (in the partnership); the practitioner an overdue transfer escalates to (the old school's headteacher, else the
 // starter's team manager, else the starter). Every call is one audited transaction.
@@ -41,10 +48,14 @@ import { FieldRefusal } from '../requests/rules.ts'
 import { GOLDEN_RULES } from '../sharing/codes.ts'
 import { recordSharingDecision } from '../sharing/store.ts'
 import { setting, teamManagerOf } from '../tac/access.ts'
-import { encryptExport, EXPORT_FORMAT, FILE_VISIBILITIES, KEEPS_DEFAULT, KEEPS_SETTING, newPassphrase, r9Due, sha256, STATUS_LABELS, TRANSFER_RULE, TRANSFER_SUBJECT, type OldSchoolKeeps } from './rules.ts'
+import { encryptExport, EXPORT_FORMAT, FILE_VISIBILITIES, KEEPS_DEFAULT, KEEPS_SETTING, newPassphrase, r9Due, sha256, STATUS_LABELS, TRANSFER_ENTRY, TRANSFER_RULE, TRANSFER_SUBJECT, WITHDRAWN_CLOCK_REASON, type OldSchoolKeeps } from './rules.ts'
+import { authoredNow } from '../../data/repositories/entries.ts'
 
 type Trx = Transaction<DB>
 export { FieldRefusal }
+
+/** The transfer was withdrawn: there is nothing to receive or download (the page answers 409 or 410 with the message). */
+export class WithdrawnRefusal extends RefusedError {}
 
 export interface StartInput {
   destination: 'partnership' | 'outside'
@@ -55,6 +66,12 @@ export interface StartInput {
   startsOn?: string | null
   lawfulBasis: '6.1.e' | '6.1.c'
   note?: string | null
+}
+
+export interface WithdrawInput {
+  reason: string
+  /** The transfer's row_version when the form was shown: a stale form is refused (a conflict), nothing changes. */
+  rowVersion: number
 }
 
 export interface ConfirmInput {
@@ -86,6 +103,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .innerJoin('practitioner as sp', 'sp.id', 'sm.practitioner_id')
       .leftJoin('membership as rm', 'rm.id', 't.received_by')
       .leftJoin('practitioner as rp', 'rp.id', 'rm.practitioner_id')
+      .leftJoin('membership as wm', 'wm.id', 't.withdrawn_by')
+      .leftJoin('practitioner as wp', 'wp.id', 'wm.practitioner_id')
       .selectAll('t')
       .select([
         'fa.name as from_name',
@@ -98,6 +117,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         'sm.role as starter_role',
         practitionerName('rp').as('receiver_name'),
         'rm.role as receiver_role',
+        practitionerName('wp').as('withdrawer_name'),
+        'wm.role as withdrawer_role',
         sql<number>`(select count(*) from file_transfer_item i where i.transfer_id = t.id and i.partnership_id = t.partnership_id)::int`.as('item_count'),
       ])
       .where('t.partnership_id', '=', P)
@@ -137,10 +158,16 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       itemCount: t.item_count,
       oldSchoolKeeps: t.old_school_keeps,
       sharingDecisionId: t.sharing_decision_id,
+      withdrawn: t.status === 'withdrawn' ? { at: t.withdrawn_at, by: { name: t.withdrawer_name, roleLabel: roleLabel(t.withdrawer_role) }, reason: t.withdraw_reason, afterDownload: t.withdrawn_after_download === true } : null,
+      rowVersion: t.row_version,
     }
   }
 
-  async function transferAccess(trx: Trx, id: string, opts: { forUpdate?: boolean } = {}) {
+  /**
+   * The actor's access to a transfer: as the sending school, the new school (not once withdrawn) or the escalation.
+   * `withdrawnToUs`: asked for by receipt only — the actor's school was the destination of a transfer since withdrawn.
+   */
+  async function transferAccess(trx: Trx, id: string, opts: { forUpdate?: boolean; withdrawnToUs?: boolean } = {}) {
     if (!isUuid(id)) return undefined
     if (opts.forUpdate) {
       const locked = await trx.selectFrom('file_transfer').select('id').where('partnership_id', '=', P).where('id', '=', id).forUpdate().executeTakeFirst()
@@ -149,10 +176,12 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     const t = await transferQuery(trx).where('t.id', '=', id).executeTakeFirst()
     if (!t) return undefined
     const sender = maySend && t.from_agency_id === actor.agencyId
-    const receiver = mayReceive && t.destination === 'partnership' && t.to_agency_id === actor.agencyId
+    const toUs = mayReceive && t.destination === 'partnership' && t.to_agency_id === actor.agencyId
+    // a withdrawn transfer is no longer the new school's: not found, like a transfer that does not exist
+    const receiver = toUs && t.status !== 'withdrawn'
     const escalation = t.escalate_to_membership_id === actor.membershipId
-    if (!sender && !receiver && !escalation) return undefined
-    return { t, sender, receiver, escalation }
+    if (!sender && !receiver && !escalation) return opts.withdrawnToUs && toUs ? { t, sender, receiver, escalation, withdrawnToUs: true } : undefined
+    return { t, sender, receiver, escalation, withdrawnToUs: false }
   }
 
   /** Schools of the partnership a file can be sent to (not the actor's own), with a DSL or deputy there now. */
@@ -404,7 +433,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     /** The school's transfers: incoming (to receive) and outgoing, open first, soonest due first. */
     async list() {
       return auditedTransaction(ctx, actor, 'transfer.list', async (trx, now) => {
-        const incoming = mayReceive ? await transferQuery(trx).where('t.to_agency_id', '=', actor.agencyId).orderBy(sql`t.status = 'sent'`, 'desc').orderBy('t.due_at').limit(500).execute() : []
+        const incoming = mayReceive ? await transferQuery(trx).where('t.to_agency_id', '=', actor.agencyId).where('t.status', '!=', 'withdrawn').orderBy(sql`t.status = 'sent'`, 'desc').orderBy('t.due_at').limit(500).execute() : []
         const outgoing = maySend ? await transferQuery(trx).where('t.from_agency_id', '=', actor.agencyId).orderBy(sql`t.status = 'sent'`, 'desc').orderBy('t.due_at').limit(500).execute() : []
         return {
           result: { incoming: incoming.map((t) => view(t, now)), outgoing: outgoing.map((t) => view(t, now)) },
@@ -446,8 +475,10 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             isReceiver: receiver,
             isEscalation: found.escalation,
             canReceive: receiver && t.status === 'sent',
-            canExport: sender && t.destination === 'outside',
+            canExport: sender && t.destination === 'outside' && t.status !== 'withdrawn',
             canConfirm: sender && t.destination === 'outside' && t.status === 'sent',
+            canWithdraw: sender && t.status === 'sent',
+            downloaded: exports.some((x) => x.downloads > 0),
           },
           audit: { action: 'transfer.view', outcome: 'success' as const, entityType: 'file_transfer', entityId: t.id, childIds: [t.child_id], details: { as: sender ? 'sender' : receiver ? 'receiver' : 'escalation', entries: entries.map((e) => e.id) } },
         }
@@ -457,7 +488,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     /** The new school's DSL confirms receipt (in the partnership): copies the file into the school's record; stops the clock. */
     async receive(id: string, lateReasonRaw: string | null) {
       return auditedTransaction(ctx, actor, 'transfer.receive', async (trx, now) => {
-        const found = await transferAccess(trx, id, { forUpdate: true })
+        const found = await transferAccess(trx, id, { forUpdate: true, withdrawnToUs: true })
+        if (found?.withdrawnToUs) throw new WithdrawnRefusal('The school that sent this file has withdrawn it: there is nothing to receive')
         if (!found || !found.receiver) return notFound('transfer.receive', 'file_transfer', id)
         const { t } = found
         if (t.status !== 'sent') throw new RefusedError('This file has already been received')
@@ -518,6 +550,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!found || !found.sender) return notFound('transfer.export', 'file_transfer', id)
         const { t } = found
         if (t.destination !== 'outside') throw new RefusedError('A school in the partnership receives the file in TeamAround: there is nothing to export')
+        if (t.status === 'withdrawn') throw new RefusedError('This transfer has been withdrawn: no encrypted file can be made')
         const entries = await itemEntries(trx, t.id).execute()
         const content = {
           format: EXPORT_FORMAT,
@@ -537,6 +570,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const fileName = `cp-file-${t.id.slice(0, 8)}-${now.toISOString().slice(0, 10)}.json`
         const hash = sha256(file)
         await trx.insertInto('file_transfer_export').values({ id: exportId, partnership_id: P, transfer_id: t.id, created_by: actor.membershipId, created_at: now, file_name: fileName, ciphertext: file, sha256: hash }).execute()
+        // a form shown before this export (withdrawal) is now stale
+        await trx.updateTable('file_transfer').set({ row_version: t.row_version + 1 }).where('partnership_id', '=', P).where('id', '=', t.id).execute()
         return {
           result: { exportId, passphrase, fileName, sha256: hash, entryCount: entries.length },
           audit: { action: 'transfer.export', outcome: 'success' as const, entityType: 'file_transfer', entityId: t.id, childIds: [t.child_id], details: { exportId, entries: entries.map((e) => e.id), sha256: hash } },
@@ -547,11 +582,14 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     /** Downloads an export (the ciphertext): audited every time. */
     async download(id: string, exportId: string) {
       return auditedTransaction(ctx, actor, 'transfer.download', async (trx) => {
-        const found = await transferAccess(trx, id)
+        const found = await transferAccess(trx, id, { forUpdate: true })
         if (!found || !found.sender || !isUuid(exportId)) return notFound('transfer.download', 'file_transfer', id)
+        if (found.t.status === 'withdrawn') throw new WithdrawnRefusal('This transfer has been withdrawn: its encrypted file was emptied and can no longer be downloaded')
         const x = await trx.selectFrom('file_transfer_export').select(['id', 'file_name', 'ciphertext', 'sha256']).where('partnership_id', '=', P).where('transfer_id', '=', found.t.id).where('id', '=', exportId).executeTakeFirst()
         if (!x) return notFound('transfer.download', 'file_transfer', id)
         await trx.updateTable('file_transfer_export').set((eb) => ({ downloads: eb('downloads', '+', 1) })).where('id', '=', x.id).execute()
+        // a withdrawal form shown before this download (it says "not downloaded") is now stale
+        await trx.updateTable('file_transfer').set((eb) => ({ row_version: eb('row_version', '+', 1) })).where('partnership_id', '=', P).where('id', '=', found.t.id).execute()
         return {
           result: { fileName: x.file_name, bytes: Buffer.from(x.ciphertext) },
           audit: { action: 'transfer.download', outcome: 'success' as const, entityType: 'file_transfer', entityId: found.t.id, childIds: [found.t.child_id], details: { exportId: x.id, sha256: x.sha256 } },
@@ -586,6 +624,85 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         return {
           result: { id: t.id, late },
           audit: { action: 'transfer.confirm', outcome: 'success' as const, entityType: 'file_transfer', entityId: t.id, childIds: [t.child_id], details: { confirmedBy: input.name.trim(), role: input.role.trim(), confirmedOn: input.confirmedOn, late, lateReason: late ? lateReason : null, oldSchoolKeeps: keeps } },
+        }
+      })
+    },
+
+    /**
+     * The sending school withdraws a transfer not yet received, with the reason: the new school no longer sees it, it
+     * can no longer be received, the R9 clock stops (not applicable), the exports are emptied, the chronology records
+     * it, whoever was told of the transfer is told. A stale form is a conflict (nothing changes).
+     */
+    async withdraw(id: string, input: WithdrawInput) {
+      return auditedTransaction<{ status: 'conflict' } | { status: 'withdrawn'; afterDownload: boolean } | null>(ctx, actor, 'transfer.withdraw', async (trx, now) => {
+        const found = await transferAccess(trx, id, { forUpdate: true })
+        if (!found || !found.sender) return notFound('transfer.withdraw', 'file_transfer', id)
+        const { t } = found
+        const base = { action: 'transfer.withdraw', entityType: 'file_transfer', entityId: t.id, childIds: [t.child_id] }
+        if (t.status === 'received') throw new RefusedError('The new school has received this file: a received transfer cannot be withdrawn')
+        if (t.status === 'withdrawn') throw new RefusedError('This transfer has already been withdrawn')
+        if (t.row_version !== input.rowVersion) return { result: { status: 'conflict' as const }, audit: { ...base, outcome: 'refused' as const, details: { reason: 'stale', had: input.rowVersion, now: t.row_version } } }
+        const reason = input.reason.trim()
+        if (!reason) throw new FieldRefusal('withdrawReason', 'Say why you are withdrawing the transfer')
+
+        // an export for a school outside the partnership: emptied; whether one had been downloaded is recorded
+        const exports = await trx.selectFrom('file_transfer_export').select(['id', 'downloads', 'sha256']).where('partnership_id', '=', P).where('transfer_id', '=', t.id).execute()
+        const afterDownload = exports.some((x) => x.downloads > 0)
+        if (exports.length) await trx.updateTable('file_transfer_export').set({ ciphertext: Buffer.alloc(0) }).where('partnership_id', '=', P).where('transfer_id', '=', t.id).execute()
+        // the R9 clock no longer applies: stopped, so the dashboard counts it neither due nor overdue
+        const stopped = await trx
+          .updateTable('clock')
+          .set({ state: 'stopped', met_at: now, reason: WITHDRAWN_CLOCK_REASON })
+          .where('partnership_id', '=', P)
+          .where('subject_type', '=', TRANSFER_SUBJECT)
+          .where('subject_id', '=', t.id)
+          .where('state', 'in', ['running', 'overdue'])
+          .returning('id')
+          .execute()
+        await trx
+          .updateTable('file_transfer')
+          .set({ status: 'withdrawn', withdrawn_by: actor.membershipId, withdrawn_at: now, withdraw_reason: reason, withdrawn_after_download: afterDownload, row_version: t.row_version + 1 })
+          .where('partnership_id', '=', P)
+          .where('id', '=', t.id)
+          .execute()
+        // the chronology records it as the sending did: an entry of the sending school, seen as the sharing decision's was
+        const decision = await trx.selectFrom('sharing_decision').select('visibility').where('partnership_id', '=', P).where('id', '=', t.sharing_decision_id).executeTakeFirst()
+        const toName = t.destination === 'partnership' ? t.to_name : t.to_school_name
+        const entryId = randomUUID()
+        await trx
+          .insertInto('entry')
+          .values({
+            id: entryId,
+            partnership_id: P,
+            child_id: t.child_id,
+            agency_record_id: null,
+            type: TRANSFER_ENTRY,
+            category: null,
+            ...authoredNow(actor, now),
+            significance: 'medium',
+            summary: `Withdrew the transfer of the child protection file to ${toName ?? 'the new school'}${afterDownload ? ', after its encrypted file had been downloaded' : ''} (the reason is on the transfer)`,
+            detail_type: TRANSFER_SUBJECT,
+            detail_id: t.id,
+            visibility: decision?.visibility ?? 'team',
+            addressed_to_membership_id: null,
+            supersedes_entry_id: null,
+          })
+          .execute()
+        // whoever was told of the transfer (the new school's DSLs, an escalation) and its sender, if someone else withdrew it
+        const told = await trx.selectFrom('notification').select('membership_id').distinct().where('partnership_id', '=', P).where('subject_type', '=', TRANSFER_SUBJECT).where('subject_id', '=', t.id).execute()
+        const notified = [...new Set([...told.map((n) => n.membership_id), t.started_by])].filter((m) => m !== actor.membershipId)
+        // the new school's link is its list: the transfer itself is no longer theirs to see
+        const incoming = new Set<string>(t.to_agency_id && notified.length ? (await trx.selectFrom('membership').select('id').where('partnership_id', '=', P).where('agency_id', '=', t.to_agency_id).where('id', 'in', notified).execute()).map((m) => m.id) : [])
+        const notice = { kind: 'transfer.withdrawn', childId: t.child_id, subjectType: TRANSFER_SUBJECT, subjectId: t.id }
+        await notifyMemberships(trx, P, notified.filter((m) => incoming.has(m)), { ...notice, link: '/file-transfers' }, now)
+        await notifyMemberships(trx, P, notified.filter((m) => !incoming.has(m)), { ...notice, link: `/file-transfers/${t.id}` }, now)
+        return {
+          result: { status: 'withdrawn' as const, afterDownload },
+          audit: {
+            ...base,
+            outcome: 'success' as const,
+            details: { reason, destination: t.destination, toAgencyId: t.to_agency_id, exportsEmptied: exports.map((x) => ({ id: x.id, sha256: x.sha256, downloads: x.downloads })), afterDownload, clocksStopped: stopped.map((c) => c.id), entryId, notified, sharingDecisionId: t.sharing_decision_id },
+          },
         }
       })
     },

@@ -1,6 +1,7 @@
 // Child-protection file transfer between schools (R9): start a transfer from the child's page (the old school's DSL or
 // deputy), the school's transfers (incoming, to receive; outgoing), one transfer with its clock (receive; for a school
-// outside the partnership: make the encrypted export, download it, record the confirmation of receipt). Thin handlers:
+// outside the partnership: make the encrypted export, download it, record the confirmation of receipt; withdraw a
+// transfer not yet received, with the reason). Thin handlers:
 // forms checked here, the repository decides access (out of scope: not found).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -10,7 +11,7 @@ import { parseForm, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { SharingValidationError } from '../sharing/store.ts'
-import { FieldRefusal } from './repository.ts'
+import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
@@ -34,6 +35,11 @@ const startForm = z.object({
 
 const receiveForm = z.object({ lateReason: text(2000) })
 
+const withdrawForm = z.object({
+  withdrawReason: z.string({ message: 'Say why you are withdrawing the transfer' }).trim().min(1, 'Say why you are withdrawing the transfer').max(2000, 'Must be 2,000 characters or fewer'),
+  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
+})
+
 const confirmForm = z.object({
   name: z.string({ message: 'Enter the name of the person who confirmed receipt' }).trim().min(1, 'Enter the name of the person who confirmed receipt').max(200, 'Must be 200 characters or fewer'),
   role: z.string({ message: 'Enter their role, for example designated safeguarding lead' }).trim().min(1, 'Enter their role, for example designated safeguarding lead').max(200, 'Must be 200 characters or fewer'),
@@ -50,6 +56,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
     values?: Values
     errors?: FormErrors
     status?: number
+    message?: string
   }
 
   async function startPage(request: FastifyRequest, reply: FastifyReply, childId: string, state: State = {}) {
@@ -100,10 +107,12 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
     }
   })
 
-  r.get('/file-transfers', { permission: 'transfer:receive', audit: 'transfer.list' }, async (request, reply) => {
+  async function listPage(request: FastifyRequest, reply: FastifyReply, state: State = {}) {
     const found = await repo(request).list()
-    return reply.page('transfers/views/list.njk', { title: 'Child protection files', ...found })
-  })
+    return reply.code(state.status ?? 200).page('transfers/views/list.njk', { title: 'Child protection files', ...found, message: state.message })
+  }
+
+  r.get('/file-transfers', { permission: 'transfer:receive', audit: 'transfer.list' }, async (request, reply) => listPage(request, reply))
 
   async function detailPage(request: FastifyRequest, reply: FastifyReply, id: string, state: State & { passphrase?: { value: string; exportId: string; fileName: string } } = {}) {
     const found = await repo(request).get(id)
@@ -113,6 +122,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       title: `Child protection file: ${found.transfer.childName}`,
       ...found,
       saved: q.saved,
+      message: state.message,
       passphrase: state.passphrase,
       values: state.values ?? {},
       today: londonDateTime(clock.now()).date,
@@ -134,6 +144,8 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       if (!done) return reply.callNotFound()
     } catch (err) {
       if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
+      // withdrawn while the page was open: the transfer is no longer the school's to see; its list says so
+      if (err instanceof WithdrawnRefusal) return listPage(request, reply, { status: 409, message: err.message })
       if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: one(err.message, 'lateReason'), status: 409 })
       throw err
     }
@@ -156,7 +168,13 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
 
   r.get('/file-transfers/:transferId/exports/:exportId', { permission: 'transfer:send', audit: 'transfer.download', record: true }, async (request, reply) => {
     const { transferId, exportId } = request.params as { transferId: string; exportId: string }
-    const file = await repo(request).download(transferId, exportId)
+    let file
+    try {
+      file = await repo(request).download(transferId, exportId)
+    } catch (err) {
+      if (err instanceof WithdrawnRefusal) return detailPage(request, reply, transferId, { status: 410, message: err.message })
+      throw err
+    }
     if (!file) return reply.callNotFound()
     return reply
       .header('content-type', 'application/json; charset=utf-8')
@@ -179,5 +197,38 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       throw err
     }
     return reply.redirect(`/file-transfers/${transferId}?saved=confirmed`, 303)
+  })
+
+  async function withdrawPage(request: FastifyRequest, reply: FastifyReply, id: string, state: State = {}) {
+    const found = await repo(request).get(id)
+    if (!found || !found.isSender) return reply.callNotFound()
+    if (!found.canWithdraw) return reply.redirect(`/file-transfers/${found.transfer.id}`, 303)
+    return reply.code(state.status ?? (state.errors ? 400 : 200)).page('transfers/views/withdraw.njk', {
+      title: `Withdraw the child protection file transfer: ${found.transfer.childName}`,
+      ...found,
+      values: state.values ?? {},
+      backLink: `/file-transfers/${found.transfer.id}`,
+      errors: state.errors?.errors,
+      fieldErrors: state.errors?.fieldErrors ?? {},
+    })
+  }
+
+  r.get('/file-transfers/:transferId/withdraw', { permission: 'transfer:send', audit: 'transfer.view', record: true }, async (request, reply) => withdrawPage(request, reply, (request.params as { transferId: string }).transferId))
+
+  r.post('/file-transfers/:transferId/withdraw', { permission: 'transfer:send', audit: 'transfer.withdraw', record: true }, async (request, reply) => {
+    const { transferId } = request.params as { transferId: string }
+    const values = bodyOf(request)
+    const parsed = parseForm(withdrawForm, values)
+    if (!parsed.ok) return withdrawPage(request, reply, transferId, { values, errors: parsed.errors })
+    try {
+      const done = await repo(request).withdraw(transferId, { reason: parsed.data.withdrawReason, rowVersion: parsed.data.rowVersion })
+      if (!done) return reply.callNotFound()
+      if (done.status === 'conflict') return detailPage(request, reply, transferId, { status: 409, message: 'The transfer changed after you opened the withdrawal page (an encrypted file was made or downloaded, or it was received or withdrawn): nothing was withdrawn. This is where it stands now.' })
+    } catch (err) {
+      if (err instanceof FieldRefusal) return withdrawPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { status: 409, message: err.message })
+      throw err
+    }
+    return reply.redirect(`/file-transfers/${transferId}?saved=withdrawn`, 303)
   })
 }

@@ -24,7 +24,9 @@ export const TRANSFER_ENTRY = 'file_transfer'
 /** Visibilities of the old school's own entries that travel in the file (never restricted, sealed or front door entries). */
 export const FILE_VISIBILITIES = ['team', 'agency'] as const
 
-export const STATUS_LABELS = { sent: 'Sent: waiting for receipt', received: 'Received' } as const
+export const STATUS_LABELS = { sent: 'Sent: waiting for receipt', received: 'Received', withdrawn: 'Withdrawn' } as const
+/** The R9 clock of a withdrawn transfer: stopped as not applicable (the free-text reason stays on the transfer, where retention reaches it). */
+export const WITHDRAWN_CLOCK_REASON = 'Not applicable: the transfer was withdrawn by the sending school (the reason is on the transfer)'
 
 export interface R9Due {
   clockStartsOn: string

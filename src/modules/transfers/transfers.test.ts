@@ -1,6 +1,7 @@
 // Child-protection file transfer between schools (R9): start from the child's page, the new school's inbox and receipt,
 // the clock (in time, late with a reason, escalated), what travels (never other agencies' entries, never restricted or
-// sealed ones), the encrypted export for a school outside the partnership, the sharing decision, access and audit.
+// sealed ones), the encrypted export for a school outside the partnership, the sharing decision, access and audit;
+// withdrawal of a transfer not yet received (in and outside the partnership).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
@@ -350,6 +351,212 @@ describeApp(
       assert.equal(confirmAudit[0]!.outcome, 'success')
       const list = await dsl.get('/file-transfers')
       assert.match(list.body, /Hillside Academy, Westshire/)
+    })
+
+    it('withdrawal in the partnership: a deputy withdraws with the reason; the new school no longer sees it, the clock stops, the chronology and the audit record it, a new transfer can start', async () => {
+      ids.child4 = await makePupil('Dee')
+      const dsl = await ctx.s.signIn('dsl.brookside')
+      await dsl.get(`/children/${ids.child4}/file-transfer`)
+      assert.equal((await dsl.post(`/children/${ids.child4}/file-transfer`, { ...START, leftOn: '2026-12-04' })).statusCode, 303)
+      const t = await transferOf(ids.child4)
+      const academy = await ctx.s.signIn('dsl.academy')
+      assert.match((await academy.get('/file-transfers')).body, /Dee Transferson/)
+      const open = await academy.get(`/file-transfers/${t.id}`) // the new school has the page open
+      assert.match(open.body, /Confirm receipt/)
+      assert.doesNotMatch(open.body, /Withdraw the transfer/, 'only the sending school withdraws')
+
+      // another safeguarding lead of the sending school (the deputy) may withdraw; the page offers it while not received
+      const deputy = await ctx.s.signIn('deputy.brookside')
+      assert.match((await deputy.get(`/file-transfers/${t.id}`)).body, /href="\/file-transfers\/[0-9a-f-]+\/withdraw"/)
+      const page = await deputy.get(`/file-transfers/${t.id}/withdraw`)
+      assert.equal(page.statusCode, 200, page.body.slice(0, 300))
+      assert.match(page.body, /Withdraw the child protection file transfer/)
+      assert.match(page.body, /name="rowVersion" value="1"/)
+
+      // the new school, another school, the escalation target (no permission) and a teacher: the same 404
+      assert.equal((await academy.get(`/file-transfers/${t.id}/withdraw`)).statusCode, 404)
+      assert.equal((await academy.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'Not ours', rowVersion: '1' })).statusCode, 404)
+      const stannes = await ctx.s.signIn('dsl.stannes')
+      await stannes.get('/file-transfers')
+      assert.equal((await stannes.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'Not ours', rowVersion: '1' })).statusCode, 404)
+      assert.equal((await stannes.post(`/file-transfers/${randomUUID()}/withdraw`, { withdrawReason: 'x', rowVersion: '1' })).statusCode, 404)
+      const head = await ctx.s.signIn('head.brookside')
+      await head.get('/')
+      assert.equal((await head.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'x', rowVersion: '1' })).statusCode, 404)
+      assert.ok((await auditOf('transfer.withdraw', t.id)).some((a) => a.outcome === 'not_found' && a.actor_membership_id === membershipOf('dsl.stannes')))
+      assert.equal((await transferOf(ids.child4)).status, 'sent')
+
+      // bad input: no reason (the GOV.UK error summary), a stale form — nothing changes
+      await deputy.get(`/file-transfers/${t.id}/withdraw`)
+      const noReason = await deputy.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: '  ', rowVersion: '1' })
+      assert.equal(noReason.statusCode, 400)
+      assert.match(noReason.body, /There is a problem/)
+      assert.match(noReason.body, /href="#withdrawReason"[^>]*>Say why you are withdrawing the transfer/)
+      const stale = await deputy.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'The move fell through', rowVersion: '7' })
+      assert.equal(stale.statusCode, 409)
+      assert.match(stale.body, /nothing was withdrawn/)
+      assert.equal((await transferOf(ids.child4)).status, 'sent')
+      assert.equal((await clockOf(t.id)).state, 'running')
+      const staleAudit = (await auditOf('transfer.withdraw', t.id)).find((a) => a.outcome === 'refused')
+      assert.ok(staleAudit)
+      assert.equal((staleAudit.details as { reason: string }).reason, 'stale')
+
+      const res = await deputy.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'Sent to the wrong school: the family moved to St Anne’s catchment', rowVersion: '1' })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 500))
+      assert.equal(res.headers.location, `/file-transfers/${t.id}?saved=withdrawn`)
+      const after = await transferOf(ids.child4)
+      assert.equal(after.status, 'withdrawn')
+      assert.equal(after.withdrawn_by, membershipOf('deputy.brookside'))
+      assert.equal(after.withdraw_reason, 'Sent to the wrong school: the family moved to St Anne’s catchment')
+      assert.equal(after.withdrawn_after_download, false)
+      assert.equal(after.received_by, null)
+      assert.equal(after.row_version, 2)
+
+      // the R9 clock is stopped (not applicable): the dashboard and the escalation job count only running clocks
+      const clock = await clockOf(t.id)
+      assert.equal(clock.state, 'stopped')
+      assert.match(clock.reason ?? '', /^Not applicable: the transfer was withdrawn/)
+      ctx.s.clock.set(new Date('2026-12-20T09:00:00Z')) // long after it was due
+      await systemRepository({ db: db(), clock: ctx.s.clock }, 'scheduler').escalateOverdueClocks()
+      assert.equal((await clockOf(t.id)).state, 'stopped', 'never escalated once withdrawn')
+      assert.equal((await db().selectFrom('notification').select('id').where('kind', '=', 'clock.overdue').where('subject_id', '=', t.id).execute()).length, 0)
+
+      // the chronology: an entry of the sending school, seen as the sharing decision's entry is; no reason in it
+      const entry = await db().selectFrom('entry').selectAll().where('child_id', '=', ids.child4).where('type', '=', 'file_transfer').where('detail_id', '=', t.id).executeTakeFirstOrThrow()
+      const decision = await db().selectFrom('sharing_decision').select('visibility').where('id', '=', t.sharing_decision_id).executeTakeFirstOrThrow()
+      assert.equal(entry.visibility, decision.visibility)
+      assert.equal(entry.source_agency_id, BROOKSIDE)
+      assert.equal(entry.author_membership_id, membershipOf('deputy.brookside'))
+      assert.match(entry.summary, /^Withdrew the transfer of the child protection file to Northshire Academy/)
+      assert.ok(!entry.summary.includes('catchment'))
+      // sessions lapse over the fortnight the clock moved on: everyone signs in again
+      const sender = await ctx.s.signIn('dsl.brookside')
+      const chron = await sender.get(`/children/${ids.child4}/chronology`)
+      assert.equal(chron.statusCode, 200)
+      assert.ok(chron.body.includes('Withdrew the transfer of the child protection file'))
+
+      // whoever was told: the new school's DSLs (linked to their list), and the sender, who did not withdraw it
+      const told = await db().selectFrom('notification').select(['membership_id', 'link']).where('kind', '=', 'transfer.withdrawn').where('subject_id', '=', t.id).execute()
+      assert.deepEqual(told.map((n) => n.membership_id).sort(), [membershipOf('dsl.academy'), membershipOf('deputy.academy'), membershipOf('dsl.brookside')].sort())
+      for (const n of told) assert.equal(n.link, n.membership_id === membershipOf('dsl.brookside') ? `/file-transfers/${t.id}` : '/file-transfers')
+
+      // the audit: one success row, with the reason, the clock and who was told
+      const audit = (await auditOf('transfer.withdraw', t.id)).filter((a) => a.outcome === 'success')
+      assert.equal(audit.length, 1)
+      const details = audit[0]!.details as { reason: string; clocksStopped: string[]; entryId: string; notified: string[]; afterDownload: boolean }
+      assert.equal(details.reason, 'Sent to the wrong school: the family moved to St Anne’s catchment')
+      assert.deepEqual(details.clocksStopped, [clock.id])
+      assert.equal(details.entryId, entry.id)
+      assert.equal(details.notified.length, 3)
+      assert.equal(details.afterDownload, false)
+
+      // the new school: gone from the list and the page (404); a receipt from the page left open is refused (409)
+      const academyAgain = await ctx.s.signIn('dsl.academy')
+      await academyAgain.get('/file-transfers')
+      assert.doesNotMatch((await academyAgain.get('/file-transfers')).body, /Dee Transferson/)
+      assert.equal((await academyAgain.get(`/file-transfers/${t.id}`)).statusCode, 404)
+      const late = await academyAgain.post(`/file-transfers/${t.id}/receive`, { lateReason: 'x' })
+      assert.equal(late.statusCode, 409)
+      assert.match(late.body, /has withdrawn it: there is nothing to receive/)
+      assert.doesNotMatch(late.body, /Dee Transferson/)
+      assert.equal((await transferOf(ids.child4)).status, 'withdrawn')
+      assert.equal((await db().selectFrom('file_transfer_item').select('copy_entry_id').where('transfer_id', '=', t.id).where('copy_entry_id', 'is not', null).execute()).length, 0)
+      assert.equal((await academyAgain.get(`/children/${ids.child4}`)).statusCode, 404)
+
+      // the sending school sees it withdrawn, with who, when and why; it cannot be withdrawn twice
+      const sent = await sender.get(`/file-transfers/${t.id}?saved=withdrawn`)
+      assert.equal(sent.statusCode, 200)
+      assert.match(sent.body, /The transfer is withdrawn and its clock stopped/)
+      assert.match(sent.body, /Why it was withdrawn/)
+      assert.match(sent.body, /St Anne’s catchment/)
+      assert.doesNotMatch(sent.body, /Withdraw this transfer/)
+      assert.equal((await sender.get(`/file-transfers/${t.id}/withdraw`)).statusCode, 303)
+      const twice = await sender.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'Again', rowVersion: '2' })
+      assert.equal(twice.statusCode, 409)
+      assert.match(twice.body, /already been withdrawn/)
+      assert.match((await sender.get('/file-transfers')).body, /Withdrawn/)
+
+      // a withdrawn transfer is not open: a new transfer of the file starts, to the right school
+      await sender.get(`/children/${ids.child4}/file-transfer`)
+      const again = await sender.post(`/children/${ids.child4}/file-transfer`, { ...START, toAgencyId: agency('stannes'), leftOn: '2026-12-18' })
+      assert.equal(again.statusCode, 303, again.body.slice(0, 500))
+      const second = await transferOf(ids.child4)
+      assert.notEqual(second.id, t.id)
+      assert.equal(second.status, 'sent')
+      assert.equal((await clockOf(second.id)).state, 'running')
+      assert.match((await (await ctx.s.signIn('dsl.stannes')).get('/file-transfers')).body, /Dee Transferson/)
+    })
+
+    it('a received transfer cannot be withdrawn: a clear message, nothing changes', async () => {
+      const dsl = await ctx.s.signIn('dsl.brookside')
+      const before = await transferOf(ids.child)
+      assert.equal(before.status, 'received')
+      assert.doesNotMatch((await dsl.get(`/file-transfers/${before.id}`)).body, /Withdraw this transfer/)
+      assert.equal((await dsl.get(`/file-transfers/${before.id}/withdraw`)).statusCode, 303)
+      const res = await dsl.post(`/file-transfers/${before.id}/withdraw`, { withdrawReason: 'Changed our mind', rowVersion: String(before.row_version) })
+      assert.equal(res.statusCode, 409)
+      assert.match(res.body, /a received transfer cannot be withdrawn/)
+      const after = await transferOf(ids.child)
+      assert.equal(after.status, 'received')
+      assert.equal(after.row_version, before.row_version)
+      assert.equal(after.withdraw_reason, null)
+      assert.equal((await clockOf(before.id)).state, 'met')
+      assert.ok((await auditOf('transfer.withdraw')).some((a) => a.outcome === 'refused' && (a.details as { error?: string }).error?.includes('cannot be withdrawn')))
+    })
+
+    it('withdrawal outside the partnership: the export is emptied and can no longer be downloaded; a download before it is said plainly and recorded', async () => {
+      ids.child5 = await makePupil('Eve')
+      const dsl = await ctx.s.signIn('dsl.brookside')
+      await dsl.get(`/children/${ids.child5}/file-transfer`)
+      assert.equal((await dsl.post(`/children/${ids.child5}/file-transfer`, { destination: 'outside', toSchoolName: 'Riverside School, Eastshire', leftOn: '2026-12-18', lawfulBasis: '6.1.e', checked: 'yes' })).statusCode, 303)
+      const t = await transferOf(ids.child5)
+      const form = await dsl.get(`/file-transfers/${t.id}/withdraw`)
+      assert.match(form.body, /empties the encrypted file kept in TeamAround/)
+      assert.doesNotMatch(form.body, /already been downloaded/)
+      const shownVersion = /name="rowVersion" value="(\d+)"/.exec(form.body)![1]!
+
+      // an export is made and downloaded after the withdrawal page was shown: that form is stale
+      const made = await dsl.post(`/file-transfers/${t.id}/export`, {})
+      const exportId = new RegExp(`/file-transfers/${t.id}/exports/([0-9a-f-]{36})`).exec(made.body)![1]!
+      assert.equal((await dsl.get(`/file-transfers/${t.id}/exports/${exportId}`)).statusCode, 200)
+      await dsl.get(`/file-transfers/${t.id}`)
+      const stale = await dsl.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'The family stayed', rowVersion: shownVersion })
+      assert.equal(stale.statusCode, 409)
+      assert.equal((await transferOf(ids.child5)).status, 'sent')
+      assert.ok(Buffer.from((await db().selectFrom('file_transfer_export').select('ciphertext').where('id', '=', exportId).executeTakeFirstOrThrow()).ciphertext).length > 0)
+
+      const fresh = await dsl.get(`/file-transfers/${t.id}/withdraw`)
+      assert.match(fresh.body, /already been downloaded\. Withdrawing cannot take back a file that was downloaded/)
+      const version = /name="rowVersion" value="(\d+)"/.exec(fresh.body)![1]!
+      assert.notEqual(version, shownVersion)
+      const res = await dsl.post(`/file-transfers/${t.id}/withdraw`, { withdrawReason: 'The family stayed in the area', rowVersion: version })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 500))
+      const after = await transferOf(ids.child5)
+      assert.equal(after.status, 'withdrawn')
+      assert.equal(after.withdrawn_after_download, true)
+      assert.equal((await clockOf(t.id)).state, 'stopped')
+      const stored = await db().selectFrom('file_transfer_export').select(['ciphertext', 'downloads']).where('transfer_id', '=', t.id).execute()
+      assert.equal(stored.length, 1)
+      assert.equal(Buffer.from(stored[0]!.ciphertext).length, 0, 'the ciphertext is emptied')
+      assert.equal(stored[0]!.downloads, 1)
+
+      const page = await dsl.get(`/file-transfers/${t.id}`)
+      assert.match(page.body, /had already been downloaded when this transfer was withdrawn/)
+      assert.match(page.body, /cannot take back a file that was downloaded/)
+      assert.match(page.body, /Emptied when the transfer was withdrawn/)
+      assert.doesNotMatch(page.body, new RegExp(`/exports/${exportId}`), 'no download link')
+      assert.doesNotMatch(page.body, /Make a new encrypted file/)
+      const gone = await dsl.get(`/file-transfers/${t.id}/exports/${exportId}`)
+      assert.equal(gone.statusCode, 410)
+      assert.match(gone.body, /can no longer be downloaded/)
+      assert.equal((await dsl.post(`/file-transfers/${t.id}/export`, {})).statusCode, 409)
+      assert.equal((await db().selectFrom('file_transfer_export').select('id').where('transfer_id', '=', t.id).execute()).length, 1, 'no new export')
+
+      const audit = (await auditOf('transfer.withdraw', t.id)).find((a) => a.outcome === 'success')
+      const details = audit!.details as { afterDownload: boolean; exportsEmptied: { id: string; downloads: number }[] }
+      assert.equal(details.afterDownload, true)
+      assert.deepEqual(details.exportsEmptied.map((x) => [x.id, x.downloads]), [[exportId, 1]])
+      assert.ok((await auditOf('transfer.download')).some((a) => a.outcome === 'refused'))
     })
 
     it('access by role: only the DSL and deputy DSL start a transfer, for a child in their reach; everyone else gets the same 404', async () => {
