@@ -139,8 +139,14 @@ export const now = () => new Date().toISOString()
  * peak resident set is read from the kernel (VmHWM) when the run ends. A PGlite directory must be closed by the
  * caller first (one process at a time).
  */
+/** The Node flags `npm start` runs the server with (package.json), so the benchmark's server runs as production's does. */
+export function serverNodeFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  return start.split(/\s+/).filter((w) => w.startsWith('--'))
+}
+
 export async function startServerProcess(target: DatabaseTarget): Promise<{ base: string; peakRssMb(): number; close(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(root, 'bench/serve.ts'), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...serverNodeFlags(), path.join(root, 'bench/serve.ts'), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (d) => {

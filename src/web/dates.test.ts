@@ -1,0 +1,30 @@
+// London wall-clock time: the cached offset gives exactly what Intl gives, across clock changes and centuries.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { londonDateTime, londonOffset, londonPartsForTest } from './dates.ts'
+
+describe('London dates', () => {
+  it('the cached offset agrees with Intl at every instant tried: random ones from 1900 to 2100, and each minute around the changes', () => {
+    let seed = 42
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const instants: number[] = []
+    for (let i = 0; i < 20_000; i++) instants.push(Date.UTC(1900, 0, 1) + Math.floor(rand() * (Date.UTC(2100, 0, 1) - Date.UTC(1900, 0, 1))))
+    for (const change of [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(1996, 2, 31, 1), Date.UTC(1971, 9, 31, 2)]) {
+      for (let m = -90; m <= 90; m++) instants.push(change + m * 60_000 + 30_000)
+    }
+    for (const t of instants) assert.deepEqual(londonPartsForTest.cached(new Date(t)), londonPartsForTest.intl(new Date(t)), new Date(t).toISOString())
+  })
+  it('offsets, wall-clock dates and the autumn overlap', () => {
+    assert.equal(londonOffset(new Date('2026-01-15T12:00:00Z')), 0)
+    assert.equal(londonOffset(new Date('2026-07-15T12:00:00Z')), 3_600_000)
+    assert.deepEqual(londonDateTime(new Date('2026-03-29T00:59:00Z')), { date: '2026-03-29', time: '00:59' })
+    assert.deepEqual(londonDateTime(new Date('2026-03-29T01:00:00Z')), { date: '2026-03-29', time: '02:00' })
+    assert.deepEqual(londonDateTime(new Date('2026-06-30T23:30:00Z')), { date: '2026-07-01', time: '00:30' })
+    assert.equal(londonDateTime.toInstant('2026-10-25', '01:30').toISOString(), '2026-10-25T00:30:00.000Z', 'the earlier of the two 01:30s')
+    assert.equal(londonDateTime.toInstant('2026-10-25', '02:30').toISOString(), '2026-10-25T02:30:00.000Z')
+    assert.equal(londonDateTime.toInstant('2026-03-29', '01:30').toISOString(), '2026-03-29T01:30:00.000Z', 'in the spring gap: moved forward (02:30 BST)')
+    assert.equal(londonDateTime.toInstant('2026-03-29', '02:30').toISOString(), '2026-03-29T01:30:00.000Z')
+    assert.equal(londonDateTime.toInstant('2026-07-01', '09:00').toISOString(), '2026-07-01T08:00:00.000Z')
+    assert.equal(londonDateTime.toInstant('2026-12-01').toISOString(), '2026-12-01T00:00:00.000Z')
+  })
+})
