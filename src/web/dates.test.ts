@@ -28,3 +28,24 @@ describe('London dates', () => {
     assert.equal(londonDateTime.toInstant('2026-12-01').toISOString(), '2026-12-01T00:00:00.000Z')
   })
 })
+
+describe('dates on pages', () => {
+  it('formatDate and formatDateTime write what Intl writes for London, at random instants and around the clock changes', async () => {
+    const { formatDate, formatDateTime } = await import('../platform/http/render.ts')
+    const london = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', ...opts })
+    const dateFmt = london({ day: 'numeric', month: 'long', year: 'numeric' })
+    const timeFmt = london({ hour: 'numeric', minute: '2-digit', hour12: true })
+    let seed = 7
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+    const instants = Array.from({ length: 5000 }, () => Date.UTC(1990, 0, 1) + Math.floor(rand() * (Date.UTC(2060, 0, 1) - Date.UTC(1990, 0, 1))))
+    for (let m = -120; m <= 120; m += 7) instants.push(Date.UTC(2026, 9, 25, 1) + m * 60_000, Date.UTC(2026, 2, 29, 1) + m * 60_000)
+    instants.push(Date.UTC(2026, 0, 1, 0, 5), Date.UTC(2026, 6, 1, 11, 5), Date.UTC(2026, 0, 1, 12, 0))
+    for (const t of instants) {
+      const d = new Date(t)
+      assert.equal(formatDate(d), dateFmt.format(d), d.toISOString())
+      assert.equal(formatDateTime(d), `${dateFmt.format(d)} at ${timeFmt.format(d).replace(' ', '')}`, d.toISOString())
+    }
+    assert.equal(formatDateTime(new Date('2026-01-01T00:05:00Z')), '1 January 2026 at 12:05am')
+    assert.equal(formatDateTime(new Date('2026-07-01T11:05:00Z')), '1 July 2026 at 12:05pm')
+  })
+})

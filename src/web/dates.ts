@@ -24,7 +24,8 @@ function offsetAt(t: number): number {
   return o
 }
 
-function localParts(d: Date) {
+/** London's wall-clock parts at an instant (month 1-12). */
+export function londonParts(d: Date): { y: number; m: number; d: number; h: number; mi: number; s: number } {
   const l = new Date(d.getTime() + offsetAt(d.getTime()))
   return { y: l.getUTCFullYear(), m: l.getUTCMonth() + 1, d: l.getUTCDate(), h: l.getUTCHours(), mi: l.getUTCMinutes(), s: l.getUTCSeconds() }
 }
@@ -35,10 +36,10 @@ export function londonOffset(at: Date): number {
 }
 
 /** For the tests: the parts as Intl gives them, and as the cached offset gives them. */
-export const londonPartsForTest = { intl: intlParts, cached: localParts }
+export const londonPartsForTest = { intl: intlParts, cached: londonParts }
 
 export function londonDateTime(at: Date): { date: string; time: string } {
-  const l = localParts(at)
+  const l = londonParts(at)
   const pad = (n: number) => String(n).padStart(2, '0')
   return { date: `${l.y}-${pad(l.m)}-${pad(l.d)}`, time: `${pad(l.h)}:${pad(l.mi)}` }
 }
@@ -57,7 +58,7 @@ londonDateTime.toInstant = function toInstant(date: string, time = '00:00'): Dat
   const matching = [...new Set([before, after])]
     .map((o) => naive - o)
     .filter((t) => {
-      const l = localParts(new Date(t))
+      const l = londonParts(new Date(t))
       return l.y === y && l.m === m && l.d === d && l.h === h && l.mi === mi
     })
   return new Date(matching.length ? Math.min(...matching) : naive - before)

@@ -2,14 +2,23 @@
 import path from 'node:path'
 import nunjucks from 'nunjucks'
 import { ROLE_LABELS, isRole } from '../../access/policy.ts'
+import { londonParts } from '../../web/dates.ts'
 
 export interface Renderer {
   render(template: string, context: Record<string, unknown>): string
 }
 
-const london = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', ...opts })
-const dateFmt = london({ day: 'numeric', month: 'long', year: 'numeric' })
-const timeFmt = london({ hour: 'numeric', minute: '2-digit', hour12: true })
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+// London dates and times as GOV.UK writes them ("29 November 2026", "6:19pm"), from the wall-clock parts of
+// src/web/dates.ts rather than an Intl format per value: pages format dozens of them (tested against Intl)
+const londonDate = (d: Date) => {
+  const l = londonParts(d)
+  return `${l.d} ${MONTHS[l.m - 1]} ${l.y}`
+}
+const londonTime = (d: Date) => {
+  const l = londonParts(d)
+  return `${l.h % 12 || 12}:${String(l.mi).padStart(2, '0')}${l.h < 12 ? 'am' : 'pm'}`
+}
 
 export const RELATIONSHIP_LABELS: Record<string, string> = {
   pupil_at: 'Pupil at your school',
@@ -27,13 +36,13 @@ export function formatDate(value: unknown): string {
     const [y, m, d] = value.split('-').map(Number)
     return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(Date.UTC(y!, m! - 1, d!)))
   }
-  return dateFmt.format(new Date(value as string))
+  return londonDate(new Date(value as string))
 }
 
 export function formatDateTime(value: unknown): string {
   if (!value) return ''
   const d = new Date(value as string)
-  return `${dateFmt.format(d)} at ${timeFmt.format(d).replace(' ', '')}`
+  return `${londonDate(d)} at ${londonTime(d)}`
 }
 
 export function ageFrom(dob: string | null, now = new Date()): string {
