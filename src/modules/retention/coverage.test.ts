@@ -26,7 +26,6 @@ const KEPT: Record<string, string> = {
   link_decision: 'record-linkage decisions: kept with the audit',
   not_same_child: 'a record-linkage decision: kept with the audit',
   notification: 'no narrative: a kind and a link',
-  clock: 'statutory clocks: dates and a late reason kept for the partnership’s performance figures',
   tac_child: 'which children a team is for (ids only)',
   tac: 'the team itself: level and dates, no narrative',
   file_transfer_item: 'ids only',
@@ -93,6 +92,8 @@ async function seedEveryType(db: Kysely<DB>, child: string, tac: string): Promis
   await run(sql`insert into file_transfer (id, partnership_id, child_id, from_agency_id, destination, to_school_name, to_school_contact, note, left_on, clock_starts_on, new_term, due_at, started_by, started_at, sharing_decision_id, created_at)
     values (${transfer}, ${P}, ${child}, ${agency}, 'outside', 'Synthetic School', ${say('contact')}, ${say('note')}, '2020-01-01', '2020-01-02', false, ${at}, ${m}, ${at}, ${sharing}, ${at})`)
   await run(sql`insert into file_transfer_export (id, partnership_id, transfer_id, created_by, created_at, file_name, ciphertext, sha256) values (${id()}, ${P}, ${transfer}, ${m}, ${at}, 'file.enc', ${Buffer.from('synthetic ciphertext')}, 'x')`)
+  await run(sql`insert into clock (id, partnership_id, rule, child_id, subject_type, subject_id, started_at, due_at, met_at, state, reason, created_at)
+    values (${id()}, ${P}, 'R3', ${child}, 'referral', ${referral}, ${at}, ${at}, ${at}, 'met_late', ${say('late reason')}, ${at})`)
   await run(sql`insert into agency_record (id, partnership_id, agency_id, source_ref, given_name, family_name, date_of_birth, sex, child_id, match_state, created_at, updated_at, nhs_number, postcode)
     values (${id()}, ${P}, ${agency}, ${id()}, 'Synthetic', 'Recordname', '2010-01-01', 'female', ${child}, 'matched', ${at}, ${at}, null, 'NS1 1AA')`)
 }
@@ -184,7 +185,7 @@ for (const engine of testEngines()) {
       const exemptTeams = (await db().selectFrom('tac_child').select('tac_id').where('child_id', 'in', exempt).execute()).map((r) => r.tac_id)
 
       const removed = /^\[removed under retention on \d{4}-\d{2}-\d{2}\]$/
-      for (const target of TARGETS) {
+      for (const target of [...TARGETS, { code: 'identity', parts: IDENTITY_PARTS }]) {
         for (const part of target.parts) {
           const textCols = Object.entries(part.set).filter(([, how]) => how === 'text').map(([c]) => c)
           if (!textCols.length) continue

@@ -151,6 +151,9 @@ export const IDENTITY_PARTS: readonly Part[] = [
     via: { column: 'child_id' },
     set: { given_name: { value: 'Removed' }, family_name: T, nhs_number: 'null', upn: 'null', postcode: 'null', address: 'null', match_explanation: 'null' },
   },
+  // the statutory clocks are kept for the partnership's figures (dates, rules, met or late), but a late reason or a
+  // withdrawal's reason is a practitioner's free text about the child
+  { table: 'clock', via: { column: 'child_id' }, set: { reason: T } },
 ]
 
 export const targetOf = (code: RetentionRecordType): Target | undefined => TARGETS.find((t) => t.code === code)
