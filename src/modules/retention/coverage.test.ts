@@ -126,6 +126,7 @@ for (const engine of testEngines()) {
     let heldTeams: string[]
     let sealed: string
     let sealedSummary: string
+    let sealedConcern: string
     const before_: Record<string, number> = {}
     it('setup: every type due (one year), one child on hold, one sealed entry', async () => {
       await db()
@@ -145,6 +146,12 @@ for (const engine of testEngines()) {
         .insertInto('entry')
         .values({ id: sealed, partnership_id: P, child_id: e.child_id, type: 'note', category: null, occurred_at: new Date('2020-01-01T00:00:00Z'), recorded_at: new Date('2020-01-01T00:00:00Z'), author_membership_id: e.author_membership_id, author_team_id: e.author_team_id, source_agency_id: e.source_agency_id, significance: 'low', summary: sealedSummary, visibility: 'sealed', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null, detail_type: null, detail_id: null })
         .execute()
+      // a concern and a dispute behind the sealed entry: neither listed, counted nor touched
+      sealedConcern = randomUUID()
+      await sql`insert into concern (id, partnership_id, submission_id, child_id, agency_id, raised_by_membership_id, category, seen_or_heard, occurred_at, entry_id, created_at)
+        values (${sealedConcern}, ${P}, ${randomUUID()}, ${e.child_id}, ${e.source_agency_id}, ${membershipOf('sw.north')}, 'neglect', ${sealedSummary}, ${new Date('2020-01-01T00:00:00Z')}, ${sealed}, ${new Date('2020-01-01T00:00:00Z')})`.execute(db())
+      await sql`insert into entry_dispute (partnership_id, id, entry_id, child_id, kind, raised_by_name, raised_by_relationship, statement, recorded_by, recorded_at)
+        values (${P}, ${randomUUID()}, ${sealed}, ${e.child_id}, 'dispute', 'Synthetic Parent', 'parent', ${sealedSummary}, ${membershipOf('sw.north')}, ${new Date('2020-01-01T00:00:00Z')})`.execute(db())
       // a child of a team the held child is not in gets a row in every table retention covers
       const full = await db()
         .selectFrom('tac_child')
@@ -197,6 +204,7 @@ for (const engine of testEngines()) {
             has.has('tac_id') ? sql`(tac_id is null or not (tac_id = any(${exemptTeams}::uuid[])))` : sql`true`,
             part.table === 'meeting_decision' || part.table === 'meeting_invitee' ? sql`meeting_id not in (select id from meeting where tac_id = any(${exemptTeams}::uuid[]))` : sql`true`,
             part.table === 'entry' ? sql`visibility <> 'sealed'` : sql`true`,
+            has.has('entry_id') ? sql`entry_id is distinct from ${sealed}::uuid` : sql`true`,
             part.only ?? sql`true`,
           ]
           for (const col of textCols) {
@@ -214,6 +222,10 @@ for (const engine of testEngines()) {
       const touched = await db().selectFrom('retention_action').select('record_type').where((eb) => eb.or([eb('child_id', '=', held), eb('record_id', 'in', [held, ...heldTeams])])).execute()
       assert.deepEqual(touched, [], 'nothing of the held child’s, nor of their teams, was acted on')
       assert.equal((await db().selectFrom('entry').select('summary').where('id', '=', sealed).executeTakeFirstOrThrow()).summary, sealedSummary, 'sealed entries are kept')
+      assert.equal((await db().selectFrom('concern').select('seen_or_heard').where('id', '=', sealedConcern).executeTakeFirstOrThrow()).seen_or_heard, sealedSummary, 'a concern behind a sealed entry is kept')
+      assert.equal((await db().selectFrom('entry_dispute').select('statement').where('entry_id', '=', sealed).executeTakeFirstOrThrow()).statement, sealedSummary, 'a dispute beside a sealed entry is kept')
+      const listed = JSON.stringify(report.items)
+      assert.ok(!listed.includes(sealedConcern) && !listed.includes(sealed), 'nothing behind a seal is listed (nor counted)')
       // the identities: every other child anonymised, with the agencies' records of them
       const named = await db().selectFrom('child').select('given_name').where('id', 'not in', exempt).where('given_name', '<>', 'Removed').execute()
       assert.equal(named.length, 0)

@@ -216,12 +216,21 @@ export async function executeApproved(db: Kysely<DB>, actor: AuditActor, now: Da
   return done
 }
 
+/** Locks the children's rows (in id order, so two runs never deadlock) until the transaction ends. */
+async function lockChildren(trx: Transaction<DB>, P: string, childIds: readonly string[]): Promise<void> {
+  if (!childIds.length) return
+  await trx.selectFrom('child').select('id').where('partnership_id', '=', P).where('id', 'in', [...new Set(childIds)]).orderBy('id').forUpdate().execute()
+}
+
 async function carryOut(trx: Transaction<DB>, actor: AuditActor, now: Date, reportId: string, items: readonly ReportItem[]): Promise<ExecutionOutcome> {
   const P = actor.partnershipId
   const today = londonDateTime(now).date
   const text = removedText(today)
   const years = await yearsOf(trx, P)
   const ids = items.map((i) => i.childId)
+  // the children's rows are locked before their holds are read: placing a hold locks the child too, so a hold placed
+  // while the job runs is either seen here or waits until the job has finished
+  await lockChildren(trx, P, ids)
   const held = await heldChildren(trx, P, ids)
   const current = new Map((await childDates(trx, P, years, ids)).map((c) => [c.childId, c]))
   const out: ExecutionOutcome = { children: 0, identities: 0, records: {}, deleted: { names: 0, addresses: 0, familyMembers: 0 }, skippedOnHold: [] }
@@ -244,6 +253,7 @@ async function carryOut(trx: Transaction<DB>, actor: AuditActor, now: Date, repo
       let still: string[]
       if (target.team) {
         const teamChildren = (await trx.selectFrom('tac_child').select('child_id').where('partnership_id', '=', P).where('tac_id', 'in', listed).execute()).map((r) => r.child_id)
+        await lockChildren(trx, P, teamChildren)
         const teamHeld = await heldChildren(trx, P, teamChildren)
         const eligible = new Map((await childDates(trx, P, years, teamChildren)).filter((t) => !teamHeld.has(t.childId) && isDue(t.dates[target.code], today)).map((t) => [t.childId, t.dates[target.code]]))
         still = (await teamRecords(trx, P, eligible, listed, true)).get(item.childId) ?? []

@@ -11,7 +11,8 @@
 //   account of the work outlives its content.
 // - Records of a team around the child belong to all its children: the team's records are listed under the child
 //   whose date comes last, and only when every child of the team is due and none is on hold (re-checked when acted on).
-// - Sealed entries are never listed (they were sealed by two people; unsealing comes first).
+// - Sealed entries are never listed (they were sealed by two people; unsealing comes first), nor is anything whose
+//   chronology entry is sealed (its concern, triage, consultation, notice, missing episode, a dispute beside it).
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import type { DB, RetentionRecordType } from '../../data/schema.ts'
 
@@ -37,14 +38,17 @@ export interface Target {
 
 const T = 'text' as const
 
+/** Rows whose chronology entry is sealed stay as they are, uncounted: the seal (two people) comes first. */
+const notBehindSeal = (table: string) => sql<boolean>`not exists (select 1 from entry sealed where sealed.id = ${sql.table(table)}.entry_id and sealed.visibility = 'sealed')`
+
 /** Every type but the identity (the job treats the identity itself: names, addresses and family members are deleted). */
 export const TARGETS: readonly Target[] = [
   { code: 'entry', parts: [{ table: 'entry', via: 'self', set: { summary: T }, only: sql<boolean>`visibility <> 'sealed'` }] },
   {
     code: 'concern',
     parts: [
-      { table: 'concern', via: 'self', set: { seen_or_heard: T, child_words: 'null', location: 'null', other_children: 'null', body_map: 'empty_json_array' } },
-      { table: 'triage_action', via: { column: 'concern_id' }, set: { reasons: T } },
+      { table: 'concern', via: 'self', set: { seen_or_heard: T, child_words: 'null', location: 'null', other_children: 'null', body_map: 'empty_json_array' }, only: notBehindSeal('concern') },
+      { table: 'triage_action', via: { column: 'concern_id' }, set: { reasons: T }, only: notBehindSeal('triage_action') },
     ],
   },
   {
@@ -59,7 +63,7 @@ export const TARGETS: readonly Target[] = [
       { table: 'challenge', via: { column: 'referral_id' }, set: { reason: T, response: T } },
     ],
   },
-  { code: 'consultation', parts: [{ table: 'consultation', via: 'self', set: { question: T, advice: T, next_step: T } }] },
+  { code: 'consultation', parts: [{ table: 'consultation', via: 'self', set: { question: T, advice: T, next_step: T }, only: notBehindSeal('consultation') }] },
   { code: 'information_request', parts: [{ table: 'information_request', via: 'self', set: { question: T, response_note: T, withdrawn_reason: T } }] },
   {
     code: 'sharing_decision',
@@ -111,7 +115,7 @@ export const TARGETS: readonly Target[] = [
       { table: 'oversight_note', via: 'self', set: { note: T, decisions: T } },
     ],
   },
-  { code: 'missing', parts: [{ table: 'missing_episode', via: 'self', set: { where_found: T, circumstances: T, rhi_child_said: T } }] },
+  { code: 'missing', parts: [{ table: 'missing_episode', via: 'self', set: { where_found: T, circumstances: T, rhi_child_said: T }, only: notBehindSeal('missing_episode') }] },
   {
     code: 'exploitation',
     parts: [
@@ -123,7 +127,7 @@ export const TARGETS: readonly Target[] = [
   {
     code: 'notice',
     parts: [
-      { table: 'encompass_notice', via: 'self', set: { summary: T, school_response: T } },
+      { table: 'encompass_notice', via: 'self', set: { summary: T, school_response: T }, only: notBehindSeal('encompass_notice') },
       { table: 'risk_signal', via: 'self', set: { response: T } },
     ],
   },
@@ -132,7 +136,7 @@ export const TARGETS: readonly Target[] = [
     parts: [
       { table: 'subject_access_request', via: 'self', set: { requester_name: T, identity_verified: T, extension_reason: T, late_reason: T } },
       { table: 'subject_access_item', via: { column: 'request_id' }, set: { content: T, proposed_names: 'empty_array', proposed_text: T, released_text: T, decision_reason: T } },
-      { table: 'entry_dispute', via: 'self', set: { raised_by_name: T, statement: T, response: T } },
+      { table: 'entry_dispute', via: 'self', set: { raised_by_name: T, statement: T, response: T }, only: notBehindSeal('entry_dispute') },
     ],
   },
   {
