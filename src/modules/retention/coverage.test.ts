@@ -242,9 +242,21 @@ for (const engine of testEngines()) {
     })
 
     it('a sharing decision changes only under retention, and only its free text', async () => {
-      const d = await db().selectFrom('sharing_decision').select(['id']).where('child_id', '=', held).executeTakeFirst()
-      const any = d ?? (await db().selectFrom('sharing_decision').select(['id']).executeTakeFirstOrThrow())
+      // one retention has not acted on: a copy of an existing decision under a new id
+      const any = { id: randomUUID() }
+      await sql`insert into sharing_decision select (jsonb_populate_record(null::sharing_decision, to_jsonb(s) || jsonb_build_object('id', ${any.id}::uuid, 'idempotency_key', null))).* from sharing_decision s limit 1`.execute(db())
       await assert.rejects(sql`update sharing_decision set reasons = 'changed' where id = ${any.id}`.execute(db()), /never changed/)
+      await assert.rejects(sql`delete from sharing_decision where id = ${any.id}`.execute(db()), /never deleted|permission denied/)
+      // even with its retention_action row, only the recorded text may go in, and in every free-text column
+      const row = await db().selectFrom('sharing_decision').select(['child_id']).where('id', '=', any.id).executeTakeFirstOrThrow()
+      const report = await db().selectFrom('retention_report').select('id').executeTakeFirstOrThrow()
+      await assert.rejects(
+        db().transaction().execute(async (trx) => {
+          await trx.insertInto('retention_action').values({ id: randomUUID(), partnership_id: P, report_id: report.id, child_id: row.child_id, record_type: 'sharing_decision', record_id: any.id, action: 'anonymised', replacement: 'x', acted_at: new Date() }).execute()
+          await sql`update sharing_decision set reasons = 'x', what = 'something else' where id = ${any.id}`.execute(trx)
+        }),
+        /never changed/,
+      )
     })
   })
 }
