@@ -84,6 +84,9 @@ for (const engine of testEngines()) {
         detail_id: null,
       })
       const concernEntry = entry(bravo, 'CONCERN-ENTRY-OK', 'team')
+      const sealedSecret = entry(alpha, 'SEALED-SECRET: never leaves.', 'sealed')
+      // a correction of the sealed entry, itself visible: it must not carry the sealed entry's id
+      const fixup = { ...entry(alpha, 'FIXUP-NOTE: a correction.', 'team'), supersedes_entry_id: sealedSecret.id }
       const sealedConcernEntry = entry(bravo, 'CONCERN-ENTRY-SEALED', 'sealed')
       await db()
         .insertInto('entry')
@@ -91,7 +94,7 @@ for (const engine of testEngines()) {
           entry(alpha, 'TEAM-VISIBLE: a home visit.', 'team'),
           entry(alpha, 'AGENCY-OWN: our own note.', 'agency'),
           entry(alpha, 'FRONT-DOOR-OWN: the front door’s note.', 'front_door'),
-          entry(alpha, 'SEALED-SECRET: never leaves.', 'sealed'),
+          sealedSecret,
           entry(alpha, 'RESTRICTED-NAMED: names us.', 'restricted', { agencies: [CSC, POLICE] }),
           entry(alpha, 'RESTRICTED-AWAY: names the police only.', 'restricted', { agencies: [POLICE] }),
           entry(alpha, 'RESTRICTED-ROLE-AWAY: names us, social workers only.', 'restricted', { agencies: [CSC], roles: ['social_worker'] }),
@@ -104,6 +107,7 @@ for (const engine of testEngines()) {
         ])
         .execute()
       const concern = (entryId: string, seen: string) => ({ id: randomUUID(), partnership_id: P, submission_id: randomUUID(), child_id: bravo, agency_id: CSC, raised_by_membership_id: membershipOf('sw.north'), category: 'neglect', seen_or_heard: seen, child_words: null, occurred_at: at, location: null, other_children: null, body_map: '[]', entry_id: entryId, idempotency_key: null, created_at: at })
+      await db().insertInto('entry').values(fixup).execute()
       await db().insertInto('concern').values([concern(concernEntry.id, 'CONCERN-OK: seen at school.'), concern(sealedConcernEntry.id, 'CONCERN-SEALED: never leaves.')]).execute()
     })
 
@@ -261,12 +265,13 @@ for (const engine of testEngines()) {
       assert.match(String(res.headers['content-type']), /application\/json/)
       assert.match(String(res.headers['content-disposition']), /attachment/)
       assert.equal(res.headers['cache-control'], 'no-store')
-      const doc = JSON.parse(res.body) as { export: { contains: string[]; lawfulBasis: string; contentHash: string }; children: { id: string; entries: { summary: string; visibility: string }[]; concerns?: { seenOrHeard: string }[] }[] }
+      const doc = JSON.parse(res.body) as { export: { contains: string[]; lawfulBasis: string; contentHash: string }; children: { id: string; entries: { summary: string; visibility: string; supersedes: string | null }[]; concerns?: { seenOrHeard: string }[] }[] }
       assert.deepEqual(doc.children.map((c) => c.id), [alpha, bravo])
       assert.deepEqual(doc.export.contains, ['chronology entries', 'concerns'])
       assert.match(doc.export.lawfulBasis, /Public task/)
       const a = doc.children[0]!
-      assert.deepEqual(a.entries.map((e) => e.summary.split(':')[0]).sort(), ['AGENCY-OWN', 'FRONT-DOOR-OWN', 'RESTRICTED-NAMED', 'TEAM-VISIBLE'])
+      assert.deepEqual(a.entries.map((e) => e.summary.split(':')[0]).sort(), ['AGENCY-OWN', 'FIXUP-NOTE', 'FRONT-DOOR-OWN', 'RESTRICTED-NAMED', 'TEAM-VISIBLE'])
+      assert.equal(a.entries.find((e) => e.summary.startsWith('FIXUP-NOTE'))!.supersedes, null, 'a correction of a sealed entry does not name it')
       const b = doc.children[1]!
       assert.deepEqual(b.entries.map((e) => e.summary.split(':')[0]).sort(), ['BRAVO-TEAM', 'CONCERN-ENTRY-OK'])
       assert.deepEqual(b.concerns!.map((c) => c.seenOrHeard), ['CONCERN-OK: seen at school.'])
@@ -276,10 +281,10 @@ for (const engine of testEngines()) {
       assert.equal(d.partnership_id, P)
       assert.equal(d.downloaded_by, membershipOf('ig'))
       assert.deepEqual(d.items, [
-        { childId: alpha, entries: 4, concerns: 0 },
+        { childId: alpha, entries: 5, concerns: 0 },
         { childId: bravo, entries: 2, concerns: 1 },
       ])
-      assert.equal(d.total, 7)
+      assert.equal(d.total, 8)
       assert.equal(d.content_hash, doc.export.contentHash)
       // audited naming every child, with the download it made (same transaction: both or neither)
       const audit = (await audits('export.download'))[0]!
@@ -291,7 +296,7 @@ for (const engine of testEngines()) {
       await assert.rejects(db().updateTable('bulk_export_download').set({ total: 0 }).where('id', '=', d.id).execute())
       await assert.rejects(db().updateTable('bulk_export').set({ purpose: 'court' }).where('id', '=', exportId).execute())
       const shown = await ig.get(url())
-      assert.match(shown.body, /7 items/)
+      assert.match(shown.body, /8 items/)
     })
 
     it(`available for ${EXPORT_HOURS} hours after approval, then expired (410), audited as refused`, async () => {

@@ -347,6 +347,9 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
           trx.selectFrom('agency').select('name').where('id', '=', A).executeTakeFirstOrThrow(),
         ])
         const who = await names(trx, [l.x.requested_by, l.approval.decided_by])
+        // a correction names the entry it corrects only when that entry is in the export too: otherwise the id of an
+        // entry the requester may not see (sealed, restricted away, another agency's) would show it exists
+        const exported = new Set(entries.map((e) => e.id))
         const content = children.map((c) => ({
           id: c.id,
           name: `${c.given_name} ${c.family_name}`,
@@ -364,7 +367,7 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
               visibility: e.visibility,
               author: e.given_name ? `${e.given_name} ${e.family_name}` : null,
               summary: e.summary,
-              supersedes: e.supersedes_entry_id,
+              supersedes: e.supersedes_entry_id && exported.has(e.supersedes_entry_id) ? e.supersedes_entry_id : null,
             })),
           ...(l.x.include_concerns
             ? {
