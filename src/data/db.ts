@@ -94,7 +94,9 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     pool.on('error', () => undefined)
     pool.on('connect', (client) => {
       preparing(client)
-      for (const q of sessionSetup(restricted)) client.query(q.text, q.values).catch(() => undefined)
+      // a connection whose setup fails (above all `set role`) is closed, never used: it would otherwise run as the
+      // owner, outside the restricted role's append-only grants; the query waiting for it fails instead
+      for (const q of sessionSetup(restricted)) client.query(q.text, q.values).catch(() => client.end().catch(() => undefined))
     })
     const dialect = new PostgresDialect({ pool })
     const db = new Kysely<DB>({ dialect })
