@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
+import { currentMembershipsQuery } from './memberships.ts'
 
 export const NOTIFICATION_TEXT: Record<string, string> = {
   'concern.new': 'A new concern has been logged about a pupil',
@@ -114,16 +115,7 @@ export function emailFor(kind: string): { subject: string; body: string } {
 
 /** Current memberships with one of these roles in an agency (e.g. a school's DSLs), with their email: a query to run or compose. */
 export function membershipsWithRolesQuery(db: Kysely<DB> | Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
-  return db
-    .selectFrom('membership as m')
-    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-    .select(['m.id', 'p.email'])
-    .where('m.partnership_id', '=', partnershipId)
-    .where('m.agency_id', '=', agencyId)
-    .where('m.role', 'in', roles)
-    .where('p.disabled_at', 'is', null)
-    .where('m.starts_at', '<=', now)
-    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+  return currentMembershipsQuery(db, partnershipId, now).select(['m.id', 'p.email']).where('m.agency_id', '=', agencyId).where('m.role', 'in', roles)
 }
 
 /** Current memberships with one of these roles in an agency (e.g. a school's DSLs). */

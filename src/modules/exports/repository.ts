@@ -18,13 +18,14 @@ import type { Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import { agencyEntryExportable } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { notifyMemberships } from '../../data/notify.ts'
+import { membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { entryTypeLabel } from '../../platform/http/render.ts'
 import { decide, openApproval, requestApproval, withdraw, type Approval } from '../governance/approvals.ts'
 import { LAWFUL_BASES } from '../sharing/codes.ts'
+import { membershipNames } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
 
@@ -136,11 +137,7 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
   const expiresAt = (a: Approval) => (a.state === 'approved' && a.decided_at ? new Date(a.decided_at.getTime() + EXPORT_HOURS * 3_600_000) : null)
 
   async function names(trx: Trx, membershipIds: readonly (string | null)[]) {
-    const ids = [...new Set(membershipIds.filter((m): m is string => Boolean(m)))]
-    const rows = ids.length
-      ? await trx.selectFrom('membership as m').innerJoin('practitioner as p', 'p.id', 'm.practitioner_id').select(['m.id', 'p.given_name', 'p.family_name']).where('m.partnership_id', '=', P).where('m.id', 'in', ids).execute()
-      : []
-    const map = new Map(rows.map((r) => [r.id, `${r.given_name} ${r.family_name}`]))
+    const map = await membershipNames(trx, P, membershipIds)
     return (id: string | null) => (id ? (map.get(id) ?? null) : null)
   }
 
@@ -232,18 +229,7 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
           .insertInto('bulk_export')
           .values({ partnership_id: P, id, agency_id: A, child_ids: childIds, include_concerns: input.includeConcerns, purpose: input.purpose, lawful_basis: input.lawfulBasis, approval_id: approval.id, requested_by: actor.membershipId, requested_at: now })
           .execute()
-        const others = await trx
-          .selectFrom('membership as m')
-          .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-          .select('m.id')
-          .where('m.partnership_id', '=', P)
-          .where('m.agency_id', '=', A)
-          .where('m.role', '=', 'ig_officer')
-          .where('m.practitioner_id', '<>', actor.practitionerId)
-          .where('p.disabled_at', 'is', null)
-          .where('m.starts_at', '<=', now)
-          .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-          .execute()
+        const others = await membershipsWithRolesQuery(trx, P, A, ['ig_officer'], now).where('m.practitioner_id', '<>', actor.practitionerId).execute()
         await notifyMemberships(trx, P, others.map((o) => o.id), { kind: 'export.requested', childId: null, subjectType: 'bulk_export', subjectId: id, link: `/exports/${id}` }, now)
         return {
           result: { status: 'requested' as const, id },

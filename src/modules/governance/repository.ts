@@ -24,6 +24,7 @@ import { decide, loadApproval, requestApproval, withdraw, type Approval } from '
 import { EXCEPTIONAL, grantingRelationshipJoin } from './granting.ts'
 import { changeKind, sameVisibility, type VisibilityState } from './visibility.ts'
 import { disputesOf, type DisputeView } from '../sar/disputes.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 
 /** Roles whose membership in the authoring team makes them its manager, for approving a seal or an unseal. */
 export const ENTRY_MANAGER_ROLES: readonly Role[] = ['team_manager', 'headteacher']
@@ -246,15 +247,9 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
 
   /** Who is told of a new request: the authoring team's managers and information governance (not the requester). */
   async function approversOf(trx: Transaction<DB>, authorTeamId: string, now: Date): Promise<string[]> {
-    const rows = await trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    const rows = await currentMembershipsQuery(trx, P, now)
       .select('m.id')
-      .where('m.partnership_id', '=', P)
-      .where('p.disabled_at', 'is', null)
       .where('m.practitioner_id', '<>', actor.practitionerId)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
       .where((eb) => eb.or([eb('m.role', '=', 'ig_officer'), eb.and([eb('m.team_id', '=', authorTeamId), eb('m.role', 'in', ENTRY_MANAGER_ROLES)])]))
       .execute()
     return rows.map((r) => r.id)

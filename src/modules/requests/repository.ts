@@ -22,13 +22,14 @@ import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS } fro
 import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
-import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
+import { membershipsWithRoles, membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { teamManagerOf } from '../tac/access.ts'
 import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
 
@@ -95,16 +96,10 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   async function askableAgencies(trx: Trx, now: Date) {
     const rows = await trx.selectFrom('agency').select(['id', 'name', 'kind']).where('partnership_id', '=', P).where('id', '!=', actor.agencyId).orderBy('name').execute()
     // who is there to answer, across the partnership in one statement: (agency, role) pairs of current memberships
-    const present = await trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    const present = await currentMembershipsQuery(trx, P, now)
       .select(['m.agency_id', 'm.role'])
       .distinct()
-      .where('m.partnership_id', '=', P)
       .where('m.role', 'in', [...new Set(Object.values(INFORMATION_REQUEST_ANSWERERS).flat())])
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
       .execute()
     const out: { id: string; name: string; kind: AgencyKind; answeredBy: string }[] = []
     for (const a of rows) {
@@ -121,17 +116,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
    */
   async function escalationTarget(trx: Trx, agency: { id: string; kind: AgencyKind }, now: Date): Promise<string> {
     const managerRoles = agency.kind === 'school' ? ['team_manager', 'headteacher'] : ['team_manager']
-    const m = await trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    const m = await membershipsWithRolesQuery(trx, P, agency.id, managerRoles, now)
       .leftJoin('team as t', 't.id', 'm.team_id')
-      .select('m.id')
-      .where('m.partnership_id', '=', P)
-      .where('m.agency_id', '=', agency.id)
-      .where('m.role', 'in', managerRoles)
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
       .orderBy(sql`coalesce(t.is_front_door, false)`, 'desc')
       .orderBy('m.id')
       .executeTakeFirst()

@@ -16,6 +16,7 @@ import { londonDateTime } from '../../web/dates.ts'
 import { decide, loadApproval, requestApproval, withdraw, type Approval } from '../governance/approvals.ts'
 import { childDates, countsOfStored, heldChildren, itemOf, outcomeOfStored, yearsOf, type TypeCounts } from './job.ts'
 import { addYears, firstDate as first, isDue, RETENTION_SETTING_KEY, RETENTION_TYPES, type RetentionYears } from './rules.ts'
+import { membershipNames } from '../../data/memberships.ts'
 
 /** Counts per record type, in the pages' order, the types with none left out. */
 const byType = (counts: TypeCounts) => RETENTION_TYPES.filter((t) => counts[t.code]).map((t) => ({ code: t.code, label: t.label, n: counts[t.code]! }))
@@ -27,12 +28,7 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
   const manages = hasPermission(actor.role, 'retention:manage')
   const decides = hasPermission(actor.role, 'retention:decide')
 
-  async function names(trx: Transaction<DB>, membershipIds: readonly (string | null)[]): Promise<Map<string, string>> {
-    const ids = membershipIds.filter((m): m is string => Boolean(m))
-    if (!ids.length) return new Map()
-    const rows = await trx.selectFrom('membership as m').innerJoin('practitioner as p', 'p.id', 'm.practitioner_id').select(['m.id', 'p.given_name', 'p.family_name']).where('m.partnership_id', '=', P).where('m.id', 'in', ids).execute()
-    return new Map(rows.map((r) => [r.id, `${r.given_name} ${r.family_name}`]))
-  }
+  const names = (trx: Transaction<DB>, membershipIds: readonly (string | null)[]) => membershipNames(trx, P, membershipIds)
 
   /** A report the actor may see: IG any; a deciding manager one that waits for a decision or that they decided. */
   async function visibleReport(trx: Transaction<DB>, id: string, lock = false) {

@@ -23,7 +23,7 @@ import { sql, type Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
-import { notifyMemberships } from '../../data/notify.ts'
+import { membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { DB, SarItemDecision, SarRequester, SarSourceType } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -419,18 +419,7 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           payload: { lateReason: input.lateReason || null, items: items.length },
           reason: input.reason,
         })
-        const others = await trx
-          .selectFrom('membership as m')
-          .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-          .select('m.id')
-          .where('m.partnership_id', '=', P)
-          .where('m.agency_id', '=', A)
-          .where('m.role', '=', 'ig_officer')
-          .where('m.practitioner_id', '<>', actor.practitionerId)
-          .where('p.disabled_at', 'is', null)
-          .where('m.starts_at', '<=', now)
-          .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-          .execute()
+        const others = await membershipsWithRolesQuery(trx, P, A, ['ig_officer'], now).where('m.practitioner_id', '<>', actor.practitionerId).execute()
         await notifyMemberships(trx, P, others.map((o) => o.id), { kind: 'sar.release-requested', childId: null, subjectType: SUBJECT_TYPE, subjectId: r.id, link: `/subject-access/${r.id}` }, now)
         return {
           result: { status: 'requested' as const, approvalId: approval.id },

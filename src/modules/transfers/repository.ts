@@ -38,7 +38,7 @@ import { hasPermission, isRole, ROLE_LABELS } from '../../access/policy.ts'
 import { entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
-import { membershipsWithRoles, notifyMemberships } from '../../data/notify.ts'
+import { membershipsWithRoles, membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -237,18 +237,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   }
 
   async function escalationTarget(trx: Trx, now: Date): Promise<string> {
-    const head = await trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-      .select('m.id')
-      .where('m.partnership_id', '=', P)
-      .where('m.agency_id', '=', actor.agencyId)
-      .where('m.role', '=', 'headteacher')
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
-      .orderBy('m.id')
-      .executeTakeFirst()
+    const head = await membershipsWithRolesQuery(trx, P, actor.agencyId, ['headteacher'], now).orderBy('m.id').executeTakeFirst()
     return head?.id ?? (await teamManagerOf(trx, actor, now)) ?? actor.membershipId
   }
 

@@ -17,6 +17,7 @@ import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { inOpenTeamOf, writeTacEntries } from '../tac/access.ts'
 import { startVisitClock, VISIT_RULE, VISIT_SUBJECT, visitWorkingDays } from './visit-clock.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 
 const CASE_ROLES: readonly Role[] = ROLES.filter((r) => REACH[r].identity)
 
@@ -112,17 +113,11 @@ export function visitsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
   /** Practitioners of other agencies who can make a joint visit (a current membership in a case role). */
   function otherAgencyPractitioners(trx: Transaction<DB>, now: Date) {
-    return trx
-      .selectFrom('membership as m')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    return currentMembershipsQuery(trx, actor.partnershipId, now)
       .innerJoin('agency as a', 'a.id', 'm.agency_id')
       .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency_name'])
-      .where('m.partnership_id', '=', actor.partnershipId)
       .where('m.agency_id', '!=', actor.agencyId)
       .where('m.role', 'in', CASE_ROLES)
-      .where('p.disabled_at', 'is', null)
-      .where('m.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
   }
 
   /** A visit of this child (the URL names both), with the child in reach; locked for the change. */

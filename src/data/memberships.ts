@@ -1,0 +1,25 @@
+// Memberships as the rest of the data layer asks for them: who currently holds a role (started, not ended, the
+// practitioner not disabled), and practitioners' names for membership ids.
+import type { Kysely, Transaction } from 'kysely'
+import type { DB } from './schema.ts'
+
+type Db = Kysely<DB> | Transaction<DB>
+
+/** Current memberships in the partnership — `membership as m` joined to `practitioner as p`, nothing selected yet. */
+export function currentMembershipsQuery(db: Db, partnershipId: string, now: Date) {
+  return db
+    .selectFrom('membership as m')
+    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    .where('m.partnership_id', '=', partnershipId)
+    .where('p.disabled_at', 'is', null)
+    .where('m.starts_at', '<=', now)
+    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+}
+
+/** "Given Family" for each membership id given (ended memberships included: a name on a past record stays). */
+export async function membershipNames(db: Db, partnershipId: string, membershipIds: readonly (string | null | undefined)[]): Promise<Map<string, string>> {
+  const ids = [...new Set(membershipIds.filter((m): m is string => Boolean(m)))]
+  if (!ids.length) return new Map()
+  const rows = await db.selectFrom('membership as m').innerJoin('practitioner as p', 'p.id', 'm.practitioner_id').select(['m.id', 'p.given_name', 'p.family_name']).where('m.partnership_id', '=', partnershipId).where('m.id', 'in', ids).execute()
+  return new Map(rows.map((r) => [r.id, `${r.given_name} ${r.family_name}`]))
+}
