@@ -29,6 +29,11 @@ export interface SessionView {
   practitioner: { email: string; givenName: string; familyName: string; totpSecret: string | null; totpLastStep: number | null }
   /** Current memberships (ended ones are gone at the next request), loaded with the session. */
   memberships: MembershipView[]
+  /**
+   * The practitioner's break-glass accesses running now, by membership and child, loaded with the session so that the
+   * banner on a child's pages needs no query of its own (src/modules/breakglass/routes.ts).
+   */
+  breakGlass: { membershipId: string; childId: string; until: Date }[]
 }
 
 interface MembershipRow {
@@ -173,6 +178,20 @@ export function authRepository(ctx: Ctx) {
             .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
             .as('memberships'),
         )
+        // ...and their running break-glass accesses (few: a partial index finds them among all relationships held)
+        .select((eb) =>
+          eb
+            .selectFrom('membership as bm')
+            .innerJoin('relationship as r', (j) => j.onRef('r.partnership_id', '=', 'bm.partnership_id').onRef('r.holder_membership_id', '=', 'bm.id'))
+            .select(sql<{ membership_id: string; child_id: string; until: string }[]>`coalesce(json_agg(json_build_object('membership_id', r.holder_membership_id, 'child_id', r.child_id, 'until', r.ends_at)), '[]'::json)`.as('list'))
+            .whereRef('bm.partnership_id', '=', 's.partnership_id')
+            .whereRef('bm.practitioner_id', '=', 's.practitioner_id')
+            // a literal, not a parameter: the prepared statement's generic plan can use the partial index only so
+            .where(sql<boolean>`r.type = 'break_glass'`)
+            .where('r.starts_at', '<=', now)
+            .where('r.ends_at', '>', now)
+            .as('break_glass'),
+        )
         .where('s.id_hash', '=', idHash)
         .where('s.ended_at', 'is', null)
         .executeTakeFirst()
@@ -200,6 +219,7 @@ export function authRepository(ctx: Ctx) {
         expiresAt: row.expires_at,
         practitioner: { email: row.email, givenName: row.given_name, familyName: row.family_name, totpSecret: row.totp_secret, totpLastStep: row.totp_last_step },
         memberships: toMembershipViews(row.memberships ?? []),
+        breakGlass: (row.break_glass ?? []).map((b) => ({ membershipId: b.membership_id, childId: b.child_id, until: new Date(b.until) })),
       }
     },
 

@@ -383,23 +383,6 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** When the actor's break-glass to this child ends, while one is running (for the banner on the child's pages). */
-    async breakGlassUntil(childId: string): Promise<Date | null> {
-      if (!isUuid(childId)) return null
-      const now = ctx.clock.now()
-      const row = await ctx.db
-        .selectFrom('relationship')
-        .select(sql<Date | null>`max(ends_at)`.as('until'))
-        .where('partnership_id', '=', p)
-        .where('holder_membership_id', '=', actor.membershipId)
-        .where('child_id', '=', childId)
-        .where('type', '=', 'break_glass')
-        .where('starts_at', '<=', now)
-        .where('ends_at', '>', now)
-        .executeTakeFirst()
-      return row?.until ? new Date(row.until) : null
-    },
-
     /** IG's queue: requests not yet reviewed, or marked for follow-up, oldest first. */
     async queue(): Promise<ReviewListItem[]> {
       return auditedTransaction(ctx, actor, 'access.review.list', async (trx, now) => {

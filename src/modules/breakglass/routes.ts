@@ -62,7 +62,10 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
     const childId = (request.params as { childId?: unknown } | undefined)?.childId
     const actor = request.actor
     if (request.method !== 'GET' || request.url.startsWith('/api/') || typeof childId !== 'string' || !actor || !hasPermission(actor.role, 'access:break-glass') || !UUID.test(childId)) return
-    request.breakGlassUntil = await data.forActor(actor).breakGlass.breakGlassUntil(childId)
+    // loaded with the session (src/data/repositories/auth.ts): no query of its own
+    let until: Date | null = null
+    for (const b of request.session?.breakGlass ?? []) if (b.membershipId === actor.membershipId && b.childId === childId && (!until || b.until > until)) until = b.until
+    request.breakGlassUntil = until
   })
 
   const FORM_TITLES: Record<AccessKind, string> = { break_glass: 'Emergency access to a child’s record', self_claimed: 'Claim a relationship with a child' }
