@@ -31,7 +31,7 @@ export const PREPARED = '/* prepared */'
 /** The marker opens the statement, or follows its first keyword (Kysely's `modifyFront` puts it after `select`). */
 const isPrepared = (text: string): boolean => text.startsWith(PREPARED) || text.slice(0, 32).includes(` ${PREPARED}`)
 
-function preparing(client: pg.PoolClient): void {
+function preparing(client: pg.ClientBase): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   const names = new Map<string, string>()
   ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
@@ -89,15 +89,16 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
   const restricted = opts.restrictedRole ?? true
   if (target.kind === 'postgres') {
     if (migrate) await migrateUrl(target.url)
-    const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 20 })
+    // pg-pool awaits onConnect before it hands a new connection out: the setup runs first, one statement at a time,
+    // and a connection whose setup fails (above all `set role`) is closed, never used — it would otherwise run as the
+    // owner, outside the restricted role's append-only grants; the query waiting for it fails with the setup's error
+    const onConnect = async (client: pg.ClientBase): Promise<void> => {
+      preparing(client)
+      for (const q of sessionSetup(restricted)) await client.query(q.text, q.values)
+    }
+    const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 20, onConnect })
     // an idle client dropped by the server (restart, failover, a dropped test database) must not crash the process
     pool.on('error', () => undefined)
-    pool.on('connect', (client) => {
-      preparing(client)
-      // a connection whose setup fails (above all `set role`) is closed, never used: it would otherwise run as the
-      // owner, outside the restricted role's append-only grants; the query waiting for it fails instead
-      for (const q of sessionSetup(restricted)) client.query(q.text, q.values).catch(() => client.end().catch(() => undefined))
-    })
     const dialect = new PostgresDialect({ pool })
     const db = new Kysely<DB>({ dialect })
     return { db, engine: 'postgres', dialect, close: () => db.destroy() }
