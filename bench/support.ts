@@ -43,7 +43,7 @@ export async function benchDatabase(engine: 'postgres' | 'pglite', children: num
     const seeded = await seedDemo(owner.db, { children })
     if (seeded.created) console.error(`  seeded ${children} children on PostgreSQL in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
     await owner.close()
-    const database = await openDatabase({ kind: 'postgres', url: u.toString() }, { poolSize: 20 })
+    const database = await openDatabase({ kind: 'postgres', url: u.toString() })
     return { database, dataset: `county-${children}`, target: { kind: 'postgres', url: u.toString() }, cleanup: () => database.close() }
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-bench-pglite-'))

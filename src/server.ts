@@ -20,7 +20,7 @@ try {
 
 let database
 try {
-  database = await openDatabase(config.database)
+  database = await openDatabase(config.database, { poolSize: config.databasePoolSize })
 } catch (err) {
   if (err instanceof DatabaseLockedError) {
     console.error(err.message)

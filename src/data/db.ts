@@ -12,6 +12,7 @@ import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch'
 import lockfile from 'proper-lockfile'
 import { migrations } from '../../migrations/index.ts'
 import type { DB } from './schema.ts'
+import { DEFAULT_POOL_SIZE } from '../platform/config.ts'
 
 // A date of birth stays a 'YYYY-MM-DD' string, not a UTC-midnight Date; bigint ids as numbers.
 pg.types.setTypeParser(1082, (v) => v)
@@ -96,7 +97,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
       preparing(client)
       for (const q of sessionSetup(restricted)) await client.query(q.text, q.values)
     }
-    const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? 20, onConnect })
+    const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? DEFAULT_POOL_SIZE, onConnect })
     // an idle client dropped by the server (restart, failover, a dropped test database) must not crash the process
     pool.on('error', () => undefined)
     const dialect = new PostgresDialect({ pool })

@@ -25,6 +25,8 @@ describe('configuration', () => {
     assert.equal(c.database.kind, 'postgres')
     assert.equal(c.seedDemo, false)
     assert.equal(c.publicOrigin, 'https://teamaround.example.gov.uk')
+    assert.equal(c.databasePoolSize, 10)
+    assert.equal(loadConfig({ ...production, DATABASE_POOL_SIZE: '4' }).databasePoolSize, 4)
   })
   it('production refuses to start without each of its settings, naming what is missing', () => {
     for (const key of ['AUDIT_HMAC_KEY', 'SESSION_SECRET', 'DATABASE_URL', 'PUBLIC_ORIGIN'] as const) {
@@ -40,5 +42,6 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/)
     assert.throws(() => loadConfig({ PUBLIC_ORIGIN: 'not a url' }), /PUBLIC_ORIGIN/)
     assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET must be at least 32 characters/)
+    for (const bad of ['0', 'ten', '2.5', '1000']) assert.throws(() => loadConfig({ DATABASE_POOL_SIZE: bad }), /DATABASE_POOL_SIZE/, bad)
   })
 })
