@@ -16,7 +16,7 @@ import { londonDateTime } from '../../web/dates.ts'
 import { decide, loadApproval, requestApproval, withdraw, type Approval } from '../governance/approvals.ts'
 import { childDates, countsOfStored, heldChildren, itemOf, outcomeOfStored, yearsOf, type TypeCounts } from './job.ts'
 import { addYears, firstDate as first, isDue, RETENTION_SETTING_KEY, RETENTION_TYPES, type RetentionYears } from './rules.ts'
-import { membershipNames } from '../../data/memberships.ts'
+import { currentMembershipsQuery, membershipNames } from '../../data/memberships.ts'
 
 /** Counts per record type, in the pages' order, the types with none left out. */
 const byType = (counts: TypeCounts) => RETENTION_TYPES.filter((t) => counts[t.code]).map((t) => ({ code: t.code, label: t.label, n: counts[t.code]! }))
@@ -228,15 +228,9 @@ export function retentionRepository(ctx: Ctx, actor: Actor) {
         const items = (r.items as unknown[]).map(itemOf)
         const approval = await requestApproval(trx, actor, now, { kind: 'retention_delete', subjectType: 'retention_report', subjectIds: [r.id], childIds: items.map((i) => i.childId), payload: { counts: r.counts, asOf: r.as_of }, reason })
         await trx.updateTable('retention_report').set({ state: 'awaiting_approval', approval_id: approval.id, row_version: r.row_version + 1 }).where('id', '=', r.id).execute()
-        // the other information governance officers and the team managers may decide
-        const deciders = await trx
-          .selectFrom('membership')
-          .select('id')
-          .where('partnership_id', '=', P)
-          .where('role', 'in', ['ig_officer', 'team_manager'])
-          .where('practitioner_id', '<>', actor.practitionerId)
-          .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-          .execute()
+        // the other information governance officers and the team managers may decide — only those in post now: a
+        // disabled account or a membership not yet started must not be asked to approve a deletion
+        const deciders = await currentMembershipsQuery(trx, P, now).select('m.id').where('m.role', 'in', ['ig_officer', 'team_manager']).where('m.practitioner_id', '<>', actor.practitionerId).execute()
         await notifyMemberships(trx, P, deciders.map((d) => d.id), { kind: 'approval.requested', childId: null, subjectType: 'retention_report', subjectId: r.id, link: `/retention/reports/${r.id}` }, now)
         return { result: { approvalId: approval.id }, audit: { action: 'retention.request', outcome: 'success' as const, entityType: 'retention_report', entityId: r.id, childIds: items.map((i) => i.childId), details: { approval: approval.id, counts: r.counts } } }
       })

@@ -205,6 +205,24 @@ for (const engine of testEngines()) {
       assert.equal((await ig.get(`/retention/reports/${randomUUID()}`)).statusCode, 404)
     })
 
+    // who may decide but must not be asked: an IG officer whose account is disabled, and a team manager whose
+    // membership starts next month
+    const disabledIg = randomUUID()
+    const notYetManager = randomUUID()
+    it('setup: a disabled information governance officer and a team manager not yet started', async () => {
+      const now = new Date(ctx.s.clock.now())
+      const person = async (membershipId: string, given: string, role: string, opts: { disabledAt: Date | null; startsAt: Date }) => {
+        const practitionerId = randomUUID()
+        await db()
+          .insertInto('practitioner')
+          .values({ id: practitionerId, partnership_id: P, email: `${given.toLowerCase()}.retentiontest@example.org`, given_name: given, family_name: 'Retentiontest', phone: null, password_hash: 'x', totp_secret: null, disabled_at: opts.disabledAt, created_at: now })
+          .execute()
+        await db().insertInto('membership').values({ id: membershipId, partnership_id: P, practitioner_id: practitionerId, agency_id: CSC, team_id: null, role, starts_at: opts.startsAt, ends_at: null, created_at: now }).execute()
+      }
+      await person(disabledIg, 'Disabled', 'ig_officer', { disabledAt: now, startsAt: new Date('2020-01-01T00:00:00Z') })
+      await person(notYetManager, 'Starter', 'team_manager', { disabledAt: null, startsAt: new Date(now.getTime() + 30 * 86_400_000) })
+    })
+
     it('nothing is carried out without a second person; the requester cannot approve their own request', async () => {
       const ig = await ctx.s.signIn('ig')
       await ig.get(`/retention/reports/${reportId}`)
@@ -240,6 +258,17 @@ for (const engine of testEngines()) {
       assert.match(bare.body, /Give the reason for refusing/)
       // the manager sees it now that it waits for a decision
       assert.equal((await manager.get(`/retention/reports/${reportId}`)).statusCode, 200)
+    })
+
+    it('the request is notified to the other deciders in post: not the requester, a disabled account or a membership not yet started', async () => {
+      const told = new Set((await db().selectFrom('notification').select('membership_id').where('kind', '=', 'approval.requested').where('subject_id', '=', reportId).execute()).map((n) => n.membership_id))
+      assert.ok(told.has(membershipOf('ig2')), 'the second IG officer is told')
+      assert.ok(told.has(membershipOf('manager.north')), 'a team manager is told')
+      assert.ok(!told.has(membershipOf('ig')), 'not the requester')
+      assert.ok(!told.has(disabledIg), 'not a disabled practitioner')
+      assert.ok(!told.has(notYetManager), 'not a membership that has not started')
+      const emailed = await db().selectFrom('outbox').select('to_address').where('to_address', 'like', '%.retentiontest@example.org').execute()
+      assert.deepEqual(emailed, [])
     })
 
     it('approved by a second person, the job anonymises exactly what was listed, audits per child, and keeps the audit', async () => {
