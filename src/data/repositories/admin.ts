@@ -7,6 +7,7 @@ import type { Transaction } from 'kysely'
 import { isRole, ROLES, type Role } from '../../access/policy.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import type { Actor } from '../actor.ts'
+import { currentMembershipsQuery } from '../memberships.ts'
 import type { DB } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
@@ -201,7 +202,10 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const to = await membershipInScope(trx, toMembershipId)
         if (!from || !to) return { result: null, audit: { action: 'relationship.reassign', outcome: 'not_found' as const, entityId: fromMembershipId } }
         if (from.id === to.id) throw new RefusedError('Choose a different colleague to move the children to')
-        if (to.ends_at && to.ends_at <= now) throw new RefusedError('The colleague’s membership has ended')
+        // only to someone in post (the list offered is colleagues(); a crafted form must not reach further): not an
+        // ended or not yet started membership, nor a disabled account — children allocated to nobody who can act
+        const inPost = await currentMembershipsQuery(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', to.id).executeTakeFirst()
+        if (!inPost) throw new RefusedError('The colleague is not in post: their membership has ended or not yet started, or their account is disabled')
         const rels = await trx
           .selectFrom('relationship')
           .selectAll()
@@ -224,14 +228,11 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
 
     /** Colleagues' memberships in my scope, to move children to. */
     async colleagues() {
-      let q = ctx.db
-        .selectFrom('membership as m')
-        .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+      let q = currentMembershipsQuery(ctx.db, actor.partnershipId, ctx.clock.now())
         .innerJoin('agency as a', 'a.id', 'm.agency_id')
         .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency'])
-        .where('m.partnership_id', '=', actor.partnershipId)
+        // not someone with a leaving date either: a leaver's children would only have to move again
         .where('m.ends_at', 'is', null)
-        .where('p.disabled_at', 'is', null)
         .orderBy('p.family_name')
       if (!partnershipAdmin) q = q.where('m.agency_id', '=', actor.agencyId)
       return isAdmin ? q.execute() : []

@@ -79,6 +79,31 @@ describeApp('practitioner administration', (ctx) => {
     assert.equal((await leaver.get(`/children/${childId}`)).statusCode, 404)
     await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'Left' })
     assert.equal((await leaver.get('/')).statusCode, 302)
+    // the children move only to someone in post: not an ended membership, one not yet started, or a disabled account
+    const held = async () => (await ctx.s.t.db.selectFrom('relationship').select('id').where('holder_membership_id', '=', id('membership:sw2.north:0')).where('ends_at', 'is', null).execute()).length
+    const heldBefore = await held()
+    assert.ok(heldBefore > 0)
+    const now = ctx.s.clock.now()
+    const csc = (await ctx.s.t.db.selectFrom('membership').select(['agency_id', 'partnership_id']).where('id', '=', id('membership:sw2.north:0')).executeTakeFirstOrThrow())
+    const person = async (key: string, opts: { disabledAt: Date | null; startsAt: Date }) => {
+      const practitionerId = stableUuid(`admin-test:practitioner:${key}`)
+      const membershipId = stableUuid(`admin-test:membership:${key}`)
+      await ctx.s.t.db.insertInto('practitioner').values({ id: practitionerId, partnership_id: csc.partnership_id, email: `${key}.admintest@example.org`, given_name: key, family_name: 'Admintest', phone: null, password_hash: 'x', totp_secret: null, disabled_at: opts.disabledAt, created_at: now }).execute()
+      await ctx.s.t.db.insertInto('membership').values({ id: membershipId, partnership_id: csc.partnership_id, practitioner_id: practitionerId, agency_id: csc.agency_id, team_id: null, role: 'social_worker', starts_at: opts.startsAt, ends_at: null, created_at: now }).execute()
+      return membershipId
+    }
+    const targets = [
+      id('membership:sw.north:0'),
+      await person('Disabled', { disabledAt: now, startsAt: new Date('2020-01-01T00:00:00Z') }),
+      await person('Starter', { disabledAt: null, startsAt: new Date(now.getTime() + 30 * 86_400_000) }),
+    ]
+    for (const to of targets) {
+      const refused = await admin.post(`/admin/memberships/${id('membership:sw2.north:0')}/reassign`, { to, reason: 'Leaving the authority', practitionerId: id('practitioner:sw2.north') })
+      assert.equal(refused.statusCode, 400, to)
+      assert.match(refused.body, /govuk-error-summary/)
+      assert.match(refused.body, /not in post/)
+    }
+    assert.equal(await held(), heldBefore, 'nothing moved')
     // a school admin cannot touch social care's memberships
     const school = await ctx.s.signIn('admin.brookside')
     assert.equal((await school.post(`/admin/memberships/${id('membership:sw2.north:0')}/end`, { reason: 'x' })).statusCode, 404)
