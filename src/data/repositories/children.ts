@@ -4,6 +4,7 @@ import { CONFIDENTIAL_ADDRESS_ROLES, REACH, type Role } from '../../access/polic
 import { childInReach, entryVisible, JOINED_FACTS, reachingRelationships, relationshipFacts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
 import { auditValues, writeAudit } from '../audit.ts'
+import { currentMembershipsQuery } from '../memberships.ts'
 import type { ChildTable, DB, RelationshipType, Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
 import { COUNT_CAP, type EntryView } from './entries.ts'
@@ -374,17 +375,11 @@ type InvolvedRow = Awaited<ReturnType<ReturnType<typeof involvedQuery>['execute'
 
 /** The current safeguarding leads (DSL, deputy) of these agencies. */
 function leadsQuery(trx: Q, partnershipId: string, agencyIds: readonly string[] | Expression<string>, now: Date) {
-  return trx
-    .selectFrom('membership as m')
-    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+  return currentMembershipsQuery(trx, partnershipId, now)
     .leftJoin('team as t', 't.id', 'm.team_id')
     .select(['m.agency_id', 'm.role', 'p.given_name', 'p.family_name', 'p.email', 'p.phone', 't.name as team_name'])
-    .where('m.partnership_id', '=', partnershipId)
     .where('m.agency_id', 'in', (Array.isArray(agencyIds) ? [...agencyIds] : agencyIds) as string[])
     .where('m.role', 'in', ['dsl', 'deputy_dsl'])
-    .where('p.disabled_at', 'is', null)
-    .where('m.starts_at', '<=', now)
-    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
     .orderBy('m.role')
 }
 

@@ -11,6 +11,7 @@ import { sql, type Transaction } from 'kysely'
 import { REACH, ROLES, ROLE_LABELS, isRole } from '../../access/policy.ts'
 import { reachingRelationships } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, Significance, TacLevel, Visibility } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
@@ -232,16 +233,10 @@ const CASE_ROLES: readonly string[] = ROLES.filter((r) => REACH[r].identity)
  * (ids that are not UUIDs match nothing), `agencyKinds` to those kinds of agency.
  */
 export async function casePractitioners(trx: Transaction<DB>, partnershipId: string, now: Date, opts: { ids?: readonly string[]; agencyKinds?: readonly AgencyKind[] } = {}): Promise<Practitioner[]> {
-  let q = trx
-    .selectFrom('membership as m')
-    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+  let q = currentMembershipsQuery(trx, partnershipId, now)
     .innerJoin('agency as a', 'a.id', 'm.agency_id')
     .select(['m.id', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency', 'a.kind as agency_kind'])
-    .where('m.partnership_id', '=', partnershipId)
     .where('m.role', 'in', CASE_ROLES)
-    .where('p.disabled_at', 'is', null)
-    .where('m.starts_at', '<=', now)
-    .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
   if (opts.agencyKinds) q = q.where('a.kind', 'in', [...opts.agencyKinds])
   if (opts.ids) {
     const ids = opts.ids.filter(isUuid)
@@ -251,20 +246,14 @@ export async function casePractitioners(trx: Transaction<DB>, partnershipId: str
   return rows.map((r) => ({ membershipId: r.id, name: `${r.given_name} ${r.family_name}`, role: r.role, roleLabel: isRole(r.role) ? ROLE_LABELS[r.role] : r.role, agency: r.agency, agencyKind: r.agency_kind }))
 }
 
-/** Who an overdue clock the actor starts escalates to: the actor, when a team manager; else a current team manager of their team. */
+/**
+ * Who an overdue clock the actor starts escalates to: the actor, when a team manager; else a current team manager of
+ * their team (never one whose account is disabled: an escalation nobody can read is no escalation).
+ */
 export async function teamManagerOf(trx: Transaction<DB>, actor: Actor, at: Date): Promise<string | null> {
   if (actor.role === 'team_manager') return actor.membershipId
   if (!actor.teamId) return null
-  const m = await trx
-    .selectFrom('membership')
-    .select('id')
-    .where('partnership_id', '=', actor.partnershipId)
-    .where('team_id', '=', actor.teamId)
-    .where('role', '=', 'team_manager')
-    .where('starts_at', '<=', at)
-    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', at)]))
-    .orderBy('id')
-    .executeTakeFirst()
+  const m = await currentMembershipsQuery(trx, actor.partnershipId, at).select('m.id').where('m.team_id', '=', actor.teamId).where('m.role', '=', 'team_manager').orderBy('m.id').executeTakeFirst()
   return m?.id ?? null
 }
 

@@ -38,6 +38,7 @@ import { hasPermission, isRole, ROLE_LABELS } from '../../access/policy.ts'
 import { entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { membershipsWithRoles, membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
@@ -192,19 +193,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .where('a.partnership_id', '=', P)
       .where('a.kind', '=', 'school')
       .where('a.id', '!=', actor.agencyId)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('membership as m')
-            .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-            .select('m.id')
-            .whereRef('m.agency_id', '=', 'a.id')
-            .where('m.role', 'in', [...DSL_ROLES])
-            .where('p.disabled_at', 'is', null)
-            .where('m.starts_at', '<=', now)
-            .where((e2) => e2.or([e2('m.ends_at', 'is', null), e2('m.ends_at', '>', now)])),
-        ),
-      )
+      .where('a.id', 'in', currentMembershipsQuery(trx, P, now).select('m.agency_id').where('m.role', 'in', [...DSL_ROLES]))
       .orderBy('a.name')
       .execute()
   }
