@@ -188,7 +188,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
           leads: LeadRow[] | null
           entries: (Omit<EntryRowJson, 'occurred_at' | 'recorded_at'> & { occurred_at: string; recorded_at: string })[] | null
           n: number
-        }>`
+        }>`/* prepared */
           with c as materialized (${child}),
           why as materialized (${why}),
           latest as materialized (${latest}),
