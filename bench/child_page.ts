@@ -1,7 +1,6 @@
 // The child page against the framework ceiling: the same server (helmet, session, CSRF, the gate) answering one
 // indexed SELECT with a trivial template. PostgreSQL on the county dataset; PGlite on the demo dataset.
-import { stableUuid } from '../src/data/ids.ts'
-import { benchDatabase, COUNTY, load, now, signIn, startServer } from './support.ts'
+import { benchChild, benchDatabase, COUNTY, load, now, signIn, startServer } from './support.ts'
 import type { BenchResult } from './types.ts'
 
 export const name = 'child_page'
@@ -12,17 +11,8 @@ export async function run(): Promise<BenchResult[]> {
     const { database, dataset, cleanup } = await benchDatabase(engine, engine === 'postgres' ? COUNTY : 2000)
     const server = await startServer(database)
     try {
-      // a Brookside pupil with entries, seen by the school's DSL
-      const child = await database.db
-        .selectFrom('relationship as r')
-        .innerJoin('entry as e', 'e.child_id', 'r.child_id')
-        .select('r.child_id')
-        .where('r.type', '=', 'pupil_at')
-        .where('r.holder_agency_id', '=', stableUuid('northshire:agency:brookside'))
-        .groupBy('r.child_id')
-        .orderBy((eb) => eb.fn.countAll(), 'desc')
-        .limit(1)
-        .executeTakeFirstOrThrow()
+      // the chronology benchmark's child (500 entries from four agencies), seen by the school's DSL
+      const child = { child_id: await benchChild(database.db) }
       const { cookie } = await signIn(server.base, 'dsl.brookside')
       const headers = { cookie }
       const ceiling = await load({ url: `${server.base}/bench/ceiling/${child.child_id}`, headers })

@@ -1,7 +1,6 @@
 // Concerns submitted per minute through the real form post (validation, entries, notifications, outbox, audit),
 // against the framework ceiling in the same run, with the server's peak memory.
-import { stableUuid } from '../src/data/ids.ts'
-import { benchDatabase, COUNTY, load, now, signIn, startServerProcess } from './support.ts'
+import { benchDatabase, COUNTY, frontDoorPupils, load, now, signIn, startServerProcess } from './support.ts'
 import type { Database } from '../src/data/db.ts'
 import type { BenchResult } from './types.ts'
 
@@ -12,7 +11,7 @@ export async function run(): Promise<BenchResult[]> {
   for (const engine of ['postgres', 'pglite'] as const) {
     const { database, dataset, target, cleanup } = await benchDatabase(engine, engine === 'postgres' ? COUNTY : 2000)
     // concerns about many pupils, as in a school (not thousands about one child)
-    const pupils = (await database.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', stableUuid('northshire:agency:brookside')).where('ends_at', 'is', null).orderBy('child_id').limit(500).execute()).map((r) => r.child_id)
+    const pupils = await frontDoorPupils(database.db)
     const before = await countConcerns(database)
     // the server runs in a process of its own, so its peak memory is its own (PGlite: one process at a time)
     if (engine === 'pglite') await database.close()

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: a server on a real port (PostgreSQL "county" or PGlite), signing in over HTTP,
 // and running the load generator in its own process.
 import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -16,6 +17,7 @@ import { loadConfig, type Config } from '../src/platform/config.ts'
 import { systemClock } from '../src/platform/clock.ts'
 import { totpAt } from '../src/platform/auth/totp.ts'
 import { routes } from '../src/platform/http/route.ts'
+import { stableUuid } from '../src/data/ids.ts'
 
 export const root = path.resolve(import.meta.dirname, '..')
 export const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -170,4 +172,61 @@ export async function startServerProcess(target: DatabaseTarget): Promise<{ base
       return exited
     },
   }
+}
+
+const BENCH_PARTNERSHIP = stableUuid('partnership:northshire')
+const BROOKSIDE = stableUuid('northshire:agency:brookside')
+/** The marker of the benchmark child's entries (an earlier marker, "Bench chronology entry", named a child the front door also wrote to). */
+const BENCH_CHILD_MARK = 'Bench chronology strand '
+
+/**
+ * The Brookside pupils the front door posts concerns about: the first 500 by id. The child the page benchmarks
+ * read (benchChild) is never one of them, so its chronology stays at exactly the entries given to it.
+ */
+export async function frontDoorPupils(db: Database['db']): Promise<string[]> {
+  const rows = await db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', BROOKSIDE).where('ends_at', 'is', null).orderBy('child_id').limit(500).execute()
+  return rows.map((r) => r.child_id)
+}
+
+/**
+ * The child the chronology and child page benchmarks read: the Brookside pupil with the highest id (never one of
+ * the front door's), given `entries` entries from four agencies once — marked, so a rerun finds and reuses it.
+ */
+export async function benchChild(db: Database['db'], entries = 500): Promise<string> {
+  const marked = await db.selectFrom('entry').select('child_id').where('partnership_id', '=', BENCH_PARTNERSHIP).where('summary', 'like', `${BENCH_CHILD_MARK}%`).limit(1).executeTakeFirst()
+  if (marked) return marked.child_id
+  const pupil = await db
+    .selectFrom('relationship as r')
+    .select('r.child_id')
+    .where('r.partnership_id', '=', BENCH_PARTNERSHIP)
+    .where('r.type', '=', 'pupil_at')
+    .where('r.holder_agency_id', '=', BROOKSIDE)
+    .where('r.ends_at', 'is', null)
+    .orderBy('r.child_id', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow()
+  const agencies = ['brookside', 'csc', 'police', 'health'].map((k) => stableUuid(`northshire:agency:${k}`))
+  const start = Date.parse('2024-01-01T09:00:00Z')
+  const rows = Array.from({ length: entries }, (_, i) => ({
+    id: randomUUID(),
+    partnership_id: BENCH_PARTNERSHIP,
+    child_id: pupil.child_id,
+    type: ['concern', 'police_incident', 'health_attendance', 'attendance_drop', 'dsl_action'][i % 5]!,
+    category: ['neglect', 'domestic_abuse', 'missing', 'attendance', 'emotional_abuse'][i % 5]!,
+    occurred_at: new Date(start + i * 36 * 3_600_000),
+    recorded_at: new Date(start + i * 36 * 3_600_000 + 3_600_000),
+    author_membership_id: null,
+    author_team_id: null,
+    source_agency_id: agencies[i % agencies.length]!,
+    significance: (['low', 'medium', 'high', 'critical'] as const)[i % 4]!,
+    summary: `${BENCH_CHILD_MARK}${i + 1}: a strand of the child's story from one agency.`,
+    detail_type: null,
+    detail_id: null,
+    visibility: 'team' as const,
+    addressed_to_membership_id: null,
+    agency_record_id: null,
+    supersedes_entry_id: null,
+  }))
+  await db.insertInto('entry').values(rows).execute()
+  return pupil.child_id
 }
