@@ -65,7 +65,8 @@ export async function notifyMemberships(trx: Transaction<DB>, partnershipId: str
   const unique = [...new Set(membershipIds)]
   if (!unique.length) return
   const email = emailFor(notice.kind)
-  // one statement: the in-app items, and one email per distinct address of a practitioner who is not disabled —
+  // one statement: the in-app items, and one email per distinct address of a practitioner in post (not disabled, the
+  // membership started and not ended: an ended membership's item cannot be read, so an email would point nowhere) —
   // no names, no case detail, only that there is something to look at
   await trx
     .with('n', (db) =>
@@ -85,13 +86,9 @@ export async function notifyMemberships(trx: Transaction<DB>, partnershipId: str
     )
     .insertInto('outbox')
     .columns(['id', 'partnership_id', 'to_address', 'subject', 'body', 'created_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('membership as m')
-        .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-        .where('m.partnership_id', '=', partnershipId)
+    .expression(
+      currentMembershipsQuery(trx, partnershipId, now)
         .where('m.id', 'in', unique)
-        .where('p.disabled_at', 'is', null)
         .groupBy('p.email')
         .select([
           sql<string>`gen_random_uuid()`.as('id'),
