@@ -45,6 +45,8 @@ describe('dates on pages', () => {
       assert.equal(formatDate(d), dateFmt.format(d), d.toISOString())
       assert.equal(formatDateTime(d), `${dateFmt.format(d)} at ${timeFmt.format(d).replace(' ', '')}`, d.toISOString())
     }
+    const utcDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' })
+    for (const s of ['2026-01-01', '2012-02-29', '1999-12-31', '2026-03-29', '2026-10-25']) assert.equal(formatDate(s), utcDate.format(new Date(`${s}T00:00:00Z`)), s)
     assert.equal(formatDateTime(new Date('2026-01-01T00:05:00Z')), '1 January 2026 at 12:05am')
     assert.equal(formatDateTime(new Date('2026-07-01T11:05:00Z')), '1 July 2026 at 12:05pm')
   })

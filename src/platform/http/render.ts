@@ -33,8 +33,10 @@ export const RELATIONSHIP_LABELS: Record<string, string> = {
 export function formatDate(value: unknown): string {
   if (!value) return ''
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    // a calendar date (a date of birth): no time zone, so no London offset
     const [y, m, d] = value.split('-').map(Number)
-    return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(Date.UTC(y!, m! - 1, d!)))
+    const t = new Date(Date.UTC(y!, m! - 1, d!))
+    return `${t.getUTCDate()} ${MONTHS[t.getUTCMonth()]} ${t.getUTCFullYear()}`
   }
   return londonDate(new Date(value as string))
 }
