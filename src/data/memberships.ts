@@ -1,5 +1,5 @@
 // Memberships as the rest of the data layer asks for them: who currently holds a role (started, not ended, the
-// practitioner not disabled), and practitioners' names for membership ids.
+// practitioner not disabled), those of some roles in an agency, and practitioners' names for membership ids.
 import type { Kysely, Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 
@@ -14,6 +14,16 @@ export function currentMembershipsQuery(db: Db, partnershipId: string, now: Date
     .where('p.disabled_at', 'is', null)
     .where('m.starts_at', '<=', now)
     .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
+}
+
+/** Current memberships with one of these roles in an agency (e.g. a school's DSLs), with their email: a query to run or compose. */
+export function membershipsWithRolesQuery(db: Db, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
+  return currentMembershipsQuery(db, partnershipId, now).select(['m.id', 'p.email']).where('m.agency_id', '=', agencyId).where('m.role', 'in', roles)
+}
+
+/** Current memberships with one of these roles in an agency (e.g. a school's DSLs). */
+export function membershipsWithRoles(trx: Db, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
+  return membershipsWithRolesQuery(trx, partnershipId, agencyId, roles, now).execute()
 }
 
 /** "Given Family" for each membership id given (ended memberships included: a name on a past record stays). */

@@ -1,7 +1,7 @@
 // Notifications: an in-app item (a kind and a link; the page reads the child through the reach predicate) and
 // an email through the outbox that carries no personal data at all. Written in the caller's transaction.
 import { randomUUID } from 'node:crypto'
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 import { currentMembershipsQuery } from './memberships.ts'
 
@@ -110,12 +110,3 @@ export function emailFor(kind: string): { subject: string; body: string } {
   }
 }
 
-/** Current memberships with one of these roles in an agency (e.g. a school's DSLs), with their email: a query to run or compose. */
-export function membershipsWithRolesQuery(db: Kysely<DB> | Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
-  return currentMembershipsQuery(db, partnershipId, now).select(['m.id', 'p.email']).where('m.agency_id', '=', agencyId).where('m.role', 'in', roles)
-}
-
-/** Current memberships with one of these roles in an agency (e.g. a school's DSLs). */
-export function membershipsWithRoles(trx: Transaction<DB>, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
-  return membershipsWithRolesQuery(trx, partnershipId, agencyId, roles, now).execute()
-}

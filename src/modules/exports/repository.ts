@@ -18,14 +18,14 @@ import type { Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import { agencyEntryExportable } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
+import { notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { entryTypeLabel } from '../../platform/http/render.ts'
 import { decide, openApproval, requestApproval, withdraw, type Approval } from '../governance/approvals.ts'
 import { LAWFUL_BASES } from '../sharing/codes.ts'
-import { membershipNames } from '../../data/memberships.ts'
+import { membershipNames, membershipsWithRolesQuery } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
 

@@ -22,14 +22,14 @@ import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS } fro
 import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
-import { membershipsWithRoles, membershipsWithRolesQuery, notifyMemberships } from '../../data/notify.ts'
+import { notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { teamManagerOf } from '../tac/access.ts'
 import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
-import { currentMembershipsQuery } from '../../data/memberships.ts'
+import { currentMembershipsQuery, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
 
