@@ -12,11 +12,11 @@ export async function run(): Promise<BenchResult[]> {
     const server = await startServer(database)
     try {
       // the chronology benchmark's child (500 entries from four agencies), seen by the school's DSL
-      const child = { child_id: await benchChild(database.db) }
+      const childId = await benchChild(database.db)
       const { cookie } = await signIn(server.base, 'dsl.brookside')
       const headers = { cookie }
-      const ceiling = await load({ url: `${server.base}/bench/ceiling/${child.child_id}`, headers })
-      const page = await load({ url: `${server.base}/children/${child.child_id}`, headers })
+      const ceiling = await load({ url: `${server.base}/bench/ceiling/${childId}`, headers })
+      const page = await load({ url: `${server.base}/children/${childId}`, headers })
       if (page.statuses['200'] !== page.requests) throw new Error(`child page answered ${JSON.stringify(page.statuses)}`)
       const e = engine === 'postgres' ? 'pg' : 'pglite'
       const at = now()

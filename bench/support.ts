@@ -136,17 +136,17 @@ export function load(spec: { url: string; method?: string; headers?: Record<stri
 
 export const now = () => new Date().toISOString()
 
-/**
- * The same server as startServer, in a process of its own (bench/serve.ts), so that its memory is its own: the
- * peak resident set is read from the kernel (VmHWM) when the run ends. A PGlite directory must be closed by the
- * caller first (one process at a time).
- */
 /** The Node flags `npm start` runs the server with (package.json), so the benchmark's server runs as production's does. */
 export function serverNodeFlags(): string[] {
   const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
   return start.split(/\s+/).filter((w) => w.startsWith('--'))
 }
 
+/**
+ * The same server as startServer, in a process of its own (bench/serve.ts), so that its memory is its own: the
+ * peak resident set is read from the kernel (VmHWM) when the run ends. A PGlite directory must be closed by the
+ * caller first (one process at a time).
+ */
 export async function startServerProcess(target: DatabaseTarget): Promise<{ base: string; peakRssMb(): number; close(): Promise<void> }> {
   const child = spawn(process.execPath, [...serverNodeFlags(), path.join(root, 'bench/serve.ts'), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
@@ -183,8 +183,22 @@ const BENCH_CHILD_MARK = 'Bench chronology strand '
  * The Brookside pupils the front door posts concerns about: the first 500 by id. The child the page benchmarks
  * read (benchChild) is never one of them, so its chronology stays at exactly the entries given to it.
  */
-export async function frontDoorPupils(db: Database['db']): Promise<string[]> {
-  const rows = await db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', BROOKSIDE).where('ends_at', 'is', null).orderBy('child_id').limit(500).execute()
+export function frontDoorPupils(db: Database['db']): Promise<string[]> {
+  return brooksidePupils(db, 'asc', 500)
+}
+
+/** Current Brookside pupils, by id: the first `limit` from one end. */
+async function brooksidePupils(db: Database['db'], order: 'asc' | 'desc', limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('relationship')
+    .select('child_id')
+    .where('partnership_id', '=', BENCH_PARTNERSHIP)
+    .where('type', '=', 'pupil_at')
+    .where('holder_agency_id', '=', BROOKSIDE)
+    .where('ends_at', 'is', null)
+    .orderBy('child_id', order)
+    .limit(limit)
+    .execute()
   return rows.map((r) => r.child_id)
 }
 
@@ -195,22 +209,14 @@ export async function frontDoorPupils(db: Database['db']): Promise<string[]> {
 export async function benchChild(db: Database['db'], entries = 500): Promise<string> {
   const marked = await db.selectFrom('entry').select('child_id').where('partnership_id', '=', BENCH_PARTNERSHIP).where('summary', 'like', `${BENCH_CHILD_MARK}%`).limit(1).executeTakeFirst()
   if (marked) return marked.child_id
-  const pupil = await db
-    .selectFrom('relationship as r')
-    .select('r.child_id')
-    .where('r.partnership_id', '=', BENCH_PARTNERSHIP)
-    .where('r.type', '=', 'pupil_at')
-    .where('r.holder_agency_id', '=', BROOKSIDE)
-    .where('r.ends_at', 'is', null)
-    .orderBy('r.child_id', 'desc')
-    .limit(1)
-    .executeTakeFirstOrThrow()
+  const [childId] = await brooksidePupils(db, 'desc', 1)
+  if (!childId) throw new Error('the benchmark dataset has no Brookside pupil')
   const agencies = ['brookside', 'csc', 'police', 'health'].map((k) => stableUuid(`northshire:agency:${k}`))
   const start = Date.parse('2024-01-01T09:00:00Z')
   const rows = Array.from({ length: entries }, (_, i) => ({
     id: randomUUID(),
     partnership_id: BENCH_PARTNERSHIP,
-    child_id: pupil.child_id,
+    child_id: childId,
     type: ['concern', 'police_incident', 'health_attendance', 'attendance_drop', 'dsl_action'][i % 5]!,
     category: ['neglect', 'domestic_abuse', 'missing', 'attendance', 'emotional_abuse'][i % 5]!,
     occurred_at: new Date(start + i * 36 * 3_600_000),
@@ -228,5 +234,5 @@ export async function benchChild(db: Database['db'], entries = 500): Promise<str
     supersedes_entry_id: null,
   }))
   await db.insertInto('entry').values(rows).execute()
-  return pupil.child_id
+  return childId
 }
