@@ -1,4 +1,6 @@
-// Nunjucks with the GOV.UK Frontend macros; search path: our layouts, the modules' views, govuk-frontend.
+// Nunjucks with the GOV.UK Frontend macros (globals: no template imports them); search path: our layouts, the
+// modules' views, govuk-frontend.
+import fs from 'node:fs'
 import path from 'node:path'
 import nunjucks from 'nunjucks'
 import { ROLE_LABELS, isRole } from '../../access/policy.ts'
@@ -91,5 +93,29 @@ export function createRenderer(root: string, watch: boolean): Renderer {
   env.addFilter('relationshipLabel', (r: string) => RELATIONSHIP_LABELS[r] ?? r)
   env.addFilter('entryType', entryTypeLabel)
   env.addFilter('humanise', (s: string) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : ''))
+  addGovukMacros(env, root)
   return { render: (template, context) => env.render(template, context) }
+}
+
+/**
+ * Every GOV.UK Frontend component macro as a global (govukButton, govukSummaryList, …), loaded once. A template's
+ * `{% from "govuk/components/x/macro.njk" import govukX %}` runs that macro file again on every render (Nunjucks
+ * does not keep what a template exports), and the layout imported seventeen of them. As globals, rendering the
+ * chronology page's template went from about 550 to 475 µs (.scratch measurement, 2,000 renders).
+ */
+function addGovukMacros(env: nunjucks.Environment, root: string): void {
+  const dir = path.join(root, 'node_modules/govuk-frontend/dist/govuk/components')
+  for (const name of fs.readdirSync(dir)) {
+    const file = `govuk/components/${name}/macro.njk`
+    if (!fs.existsSync(path.join(dir, name, 'macro.njk'))) continue
+    const macroName = `govuk${name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`
+    // getExported is Nunjucks' own (what `{% from %}` calls), missing from its type declarations; it answers at once
+    const template = env.getTemplate(file) as unknown as { getExported(cb: (err: Error | null, exported: Record<string, unknown>) => void): void }
+    template.getExported((err, exported) => {
+      if (err) throw err
+      const macro = exported[macroName]
+      if (typeof macro !== 'function') throw new Error(`${file} does not export ${macroName}`)
+      env.addGlobal(macroName, macro)
+    })
+  }
 }
