@@ -68,6 +68,52 @@ describeApp('the merged chronology', (ctx) => {
     assert.match(bad.body, /govuk-error-summary/)
   })
 
+  it('the statement, built once for a viewer and a shape, takes each request’s own values: child, page, filter, request and time', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const before = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
+    const one = await dsl.get(`/children/${childId}/chronology`)
+    const two = await dsl.get(`/children/${childId}/chronology?page=2`)
+    const neglect = await dsl.get(`/children/${childId}/chronology?category=neglect`)
+    const domestic = await dsl.get(`/children/${childId}/chronology?category=domestic_abuse`)
+    const sibling = await dsl.get(`/children/${siblingId}/chronology`)
+    const other = await ctx.s.signIn('dsl.stannes')
+    const outOfReach = await other.get(`/children/${childId}/chronology`)
+    const alsoOutOfReach = await other.get(`/children/${childId}/chronology?page=2`)
+    for (const r of [one, two, neglect, domestic, sibling]) assert.equal(r.statusCode, 200)
+    assert.equal(outOfReach.statusCode, 404)
+    assert.equal(alsoOutOfReach.statusCode, 404)
+    const firstRow = (body: string) => /<a class="govuk-link" href="\/entries\/([0-9a-f-]+)">/.exec(body)?.[1]
+    assert.notEqual(firstRow(one.body), firstRow(two.body))
+    assert.match(neglect.body, /\(Neglect\)/)
+    assert.doesNotMatch(neglect.body, /\(Domestic abuse\)/)
+    assert.match(domestic.body, /\(Domestic abuse\)/)
+    assert.doesNotMatch(domestic.body, /\(Neglect\)/)
+    const sib = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name']).where('id', '=', siblingId).executeTakeFirstOrThrow()
+    assert.match(sibling.body, new RegExp(`<h1 class="govuk-heading-l">${sib.given_name} ${sib.family_name}</h1>`))
+    const audit = await ctx.s.t.db
+      .selectFrom('audit_event')
+      .select(['entity_id', 'outcome', 'request_id', 'details', 'at', 'actor_membership_id'])
+      .where('action', '=', 'chronology.view')
+      .where('id', '>', Number(before.id ?? 0))
+      .orderBy('id')
+      .execute()
+    assert.deepEqual(
+      audit.map((a) => [a.entity_id, a.outcome, (a.details as { page?: number }).page, (a.details as { filter?: { category?: string } }).filter?.category ?? null]),
+      [
+        [childId, 'success', 1, null],
+        [childId, 'success', 2, null],
+        [childId, 'success', 1, 'neglect'],
+        [childId, 'success', 1, 'domestic_abuse'],
+        [siblingId, 'success', 1, null],
+        [childId, 'not_found', undefined, null],
+        [childId, 'not_found', undefined, null],
+      ],
+    )
+    assert.equal(new Set(audit.map((a) => a.request_id)).size, audit.length, 'each row carries its own request id')
+    assert.ok(audit.every((a) => a.at.getTime() > Date.parse('2026-01-01')), 'each row carries the time of its request')
+    assert.notEqual(audit[5]!.actor_membership_id, audit[0]!.actor_membership_id)
+  })
+
   it('the timeline picture is an SVG of the same entries, cacheable for this viewer only, and legible at 500 entries', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     const svg = await dsl.get(`/children/${childId}/timeline.svg`)

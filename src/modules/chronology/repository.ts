@@ -1,7 +1,7 @@
 // The merged multi-agency chronology of a child, or of a family (the child and their siblings and household
 // children in the viewer's reach): every entry the viewer is entitled to see, from every agency, filtered and
 // paged. Entries the viewer may not see are not there at all — not counted, not hinted at.
-import { sql, type RawBuilder } from 'kysely'
+import { CompiledQuery, sql, type RawBuilder } from 'kysely'
 import { childInReachByFacts, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditValues, writeAudit } from '../../data/audit.ts'
@@ -48,6 +48,140 @@ interface ChildJson {
 
 type Action = 'chronology.view' | 'chronology.export' | 'chronology.timeline'
 
+type Result = { children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; types: string[] | null }
+
+/** What, besides the actor, decides the chronology statement's text: the family or not, the filters given, export or page. */
+interface Shape {
+  family: boolean
+  all: boolean
+  action: Action
+  agency: boolean
+  category: boolean
+  type: boolean
+  from: boolean
+  to: boolean
+}
+
+/**
+ * Stand-ins for a request's own values while the statement is built (Kysely keeps each value it is given, the same
+ * object, in the compiled parameters): the compiled statement is kept, and each request puts its values in place of
+ * these. Strings no request can send (they begin with a NUL, which PostgreSQL refuses in text) and one Date object.
+ */
+const SLOT = {
+  child: '\u0000child',
+  now: new Date(0),
+  requestId: '\u0000request',
+  details: '\u0000details',
+  agency: '\u0000agency',
+  category: '\u0000category',
+  type: '\u0000type',
+  from: '\u0000from',
+  to: '\u0000to',
+  limit: '\u0000limit',
+  offset: '\u0000offset',
+} as const
+
+/**
+ * The compiled statements, by actor and shape. Building and compiling the statement with Kysely cost about half a
+ * millisecond of the server's time on every page; the text depends only on the viewer (their partnership, membership,
+ * agency, team and role: the access predicates are built from them, and their own values stay in the statement) and
+ * the shape, so it is built once for each. Bounded: the oldest is dropped beyond MAX_COMPILED.
+ */
+const compiled = new Map<string, CompiledQuery>()
+const MAX_COMPILED = 500
+
+function compiledFor(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuery {
+  const key = JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role, shape])
+  let statement = compiled.get(key)
+  if (statement) {
+    // most recently used last
+    compiled.delete(key)
+    compiled.set(key, statement)
+    return statement
+  }
+  statement = buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape)
+  if (statement.parameters.some((v) => typeof v === 'string' && v.startsWith('\u0000') && !Object.values(SLOT).includes(v as never))) throw new Error('chronology statement: unknown slot')
+  compiled.set(key, statement)
+  if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!)
+  return statement
+}
+
+function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuery {
+  const childId = SLOT.child
+  const now = SLOT.now
+  const family = shape.family
+  const p = actor.partnershipId
+  // the children asked about: the child, and their related children when the family is asked for
+  const candidates = family
+    ? sql<string>`(select ${childId}::uuid union all select fm.related_child_id from family_member fm where fm.partnership_id = ${p}::uuid and fm.child_id = ${childId}::uuid and fm.related_child_id is not null)`
+    : sql<string>`(${childId}::uuid)`
+  // ...of which those in the viewer's reach, each with the viewer's relationships to it worked out once (the
+  // facts), so that each entry's visibility is checked against them rather than re-checking relationships
+  const kids = db
+    .selectFrom('child as c')
+    .innerJoin(relationshipFacts(db, actor, now, candidates).as('f'), 'f.child_id', 'c.id')
+    .select(['c.id', 'c.given_name', 'c.family_name', 'f.break_glass', 'f.allocated'])
+    .where('c.partnership_id', '=', p)
+    .where(childInReachByFacts(actor))
+  // the entries the viewer may see (narrow: what the counts, the filter choices and the ordering need) — nothing
+  // at all unless the child asked for is in reach
+  const vis = db
+    .selectFrom('entry as e')
+    .innerJoin(sql<{ id: string; break_glass: boolean; allocated: boolean }>`kids`.as('f'), 'f.id', 'e.child_id')
+    .where('e.partnership_id', '=', p)
+    .where(sql<boolean>`exists (select 1 from kids where kids.id = ${childId}::uuid)`)
+    .where(entryVisible(actor, now, JOINED_FACTS))
+    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.significance', 'e.source_agency_id'])
+  const conditions: RawBuilder<unknown>[] = [sql`true`]
+  if (shape.agency) conditions.push(sql`source_agency_id = ${SLOT.agency}::uuid`)
+  if (shape.category) conditions.push(sql`category = ${SLOT.category}`)
+  if (shape.type) conditions.push(sql`type = ${SLOT.type}`)
+  if (shape.from) conditions.push(sql`occurred_at >= (${SLOT.from}::date)::timestamp at time zone 'Europe/London'`)
+  if (shape.to) conditions.push(sql`occurred_at < ((${SLOT.to}::date + 1)::timestamp at time zone 'Europe/London')`)
+  const limit = SLOT.limit
+  const offset = SLOT.offset
+  const audit = auditValues(actor, now, { action: shape.action, outcome: 'success', entityType: 'child', entityId: childId })
+  const details = SLOT.details
+  // the visible entries (vis); the page of the filtered ones (pg, then their full rows); the counts of the
+  // filtered ones; the filter choices, which come from everything visible so a filter reveals nothing more;
+  // and the audit row (a) — in the same statement as the read, so it commits with it or not at all.
+  const cond = sql.join(conditions, sql` and `)
+  return sql<Result>`/* prepared */
+    with kids as materialized (${kids}),
+    vis as materialized (${vis}),
+    pg as (select vis.id from vis where ${cond} order by vis.occurred_at desc, vis.id limit ${limit} offset ${offset}),
+    fac as (select vis.source_agency_id, vis.category, vis.type from vis group by 1, 2, 3),
+    cnt as (select count(*)::int as n, (count(*) filter (where vis.significance in ('high', 'critical')))::int as significant from vis where ${cond}),
+    a as (
+      insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, relationship_id, outcome, request_id, details)
+      select ${audit.partnership_id}::uuid, ${audit.at}::timestamptz, ${audit.actor_kind}::text, ${audit.actor_practitioner_id}::uuid, ${audit.actor_membership_id}::uuid, ${audit.action}::text,
+             ${audit.entity_type}::text, ${audit.entity_id}::text,
+             case when ok then array(select id from kids order by id <> ${childId}::uuid, given_name) else '{}'::uuid[] end,
+             null, case when ok then 'success' else 'not_found' end, ${audit.request_id}::text,
+             case when ok then ${details}::jsonb || jsonb_build_object('returned', (select count(*) from pg)) else '{}'::jsonb end
+      from (select exists (select 1 from kids where id = ${childId}::uuid) as ok) x
+    )
+    select
+      (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
+         from kids k where exists (select 1 from kids where id = ${childId}::uuid)) as children,
+      (select json_agg(r order by r.occurred_at desc, r.id) from (
+         select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary, e.visibility,
+                e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role,
+                (d.entry_id is not null) as disputed
+         from pg
+         join entry e on e.id = pg.id
+         join agency ag on ag.id = e.source_agency_id
+         left join membership m on m.id = e.author_membership_id
+         left join practitioner pr on pr.id = m.practitioner_id
+         -- the page's disputed entries, found once by the (partnership, entry) index, not a probe per row
+         left join (select distinct ed.entry_id from entry_dispute ed where ed.partnership_id = ${p}::uuid and ed.entry_id in (select id from pg)) d on d.entry_id = e.id) r) as rows,
+      cnt.n, cnt.significant,
+      (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.id in (select source_agency_id from fac)) as agencies,
+      (select array_agg(distinct fac.category) filter (where fac.category is not null) from fac) as categories,
+      (select array_agg(distinct fac.type) from fac) as types
+    from cnt`.compile(db)
+}
+
 export function chronologyRepository(ctx: Ctx, actor: Actor) {
   return {
     /**
@@ -64,77 +198,37 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
       const now = ctx.clock.now()
       const family = Boolean(opts.family)
       const f = opts.filter ?? {}
-      const db = ctx.db
-      const p = actor.partnershipId
-      // the children asked about: the child, and their related children when the family is asked for
-      const candidates = family
-        ? sql<string>`(select ${childId}::uuid union all select fm.related_child_id from family_member fm where fm.partnership_id = ${p}::uuid and fm.child_id = ${childId}::uuid and fm.related_child_id is not null)`
-        : sql<string>`(${childId}::uuid)`
-      // ...of which those in the viewer's reach, each with the viewer's relationships to it worked out once (the
-      // facts), so that each entry's visibility is checked against them rather than re-checking relationships
-      const kids = db
-        .selectFrom('child as c')
-        .innerJoin(relationshipFacts(db, actor, now, candidates).as('f'), 'f.child_id', 'c.id')
-        .select(['c.id', 'c.given_name', 'c.family_name', 'f.break_glass', 'f.allocated'])
-        .where('c.partnership_id', '=', p)
-        .where(childInReachByFacts(actor))
-      // the entries the viewer may see (narrow: what the counts, the filter choices and the ordering need) — nothing
-      // at all unless the child asked for is in reach
-      const vis = db
-        .selectFrom('entry as e')
-        .innerJoin(sql<{ id: string; break_glass: boolean; allocated: boolean }>`kids`.as('f'), 'f.id', 'e.child_id')
-        .where('e.partnership_id', '=', p)
-        .where(sql<boolean>`exists (select 1 from kids where kids.id = ${childId}::uuid)`)
-        .where(entryVisible(actor, now, JOINED_FACTS))
-        .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.significance', 'e.source_agency_id'])
-      const conditions: RawBuilder<unknown>[] = [sql`true`]
-      if (f.agencyId && isUuid(f.agencyId)) conditions.push(sql`source_agency_id = ${f.agencyId}::uuid`)
-      if (f.category) conditions.push(sql`category = ${f.category}`)
-      if (f.type) conditions.push(sql`type = ${f.type}`)
-      if (f.from) conditions.push(sql`occurred_at >= (${f.from}::date)::timestamp at time zone 'Europe/London'`)
-      if (f.to) conditions.push(sql`occurred_at < ((${f.to}::date + 1)::timestamp at time zone 'Europe/London')`)
       const page = Math.max(1, Math.floor(opts.page ?? 1))
-      const limit = opts.all ? 5000 : PAGE_SIZE
-      const offset = opts.all ? 0 : (page - 1) * PAGE_SIZE
-      const audit = auditValues(actor, now, { action, outcome: 'success', entityType: 'child', entityId: childId })
+      const all = Boolean(opts.all)
+      const shape: Shape = {
+        family,
+        all,
+        action,
+        agency: Boolean(f.agencyId && isUuid(f.agencyId)),
+        category: Boolean(f.category),
+        type: Boolean(f.type),
+        from: Boolean(f.from),
+        to: Boolean(f.to),
+      }
       const details = JSON.stringify({ family, filter: f, page, ...(opts.format ? { format: opts.format } : {}) })
+      // the statement's text depends only on the actor and the shape; this request's values go in its parameters
+      const values = new Map<unknown, unknown>([
+        [SLOT.child, childId],
+        [SLOT.now, now],
+        [SLOT.requestId, actor.requestId],
+        [SLOT.details, details],
+        [SLOT.agency, f.agencyId],
+        [SLOT.category, f.category],
+        [SLOT.type, f.type],
+        [SLOT.from, f.from],
+        [SLOT.to, f.to],
+        [SLOT.limit, all ? 5000 : PAGE_SIZE],
+        [SLOT.offset, all ? 0 : (page - 1) * PAGE_SIZE],
+      ])
+      const db = ctx.db
       try {
-        // the visible entries (vis); the page of the filtered ones (pg, then their full rows); the counts of the
-        // filtered ones; the filter choices, which come from everything visible so a filter reveals nothing more;
-        // and the audit row (a) — in the same statement as the read, so it commits with it or not at all.
-        const cond = sql.join(conditions, sql` and `)
-        const one = await sql<{ children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; types: string[] | null }>`/* prepared */
-          with kids as materialized (${kids}),
-          vis as materialized (${vis}),
-          pg as (select vis.id from vis where ${cond} order by vis.occurred_at desc, vis.id limit ${limit} offset ${offset}),
-          fac as (select vis.source_agency_id, vis.category, vis.type from vis group by 1, 2, 3),
-          cnt as (select count(*)::int as n, (count(*) filter (where vis.significance in ('high', 'critical')))::int as significant from vis where ${cond}),
-          a as (
-            insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, relationship_id, outcome, request_id, details)
-            select ${audit.partnership_id}::uuid, ${audit.at}::timestamptz, ${audit.actor_kind}::text, ${audit.actor_practitioner_id}::uuid, ${audit.actor_membership_id}::uuid, ${audit.action}::text,
-                   ${audit.entity_type}::text, ${audit.entity_id}::text,
-                   case when ok then array(select id from kids order by id <> ${childId}::uuid, given_name) else '{}'::uuid[] end,
-                   null, case when ok then 'success' else 'not_found' end, ${audit.request_id}::text,
-                   case when ok then ${details}::jsonb || jsonb_build_object('returned', (select count(*) from pg)) else '{}'::jsonb end
-            from (select exists (select 1 from kids where id = ${childId}::uuid) as ok) x
-          )
-          select
-            (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
-               from kids k where exists (select 1 from kids where id = ${childId}::uuid)) as children,
-            (select json_agg(r order by r.occurred_at desc, r.id) from (
-               select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary, e.visibility,
-                      e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role,
-                      exists (select 1 from entry_dispute d where d.entry_id = e.id) as disputed
-               from pg
-               join entry e on e.id = pg.id
-               join agency ag on ag.id = e.source_agency_id
-               left join membership m on m.id = e.author_membership_id
-               left join practitioner pr on pr.id = m.practitioner_id) r) as rows,
-            cnt.n, cnt.significant,
-            (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.id in (select source_agency_id from fac)) as agencies,
-            (select array_agg(distinct fac.category) filter (where fac.category is not null) from fac) as categories,
-            (select array_agg(distinct fac.type) from fac) as types
-          from cnt`.execute(db)
+        const statement = compiledFor(db, actor, shape)
+        const one = await db.executeQuery<Result>(CompiledQuery.raw(statement.sql, statement.parameters.map((v) => (values.has(v) ? values.get(v) : v))))
         const got = one.rows[0]!
         if (!got.children) return null
         const children = got.children
