@@ -20,6 +20,7 @@ import { registerApiReliability } from './api-reliability.ts'
 import { passkeyRequired } from '../auth/passkeys.ts'
 import { problem } from './problem.ts'
 import { createRenderer, type Renderer } from './render.ts'
+import { navigationItems, serviceNavigationHtml } from '../../web/navigation.ts'
 import { registerModules } from '../../modules/index.ts'
 
 declare module 'fastify' {
@@ -172,46 +173,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     const actor = request.actor
     const acting = request.memberships.find((m) => m.id === actor?.membershipId)
+    const currentPath = request.url.split('?')[0]!
+    const user = request.session && actor
+      ? {
+          name: `${request.session.practitioner.givenName} ${request.session.practitioner.familyName}`,
+          role: actor.role,
+          roleLabel: ROLE_LABELS[actor.role],
+          agencyName: acting?.agencyName,
+          teamName: acting?.teamName,
+          memberships: request.memberships.map((m) => ({ ...m, roleLabel: ROLE_LABELS[m.role], current: m.id === actor.membershipId })),
+          can: {
+            administer: hasPermission(actor.role, 'practitioner:administer'),
+            raiseConcern: hasPermission(actor.role, 'concern:raise'),
+            refer: hasPermission(actor.role, 'referral:make'),
+            frontDoor: hasPermission(actor.role, 'front-door:work'),
+            encompass: hasPermission(actor.role, 'encompass:record'),
+            triage: hasPermission(actor.role, 'concern:triage'),
+            consult: hasPermission(actor.role, 'consultation:ask') || hasPermission(actor.role, 'consultation:give'),
+            importRecords: hasPermission(actor.role, 'records:import'),
+            matchRecords: hasPermission(actor.role, 'records:match'),
+            teams: hasPermission(actor.role, 'tac:work'),
+            clocks: hasPermission(actor.role, 'clocks:oversee'),
+            mace: hasPermission(actor.role, 'mace:panel'),
+            askAgencies: hasPermission(actor.role, 'requests:ask'),
+            transferFiles: hasPermission(actor.role, 'transfer:send'),
+            answerRequests: hasPermission(actor.role, 'requests:answer'),
+            sharing: hasPermission(actor.role, 'sharing:record'),
+            sharingAgreement: hasPermission(actor.role, 'partnership:administer'),
+            breakGlass: hasPermission(actor.role, 'access:break-glass'),
+            selfClaim: hasPermission(actor.role, 'access:self-claim'),
+            reviewAccess: hasPermission(actor.role, 'access:review'),
+            retention: hasPermission(actor.role, 'retention:manage'),
+            subjectAccess: hasPermission(actor.role, 'sar:manage'),
+            bulkExport: hasPermission(actor.role, 'export:manage'),
+            disputeEntries: hasPermission(actor.role, 'entry:dispute'),
+          },
+        }
+      : null
     const html = renderer.render(template, {
       cspNonce: (this as unknown as { cspNonce?: { script: string } }).cspNonce?.script,
       csrfToken: csrfToken(config.sessionSecret, binding),
-      currentPath: request.url.split('?')[0],
-      user: request.session && actor
-        ? {
-            name: `${request.session.practitioner.givenName} ${request.session.practitioner.familyName}`,
-            role: actor.role,
-            roleLabel: ROLE_LABELS[actor.role],
-            agencyName: acting?.agencyName,
-            teamName: acting?.teamName,
-            memberships: request.memberships.map((m) => ({ ...m, roleLabel: ROLE_LABELS[m.role], current: m.id === actor.membershipId })),
-            can: {
-              administer: hasPermission(actor.role, 'practitioner:administer'),
-              raiseConcern: hasPermission(actor.role, 'concern:raise'),
-              refer: hasPermission(actor.role, 'referral:make'),
-              frontDoor: hasPermission(actor.role, 'front-door:work'),
-              encompass: hasPermission(actor.role, 'encompass:record'),
-              triage: hasPermission(actor.role, 'concern:triage'),
-              consult: hasPermission(actor.role, 'consultation:ask') || hasPermission(actor.role, 'consultation:give'),
-              importRecords: hasPermission(actor.role, 'records:import'),
-              matchRecords: hasPermission(actor.role, 'records:match'),
-              teams: hasPermission(actor.role, 'tac:work'),
-              clocks: hasPermission(actor.role, 'clocks:oversee'),
-              mace: hasPermission(actor.role, 'mace:panel'),
-              askAgencies: hasPermission(actor.role, 'requests:ask'),
-              transferFiles: hasPermission(actor.role, 'transfer:send'),
-              answerRequests: hasPermission(actor.role, 'requests:answer'),
-              sharing: hasPermission(actor.role, 'sharing:record'),
-              sharingAgreement: hasPermission(actor.role, 'partnership:administer'),
-              breakGlass: hasPermission(actor.role, 'access:break-glass'),
-              selfClaim: hasPermission(actor.role, 'access:self-claim'),
-              reviewAccess: hasPermission(actor.role, 'access:review'),
-              retention: hasPermission(actor.role, 'retention:manage'),
-              subjectAccess: hasPermission(actor.role, 'sar:manage'),
-              bulkExport: hasPermission(actor.role, 'export:manage'),
-              disputeEntries: hasPermission(actor.role, 'entry:dispute'),
-            },
-          }
-        : null,
+      currentPath,
+      user,
+      serviceNavigation: serviceNavigationHtml(navigationItems(user, currentPath)),
       // set by the break-glass module on a child's pages while the actor's emergency access to the child runs
       breakGlassUntil: request.breakGlassUntil ?? null,
       idleMinutes: IDLE_MINUTES,
