@@ -1,6 +1,6 @@
 // The child page against the framework ceiling: the same server (helmet, session, CSRF, the gate) answering one
 // indexed SELECT with a trivial template. PostgreSQL on the county dataset; PGlite on the demo dataset.
-import { benchChild, benchDatabase, COUNTY, load, now, signIn, startServer } from './support.ts'
+import { benchChild, benchDatabase, COUNTY, loadInTurns, now, signIn, startServer } from './support.ts'
 import type { BenchResult } from './types.ts'
 
 export const name = 'child_page'
@@ -15,8 +15,8 @@ export async function run(): Promise<BenchResult[]> {
       const childId = await benchChild(database.db)
       const { cookie } = await signIn(server.base, 'dsl.brookside')
       const headers = { cookie }
-      const ceiling = await load({ url: `${server.base}/bench/ceiling/${childId}`, headers })
-      const page = await load({ url: `${server.base}/children/${childId}`, headers })
+      // in turns (support.ts): each measured for 12 s in all
+      const [ceiling, page] = await loadInTurns({ url: `${server.base}/bench/ceiling/${childId}`, headers }, { url: `${server.base}/children/${childId}`, headers })
       if (page.statuses['200'] !== page.requests) throw new Error(`child page answered ${JSON.stringify(page.statuses)}`)
       const e = engine === 'postgres' ? 'pg' : 'pglite'
       const at = now()

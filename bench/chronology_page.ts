@@ -2,7 +2,7 @@
 // summary: counts, filter choices, the picture's link) against the framework ceiling in the same run. PostgreSQL,
 // on the "county" dataset; the 500 entries are added once to one Brookside pupil (benchChild: never one the front
 // door posts about, so the count stays 500 however often the benchmarks run), seen by the school's DSL.
-import { benchChild, benchDatabase, COUNTY, load, now, signIn, startServer } from './support.ts'
+import { benchChild, benchDatabase, COUNTY, loadInTurns, now, signIn, startServer } from './support.ts'
 import type { BenchResult } from './types.ts'
 
 export const name = 'chronology_page'
@@ -16,8 +16,8 @@ export async function run(): Promise<BenchResult[]> {
     const childId = await benchChild(database.db, ENTRIES)
     const { cookie } = await signIn(server.base, 'dsl.brookside')
     const headers = { cookie }
-    const ceiling = await load({ url: `${server.base}/bench/ceiling/${childId}`, headers })
-    const page = await load({ url: `${server.base}/children/${childId}/chronology`, headers })
+    // in turns (support.ts): each measured for 12 s in all
+    const [ceiling, page] = await loadInTurns({ url: `${server.base}/bench/ceiling/${childId}`, headers }, { url: `${server.base}/children/${childId}/chronology`, headers })
     if (page.statuses['200'] !== page.requests) throw new Error(`chronology page answered ${JSON.stringify(page.statuses)}`)
     const at = now()
     return [

@@ -1,6 +1,6 @@
 // Concerns submitted per minute through the real form post (validation, entries, notifications, outbox, audit),
 // against the framework ceiling in the same run, with the server's peak memory.
-import { benchDatabase, COUNTY, frontDoorPupils, load, now, signIn, startServerProcess } from './support.ts'
+import { benchDatabase, COUNTY, frontDoorPupils, loadInTurns, now, signIn, startServerProcess } from './support.ts'
 import type { Database } from '../src/data/db.ts'
 import type { BenchResult } from './types.ts'
 
@@ -22,8 +22,12 @@ export async function run(): Promise<BenchResult[]> {
         .toString()
         .replace(encodeURIComponent('{{uuid}}'), '{{uuid}}')
         .replace(encodeURIComponent('{{child}}'), '{{child}}')
-      const ceiling = await load({ url: `${server.base}/bench/ceiling/${pupils[0]!}`, headers: { cookie } })
-      const posts = await load({ url: `${server.base}/concerns`, method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form, durationMs: 15_000, pick: { child: pupils } })
+      // in turns (support.ts): the ceiling and the posts each measured for 15 s in all
+      const [ceiling, posts] = await loadInTurns(
+        { url: `${server.base}/bench/ceiling/${pupils[0]!}`, headers: { cookie } },
+        { url: `${server.base}/concerns`, method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form, pick: { child: pupils } },
+        { durationMs: 15_000 },
+      )
       if (posts.statuses['303'] !== posts.requests) throw new Error(`concern posts answered ${JSON.stringify(posts.statuses)}`)
       const e = engine === 'postgres' ? 'pg' : 'pglite'
       const at = now()

@@ -1,12 +1,12 @@
 // A small closed-loop HTTP load generator, run in its own process so it does not share the server's event loop:
 // `node bench/load.ts '{"url":..., "method":"GET", "headers":{...}, "body":"...", "connections":32, "durationMs":10000}'`.
 // A body may contain {{uuid}}, replaced per request, and {{name}} for each list in `pick` (a random element).
-// Prints {requests, rps, p50, p95, p99, errors, statuses, warmupStatuses} as JSON (the warm-up's responses are
-// counted apart, not measured).
+// Prints {requests, rps, p50, p95, p99, errors, statuses, warmupStatuses, seconds} as JSON (the warm-up's responses are
+// counted apart, not measured), and every latency with `"latencies": true`.
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 
-const spec = JSON.parse(process.argv[2]!) as { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; durationMs: number; warmupMs?: number; pick?: Record<string, string[]> }
+const spec = JSON.parse(process.argv[2]!) as { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; durationMs: number; warmupMs?: number; pick?: Record<string, string[]>; latencies?: boolean }
 const url = new URL(spec.url)
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections })
 const latencies: number[] = []
@@ -53,5 +53,5 @@ await Promise.all(Array.from({ length: spec.connections }, () => worker(start + 
 const elapsed = (performance.now() - start) / 1000
 latencies.sort((a, b) => a - b)
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0
-console.log(JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p95: pct(95), p99: pct(99), errors, statuses, warmupStatuses }))
+console.log(JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p95: pct(95), p99: pct(99), errors, statuses, warmupStatuses, seconds: elapsed, ...(spec.latencies ? { latencies } : {}) }))
 agent.destroy()

@@ -123,9 +123,53 @@ export interface LoadResult {
   errors: number
   statuses: Record<string, number>
   warmupStatuses: Record<string, number>
+  /** Measured seconds. */
+  seconds?: number
+  /** Every latency, sorted (asked for with `latencies: true`). */
+  latencies?: number[]
 }
 
-export function load(spec: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationMs?: number; pick?: Record<string, string[]> }): Promise<LoadResult> {
+export interface LoadSpec {
+  url: string
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  connections?: number
+  durationMs?: number
+  warmupMs?: number
+  pick?: Record<string, string[]>
+  latencies?: boolean
+}
+
+/**
+ * Two loads taken in turns — a, b, a, b, … for `rounds` rounds, each measuring durationMs / rounds — and each side's
+ * rounds merged (requests over measured seconds; percentiles over every latency). On a shared machine whose speed
+ * drifts from one ten-second window to the next, a page and its ceiling measured in alternate windows see the same
+ * machine, so their ratio moves far less than when each is measured once, one after the other.
+ */
+export async function loadInTurns(a: LoadSpec, b: LoadSpec, opts: { rounds?: number; durationMs?: number } = {}): Promise<[LoadResult, LoadResult]> {
+  const rounds = opts.rounds ?? 4
+  const each = Math.round((opts.durationMs ?? 12_000) / rounds)
+  const runs: [LoadResult[], LoadResult[]] = [[], []]
+  for (let i = 0; i < rounds; i++) {
+    for (const [k, spec] of [a, b].entries()) runs[k]!.push(await load({ ...spec, durationMs: each, warmupMs: i === 0 ? 2000 : 500, latencies: true }))
+  }
+  const merge = (rs: LoadResult[]): LoadResult => {
+    const latencies = rs.flatMap((r) => r.latencies ?? []).sort((x, y) => x - y)
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0
+    const sum = (pick: (r: LoadResult) => Record<string, number>) => {
+      const out: Record<string, number> = {}
+      for (const r of rs) for (const [s, n] of Object.entries(pick(r))) out[s] = (out[s] ?? 0) + n
+      return out
+    }
+    const requests = rs.reduce((t, r) => t + r.requests, 0)
+    const seconds = rs.reduce((t, r) => t + (r.seconds ?? 0), 0)
+    return { requests, rps: requests / seconds, p50: pct(50), p95: pct(95), p99: pct(99), errors: rs.reduce((t, r) => t + r.errors, 0), statuses: sum((r) => r.statuses), warmupStatuses: sum((r) => r.warmupStatuses), seconds }
+  }
+  return [merge(runs[0]), merge(runs[1])]
+}
+
+export function load(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bench/load.ts'), JSON.stringify({ connections: 32, durationMs: 10_000, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
