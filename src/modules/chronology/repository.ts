@@ -87,10 +87,16 @@ const SLOT = {
  * agency, team and role: the access predicates are built from them, and their own values stay in the statement) and
  * the shape, so it is built once for each. Bounded: the oldest is dropped beyond MAX_COMPILED.
  */
-const compiled = new Map<string, CompiledQuery>()
+const compiled = new Map<string, Statement>()
 const MAX_COMPILED = 500
 
-function compiledFor(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuery {
+/** What is kept of a compiled statement: its text and parameters (not Kysely's tree of it, many times their size). */
+interface Statement {
+  sql: string
+  parameters: readonly unknown[]
+}
+
+function compiledFor(db: Ctx['db'], actor: Actor, shape: Shape): Statement {
   const key = JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role, shape])
   let statement = compiled.get(key)
   if (statement) {
@@ -99,7 +105,8 @@ function compiledFor(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuery {
     compiled.set(key, statement)
     return statement
   }
-  statement = buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape)
+  const built = buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape)
+  statement = { sql: built.sql, parameters: built.parameters }
   if (statement.parameters.some((v) => typeof v === 'string' && v.startsWith('\u0000') && !Object.values(SLOT).includes(v as never))) throw new Error('chronology statement: unknown slot')
   compiled.set(key, statement)
   if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!)
