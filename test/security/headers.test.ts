@@ -55,6 +55,26 @@ describeApp('security headers and hostile input', (ctx) => {
     }
   })
 
+  it('a NUL in the address (which PostgreSQL cannot hold in text) is bad input on every route: 400, problem+json on the API', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const gets = ctx.s.app.routeTable.filter((r) => r.method === 'GET' && !r.url.startsWith('/public') && !r.url.startsWith('/assets'))
+    assert.ok(gets.length > 50)
+    for (const route of gets) {
+      const url = route.url.replace(/:[a-zA-Z]+/g, () => crypto.randomUUID()).replace(/\*$/, 'x')
+      for (const q of ['?category=%00', '?name=a%00b&q=%00']) {
+        const r = await dsl.get(url + q)
+        assert.ok(r.statusCode < 500, `${url}${q}: ${r.statusCode}`)
+        if (r.statusCode === 400 && url.startsWith('/api/')) assert.match(String(r.headers['content-type']), /application\/problem\+json/)
+      }
+    }
+    const search = await dsl.get('/search?name=%00')
+    assert.equal(search.statusCode, 400)
+    assert.match(search.body, /There is a problem with the address/)
+    const api = await dsl.get('/api/v1/search?name=%00')
+    assert.equal(api.statusCode, 400)
+    assert.match(String(api.headers['content-type']), /application\/problem\+json/)
+  })
+
   it('stored cross-site scripting renders inert; API errors are problem+json without stack traces', async () => {
     const childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
     await ctx.s.t.db.updateTable('child').set({ given_name: '<script>alert(1)</script>', family_name: '"><img src=x onerror=alert(2)>' }).where('id', '=', childId).execute()

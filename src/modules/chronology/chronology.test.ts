@@ -114,6 +114,14 @@ describeApp('the merged chronology', (ctx) => {
     assert.notEqual(audit[5]!.actor_membership_id, audit[0]!.actor_membership_id)
   })
 
+  it('a filter value PostgreSQL cannot hold (a NUL) is bad input, not a server error', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    for (const q of ['category=%00child', 'type=a%00b', 'agency=%00']) {
+      const r = await dsl.get(`/children/${childId}/chronology?${q}`)
+      assert.ok(r.statusCode < 500, `${q}: ${r.statusCode}`)
+    }
+  })
+
   it('the timeline picture is an SVG of the same entries, cacheable for this viewer only, and legible at 500 entries', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     const svg = await dsl.get(`/children/${childId}/timeline.svg`)

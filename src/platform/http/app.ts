@@ -232,6 +232,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preHandler', async (request, reply) => {
     const decl = declarationOf(request.routeOptions.config)
     if (!decl) return notFound(request, reply)
+    // PostgreSQL cannot hold a NUL in text: an address carrying one (%00, in a filter or a search) is bad input,
+    // answered here, before a handler sends it to the database and the database's refusal becomes a server error
+    if (/%00/i.test(request.url)) return sendError(request, reply, 400, 'There is a problem with the address', 'The address contains a character TeamAround cannot use. Check the link, or go back and try again.')
     if (request.method === 'POST') {
       const binding = request.session?.idHash ?? request.preBinding
       const presented = (request.body as Record<string, unknown> | undefined)?._csrf ?? request.headers['x-csrf-token']
