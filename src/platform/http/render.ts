@@ -101,7 +101,7 @@ export function createRenderer(root: string, watch: boolean): Renderer {
  * Every GOV.UK Frontend component macro as a global (govukButton, govukSummaryList, …), loaded once. A template's
  * `{% from "govuk/components/x/macro.njk" import govukX %}` runs that macro file again on every render (Nunjucks
  * does not keep what a template exports), and the layout imported seventeen of them. As globals, rendering the
- * chronology page's template went from about 550 to 475 µs (.scratch measurement, 2,000 renders).
+ * chronology page's template went from about 550 to 475 µs (the mean of 2,000 renders).
  */
 function addGovukMacros(env: nunjucks.Environment, root: string): void {
   const dir = path.join(root, 'node_modules/govuk-frontend/dist/govuk/components')
