@@ -16,43 +16,47 @@ export type Can = Partial<Record<
   boolean
 >>
 
+/**
+ * Every link, in the order shown: who gets it (`when`: what their role may do; none: everyone signed in) and when it
+ * is the current one (the path itself, or any path under `under`; neither: never).
+ */
+const LINKS: readonly { href: string; text: string | ((role: string) => string); when?: keyof Can; is?: true; under?: string }[] = [
+  { href: '/', text: 'My children', is: true },
+  { href: '/search', text: 'Find a child', when: 'raiseConcern', is: true },
+  { href: '/notifications', text: 'Notifications', is: true },
+  { href: '/directory', text: 'Who does what', is: true },
+  { href: '/concerns', text: 'Concerns', when: 'raiseConcern', under: '/concerns' },
+  { href: '/consultations', text: 'Consultations', when: 'consult', under: '/consultations' },
+  { href: '/referrals', text: 'Referrals', when: 'refer', under: '/referrals' },
+  { href: '/teams', text: 'Teams', when: 'teams', under: '/teams' },
+  { href: '/clocks', text: 'Clocks', when: 'clocks', under: '/clocks' },
+  { href: '/mace', text: 'Exploitation panel', when: 'mace', under: '/mace' },
+  { href: '/information-requests/inbox', text: 'Requests for information', when: 'answerRequests', is: true },
+  { href: '/information-requests', text: 'My requests', when: 'askAgencies', is: true },
+  { href: '/file-transfers', text: 'Child protection files', when: 'transferFiles', under: '/file-transfers' },
+  { href: '/front-door', text: 'Front door', when: 'frontDoor', under: '/front-door' },
+  { href: '/encompass/new', text: 'Encompass', when: 'encompass', under: '/encompass' },
+  { href: '/triage', text: 'Triage', when: 'triage', is: true },
+  { href: '/encompass', text: 'Encompass', when: 'triage', under: '/encompass' },
+  { href: '/admin/practitioners', text: 'Practitioners', when: 'administer', under: '/admin' },
+  { href: '/settings', text: (role) => (role === 'partnership_admin' ? 'Settings' : 'Calendars and lists'), when: 'administer', under: '/settings' },
+  { href: '/settings/sharing-agreement', text: 'Sharing agreement', when: 'sharingAgreement' },
+  { href: '/records/import', text: 'Import records', when: 'importRecords', is: true },
+  { href: '/records/review', text: 'Records to review', when: 'matchRecords', is: true },
+  { href: '/access/reviews', text: 'Access reviews', when: 'reviewAccess', under: '/access/reviews' },
+  { href: '/subject-access', text: 'Subject access', when: 'subjectAccess', under: '/subject-access' },
+  { href: '/exports', text: 'Bulk exports', when: 'bulkExport', under: '/exports' },
+  { href: '/retention', text: 'Retention', when: 'retention', under: '/retention' },
+]
+
 /** The links for a signed-in practitioner (none for a page without one), the current one marked active. */
 export function navigationItems(user: { role: string; can: Can } | null, currentPath: string): NavigationItem[] {
   if (!user) return []
-  const can = user.can
-  const is = (path: string) => currentPath === path
-  const under = (path: string) => currentPath.startsWith(path)
-  const items: NavigationItem[] = [{ href: '/', text: 'My children', active: is('/') }]
-  if (can.raiseConcern) items.push({ href: '/search', text: 'Find a child', active: is('/search') })
-  items.push({ href: '/notifications', text: 'Notifications', active: is('/notifications') })
-  items.push({ href: '/directory', text: 'Who does what', active: is('/directory') })
-  if (can.raiseConcern) items.push({ href: '/concerns', text: 'Concerns', active: under('/concerns') })
-  if (can.consult) items.push({ href: '/consultations', text: 'Consultations', active: under('/consultations') })
-  if (can.refer) items.push({ href: '/referrals', text: 'Referrals', active: under('/referrals') })
-  if (can.teams) items.push({ href: '/teams', text: 'Teams', active: under('/teams') })
-  if (can.clocks) items.push({ href: '/clocks', text: 'Clocks', active: under('/clocks') })
-  if (can.mace) items.push({ href: '/mace', text: 'Exploitation panel', active: under('/mace') })
-  if (can.answerRequests) items.push({ href: '/information-requests/inbox', text: 'Requests for information', active: is('/information-requests/inbox') })
-  if (can.askAgencies) items.push({ href: '/information-requests', text: 'My requests', active: is('/information-requests') })
-  if (can.transferFiles) items.push({ href: '/file-transfers', text: 'Child protection files', active: under('/file-transfers') })
-  if (can.frontDoor) items.push({ href: '/front-door', text: 'Front door', active: under('/front-door') })
-  if (can.encompass) items.push({ href: '/encompass/new', text: 'Encompass', active: under('/encompass') })
-  if (can.triage) {
-    items.push({ href: '/triage', text: 'Triage', active: is('/triage') })
-    items.push({ href: '/encompass', text: 'Encompass', active: under('/encompass') })
-  }
-  if (can.administer) {
-    items.push({ href: '/admin/practitioners', text: 'Practitioners', active: under('/admin') })
-    items.push({ href: '/settings', text: user.role === 'partnership_admin' ? 'Settings' : 'Calendars and lists', active: under('/settings') })
-  }
-  if (can.sharingAgreement) items.push({ href: '/settings/sharing-agreement', text: 'Sharing agreement' })
-  if (can.importRecords) items.push({ href: '/records/import', text: 'Import records', active: is('/records/import') })
-  if (can.matchRecords) items.push({ href: '/records/review', text: 'Records to review', active: is('/records/review') })
-  if (can.reviewAccess) items.push({ href: '/access/reviews', text: 'Access reviews', active: under('/access/reviews') })
-  if (can.subjectAccess) items.push({ href: '/subject-access', text: 'Subject access', active: under('/subject-access') })
-  if (can.bulkExport) items.push({ href: '/exports', text: 'Bulk exports', active: under('/exports') })
-  if (can.retention) items.push({ href: '/retention', text: 'Retention', active: under('/retention') })
-  return items
+  return LINKS.filter((l) => !l.when || user.can[l.when]).map((l) => ({
+    href: l.href,
+    text: typeof l.text === 'function' ? l.text(user.role) : l.text,
+    ...(l.is || l.under ? { active: l.is ? currentPath === l.href : currentPath.startsWith(l.under!) } : {}),
+  }))
 }
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
