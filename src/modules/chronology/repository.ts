@@ -80,6 +80,9 @@ const SLOT = {
   limit: '\u0000limit',
   offset: '\u0000offset',
 } as const
+type Slot = keyof typeof SLOT
+/** Which slot each stand-in is (looked up by identity: the strings, and the one Date object). */
+const SLOT_OF = new Map<unknown, Slot>(Object.entries(SLOT).map(([k, v]) => [v, k as Slot]))
 
 /**
  * The compiled statements, by actor and shape. Building and compiling the statement with Kysely cost about half a
@@ -107,7 +110,6 @@ function compiledFor(db: Ctx['db'], actor: Actor, shape: Shape): Statement {
   }
   const built = buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape)
   statement = { sql: built.sql, parameters: built.parameters }
-  if (statement.parameters.some((v) => typeof v === 'string' && v.startsWith('\u0000') && !Object.values(SLOT).includes(v as never))) throw new Error('chronology statement: unknown slot')
   compiled.set(key, statement)
   if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!)
   return statement
@@ -218,24 +220,29 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
         to: Boolean(f.to),
       }
       const details = JSON.stringify({ family, filter: f, page, ...(opts.format ? { format: opts.format } : {}) })
-      // the statement's text depends only on the actor and the shape; this request's values go in its parameters
-      const values = new Map<unknown, unknown>([
-        [SLOT.child, childId],
-        [SLOT.now, now],
-        [SLOT.requestId, actor.requestId],
-        [SLOT.details, details],
-        [SLOT.agency, f.agencyId],
-        [SLOT.category, f.category],
-        [SLOT.type, f.type],
-        [SLOT.from, f.from],
-        [SLOT.to, f.to],
-        [SLOT.limit, all ? 5000 : PAGE_SIZE],
-        [SLOT.offset, all ? 0 : (page - 1) * PAGE_SIZE],
-      ])
+      // the statement's text depends only on the actor and the shape; this request's values go in its parameters (a
+      // value for every slot, or this does not compile)
+      const values: Record<Slot, unknown> = {
+        child: childId,
+        now,
+        requestId: actor.requestId,
+        details,
+        agency: f.agencyId,
+        category: f.category,
+        type: f.type,
+        from: f.from,
+        to: f.to,
+        limit: all ? 5000 : PAGE_SIZE,
+        offset: all ? 0 : (page - 1) * PAGE_SIZE,
+      }
       const db = ctx.db
       try {
         const statement = compiledFor(db, actor, shape)
-        const one = await db.executeQuery<Result>(CompiledQuery.raw(statement.sql, statement.parameters.map((v) => (values.has(v) ? values.get(v) : v))))
+        const parameters = statement.parameters.map((v) => {
+          const slot = SLOT_OF.get(v)
+          return slot ? values[slot] : v
+        })
+        const one = await db.executeQuery<Result>(CompiledQuery.raw(statement.sql, parameters))
         const got = one.rows[0]!
         if (!got.children) return null
         const children = got.children
