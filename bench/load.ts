@@ -5,8 +5,9 @@
 // counted apart, not measured), and every latency with `"latencies": true`.
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
+import type { LoadSpec } from './types.ts'
 
-const spec = JSON.parse(process.argv[2]!) as { url: string; method?: string; headers?: Record<string, string>; body?: string; connections: number; durationMs: number; warmupMs?: number; pick?: Record<string, string[]>; latencies?: boolean }
+const spec = JSON.parse(process.argv[2]!) as LoadSpec & Required<Pick<LoadSpec, 'connections' | 'durationMs'>>
 const url = new URL(spec.url)
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections })
 const latencies: number[] = []

@@ -9,6 +9,7 @@ import { sql, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import nunjucks from 'nunjucks'
 import type { FastifyInstance } from 'fastify'
+import type { LoadResult, LoadSpec } from './types.ts'
 import { openDatabase, type Database, type DatabaseTarget } from '../src/data/db.ts'
 import { dataAccess } from '../src/data/index.ts'
 import { seedDemo, demoPractitioners, DEMO_PASSWORD } from '../src/data/seed.ts'
@@ -114,32 +115,7 @@ export async function signIn(base: string, key: string): Promise<{ cookie: strin
   return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), csrf }
 }
 
-export interface LoadResult {
-  requests: number
-  rps: number
-  p50: number
-  p95: number
-  p99: number
-  errors: number
-  statuses: Record<string, number>
-  warmupStatuses: Record<string, number>
-  /** Measured seconds. */
-  seconds?: number
-  /** Every latency, sorted (asked for with `latencies: true`). */
-  latencies?: number[]
-}
 
-export interface LoadSpec {
-  url: string
-  method?: string
-  headers?: Record<string, string>
-  body?: string
-  connections?: number
-  durationMs?: number
-  warmupMs?: number
-  pick?: Record<string, string[]>
-  latencies?: boolean
-}
 
 /**
  * Two loads taken in turns — a, b, a, b, … for `rounds` rounds, each measuring durationMs / rounds — and each side's

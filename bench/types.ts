@@ -13,3 +13,32 @@ export interface Bench {
   name: string
   run(): Promise<BenchResult[]>
 }
+
+/** What bench/load.ts is asked to do (connections 32 and 10 s unless given). */
+export interface LoadSpec {
+  url: string
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  connections?: number
+  durationMs?: number
+  warmupMs?: number
+  pick?: Record<string, string[]>
+  latencies?: boolean
+}
+
+/** What bench/load.ts answers. */
+export interface LoadResult {
+  requests: number
+  rps: number
+  p50: number
+  p95: number
+  p99: number
+  errors: number
+  statuses: Record<string, number>
+  warmupStatuses: Record<string, number>
+  /** Measured seconds. */
+  seconds?: number
+  /** Every latency, sorted (asked for with `latencies: true`). */
+  latencies?: number[]
+}
