@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
+import { currentMembershipsQuery } from './memberships.ts'
 import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
 import type { Ctx } from './unit-of-work.ts'
@@ -105,12 +106,15 @@ export function systemRepository(ctx: Ctx, job: string) {
               const previous = await trx.selectFrom('risk_signal').select('entry_ids').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('rule_code', '=', rule.code).execute()
               if (previous.some((p) => ids.every((i) => p.entry_ids.includes(i)))) continue
               const allocated = await trx.selectFrom('relationship').select('holder_membership_id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'allocated_worker').where('starts_at', '<=', now).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()
-              let to = allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : []))
+              // to the allocated workers who still hold a current membership (a leaver's or a disabled account's inbox
+              // is read by nobody); failing them, to the front door's current members
+              const holders = allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : []))
+              let to = holders.length ? (await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.id', 'in', holders).execute()).map((m) => m.id) : []
               let frontDoorTeam: string | null = null
               if (!to.length) {
                 const team = await trx.selectFrom('team').select('id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).executeTakeFirst()
                 frontDoorTeam = team?.id ?? null
-                if (team) to = (await trx.selectFrom('membership').select('id').where('partnership_id', '=', partnershipId).where('team_id', '=', team.id).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()).map((m) => m.id)
+                if (team) to = (await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.team_id', '=', team.id).execute()).map((m) => m.id)
               }
               const signalId = randomUUID()
               await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()

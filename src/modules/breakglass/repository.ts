@@ -17,6 +17,7 @@ import { sql, type Transaction } from 'kysely'
 import { BREAK_GLASS_MINUTES, SELF_CLAIM_DAYS, hasPermission, isRole, ROLE_LABELS } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { AccessReviewOutcome, DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -133,16 +134,9 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
     if (Number(spent.numUpdatedRows) !== 1) throw new RefusedError('The code from your authenticator app has already been used')
   }
 
-  /** Current IG officers of the partnership. */
+  /** Current IG officers of the partnership (started, not ended, the practitioner not disabled). */
   async function igOfficers(trx: Trx, now: Date): Promise<string[]> {
-    const rows = await trx
-      .selectFrom('membership')
-      .select('id')
-      .where('partnership_id', '=', p)
-      .where('role', '=', 'ig_officer')
-      .where('starts_at', '<=', now)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-      .execute()
+    const rows = await currentMembershipsQuery(trx, p, now).select('m.id').where('m.role', '=', 'ig_officer').execute()
     return rows.map((r) => r.id)
   }
 

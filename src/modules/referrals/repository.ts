@@ -6,6 +6,7 @@ import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 import type { DB, Decision } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -84,15 +85,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     return team.id
   }
 
+  /** Current members of a team (started, not ended, the practitioner not disabled), of some roles if given. */
   async function teamMembers(trx: Transaction<DB>, teamId: string, now: Date, roles?: string[]) {
-    let q = trx
-      .selectFrom('membership')
-      .select('id')
-      .where('partnership_id', '=', actor.partnershipId)
-      .where('team_id', '=', teamId)
-      .where('starts_at', '<=', now)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
-    if (roles) q = q.where('role', 'in', roles)
+    let q = currentMembershipsQuery(trx, actor.partnershipId, now).select('m.id').where('m.team_id', '=', teamId)
+    if (roles) q = q.where('m.role', 'in', roles)
     return (await q.execute()).map((m) => m.id)
   }
 

@@ -45,4 +45,35 @@ describeApp('risk signals when strands combine', (ctx) => {
     const dsl = await ctx.s.signIn('dsl.academy')
     assert.equal((await dsl.get(`/signals/${s.id}`)).statusCode, 404)
   })
+
+  it('a signal whose allocated worker is disabled goes to the front door’s current members, not to the disabled account', async () => {
+    const db = ctx.s.t.db
+    const system = systemRepository({ db, clock: ctx.s.clock }, 'signals-test')
+    await system.evaluateSignals()
+    const worker = id('membership:sw.south:0')
+    // a child whose only allocated worker is sw.south
+    const allocated = await db.selectFrom('relationship').select(['child_id', 'holder_membership_id']).where('type', '=', 'allocated_worker').where('ends_at', 'is', null).execute()
+    const childId = allocated.find((a) => a.holder_membership_id === worker && allocated.filter((b) => b.child_id === a.child_id).length === 1)!.child_id
+    const disable = async (m: string) => {
+      const { practitioner_id } = await db.selectFrom('membership').select('practitioner_id').where('id', '=', m).executeTakeFirstOrThrow()
+      await db.updateTable('practitioner').set({ disabled_at: ctx.s.clock.now() }).where('id', '=', practitioner_id).execute()
+    }
+    await disable(worker)
+    await disable(id('membership:frontdoor2:0'))
+    ctx.s.clock.advance(60_000)
+    const mk = (type: string, category: string | null, agency: string, day: string) => ({ id: randomUUID(), partnership_id: P, child_id: childId, type, category, occurred_at: new Date(`${day}T12:00:00Z`), recorded_at: ctx.s.clock.now(), author_membership_id: null, author_team_id: null, source_agency_id: id(`agency:${agency}`), significance: 'high' as const, summary: `${type} test`, visibility: 'team' as const })
+    const notice = mk('notice', 'domestic_abuse', 'police', '2026-11-11')
+    await db.insertInto('entry').values([notice, mk('health_attendance', 'physical_abuse', 'health', '2026-11-19')]).execute()
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    const s = (await db.selectFrom('risk_signal').selectAll().where('child_id', '=', childId).where('rule_code', '=', 'domestic_abuse_and_health').execute()).find((f) => f.entry_ids.includes(notice.id))!
+    assert.ok(s, 'the signal fired')
+    assert.ok(!s.routed_to.includes(worker), 'not to the disabled allocated worker')
+    assert.ok(!s.routed_to.includes(id('membership:frontdoor2:0')), 'not to a disabled front-door worker')
+    assert.ok(s.routed_to.includes(id('membership:frontdoor:0')), 'to the front door')
+    const told = await db.selectFrom('notification').select('membership_id').where('subject_id', '=', s.id).execute()
+    assert.deepEqual(new Set(told.map((t) => t.membership_id)), new Set(s.routed_to))
+    // the front door holds a reason to see the child while the signal is open
+    assert.ok(await db.selectFrom('relationship').select('id').where('child_id', '=', childId).where('type', '=', 'front_door_contact').where('source', '=', `signal ${s.id}`).executeTakeFirst())
+  })
 })
