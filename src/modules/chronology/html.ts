@@ -3,7 +3,7 @@
 // govukSelect, govukInput and govukPagination macros give for these uses, at a fraction of the rendering cost
 // (measured: the macros were most of the page's rendering time). Every value is escaped as Nunjucks escapes it.
 import { ROLE_LABELS, isRole } from '../../access/policy.ts'
-import { entryTypeLabel, formatDate, formatDateTime } from '../../platform/http/render.ts'
+import { entryTypeLabel, formatDate, formatDateTime, humanise } from '../../platform/http/render.ts'
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 const SPECIAL = /[&<>"']/
@@ -12,7 +12,6 @@ export const esc = (v: unknown): string => {
   const s = String(v)
   return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ESC[c]!) : s
 }
-export const humanise = (s: string | null | undefined) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : '')
 const roleLabel = (r: string) => (isRole(r) ? ROLE_LABELS[r] : r)
 
 const TAG: Record<string, string> = { critical: 'govuk-tag--red', high: 'govuk-tag--orange', medium: 'govuk-tag--yellow', low: 'govuk-tag--grey' }

@@ -5,7 +5,8 @@ import { routes } from '../../platform/http/route.ts'
 import type { ChronologyFilter } from './repository.ts'
 import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
-import { humanise, inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
+import { inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
+import { humanise } from '../../platform/http/render.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/

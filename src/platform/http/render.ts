@@ -76,8 +76,11 @@ export const ENTRY_TYPE_LABELS: Record<string, string> = {
   information_shared: 'Information shared on request',
 }
 
+/** A code as words: "missing_found" → "Missing found"; nothing for nothing. */
+export const humanise = (s: string | null | undefined): string => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : '')
+
 export function entryTypeLabel(type: string): string {
-  return ENTRY_TYPE_LABELS[type] ?? (type ? type.charAt(0).toUpperCase() + type.slice(1).replace(/_/g, ' ') : '')
+  return ENTRY_TYPE_LABELS[type] ?? humanise(type)
 }
 
 export function createRenderer(root: string, watch: boolean): Renderer {
@@ -92,7 +95,7 @@ export function createRenderer(root: string, watch: boolean): Renderer {
   env.addFilter('roleLabel', (r: string) => (isRole(r) ? ROLE_LABELS[r] : r))
   env.addFilter('relationshipLabel', (r: string) => RELATIONSHIP_LABELS[r] ?? r)
   env.addFilter('entryType', entryTypeLabel)
-  env.addFilter('humanise', (s: string) => (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/_/g, ' ') : ''))
+  env.addFilter('humanise', humanise)
   addGovukMacros(env, root)
   return { render: (template, context) => env.render(template, context) }
 }
