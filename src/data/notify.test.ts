@@ -1,6 +1,6 @@
-// Notifying memberships: every membership named gets its in-app item, and the email (one per address, no names)
-// goes only to practitioners in post — not a disabled account, an ended membership (its item cannot be read) or one
-// not yet started.
+// Notifying memberships: only practitioners in post are told — their in-app item and the email (one per address, no
+// names) — not a disabled account, an ended membership (its item could not be read) or one not yet started; the
+// caller learns who was told.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../test/support/app.ts'
@@ -10,7 +10,7 @@ import { notifyMemberships } from './notify.ts'
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
 describeApp('notifying memberships', (ctx) => {
-  it('items for every membership named; emails only to practitioners in post', async () => {
+  it('items and emails only for practitioners in post; the memberships told are returned', async () => {
     const db = ctx.s.t.db
     const now = ctx.s.clock.now()
     const day = 86_400_000
@@ -29,9 +29,12 @@ describeApp('notifying memberships', (ctx) => {
     const starter = await person('starter', { startsAt: new Date(now.getTime() + 30 * day) })
     const disabled = await person('disabled', { disabledAt: new Date(now.getTime() - day) })
     const all = [inPost, leaving, ended, starter, disabled]
-    await db.transaction().execute((trx) => notifyMemberships(trx, partnership, all, { kind: 'concern.new', childId: null, link: '/triage' }, now))
-    const items = await db.selectFrom('notification').select('membership_id').where('membership_id', 'in', all).execute()
-    assert.deepEqual(items.map((i) => i.membership_id).sort(), [...all].sort(), 'an item for every membership named')
+    const told = await db.transaction().execute((trx) => notifyMemberships(trx, partnership, [...all, inPost], { kind: 'concern.new', childId: null, link: '/triage' }, now))
+    assert.deepEqual([...told].sort(), [inPost, leaving].sort(), 'those in post are told, once each')
+    const items = await db.selectFrom('notification').select(['membership_id', 'kind', 'link', 'created_at']).where('membership_id', 'in', all).execute()
+    assert.deepEqual(items.map((i) => i.membership_id).sort(), [inPost, leaving].sort(), 'an item for each practitioner in post, none for the others')
+    assert.ok(items.every((i) => i.kind === 'concern.new' && i.link === '/triage' && i.created_at.getTime() === now.getTime()))
+    assert.deepEqual(await db.transaction().execute((trx) => notifyMemberships(trx, partnership, [ended, disabled], { kind: 'concern.new', link: '/triage' }, now)), [], 'nobody in post: nobody told, and the caller knows')
     const mail = await db.selectFrom('outbox').select(['to_address', 'body']).where('to_address', 'like', '%.notifytest@example.org').execute()
     assert.deepEqual(mail.map((m) => m.to_address).sort(), ['inpost.notifytest@example.org', 'leaving.notifytest@example.org'])
     assert.doesNotMatch(JSON.stringify(mail), /Notifytest/, 'no names in the email')

@@ -1,6 +1,5 @@
 // Notifications: an in-app item (a kind and a link; the page reads the child through the reach predicate) and
 // an email through the outbox that carries no personal data at all. Written in the caller's transaction.
-import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import type { DB } from './schema.ts'
 import { currentMembershipsQuery } from './memberships.ts'
@@ -61,45 +60,61 @@ export interface Notice {
   link: string
 }
 
-export async function notifyMemberships(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], notice: Notice, now: Date): Promise<void> {
+/**
+ * Tells these memberships — those of them in post: the membership started and not ended, the practitioner not
+ * disabled (an item for anyone else could not be read, and an email would point nowhere). The in-app item, and one
+ * email per distinct address with no names and no case detail, only that there is something to look at. Returns the
+ * memberships told, so a caller can fall back to someone else when nobody was.
+ */
+export async function notifyMemberships(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], notice: Notice, now: Date): Promise<string[]> {
   const unique = [...new Set(membershipIds)]
-  if (!unique.length) return
+  if (!unique.length) return []
   const email = emailFor(notice.kind)
-  // one statement: the in-app items, and one email per distinct address of a practitioner in post (not disabled, the
-  // membership started and not ended: an ended membership's item cannot be read, so an email would point nowhere) —
-  // no names, no case detail, only that there is something to look at
-  await trx
+  // one statement: the current memberships among those given, their in-app items, and the emails
+  const told = await trx
+    .with('r', () => currentMembershipsQuery(trx, partnershipId, now).where('m.id', 'in', unique).select(['m.id', 'p.email']))
     .with('n', (db) =>
-      db.insertInto('notification').values(
-        unique.map((m) => ({
-          id: randomUUID(),
-          partnership_id: partnershipId,
-          membership_id: m,
-          kind: notice.kind,
-          child_id: notice.childId ?? null,
-          subject_type: notice.subjectType ?? null,
-          subject_id: notice.subjectId ?? null,
-          link: notice.link,
-          created_at: now,
-        })),
-      ),
+      db
+        .insertInto('notification')
+        .columns(['id', 'partnership_id', 'membership_id', 'kind', 'child_id', 'subject_type', 'subject_id', 'link', 'created_at'])
+        .expression(
+          db
+            .selectFrom('r')
+            .select([
+              sql<string>`gen_random_uuid()`.as('id'),
+              sql<string>`${partnershipId}::uuid`.as('partnership_id'),
+              'r.id as membership_id',
+              sql<string>`${notice.kind}::text`.as('kind'),
+              sql<string | null>`${notice.childId ?? null}::uuid`.as('child_id'),
+              sql<string | null>`${notice.subjectType ?? null}::text`.as('subject_type'),
+              sql<string | null>`${notice.subjectId ?? null}::uuid`.as('subject_id'),
+              sql<string>`${notice.link}::text`.as('link'),
+              sql<Date>`${now}::timestamptz`.as('created_at'),
+            ]),
+        ),
     )
-    .insertInto('outbox')
-    .columns(['id', 'partnership_id', 'to_address', 'subject', 'body', 'created_at'])
-    .expression(
-      currentMembershipsQuery(trx, partnershipId, now)
-        .where('m.id', 'in', unique)
-        .groupBy('p.email')
-        .select([
-          sql<string>`gen_random_uuid()`.as('id'),
-          sql<string>`${partnershipId}::uuid`.as('partnership_id'),
-          'p.email as to_address',
-          sql<string>`${email.subject}::text`.as('subject'),
-          sql<string>`${email.body}::text`.as('body'),
-          sql<Date>`${now}::timestamptz`.as('created_at'),
-        ]),
+    .with('o', (db) =>
+      db
+        .insertInto('outbox')
+        .columns(['id', 'partnership_id', 'to_address', 'subject', 'body', 'created_at'])
+        .expression(
+          db
+            .selectFrom('r')
+            .groupBy('r.email')
+            .select([
+              sql<string>`gen_random_uuid()`.as('id'),
+              sql<string>`${partnershipId}::uuid`.as('partnership_id'),
+              'r.email as to_address',
+              sql<string>`${email.subject}::text`.as('subject'),
+              sql<string>`${email.body}::text`.as('body'),
+              sql<Date>`${now}::timestamptz`.as('created_at'),
+            ]),
+        ),
     )
+    .selectFrom('r')
+    .select('r.id')
     .execute()
+  return told.map((t) => t.id)
 }
 
 /** The email for a notification: no names, no case detail — only that there is something to look at. */

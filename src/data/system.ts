@@ -43,16 +43,15 @@ export function systemRepository(ctx: Ctx, job: string) {
         for (const c of overdue) byPartnership.set(c.partnership_id, [...(byPartnership.get(c.partnership_id) ?? []), c])
         for (const [partnershipId, clocks] of byPartnership) {
           for (const c of clocks) {
-            let to = c.escalate_to_membership_id ? [c.escalate_to_membership_id] : []
+            // the manager named when the clock started, if still in post (a clock can run for weeks); failing them,
+            // for a referral, the front door's current team managers, who own R1
+            let to = c.escalate_to_membership_id ? (await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.id', '=', c.escalate_to_membership_id).execute()).map((m) => m.id) : []
             if (!to.length && c.subject_type === 'referral') {
-              // the front door's team managers own R1
-              const managers = await trx
-                .selectFrom('referral as f')
-                .innerJoin('membership as m', (j) => j.onRef('m.team_id', '=', 'f.queue_team_id'))
+              const managers = await currentMembershipsQuery(trx, partnershipId, now)
+                .innerJoin('referral as f', (j) => j.onRef('f.queue_team_id', '=', 'm.team_id').on('f.partnership_id', '=', partnershipId))
                 .select('m.id')
                 .where('f.id', '=', c.subject_id)
                 .where('m.role', '=', 'team_manager')
-                .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
                 .execute()
               to = managers.map((m) => m.id)
             }

@@ -5,6 +5,7 @@ import type { Transaction } from 'kysely'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -49,14 +50,12 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
           const c = await trx.selectFrom('child as c').select('c.id').where('c.id', '=', input.childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
           if (!c) return { result: null, audit: { action: 'consultation.ask', outcome: 'not_found' as const } }
         }
-        const workers = await trx
-          .selectFrom('membership_school as ms')
-          .innerJoin('membership as m', 'm.id', 'ms.membership_id')
+        // the school-based social workers in post who serve this school
+        const workers = await currentMembershipsQuery(trx, actor.partnershipId, now)
+          .innerJoin('membership_school as ms', (j) => j.onRef('ms.membership_id', '=', 'm.id').on('ms.partnership_id', '=', actor.partnershipId))
           .select('m.id')
-          .where('ms.partnership_id', '=', actor.partnershipId)
           .where('ms.school_agency_id', '=', actor.agencyId)
           .where('m.role', '=', 'school_social_worker')
-          .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
           .execute()
         if (!workers.length) throw new RefusedError('No school-based social worker serves your school yet: contact the front door for advice')
         const id = randomUUID()

@@ -7,6 +7,7 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 import type { DB, MissingEpisodeTable, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -20,18 +21,19 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
       .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: childId, type: e.type, category: 'missing', occurred_at: e.occurredAt, recorded_at: now, author_membership_id: actor.membershipId, author_team_id: actor.teamId, source_agency_id: actor.agencyId, significance: e.significance, summary: e.summary, detail_type: 'missing_episode', detail_id: detailId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null })
       .execute()
   }
-  /** Who should act on a missing child: the allocated workers and the team around the child. */
+  /** Who should act on a missing child: the allocated workers, then the team around the child — those in post. */
   async function involved(trx: Transaction<DB>, childId: string, now: Date) {
-    const rows = await trx
-      .selectFrom('relationship')
-      .select('holder_membership_id')
-      .where('partnership_id', '=', actor.partnershipId)
-      .where('child_id', '=', childId)
-      .where('type', 'in', ['allocated_worker', 'team_member'])
-      .where('starts_at', '<=', now)
-      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+    const rows = await currentMembershipsQuery(trx, actor.partnershipId, now)
+      .innerJoin('relationship as r', (j) => j.onRef('r.holder_membership_id', '=', 'm.id').on('r.partnership_id', '=', actor.partnershipId))
+      .select(['m.id', 'r.type'])
+      .where('r.child_id', '=', childId)
+      .where('r.type', 'in', ['allocated_worker', 'team_member'])
+      .where('r.starts_at', '<=', now)
+      .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
       .execute()
-    return rows.flatMap((r) => (r.holder_membership_id ? [r.holder_membership_id] : []))
+    // the allocated worker first: the first is the one a late return home interview is escalated to
+    const first = rows.filter((r) => r.type === 'allocated_worker').concat(rows.filter((r) => r.type !== 'allocated_worker'))
+    return [...new Set(first.map((r) => r.id))]
   }
   async function inReach(trx: Transaction<DB>, childId: string, now: Date) {
     if (!isUuid(childId)) return false
