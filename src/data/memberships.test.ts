@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../test/support/app.ts'
-import { membershipOf, PARTNERSHIP as P } from '../../test/support/tac.ts'
+import { makeTac, membershipOf, pupilOf, PARTNERSHIP as P } from '../../test/support/tac.ts'
 import type { Role } from '../access/policy.ts'
 import type { Actor } from './actor.ts'
+import { RefusedError } from './unit-of-work.ts'
 import { identifierHash } from '../modules/breakglass/identifiers.ts'
 import { systemRepository } from './system.ts'
 
@@ -99,5 +100,25 @@ describeApp('routing reaches current members only: not a disabled account, not a
     assert.equal(found.statusCode, 303, found.body.slice(0, 300))
     const r13 = await db().selectFrom('clock').select('escalate_to_membership_id').where('subject_id', '=', episode.id).where('rule', '=', 'R13').executeTakeFirstOrThrow()
     assert.equal(r13.escalate_to_membership_id, membershipOf('sw.north'))
+  })
+
+  it('a team member whose account is disabled cannot be made lead, given an action or chosen in the meeting form; those in post can', async () => {
+    const childId = await pupilOf(db(), 'brookside', 3)
+    const tacId = await makeTac(db(), { childIds: [childId], lead: 'dsl.brookside', members: ['nurse', 'teacher.brookside'] })
+    await disable('nurse')
+    const m = await db().selectFrom('membership').select(['id', 'practitioner_id', 'agency_id', 'team_id', 'role']).where('id', '=', membershipOf('dsl.brookside')).executeTakeFirstOrThrow()
+    const lead = ctx.s.data.forActor({ kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: 'test' })
+    await assert.rejects(lead.tac.handOver(tacId, membershipOf('nurse'), 'Going on leave'), RefusedError)
+    const outcome = await lead.plans.addOutcome(tacId, { childId, body: 'Attends school every day', measure: 'scale', measureName: null })
+    const outcomeId = (outcome as { id: string }).id
+    const action = { what: 'Check in each morning', ownerName: '', ownerAgency: '', dueOn: '2026-12-11', place: 'School', costPence: null }
+    await assert.rejects(lead.plans.addAction(tacId, outcomeId, { ...action, ownerMembershipId: membershipOf('nurse') }), RefusedError)
+    assert.ok(await lead.plans.addAction(tacId, outcomeId, { ...action, ownerMembershipId: membershipOf('teacher.brookside') }))
+    const form = await (await ctx.s.signIn('dsl.brookside')).get(`/teams/${tacId}/meetings/new`)
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, new RegExp(membershipOf('teacher.brookside')))
+    assert.doesNotMatch(form.body, new RegExp(membershipOf('nurse')), 'the disabled member is not offered')
+    await lead.tac.handOver(tacId, membershipOf('teacher.brookside'), 'Sees her every day')
+    assert.equal((await db().selectFrom('tac').select('lead_membership_id').where('id', '=', tacId).executeTakeFirstOrThrow()).lead_membership_id, membershipOf('teacher.brookside'))
   })
 })

@@ -16,6 +16,17 @@ export function currentMembershipsQuery(db: Db, partnershipId: string, now: Date
     .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
 }
 
+/**
+ * The joined members of a team around the child who are in post — those who can be chosen for its work (chair,
+ * invitee, action owner, lead). `membership as m`, `practitioner as p` and `tac_member as tm`, nothing selected yet.
+ */
+export function tacMembersInPostQuery(db: Db, partnershipId: string, tacId: string, now: Date) {
+  return currentMembershipsQuery(db, partnershipId, now)
+    .innerJoin('tac_member as tm', (j) => j.onRef('tm.membership_id', '=', 'm.id').on('tm.partnership_id', '=', partnershipId))
+    .where('tm.tac_id', '=', tacId)
+    .where('tm.status', '=', 'joined')
+}
+
 /** Current memberships with one of these roles in an agency (e.g. a school's DSLs), with their email: a query to run or compose. */
 export function membershipsWithRolesQuery(db: Db, partnershipId: string, agencyId: string, roles: readonly string[], now: Date) {
   return currentMembershipsQuery(db, partnershipId, now).select(['m.id', 'p.email']).where('m.agency_id', '=', agencyId).where('m.role', 'in', roles)

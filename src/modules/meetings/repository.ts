@@ -149,7 +149,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'meeting.new', async (trx, now) => {
         const tac = await tacInReach(trx, actor, tacId, now)
         if (!tac) return notFound('meeting.new', tacId)
-        const members = (await teamMembers(trx, actor.partnershipId, tac.id)).map((m) => ({ ...m, roleLabel: roleLabelOf(m.role, m.team_role) }))
+        const members = (await teamMembers(trx, actor.partnershipId, tac.id, now)).map((m) => ({ ...m, roleLabel: roleLabelOf(m.role, m.team_role) }))
         const family = await trx.selectFrom('tac_family_member').select(['id', 'name', 'relationship']).where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tac.id).orderBy('name').execute()
         const children = await childrenOf(trx, tac)
         return { result: { tac, children, members, family }, audit: { action: 'meeting.new', outcome: 'success', entityType: 'tac', entityId: tac.id, childIds: tac.childIds, relationshipId: tac.relationshipId } }
@@ -181,7 +181,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         const approved = m.minutes_status === 'approved'
         const [members, outcomes] = open
           ? await Promise.all([
-              teamMembers(trx, actor.partnershipId, tac.id),
+              teamMembers(trx, actor.partnershipId, tac.id, now),
               trx.selectFrom('plan_outcome').select(['id', 'body']).where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tac.id).where('removed_at', 'is', null).orderBy('sort').orderBy('created_at').execute(),
             ])
           : [[], []]
@@ -236,7 +236,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!f) return notFound('meeting.invite', meetingId)
         if (f.meeting.minutes_status === 'approved') throw new RefusedError('The minutes have been approved: the meeting can no longer be changed')
         if (input.membershipId) {
-          const m = (await teamMembers(trx, actor.partnershipId, f.tac.id)).find((x) => x.membership_id === input.membershipId)
+          const m = (await teamMembers(trx, actor.partnershipId, f.tac.id, now)).find((x) => x.membership_id === input.membershipId)
           if (!m) throw new RefusedError('Choose a member of the team')
           const already = await trx.selectFrom('meeting_invitee').select('id').where('meeting_id', '=', meetingId).where('membership_id', '=', m.membership_id).executeTakeFirst()
           if (already) throw new RefusedError(`${m.given_name} ${m.family_name} is already invited`)
@@ -358,7 +358,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!outcome) throw new RefusedError('Choose one of the plan’s outcomes')
         let { ownerName, ownerAgency } = input
         if (input.ownerMembershipId) {
-          const m = (await teamMembers(trx, actor.partnershipId, f.tac.id)).find((x) => x.membership_id === input.ownerMembershipId)
+          const m = (await teamMembers(trx, actor.partnershipId, f.tac.id, now)).find((x) => x.membership_id === input.ownerMembershipId)
           if (!m) throw new RefusedError('The owner must be a member of the team, or someone named')
           ownerName = `${m.given_name} ${m.family_name}`
           ownerAgency = m.agency_name

@@ -7,6 +7,7 @@ import type { Transaction } from 'kysely'
 import { ROLE_LABELS, isRole } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { tacMembersInPostQuery } from '../../data/memberships.ts'
 import type { DB, MeetingKind } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
@@ -47,17 +48,11 @@ export interface ScheduleMeeting {
   others: OtherInvitee[]
 }
 
-/** A joined member of the team, with the labels an invitation records (agency, role in the team). */
-export function teamMembers(trx: Transaction<DB>, partnershipId: string, tacId: string) {
-  return trx
-    .selectFrom('tac_member as tm')
-    .innerJoin('membership as m', 'm.id', 'tm.membership_id')
-    .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+/** The joined members of the team in post, with the labels an invitation records (agency, role in the team). */
+export function teamMembers(trx: Transaction<DB>, partnershipId: string, tacId: string, now: Date) {
+  return tacMembersInPostQuery(trx, partnershipId, tacId, now)
     .innerJoin('agency as a', 'a.id', 'm.agency_id')
     .select(['tm.membership_id', 'tm.team_role', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency_name'])
-    .where('tm.partnership_id', '=', partnershipId)
-    .where('tm.tac_id', '=', tacId)
-    .where('tm.status', '=', 'joined')
     .orderBy('p.family_name')
     .orderBy('p.given_name')
     .execute()
@@ -73,7 +68,7 @@ export function roleLabelOf(role: string, teamRole: string): string {
  * no personal data), and writes a low-significance 'meeting_scheduled' entry for each child of the team.
  */
 export async function scheduleMeeting(trx: Transaction<DB>, actor: Actor, now: Date, tac: TacAccess, input: ScheduleMeeting): Promise<string> {
-  const members = await teamMembers(trx, actor.partnershipId, tac.id)
+  const members = await teamMembers(trx, actor.partnershipId, tac.id, now)
   const byId = new Map(members.map((m) => [m.membership_id, m]))
   if (!byId.has(input.chairMembershipId)) throw new RefusedError('The chair must be a member of the team')
   const unknown = input.inviteMembershipIds.filter((m) => !byId.has(m))

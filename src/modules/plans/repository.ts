@@ -11,6 +11,7 @@ import { sql, type Transaction } from 'kysely'
 import { ROLE_LABELS, isRole } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
+import { tacMembersInPostQuery } from '../../data/memberships.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ActionStatus, DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -105,16 +106,11 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     return trx.selectFrom('child').select(['id', 'given_name', 'family_name', 'date_of_birth']).where('partnership_id', '=', actor.partnershipId).where('id', 'in', tac.childIds).orderBy('date_of_birth').orderBy('given_name').execute()
   }
 
-  async function teamMembers(trx: Transaction<DB>, tacId: string): Promise<TeamMemberOption[]> {
-    const rows = await trx
-      .selectFrom('tac_member as tm')
-      .innerJoin('membership as m', 'm.id', 'tm.membership_id')
-      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+  /** The joined members of the team in post: those an action can be given to. */
+  async function teamMembers(trx: Transaction<DB>, tacId: string, now: Date): Promise<TeamMemberOption[]> {
+    const rows = await tacMembersInPostQuery(trx, actor.partnershipId, tacId, now)
       .innerJoin('agency as a', 'a.id', 'm.agency_id')
       .select(['tm.membership_id', 'tm.team_role', 'm.role', 'p.given_name', 'p.family_name', 'a.name as agency'])
-      .where('tm.partnership_id', '=', actor.partnershipId)
-      .where('tm.tac_id', '=', tacId)
-      .where('tm.status', '=', 'joined')
       .orderBy('a.name')
       .orderBy('p.family_name')
       .execute()
@@ -141,12 +137,12 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   }
 
   /** The member chosen as an action's owner must be a joined member of the team; their name and agency recorded. */
-  async function resolveOwner(trx: Transaction<DB>, tacId: string, input: ActionInput): Promise<ActionInput> {
+  async function resolveOwner(trx: Transaction<DB>, tacId: string, input: ActionInput, now: Date): Promise<ActionInput> {
     if (!input.ownerMembershipId) {
       if (!input.ownerName) throw new RefusedError('Say who will do this')
       return input
     }
-    const m = (await teamMembers(trx, tacId)).find((x) => x.membershipId === input.ownerMembershipId)
+    const m = (await teamMembers(trx, tacId, now)).find((x) => x.membershipId === input.ownerMembershipId)
     if (!m) throw new RefusedError('The person doing an action must be a member of the team, or name them as someone else')
     return { ...input, ownerName: m.name, ownerAgency: m.agency }
   }
@@ -164,7 +160,7 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   /** The plan as pages show it: outcomes (per child) with their actions, overdue ones flagged. */
   async function planView(trx: Transaction<DB>, tac: TacAccess, now: Date) {
     const today = londonDateTime(now).date
-    const [kids, plan, members, review] = await Promise.all([children(trx, tac), currentPlan(trx, actor.partnershipId, tac.id), teamMembers(trx, tac.id), latestReview(trx, tac.id)])
+    const [kids, plan, members, review] = await Promise.all([children(trx, tac), currentPlan(trx, actor.partnershipId, tac.id), teamMembers(trx, tac.id, now), latestReview(trx, tac.id)])
     const childName = childNamer(kids)
     const outcomes = plan.map((o, i) => ({
       ...o,
@@ -248,7 +244,7 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!tac) return notFound('plan.action', tacId)
         const outcome = await lockedOutcome(trx, tacId, outcomeId)
         if (!outcome || outcome.removed_at) return notFound('plan.action', tacId)
-        const v = await resolveOwner(trx, tacId, input)
+        const v = await resolveOwner(trx, tacId, input, now)
         const id = await addPlanAction(trx, actor, now, tac, { outcomeId, what: v.what, ownerMembershipId: v.ownerMembershipId, ownerName: v.ownerName, ownerAgency: v.ownerAgency, dueOn: v.dueOn, place: v.place, costPence: v.costPence })
         return { result: { id, version: tac.planVersion }, audit: success('plan.action', tac, { op: 'add', actionId: id, version: tac.planVersion }) }
       })
@@ -263,7 +259,7 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!row) return notFound('plan.action', tacId)
         const current = { what: row.what, ownerMembershipId: row.owner_membership_id, ownerName: row.owner_name, ownerAgency: row.owner_agency, dueOn: row.due_on, place: row.place, costPence: row.cost_pence, status: row.status, outcomeId: row.outcome_id, meetingId: row.meeting_id }
         if (row.removed_at || row.row_version !== rowVersion) return conflicted('plan.action', tac, { kind: 'action', rowVersion: row.row_version, theirs: actionTheirs(current), removed: Boolean(row.removed_at) })
-        const full = 'what' in input ? await resolveOwner(trx, tacId, input) : null
+        const full = 'what' in input ? await resolveOwner(trx, tacId, input, now) : null
         const next = full
           ? { ...current, what: full.what, ownerMembershipId: full.ownerMembershipId, ownerName: full.ownerName, ownerAgency: full.ownerAgency, dueOn: full.dueOn, place: full.place, costPence: full.costPence, status: full.status ?? current.status }
           : { ...current, status: (input as { status: ActionStatus }).status }

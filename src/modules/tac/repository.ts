@@ -8,6 +8,7 @@ import { ROLE_LABELS, isRole } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { tacMembersInPostQuery } from '../../data/memberships.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { TAC_LEVELS, type DB, type TacFamilyMemberTable, type TacLevel } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -263,8 +264,8 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         const tac = await tacForChange(trx, actor, tacId, now)
         if (!tac) return notFound('tac.lead', tacId)
         if (!tac.isLead) throw new RefusedError('Only the lead practitioner can hand over the lead')
-        const m = isUuid(membershipId) ? await trx.selectFrom('tac_member').select('id').where('tac_id', '=', tacId).where('membership_id', '=', membershipId).where('status', '=', 'joined').executeTakeFirst() : undefined
-        if (!m) throw new RefusedError('Choose a member of the team to take over the lead')
+        const m = isUuid(membershipId) ? await tacMembersInPostQuery(trx, actor.partnershipId, tacId, now).select('m.id').where('m.id', '=', membershipId).executeTakeFirst() : undefined
+        if (!m) throw new RefusedError('Choose a member of the team in post to take over the lead')
         await trx.updateTable('tac').set({ lead_membership_id: membershipId, row_version: sql`row_version + 1` }).where('id', '=', tacId).execute()
         const who = (await practitioners(trx, now, membershipId))[0]
         await entryFor(trx, now, tac.childIds, tacId, 'tac_lead_changed', `The lead practitioner is now ${who ? `${who.name} (${who.roleLabel}, ${who.agency})` : 'another member'}: ${reason}`, 'medium')
