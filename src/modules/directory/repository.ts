@@ -3,6 +3,7 @@
 import { sql } from 'kysely'
 import { ROLE_LABELS, ROLE_DUTIES, isRole } from '../../access/policy.ts'
 import type { Ctx } from '../../data/unit-of-work.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 
 export function directoryPages(ctx: Ctx) {
   return {
@@ -30,12 +31,10 @@ export function directoryPages(ctx: Ctx) {
       const [rows, teams, roles, levels] = await Promise.all([
         agencies.execute(),
         ctx.db.selectFrom('team').select(['id', 'agency_id', 'name', 'description', 'phone', 'email', 'is_front_door', 'is_out_of_hours']).where('partnership_id', '=', partnershipId).orderBy('name').execute(),
-        ctx.db
-          .selectFrom('membership')
-          .select(['agency_id', 'role', sql<number>`count(*)::int`.as('n')])
-          .where('partnership_id', '=', partnershipId)
-          .where('ends_at', 'is', null)
-          .groupBy(['agency_id', 'role'])
+        // the people in post in each role (started, not ended, the account not disabled)
+        currentMembershipsQuery(ctx.db, partnershipId, ctx.clock.now())
+          .select(['m.agency_id', 'm.role', sql<number>`count(*)::int`.as('n')])
+          .groupBy(['m.agency_id', 'm.role'])
           .execute(),
         ctx.db.selectFrom('need_level').selectAll().where('partnership_id', '=', partnershipId).orderBy('level').execute(),
       ])
