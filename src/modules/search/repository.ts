@@ -35,22 +35,24 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
             similarity(ta_search_name(c.family_name, c.given_name), ${name}),
             coalesce((select max(similarity(ta_search_name(n.given_name, n.family_name), ${name})) from child_name n where n.child_id = c.id and n.partnership_id = c.partnership_id), 0))`
         const dobScore = dob ? sql<number>`case when c.date_of_birth = ${dob}::date then 0.6 when c.date_of_birth = ${swapped}::date then 0.4 when extract(year from c.date_of_birth) = ${Number(dob.slice(0, 4))} then 0.1 else 0 end` : sql<number>`0`
+        // candidates from the indexes only (trigram GIN on the name — word order does not change a name's trigrams —,
+        // on other names, and the date-of-birth index), each branch bringing the child's row with it, then scored; an
+        // OR across tables would scan every child, and ids alone would fetch each candidate's row a second time
+        const columns = ['id', 'partnership_id', 'given_name', 'family_name', 'date_of_birth', 'sex'] as const
+        const byName = trx.selectFrom('child as c0').select(columns.map((k) => `c0.${k}` as const)).where('c0.partnership_id', '=', actor.partnershipId).where(sql<SqlBool>`ta_search_name(c0.given_name, c0.family_name) % ${name}`)
+        const byOtherName = trx
+          .selectFrom('child_name as n')
+          .innerJoin('child as c2', (j) => j.onRef('c2.id', '=', 'n.child_id').on('c2.partnership_id', '=', actor.partnershipId))
+          .select(columns.map((k) => `c2.${k}` as const))
+          .where('n.partnership_id', '=', actor.partnershipId)
+          .where(sql<SqlBool>`ta_search_name(n.given_name, n.family_name) % ${name}`)
+        const byDob = trx.selectFrom('child as c1').select(columns.map((k) => `c1.${k}` as const)).where('c1.partnership_id', '=', actor.partnershipId).where('c1.date_of_birth', 'in', [dob ?? '1900-01-01', swapped ?? dob ?? '1900-01-01'])
+        const candidates = name && dob ? byName.union(byOtherName).union(byDob) : name ? byName.union(byOtherName) : byDob
         let query = trx
-          .selectFrom('child as c')
+          .selectFrom(candidates.as('c'))
           .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex'])
           .select(sql<number>`(${nameScore}) + (${dobScore})`.as('score'))
           .select((eb) => eb.selectFrom('child_address as a').select('a.postcode').whereRef('a.child_id', '=', 'c.id').where('a.confidential', '=', false).where('a.to_date', 'is', null).limit(1).as('postcode'))
-          .where('c.partnership_id', '=', actor.partnershipId)
-          // candidates from the indexes only (trigram GIN on the name — word order does not change a name's trigrams —,
-          // on other names, and the date-of-birth index), then scored; an OR across tables would scan every child
-          .where('c.id', 'in', () => {
-            const byName = trx.selectFrom('child as c0').select('c0.id').where('c0.partnership_id', '=', actor.partnershipId).where(sql<SqlBool>`ta_search_name(c0.given_name, c0.family_name) % ${name}`)
-            const byOtherName = trx.selectFrom('child_name as n').select('n.child_id as id').where('n.partnership_id', '=', actor.partnershipId).where(sql<SqlBool>`ta_search_name(n.given_name, n.family_name) % ${name}`)
-            const byDob = trx.selectFrom('child as c1').select('c1.id').where('c1.partnership_id', '=', actor.partnershipId).where('c1.date_of_birth', 'in', [dob ?? '1900-01-01', swapped ?? dob ?? '1900-01-01'])
-            if (name && dob) return byName.union(byOtherName).union(byDob)
-            if (name) return byName.union(byOtherName)
-            return byDob
-          })
           .orderBy('score', 'desc')
           .orderBy('c.family_name')
           .limit(Math.min(q.limit ?? 20, 50))
