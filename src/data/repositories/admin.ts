@@ -3,11 +3,12 @@
 // not found. Every action is audited; none of it is case content, except reassigning a leaver's children, whose
 // audit row names the children.
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { isRole, ROLES, type Role } from '../../access/policy.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import type { Actor } from '../actor.ts'
-import { currentMembershipsQuery } from '../memberships.ts'
+import { currentMembershipsQuery, membershipNames } from '../memberships.ts'
+import { writeTacEntries } from '../../modules/tac/access.ts'
 import type { DB } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
@@ -53,6 +54,49 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
       const team = isUuid(teamId) ? await trx.selectFrom('team').select('id').where('id', '=', teamId).where('agency_id', '=', agencyId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst() : undefined
       if (!team) throw new RefusedError('Choose a team of the agency')
     }
+  }
+
+  /**
+   * A leaver's seats in open teams around the child pass to the colleague: the leaver leaves each team, the colleague
+   * joins it in the same role (if not already a member) and takes the lead where the leaver led — each written to the
+   * children's chronologies. Without it a team kept a lead nobody could act as, and the colleague held the children's
+   * team relationships without being in the team.
+   */
+  async function takeOverTeams(trx: Transaction<DB>, fromId: string, toId: string, reason: string, now: Date): Promise<{ id: string; childIds: string[] }[]> {
+    const P = actor.partnershipId
+    const seats = await trx
+      .selectFrom('tac_member as tm')
+      .innerJoin('tac as t', (j) => j.onRef('t.id', '=', 'tm.tac_id').on('t.partnership_id', '=', P))
+      .select(['tm.id', 'tm.tac_id', 'tm.team_role', 'tm.duties', 't.lead_membership_id'])
+      .where('tm.partnership_id', '=', P)
+      .where('tm.membership_id', '=', fromId)
+      .where('tm.status', '=', 'joined')
+      .where('t.status', '=', 'open')
+      .execute()
+    if (!seats.length) return []
+    const names = await membershipNames(trx, P, [fromId, toId])
+    const leaver = names.get(fromId) ?? 'A practitioner'
+    const colleague = names.get(toId) ?? 'A colleague'
+    const out: { id: string; childIds: string[] }[] = []
+    for (const seat of seats) {
+      const childIds = (await trx.selectFrom('tac_child').select('child_id').where('partnership_id', '=', P).where('tac_id', '=', seat.tac_id).execute()).map((c) => c.child_id)
+      await trx.updateTable('tac_member').set({ status: 'left', left_at: now, left_reason: `Left (reassigned by an administrator): ${reason}` }).where('id', '=', seat.id).execute()
+      const mine = await trx.selectFrom('tac_member').select(['id', 'status']).where('partnership_id', '=', P).where('tac_id', '=', seat.tac_id).where('membership_id', '=', toId).executeTakeFirst()
+      if (!mine) {
+        await trx.insertInto('tac_member').values({ id: randomUUID(), partnership_id: P, tac_id: seat.tac_id, membership_id: toId, team_role: seat.team_role, duties: seat.duties, status: 'joined', invited_by: actor.membershipId, invited_at: now, joined_at: now }).execute()
+      } else if (mine.status !== 'joined') {
+        await trx.updateTable('tac_member').set({ status: 'joined', team_role: seat.team_role, duties: seat.duties, joined_at: now, left_at: null, left_reason: null }).where('id', '=', mine.id).execute()
+      }
+      const entry = (type: string, summary: string, significance: 'low' | 'medium') => writeTacEntries(trx, actor, now, childIds, { type, summary, significance, occurredAt: now, detailType: 'tac', detailId: seat.tac_id })
+      await entry('tac_member_left', `${leaver} left the team around the child: ${reason}`, 'low')
+      if (mine?.status !== 'joined') await entry('tac_member_joined', `${colleague} joined the team around the child in ${leaver}’s place`, 'low')
+      if (seat.lead_membership_id === fromId) {
+        await trx.updateTable('tac').set({ lead_membership_id: toId, row_version: sql`row_version + 1` }).where('id', '=', seat.tac_id).where('partnership_id', '=', P).execute()
+        await entry('tac_lead_changed', `The lead practitioner is now ${colleague}: ${leaver} has left (${reason})`, 'medium')
+      }
+      out.push({ id: seat.tac_id, childIds })
+    }
+    return out
   }
 
   async function endSessions(trx: Transaction<DB>, practitionerId: string, reason: string, now: Date) {
@@ -219,10 +263,12 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
           await trx.updateTable('relationship').set({ ends_at: now }).where('id', '=', r.id).execute()
           await trx
             .insertInto('relationship')
-            .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: r.child_id, type: r.type, holder_agency_id: null, holder_team_id: null, holder_membership_id: to.id, starts_at: now, ends_at: null, source: 'reassigned', reason: `Reassigned from a leaver: ${reason}`, created_by_membership_id: actor.membershipId, created_at: now })
+            // a team member's relationship keeps its team (`tac:<id>`), so that it ends when the colleague leaves the team
+            .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: r.child_id, type: r.type, holder_agency_id: null, holder_team_id: null, holder_membership_id: to.id, starts_at: now, ends_at: null, source: r.type === 'team_member' && r.source?.startsWith('tac:') ? r.source : 'reassigned', reason: `Reassigned from a leaver: ${reason}`, created_by_membership_id: actor.membershipId, created_at: now })
             .execute()
         }
-        return { result: { moved: rels.length }, audit: { action: 'relationship.reassign', outcome: 'success', entityType: 'membership', entityId: from.id, childIds: [...new Set(rels.map((r) => r.child_id))], details: { to: to.id, reason } } }
+        const teams = await takeOverTeams(trx, from.id, to.id, reason, now)
+        return { result: { moved: rels.length, teams: teams.length }, audit: { action: 'relationship.reassign', outcome: 'success', entityType: 'membership', entityId: from.id, childIds: [...new Set([...rels.map((r) => r.child_id), ...teams.flatMap((t) => t.childIds)])], details: { to: to.id, reason, teams: teams.map((t) => t.id) } } }
       })
     },
 

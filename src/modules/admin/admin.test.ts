@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import { makeTac, membershipOf, pupilOf } from '../../../test/support/tac.ts'
 import { totpAt } from '../../platform/auth/totp.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
@@ -107,5 +108,31 @@ describeApp('practitioner administration', (ctx) => {
     // a school admin cannot touch social care's memberships
     const school = await ctx.s.signIn('admin.brookside')
     assert.equal((await school.post(`/admin/memberships/${id('membership:sw2.north:0')}/end`, { reason: 'x' })).statusCode, 404)
+  })
+
+  it('a leaver’s teams around the child pass to the colleague: the leaver leaves, the colleague joins in the same role and takes the lead, in the chronology', async () => {
+    const db = ctx.s.t.db
+    const childId = await pupilOf(db, 'brookside', 7)
+    const tacId = await makeTac(db, { childIds: [childId], lead: 'sw.south', members: ['nurse'] })
+    const admin = await ctx.s.signIn('admin.csc')
+    await admin.get(`/admin/practitioners/${id('practitioner:sw.south')}`)
+    const moved = await admin.post(`/admin/memberships/${membershipOf('sw.south')}/reassign`, { to: membershipOf('sw2.north'), reason: 'Leaving the authority', practitionerId: id('practitioner:sw.south') })
+    assert.equal(moved.statusCode, 303)
+    const tac = await db.selectFrom('tac').select('lead_membership_id').where('id', '=', tacId).executeTakeFirstOrThrow()
+    assert.equal(tac.lead_membership_id, membershipOf('sw2.north'), 'the colleague leads the team')
+    const members = await db.selectFrom('tac_member').select(['membership_id', 'status', 'team_role']).where('tac_id', '=', tacId).execute()
+    assert.equal(members.find((m) => m.membership_id === membershipOf('sw.south'))?.status, 'left')
+    assert.deepEqual(members.find((m) => m.membership_id === membershipOf('sw2.north')), { membership_id: membershipOf('sw2.north'), status: 'joined', team_role: 'Lead practitioner' })
+    assert.equal(members.find((m) => m.membership_id === membershipOf('nurse'))?.status, 'joined', 'the others stay')
+    const entries = (await db.selectFrom('entry').select('type').where('child_id', '=', childId).where('detail_id', '=', tacId).execute()).map((e) => e.type).sort()
+    assert.deepEqual(entries, ['tac_lead_changed', 'tac_member_joined', 'tac_member_left'])
+    // the colleague can work in the team; their relationship to the child is the team's, so it ends if they leave it
+    const colleague = await ctx.s.signIn('sw2.north')
+    assert.equal((await colleague.get(`/teams/${tacId}`)).statusCode, 200)
+    const rel = await db.selectFrom('relationship').select('source').where('child_id', '=', childId).where('holder_membership_id', '=', membershipOf('sw2.north')).where('ends_at', 'is', null).execute()
+    assert.deepEqual(rel.map((r) => r.source), [`tac:${tacId}`])
+    const audit = await db.selectFrom('audit_event').select(['details', 'child_ids']).where('action', '=', 'relationship.reassign').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.ok((audit.details as { teams: string[] }).teams.includes(tacId))
+    assert.ok(audit.child_ids.includes(childId))
   })
 })
