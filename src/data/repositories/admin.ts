@@ -156,11 +156,26 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
           .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
           .groupBy('holder_membership_id')
           .execute()
+        // open teams around the child each membership leads: a leaver's teams need a lead who can act
+        const led = await trx
+          .selectFrom('tac')
+          .select(['lead_membership_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('lead_membership_id', 'in', memberships.length ? memberships.map((m) => m.id) : ['00000000-0000-0000-0000-000000000000'])
+          .where('status', '=', 'open')
+          .groupBy('lead_membership_id')
+          .execute()
         const canManage = (agencyId: string) => partnershipAdmin || agencyId === actor.agencyId
         return {
           result: {
             practitioner: full,
-            memberships: memberships.map((m) => ({ ...m, current: !m.ends_at || m.ends_at > now, children: Number(held.find((h) => h.holder_membership_id === m.id)?.n ?? 0), manageable: canManage(m.agency_id) })),
+            memberships: memberships.map((m) => ({
+              ...m,
+              current: !m.ends_at || m.ends_at > now,
+              children: Number(held.find((h) => h.holder_membership_id === m.id)?.n ?? 0),
+              teamsLed: Number(led.find((l) => l.lead_membership_id === m.id)?.n ?? 0),
+              manageable: canManage(m.agency_id),
+            })),
             liveSessions: Number(sessions.n),
           },
           audit: { action: 'practitioner.view', outcome: 'success', entityType: 'practitioner', entityId: practitionerId },

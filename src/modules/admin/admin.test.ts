@@ -135,4 +135,23 @@ describeApp('practitioner administration', (ctx) => {
     assert.ok((audit.details as { teams: string[] }).teams.includes(tacId))
     assert.ok(audit.child_ids.includes(childId))
   })
+
+  it('a disabled practitioner who leads a team is flagged on their page, with the way to move the team to a colleague', async () => {
+    const db = ctx.s.t.db
+    const childId = await pupilOf(db, 'brookside', 9)
+    const tacId = await makeTac(db, { childIds: [childId], lead: 'manager.north', members: ['nurse'] })
+    await db.updateTable('practitioner').set({ disabled_at: ctx.s.clock.now() }).where('id', '=', id('practitioner:manager.north')).execute()
+    const admin = await ctx.s.signIn('admin.csc')
+    const page = await admin.get(`/admin/practitioners/${id('practitioner:manager.north')}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Leads 1 team around the child/)
+    assert.match(page.body, /govuk-warning-text[\s\S]*have a lead who cannot act/)
+    assert.match(page.body, new RegExp(`action="/admin/memberships/${membershipOf('manager.north')}/reassign"`))
+    const moved = await admin.post(`/admin/memberships/${membershipOf('manager.north')}/reassign`, { to: membershipOf('sw2.north'), reason: 'Long-term absence', practitionerId: id('practitioner:manager.north') })
+    assert.equal(moved.statusCode, 303)
+    assert.equal((await db.selectFrom('tac').select('lead_membership_id').where('id', '=', tacId).executeTakeFirstOrThrow()).lead_membership_id, membershipOf('sw2.north'))
+    const after = await admin.get(`/admin/practitioners/${id('practitioner:manager.north')}`)
+    assert.doesNotMatch(after.body, /Leads \d+ teams? around the child/)
+    assert.doesNotMatch(after.body, /govuk-warning-text/)
+  })
 })
