@@ -12,7 +12,7 @@ const driverImports = {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'src/web/assets/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'tmp/**', 'src/web/assets/**', 'bench/results/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
