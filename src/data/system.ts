@@ -5,7 +5,6 @@ import { sql } from 'kysely'
 import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
-import { currentMembershipsQuery } from './memberships.ts'
 import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
 import type { Ctx } from './unit-of-work.ts'
@@ -43,21 +42,22 @@ export function systemRepository(ctx: Ctx, job: string) {
         for (const c of overdue) byPartnership.set(c.partnership_id, [...(byPartnership.get(c.partnership_id) ?? []), c])
         for (const [partnershipId, clocks] of byPartnership) {
           for (const c of clocks) {
-            // the manager named when the clock started, if still in post (a clock can run for weeks); failing them,
-            // for a referral, the front door's current team managers, who own R1
-            let to = c.escalate_to_membership_id ? (await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.id', '=', c.escalate_to_membership_id).execute()).map((m) => m.id) : []
-            if (!to.length && c.subject_type === 'referral') {
-              const managers = await currentMembershipsQuery(trx, partnershipId, now)
-                .innerJoin('referral as f', (j) => j.onRef('f.queue_team_id', '=', 'm.team_id').on('f.partnership_id', '=', partnershipId))
+            // an information request's page is the one the escalation target may see (they may have no reach to the child)
+            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.subject_type === 'information_request' ? `/information-requests/${c.subject_id}` : c.subject_type === 'file_transfer' ? `/file-transfers/${c.subject_id}` : c.subject_type === 'subject_access_request' ? `/subject-access/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
+            const notice = { kind: 'clock.overdue', childId: c.child_id, subjectType: c.subject_type, subjectId: c.subject_id, link }
+            // the manager named when the clock started, if still in post (a clock can run for weeks: notifyMemberships
+            // tells only those in post); failing them, for a referral, the front door's team managers, who own R1
+            const told = await notifyMemberships(trx, partnershipId, c.escalate_to_membership_id ? [c.escalate_to_membership_id] : [], notice, now)
+            if (!told.length && c.subject_type === 'referral') {
+              const managers = await trx
+                .selectFrom('referral as f')
+                .innerJoin('membership as m', (j) => j.onRef('m.team_id', '=', 'f.queue_team_id').on('m.partnership_id', '=', partnershipId))
                 .select('m.id')
                 .where('f.id', '=', c.subject_id)
                 .where('m.role', '=', 'team_manager')
                 .execute()
-              to = managers.map((m) => m.id)
+              await notifyMemberships(trx, partnershipId, managers.map((m) => m.id), notice, now)
             }
-            // an information request's page is the one the escalation target may see (they may have no reach to the child)
-            const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.subject_type === 'information_request' ? `/information-requests/${c.subject_id}` : c.subject_type === 'file_transfer' ? `/file-transfers/${c.subject_id}` : c.subject_type === 'subject_access_request' ? `/subject-access/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
-            await notifyMemberships(trx, partnershipId, to, { kind: 'clock.overdue', childId: c.child_id, subjectType: c.subject_type, subjectId: c.subject_id, link }, now)
           }
           await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, {
             action: 'clock.escalate',
@@ -105,25 +105,23 @@ export function systemRepository(ctx: Ctx, job: string) {
               const previous = await trx.selectFrom('risk_signal').select('entry_ids').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('rule_code', '=', rule.code).execute()
               if (previous.some((p) => ids.every((i) => p.entry_ids.includes(i)))) continue
               const allocated = await trx.selectFrom('relationship').select('holder_membership_id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'allocated_worker').where('starts_at', '<=', now).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()
-              // to the allocated workers who still hold a current membership (a leaver's or a disabled account's inbox
-              // is read by nobody); failing them, to the front door's current members
-              const holders = allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : []))
-              let to = holders.length ? (await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.id', 'in', holders).execute()).map((m) => m.id) : []
-              let frontDoorTeam: string | null = null
+              // to the allocated workers in post (notifyMemberships tells only those: a leaver's or a disabled account's
+              // inbox is read by nobody); failing them, to the front door's members in post
+              const signalId = randomUUID()
+              const notice = { kind: 'signal.fired', childId, subjectType: 'risk_signal', subjectId: signalId, link: `/signals/${signalId}` }
+              let to = await notifyMemberships(trx, partnershipId, allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : [])), notice, now)
               if (!to.length) {
                 const team = await trx.selectFrom('team').select('id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).executeTakeFirst()
-                frontDoorTeam = team?.id ?? null
-                if (team) to = (await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.team_id', '=', team.id).execute()).map((m) => m.id)
+                if (team) {
+                  const members = await trx.selectFrom('membership').select('id').where('partnership_id', '=', partnershipId).where('team_id', '=', team.id).execute()
+                  to = await notifyMemberships(trx, partnershipId, members.map((m) => m.id), notice, now)
+                  // the front door needs a reason to see the child while the signal is open
+                  await trx.insertInto('relationship').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: team.id, holder_membership_id: null, starts_at: now, ends_at: null, source: `signal ${signalId}`, reason: `Risk signal: ${rule.name}`, created_by_membership_id: null, created_at: now }).execute()
+                }
               }
-              const signalId = randomUUID()
               await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()
-              if (frontDoorTeam) {
-                // the front door needs a reason to see the child while the signal is open
-                await trx.insertInto('relationship').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: frontDoorTeam, holder_membership_id: null, starts_at: now, ends_at: null, source: `signal ${signalId}`, reason: `Risk signal: ${rule.name}`, created_by_membership_id: null, created_at: now }).execute()
-              }
               const source = await trx.selectFrom('entry').select('source_agency_id').where('id', '=', ids[ids.length - 1]!).executeTakeFirstOrThrow()
               await trx.insertInto('entry').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'signal', category: null, occurred_at: now, recorded_at: now, author_membership_id: null, author_team_id: null, source_agency_id: source.source_agency_id, significance: 'critical', summary: `Risk signal: ${rule.name} (${ids.length} entries from ${new Set(hit.map((h) => h.sourceAgencyId)).size} agencies).`, detail_type: 'risk_signal', detail_id: signalId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null }).execute()
-              await notifyMemberships(trx, partnershipId, to, { kind: 'signal.fired', childId, subjectType: 'risk_signal', subjectId: signalId, link: `/signals/${signalId}` }, now)
               n++
               touched.push(childId)
             }
