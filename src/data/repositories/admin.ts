@@ -74,14 +74,20 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
       .where('t.status', '=', 'open')
       .execute()
     if (!seats.length) return []
-    const names = await membershipNames(trx, P, [fromId, toId])
+    // what every seat needs, read once for them all: names, each team's children, the colleague's own rows
+    const tacIds = seats.map((t) => t.tac_id)
+    const [names, kids, colleagueRows] = await Promise.all([
+      membershipNames(trx, P, [fromId, toId]),
+      trx.selectFrom('tac_child').select(['tac_id', 'child_id']).where('partnership_id', '=', P).where('tac_id', 'in', tacIds).execute(),
+      trx.selectFrom('tac_member').select(['id', 'tac_id', 'status']).where('partnership_id', '=', P).where('tac_id', 'in', tacIds).where('membership_id', '=', toId).execute(),
+    ])
     const leaver = names.get(fromId) ?? 'A practitioner'
     const colleague = names.get(toId) ?? 'A colleague'
+    await trx.updateTable('tac_member').set({ status: 'left', left_at: now, left_reason: `Left (reassigned by an administrator): ${reason}` }).where('id', 'in', seats.map((t) => t.id)).execute()
     const out: { id: string; childIds: string[] }[] = []
     for (const seat of seats) {
-      const childIds = (await trx.selectFrom('tac_child').select('child_id').where('partnership_id', '=', P).where('tac_id', '=', seat.tac_id).execute()).map((c) => c.child_id)
-      await trx.updateTable('tac_member').set({ status: 'left', left_at: now, left_reason: `Left (reassigned by an administrator): ${reason}` }).where('id', '=', seat.id).execute()
-      const mine = await trx.selectFrom('tac_member').select(['id', 'status']).where('partnership_id', '=', P).where('tac_id', '=', seat.tac_id).where('membership_id', '=', toId).executeTakeFirst()
+      const childIds = kids.filter((k) => k.tac_id === seat.tac_id).map((k) => k.child_id)
+      const mine = colleagueRows.find((r) => r.tac_id === seat.tac_id)
       if (!mine) {
         await trx.insertInto('tac_member').values({ id: randomUUID(), partnership_id: P, tac_id: seat.tac_id, membership_id: toId, team_role: seat.team_role, duties: seat.duties, status: 'joined', invited_by: actor.membershipId, invited_at: now, joined_at: now }).execute()
       } else if (mine.status !== 'joined') {
