@@ -115,8 +115,6 @@ export async function signIn(base: string, key: string): Promise<{ cookie: strin
   return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), csrf }
 }
 
-
-
 /**
  * Two loads taken in turns — a, b, a, b, … for `rounds` rounds, each measuring durationMs / rounds — and each side's
  * rounds merged (requests over measured seconds; percentiles over every latency). On a shared machine whose speed
