@@ -7,6 +7,7 @@ import type { Actor } from '../../data/actor.ts'
 import { auditValues, writeAudit } from '../../data/audit.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { statementCache } from '../../data/compiled-statements.ts'
 
 export interface ChronologyFilter {
   agencyId?: string | null
@@ -63,9 +64,8 @@ interface Shape {
 }
 
 /**
- * Stand-ins for a request's own values while the statement is built (Kysely keeps each value it is given, the same
- * object, in the compiled parameters): the compiled statement is kept, and each request puts its values in place of
- * these. Strings no request can send (they begin with a NUL, which PostgreSQL refuses in text) and one Date object.
+ * Stand-ins for a request's own values while the statement is built (src/data/compiled-statements.ts): the compiled
+ * statement is kept, and each request puts its values in place of these.
  */
 const SLOT = {
   child: '\u0000child',
@@ -81,38 +81,18 @@ const SLOT = {
   offset: '\u0000offset',
 } as const
 type Slot = keyof typeof SLOT
-/** Which slot each stand-in is (looked up by identity: the strings, and the one Date object). */
-const SLOT_OF = new Map<unknown, Slot>(Object.entries(SLOT).map(([k, v]) => [v, k as Slot]))
 
 /**
  * The compiled statements, by actor and shape. Building and compiling the statement with Kysely cost about half a
  * millisecond of the server's time on every page; the text depends only on the viewer (their partnership, membership,
  * agency, team and role: the access predicates are built from them, and their own values stay in the statement) and
- * the shape, so it is built once for each. Bounded: the oldest is dropped beyond MAX_COMPILED.
+ * the shape, so it is built once for each.
  */
-const compiled = new Map<string, Statement>()
-const MAX_COMPILED = 500
+const statements = statementCache(SLOT)
 
-/** What is kept of a compiled statement: its text and parameters (not Kysely's tree of it, many times their size). */
-interface Statement {
-  sql: string
-  parameters: readonly unknown[]
-}
-
-function compiledFor(db: Ctx['db'], actor: Actor, shape: Shape): Statement {
+function statementFor(db: Ctx['db'], actor: Actor, shape: Shape, values: Record<Slot, unknown>): CompiledQuery {
   const key = JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role, shape])
-  let statement = compiled.get(key)
-  if (statement) {
-    // most recently used last
-    compiled.delete(key)
-    compiled.set(key, statement)
-    return statement
-  }
-  const built = buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape)
-  statement = { sql: built.sql, parameters: built.parameters }
-  compiled.set(key, statement)
-  if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!)
-  return statement
+  return statements.fill(key, () => buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape), values)
 }
 
 function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuery {
@@ -237,12 +217,7 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
       }
       const db = ctx.db
       try {
-        const statement = compiledFor(db, actor, shape)
-        const parameters = statement.parameters.map((v) => {
-          const slot = SLOT_OF.get(v)
-          return slot ? values[slot] : v
-        })
-        const one = await db.executeQuery<Result>(CompiledQuery.raw(statement.sql, parameters))
+        const one = await db.executeQuery<Result>(statementFor(db, actor, shape, values))
         const got = one.rows[0]!
         if (!got.children) return null
         const children = got.children

@@ -127,6 +127,57 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     assert.equal(await count('concern'), before)
   })
 
+  it('the concern statement, built once for a teacher, takes each submission’s own values: children, words, time, danger, body map and audit', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const others = await ctx.s.t.db
+      .selectFrom('relationship')
+      .select('child_id')
+      .where('type', '=', 'pupil_at')
+      .where('holder_agency_id', '=', id('agency:brookside'))
+      .where('child_id', 'not in', [childId, ...(siblingId ? [siblingId] : [])])
+      .limit(2)
+      .execute()
+    assert.equal(others.length, 2)
+    const submissions: Record<string, string | string[]>[] = [
+      { children: [others[0]!.child_id], category: 'neglect', seenOrHeard: 'First: no lunch again.', childWords: '', occurredDate: '2026-11-20', occurredTime: '08:50', location: 'Playground', immediateDanger: 'no' },
+      { children: [others[1]!.child_id], category: 'physical_abuse', seenOrHeard: 'Second: a mark on the arm.', childWords: 'Dad did it', occurredDate: '2026-11-21', occurredTime: '13:15', location: '', immediateDanger: 'yes', mark1Region: 'left_arm', mark1View: 'back', mark1Description: 'Red mark' },
+    ]
+    const requestIds: string[] = []
+    for (const s of submissions) {
+      const form = await teacher.get('/concerns/new')
+      const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+      const res = await teacher.post('/concerns', { idempotencyKey: key, ...s })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 300))
+      const [c, ...more] = await ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).execute()
+      assert.equal(more.length, 0)
+      const child = (s.children as string[])[0]
+      assert.equal(c!.child_id, child)
+      assert.equal(c!.category, s.category)
+      assert.equal(c!.seen_or_heard, s.seenOrHeard)
+      assert.equal(c!.child_words, s.childWords || null)
+      assert.equal(c!.location, s.location || null)
+      assert.equal(c!.immediate_danger, s.immediateDanger === 'yes')
+      assert.equal(c!.occurred_at.toISOString(), new Date(`${s.occurredDate as string}T${s.occurredTime as string}:00Z`).toISOString()) // GMT in November
+      assert.deepEqual(c!.body_map.map((m) => [m.region, m.view, m.description]), s.mark1Region ? [[s.mark1Region, s.mark1View, s.mark1Description]] : [])
+      assert.equal(c!.created_at.toISOString(), ctx.s.clock.now().toISOString())
+      const e = await ctx.s.t.db.selectFrom('entry').selectAll().where('id', '=', c!.entry_id!).executeTakeFirstOrThrow()
+      assert.equal(e.child_id, child)
+      assert.equal(e.category, s.category)
+      assert.equal(e.significance, s.immediateDanger === 'yes' ? 'critical' : 'medium')
+      assert.equal(e.summary, s.seenOrHeard)
+      assert.equal(e.occurred_at.toISOString(), c!.occurred_at.toISOString())
+      assert.equal(e.recorded_at.toISOString(), c!.created_at.toISOString())
+      const a = await ctx.s.t.db.selectFrom('audit_event').selectAll().where('action', '=', 'concern.create').where('entity_id', '=', c!.submission_id).executeTakeFirstOrThrow()
+      assert.deepEqual(a.child_ids, s.children)
+      assert.deepEqual(a.details, { category: s.category, concernIds: [c!.id] })
+      assert.equal(a.at.toISOString(), c!.created_at.toISOString())
+      requestIds.push(a.request_id!)
+      const told = await ctx.s.t.db.selectFrom('notification').select('child_id').where('subject_id', '=', c!.id).execute()
+      assert.ok(told.length > 0 && told.every((n) => n.child_id === child))
+    }
+    assert.notEqual(requestIds[0], requestIds[1])
+  })
+
   async function count(table: 'outbox' | 'concern' | 'triage_action') {
     const r = await ctx.s.t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     return Number(r.n)

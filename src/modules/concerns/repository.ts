@@ -8,6 +8,7 @@ import type { Actor } from '../../data/actor.ts'
 import { membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
 import { auditValues } from '../../data/audit.ts'
+import { statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -25,6 +26,35 @@ export type TriageActionCode = keyof typeof TRIAGE_ACTIONS
 export const TRIAGE_OUTCOMES = { monitor: 'Keep open and monitor', escalated: 'Escalated (referral, police or early help)', closed: 'Close: no further action' } as const
 
 const SERIOUS = new Set(['sexual_abuse', 'physical_abuse', 'fgm', 'child_sexual_exploitation', 'child_criminal_exploitation', 'radicalisation'])
+
+/**
+ * Stand-ins for a submission's own values while the concern statement is built (src/data/compiled-statements.ts):
+ * the statement is compiled once per actor and path, and each submission's values are put in their place.
+ */
+const WRITE_SLOT = {
+  child: '\u0000child',
+  childIds: [] as string[],
+  ids: [] as string[],
+  entryIds: [] as string[],
+  childCount: '\u0000childCount',
+  submissionId: '\u0000submissionId',
+  now: new Date(0),
+  category: '\u0000category',
+  seenOrHeard: '\u0000seenOrHeard',
+  childWords: '\u0000childWords',
+  occurredAt: new Date(0),
+  location: '\u0000location',
+  otherChildren: '\u0000otherChildren',
+  immediateDanger: '\u0000immediateDanger',
+  bodyMap: '\u0000bodyMap',
+  idempotencyKey: '\u0000idempotencyKey',
+  significance: '\u0000significance',
+  summary: '\u0000summary',
+  requestId: '\u0000requestId',
+  auditDetails: '\u0000auditDetails',
+}
+const statements = statementCache(WRITE_SLOT)
+type WriteValues = { [K in keyof typeof WRITE_SLOT]: unknown }
 
 export interface ConcernInput {
   childIds: string[]
@@ -155,19 +185,55 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       ): Promise<{ id: string; childId: string }[]> {
         const rows = childIds.map((childId) => ({ childId, id: randomUUID(), entryId: randomUUID() }))
         const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
+        // the text depends only on me and on the path (src/data/compiled-statements.ts); this submission's values fill it
+        const key = JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role, opts.checkInStatement, opts.auditInStatement])
+        const values: WriteValues = {
+          child: childIds[0],
+          childIds,
+          ids: rows.map((r) => r.id),
+          entryIds: rows.map((r) => r.entryId),
+          childCount: childIds.length,
+          submissionId,
+          now,
+          category: input.category,
+          seenOrHeard: input.seenOrHeard,
+          childWords: input.childWords || null,
+          occurredAt: input.occurredAt,
+          location: input.location || null,
+          otherChildren: input.otherChildren || null,
+          immediateDanger: input.immediateDanger,
+          bodyMap: JSON.stringify(input.bodyMap),
+          idempotencyKey: input.idempotencyKey,
+          significance,
+          summary: summarise(input.seenOrHeard),
+          requestId: actor.requestId,
+          // as auditValues writes them
+          auditDetails: JSON.stringify({ category: input.category }),
+        }
+        // one child (the common case) is `c.id in ($n)`, which keeps PostgreSQL on its generic plan (an array of them
+        // would make it plan every time); several children are built each time with their own values
+        const statement = childIds.length === 1 ? statements.fill(key, (slot) => buildWrite(db, slot, [slot.child], opts), values) : buildWrite(db, values, childIds, opts)
+        const made = await db.executeQuery<{ id: string; child_id: string }>(statement)
+        const byChild = new Map(made.rows.map((r) => [r.child_id, r.id]))
+        return childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c }))
+      }
+
+      /** The statement of writeConcerns for this actor and path, from a submission's values or from the stand-ins (WRITE_SLOT). */
+      function buildWrite(db: Kysely<DB> | Transaction<DB>, slot: WriteValues, inList: readonly unknown[], opts: { checkInStatement: boolean; auditInStatement: boolean }) {
         const p = actor.partnershipId
+        const now = slot.now as Date
         const inReach = db
           .selectFrom('child as c')
           .select((eb) => eb.fn.countAll<string>().as('n'))
           .where('c.partnership_id', '=', p)
-          .where('c.id', 'in', childIds)
+          .where('c.id', 'in', inList as string[])
           .where(childInReach(actor, now))
         const checked = opts.checkInStatement
-          ? sql`(${inReach}) = ${childIds.length} and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${input.category}::text and active)`
+          ? sql`(${inReach}) = ${slot.childCount} and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${slot.category}::text and active)`
           : sql`true`
         const leads = membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now).where('m.id', '<>', actor.membershipId)
         const email = emailFor('concern.new')
-        const audit = auditValues(actor, now, { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, details: { category: input.category } })
+        const audit = { ...auditValues({ ...actor, requestId: slot.requestId as string }, now, { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: slot.submissionId as string }), details: slot.auditDetails }
         const auditCte = opts.auditInStatement
           ? sql`,
           a as (
@@ -179,18 +245,18 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             having count(*) > 0
           )`
           : sql``
-        const made = await sql<{ id: string; child_id: string }>`/* prepared */
+        return sql`/* prepared */
           with src as (
             select u.child_id, u.id, u.entry_id
-            from unnest(${childIds}::uuid[], ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.entryId)}::uuid[]) as u(child_id, id, entry_id)
+            from unnest(${slot.childIds}::uuid[], ${slot.ids}::uuid[], ${slot.entryIds}::uuid[]) as u(child_id, id, entry_id)
             where ${checked}
           ),
           k as (
             insert into concern (id, partnership_id, submission_id, child_id, agency_id, raised_by_membership_id, category, seen_or_heard, child_words,
                                  occurred_at, location, other_children, immediate_danger, body_map, entry_id, idempotency_key, created_at)
-            select src.id, ${p}::uuid, ${submissionId}::uuid, src.child_id, ${actor.agencyId}::uuid, ${actor.membershipId}::uuid, ${input.category}::text, ${input.seenOrHeard}::text, ${input.childWords || null}::text,
-                   ${input.occurredAt}::timestamptz, ${input.location || null}::text, ${input.otherChildren || null}::text, ${input.immediateDanger}::boolean, ${JSON.stringify(input.bodyMap)}::jsonb, src.entry_id,
-                   ${input.idempotencyKey}::text, ${now}::timestamptz
+            select src.id, ${p}::uuid, ${slot.submissionId}::uuid, src.child_id, ${actor.agencyId}::uuid, ${actor.membershipId}::uuid, ${slot.category}::text, ${slot.seenOrHeard}::text, ${slot.childWords}::text,
+                   ${slot.occurredAt}::timestamptz, ${slot.location}::text, ${slot.otherChildren}::text, ${slot.immediateDanger}::boolean, ${slot.bodyMap}::jsonb, src.entry_id,
+                   ${slot.idempotencyKey}::text, ${now}::timestamptz
             from src
             on conflict (partnership_id, idempotency_key, child_id) do nothing
             returning id, child_id, entry_id
@@ -198,8 +264,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           e as (
             insert into entry (id, partnership_id, child_id, type, category, occurred_at, recorded_at, author_membership_id, author_team_id, source_agency_id,
                                significance, summary, detail_type, detail_id, visibility)
-            select k.entry_id, ${p}::uuid, k.child_id, 'concern', ${input.category}::text, ${input.occurredAt}::timestamptz, ${now}::timestamptz, ${actor.membershipId}::uuid, ${actor.teamId}::uuid, ${actor.agencyId}::uuid,
-                   ${significance}::text, ${summarise(input.seenOrHeard)}::text, 'concern', k.id, 'agency'
+            select k.entry_id, ${p}::uuid, k.child_id, 'concern', ${slot.category}::text, ${slot.occurredAt}::timestamptz, ${now}::timestamptz, ${actor.membershipId}::uuid, ${actor.teamId}::uuid, ${actor.agencyId}::uuid,
+                   ${slot.significance}::text, ${slot.summary}::text, 'concern', k.id, 'agency'
             from k
           ),
           leads as (${leads}),
@@ -213,9 +279,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             select gen_random_uuid(), ${p}::uuid, x.email, ${email.subject}::text, ${email.body}::text, ${now}::timestamptz
             from k cross join (select distinct email from leads) x
           )${auditCte}
-          select id, child_id from k`.execute(db)
-        const byChild = new Map(made.rows.map((r) => [r.child_id, r.id]))
-        return childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c }))
+          select id, child_id from k`.compile(db)
       }
 
       async function provisionalChild(trx: Transaction<DB>, c: NonNullable<ConcernInput['newChild']>, now: Date): Promise<string> {
