@@ -56,7 +56,10 @@ export async function openTestDatabase(engine: Engine): Promise<TestDb> {
   })
   const url = withDatabase(base, name)
   const database = await openDatabase({ kind: 'postgres', url }, { migrate: true, poolSize: 10 })
-  const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) })
+  const adminPool = new pg.Pool({ connectionString: url, max: 2 })
+  // as the application's pool (src/data/db.ts): an idle client the server drops must not crash the test process
+  adminPool.on('error', () => undefined)
+  const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: adminPool }) })
   return {
     database,
     db: database.db,
@@ -66,6 +69,13 @@ export async function openTestDatabase(engine: Engine): Promise<TestDb> {
       await database.close()
       await admin.destroy()
       await withAdmin(base, async (db) => {
+        // a pool's end resolves as soon as it has asked its clients to end, not once the server has closed them:
+        // wait (briefly) for those backends to go, so that the forced drop does not kill one whose client is open
+        for (let i = 0; i < 40; i++) {
+          const left = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = ${name}`.execute(db)
+          if (!left.rows[0]!.n) break
+          await new Promise((r) => setTimeout(r, 25))
+        }
         await sql`drop database if exists ${sql.id(name)} with (force)`.execute(db)
       })
     },
