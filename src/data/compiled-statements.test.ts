@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CompiledQuery } from 'kysely'
-import { statementCache } from './compiled-statements.ts'
+import { actorKey, statementCache } from './compiled-statements.ts'
+import type { Actor } from './actor.ts'
 
 describe('statements compiled once and filled in per request', () => {
   const slots = { child: '\u0000child', now: new Date(0), ids: [] as string[] }
@@ -55,5 +56,13 @@ describe('statements compiled once and filled in per request', () => {
     const d = new Date(0)
     assert.throws(() => statementCache({ a: d, b: d }), /distinct/)
     assert.throws(() => statementCache({ a: 'child' }), /NUL/)
+  })
+
+  it('the actor part of a key differs when anything the access predicates read differs, and not for the request id', () => {
+    const a: Actor = { kind: 'practitioner', partnershipId: 'p', practitionerId: 'x', membershipId: 'm', agencyId: 'a', teamId: null, role: 'teacher', requestId: 'r1' }
+    assert.equal(actorKey(a), actorKey({ ...a, requestId: 'r2' }))
+    for (const other of [{ partnershipId: 'q' }, { practitionerId: 'y' }, { membershipId: 'n' }, { agencyId: 'b' }, { teamId: 't' }, { role: 'dsl' as const }]) {
+      assert.notEqual(actorKey(a), actorKey({ ...a, ...other }), JSON.stringify(other))
+    }
   })
 })

@@ -3,6 +3,7 @@
 // request's own values: building and compiling them with Kysely on every request cost the server more than running
 // them cost PostgreSQL's parser (the chronology page: about half a millisecond; logging a concern: about 0.13 ms).
 import { CompiledQuery } from 'kysely'
+import type { Actor } from './actor.ts'
 
 /**
  * Stand-ins for a request's own values while the statement is built. Kysely keeps each value it is given (the same
@@ -11,6 +12,14 @@ import { CompiledQuery } from 'kysely'
  * in text), and objects (a Date, an array) matched by identity.
  */
 export type StandIns = Record<string, string | object>
+
+/**
+ * Everything of the actor a statement's text may depend on — the access predicates are built from these, and their
+ * values stay in the kept parameters — for the first part of a cache key. Not the request id: that is a stand-in.
+ */
+export function actorKey(actor: Actor): string {
+  return JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role])
+}
 
 /** What is kept of a compiled statement: its text and parameters (not Kysely's tree of it, many times their size). */
 interface Kept {

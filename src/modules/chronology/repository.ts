@@ -1,13 +1,13 @@
 // The merged multi-agency chronology of a child, or of a family (the child and their siblings and household
 // children in the viewer's reach): every entry the viewer is entitled to see, from every agency, filtered and
 // paged. Entries the viewer may not see are not there at all — not counted, not hinted at.
-import { CompiledQuery, sql, type RawBuilder } from 'kysely'
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely'
 import { childInReachByFacts, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditValues, writeAudit } from '../../data/audit.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
-import { statementCache } from '../../data/compiled-statements.ts'
+import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 
 export interface ChronologyFilter {
   agencyId?: string | null
@@ -91,8 +91,7 @@ type Slot = keyof typeof SLOT
 const statements = statementCache(SLOT)
 
 function statementFor(db: Ctx['db'], actor: Actor, shape: Shape, values: Record<Slot, unknown>): CompiledQuery {
-  const key = JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role, shape])
-  return statements.fill(key, () => buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape), values)
+  return statements.fill(`${actorKey(actor)}${JSON.stringify(shape)}`, () => buildStatement(db, { ...actor, requestId: SLOT.requestId }, shape), values)
 }
 
 function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuery {

@@ -8,7 +8,7 @@ import type { Actor } from '../../data/actor.ts'
 import { membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
 import { auditValues } from '../../data/audit.ts'
-import { statementCache } from '../../data/compiled-statements.ts'
+import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -186,7 +186,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         const rows = childIds.map((childId) => ({ childId, id: randomUUID(), entryId: randomUUID() }))
         const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
         // the text depends only on me and on the path (src/data/compiled-statements.ts); this submission's values fill it
-        const key = JSON.stringify([actor.partnershipId, actor.practitionerId, actor.membershipId, actor.agencyId, actor.teamId, actor.role, opts.checkInStatement, opts.auditInStatement])
+        const key = `${actorKey(actor)}${JSON.stringify(opts)}`
         const values: WriteValues = {
           child: childIds[0],
           childIds,
