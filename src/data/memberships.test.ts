@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../test/support/app.ts'
-import { makeTac, membershipOf, pupilOf, PARTNERSHIP as P } from '../../test/support/tac.ts'
+import { disablePractitionerOf, makeTac, membershipOf, pupilOf, PARTNERSHIP as P } from '../../test/support/tac.ts'
 import type { Role } from '../access/policy.ts'
 import type { Actor } from './actor.ts'
 import { RefusedError } from './unit-of-work.ts'
@@ -14,10 +14,7 @@ const idempotencyKey = (html: string) => /name="idempotencyKey" value="([^"]+)"/
 
 describeApp('routing reaches current members only: not a disabled account, not an ended membership', (ctx) => {
   const db = () => ctx.s.t.db
-  const disable = async (key: string) => {
-    const { practitioner_id } = await db().selectFrom('membership').select('practitioner_id').where('id', '=', membershipOf(key)).executeTakeFirstOrThrow()
-    await db().updateTable('practitioner').set({ disabled_at: ctx.s.clock.now() }).where('id', '=', practitioner_id).execute()
-  }
+  const disable = (key: string) => disablePractitionerOf(db(), membershipOf(key), ctx.s.clock.now())
   const told = async (subjectId: string) => new Set((await db().selectFrom('notification').select('membership_id').where('subject_id', '=', subjectId).execute()).map((n) => n.membership_id))
 
   it('a new referral tells the front door’s current workers, not a disabled one nor one whose membership has ended', async () => {

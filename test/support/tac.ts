@@ -1,5 +1,6 @@
 // A team around the child made directly in the test database (for capability tests that need one without
-// walking the team pages): the team, its children, joined members with their `team_member` relationships.
+// walking the team pages): the team, its children, joined members with their `team_member` relationships; and the
+// demo fixtures such tests share (a membership's id, a pupil, disabling an account).
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { stableUuid } from '../../src/data/ids.ts'
@@ -43,4 +44,10 @@ export async function pupilOf(db: Kysely<DB>, school: string, offset = 0): Promi
     .limit(1)
     .executeTakeFirstOrThrow()
   return r.child_id
+}
+
+/** Disables the account of a membership's practitioner (an administrator's "disable"), as of `at`. */
+export async function disablePractitionerOf(db: Kysely<DB>, membershipId: string, at: Date): Promise<void> {
+  const { practitioner_id } = await db.selectFrom('membership').select('practitioner_id').where('id', '=', membershipId).executeTakeFirstOrThrow()
+  await db.updateTable('practitioner').set({ disabled_at: at }).where('id', '=', practitioner_id).execute()
 }

@@ -153,11 +153,13 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
           .orderBy('m.starts_at')
           .execute()
         const sessions = await trx.selectFrom('session').select((eb) => eb.fn.countAll<number>().as('n')).where('practitioner_id', '=', practitionerId).where('ended_at', 'is', null).where('expires_at', '>', now).executeTakeFirstOrThrow()
+        // `in` needs at least one value: an id no membership has stands in for none
+        const membershipIds = memberships.length ? memberships.map((m) => m.id) : ['00000000-0000-0000-0000-000000000000']
         const held = await trx
           .selectFrom('relationship')
           .select(['holder_membership_id', (eb) => eb.fn.countAll<number>().as('n')])
           .where('partnership_id', '=', actor.partnershipId)
-          .where('holder_membership_id', 'in', memberships.length ? memberships.map((m) => m.id) : ['00000000-0000-0000-0000-000000000000'])
+          .where('holder_membership_id', 'in', membershipIds)
           .where('type', 'in', ['allocated_worker', 'team_member'])
           .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
           .groupBy('holder_membership_id')
@@ -167,7 +169,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
           .selectFrom('tac')
           .select(['lead_membership_id', (eb) => eb.fn.countAll<number>().as('n')])
           .where('partnership_id', '=', actor.partnershipId)
-          .where('lead_membership_id', 'in', memberships.length ? memberships.map((m) => m.id) : ['00000000-0000-0000-0000-000000000000'])
+          .where('lead_membership_id', 'in', membershipIds)
           .where('status', '=', 'open')
           .groupBy('lead_membership_id')
           .execute()

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
+import { disablePractitionerOf } from '../../../test/support/tac.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
 
@@ -54,12 +55,8 @@ describeApp('risk signals when strands combine', (ctx) => {
     // a child whose only allocated worker is sw.south
     const allocated = await db.selectFrom('relationship').select(['child_id', 'holder_membership_id']).where('type', '=', 'allocated_worker').where('ends_at', 'is', null).execute()
     const childId = allocated.find((a) => a.holder_membership_id === worker && allocated.filter((b) => b.child_id === a.child_id).length === 1)!.child_id
-    const disable = async (m: string) => {
-      const { practitioner_id } = await db.selectFrom('membership').select('practitioner_id').where('id', '=', m).executeTakeFirstOrThrow()
-      await db.updateTable('practitioner').set({ disabled_at: ctx.s.clock.now() }).where('id', '=', practitioner_id).execute()
-    }
-    await disable(worker)
-    await disable(id('membership:frontdoor2:0'))
+    await disablePractitionerOf(db, worker, ctx.s.clock.now())
+    await disablePractitionerOf(db, id('membership:frontdoor2:0'), ctx.s.clock.now())
     ctx.s.clock.advance(60_000)
     const mk = (type: string, category: string | null, agency: string, day: string) => ({ id: randomUUID(), partnership_id: P, child_id: childId, type, category, occurred_at: new Date(`${day}T12:00:00Z`), recorded_at: ctx.s.clock.now(), author_membership_id: null, author_team_id: null, source_agency_id: id(`agency:${agency}`), significance: 'high' as const, summary: `${type} test`, visibility: 'team' as const })
     const notice = mk('notice', 'domestic_abuse', 'police', '2026-11-11')
