@@ -26,6 +26,7 @@ import * as bulkExport from './20261129T0710_bulk_export.ts'
 import * as fileTransferWithdrawal from './20261129T0720_file_transfer_withdrawal.ts'
 import * as sharingDecisionGuard from './20261129T0730_sharing_decision_guard.ts'
 import * as breakGlassRunningIndex from './20261129T0940_break_glass_running_index.ts'
+import * as entryChildOrder from './20261129T2000_entry_child_order.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T0720_file_transfer_withdrawal': fileTransferWithdrawal,
   '20261129T0730_sharing_decision_guard': sharingDecisionGuard,
   '20261129T0940_break_glass_running_index': breakGlassRunningIndex,
+  '20261129T2000_entry_child_order': entryChildOrder,
 }

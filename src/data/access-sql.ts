@@ -133,16 +133,18 @@ export function entryVisible(actor: Actor, now: Date, facts?: RelationshipFacts)
   return (eb: ExpressionBuilder<DB & { e: DB['entry'] }, 'e'>): Expression<SqlBool> => {
     const rels = () => reachingRelationships(eb as unknown as Q, actor, now).where('r.child_id', '=', sql.ref<string>('e.child_id'))
     const anyRel = facts ? facts.anyRel : eb.exists(rels())
-    const breakGlass = facts ? facts.breakGlass : eb.exists(rels().where('r.type', '=', 'break_glass'))
+    const breakGlass = () => (facts ? facts.breakGlass : eb.exists(rels().where('r.type', '=', 'break_glass')))
     // a sealed entry is for its authoring team only: not even its author outside that team, nor whom it was addressed to
     const notSealed = eb('e.visibility', '<>', 'sealed')
     const byVisibility: Expression<SqlBool>[] = [
       eb.and([eb('e.author_membership_id', '=', actor.membershipId), notSealed]),
       eb.and([eb('e.addressed_to_membership_id', '=', actor.membershipId), notSealed]),
-      eb.and([eb('e.visibility', '=', 'team'), breakGlass]),
     ]
     if (actor.teamId) byVisibility.push(eb.and([eb('e.visibility', '=', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]))
-    if (reach.entries.team) byVisibility.push(eb('e.visibility', '=', 'team'))
+    // team entries: for every role that sees them; for the others, through break-glass only (a role that sees them
+    // all is not asked about break-glass, so the predicate stays on the entry's own columns and the planner does
+    // not evaluate it twice)
+    byVisibility.push(reach.entries.team ? eb('e.visibility', '=', 'team') : eb.and([eb('e.visibility', '=', 'team'), breakGlass()]))
     if (reach.entries.ownAgency) byVisibility.push(eb.and([eb('e.visibility', '=', 'agency'), eb('e.source_agency_id', '=', actor.agencyId)]))
     if (reach.entries.frontDoor === 'always') byVisibility.push(eb('e.visibility', '=', 'front_door'))
     if (reach.entries.frontDoor === 'when-allocated') {

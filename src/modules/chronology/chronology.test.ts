@@ -193,4 +193,48 @@ describeApp('the merged chronology', (ctx) => {
     const other = await ctx.s.signIn('dsl.stannes')
     assert.equal((await other.get(`/children/${childId}/chronology`)).statusCode, 404)
   })
+
+  it('a family’s pages, one after another, are its whole chronology newest first: each entry once, ties between the children broken by id', async () => {
+    // the sibling's entries fall between the child's, and half of them at the very moment of one of the child's
+    await ctx.s.t.db
+      .insertInto('entry')
+      .values(
+        Array.from({ length: 40 }, (_, i) => ({
+          id: randomUUID(),
+          partnership_id: stableUuid('partnership:northshire'),
+          child_id: siblingId,
+          type: 'incident',
+          category: 'neglect',
+          occurred_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000 + (i % 2 ? 0 : 43_200_000)),
+          recorded_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000),
+          author_membership_id: null,
+          author_team_id: null,
+          source_agency_id: id('agency:brookside'),
+          significance: 'low' as const,
+          summary: `Sibling entry ${i}`,
+          visibility: 'team' as const,
+          restricted_agency_ids: [],
+        })),
+      )
+      .execute()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const first = await dsl.get(`/children/${childId}/chronology?family=1`)
+    const total = Number(/(\d+) entr(?:y|ies), /.exec(first.body)?.[1])
+    assert.ok(total > 50, `${total} entries: more than one page`)
+    const ids = (body: string) => [...body.matchAll(/<a class="govuk-link" href="\/entries\/([0-9a-f-]+)"><strong>/g)].map((m) => m[1]!)
+    const paged: string[] = []
+    for (let page = 1; page <= Math.ceil(total / 50); page++) paged.push(...ids((await dsl.get(`/children/${childId}/chronology?family=1&page=${page}`)).body))
+    assert.equal(paged.length, total)
+    assert.equal(new Set(paged).size, total, 'no entry on two pages')
+    // the export reads everything at once: the same entries in the same order
+    const csv = await dsl.get(`/children/${childId}/chronology.csv?family=1`)
+    const exported = csv.body.trim().split('\r\n').slice(1).map((l) => /,([0-9a-f-]{36}),(?:[0-9a-f-]{36})?$/.exec(l)?.[1])
+    assert.deepEqual(paged, exported)
+    // newest first, ties by id, as the database orders them
+    const rows = await ctx.s.t.db.selectFrom('entry').select(['id', 'occurred_at', 'child_id']).where('id', 'in', paged).execute()
+    const at = new Map(rows.map((r) => [r.id, r.occurred_at.getTime()]))
+    const sorted = [...paged].sort((a, b) => at.get(b)! - at.get(a)! || (a < b ? -1 : a > b ? 1 : 0))
+    assert.deepEqual(paged, sorted)
+    assert.ok(new Set(rows.map((r) => r.child_id)).size >= 2, 'both children’s entries are there')
+  })
 })

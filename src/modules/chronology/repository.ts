@@ -1,7 +1,7 @@
 // The merged multi-agency chronology of a child, or of a family (the child and their siblings and household
 // children in the viewer's reach): every entry the viewer is entitled to see, from every agency, filtered and
 // paged. Entries the viewer may not see are not there at all — not counted, not hinted at.
-import { sql, type CompiledQuery, type RawBuilder } from 'kysely'
+import { sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely'
 import { childInReachByFacts, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditValues, writeAudit } from '../../data/audit.ts'
@@ -111,35 +111,56 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
     .select(['c.id', 'c.given_name', 'c.family_name', 'f.break_glass', 'f.allocated'])
     .where('c.partnership_id', '=', p)
     .where(childInReachByFacts(actor))
-  // the entries the viewer may see (narrow: what the counts, the filter choices and the ordering need) — nothing
-  // at all unless the child asked for is in reach
-  const vis = db
-    .selectFrom('entry as e')
-    .innerJoin(sql<{ id: string; break_glass: boolean; allocated: boolean }>`kids`.as('f'), 'f.id', 'e.child_id')
-    .where('e.partnership_id', '=', p)
-    .where(sql<boolean>`exists (select 1 from kids where kids.id = ${childId}::uuid)`)
-    .where(entryVisible(actor, now, JOINED_FACTS))
-    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.significance', 'e.source_agency_id'])
   const conditions: RawBuilder<unknown>[] = [sql`true`]
-  if (shape.agency) conditions.push(sql`source_agency_id = ${SLOT.agency}::uuid`)
-  if (shape.category) conditions.push(sql`category = ${SLOT.category}`)
-  if (shape.type) conditions.push(sql`type = ${SLOT.type}`)
-  if (shape.from) conditions.push(sql`occurred_at >= (${SLOT.from}::date)::timestamp at time zone 'Europe/London'`)
-  if (shape.to) conditions.push(sql`occurred_at < ((${SLOT.to}::date + 1)::timestamp at time zone 'Europe/London')`)
-  const limit = SLOT.limit
-  const offset = SLOT.offset
+  if (shape.agency) conditions.push(sql`e.source_agency_id = ${SLOT.agency}::uuid`)
+  if (shape.category) conditions.push(sql`e.category = ${SLOT.category}`)
+  if (shape.type) conditions.push(sql`e.type = ${SLOT.type}`)
+  if (shape.from) conditions.push(sql`e.occurred_at >= (${SLOT.from}::date)::timestamp at time zone 'Europe/London'`)
+  if (shape.to) conditions.push(sql`e.occurred_at < ((${SLOT.to}::date + 1)::timestamp at time zone 'Europe/London')`)
+  const cond = sql.join(conditions, sql` and `)
+  // nothing at all unless the child asked for is in reach
+  const asked = sql<boolean>`exists (select 1 from kids where kids.id = ${childId}::uuid)`
+  const kidsRef = sql<{ id: string; break_glass: boolean; allocated: boolean }>`kids`
+  // the counts of the filtered entries, and the filter choices, which come from everything visible so that a filter
+  // reveals nothing more: one pass over the visible entries, keeping no copy of them
+  const tally = db
+    .selectFrom(kidsRef.as('f'))
+    .innerJoin('entry as e', 'e.child_id', 'f.id')
+    .where('e.partnership_id', '=', p)
+    .where(asked)
+    .where(entryVisible(actor, now, JOINED_FACTS))
+    .select([
+      sql<number>`(count(*) filter (where ${cond}))::int`.as('n'),
+      sql<number>`(count(*) filter (where ${cond} and e.significance in ('high', 'critical')))::int`.as('significant'),
+      sql<string[]>`array_agg(distinct e.source_agency_id)`.as('agency_ids'),
+      sql<string[]>`array_agg(distinct e.category) filter (where e.category is not null)`.as('categories'),
+      sql<string[]>`array_agg(distinct e.type)`.as('types'),
+    ])
+  const limit = sql<number>`${SLOT.limit}::int`
+  const offset = sql<number>`${SLOT.offset}::int`
+  // the page: for each child in view (f), its visible entries newest first, read in the order of the (child,
+  // occurred_at) index and only as far as the page needs; then merged, and cut to the page
+  const childPage = db
+    .selectFrom('entry as e')
+    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.supersedes_entry_id', 'e.source_agency_id', 'e.author_membership_id'])
+    .where('e.partnership_id', '=', p)
+    .where('e.child_id', '=', sql.ref<string>('f.id'))
+    .where(entryVisible(actor, now, JOINED_FACTS))
+    .where(cond as RawBuilder<SqlBool>)
+    .orderBy('e.occurred_at', 'desc')
+    .orderBy('e.id')
+    .limit(sql<number>`${limit} + ${offset}`)
+  const page = sql`select e.* from kids f cross join lateral ${childPage} as e
+    where ${asked}
+    order by e.occurred_at desc, e.id limit ${limit} offset ${offset}`
   const audit = auditValues(actor, now, { action: shape.action, outcome: 'success', entityType: 'child', entityId: childId })
   const details = SLOT.details
-  // the visible entries (vis); the page of the filtered ones (pg, then their full rows); the counts of the
-  // filtered ones; the filter choices, which come from everything visible so a filter reveals nothing more;
-  // and the audit row (a) — in the same statement as the read, so it commits with it or not at all.
-  const cond = sql.join(conditions, sql` and `)
+  // the children in view (kids), the counts and choices (t), the page (pg, then its full rows), and the audit row
+  // (a) — in the same statement as the read, so it commits with it or not at all
   return sql<Result>`/* prepared */
     with kids as materialized (${kids}),
-    vis as materialized (${vis}),
-    pg as (select vis.id from vis where ${cond} order by vis.occurred_at desc, vis.id limit ${limit} offset ${offset}),
-    fac as (select vis.source_agency_id, vis.category, vis.type from vis group by 1, 2, 3),
-    cnt as (select count(*)::int as n, (count(*) filter (where vis.significance in ('high', 'critical')))::int as significant from vis where ${cond}),
+    t as (${tally}),
+    pg as materialized (${page}),
     a as (
       insert into audit_event (partnership_id, at, actor_kind, actor_practitioner_id, actor_membership_id, action, entity_type, entity_id, child_ids, relationship_id, outcome, request_id, details)
       select ${audit.partnership_id}::uuid, ${audit.at}::timestamptz, ${audit.actor_kind}::text, ${audit.actor_practitioner_id}::uuid, ${audit.actor_membership_id}::uuid, ${audit.action}::text,
@@ -147,28 +168,27 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
              case when ok then array(select id from kids order by id <> ${childId}::uuid, given_name) else '{}'::uuid[] end,
              null, case when ok then 'success' else 'not_found' end, ${audit.request_id}::text,
              case when ok then ${details}::jsonb || jsonb_build_object('returned', (select count(*) from pg)) else '{}'::jsonb end
-      from (select exists (select 1 from kids where id = ${childId}::uuid) as ok) x
+      from (select ${asked} as ok) x
     )
     select
       (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
-         from kids k where exists (select 1 from kids where id = ${childId}::uuid)) as children,
+         from kids k where ${asked}) as children,
       (select json_agg(r order by r.occurred_at desc, r.id) from (
          select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary, e.visibility,
                 e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role,
                 (d.entry_id is not null) as disputed
-         from pg
-         join entry e on e.id = pg.id
+         from pg e
          join agency ag on ag.id = e.source_agency_id
          left join membership m on m.id = e.author_membership_id
          left join practitioner pr on pr.id = m.practitioner_id
          -- the page's disputed entries, found once by the (partnership, entry) index, not a probe per row
          left join (select distinct ed.entry_id from entry_dispute ed where ed.partnership_id = ${p}::uuid and ed.entry_id in (select id from pg)) d on d.entry_id = e.id) r) as rows,
-      cnt.n, cnt.significant,
-      (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.id in (select source_agency_id from fac)) as agencies,
-      (select array_agg(distinct fac.category) filter (where fac.category is not null) from fac) as categories,
-      (select array_agg(distinct fac.type) from fac) as types
-    from cnt`.compile(db)
+      coalesce(t.n, 0) as n, coalesce(t.significant, 0) as significant,
+      (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.id = any(t.agency_ids)) as agencies,
+      t.categories, t.types
+    from t`.compile(db)
 }
+
 
 export function chronologyRepository(ctx: Ctx, actor: Actor) {
   return {
