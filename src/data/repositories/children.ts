@@ -153,23 +153,29 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
         .where('c.partnership_id', '=', p)
         .where(childInReach(actor, now))
       const why = reachingRelationships(db, actor, now).where('r.child_id', '=', childId).where(sql<SqlBool>`exists (select 1 from c)`).select(['r.reason', 'r.starts_at'])
-      // the latest entries the viewer may see, the viewer's relationships to the child worked out once
+      // the latest entries the viewer may see, with the viewer's relationships to the child worked out once (f,
+      // kept: inline, the planner may work them out again for every entry)
       const visible = db
         .selectFrom('entry as e')
-        .innerJoin(relationshipFacts(db, actor, now, [childId]).as('f'), 'f.child_id', 'e.child_id')
+        .innerJoin(sql<{ child_id: string; break_glass: boolean; allocated: boolean }>`f`.as('f'), 'f.child_id', 'e.child_id')
         .where('e.partnership_id', '=', p)
         .where('e.child_id', '=', childId)
         .where(sql<SqlBool>`exists (select 1 from c)`)
         .where(entryVisible(actor, now, JOINED_FACTS))
-      const latest = visible
+      // the latest few chosen first, and only they joined to their agency and author
+      const newest = visible
+        .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
+        .orderBy('e.occurred_at', 'desc')
+        .orderBy('e.recorded_at', 'desc')
+        .orderBy('e.id')
+        .limit(opts.entries ?? 10)
+      const latest = db
+        .selectFrom(newest.as('e'))
         .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
         .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
         .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
         .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name', 'e.supersedes_entry_id'])
         .select((eb) => eb.selectFrom('entry as s').select('s.id').whereRef('s.supersedes_entry_id', '=', 'e.id').where('s.partnership_id', '=', p).limit(1).as('superseded_by'))
-        .orderBy('e.occurred_at', 'desc')
-        .orderBy('e.recorded_at', 'desc')
-        .limit(opts.entries ?? 10)
       // counted up to a cap: a child with thousands of entries must not make every page count them all
       const counted = visible.select('e.id').limit(COUNT_CAP + 1)
       const involved = involvedQuery(db, p, childId, now).where(sql<SqlBool>`exists (select 1 from c)`)
@@ -191,6 +197,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
         }>`/* prepared */
           with c as materialized (${child}),
           why as materialized (${why}),
+          f as materialized (${relationshipFacts(db, actor, now, [childId])}),
           latest as materialized (${latest}),
           inv as materialized (${involved}),
           a as (
@@ -202,7 +209,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
             from (select exists (select 1 from c) as ok) x
             union all
             select ${common}, ${list.action}::text, ${list.entity_type}::text, ${list.entity_id}::text, ${list.child_ids}::uuid[], null, 'success', ${list.request_id}::text,
-                   jsonb_build_object('entryIds', coalesce((select jsonb_agg(latest.id order by latest.occurred_at desc, latest.recorded_at desc) from latest), '[]'::jsonb))
+                   jsonb_build_object('entryIds', coalesce((select jsonb_agg(latest.id order by latest.occurred_at desc, latest.recorded_at desc, latest.id) from latest), '[]'::jsonb))
             where exists (select 1 from c)
           )
           select
@@ -212,7 +219,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
             (select json_agg(fm order by fm.name) from family_member fm where fm.partnership_id = ${p}::uuid and fm.child_id = ${childId}::uuid and exists (select 1 from c)) as family,
             (select json_agg(inv order by inv.agency_name) from inv) as involved,
             (select json_agg(l order by l.role) from (${leads}) l) as leads,
-            (select json_agg(latest order by latest.occurred_at desc, latest.recorded_at desc) from latest) as entries,
+            (select json_agg(latest order by latest.occurred_at desc, latest.recorded_at desc, latest.id) from latest) as entries,
             (select count(*)::int from (${counted}) x) as n`.execute(db)
         const row = got.rows[0]!
         if (!row.child) return null

@@ -194,7 +194,7 @@ describeApp('the merged chronology', (ctx) => {
     assert.equal((await other.get(`/children/${childId}/chronology`)).statusCode, 404)
   })
 
-  it('a family’s pages, one after another, are its whole chronology newest first: each entry once, ties between the children broken by id', async () => {
+  it('a family’s pages, one after another, are its whole chronology newest first: each entry once, ties broken by when recorded, then by id', async () => {
     // the sibling's entries fall between the child's, and half of them at the very moment of one of the child's
     await ctx.s.t.db
       .insertInto('entry')
@@ -206,7 +206,8 @@ describeApp('the merged chronology', (ctx) => {
           type: 'incident',
           category: 'neglect',
           occurred_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000 + (i % 2 ? 0 : 43_200_000)),
-          recorded_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000),
+          // of those at the same moment as one of the child's, half recorded an hour later, half at the same time
+          recorded_at: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000 + (i % 4 === 1 ? 3_600_000 : 0)),
           author_membership_id: null,
           author_team_id: null,
           source_agency_id: id('agency:brookside'),
@@ -230,10 +231,10 @@ describeApp('the merged chronology', (ctx) => {
     const csv = await dsl.get(`/children/${childId}/chronology.csv?family=1`)
     const exported = csv.body.trim().split('\r\n').slice(1).map((l) => /,([0-9a-f-]{36}),(?:[0-9a-f-]{36})?$/.exec(l)?.[1])
     assert.deepEqual(paged, exported)
-    // newest first, ties by id, as the database orders them
-    const rows = await ctx.s.t.db.selectFrom('entry').select(['id', 'occurred_at', 'child_id']).where('id', 'in', paged).execute()
-    const at = new Map(rows.map((r) => [r.id, r.occurred_at.getTime()]))
-    const sorted = [...paged].sort((a, b) => at.get(b)! - at.get(a)! || (a < b ? -1 : a > b ? 1 : 0))
+    // newest first; at the same moment, the later recorded first; then by id
+    const rows = await ctx.s.t.db.selectFrom('entry').select(['id', 'occurred_at', 'recorded_at', 'child_id']).where('id', 'in', paged).execute()
+    const at = new Map(rows.map((r) => [r.id, r]))
+    const sorted = [...paged].sort((a, b) => at.get(b)!.occurred_at.getTime() - at.get(a)!.occurred_at.getTime() || at.get(b)!.recorded_at.getTime() - at.get(a)!.recorded_at.getTime() || (a < b ? -1 : a > b ? 1 : 0))
     assert.deepEqual(paged, sorted)
     assert.ok(new Set(rows.map((r) => r.child_id)).size >= 2, 'both children’s entries are there')
   })
