@@ -166,6 +166,8 @@ export async function runMigrations(db: Kysely<unknown>): Promise<void> {
 
 async function migrateUrl(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 })
+  // as the application's pool: a connection the server drops while idle (its end, a restart) must not crash the process
+  pool.on('error', () => undefined)
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
   try {
     await runMigrations(db)
