@@ -64,15 +64,26 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
         if (!isUuid(childId)) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
         const child = await trx.selectFrom('child as c').select('c.id').where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst()
         if (!child) return { result: null, audit: { action: 'entry.list', outcome: 'not_found', entityType: 'child', entityId: childId } }
-        // the viewer's relationships to the child worked out once, not once per entry
-        const base = trx
+        // the viewer's relationships to the child worked out once (f, kept: inline, the planner may work them out
+        // again for every entry of a long chronology)
+        const withFacts = trx.with((w) => w('f').materialized(), () => relationshipFacts(trx, actor, now, [childId]))
+        const base = withFacts
           .selectFrom('entry as e')
-          .innerJoin(relationshipFacts(trx, actor, now, [childId]).as('f'), 'f.child_id', 'e.child_id')
+          .innerJoin('f', 'f.child_id', 'e.child_id')
           .where('e.partnership_id', '=', actor.partnershipId)
           .where('e.child_id', '=', childId)
           .where(entryVisible(actor, now, JOINED_FACTS))
+        // the page chosen first, in the (child, occurred_at, recorded_at, id) index's order; only its entries joined
+        const newest = base
+          .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
+          .orderBy('e.occurred_at', 'desc')
+          .orderBy('e.recorded_at', 'desc')
+          .orderBy('e.id')
+          .limit(page.limit ?? 50)
+          .offset(page.offset ?? 0)
         const [rows, count] = await Promise.all([
-          base
+          withFacts
+            .selectFrom(newest.as('e'))
             .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
             .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
             .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
@@ -104,11 +115,10 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
             )
             .orderBy('e.occurred_at', 'desc')
             .orderBy('e.recorded_at', 'desc')
-            .limit(page.limit ?? 50)
-            .offset(page.offset ?? 0)
+            .orderBy('e.id')
             .execute(),
-          // counted up to a cap: a child with thousands of entries must not make every page count them all
-          trx
+        // counted up to a cap: a child with thousands of entries must not make every page count them all
+          withFacts
             .selectFrom(base.select('e.id').limit(COUNT_CAP + 1).as('x'))
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow(),
