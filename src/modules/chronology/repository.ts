@@ -139,7 +139,7 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
   const limit = sql<number>`${SLOT.limit}::int`
   const offset = sql<number>`${SLOT.offset}::int`
   // the page: for each child in view (f), its visible entries newest first, read in the order of the (child,
-  // occurred_at) index and only as far as the page needs; then merged, and cut to the page
+  // occurred_at, recorded_at, id) index and only as far as the page needs; then merged, and cut to the page
   const childPage = db
     .selectFrom('entry as e')
     .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.supersedes_entry_id', 'e.source_agency_id', 'e.author_membership_id'])
@@ -185,11 +185,10 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
          -- the page's disputed entries, found once by the (partnership, entry) index, not a probe per row
          left join (select distinct ed.entry_id from entry_dispute ed where ed.partnership_id = ${p}::uuid and ed.entry_id in (select id from pg)) d on d.entry_id = e.id) r) as rows,
       coalesce(t.n, 0) as n, coalesce(t.significant, 0) as significant,
-      (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.id = any(t.agency_ids)) as agencies,
+      (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.partnership_id = ${p}::uuid and ag.id = any(t.agency_ids)) as agencies,
       t.categories, t.types
     from t`.compile(db)
 }
-
 
 export function chronologyRepository(ctx: Ctx, actor: Actor) {
   return {
