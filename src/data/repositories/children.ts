@@ -5,9 +5,9 @@ import { childInReach, entryVisible, JOINED_FACTS, reachingRelationships, relati
 import type { Actor } from '../actor.ts'
 import { auditValues, writeAudit } from '../audit.ts'
 import { currentMembershipsQuery } from '../memberships.ts'
-import type { ChildTable, DB, RelationshipType, Significance, Visibility } from '../schema.ts'
+import type { ChildTable, DB, RelationshipType } from '../schema.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
-import { COUNT_CAP, type EntryView } from './entries.ts'
+import { COUNT_CAP, entryPage, entryView, type EntryView, type Facts } from './entries.ts'
 
 export interface MyChild {
   id: string
@@ -157,25 +157,12 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
       // kept: inline, the planner may work them out again for every entry)
       const visible = db
         .selectFrom('entry as e')
-        .innerJoin(sql<{ child_id: string; break_glass: boolean; allocated: boolean }>`f`.as('f'), 'f.child_id', 'e.child_id')
+        .innerJoin(sql<Facts>`f`.as('f'), 'f.child_id', 'e.child_id')
         .where('e.partnership_id', '=', p)
         .where('e.child_id', '=', childId)
         .where(sql<SqlBool>`exists (select 1 from c)`)
         .where(entryVisible(actor, now, JOINED_FACTS))
-      // the latest few chosen first, and only they joined to their agency and author
-      const newest = visible
-        .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
-        .orderBy('e.occurred_at', 'desc')
-        .orderBy('e.recorded_at', 'desc')
-        .orderBy('e.id')
-        .limit(opts.entries ?? 10)
-      const latest = db
-        .selectFrom(newest.as('e'))
-        .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-        .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
-        .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-        .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name', 'e.supersedes_entry_id'])
-        .select((eb) => eb.selectFrom('entry as s').select('s.id').whereRef('s.supersedes_entry_id', '=', 'e.id').where('s.partnership_id', '=', p).limit(1).as('superseded_by'))
+      const latest = entryPage(db, visible, p, { limit: opts.entries ?? 10 })
       // counted up to a cap: a child with thousands of entries must not make every page count them all
       const counted = visible.select('e.id').limit(COUNT_CAP + 1)
       const involved = involvedQuery(db, p, childId, now).where(sql<SqlBool>`exists (select 1 from c)`)
@@ -192,7 +179,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
           family: SummaryParts['family'] | null
           involved: (Omit<InvolvedRow, 'starts_at'> & { starts_at: string })[] | null
           leads: LeadRow[] | null
-          entries: (Omit<EntryRowJson, 'occurred_at' | 'recorded_at'> & { occurred_at: string; recorded_at: string })[] | null
+          entries: Parameters<typeof entryView>[0][] | null
           n: number
         }>`/* prepared */
           with c as materialized (${child}),
@@ -232,23 +219,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
           family: row.family ?? [],
           involved: groupInvolved(rels, row.leads ?? []),
         })
-        const entries: EntryView[] = (row.entries ?? []).map((r) => ({
-          id: r.id,
-          childId: r.child_id,
-          type: r.type,
-          category: r.category,
-          occurredAt: new Date(r.occurred_at),
-          occurredTimeKnown: r.occurred_time_known,
-          recordedAt: new Date(r.recorded_at),
-          significance: r.significance,
-          summary: r.summary,
-          visibility: r.visibility,
-          sourceAgencyId: r.source_agency_id,
-          sourceAgencyName: r.agency_name,
-          authorName: r.given_name ? `${r.given_name} ${r.family_name}` : null,
-          supersedesEntryId: r.supersedes_entry_id,
-          supersededBy: r.superseded_by ?? null,
-        }))
+        const entries = (row.entries ?? []).map(entryView)
         return { child: summary, entries, total: Math.min(Number(row.n), COUNT_CAP), totalCapped: Number(row.n) > COUNT_CAP }
       } catch (err) {
         // as auditedTransaction does: the failure is audited in a statement of its own
@@ -357,25 +328,6 @@ function involvedQuery(trx: Q, partnershipId: string, childId: string, now: Date
     .where('r.starts_at', '<=', now)
     .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
     .orderBy('a.name')
-}
-
-interface EntryRowJson {
-  id: string
-  child_id: string
-  type: string
-  category: string | null
-  occurred_at: Date
-  occurred_time_known: boolean
-  recorded_at: Date
-  significance: Significance
-  summary: string
-  visibility: Visibility
-  source_agency_id: string
-  agency_name: string
-  given_name: string | null
-  family_name: string | null
-  supersedes_entry_id: string | null
-  superseded_by: string | null
 }
 
 type InvolvedRow = Awaited<ReturnType<ReturnType<typeof involvedQuery>['execute']>>[number]

@@ -1,8 +1,9 @@
 // The chronology spine. Entries are written through here only; every read is filtered by entryVisible().
 import { randomUUID } from 'node:crypto'
+import type { QueryCreator, SelectQueryBuilder } from 'kysely'
 import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
-import type { Significance, Visibility } from '../schema.ts'
+import type { DB, Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
@@ -53,6 +54,61 @@ export interface EntryView {
   supersededBy: string | null
 }
 
+/** The viewer's relationships to a child, worked out once (relationshipFacts) and kept as `f` by the statement. */
+export type Facts = { child_id: string; break_glass: boolean; allocated: boolean }
+
+/** `entry as e` joined to the viewer's facts `f` and filtered to the entries the viewer may see (entryVisible). */
+type VisibleEntries = SelectQueryBuilder<DB & { e: DB['entry']; f: Facts }, 'e' | 'f', object>
+
+/**
+ * A page of a child's entries the viewer may see, newest first — when it happened, then when it was recorded, then id:
+ * the order of the (child, occurred_at, recorded_at, id) index — chosen before the few chosen are joined to their
+ * agency and author. The child page and the entries API both list a child's entries through this.
+ */
+export function entryPage<D extends DB>(from: QueryCreator<D>, visible: VisibleEntries, partnershipId: string, page: { limit: number; offset?: number }) {
+  const newest = visible
+    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
+    .orderBy('e.occurred_at', 'desc')
+    .orderBy('e.recorded_at', 'desc')
+    .orderBy('e.id')
+    .limit(page.limit)
+    .offset(page.offset ?? 0)
+  // `from` may carry the statement's CTEs (the facts among them), which only `visible` refers to
+  return (from as unknown as QueryCreator<DB>)
+    .selectFrom(newest.as('e'))
+    .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
+    .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
+    .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name', 'e.supersedes_entry_id'])
+    .select((eb) => eb.selectFrom('entry as s').select('s.id').whereRef('s.supersedes_entry_id', '=', 'e.id').where('s.partnership_id', '=', partnershipId).limit(1).as('superseded_by'))
+    .orderBy('e.occurred_at', 'desc')
+    .orderBy('e.recorded_at', 'desc')
+    .orderBy('e.id')
+}
+
+/** A row of entryPage as an EntryView; its times as Dates, or as the ISO strings of a row read as JSON. */
+export function entryView(r: Omit<EntryPageRow, 'occurred_at' | 'recorded_at'> & { occurred_at: Date | string; recorded_at: Date | string }): EntryView {
+  return {
+    id: r.id,
+    childId: r.child_id,
+    type: r.type,
+    category: r.category,
+    occurredAt: new Date(r.occurred_at),
+    occurredTimeKnown: r.occurred_time_known,
+    recordedAt: new Date(r.recorded_at),
+    significance: r.significance,
+    summary: r.summary,
+    visibility: r.visibility,
+    sourceAgencyId: r.source_agency_id,
+    sourceAgencyName: r.agency_name,
+    authorName: r.given_name ? `${r.given_name} ${r.family_name}` : null,
+    supersedesEntryId: r.supersedes_entry_id,
+    supersededBy: r.superseded_by ?? null,
+  }
+}
+
+type EntryPageRow = Awaited<ReturnType<ReturnType<typeof entryPage>['execute']>>[number]
+
 export function entriesRepository(ctx: Ctx, actor: Actor) {
   return {
     /**
@@ -73,73 +129,15 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
           .where('e.partnership_id', '=', actor.partnershipId)
           .where('e.child_id', '=', childId)
           .where(entryVisible(actor, now, JOINED_FACTS))
-        // the page chosen first, in the (child, occurred_at, recorded_at, id) index's order; only its entries joined
-        const newest = base
-          .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
-          .orderBy('e.occurred_at', 'desc')
-          .orderBy('e.recorded_at', 'desc')
-          .orderBy('e.id')
-          .limit(page.limit ?? 50)
-          .offset(page.offset ?? 0)
         const [rows, count] = await Promise.all([
-          withFacts
-            .selectFrom(newest.as('e'))
-            .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-            .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
-            .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-            .select([
-              'e.id',
-              'e.child_id',
-              'e.type',
-              'e.category',
-              'e.occurred_at',
-              'e.occurred_time_known',
-              'e.recorded_at',
-              'e.significance',
-              'e.summary',
-              'e.visibility',
-              'e.source_agency_id',
-              'a.name as agency_name',
-              'p.given_name',
-              'p.family_name',
-              'e.supersedes_entry_id',
-            ])
-            .select((eb) =>
-              eb
-                .selectFrom('entry as s')
-                .select('s.id')
-                .whereRef('s.supersedes_entry_id', '=', 'e.id')
-                .where('s.partnership_id', '=', actor.partnershipId)
-                .limit(1)
-                .as('superseded_by'),
-            )
-            .orderBy('e.occurred_at', 'desc')
-            .orderBy('e.recorded_at', 'desc')
-            .orderBy('e.id')
-            .execute(),
-        // counted up to a cap: a child with thousands of entries must not make every page count them all
+          entryPage(withFacts, base, actor.partnershipId, { limit: page.limit ?? 50, offset: page.offset ?? 0 }).execute(),
+          // counted up to a cap: a child with thousands of entries must not make every page count them all
           withFacts
             .selectFrom(base.select('e.id').limit(COUNT_CAP + 1).as('x'))
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow(),
         ])
-        const entries = rows.map((r) => ({
-          id: r.id,
-          childId: r.child_id,
-          type: r.type,
-          category: r.category,
-          occurredAt: r.occurred_at,
-          occurredTimeKnown: r.occurred_time_known,
-          recordedAt: r.recorded_at,
-          significance: r.significance,
-          summary: r.summary,
-          visibility: r.visibility,
-          sourceAgencyId: r.source_agency_id,
-          sourceAgencyName: r.agency_name,
-          authorName: r.given_name ? `${r.given_name} ${r.family_name}` : null,
-          supersedesEntryId: r.supersedes_entry_id,
-          supersededBy: r.superseded_by ?? null,
-        }))
+        const entries = rows.map(entryView)
         return {
           result: { entries, total: Math.min(Number(count.n), COUNT_CAP), totalCapped: Number(count.n) > COUNT_CAP },
           audit: { action: 'entry.list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], details: { entryIds: entries.map((e) => e.id) } },
