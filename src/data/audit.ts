@@ -37,8 +37,16 @@ export function auditValues(actor: AuditActor, at: Date, rec: AuditRecord) {
     relationship_id: rec.relationshipId ?? null,
     outcome: rec.outcome,
     request_id: actor.requestId,
-    details: JSON.stringify({ ...(actor.kind === 'system' ? { job: actor.job } : {}), ...(rec.details ?? {}) }) as unknown as Record<string, unknown>,
+    details: auditDetails(actor, rec.details) as unknown as Record<string, unknown>,
   }
+}
+
+/**
+ * An audit row's details as they are written (JSON text): a system job's name, then the record's own. For a statement
+ * kept compiled (src/data/compiled-statements.ts), whose details are a request's value put in at each execution.
+ */
+export function auditDetails(actor: AuditActor, details?: Record<string, unknown>): string {
+  return JSON.stringify({ ...(actor.kind === 'system' ? { job: actor.job } : {}), ...(details ?? {}) })
 }
 
 export async function writeAudit(db: Kysely<DB> | Transaction<DB>, actor: AuditActor, at: Date, rec: AuditRecord): Promise<void> {

@@ -4,7 +4,7 @@
 import { sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely'
 import { childInReachByFacts, entryVisible, JOINED_FACTS, relationshipFacts } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { auditValues, writeAudit } from '../../data/audit.ts'
+import { auditDetails, auditValues, writeAudit } from '../../data/audit.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
@@ -218,7 +218,7 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
         from: Boolean(f.from),
         to: Boolean(f.to),
       }
-      const details = JSON.stringify({ family, filter: f, page, ...(opts.format ? { format: opts.format } : {}) })
+      const details = auditDetails(actor, { family, filter: f, page, ...(opts.format ? { format: opts.format } : {}) })
       // the statement's text depends only on the actor and the shape; this request's values go in its parameters (a
       // value for every slot, or this does not compile)
       const values: Record<Slot, unknown> = {

@@ -7,7 +7,7 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
-import { auditValues } from '../../data/audit.ts'
+import { auditDetails, auditValues } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -207,8 +207,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           significance,
           summary: summarise(input.seenOrHeard),
           requestId: actor.requestId,
-          // as auditValues writes them
-          auditDetails: JSON.stringify({ category: input.category }),
+          auditDetails: auditDetails(actor, { category: input.category }),
         }
         // one child (the common case) is `c.id in ($n)`, which keeps PostgreSQL on its generic plan (an array of them
         // would make it plan every time); several children are built each time with their own values
