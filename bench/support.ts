@@ -6,11 +6,10 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { sql, Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
 import nunjucks from 'nunjucks'
 import type { FastifyInstance } from 'fastify'
 import type { LoadResult, LoadSpec } from './types.ts'
-import { openDatabase, type Database, type DatabaseTarget } from '../src/data/db.ts'
+import { openDatabase, postgresPool, type Database, type DatabaseTarget } from '../src/data/db.ts'
 import { dataAccess } from '../src/data/index.ts'
 import { seedDemo, demoPractitioners, DEMO_PASSWORD } from '../src/data/seed.ts'
 import { buildApp } from '../src/platform/http/app.ts'
@@ -26,7 +25,7 @@ export const COUNTY = Number(process.env.BENCH_CHILDREN ?? 100_000)
 
 /** A database of this name on the benchmark server, created the first time; its URL. */
 export async function ensureBenchDatabase(name: string): Promise<URL> {
-  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_BASE, max: 1 }) }) })
+  const admin = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: postgresPool({ connectionString: PG_BASE, max: 1 }) }) })
   try {
     const exists = await sql<{ n: number }>`select count(*)::int as n from pg_database where datname = ${name}`.execute(admin)
     if (!exists.rows[0]!.n) await sql`create database ${sql.id(name)}`.execute(admin)

@@ -85,6 +85,17 @@ function sessionSetup(restricted: boolean): { text: string; values: string[] }[]
   ]
 }
 
+/**
+ * A pool of connections to a PostgreSQL server. An idle connection the server drops (a restart, a failover, its
+ * database dropped) is reported by pg-pool as an 'error', which would end the process unheard: it is ignored here,
+ * and the pool opens a new connection when one is next needed.
+ */
+export function postgresPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config)
+  pool.on('error', () => undefined)
+  return pool
+}
+
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Database> {
   const migrate = opts.migrate ?? true
   const restricted = opts.restrictedRole ?? true
@@ -97,9 +108,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
       preparing(client)
       for (const q of sessionSetup(restricted)) await client.query(q.text, q.values)
     }
-    const pool = new pg.Pool({ connectionString: target.url, max: opts.poolSize ?? DEFAULT_POOL_SIZE, onConnect })
-    // an idle client dropped by the server (restart, failover, a dropped test database) must not crash the process
-    pool.on('error', () => undefined)
+    const pool = postgresPool({ connectionString: target.url, max: opts.poolSize ?? DEFAULT_POOL_SIZE, onConnect })
     const dialect = new PostgresDialect({ pool })
     const db = new Kysely<DB>({ dialect })
     return { db, engine: 'postgres', dialect, close: () => db.destroy() }
@@ -165,10 +174,7 @@ export async function runMigrations(db: Kysely<unknown>): Promise<void> {
 }
 
 async function migrateUrl(url: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 })
-  // as the application's pool: a connection the server drops while idle (its end, a restart) must not crash the process
-  pool.on('error', () => undefined)
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: postgresPool({ connectionString: url, max: 1 }) }) })
   try {
     await runMigrations(db)
   } finally {

@@ -3,8 +3,7 @@ import fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { describe, before, after } from 'node:test'
 import { Kysely, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
-import { openDatabase, type Database, type Engine } from '../../src/data/db.ts'
+import { openDatabase, postgresPool, type Database, type Engine } from '../../src/data/db.ts'
 import type { DB } from '../../src/data/schema.ts'
 import { loadConfig } from '../../src/platform/config.ts'
 import { withAdmin, withDatabase } from './templates.ts'
@@ -56,10 +55,7 @@ export async function openTestDatabase(engine: Engine): Promise<TestDb> {
   })
   const url = withDatabase(base, name)
   const database = await openDatabase({ kind: 'postgres', url }, { migrate: true, poolSize: 10 })
-  const adminPool = new pg.Pool({ connectionString: url, max: 2 })
-  // as the application's pool (src/data/db.ts): an idle client the server drops must not crash the test process
-  adminPool.on('error', () => undefined)
-  const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: adminPool }) })
+  const admin = new Kysely<DB>({ dialect: new PostgresDialect({ pool: postgresPool({ connectionString: url, max: 2 }) }) })
   return {
     database,
     db: database.db,

@@ -2,8 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Kysely, PostgresDialect, sql } from 'kysely'
-import pg from 'pg'
-import { openDatabase, pgliteOf } from '../../src/data/db.ts'
+import { openDatabase, pgliteOf, postgresPool } from '../../src/data/db.ts'
 
 export interface Templates {
   pgliteDump: string
@@ -43,7 +42,7 @@ export function withDatabase(url: string, name: string): string {
 }
 
 export async function withAdmin<T>(url: string, fn: (db: Kysely<unknown>) => Promise<T>): Promise<T> {
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) })
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: postgresPool({ connectionString: url, max: 1 }) }) })
   try {
     return await fn(db)
   } finally {
