@@ -108,6 +108,9 @@ export function relationshipFacts(db: Q, actor: Actor, now: Date, childIds: read
     .groupBy('rr.child_id')
 }
 
+/** A row of relationshipFacts: the facts a statement keeps (as `f`) and joins its entries to. */
+export type Facts = Awaited<ReturnType<ReturnType<typeof relationshipFacts>['execute']>>[number]
+
 /**
  * childInReach for a query that has joined relationshipFacts as `f` on the child (an inner join: the child has a
  * reaching relationship): the same rule, read from the facts — any relationship reaches for roles that see

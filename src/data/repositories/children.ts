@@ -1,13 +1,13 @@
 // Children as the acting practitioner may see them. Out of scope and absent are the same: null.
 import { sql, type Expression, type Selectable, type SqlBool, type Transaction } from 'kysely'
 import { CONFIDENTIAL_ADDRESS_ROLES, REACH, type Role } from '../../access/policy.ts'
-import { childInReach, entryVisible, JOINED_FACTS, reachingRelationships, relationshipFacts } from '../access-sql.ts'
+import { childInReach, entryVisible, JOINED_FACTS, reachingRelationships, relationshipFacts, type Facts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
 import { auditValues, writeAudit } from '../audit.ts'
 import { currentMembershipsQuery } from '../memberships.ts'
 import type { ChildTable, DB, RelationshipType } from '../schema.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
-import { COUNT_CAP, entryPage, entryView, type EntryView, type Facts } from './entries.ts'
+import { COUNT_CAP, entryPage, entryView, type EntryView } from './entries.ts'
 
 export interface MyChild {
   id: string

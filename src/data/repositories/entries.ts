@@ -1,7 +1,7 @@
 // The chronology spine. Entries are written through here only; every read is filtered by entryVisible().
 import { randomUUID } from 'node:crypto'
 import type { QueryCreator, SelectQueryBuilder } from 'kysely'
-import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts } from '../access-sql.ts'
+import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts, type Facts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
 import type { DB, Significance, Visibility } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
@@ -53,9 +53,6 @@ export interface EntryView {
   supersedesEntryId: string | null
   supersededBy: string | null
 }
-
-/** The viewer's relationships to a child, worked out once (relationshipFacts) and kept as `f` by the statement. */
-export type Facts = { child_id: string; break_glass: boolean; allocated: boolean }
 
 /** `entry as e` joined to the viewer's facts `f` and filtered to the entries the viewer may see (entryVisible). */
 type VisibleEntries = SelectQueryBuilder<DB & { e: DB['entry']; f: Facts }, 'e' | 'f', object>
