@@ -29,13 +29,10 @@ interface RowJson {
   recorded_at: string
   significance: 'low' | 'medium' | 'high' | 'critical'
   summary: string
-  visibility: 'agency' | 'team' | 'front_door' | 'restricted' | 'sealed'
   supersedes_entry_id: string | null
   /** A child's or parent's dispute is recorded beside the entry (src/modules/sar/disputes.ts). */
   disputed: boolean
-  source_agency_id: string
   agency: string
-  agency_kind: string
   given_name: string | null
   family_name: string | null
   role: string | null
@@ -142,7 +139,7 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
   // occurred_at, recorded_at, id) index and only as far as the page needs; then merged, and cut to the page
   const childPage = db
     .selectFrom('entry as e')
-    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.supersedes_entry_id', 'e.source_agency_id', 'e.author_membership_id'])
+    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.supersedes_entry_id', 'e.source_agency_id', 'e.author_membership_id'])
     .where('e.partnership_id', '=', p)
     .where('e.child_id', '=', sql.ref<string>('f.id'))
     .where(entryVisible(actor, now, JOINED_FACTS))
@@ -175,8 +172,8 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
       (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
          from kids k where ${asked}) as children,
       (select json_agg(r order by r.occurred_at desc, r.recorded_at desc, r.id) from (
-         select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary, e.visibility,
-                e.supersedes_entry_id, e.source_agency_id, ag.name as agency, ag.kind as agency_kind, pr.given_name, pr.family_name, m.role,
+         select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary,
+                e.supersedes_entry_id, ag.name as agency, pr.given_name, pr.family_name, m.role,
                 (d.entry_id is not null) as disputed
          from pg e
          join agency ag on ag.id = e.source_agency_id
