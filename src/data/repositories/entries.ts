@@ -1,6 +1,6 @@
 // The chronology spine. Entries are written through here only; every read is filtered by entryVisible().
 import { randomUUID } from 'node:crypto'
-import type { QueryCreator, SelectQueryBuilder } from 'kysely'
+import { sql, type QueryCreator, type RawBuilder, type SelectQueryBuilder } from 'kysely'
 import { childInReach, entryVisible, JOINED_FACTS, relationshipFacts, type Facts } from '../access-sql.ts'
 import type { Actor } from '../actor.ts'
 import type { DB, Significance, Visibility } from '../schema.ts'
@@ -15,6 +15,15 @@ export const authoredNow = (actor: Actor, now: Date) => ({
   author_team_id: actor.teamId,
   source_agency_id: actor.agencyId,
 })
+
+/**
+ * The one order of a child's entries, newest first: when it happened, then when it was recorded, then id — the order
+ * of the (partnership, child, occurred_at desc, recorded_at desc, id) index, and a total order, so that pages read in
+ * turn hold each entry once. The chronology, the child page, the entries API and the sharing forms list entries in it.
+ */
+export function newestFirst(alias: string): RawBuilder<unknown> {
+  return sql`${sql.ref(`${alias}.occurred_at`)} desc, ${sql.ref(`${alias}.recorded_at`)} desc, ${sql.ref(`${alias}.id`)}`
+}
 
 /** Entries are counted up to this many (the page then says "more than 1,000"). */
 export const COUNT_CAP = 1000
@@ -65,9 +74,7 @@ type VisibleEntries = SelectQueryBuilder<DB & { e: DB['entry']; f: Facts }, 'e' 
 export function entryPage<D extends DB>(from: QueryCreator<D>, visible: VisibleEntries, partnershipId: string, page: { limit: number; offset?: number }) {
   const newest = visible
     .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
-    .orderBy('e.occurred_at', 'desc')
-    .orderBy('e.recorded_at', 'desc')
-    .orderBy('e.id')
+    .orderBy(newestFirst('e'))
     .limit(page.limit)
     .offset(page.offset ?? 0)
   // `from` may carry the statement's CTEs (the facts among them), which only `visible` refers to
@@ -78,9 +85,7 @@ export function entryPage<D extends DB>(from: QueryCreator<D>, visible: VisibleE
     .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
     .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name', 'e.supersedes_entry_id'])
     .select((eb) => eb.selectFrom('entry as s').select('s.id').whereRef('s.supersedes_entry_id', '=', 'e.id').where('s.partnership_id', '=', partnershipId).limit(1).as('superseded_by'))
-    .orderBy('e.occurred_at', 'desc')
-    .orderBy('e.recorded_at', 'desc')
-    .orderBy('e.id')
+    .orderBy(newestFirst('e'))
 }
 
 /** A row of entryPage as an EntryView; its times as Dates, or as the ISO strings of a row read as JSON. */

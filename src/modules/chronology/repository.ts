@@ -7,6 +7,7 @@ import type { Actor } from '../../data/actor.ts'
 import { auditDetails, auditValues, writeAudit } from '../../data/audit.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { newestFirst } from '../../data/repositories/entries.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 
 export interface ChronologyFilter {
@@ -144,13 +145,11 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
     .where('e.child_id', '=', sql.ref<string>('f.id'))
     .where(entryVisible(actor, now, JOINED_FACTS))
     .where(cond as RawBuilder<SqlBool>)
-    .orderBy('e.occurred_at', 'desc')
-    .orderBy('e.recorded_at', 'desc')
-    .orderBy('e.id')
+    .orderBy(newestFirst('e'))
     .limit(sql<number>`${limit} + ${offset}`)
   const page = sql`select e.* from kids f cross join lateral ${childPage} as e
     where ${asked}
-    order by e.occurred_at desc, e.recorded_at desc, e.id limit ${limit} offset ${offset}`
+    order by ${newestFirst('e')} limit ${limit} offset ${offset}`
   const audit = auditValues(actor, now, { action: shape.action, outcome: 'success', entityType: 'child', entityId: childId })
   const details = SLOT.details
   // the children in view (kids), the counts and choices (t), the page (pg, then its full rows), and the audit row
@@ -171,7 +170,7 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
     select
       (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
          from kids k where ${asked}) as children,
-      (select json_agg(r order by r.occurred_at desc, r.recorded_at desc, r.id) from (
+      (select json_agg(r order by ${newestFirst('r')}) from (
          select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary,
                 e.supersedes_entry_id, ag.name as agency, pr.given_name, pr.family_name, m.role,
                 (d.entry_id is not null) as disputed

@@ -9,6 +9,7 @@ import { hasPermission } from '../../access/policy.ts'
 import { entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
+import { newestFirst } from '../../data/repositories/entries.ts'
 import { inOpenTeamOf } from '../tac/access.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -83,7 +84,7 @@ export function sharingRepository(ctx: Ctx, actor: Actor) {
           .where('e.child_id', '=', childId)
           .where('e.type', '!=', 'sharing_decision')
           .where(entryVisible(actor, now))
-          .orderBy('e.occurred_at', 'desc')
+          .orderBy(newestFirst('e'))
           .limit(30)
           .execute()
         const all = await agencies(trx)
@@ -147,7 +148,7 @@ export function sharingRepository(ctx: Ctx, actor: Actor) {
               .select(['e.id', 'e.type', 'e.summary', 'e.occurred_at'])
               .where('e.id', 'in', d.entry_ids)
               .where(entryVisible(actor, now))
-              .orderBy('e.occurred_at', 'desc')
+              .orderBy(newestFirst('e'))
               .execute()
           : []
         return {
