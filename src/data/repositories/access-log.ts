@@ -106,6 +106,12 @@ export function accessLogRepository(ctx: Ctx, actor: Actor) {
           conditions.push(sql`(a.entity_type is distinct from 'entry' or a.entity_id in (select v.id::text from (${visible}) v))`)
           // nor a request to seal or unseal one
           conditions.push(sql`(a.entity_type is distinct from 'approval_request' or a.entity_id in (select ar.id::text from approval_request ar where ar.partnership_id = ${actor.partnershipId}::uuid and ar.subject_type = 'entry' and ar.subject_ids[1] in (select v.id from (${visible}) v)))`)
+          // nor anything else the child's chronology records only in entries hidden from the viewer (a decision not
+          // to share, a concern, a request for information, …): a row about a record that entries of this child
+          // describe is shown only when one of those entries is visible to the viewer
+          const described = trx.selectFrom('entry as e').select('e.detail_id').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', '=', childId).where('e.detail_id', 'is not', null)
+          const describedVisibly = trx.selectFrom('entry as e').select('e.detail_id').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', '=', childId).where('e.detail_id', 'is not', null).where(entryVisible(actor, now))
+          conditions.push(sql`(a.entity_id is null or a.entity_id not in (select d.detail_id::text from (${described}) d) or a.entity_id in (select d.detail_id::text from (${describedVisibly}) d))`)
         }
         const where = sql.join(conditions, sql` and `)
         const [counted, rows] = await Promise.all([

@@ -162,7 +162,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
         .where('e.child_id', '=', childId)
         .where(sql<SqlBool>`exists (select 1 from c)`)
         .where(entryVisible(actor, now, JOINED_FACTS))
-      const latest = entryPage(db, visible, p, { limit: opts.entries ?? 10 })
+      const latest = entryPage(db, visible, actor, now, { limit: opts.entries ?? 10 })
       // counted up to a cap: a child with thousands of entries must not make every page count them all
       const counted = visible.select('e.id').limit(COUNT_CAP + 1)
       const involved = involvedQuery(db, p, childId, now).where(sql<SqlBool>`exists (select 1 from c)`)

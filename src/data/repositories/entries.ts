@@ -71,21 +71,26 @@ type VisibleEntries = SelectQueryBuilder<DB & { e: DB['entry']; f: Facts }, 'e' 
  * the order of the (child, occurred_at, recorded_at, id) index — chosen before the few chosen are joined to their
  * agency and author. The child page and the entries API both list a child's entries through this.
  */
-export function entryPage<D extends DB>(from: QueryCreator<D>, visible: VisibleEntries, partnershipId: string, page: { limit: number; offset?: number }) {
+export function entryPage<D extends DB>(from: QueryCreator<D>, visible: VisibleEntries, actor: Actor, now: Date, page: { limit: number; offset?: number }) {
   const newest = visible
     .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'e.author_membership_id', 'e.supersedes_entry_id'])
     .orderBy(newestFirst('e'))
     .limit(page.limit)
     .offset(page.offset ?? 0)
-  // `from` may carry the statement's CTEs (the facts among them), which only `visible` refers to
+  // `from` carries the statement's CTEs, the viewer's facts (f) among them
   return (from as unknown as QueryCreator<DB>)
-    .selectFrom(newest.as('e'))
-    .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-    .leftJoin('membership as m', 'm.id', 'e.author_membership_id')
+    .selectFrom(newest.as('x'))
+    .innerJoin('agency as a', 'a.id', 'x.source_agency_id')
+    .leftJoin('membership as m', 'm.id', 'x.author_membership_id')
     .leftJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-    .select(['e.id', 'e.child_id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.recorded_at', 'e.significance', 'e.summary', 'e.visibility', 'e.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name', 'e.supersedes_entry_id'])
-    .select((eb) => eb.selectFrom('entry as s').select('s.id').whereRef('s.supersedes_entry_id', '=', 'e.id').where('s.partnership_id', '=', partnershipId).limit(1).as('superseded_by'))
-    .orderBy(newestFirst('e'))
+    .select(['x.id', 'x.child_id', 'x.type', 'x.category', 'x.occurred_at', 'x.occurred_time_known', 'x.recorded_at', 'x.significance', 'x.summary', 'x.visibility', 'x.source_agency_id', 'a.name as agency_name', 'p.given_name', 'p.family_name'])
+    // the entry this one corrects, and a later correction of it, each only if the viewer may see it: a correction of
+    // something hidden, or a sealed or narrower correction, is not hinted at
+    .select((eb) => {
+      const seen = () => eb.selectFrom('entry as e').innerJoin(sql<Facts>`f`.as('f'), 'f.child_id', 'e.child_id').select('e.id').where(entryVisible(actor, now, JOINED_FACTS))
+      return [seen().whereRef('e.id', '=', 'x.supersedes_entry_id').as('supersedes_entry_id'), seen().whereRef('e.supersedes_entry_id', '=', 'x.id').limit(1).as('superseded_by')]
+    })
+    .orderBy(newestFirst('x'))
 }
 
 /** A row of entryPage as an EntryView; its times as Dates, or as the ISO strings of a row read as JSON. */
@@ -132,7 +137,7 @@ export function entriesRepository(ctx: Ctx, actor: Actor) {
           .where('e.child_id', '=', childId)
           .where(entryVisible(actor, now, JOINED_FACTS))
         const [rows, count] = await Promise.all([
-          entryPage(withFacts, base, actor.partnershipId, { limit: page.limit ?? 50, offset: page.offset ?? 0 }).execute(),
+          entryPage(withFacts, base, actor, now, { limit: page.limit ?? 50, offset: page.offset ?? 0 }).execute(),
           // counted up to a cap: a child with thousands of entries must not make every page count them all
           withFacts
             .selectFrom(base.select('e.id').limit(COUNT_CAP + 1).as('x'))

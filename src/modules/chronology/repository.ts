@@ -150,6 +150,15 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
   const page = sql`select e.* from kids f cross join lateral ${childPage} as e
     where ${asked}
     order by ${newestFirst('e')} limit ${limit} offset ${offset}`
+  // the entry a page entry corrects, named only when the viewer may see it too: a correction of something hidden
+  // says nothing of what it corrected
+  const originalVisible = db
+    .selectFrom(kidsRef.as('f'))
+    .innerJoin('entry as e', 'e.child_id', 'f.id')
+    .select(sql<number>`1`.as('one'))
+    .where('e.partnership_id', '=', p)
+    .where('e.id', '=', sql.ref<string>('pe.supersedes_entry_id'))
+    .where(entryVisible(actor, now, JOINED_FACTS))
   const audit = auditValues(actor, now, { action: shape.action, outcome: 'success', entityType: 'child', entityId: childId })
   const details = SLOT.details
   // the children in view (kids), the counts and choices (t), the page (pg, then its full rows), and the audit row
@@ -171,15 +180,16 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
       (select json_agg(json_build_object('id', k.id, 'given_name', k.given_name, 'family_name', k.family_name) order by k.id <> ${childId}::uuid, k.given_name)
          from kids k where ${asked}) as children,
       (select json_agg(r order by ${newestFirst('r')}) from (
-         select e.id, e.child_id, e.type, e.category, e.occurred_at, e.occurred_time_known, e.recorded_at, e.significance, e.summary,
-                e.supersedes_entry_id, ag.name as agency, pr.given_name, pr.family_name, m.role,
+         select pe.id, pe.child_id, pe.type, pe.category, pe.occurred_at, pe.occurred_time_known, pe.recorded_at, pe.significance, pe.summary,
+                case when pe.supersedes_entry_id is not null and exists (${originalVisible}) then pe.supersedes_entry_id end as supersedes_entry_id,
+                ag.name as agency, pr.given_name, pr.family_name, m.role,
                 (d.entry_id is not null) as disputed
-         from pg e
-         join agency ag on ag.id = e.source_agency_id
-         left join membership m on m.id = e.author_membership_id
+         from pg pe
+         join agency ag on ag.id = pe.source_agency_id
+         left join membership m on m.id = pe.author_membership_id
          left join practitioner pr on pr.id = m.practitioner_id
          -- the page's disputed entries, found once by the (partnership, entry) index, not a probe per row
-         left join (select distinct ed.entry_id from entry_dispute ed where ed.partnership_id = ${p}::uuid and ed.entry_id in (select id from pg)) d on d.entry_id = e.id) r) as rows,
+         left join (select distinct ed.entry_id from entry_dispute ed where ed.partnership_id = ${p}::uuid and ed.entry_id in (select id from pg)) d on d.entry_id = pe.id) r) as rows,
       coalesce(t.n, 0) as n, coalesce(t.significant, 0) as significant,
       (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.partnership_id = ${p}::uuid and ag.id = any(t.agency_ids)) as agencies,
       t.categories, t.types

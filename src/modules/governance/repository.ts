@@ -142,6 +142,8 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
     if (lock) q = q.forUpdate('e')
     const r = await q.executeTakeFirst()
     if (!r) return undefined
+    // the entry this one corrects is named only when the actor may see it too
+    const corrects = r.supersedes_entry_id ? await trx.selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', P).where('e.id', '=', r.supersedes_entry_id).where(entryVisible(actor, now)).executeTakeFirst() : undefined
     return {
       id: r.id,
       childId: r.child_id,
@@ -162,7 +164,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
       authorRole: r.author_role,
       authorTeamId: r.author_team_id,
       authorTeamName: r.team_name,
-      supersedesEntryId: r.supersedes_entry_id,
+      supersedesEntryId: corrects?.id ?? null,
     }
   }
 

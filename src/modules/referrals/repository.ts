@@ -69,13 +69,18 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       )
   }
 
-  /** Referrals in the actor's front-door team's queue. */
-  function asFrontDoor(trx: Transaction<DB>) {
+  /**
+   * Referrals in the actor's front-door team's queue, of children still in the actor's reach: the front door's
+   * sight of a child (its front_door_contact) lasts while the referral is open, and 10 working days after the
+   * decision (reopened while a challenge to it is open); after that the referral is no longer theirs to read.
+   */
+  function asFrontDoor(trx: Transaction<DB>, now: Date) {
     return trx
       .selectFrom('referral as f')
       .innerJoin('child as c', 'c.id', 'f.child_id')
       .where('f.partnership_id', '=', actor.partnershipId)
       .where('f.queue_team_id', '=', actor.teamId ?? '00000000-0000-0000-0000-000000000000')
+      .where(childInReach(actor, now))
   }
 
   async function frontDoorTeam(trx: Transaction<DB>, outOfHours: boolean) {
@@ -114,8 +119,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .execute()
   }
 
-  async function loadForWork(trx: Transaction<DB>, referralId: string) {
-    return asFrontDoor(trx).selectAll('f').where('f.id', '=', referralId).forUpdate().executeTakeFirst()
+  async function loadForWork(trx: Transaction<DB>, referralId: string, now: Date) {
+    return asFrontDoor(trx, now).selectAll('f').where('f.id', '=', referralId).forUpdate().executeTakeFirst()
   }
   type WorkRow = NonNullable<Awaited<ReturnType<typeof loadForWork>>>
 
@@ -124,7 +129,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     return auditedTransaction(ctx, actor, action, async (trx, now) => {
       const none = { result: null, audit: { action, outcome: 'not_found' as const, entityType: 'referral', entityId: referralId } }
       if (!frontDoorWorker || !isUuid(referralId)) return none
-      const f = await loadForWork(trx, referralId)
+      const f = await loadForWork(trx, referralId, now)
       if (!f) return none
       await act(trx, now, f)
       return { result: { ok: true as const }, audit: { action, outcome: 'success' as const, entityType: 'referral', entityId: referralId, childIds: [f.child_id] } }
@@ -259,9 +264,9 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
     /** The front door's queue: open referrals of my team, ordered by the R1 clock. */
     async queue() {
-      return auditedTransaction(ctx, actor, 'referral.queue', async (trx) => {
+      return auditedTransaction(ctx, actor, 'referral.queue', async (trx, now) => {
         if (!frontDoorWorker) return { result: [], audit: { action: 'referral.queue', outcome: 'success' } }
-        const rows = await asFrontDoor(trx)
+        const rows = await asFrontDoor(trx, now)
           .leftJoin('agency as a', 'a.id', 'f.source_agency_id')
           .select(['f.id', 'f.kind', 'f.status', 'f.urgency', 'f.received_at', 'f.child_id', 'f.source', 'f.out_of_hours', 'f.re_referral_of', 'f.level_believed', 'c.given_name', 'c.family_name', 'a.name as source_agency'])
           .select(clocks.dueExpression('R1').as('due_at'))
@@ -277,10 +282,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
     /** Everything the front door holds on one referral: the referral, checks, history, challenges. */
     async work(referralId: string) {
-      return auditedTransaction(ctx, actor, 'referral.view', async (trx) => {
+      return auditedTransaction(ctx, actor, 'referral.view', async (trx, now) => {
         const none = { result: null, audit: { action: 'referral.view', outcome: 'not_found' as const, entityType: 'referral', entityId: referralId } }
         if (!frontDoorWorker || !isUuid(referralId)) return none
-        const f = await asFrontDoor(trx)
+        const f = await asFrontDoor(trx, now)
           .leftJoin('agency as a', 'a.id', 'f.source_agency_id')
           .leftJoin('membership as rm', 'rm.id', 'f.referrer_membership_id')
           .leftJoin('practitioner as rp', 'rp.id', 'rm.practitioner_id')
@@ -369,6 +374,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         await trx.insertInto('challenge').values({ id, partnership_id: actor.partnershipId, referral_id: referralId, raised_by_membership_id: actor.membershipId, reason, created_at: now }).execute()
         await writeEntry(trx, now, f.child_id, { type: 'challenge', summary: 'The referrer challenged the front door’s decision (escalation to the team manager).', significance: 'high', detailType: 'challenge', detailId: id })
         await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'CH', childId: f.child_id, subjectType: 'challenge', subjectId: id, startedAt: now })
+        // the front door's managers must see the referral to answer: its sight of the child is open again until then
+        await trx.updateTable('relationship').set({ ends_at: null }).where('partnership_id', '=', actor.partnershipId).where('source', '=', `referral ${referralId}`).where('type', '=', 'front_door_contact').execute()
         await notifyMemberships(trx, actor.partnershipId, await teamMembers(trx, f.queue_team_id, now, ['team_manager']), { kind: 'challenge.new', childId: f.child_id, subjectType: 'referral', subjectId: referralId, link: `/front-door/referrals/${referralId}` }, now)
         return { result: { id }, audit: { action: 'referral.challenge', outcome: 'success', entityType: 'challenge', entityId: id, childIds: [f.child_id] } }
       })
@@ -382,6 +389,11 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!c) throw new RefusedError('There is no open challenge to answer')
         await trx.updateTable('challenge').set({ status: a.upheld ? 'upheld' : 'not_upheld', response: a.response, responded_by: actor.membershipId, responded_at: now }).where('id', '=', c.id).execute()
         await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now)
+        if (!a.upheld) {
+          // the decision stands: the front door keeps sight of the child for 10 working days after the answer
+          const until = await clocks.addWorkingDays(trx, actor.partnershipId, now, 10)
+          await trx.updateTable('relationship').set({ ends_at: until }).where('partnership_id', '=', actor.partnershipId).where('source', '=', `referral ${f.id}`).where('type', '=', 'front_door_contact').execute()
+        }
         if (a.upheld) {
           await trx.updateTable('referral').set({ status: 'checks', decision: null, rationale: null, level_found: null, decided_by: null, decided_at: null, referrer_told_at: null }).where('id', '=', f.id).execute()
           await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R1', childId: f.child_id, subjectType: 'referral', subjectId: f.id, startedAt: now })
