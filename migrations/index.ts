@@ -27,6 +27,8 @@ import * as fileTransferWithdrawal from './20261129T0720_file_transfer_withdrawa
 import * as sharingDecisionGuard from './20261129T0730_sharing_decision_guard.ts'
 import * as breakGlassRunningIndex from './20261129T0940_break_glass_running_index.ts'
 import * as entryChildOrder from './20261129T2000_entry_child_order.ts'
+import * as signalRules from './20261129T2300_signal_rules.ts'
+import * as recordBlocking from './20261129T2310_record_blocking.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -56,4 +58,6 @@ export const migrations: Record<string, Migration> = {
   '20261129T0730_sharing_decision_guard': sharingDecisionGuard,
   '20261129T0940_break_glass_running_index': breakGlassRunningIndex,
   '20261129T2000_entry_child_order': entryChildOrder,
+  '20261129T2300_signal_rules': signalRules,
+  '20261129T2310_record_blocking': recordBlocking,
 }

@@ -71,9 +71,13 @@ export function systemRepository(ctx: Ctx, job: string) {
     },
 
     /**
-     * Evaluates the partnership's active signal rules for every child with entries recorded since the last run.
-     * A fired signal names its entries, is routed to the allocated workers (or, when there are none, the front
-     * door), lands in the chronology as a signal entry, and is not fired again for entries it already named.
+     * Evaluates the partnership's signal rules — the latest version of each, if that version is active — for every
+     * child with entries recorded since the last run; and, when a rule has a new version since the last run, that
+     * rule again for every child with entries inside its window (a wider window or a lower count may now fire on
+     * entries already there). A fired signal names its entries, goes to the lead practitioner of the child's open
+     * team around the child (issue 4: "the lead practitioner or the front door"), failing them the allocated workers,
+     * failing them the front door; it lands in the chronology as a signal entry, and is not fired again for entries
+     * it already named.
      */
     async evaluateSignals(): Promise<number> {
       const now = ctx.clock.now()
@@ -83,33 +87,48 @@ export function systemRepository(ctx: Ctx, job: string) {
         fired += await ctx.db.transaction().execute(async (trx) => {
           const mark = await trx.selectFrom('signal_watermark').select('evaluated_through').where('partnership_id', '=', partnershipId).forUpdate().executeTakeFirst()
           const since = mark?.evaluated_through ?? new Date(0)
-          const rules = await trx.selectFrom('signal_rule as r').selectAll().where('r.partnership_id', '=', partnershipId).where('r.active', '=', true)
+          // the latest version of each rule (a new version that deactivates a rule stops it: its latest is inactive)
+          const latest = await trx.selectFrom('signal_rule as r').selectAll().where('r.partnership_id', '=', partnershipId)
             .where(({ eb, selectFrom }) => eb('r.version', '=', selectFrom('signal_rule as r2').select((e2) => e2.fn.max('r2.version').as('v')).whereRef('r2.code', '=', 'r.code').where('r2.partnership_id', '=', partnershipId)))
             .execute()
-          const children = rules.length
+          const rules = latest.filter((r) => r.active)
+          const changed = rules.filter((r) => r.created_at > since && r.created_at <= now)
+          const back = new Date(now.getTime() - lookbackDays(rules.map((r) => r.definition)) * 2 * 86_400_000)
+          const recent = rules.length
             ? await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('recorded_at', '>', since).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()
             : []
-          const back = new Date(now.getTime() - lookbackDays(rules.map((r) => r.definition)) * 2 * 86_400_000)
+          // children with nothing new, looked at again only for the rules that changed
+          const recentIds = new Set(recent.map((c) => c.child_id))
+          const again = changed.length && mark
+            ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('occurred_at', '>=', new Date(now.getTime() - lookbackDays(changed.map((r) => r.definition)) * 2 * 86_400_000)).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
+            : []
+          const children = [...recent.map((c) => ({ childId: c.child_id, rules })), ...again.map((c) => ({ childId: c.child_id, rules: changed }))]
           let n = 0
           const touched: string[] = []
-          for (const { child_id: childId } of children) {
+          for (const { childId, rules: toEvaluate } of children) {
             const entries = await trx.selectFrom('entry').select(['id', 'type', 'category', 'occurred_at', 'source_agency_id']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('occurred_at', '>=', back)
               // a sealed entry's existence is hidden outside its authoring team: no signal (seen by others) may count it
               .where('visibility', '<>', 'sealed')
               .execute()
             const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, sourceAgencyId: e.source_agency_id }))
-            for (const rule of rules) {
+            for (const rule of toEvaluate) {
               const hit = evaluate(rule.definition, mapped)
               if (!hit) continue
               const ids = hit.map((h) => h.id).sort()
               const previous = await trx.selectFrom('risk_signal').select('entry_ids').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('rule_code', '=', rule.code).execute()
               if (previous.some((p) => ids.every((i) => p.entry_ids.includes(i)))) continue
-              const allocated = await trx.selectFrom('relationship').select('holder_membership_id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'allocated_worker').where('starts_at', '<=', now).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()
-              // to the allocated workers in post (notifyMemberships tells only those: a leaver's or a disabled account's
-              // inbox is read by nobody); failing them, to the front door's members in post
               const signalId = randomUUID()
               const notice = { kind: 'signal.fired', childId, subjectType: 'risk_signal', subjectId: signalId, link: `/signals/${signalId}` }
-              let to = await notifyMemberships(trx, partnershipId, allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : [])), notice, now)
+              // notifyMemberships tells only those in post (a leaver's or a disabled account's inbox is read by nobody):
+              // the lead practitioner of the child's open team around the child; failing them, the allocated workers;
+              // failing them, the front door's members
+              const leads = await trx.selectFrom('tac_child as tc').innerJoin('tac as t', (j) => j.onRef('t.id', '=', 'tc.tac_id').onRef('t.partnership_id', '=', 'tc.partnership_id'))
+                .select('t.lead_membership_id').where('tc.partnership_id', '=', partnershipId).where('tc.child_id', '=', childId).where('t.status', '=', 'open').execute()
+              let to = await notifyMemberships(trx, partnershipId, leads.map((l) => l.lead_membership_id), notice, now)
+              if (!to.length) {
+                const allocated = await trx.selectFrom('relationship').select('holder_membership_id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'allocated_worker').where('starts_at', '<=', now).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()
+                to = await notifyMemberships(trx, partnershipId, allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : [])), notice, now)
+              }
               if (!to.length) {
                 const team = await trx.selectFrom('team').select('id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).executeTakeFirst()
                 if (team) {
@@ -128,7 +147,7 @@ export function systemRepository(ctx: Ctx, job: string) {
           }
           await trx.insertInto('signal_watermark').values({ partnership_id: partnershipId, evaluated_through: now }).onConflict((oc) => oc.column('partnership_id').doUpdateSet({ evaluated_through: now })).execute()
           if (children.length) {
-            await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, { action: 'signal.evaluate', outcome: 'success', childIds: children.map((c) => c.child_id), details: { fired: n, firedFor: touched } })
+            await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, { action: 'signal.evaluate', outcome: 'success', childIds: children.map((c) => c.childId), details: { fired: n, firedFor: touched, ...(changed.length && mark ? { rulesChanged: changed.map((r) => `${r.code}@${r.version}`) } : {}) } })
           }
           return n
         })

@@ -41,6 +41,8 @@ const LINKS: readonly { href: string; text: string | ((role: string) => string);
   { href: '/admin/practitioners', text: 'Practitioners', when: 'administer', under: '/admin' },
   { href: '/settings', text: (role) => (role === 'partnership_admin' ? 'Settings' : 'Calendars and lists'), when: 'administer', under: '/settings' },
   { href: '/settings/sharing-agreement', text: 'Sharing agreement', when: 'sharingAgreement' },
+  // `sharingAgreement` is what the partnership administrator may do (partnership:administer)
+  { href: '/settings/risk-signals', text: 'Risk signal rules', when: 'sharingAgreement' },
   { href: '/records/import', text: 'Import records', when: 'importRecords', is: true },
   { href: '/records/review', text: 'Records to review', when: 'matchRecords', is: true },
   { href: '/access/reviews', text: 'Access reviews', when: 'reviewAccess', under: '/access/reviews' },

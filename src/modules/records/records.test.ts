@@ -4,6 +4,7 @@ import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
+import { nearbyBirthDates, oneEditVariants } from './repository.ts'
 import { validNhsNumber } from './validate.ts'
 
 const P = stableUuid('partnership:northshire')
@@ -12,6 +13,12 @@ const CSC = id('agency:csc')
 const HEADER = 'source_ref,given_name,family_name,date_of_birth,sex,nhs_number,upn,postcode,address'
 const csvLine = (v: (string | null | undefined)[]) => v.map((x) => (x ?? '').includes(',') ? `"${x}"` : (x ?? '')).join(',')
 const typo = (s: string) => s.slice(0, -1) + (s.endsWith('x') ? 'y' : 'x')
+const NICKNAME: Record<string, string> = { Oliver: 'Ollie', Jack: 'John', Harry: 'Henry', Charlie: 'Charles', Freddie: 'Fred', Jacob: 'Jake', Theo: 'Theodore' }
+const ymd = (iso: string) => iso.split('-').map(Number) as [number, number, number]
+const isoOf = (t: number) => new Date(t).toISOString().slice(0, 10)
+const addDays = (iso: string, n: number) => isoOf(Date.parse(`${iso}T00:00:00Z`) + n * 86_400_000)
+/** Another day in the same year, neither a day either side nor day and month swapped. */
+const sameYearElsewhere = (iso: string) => (ymd(iso)[1] === 12 && ymd(iso)[2] > 15 ? addDays(iso, -9) : addDays(iso, 9))
 
 describeApp('agency records: import, matching, review, merge and unmerge', (ctx) => {
   type Kid = { id: string; given_name: string; family_name: string; date_of_birth: string | null; sex: string; nhs_number: string | null; upn: string | null }
@@ -284,5 +291,88 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.deepEqual([result.status, result.resumedFrom, result.rowsDone], ['finished', 1, 3])
     assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', 'like', 'RES-%').execute()).length, 3)
     await assert.rejects(importer.importCsv('records', csv), /already imported/)
+  })
+
+  it('the blocking keys: nearby dates of birth and identifiers one edit away', () => {
+    assert.deepEqual(nearbyBirthDates('2015-03-07').sort(), ['2015-03-06', '2015-03-07', '2015-03-08', '2015-07-03'])
+    assert.deepEqual(nearbyBirthDates('2016-01-01').sort(), ['2015-12-31', '2016-01-01', '2016-01-02'], 'the same day and month: nothing to swap')
+    assert.deepEqual(nearbyBirthDates('2016-02-29').sort(), ['2016-02-28', '2016-02-29', '2016-03-01'], 'day 29 cannot be a month')
+    const v = oneEditVariants('9434765919')
+    assert.ok(v.includes('9434765910') && v.includes('4934765919') && v.includes('9434765991'))
+    assert.ok(!v.includes('9434765919') && v.every((x) => x.length === 10 && /^\d+$/.test(x)))
+    assert.equal(v.length, 10 * 9 + 9, 'nine substitutions per digit, and a transposition per pair of unequal neighbours')
+    assert.ok(oneEditVariants('N880000000012').includes('M880000000012') && oneEditVariants('N880000000012').includes('N880000000021'))
+  })
+
+  it('near misses without an exact date of birth, NHS number or UPN are candidates: linked or in the review queue, never a silent new child', async () => {
+    const used = new Set(kids.map((k) => k.id))
+    const pool = (
+      await ctx.s.t.db
+        .selectFrom('child as c')
+        .selectAll()
+        .where('c.date_of_birth', 'is not', null)
+        .where('c.upn', 'is not', null)
+        .where('c.given_name', '<>', 'Unborn')
+        .where(({ eb, selectFrom }) => eb(selectFrom('child as d').select((e) => e.fn.countAll<number>().as('n')).whereRef('d.date_of_birth', '=', 'c.date_of_birth'), '=', 1))
+        .orderBy('c.id')
+        .execute()
+    ).filter((k) => !used.has(k.id))
+    const take = (ok: (k: Kid) => boolean) => {
+      const i = pool.findIndex(ok)
+      assert.ok(i >= 0, 'a demo child for the case')
+      return pool.splice(i, 1)[0]!
+    }
+    const swappable = (k: Kid) => ymd(k.date_of_birth!)[2] <= 12 && ymd(k.date_of_birth!)[2] !== ymd(k.date_of_birth!)[1]
+    const cases: { ref: string; kid: Kid; row: (k: Kid) => (string | null)[] }[] = [
+      // day and month transposed, nothing else to go on
+      { ref: 'NEAR-TRANSPOSED', kid: take(swappable), row: (k) => { const [y, m, d] = ymd(k.date_of_birth!); return [k.given_name, k.family_name, `${y}-${String(d).padStart(2, '0')}-${String(m).padStart(2, '0')}`, k.sex, null] } },
+      // a day out and a typo in the first name
+      { ref: 'NEAR-DAY-TYPO', kid: take(() => true), row: (k) => [typo(k.given_name), k.family_name, addDays(k.date_of_birth!, 1), k.sex, null] },
+      // names the wrong way round and a day out the other way
+      { ref: 'NEAR-SWAPPED', kid: take(() => true), row: (k) => [k.family_name, k.given_name, addDays(k.date_of_birth!, -1), k.sex, null] },
+      // a hyphenated (double-barrelled) family name and a date elsewhere in the same year
+      { ref: 'NEAR-HYPHEN', kid: take(() => true), row: (k) => [k.given_name, `${k.family_name}-Okonjo`, sameYearElsewhere(k.date_of_birth!), k.sex, null] },
+      // a nickname and a slip in the year
+      { ref: 'NEAR-NICKNAME', kid: take((k) => k.given_name in NICKNAME && !ymd(k.date_of_birth!).slice(1).join('').startsWith('229')), row: (k) => [NICKNAME[k.given_name]!, k.family_name, `${ymd(k.date_of_birth!)[0] + 1}${k.date_of_birth!.slice(4)}`, k.sex, null] },
+      // a mistyped UPN (one digit) and a date of birth years out: only the UPN is near
+      { ref: 'NEAR-UPN', kid: take(() => true), row: (k) => [k.given_name, k.family_name, `${ymd(k.date_of_birth!)[0] - 3}-06-15`, k.sex, k.upn!.slice(0, 12) + String((Number(k.upn!.slice(12)) + 1) % 10)] },
+    ]
+    const other = take(() => true)
+    const csv = [
+      HEADER,
+      ...cases.map((c) => { const [g, f, dob, sex, upn] = c.row(c.kid); return csvLine([c.ref, g, f, dob, sex, null, upn, null, null]) }),
+      // a clearly different child born the day after another: a candidate by date, not by anything else
+      csvLine(['FAR-1', 'Xanthe', 'Quigley-Varga', addDays(other.date_of_birth!, 1), other.sex === 'female' ? 'male' : 'female', null, null, null, null]),
+    ].join('\n')
+    const children = Number((await ctx.s.t.db.selectFrom('child').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    const admin = await ctx.s.signIn('admin.csc')
+    const res = await admin.post('/records/import', { kind: 'records', csv, fileName: 'near-misses.csv' })
+    assert.equal(res.statusCode, 200, res.body)
+    const outcome = async (c: (typeof cases)[number]) => {
+      const rec = await recordOf(c.ref)
+      return rec.match_state === 'matched' ? (rec.child_id === c.kid.id ? 'linked' : 'linked elsewhere') : rec.match_state === 'review' ? (rec.review_child_id === c.kid.id ? 'queued' : 'queued elsewhere') : rec.match_state
+    }
+    const outcomes = await Promise.all(cases.map(async (c) => [c.ref, await outcome(c)]))
+    assert.deepEqual(outcomes.filter(([, o]) => o !== 'linked' && o !== 'queued'), [], 'each near miss is linked to its child or queued with it')
+    for (const c of cases) {
+      const rec = await recordOf(c.ref)
+      assert.ok(rec.match_probability! >= 0.2)
+      const fields = (rec.match_explanation as { fields: { field: string; level: string }[] }).fields
+      assert.notEqual(fields.find((f) => f.field === 'dob')!.level, 'exact', `${c.ref}: the date of birth is not exact`)
+    }
+    const levels = async (ref: string) => Object.fromEntries(((await recordOf(ref)).match_explanation as { fields: { field: string; level: string }[] }).fields.map((f) => [f.field, f.level]))
+    assert.equal((await levels('NEAR-TRANSPOSED'))['dob'], 'day_month_transposed')
+    assert.equal((await levels('NEAR-SWAPPED'))['given_name'], 'swapped')
+    assert.equal((await levels('NEAR-HYPHEN'))['family_name'], 'hyphen_part')
+    assert.equal((await levels('NEAR-NICKNAME'))['given_name'], 'nickname')
+    assert.equal((await levels('NEAR-UPN'))['upn'], 'one_edit')
+    const far = await recordOf('FAR-1')
+    assert.deepEqual([far.match_state, far.review_child_id], ['new_child', null], 'a clearly different child is neither linked nor queued')
+    assert.notEqual(far.child_id, other.id)
+    const linked = (await Promise.all(cases.map((c) => recordOf(c.ref)))).filter((r) => r.match_state === 'matched').length
+    assert.equal(Number((await ctx.s.t.db.selectFrom('child').select((e) => e.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), children + (cases.length - linked) + 1, 'a child of its own only for the queued and the different one')
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const queue = (await reviewer.get('/records/review')).body
+    for (const c of cases) if ((await recordOf(c.ref)).match_state === 'review') assert.ok(queue.includes(c.ref), `${c.ref} is in the review queue`)
   })
 })

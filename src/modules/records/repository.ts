@@ -3,14 +3,16 @@
 // queue between the thresholds, and audited, reversible merge and unmerge. Entries from other agencies arrive the
 // same two ways and point at the agency record they came from, so they follow it on a merge and an unmerge.
 //
-// Matching: candidates are blocked in SQL (the partnership's children with the same date of birth, NHS number or
-// UPN); the matcher also gets a fixed sample of the partnership's other children, only so that it can estimate how
-// often fields agree by chance (its u probabilities) — a pair is only ever proposed with a blocked candidate.
+// Matching: candidates are blocked in SQL (blockCandidates: the partnership's children sharing a date of birth near
+// the record's — exact, a day either side, day and month swapped —, an NHS number or UPN equal to the record's or one
+// edit away, or a family name that sounds the same and the same year of birth, or the same day a year either side); the matcher also gets a fixed
+// sample of the partnership's other children, only so that it can estimate how often fields agree by chance (its u
+// probabilities) — a pair is only ever proposed with a blocked candidate.
 // At or above DEFAULTS.threshold → linked; at or above reviewThreshold → a child of its own plus a place in the
 // review queue; below → a child of its own. A pair a reviewer called "not the same child" is never proposed again,
 // and neither is the child a record was unmerged from.
 import { createHash, randomUUID } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { AuditActor } from '../../data/audit.ts'
@@ -149,21 +151,138 @@ function referenceModel(population: InputRecord[]): Model {
   return { ...reference.model, m: startingM(MATCH_FIELDS.map((f) => FIELDS[f].levels.length)), lambda, priorWeight: Math.log2(lambda / (1 - lambda)) }
 }
 
+// ---------- blocking ----------
+
+const ISO_DAY = 86_400_000
+
+/** YYYY-MM-DD of a UTC date, or null when it is not a real date (31 April, 29 February in another year). */
+function isoDate(y: number, m: number, d: number): string | null {
+  const t = new Date(Date.UTC(y, m - 1, d))
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d ? t.toISOString().slice(0, 10) : null
+}
+
+const shiftDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * ISO_DAY).toISOString().slice(0, 10)
+
+/** The dates of birth a record's date may be a slip of: itself, a day either side, day and month swapped. */
+export function nearbyBirthDates(iso: string): string[] {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number]
+  const swapped = d <= 12 && d !== m ? isoDate(y, d, m) : null
+  return [...new Set([iso, shiftDays(iso, -1), shiftDays(iso, 1), ...(swapped ? [swapped] : [])])]
+}
+
+/** The same date in the year before and after (a one-digit slip in the year), where it exists. */
+function neighbouringYears(iso: string): string[] {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number]
+  return [isoDate(y - 1, m, d), isoDate(y + 1, m, d)].filter((x): x is string => x !== null)
+}
+
+const DIGITS = '0123456789'
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+/**
+ * Every identifier one substitution (within the character's class: digit for digit, letter for letter) or one
+ * adjacent transposition away — NHS numbers and UPNs have a fixed length, so an insertion or a deletion is refused
+ * at validation and not looked for.
+ */
+export function oneEditVariants(id: string): string[] {
+  const out = new Set<string>()
+  for (let i = 0; i < id.length; i++) {
+    const c = id[i]!
+    const alphabet = DIGITS.includes(c) ? DIGITS : LETTERS.includes(c) ? LETTERS : ''
+    for (const x of alphabet) if (x !== c) out.add(id.slice(0, i) + x + id.slice(i + 1))
+    if (i + 1 < id.length && id[i + 1] !== c) out.add(id.slice(0, i) + id[i + 1] + c + id.slice(i + 2))
+  }
+  return [...out]
+}
+
+/** Words of a name (hyphens, spaces and other marks break words; apostrophes do not). */
+const nameWords = (s: string) => s.toLowerCase().replace(/['’]/g, '').split(/[^\p{L}]+/u).filter(Boolean)
+
+/** Appends one row to columns (arrays that go to SQL as unnest's arguments). */
+function push<T extends Record<string, unknown[]>>(columns: T, row: { [K in keyof T]: T[K][number] }): void {
+  for (const [k, column] of Object.entries(columns)) column.push(row[k as keyof T])
+}
+
+/**
+ * Candidate children per request, by OR-ed blocking rules, all scoped to the partnership and each served by an index:
+ *  1. date of birth: the record's, a day either side, or day and month swapped (child_dob);
+ *  2. NHS number: the record's (child_nhs);
+ *  3. UPN: the record's (child_upn);
+ *  4. a family name that sounds the same (Soundex of its first word, ta_block_sx) as any word of the record's family
+ *     name (hyphenated or double-barrelled) or the first word of its given name (names the wrong way round), and a
+ *     date of birth in the same year or on the same day a year either side (child_block_family);
+ *  5. NHS number or UPN one edit away (child_nhs, child_upn) — looked up unless the child that shares the record's
+ *     own identifier is also found by rule 1 or 4 (its strong candidate is there already; ~100–170 lookups per
+ *     identifier are the bulk of the blocking's cost). A typo can land on another child's number (UPNs run in
+ *     sequence), so an uncorroborated exact hit does not stop the search.
+ * Each returns (request, child); a child found by several rules is one candidate.
+ */
+export async function blockCandidates(trx: Trx, partnershipId: string, batch: MatchRequest[]): Promise<Set<string>[]> {
+  const dob = { r: [] as number[], d: [] as string[] }
+  const ids = { r: [] as number[], nhs: [] as (string | null)[], upn: [] as (string | null)[] }
+  const named = { r: [] as number[], w: [] as string[], from: [] as string[], to: [] as string[] }
+  batch.forEach(({ input }, r) => {
+    for (const d of nearbyBirthDates(input.dateOfBirth)) push(dob, { r, d })
+    if (input.nhsNumber || input.upn) push(ids, { r, nhs: input.nhsNumber, upn: input.upn })
+    const words = [...new Set([...nameWords(input.familyName), ...nameWords(input.givenName).slice(0, 1)])]
+    const year = Number(input.dateOfBirth.slice(0, 4))
+    const ranges: [string, string][] = [[`${String(year).padStart(4, '0')}-01-01`, `${String(year + 1).padStart(4, '0')}-01-01`], ...neighbouringYears(input.dateOfBirth).map((d): [string, string] => [d, shiftDays(d, 1)])]
+    for (const w of words) for (const [from, to] of ranges) push(named, { r, w, from, to })
+  })
+  const first = await sql<{ r: number; child_id: string; rule: 'near' | 'nhs' | 'upn' }>`
+    select k.r, c.id as child_id, 'near' as rule
+      from unnest(${dob.r}::int[], ${dob.d}::date[]) as k(r, d)
+      join child c on c.partnership_id = ${partnershipId} and c.date_of_birth = k.d
+    union
+    select k.r, c.id, 'nhs'
+      from unnest(${ids.r}::int[], ${ids.nhs}::text[]) as k(r, v)
+      join child c on c.partnership_id = ${partnershipId} and c.nhs_number = k.v
+    union
+    select k.r, c.id, 'upn'
+      from unnest(${ids.r}::int[], ${ids.upn}::text[]) as k(r, v)
+      join child c on c.partnership_id = ${partnershipId} and c.upn = k.v
+    union
+    select k.r, c.id, 'near'
+      from (select r, ta_block_sx(w) as sx, f, t from unnest(${named.r}::int[], ${named.w}::text[], ${named.from}::date[], ${named.to}::date[]) as u(r, w, f, t)) as k
+      join child c on c.partnership_id = ${partnershipId} and ta_block_sx(c.family_name) = k.sx and c.date_of_birth >= k.f and c.date_of_birth < k.t
+     where k.sx <> ''`.execute(trx)
+  const out = batch.map(() => new Set<string>())
+  const near = batch.map(() => new Set<string>())
+  const exact = { nhs: batch.map(() => [] as string[]), upn: batch.map(() => [] as string[]) }
+  for (const row of first.rows) {
+    out[row.r]!.add(row.child_id)
+    if (row.rule === 'near') near[row.r]!.add(row.child_id)
+    else exact[row.rule][row.r]!.push(row.child_id)
+  }
+  const corroborated = (kind: 'nhs' | 'upn', r: number) => exact[kind][r]!.some((id) => near[r]!.has(id))
+  const nhs = { r: [] as number[], v: [] as string[] }
+  const upn = { r: [] as number[], v: [] as string[] }
+  batch.forEach(({ input }, r) => {
+    if (input.nhsNumber && !corroborated('nhs', r)) for (const v of oneEditVariants(input.nhsNumber)) push(nhs, { r, v })
+    if (input.upn && !corroborated('upn', r)) for (const v of oneEditVariants(input.upn)) push(upn, { r, v })
+  })
+  if (nhs.r.length || upn.r.length) {
+    const variants = await sql<{ r: number; child_id: string }>`
+      select k.r, c.id as child_id
+        from unnest(${nhs.r}::int[], ${nhs.v}::text[]) as k(r, v)
+        join child c on c.partnership_id = ${partnershipId} and c.nhs_number = k.v
+      union
+      select k.r, c.id
+        from unnest(${upn.r}::int[], ${upn.v}::text[]) as k(r, v)
+        join child c on c.partnership_id = ${partnershipId} and c.upn = k.v`.execute(trx)
+    for (const row of variants.rows) out[row.r]!.add(row.child_id)
+  }
+  return out
+}
+
 /** The best candidate child per request (or null), never a remembered "not the same child" pair. */
 async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]): Promise<(MatchFound | null)[]> {
   if (!batch.length) return []
-  const dobs = [...new Set(batch.map((b) => b.input.dateOfBirth))]
-  const nhs = [...new Set(batch.flatMap((b) => (b.input.nhsNumber ? [b.input.nhsNumber] : [])))]
-  const upns = [...new Set(batch.flatMap((b) => (b.input.upn ? [b.input.upn] : [])))]
-  const blocked = await trx
-    .selectFrom('child')
-    .select(['id', 'date_of_birth', 'nhs_number', 'upn'])
-    .where('partnership_id', '=', partnershipId)
-    .where((eb) => eb.or([eb('date_of_birth', 'in', dobs), ...(nhs.length ? [eb('nhs_number', 'in', nhs)] : []), ...(upns.length ? [eb('upn', 'in', upns)] : [])]))
-    .execute()
-  if (!blocked.length) return batch.map(() => null)
+  const blocked = await blockCandidates(trx, partnershipId, batch)
+  const candidateIds = [...new Set(blocked.flatMap((s) => [...s]))]
+  if (!candidateIds.length) return batch.map(() => null)
   const sample = await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).orderBy('id').limit(REFERENCE_SAMPLE).execute()
-  const recs = await childRecords(trx, partnershipId, [...new Set([...blocked.map((b) => b.id), ...sample.map((s) => s.id)])])
+  const recs = await childRecords(trx, partnershipId, [...new Set([...candidateIds, ...sample.map((s) => s.id)])])
   const model = referenceModel([...recs.values()])
   const recordIds = batch.flatMap((b) => (b.recordId ? [b.recordId] : []))
   const refused = new Set(
@@ -171,20 +290,18 @@ async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]
       ? (await trx.selectFrom('not_same_child').select(['agency_record_id', 'child_id']).where('partnership_id', '=', partnershipId).where('agency_record_id', 'in', recordIds).execute()).map((r) => `${r.agency_record_id}|${r.child_id}`)
       : [],
   )
-  return batch.map((req) => {
+  return batch.map((req, r) => {
     const a = asInput(req.input)
     let best: MatchFound | null = null
     let bestWeight = -Infinity
-    for (const c of blocked) {
-      // blocking: the same date of birth, NHS number or UPN
-      if (c.date_of_birth !== req.input.dateOfBirth && !(req.input.nhsNumber && c.nhs_number === req.input.nhsNumber) && !(req.input.upn && c.upn === req.input.upn)) continue
-      if (c.id === req.currentChildId || (req.recordId && refused.has(`${req.recordId}|${c.id}`))) continue
-      const levels = compareRecords(a, recs.get(c.id)!, MATCH_FIELDS)
+    for (const childId of blocked[r]!) {
+      if (childId === req.currentChildId || (req.recordId && refused.has(`${req.recordId}|${childId}`))) continue
+      const levels = compareRecords(a, recs.get(childId)!, MATCH_FIELDS)
       const { weight, probability } = score(model, levels)
-      if (probability < DEFAULTS.reviewThreshold || weight <= bestWeight || (weight === bestWeight && best && c.id > best.childId)) continue
+      if (probability < DEFAULTS.reviewThreshold || weight <= bestWeight || (weight === bestWeight && best && childId > best.childId)) continue
       const e = explain({ levels, model })
       bestWeight = weight
-      best = { childId: c.id, probability, explanation: { candidateChildId: c.id, prior: e.prior, total: e.total, probability: e.probability, fields: e.fields.map((f) => ({ field: f.field, level: f.level, m: f.m, u: f.u, log2BayesFactor: f.log2BayesFactor })) } }
+      best = { childId, probability, explanation: { candidateChildId: childId, prior: e.prior, total: e.total, probability: e.probability, fields: e.fields.map((f) => ({ field: f.field, level: f.level, m: f.m, u: f.u, log2BayesFactor: f.log2BayesFactor })) } }
     }
     return best
   })

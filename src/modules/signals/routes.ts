@@ -3,8 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
+import { signalRuleRoutes } from './rule-routes.ts'
 
-export async function signalRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+export async function signalRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { data } = deps
+  // the partnership administrator's screen for the rules themselves
+  await signalRuleRoutes(app, deps)
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).signals
   r.get('/signals', { permission: 'child:read', audit: 'signal.list' }, async (request, reply) => {

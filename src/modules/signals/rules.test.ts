@@ -1,31 +1,71 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DEFAULT_SIGNAL_RULES, evaluate, type SignalEntry } from './rules.ts'
+import { ENTRY_TYPES } from '../records/validate.ts'
+import { CONCERN_TYPES, DEFAULT_SIGNAL_RULES, evaluate, ruleName, withParameters, type SignalEntry } from './rules.ts'
 
 const rule = (code: string) => DEFAULT_SIGNAL_RULES.find((r) => r.code === code)!.definition
 let n = 0
 const e = (type: string, day: number, agency: string, category: string | null = null): SignalEntry => ({ id: `e${n++}`, type, category, occurredAt: new Date(Date.UTC(2026, 10, 1) + day * 86_400_000), sourceAgencyId: agency })
 
+// The entry types as the product writes them: imported from agencies' systems (API and CSV, records/validate.ts), a
+// school's concern, a contact or referral to the front door, an Operation Encompass notice, a missing episode; and
+// the demo data's police strand (`incident`).
+const WRITTEN = new Set<string>([...ENTRY_TYPES, 'concern', 'contact', 'referral', 'notice', 'missing_episode', 'incident'])
+
 describe('risk signal rules', () => {
-  it('3+ concerns from 2+ agencies within 30 days', () => {
+  it('name only entry types the product writes (an import’s police_incident, attendance_drop, health_attendance…)', () => {
+    for (const r of DEFAULT_SIGNAL_RULES) {
+      const matches = r.definition.kind === 'count' ? [r.definition.match] : [r.definition.first, r.definition.second]
+      for (const m of matches) for (const t of m.types) assert.ok(WRITTEN.has(t), `${r.code} waits for "${t}", which nothing writes`)
+    }
+  })
+
+  it('3+ concerns from 2+ agencies within 30 days: a school concern, a police incident from the import, a referral', () => {
     const school = [e('concern', 0, 'school'), e('concern', 5, 'school'), e('concern', 10, 'school')]
     assert.equal(evaluate(rule('multi_agency_concerns'), school), null, 'one agency is not enough')
-    const mixed = [e('concern', 0, 'school'), e('incident', 12, 'police'), e('concern', 29, 'school')]
-    assert.deepEqual(evaluate(rule('multi_agency_concerns'), mixed)?.map((x) => x.type), ['concern', 'incident', 'concern'])
-    const spread = [e('concern', 0, 'school'), e('incident', 20, 'police'), e('concern', 31, 'school')]
+    const mixed = [e('concern', 0, 'school'), e('police_incident', 12, 'police'), e('concern', 29, 'school')]
+    assert.deepEqual(evaluate(rule('multi_agency_concerns'), mixed)?.map((x) => x.type), ['concern', 'police_incident', 'concern'])
+    const encompass = [e('notice', 1, 'police', 'domestic_abuse'), e('referral', 3, 'health'), e('contact', 4, 'school')]
+    assert.equal(evaluate(rule('multi_agency_concerns'), encompass)?.length, 3, 'a notice, a referral and a contact are concerns')
+    const demo = [e('concern', 0, 'school'), e('incident', 12, 'police'), e('concern', 29, 'school')]
+    assert.ok(evaluate(rule('multi_agency_concerns'), demo), 'the demo data’s police incidents still count')
+    const spread = [e('concern', 0, 'school'), e('police_incident', 20, 'police'), e('concern', 31, 'school')]
     assert.equal(evaluate(rule('multi_agency_concerns'), spread), null, 'outside 30 days')
+    const notConcerns = [e('concern', 0, 'school'), e('health_attendance', 2, 'health'), e('attendance_drop', 3, 'school'), e('dsl_action', 4, 'school')]
+    assert.equal(evaluate(rule('multi_agency_concerns'), notConcerns), null, 'attendances and a DSL’s action on the same concern are not further concerns')
   })
-  it('a missing episode plus falling attendance', () => {
-    assert.ok(evaluate(rule('missing_and_attendance'), [e('missing_episode', 0, 'police'), e('attendance', 20, 'school')]))
-    assert.equal(evaluate(rule('missing_and_attendance'), [e('missing_episode', 0, 'police'), e('attendance', 45, 'school')]), null)
+
+  it('a missing episode plus falling attendance (an attendance_drop from the school’s import)', () => {
+    assert.ok(evaluate(rule('missing_and_attendance'), [e('missing_episode', 0, 'police'), e('attendance_drop', 20, 'school')]))
+    assert.ok(evaluate(rule('missing_and_attendance'), [e('attendance_drop', 0, 'school'), e('missing_episode', 25, 'police')]), 'either order')
+    assert.equal(evaluate(rule('missing_and_attendance'), [e('missing_episode', 0, 'police'), e('attendance_drop', 45, 'school')]), null)
+    assert.equal(evaluate(rule('missing_and_attendance'), [e('missing_episode', 0, 'police'), e('exclusion', 5, 'school')]), null, 'an exclusion is not falling attendance')
   })
-  it('a domestic-abuse notice plus a health attendance within 14 days (category matters)', () => {
+
+  it('a domestic-abuse notice or police incident plus a health attendance within 14 days (category matters)', () => {
     assert.ok(evaluate(rule('domestic_abuse_and_health'), [e('notice', 3, 'police', 'domestic_abuse'), e('health_attendance', 10, 'health')]))
-    assert.equal(evaluate(rule('domestic_abuse_and_health'), [e('notice', 3, 'police', 'neglect'), e('health_attendance', 10, 'health')]), null)
+    assert.ok(evaluate(rule('domestic_abuse_and_health'), [e('police_incident', 3, 'police', 'domestic_abuse'), e('health_attendance', 16, 'health')]))
+    assert.ok(evaluate(rule('domestic_abuse_and_health'), [e('incident', 3, 'police', 'domestic_abuse'), e('health_attendance', 10, 'health')]), 'the demo data’s incidents')
+    assert.equal(evaluate(rule('domestic_abuse_and_health'), [e('police_incident', 3, 'police', 'neglect'), e('health_attendance', 10, 'health')]), null)
     assert.equal(evaluate(rule('domestic_abuse_and_health'), [e('notice', 3, 'police', 'domestic_abuse'), e('health_attendance', 18, 'health')]), null)
+    assert.equal(evaluate(rule('domestic_abuse_and_health'), [e('police_incident', 3, 'police', 'domestic_abuse'), e('missed_appointment', 5, 'health')]), null, 'a missed appointment is not an attendance')
   })
+
   it('3+ missing episodes in 30 days', () => {
     assert.ok(evaluate(rule('repeat_missing'), [e('missing_episode', 0, 'police'), e('missing_episode', 10, 'police'), e('missing_episode', 25, 'police')]))
     assert.equal(evaluate(rule('repeat_missing'), [e('missing_episode', 0, 'police'), e('missing_episode', 10, 'police')]), null)
+  })
+
+  it('a new version’s parameters change what fires, and its name says them', () => {
+    const wider = withParameters(rule('domestic_abuse_and_health'), { windowDays: 30 })
+    const pair = [e('police_incident', 0, 'police', 'domestic_abuse'), e('health_attendance', 20, 'health')]
+    assert.equal(evaluate(rule('domestic_abuse_and_health'), pair), null)
+    assert.ok(evaluate(wider, pair))
+    assert.equal(ruleName('domestic_abuse_and_health', wider, 'x'), 'A domestic abuse notice and a health attendance within 30 days')
+    const two = withParameters(rule('multi_agency_concerns'), { windowDays: 60, minCount: 2, minAgencies: 2 })
+    assert.ok(two.kind === 'count')
+    assert.deepEqual([two.minCount, two.minAgencies, two.windowDays, two.match], [2, 2, 60, { types: CONCERN_TYPES }], 'what it matches is kept')
+    assert.equal(ruleName('multi_agency_concerns', two, 'x'), 'Two or more concerns from two or more agencies within 60 days')
+    assert.equal(ruleName('repeat_missing', withParameters(rule('repeat_missing'), { windowDays: 1, minCount: 4, minAgencies: 1 }), 'x'), 'Four or more missing episodes within 1 day')
   })
 })

@@ -10,28 +10,62 @@ export interface SignalEntry {
   sourceAgencyId: string
 }
 
-export const DEFAULT_SIGNAL_RULES: { code: string; name: string; definition: SignalDefinition }[] = [
-  {
-    code: 'multi_agency_concerns',
-    name: 'Three or more concerns from two or more agencies within 30 days',
-    definition: { kind: 'count', match: { types: ['concern', 'incident', 'notice', 'contact', 'referral'] }, minCount: 3, minAgencies: 2, windowDays: 30 },
-  },
-  {
-    code: 'missing_and_attendance',
-    name: 'A missing episode and falling attendance within 30 days',
-    definition: { kind: 'combination', first: { types: ['missing_episode'] }, second: { types: ['attendance'] }, windowDays: 30 },
-  },
-  {
-    code: 'domestic_abuse_and_health',
-    name: 'A domestic abuse notice and a health attendance within 14 days',
-    definition: { kind: 'combination', first: { types: ['notice', 'incident'], categories: ['domestic_abuse'] }, second: { types: ['health_attendance'] }, windowDays: 14 },
-  },
-  {
-    code: 'repeat_missing',
-    name: 'Three or more missing episodes within 30 days',
-    definition: { kind: 'count', match: { types: ['missing_episode'] }, minCount: 3, minAgencies: 1, windowDays: 30 },
-  },
+/**
+ * The entry types the product writes, by where they come from (so a rule names types that really arrive):
+ * - a school's concern (`concern`), a contact or referral to the front door (`contact`, `referral`), an Operation
+ *   Encompass notice (`notice`, category domestic_abuse), a missing episode (`missing_episode`);
+ * - from agencies' systems through the API and CSV import (records/validate.ts ENTRY_TYPES): `police_incident`,
+ *   `health_attendance`, `missed_appointment`, `attendance_drop`, `exclusion`;
+ * - the demo data's police strand (seed.ts) writes `incident`, accepted beside `police_incident`.
+ */
+export const CONCERN_TYPES = ['concern', 'contact', 'referral', 'notice', 'police_incident', 'incident']
+export const DOMESTIC_ABUSE_NOTICE_TYPES = ['notice', 'police_incident', 'incident']
+
+/** What each rule of the partnership's defaults is called, for its parameters (a new version is named afresh). */
+export function ruleName(code: string, def: SignalDefinition, fallback: string): string {
+  const days = `${def.windowDays} ${def.windowDays === 1 ? 'day' : 'days'}`
+  if (def.kind === 'count') {
+    const agencies = def.minAgencies > 1 ? ` from ${word(def.minAgencies)} or more agencies` : ''
+    if (code === 'multi_agency_concerns') return `${capital(word(def.minCount))} or more ${def.minCount === 1 ? 'concern' : 'concerns'}${agencies} within ${days}`
+    if (code === 'repeat_missing') return `${capital(word(def.minCount))} or more missing ${def.minCount === 1 ? 'episode' : 'episodes'}${agencies} within ${days}`
+    return fallback
+  }
+  if (code === 'missing_and_attendance') return `A missing episode and falling attendance within ${days}`
+  if (code === 'domestic_abuse_and_health') return `A domestic abuse notice and a health attendance within ${days}`
+  return fallback
+}
+const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten']
+const word = (n: number) => WORDS[n] ?? String(n)
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
+
+const DEFAULT_DEFINITIONS: { code: string; definition: SignalDefinition }[] = [
+  { code: 'multi_agency_concerns', definition: { kind: 'count', match: { types: CONCERN_TYPES }, minCount: 3, minAgencies: 2, windowDays: 30 } },
+  { code: 'missing_and_attendance', definition: { kind: 'combination', first: { types: ['missing_episode'] }, second: { types: ['attendance_drop'] }, windowDays: 30 } },
+  { code: 'domestic_abuse_and_health', definition: { kind: 'combination', first: { types: DOMESTIC_ABUSE_NOTICE_TYPES, categories: ['domestic_abuse'] }, second: { types: ['health_attendance'] }, windowDays: 14 } },
+  { code: 'repeat_missing', definition: { kind: 'count', match: { types: ['missing_episode'] }, minCount: 3, minAgencies: 1, windowDays: 30 } },
 ]
+
+export const DEFAULT_SIGNAL_RULES: { code: string; name: string; definition: SignalDefinition }[] = DEFAULT_DEFINITIONS.map((r) => ({ ...r, name: ruleName(r.code, r.definition, r.code) }))
+
+/** What an administrator may change in a new version of a rule: its window, its counts (count rules), whether it runs. */
+export interface RuleParameters {
+  windowDays: number
+  minCount?: number
+  minAgencies?: number
+}
+export const WINDOW_DAYS = { min: 1, max: 365 } as const
+export const MIN_COUNT = { min: 1, max: 50 } as const
+export const MIN_AGENCIES = { min: 1, max: 10 } as const
+
+/** The definition with new parameters; what entries it matches is kept. */
+export function withParameters(def: SignalDefinition, p: RuleParameters): SignalDefinition {
+  if (def.kind === 'count') return { ...def, windowDays: p.windowDays, minCount: p.minCount ?? def.minCount, minAgencies: p.minAgencies ?? def.minAgencies }
+  return { ...def, windowDays: p.windowDays }
+}
+
+export function parametersOf(def: SignalDefinition): RuleParameters {
+  return def.kind === 'count' ? { windowDays: def.windowDays, minCount: def.minCount, minAgencies: def.minAgencies } : { windowDays: def.windowDays }
+}
 
 const DAY = 86_400_000
 
