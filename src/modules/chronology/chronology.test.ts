@@ -3,6 +3,7 @@ import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import { EXPORT_LIMIT } from './repository.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -237,5 +238,44 @@ describeApp('the merged chronology', (ctx) => {
     const sorted = [...paged].sort((a, b) => at.get(b)!.occurred_at.getTime() - at.get(a)!.occurred_at.getTime() || at.get(b)!.recorded_at.getTime() - at.get(a)!.recorded_at.getTime() || (a < b ? -1 : a > b ? 1 : 0))
     assert.deepEqual(paged, sorted)
     assert.ok(new Set(rows.map((r) => r.child_id)).size >= 2, 'both children’s entries are there')
+  })
+  it('an export holds everything the viewer can see or nothing: a chronology longer than a download can hold is refused with what to do, and a filtered part downloads whole', async () => {
+    const other = await ctx.s.t.db
+      .selectFrom('relationship')
+      .select('child_id')
+      .where('type', '=', 'pupil_at')
+      .where('holder_agency_id', '=', id('agency:brookside'))
+      .where('child_id', 'not in', [childId, siblingId])
+      .executeTakeFirstOrThrow()
+    const longId = other.child_id
+    const rows = Array.from({ length: EXPORT_LIMIT + 1 }, (_, i) => ({
+      id: randomUUID(),
+      partnership_id: stableUuid('partnership:northshire'),
+      child_id: longId,
+      type: 'incident',
+      category: 'neglect',
+      // the last one in a later year than the rest
+      occurred_at: new Date(i === EXPORT_LIMIT ? Date.UTC(2027, 5, 1) : Date.UTC(2020, 0, 1) + i * 3_600_000),
+      recorded_at: new Date(Date.UTC(2027, 6, 1)),
+      author_membership_id: null,
+      author_team_id: null,
+      source_agency_id: id('agency:brookside'),
+      significance: 'low' as const,
+      summary: `Long chronology entry ${i}`,
+      visibility: 'team' as const,
+      restricted_agency_ids: [],
+    }))
+    for (let i = 0; i < rows.length; i += 1000) await ctx.s.t.db.insertInto('entry').values(rows.slice(i, i + 1000)).execute()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const csv = await dsl.get(`/children/${longId}/chronology.csv`)
+    assert.equal(csv.statusCode, 422)
+    assert.match(csv.body, /too long to download in one go/)
+    const seen = Number(/You can see ([\d,]+) entries/.exec(csv.body)?.[1]?.replace(/,/g, ''))
+    assert.ok(seen > EXPORT_LIMIT, `${seen} entries said`)
+    assert.doesNotMatch(csv.body, /Long chronology entry/)
+    const part = await dsl.get(`/children/${longId}/chronology.csv?from=2027-01-01`)
+    assert.equal(part.statusCode, 200)
+    assert.equal(part.body.trim().split('\r\n').filter((l) => l.includes('Long chronology entry')).length, 1, 'the one entry of 2027')
+    assert.match(part.body, /Long chronology entry 5000/)
   })
 })

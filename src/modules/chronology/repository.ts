@@ -19,6 +19,8 @@ export interface ChronologyFilter {
 }
 
 export const PAGE_SIZE = 50
+/** The most entries one export (CSV, PDF) or one timeline holds; a longer chronology is exported in parts (by date or agency). */
+export const EXPORT_LIMIT = 5000
 
 interface RowJson {
   id: string
@@ -237,7 +239,7 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
         type: f.type,
         from: f.from,
         to: f.to,
-        limit: all ? 5000 : PAGE_SIZE,
+        limit: all ? EXPORT_LIMIT : PAGE_SIZE,
         offset: all ? 0 : (page - 1) * PAGE_SIZE,
       }
       const db = ctx.db

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import type { ChronologyFilter } from './repository.ts'
+import { EXPORT_LIMIT, type ChronologyFilter } from './repository.ts'
 import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
 import { inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
@@ -88,6 +88,15 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format })
     if (!result) {
       await reply.callNotFound()
+      return null
+    }
+    // an export holds exactly what the viewer can see, or nothing: never the first part of it without saying so
+    if (result.total > result.entries.length) {
+      await reply.code(422).page('error.njk', {
+        title: 'This chronology is too long to download in one go',
+        detail: `You can see ${result.total.toLocaleString('en-GB')} entries here, and a download holds up to ${EXPORT_LIMIT.toLocaleString('en-GB')}. Go back to the chronology, choose an agency or a date range, and download each part.`,
+        status: 422,
+      })
       return null
     }
     return { result, f }
