@@ -11,6 +11,9 @@ import type { Ctx } from './unit-of-work.ts'
 import { recordsImporter } from '../modules/records/repository.ts'
 import { runRetention } from '../modules/retention/job.ts'
 
+/** How far before the last signal run an entry's recorded_at may be and still be looked at again (a late commit). */
+export const SIGNAL_COMMIT_GRACE_MS = 10 * 60_000
+
 export function systemRepository(ctx: Ctx, job: string) {
   const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
   return {
@@ -87,6 +90,10 @@ export function systemRepository(ctx: Ctx, job: string) {
         fired += await ctx.db.transaction().execute(async (trx) => {
           const mark = await trx.selectFrom('signal_watermark').select('evaluated_through').where('partnership_id', '=', partnershipId).forUpdate().executeTakeFirst()
           const since = mark?.evaluated_through ?? new Date(0)
+          // an entry's recorded_at is its writer's clock, read before its transaction commits: one committed after
+          // the last run had passed that moment would fall behind the watermark unseen, so entries recorded a little
+          // before it are looked at again (a signal already fired for the same entries is not fired twice)
+          const entriesSince = new Date(since.getTime() - SIGNAL_COMMIT_GRACE_MS)
           // the latest version of each rule (a new version that deactivates a rule stops it: its latest is inactive)
           const latest = await trx.selectFrom('signal_rule as r').selectAll().where('r.partnership_id', '=', partnershipId)
             .where(({ eb, selectFrom }) => eb('r.version', '=', selectFrom('signal_rule as r2').select((e2) => e2.fn.max('r2.version').as('v')).whereRef('r2.code', '=', 'r.code').where('r2.partnership_id', '=', partnershipId)))
@@ -95,7 +102,7 @@ export function systemRepository(ctx: Ctx, job: string) {
           const changed = rules.filter((r) => r.created_at > since && r.created_at <= now)
           const back = new Date(now.getTime() - lookbackDays(rules.map((r) => r.definition)) * 2 * 86_400_000)
           const recent = rules.length
-            ? await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('recorded_at', '>', since).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()
+            ? await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('recorded_at', '>', entriesSince).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()
             : []
           // children with nothing new, looked at again only for the rules that changed
           const recentIds = new Set(recent.map((c) => c.child_id))

@@ -192,4 +192,24 @@ describeApp('risk signals when strands combine', (ctx) => {
     const three = [mine['police_incident@2026-11-10']!, mine['police_incident@2026-11-14']!, mine.concern]
     assert.ok(named('multi_agency_concerns').some((ids) => three.every((e) => ids.includes(e))), 'two police incidents and the school’s concern: three concerns from two agencies')
   })
+  it('an entry whose transaction commits after a run has passed its recorded_at is still looked at by the next run', async () => {
+    const db = ctx.s.t.db
+    const system = systemRepository({ db, clock: ctx.s.clock }, 'signals-test')
+    const childId = await pupilOf(db, 'brookside', 11)
+    await system.evaluateSignals()
+    const mk = (type: string, category: string | null, agency: string, day: string, recordedAt: Date) => ({ id: randomUUID(), partnership_id: P, child_id: childId, type, category, occurred_at: new Date(`${day}T12:00:00Z`), recorded_at: recordedAt, author_membership_id: null, author_team_id: null, source_agency_id: id(`agency:${agency}`), significance: 'high' as const, summary: `${type} late`, visibility: 'team' as const })
+    // both written at a moment before the run below, but committed only after it
+    const writtenAt = ctx.s.clock.now()
+    ctx.s.clock.advance(30_000)
+    await system.evaluateSignals()
+    await db.insertInto('entry').values([mk('notice', 'domestic_abuse', 'police', '2026-11-10', writtenAt), mk('health_attendance', null, 'health', '2026-11-12', writtenAt)]).execute()
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    const fired = await db.selectFrom('risk_signal').select('entry_ids').where('child_id', '=', childId).where('rule_code', '=', 'domestic_abuse_and_health').execute()
+    assert.equal(fired.length, 1, 'the late entries were seen')
+    // and the run after does not fire it again
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    assert.equal((await db.selectFrom('risk_signal').select('id').where('child_id', '=', childId).where('rule_code', '=', 'domestic_abuse_and_health').execute()).length, 1)
+  })
 })
