@@ -29,6 +29,7 @@ import * as breakGlassRunningIndex from './20261129T0940_break_glass_running_ind
 import * as entryChildOrder from './20261129T2000_entry_child_order.ts'
 import * as signalRules from './20261129T2300_signal_rules.ts'
 import * as recordBlocking from './20261129T2310_record_blocking.ts'
+import * as idempotencyPerPractitioner from './20261129T2340_idempotency_per_practitioner.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T2000_entry_child_order': entryChildOrder,
   '20261129T2300_signal_rules': signalRules,
   '20261129T2310_record_blocking': recordBlocking,
+  '20261129T2340_idempotency_per_practitioner': idempotencyPerPractitioner,
 }

@@ -117,7 +117,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (childIds.some((id) => !isUuid(id))) return notFound()
         const looked = await trx
           .selectNoFrom((eb) => [
-            sql<string>`pg_advisory_xact_lock(hashtext(${`concern:${actor.partnershipId}:${input.idempotencyKey}`}))::text`.as('locked'),
+            sql<string>`pg_advisory_xact_lock(hashtext(${`concern:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))::text`.as('locked'),
             eb
               .exists(eb.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('code', '=', input.category).where('active', '=', true))
               .as('category_ok'),
@@ -126,7 +126,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
               : sql<string[]>`'{}'::uuid[]`.as('in_reach'),
           ])
           .executeTakeFirstOrThrow()
-        // then, in a statement that started after the lock was ours, has this submission been made already?
+        // then, in a statement that started after the lock was ours, has this submission been made already? (a key is
+        // the raiser's own: another practitioner's use of the same key is another submission)
         const existing = await trx
           .selectFrom('concern')
           .select(['id', 'child_id', 'submission_id', 'immediate_danger'])
@@ -158,7 +159,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
 
       /**
        * A new concern about children in my reach, as one statement (so one implicit transaction) that checks the
-       * category and the reach and writes the audit row too. The unique (partnership, idempotency key, child) makes a
+       * category and the reach and writes the audit row too. The unique (partnership, raiser, idempotency key, child) makes a
        * double click insert nothing the second time (it waits for the first to commit); the caller then takes the
        * general path, which finds the replay. Returns null when nothing was inserted.
        */
@@ -257,7 +258,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
                    ${slot.occurredAt}::timestamptz, ${slot.location}::text, ${slot.otherChildren}::text, ${slot.immediateDanger}::boolean, ${slot.bodyMap}::jsonb, src.entry_id,
                    ${slot.idempotencyKey}::text, ${now}::timestamptz
             from src
-            on conflict (partnership_id, idempotency_key, child_id) do nothing
+            on conflict (partnership_id, raised_by_membership_id, idempotency_key, child_id) do nothing
             returning id, child_id, entry_id
           ),
           e as (

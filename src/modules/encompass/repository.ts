@@ -26,8 +26,9 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     async record(input: EncompassInput) {
       return auditedTransaction<{ notices: { id: string; childId: string; school: string | null; dueAt: Date | null }[] } | null>(ctx, actor, 'encompass.create', async (trx, now) => {
         if (actor.role !== 'police_officer') throw new RefusedError('Only police officers record Operation Encompass notices')
-        await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${input.idempotencyKey}`}))`.execute(trx)
-        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at']).where('partnership_id', '=', actor.partnershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
+        await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
+        // a key is the officer's own: another officer's use of the same key is another submission, never a replay of theirs
+        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at']).where('partnership_id', '=', actor.partnershipId).where('recorded_by_membership_id', '=', actor.membershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
         if (existing.length) {
           return { result: { notices: existing.map((e) => ({ id: e.id, childId: e.child_id, school: e.school_agency_id, dueAt: e.due_at })) }, audit: { action: 'encompass.create', outcome: 'success', childIds: existing.map((e) => e.child_id), details: { replayed: true } } }
         }

@@ -141,10 +141,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return ctx.db.selectFrom('need_level').selectAll().where('partnership_id', '=', actor.partnershipId).orderBy('level').execute()
     },
 
-    /** One submission may cover siblings: one referral per child, each decided on its own. Idempotent by key. */
+    /** One submission may cover siblings: one referral per child, each decided on its own. Idempotent by key, the key the recorder's own. */
     async submit(input: ReferralInput) {
       return auditedTransaction<{ submissionId: string; referrals: { id: string; childId: string; reReferral: boolean }[]; replayed: boolean } | null>(ctx, actor, 'referral.create', async (trx, now) => {
-        await sql`select pg_advisory_xact_lock(hashtext(${`referral:${actor.partnershipId}:${input.idempotencyKey}`}))`.execute(trx)
+        await sql`select pg_advisory_xact_lock(hashtext(${`referral:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
         const existing = await trx.selectFrom('referral').select(['id', 'child_id', 'submission_id', 're_referral_of']).where('partnership_id', '=', actor.partnershipId).where('idempotency_key', '=', input.idempotencyKey).where('recorded_by_membership_id', '=', actor.membershipId).execute()
         if (existing.length) {
           return {
