@@ -2,8 +2,9 @@
 // Loads an agency's records of children (or its entries) into the configured database. The columns are documented
 // in src/modules/records/validate.ts. Every row is checked first: any bad row → nothing imported, the rejected rows
 // and why on stdout (or --report FILE), exit 2. A file that stopped part-way resumes after its last committed batch;
-// a finished file is refused (exit 2). Progress on stderr. Acts as the system (job "records-import"), audited as such
-// with the agency named: no practitioner is signed in at a terminal.
+// a finished file is refused (exit 2). The file is UTF-8 (or UTF-16 with its byte-order mark): another encoding, or a
+// control character in it, is refused before anything is imported (exit 2). Progress on stderr. Acts as the system
+// (job "records-import"), audited as such with the agency named: no practitioner is signed in at a terminal.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -20,6 +21,61 @@ const HELP = `Usage: npm run import -- records|entries FILE.csv --agency AGENCY_
 Exit codes: 0 imported, 2 bad arguments, a bad file (nothing imported) or a file already imported, 1 anything else.`
 
 class UsageError extends Error {}
+/** A file that cannot be imported as it is (not UTF-8 text, or a control character in it): exit 2, nothing imported. */
+class BadFileError extends Error {}
+
+/** A C0 control character other than tab (9), line feed (10) and carriage return (13): PostgreSQL cannot store NUL, and
+ *  no column has a use for the others. */
+const isControl = (code: number): boolean => code < 0x20 && code !== 9 && code !== 10 && code !== 13
+
+/**
+ * The file's text. A UTF-16 file (with its byte-order mark, as Excel's "Unicode text" saves it) is decoded as UTF-16;
+ * anything else must be UTF-8 (a UTF-8 byte-order mark is dropped). A file in another encoding (Latin-1, Windows-1252,
+ * where "Zoë" would come out as "Zo" and a replacement character) is refused rather than imported with its names
+ * spoiled, and so is a file holding a control character, naming the lines — all before anything is imported.
+ */
+function decodeCsv(file: string, bytes: Uint8Array): string {
+  const name = path.basename(file)
+  const encoding = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : 'utf-8'
+  let text: string
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes)
+  } catch {
+    if (encoding !== 'utf-8') throw new BadFileError(`${name} is not readable ${encoding.toUpperCase()} text (it starts with a UTF-16 byte-order mark but is cut short or damaged): save it as CSV UTF-8 and try again. Nothing was imported.`)
+    const likely = bytes.includes(0) ? 'UTF-16 without a byte-order mark' : 'Latin-1 or Windows-1252'
+    throw new BadFileError(`${name} is not UTF-8 text${firstBadUtf8Line(bytes)} (perhaps it was saved as ${likely}): save it as CSV UTF-8 and try again. Nothing was imported.`)
+  }
+  const bad: { line: number; code: number }[] = []
+  let line = 1
+  for (let i = 0; i < text.length && bad.length < 10; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 10) line++
+    else if (isControl(code) && bad.at(-1)?.line !== line) bad.push({ line, code })
+  }
+  if (bad.length) {
+    const nul = bad.some((b) => b.code === 0) && encoding === 'utf-8' ? ' (NUL characters often mean the file was saved as UTF-16 without a byte-order mark)' : ''
+    const where = bad.map((b) => `line ${b.line} (U+${b.code.toString(16).toUpperCase().padStart(4, '0')})`).join(', ')
+    throw new BadFileError(`${name} contains control characters that cannot be imported, on ${where}${bad.length === 10 ? ' and perhaps more' : ''}${nul}: remove them, save the file as CSV UTF-8 and try again. Nothing was imported.`)
+  }
+  return text
+}
+
+/** " (line N is not)": the first line that does not decode as UTF-8. */
+function firstBadUtf8Line(bytes: Uint8Array): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let start = 0
+  for (let line = 1; start <= bytes.length; line++) {
+    let end = bytes.indexOf(0x0a, start)
+    if (end < 0) end = bytes.length
+    try {
+      decoder.decode(bytes.subarray(start, end))
+    } catch {
+      return ` (line ${line} is not)`
+    }
+    start = end + 1
+  }
+  return ''
+}
 
 async function main(): Promise<number> {
   let parsed
@@ -38,7 +94,7 @@ async function main(): Promise<number> {
   if (!file || rest.length) throw new UsageError('give exactly one CSV file')
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`)
   if (!o.agency) throw new UsageError('--agency is required (the agency’s id or name)')
-  const text = fs.readFileSync(file, 'utf8')
+  const text = decodeCsv(file, fs.readFileSync(file))
   const database = await openDatabase(loadConfig().database, { restrictedRole: false })
   try {
     const partnerships = await database.db.selectFrom('partnership').select(['id', 'code']).$if(!!o.partnership, (q) => q.where('code', '=', o.partnership!)).execute()
@@ -81,7 +137,10 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main()
 } catch (err) {
-  if (err instanceof UsageError || err instanceof RefusedError) {
+  if (err instanceof BadFileError) {
+    console.error(err.message)
+    process.exitCode = 2
+  } else if (err instanceof UsageError || err instanceof RefusedError) {
     console.error(`${err.message}${err instanceof UsageError ? '\n\n' + HELP : ''}`)
     process.exitCode = 2
   } else if (err instanceof DatabaseLockedError) {

@@ -19,14 +19,21 @@ declare module 'fastify' {
 
 const KEY = /^[\x21-\x7e]{8,255}$/
 
-/** A canonical JSON text (keys sorted), so the same body sent twice hashes the same. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
+/** Deeper than any body the API takes (the app refuses bodies nested over 32 levels before this hook runs). */
+export const MAX_CANONICAL_DEPTH = 40
+
+export class TooDeepError extends Error {}
+
+/** A canonical JSON text (keys sorted), so the same body sent twice hashes the same. Bounded in depth: a body nested
+ *  thousands of levels deep is refused (TooDeepError), never a stack overflow. */
+export function canonical(v: unknown, depth = 0): string {
+  if (v && typeof v === 'object' && depth >= MAX_CANONICAL_DEPTH) throw new TooDeepError(`nested more than ${MAX_CANONICAL_DEPTH} levels deep`)
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, depth + 1)).join(',')}]`
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)
       .filter((k) => k !== '_csrf')
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`
   }
   return JSON.stringify(v) ?? 'null'
@@ -55,7 +62,14 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
       if (!key) return problem(reply, 400, 'Idempotency-Key required', 'Send an Idempotency-Key header with a value you choose for this create (a UUID is best). Sending the same key again returns the same response and never creates a second record.')
       if (!KEY.test(key)) return problem(reply, 400, 'Invalid Idempotency-Key', 'The Idempotency-Key must be 8 to 255 visible characters (a UUID is best).')
       const owner: KeyOwner = { partnershipId: request.actor.partnershipId, practitionerId: request.actor.practitionerId, key }
-      const hash = createHash('sha256').update(canonical({ params: request.params, body: request.body ?? null })).digest('hex')
+      let text: string
+      try {
+        text = canonical({ params: request.params, body: request.body ?? null })
+      } catch (err) {
+        if (!(err instanceof TooDeepError)) throw err
+        return problem(reply, 400, 'Invalid request', `The JSON body is ${err.message}. Nothing was saved.`, [{ name: 'body', reason: `Nested more than ${MAX_CANONICAL_DEPTH} levels deep.` }])
+      }
+      const hash = createHash('sha256').update(text).digest('hex')
       const claim = await data.idempotency.claim(owner, { method: request.method, path: request.routeOptions.url ?? request.url, hash })
       if (claim.kind === 'new') {
         request.idempotency = owner

@@ -1,7 +1,7 @@
 // The HTTP application: middleware as a readable checklist, then the modules' routes.
 import { randomBytes, randomUUID } from 'node:crypto'
 import path from 'node:path'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
@@ -59,6 +59,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     bodyLimit: 1_000_000,
     routerOptions: { ignoreTrailingSlash: true },
+    // the router's own refusals (an address with broken percent-encoding, a path segment over 100 characters) come
+    // here, before any hook has run: answered like every other error, a GOV.UK page or problem+json
+    frameworkErrors: (error, request, reply) => routerError(error, request, reply),
   })
   const renderer = createRenderer(root, config.env !== 'production')
 
@@ -67,25 +70,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('memberships', null as unknown as MembershipView[])
   app.decorateRequest('preBinding', null)
 
+  const CSP_DIRECTIVES: Record<string, string[] | null> = {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    objectSrc: ["'none'"],
+    connectSrc: ["'self'"],
+    // only behind TLS: on http://localhost it would upgrade the page's own assets to https
+    upgradeInsecureRequests: config.env === 'production' ? [] : null,
+  }
   // 1. security headers: strict CSP with nonces, HSTS, nosniff, frame-ancestors none
   await app.register(helmet, {
     enableCSPNonces: true,
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-        connectSrc: ["'self'"],
-        // only behind TLS: on http://localhost it would upgrade the page's own assets to https
-        upgradeInsecureRequests: config.env === 'production' ? [] : null,
-      },
-    },
+    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
   })
@@ -164,12 +166,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // 5. rendering with the layout's context
   app.decorateReply('page', function (this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
-    const request = this.request
+    return renderPage(this, template, context)
+  })
+
+  // the page decorator's body, callable on a reply the router made before any hook or decorator applied to it
+  function renderPage(reply: FastifyReply, template: string, context: Record<string, unknown>): FastifyReply {
+    const request = reply.request
     let binding = request.session?.idHash ?? request.preBinding
     if (!binding) {
       binding = randomBytes(24).toString('base64url')
       request.preBinding = binding
-      this.header('set-cookie', setCookie(PRE_COOKIE, binding, 60 * 60 * 2))
+      reply.header('set-cookie', setCookie(PRE_COOKIE, binding, 60 * 60 * 2))
     }
     const actor = request.actor
     const acting = request.memberships.find((m) => m.id === actor?.membershipId)
@@ -211,7 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }
       : null
     const html = renderer.render(template, {
-      cspNonce: (this as unknown as { cspNonce?: { script: string } }).cspNonce?.script,
+      cspNonce: (reply as unknown as { cspNonce?: { script: string } | null }).cspNonce?.script,
       csrfToken: csrfToken(config.sessionSecret, binding),
       currentPath,
       user,
@@ -221,8 +228,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       idleMinutes: IDLE_MINUTES,
       ...context,
     })
-    return this.type('text/html; charset=utf-8').send(html)
-  })
+    return reply.type('text/html; charset=utf-8').send(html)
+  }
 
   app.decorateReply('renderToString', function (this: FastifyReply, template: string, context: Record<string, unknown>) {
     return renderer.render(template, context)
@@ -243,21 +250,56 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return sendError(request, reply, 403, 'This page has expired', 'The form was out of date or did not come from TeamAround. Go back, reload the page and try again.')
       }
     }
-    if (decl.permission === 'public') return
+    if (decl.permission !== 'public' && !(await admitted(request, reply))) return reply
+    return refuseUnusableBody(request, reply)
+  })
+
+  /** The actor's sign-in and permission for the route; false when the reply has been sent (a redirect, a 403, a 404). */
+  async function admitted(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const decl = declarationOf(request.routeOptions.config)!
     const actor = request.actor
     if (!actor) {
-      if (isApi(request)) return sendError(request, reply, 401, 'Sign in required', 'Sign in to use this API.')
-      if (request.session?.state === 'mfa_challenge') return reply.redirect('/sign-in/mfa')
-      if (request.session?.state === 'mfa_enrol') return reply.redirect('/sign-in/mfa/enrol')
-      if (request.session?.state === 'passkey_enrol') return reply.redirect('/sign-in/passkey/enrol')
-      return reply.redirect('/sign-in')
+      if (isApi(request)) sendError(request, reply, 401, 'Sign in required', 'Sign in to use this API.')
+      else if (request.session?.state === 'mfa_challenge') reply.redirect('/sign-in/mfa')
+      else if (request.session?.state === 'mfa_enrol') reply.redirect('/sign-in/mfa/enrol')
+      else if (request.session?.state === 'passkey_enrol') reply.redirect('/sign-in/passkey/enrol')
+      else reply.redirect('/sign-in')
+      return false
     }
     if (!hasPermission(actor.role, decl.permission)) {
       await data.auth.refused(actor, decl.audit.startsWith('none') ? 'route.refused' : decl.audit, { route: request.routeOptions.url, permission: decl.permission })
-      if (decl.record) return notFound(request, reply)
-      return sendError(request, reply, 403, 'You cannot use this page', 'Your role does not include this. Ask your agency administrator if you think it should.')
+      if (decl.record) notFound(request, reply)
+      else sendError(request, reply, 403, 'You cannot use this page', 'Your role does not include this. Ask your agency administrator if you think it should.')
+      return false
     }
-  })
+    return true
+  }
+
+  // PostgreSQL cannot hold a NUL in text, and no form or API field has a use for the other control characters:
+  // a body carrying one (in any string, any key, at any depth) is refused whole, naming the field, before a handler
+  // runs — so nothing is saved and the database's refusal never becomes a server error. Tab, CR and LF are text.
+  // The same walk (iterative, never recursive) refuses a body nested deeper than MAX_BODY_DEPTH.
+  function refuseUnusableBody(request: FastifyRequest, reply: FastifyReply) {
+    const bad = unusableInput(request.body)
+    if (!bad) return
+    if (bad.kind === 'depth') {
+      if (isApi(request)) return problem(reply, 400, 'Invalid request', `The JSON body is nested more than ${MAX_BODY_DEPTH} levels deep. Nothing was saved.`, [{ name: fieldPath(bad.path) || 'body', reason: `Nested more than ${MAX_BODY_DEPTH} levels deep.` }])
+      return sendError(request, reply, 400, 'There is a problem with what you sent', `What you sent is nested more than ${MAX_BODY_DEPTH} levels deep, so TeamAround cannot read it. Nothing was saved.`)
+    }
+    if (isApi(request)) {
+      return problem(reply, 400, 'Invalid request', 'A field contains a control character (such as NUL) that TeamAround cannot store. Check the fields listed in invalid-params. Nothing was saved.', [
+        { name: fieldPath(bad.path) || 'body', reason: 'Contains a control character (such as NUL). Only tab, carriage return and line feed are allowed. Remove it and send again.' },
+      ])
+    }
+    const field = plainFieldName(bad.path)
+    return sendError(
+      request,
+      reply,
+      400,
+      'There is a problem with what you entered',
+      `${field ? `The “${field}” field` : 'What you sent'} contains a hidden control character that TeamAround cannot store (these are sometimes copied in from another program). Nothing was saved. Go back, type that field again without pasting, and try again.`,
+    )
+  }
 
   // 7. the API's idempotency keys on creates and If-Match on updates, once the caller is let in
   registerApiReliability(app, data)
@@ -283,8 +325,102 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   function sendError(request: FastifyRequest, reply: FastifyReply, status: number, title: string, detail: string) {
     reply.code(status)
     if (isApi(request)) return problem(reply, status, title, detail)
-    return reply.page('error.njk', { title, detail, status })
+    return renderPage(reply, 'error.njk', { title, detail, status })
   }
+
+  // Fastify's router refusals. The request and reply are Fastify's plain ones: no hook has run (no session, no
+  // security headers) and no decorator applies, so the page is rendered as a stranger's, with the headers set here.
+  function routerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    request.memberships = []
+    request.session = null
+    request.actor = null
+    request.preBinding = null
+    reply.header('content-security-policy', cspHeader(CSP_DIRECTIVES))
+    reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains')
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('x-frame-options', 'DENY')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('cache-control', 'no-store')
+    if (error.code === 'FST_ERR_BAD_URL') {
+      return sendError(request, reply, 400, 'There is a problem with the address', 'The address is not a valid web address (it has a broken % code). Check the link, or go back and try again.')
+    }
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      return sendError(request, reply, 414, 'The address is too long', 'Part of the address is longer than any address in TeamAround. Check the link, or go back and try again.')
+    }
+    request.log.error({ err: error }, 'request failed in the router')
+    return sendError(request, reply, 500, 'Sorry, there is a problem with TeamAround', 'Try again later. Nothing you sent was half-saved.')
+  }
+}
+
+/** The deepest a request body may nest (objects and arrays): no form or API body comes near it. */
+export const MAX_BODY_DEPTH = 32
+/** A C0 control character other than tab (9), line feed (10) and carriage return (13). */
+const isControl = (code: number): boolean => code < 0x20 && code !== 9 && code !== 10 && code !== 13
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true
+  return false
+}
+function mapControls(text: string, replace: (code: number) => string): string {
+  let out = ''
+  for (const ch of text) out += ch.length === 1 && isControl(ch.charCodeAt(0)) ? replace(ch.charCodeAt(0)) : ch
+  return out
+}
+
+export type FieldPath = (string | number)[]
+
+/** The first string or key (in the body's order) holding a control character other than tab, CR or LF, or the first
+ *  object or array nested deeper than MAX_BODY_DEPTH; null when the body is usable. */
+export function unusableInput(body: unknown): { kind: 'control' | 'depth'; path: FieldPath } | null {
+  const stack: { value: unknown; path: FieldPath }[] = [{ value: body, path: [] }]
+  while (stack.length) {
+    const { value, path } = stack.pop()!
+    if (typeof value === 'string') {
+      if (hasControl(value)) return { kind: 'control', path }
+      continue
+    }
+    if (!value || typeof value !== 'object') continue
+    if (path.length >= MAX_BODY_DEPTH) return { kind: 'depth', path }
+    const children: { value: unknown; path: FieldPath }[] = []
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => children.push({ value: v, path: [...path, i] }))
+    } else {
+      for (const key of Object.keys(value)) {
+        if (hasControl(key)) return { kind: 'control', path: [...path, key] }
+        children.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] })
+      }
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!)
+  }
+  return null
+}
+
+/** A field's path as the API names it (as zod's invalid-params do): bodyMap.0.description, control characters shown as \uXXXX. */
+export function fieldPath(path: FieldPath): string {
+  return path.map((p) => mapControls(String(p), (c) => `\\u${c.toString(16).padStart(4, '0')}`)).join('.')
+}
+
+/** A form field's name in plain words: seenOrHeard → seen or heard, child-dob-day → child dob day. */
+export function plainFieldName(path: FieldPath): string {
+  return path
+    .filter((p): p is string => typeof p === 'string')
+    .map((p) =>
+      mapControls(p, () => '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/[-_.[\]]+/g, ' ')
+        .trim()
+        .toLowerCase(),
+    )
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 80)
+}
+
+/** A Content-Security-Policy header from helmet's directives (for the router's refusals, which helmet never sees). */
+function cspHeader(directives: Record<string, string[] | null>): string {
+  return Object.entries(directives)
+    .filter((e): e is [string, string[]] => e[1] !== null)
+    .map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), ...v].join(' '))
+    .join('; ')
 }
 
 export function isApi(request: FastifyRequest): boolean {
