@@ -7,8 +7,15 @@ import type { DB } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
-const validDate = (d: string) => DATE.test(d) && !Number.isNaN(Date.parse(d))
+import { isCalendarDate } from '../../web/dates.ts'
+
+// a real calendar date (no 30 February, no year 0000) in the years a form may give: the one shared check
+const validDate = (d: string) => isCalendarDate(d)
+
+/** A concern category's code from its name: 'Peer-on-peer abuse' → 'peer_on_peer_abuse'; '' when it has no letters or digits. */
+export function categoryCode(label: string): string {
+  return label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
+}
 
 export function settingsRepository(ctx: Ctx, actor: Actor) {
   const partnershipAdmin = actor.role === 'partnership_admin'
@@ -102,9 +109,14 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
         const clean = label.trim()
         if (!clean || clean.length > 100) throw new RefusedError('Enter a category name of up to 100 characters')
-        const code = clean.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
+        const code = categoryCode(clean)
+        // a name with no letters or digits ('!!!') has no code; one whose code is taken ('Neglect!!') is another
+        // name for an existing category: both refused, never a category with an empty code or a silent rename
+        if (!code) throw new RefusedError('Enter a category name that includes letters A to Z or numbers')
+        const existing = await trx.selectFrom('concern_category').select(['label', 'active']).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()
+        if (existing) throw new RefusedError(`There is already a category called “${existing.label}”${existing.active ? '' : ' (not offered: choose “Offer again”)'}: enter a different name`)
         const max = await trx.selectFrom('concern_category').select((eb) => eb.fn.max('sort').as('m')).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
-        await trx.insertInto('concern_category').values({ partnership_id: actor.partnershipId, code, label: clean, sort: Number(max?.m ?? 0) + 1 }).onConflict((oc) => oc.columns(['partnership_id', 'code']).doUpdateSet({ active: true, label: clean })).execute()
+        await trx.insertInto('concern_category').values({ partnership_id: actor.partnershipId, code, label: clean, sort: Number(max?.m ?? 0) + 1 }).execute()
         return { result: { code }, audit: { action: 'settings.category.add', outcome: 'success', details: { code } } }
       })
     },

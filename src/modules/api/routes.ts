@@ -6,6 +6,7 @@
 // CSRF token in the `x-csrf-token` header, which GET /api/v1/me returns.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { dateField } from '../../web/forms.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { csrfToken } from '../../platform/http/csrf.ts'
@@ -17,7 +18,7 @@ import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../conce
 import { BODY_REGIONS } from '../concerns/body-map.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'A date as YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'Not a real date')
+const isoDate = dateField('Date of birth', { format: 'Date of birth must be a real date as YYYY-MM-DD' })
 
 const concernBody = z.strictObject({
   children: z.array(z.string().uuid('A child id')).max(20).default([]),

@@ -4,6 +4,13 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { paginationHtml } from '../chronology/html.ts'
+import { dateError, queryInt } from '../../web/forms.ts'
+import { problem } from '../../platform/http/problem.ts'
+
+/** The highest page of the access log asked for (beyond it a 400 with an error summary, not a database error). */
+export const MAX_LOG_PAGE = 10_000
+/** The highest offset of the entries API (beyond it a 400 problem, not a database error). */
+export const MAX_OFFSET = 1_000_000
 
 export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -31,16 +38,21 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
     // filtered by a date range (London dates) and paged; a bad date is shown as an error and not applied
     const q = request.query as { from?: string; to?: string; page?: string; pageSize?: string }
     const raw = { from: String(q.from ?? '').trim(), to: String(q.to ?? '').trim() }
-    const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))
     const errors: { text: string; href: string }[] = []
-    if (raw.from && !isDate(raw.from)) errors.push({ text: 'Enter the “from” date as YYYY-MM-DD', href: '#from' })
-    if (raw.to && !isDate(raw.to)) errors.push({ text: 'Enter the “to” date as YYYY-MM-DD', href: '#to' })
+    const fromError = raw.from ? dateError(raw.from, 'The “from” date', { format: 'Enter the “from” date as YYYY-MM-DD', real: 'Enter the “from” date as YYYY-MM-DD: it must be a real date' }) : null
+    const toError = raw.to ? dateError(raw.to, 'The “to” date', { format: 'Enter the “to” date as YYYY-MM-DD', real: 'Enter the “to” date as YYYY-MM-DD: it must be a real date' }) : null
+    if (fromError) errors.push({ text: fromError, href: '#from' })
+    if (toError) errors.push({ text: toError, href: '#to' })
     if (!errors.length && raw.from && raw.to && raw.from > raw.to) errors.push({ text: 'The “from” date must be before the “to” date', href: '#from' })
-    const page = Math.max(1, Math.floor(Number(q.page ?? 1)) || 1)
+    const dateErrors = errors.length > 0
+    // a page number that is not a whole number from 1 to MAX_LOG_PAGE is refused (400), and the first page shown
+    const asked = queryInt(q.page, { min: 1, max: MAX_LOG_PAGE, fallback: 1 })
+    if (asked === null) errors.push({ text: `Enter a page number from 1 to ${MAX_LOG_PAGE.toLocaleString('en-GB')}`, href: '#main-content' })
+    const page = asked ?? 1
     const pageSize = Math.min(Math.max(Math.floor(Number(q.pageSize ?? 50)) || 50, 10), 200)
-    const log = await data.forActor(request.actor!).accessLog.forChild(childId, errors.length ? { page, pageSize } : { from: raw.from || null, to: raw.to || null, page, pageSize })
+    const log = await data.forActor(request.actor!).accessLog.forChild(childId, dateErrors ? { page, pageSize } : { from: raw.from || null, to: raw.to || null, page, pageSize })
     if (!log) return notFound(reply)
-    const query = new URLSearchParams(Object.entries({ ...(errors.length ? {} : raw), ...(pageSize !== 50 ? { pageSize: String(pageSize) } : {}) }).filter(([, v]) => v)).toString()
+    const query = new URLSearchParams(Object.entries({ ...(dateErrors ? {} : raw), ...(pageSize !== 50 ? { pageSize: String(pageSize) } : {}) }).filter(([, v]) => v)).toString()
     return reply.code(errors.length ? 400 : 200).page('children/views/access-log.njk', {
       title: `Who has looked at ${log.child.name}'s record`,
       log,
@@ -81,7 +93,8 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
   r.get('/api/v1/children/:childId/entries', { permission: 'child:read', audit: 'entry.list', record: true }, async (request, reply) => {
     const q = request.query as { limit?: string; offset?: string }
     const limit = Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 200)
-    const offset = Math.max(Number(q.offset ?? 0) || 0, 0)
+    const offset = queryInt(q.offset, { min: 0, max: MAX_OFFSET, fallback: 0 })
+    if (offset === null) return problem(reply, 400, 'Invalid request', `offset must be a whole number from 0 to ${MAX_OFFSET}`, [{ name: 'offset', reason: `A whole number from 0 to ${MAX_OFFSET}` }])
     const page = await data.forActor(request.actor!).entries.forChild((request.params as { childId: string }).childId, { limit, offset })
     if (!page) return notFound(reply)
     return { data: page.entries, meta: { total: page.total, totalCapped: page.totalCapped, limit, offset } }

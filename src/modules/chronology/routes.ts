@@ -8,20 +8,27 @@ import { timelineSvg } from './timeline.ts'
 import { inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
 import { humanise } from '../../platform/http/render.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
+import { dateError, queryInt } from '../../web/forms.ts'
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
+/** The highest page number asked for: beyond it (or not a whole number) the page says so, a 400, not a database error. */
+export const MAX_PAGE = 10_000
 
-function filterFrom(request: FastifyRequest): { filter: ChronologyFilter; errors: { text: string; href: string }[]; family: boolean; page: number; raw: Record<string, string> } {
+function filterFrom(request: FastifyRequest): { filter: ChronologyFilter; errors: { text: string; href: string }[]; pageError: { text: string; href: string } | null; family: boolean; page: number; raw: Record<string, string> } {
   const q = request.query as Record<string, string | undefined>
   const raw = { agency: q.agency ?? '', category: q.category ?? '', type: q.type ?? '', from: q.from ?? '', to: q.to ?? '' }
   const errors: { text: string; href: string }[] = []
-  if (raw.from && (!DATE.test(raw.from) || Number.isNaN(Date.parse(raw.from)))) errors.push({ text: 'Enter the “from” date as YYYY-MM-DD', href: '#from' })
-  if (raw.to && (!DATE.test(raw.to) || Number.isNaN(Date.parse(raw.to)))) errors.push({ text: 'Enter the “to” date as YYYY-MM-DD', href: '#to' })
+  const fromError = raw.from ? dateError(raw.from, 'The “from” date', { format: 'Enter the “from” date as YYYY-MM-DD', real: 'Enter the “from” date as YYYY-MM-DD: it must be a real date' }) : null
+  const toError = raw.to ? dateError(raw.to, 'The “to” date', { format: 'Enter the “to” date as YYYY-MM-DD', real: 'Enter the “to” date as YYYY-MM-DD: it must be a real date' }) : null
+  if (fromError) errors.push({ text: fromError, href: '#from' })
+  if (toError) errors.push({ text: toError, href: '#to' })
   if (!errors.length && raw.from && raw.to && raw.from > raw.to) errors.push({ text: 'The “from” date must be before the “to” date', href: '#from' })
   const filter: ChronologyFilter = errors.length
     ? { agencyId: raw.agency || null, category: raw.category || null, type: raw.type || null }
     : { agencyId: raw.agency || null, category: raw.category || null, type: raw.type || null, from: raw.from || null, to: raw.to || null }
-  return { filter, errors, family: q.family === '1', page: Math.max(1, Number(q.page ?? 1) || 1), raw }
+  // the page number matters to the page only (an export holds every page): checked there
+  const page = queryInt(q.page, { min: 1, max: MAX_PAGE, fallback: 1 })
+  const pageError = page === null ? { text: `Enter a page number from 1 to ${MAX_PAGE.toLocaleString('en-GB')}`, href: '#main-content' } : null
+  return { filter, errors, pageError, family: q.family === '1', page: page ?? 1, raw }
 }
 
 function csvCell(v: unknown): string {
@@ -37,6 +44,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
   r.get('/children/:childId/chronology', { permission: 'child:read', audit: 'chronology.view', record: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
     const f = filterFrom(request)
+    if (f.pageError) f.errors.push(f.pageError)
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, page: f.page })
     if (!result) return reply.callNotFound()
     const query = new URLSearchParams(Object.entries({ ...f.raw, ...(f.family ? { family: '1' } : {}) }).filter(([, v]) => v)).toString()

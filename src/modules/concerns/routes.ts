@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, parseForm, type CrossCheck } from '../../web/forms.ts'
+import { dateError, formErrors, parseForm, type CrossCheck } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
@@ -41,10 +41,12 @@ const concernCross: CrossCheck = (raw) => {
   if (anyNew) {
     if (!s(v.newChildGivenName)) out.push({ path: 'newChildGivenName', message: 'Enter the first name of the child not yet known' })
     if (!s(v.newChildFamilyName)) out.push({ path: 'newChildFamilyName', message: 'Enter the last name of the child not yet known' })
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(s(v.newChildDob)) || Number.isNaN(Date.parse(s(v.newChildDob)))) out.push({ path: 'newChildDob', message: 'Enter the date of birth as YYYY-MM-DD (your best estimate)' })
+    const dobError = dateError(s(v.newChildDob), 'Date of birth', { format: 'Enter the date of birth as YYYY-MM-DD (your best estimate)' })
+    if (dobError) out.push({ path: 'newChildDob', message: dobError })
   }
   if (!(v.children ?? []).length && !anyNew) out.push({ path: 'children', message: 'Choose the child or children the concern is about' })
-  if (s(v.occurredDate) && (!/^\d{4}-\d{2}-\d{2}$/.test(s(v.occurredDate)) || Number.isNaN(Date.parse(s(v.occurredDate))))) out.push({ path: 'occurredDate', message: 'Enter the date as YYYY-MM-DD' })
+  const occurredError = s(v.occurredDate) ? dateError(s(v.occurredDate), 'The date it happened', { format: 'Enter the date as YYYY-MM-DD' }) : null
+  if (occurredError) out.push({ path: 'occurredDate', message: occurredError })
   if (s(v.occurredTime) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(s(v.occurredTime))) out.push({ path: 'occurredTime', message: 'Enter the time as HH:MM, for example 14:30' })
   for (const [i, m] of (v.marks ?? []).entries()) {
     if (!BODY_REGIONS.some((r) => r.code === m.region)) out.push({ path: 'marks', message: `Body map mark ${i + 1}: choose a part of the body` })

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { dateField, formErrors, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 
@@ -12,7 +12,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ===
 const form = z
   .object({
     children: z.array(z.string()).min(1, 'Choose the children involved'),
-    incidentDate: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD'),
+    incidentDate: dateField('The date of the incident', { format: 'Enter the date as YYYY-MM-DD' }),
     incidentTime: z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Enter the time as HH:MM, for example 22:15'),
     incidentReference: z.string().trim().max(50).optional().default(''),
     summary: z.string().trim().min(1, 'Say what the school needs to know, in a sentence or two').max(2000, 'Must be 2,000 characters or fewer'),

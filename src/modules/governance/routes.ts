@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { dateError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ROLE_LABELS } from '../../access/policy.ts'
@@ -42,8 +42,6 @@ const decideForm = z.object({
 })
 const withdrawForm = z.object({ rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again') })
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
-const isDate = (v: string) => DATE.test(v) && !Number.isNaN(Date.parse(v))
 
 /** The sharing decision's fields, as the store takes them (validated there, every problem at once). */
 function wideningFrom(v: Values): WideningInput {
@@ -189,8 +187,10 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     const monthAgo = londonDateTime(new Date(clock.now().getTime() - 29 * 86_400_000)).date
     const raw = { from: String(q.from ?? '').trim() || monthAgo, to: String(q.to ?? '').trim() || today }
     const errors: { text: string; href: string }[] = []
-    if (!isDate(raw.from)) errors.push({ text: 'Enter the “from” date as YYYY-MM-DD', href: '#from' })
-    if (!isDate(raw.to)) errors.push({ text: 'Enter the “to” date as YYYY-MM-DD', href: '#to' })
+    const fromError = dateError(raw.from, 'The “from” date', { format: 'Enter the “from” date as YYYY-MM-DD', real: 'Enter the “from” date as YYYY-MM-DD: it must be a real date' })
+    const toError = dateError(raw.to, 'The “to” date', { format: 'Enter the “to” date as YYYY-MM-DD', real: 'Enter the “to” date as YYYY-MM-DD: it must be a real date' })
+    if (fromError) errors.push({ text: fromError, href: '#from' })
+    if (toError) errors.push({ text: toError, href: '#to' })
     if (!errors.length && raw.from > raw.to) errors.push({ text: 'The “from” date must be before the “to” date', href: '#from' })
     const base = { title: 'Unusual access', raw, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])), backLink: '/' }
     if (errors.length) return reply.code(400).page('governance/views/report.njk', base)

@@ -19,6 +19,10 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     const bad = await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-22', missingTime: '', risk: '', circumstances: '' })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /govuk-error-summary/)
+    // a day that does not exist is refused, never saved as another day
+    const impossible = await officer.post(`/children/${childId}/missing`, { missingDate: '2026-02-30', missingTime: '19:00', risk: 'medium', circumstances: 'x' })
+    assert.equal(impossible.statusCode, 400)
+    assert.match(impossible.body, /The date must be a real date/)
     assert.equal((await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-22', missingTime: '19:00', risk: 'medium', circumstances: 'Did not return home after school; phone off.' })).statusCode, 303)
     const ep = await ctx.s.t.db.selectFrom('missing_episode').selectAll().where('child_id', '=', childId).executeTakeFirstOrThrow()
     assert.equal((await officer.post(`/children/${childId}/missing/${ep.id}/found`, { foundDate: '2026-11-23', foundTime: '02:00', whereFound: 'Bus station, with older peers' })).statusCode, 303)

@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { dateField, formErrors, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 
-const date = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD')
+const date = dateField('The date', { format: 'Enter the date as YYYY-MM-DD' })
 const time = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Enter the time as HH:MM')
 const reportForm = z.object({ missingDate: date, missingTime: time, risk: z.enum(['no_apparent_risk', 'low', 'medium', 'high'], { message: 'Choose the risk assessed' }), policeReference: z.string().trim().max(50).optional().default(''), circumstances: z.string().trim().min(1, 'Describe the circumstances').max(5000) })
 const foundForm = z.object({ foundDate: date, foundTime: time, whereFound: z.string().trim().min(1, 'Say where the child was found').max(1000) })

@@ -7,24 +7,21 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { parseForm, queryInt, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ACTION_STATUSES, type ActionStatus } from '../../data/schema.ts'
-import { londonDateTime } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { progressSvg, shortDate } from './chart.ts'
 import { formatPence, STATUS_LABELS } from './plan-store.ts'
 import type { ActionInput, ChangeResult, Conflict, OutcomeInput, ReviewInput } from './repository.ts'
 
-const validDate = (v: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false
-  const [y, m, d] = v.split('-').map(Number)
-  const t = new Date(Date.UTC(y!, m! - 1, d!))
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m! - 1 && t.getUTCDate() === d
-}
+const validDate = (v: string) => isCalendarDate(v)
 const text = (max: number, message: string) => z.string().trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
 const optional = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 const date = (message: string) => z.string().trim().refine(validDate, message)
 const optionalDate = (message: string) => z.string().trim().optional().default('').refine((v) => v === '' || validDate(v), message)
+/** The highest version number a query may name (the database's integer). */
+const MAX_VERSION = 2_147_483_647
 const rowVersion = z.coerce.number({ message: 'The form is out of date: reload the page' }).int().min(1)
 
 /** '£1,234.50', '1234.5', '150' → pence; '' → null; anything else → undefined (invalid). */
@@ -289,9 +286,10 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
   r.get('/teams/:tacId/plan/versions', { permission: 'tac:work', audit: 'plan.versions', record: true }, async (request, reply) => {
     const q = request.query as { from?: string; to?: string }
     if (q.from !== undefined || q.to !== undefined) {
-      const from = Number(q.from)
-      const to = q.to === undefined || q.to === '' || q.to === 'current' ? null : Number(q.to)
-      const bad = !Number.isInteger(from) || from < 0 || (to !== null && (!Number.isInteger(to) || to < 0))
+      // version numbers: whole numbers that fit the database's integer; anything else is the 400 below, as a missing one is
+      const from = queryInt(q.from, { min: 0, max: MAX_VERSION })
+      const to = q.to === undefined || q.to === '' || q.to === 'current' ? null : queryInt(q.to, { min: 0, max: MAX_VERSION })
+      const bad = from === null || (q.to !== undefined && q.to !== '' && q.to !== 'current' && to === null)
       if (!bad) {
         const c = await repo(request).compare(tacOf(request), from, to)
         if (!c) return reply.callNotFound()

@@ -1,6 +1,7 @@
 // Validating agency records and entries, one row at a time: the same rules for a CSV row and an API body, so an
 // integration and an import refuse the same things with the same reasons.
 import { nhsCheckDigit } from '../../data/ids.ts'
+import { isCalendarDate } from '../../web/dates.ts'
 import { parse } from 'csv-parse/sync'
 import { ALL_VISIBILITIES } from '../../access/policy.ts'
 import type { Significance, Visibility } from '../../data/schema.ts'
@@ -69,11 +70,8 @@ export function validNhsNumber(s: string): boolean {
 
 const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
 
-function realDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false
-  const d = new Date(`${s}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s
-}
+/** A real day between 1900 and 2100 (src/web/dates.ts): no year 0, no 30 February. */
+const realDate = (s: string): boolean => isCalendarDate(s)
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v).trim())
 

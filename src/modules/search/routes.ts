@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
+import { dateError } from '../../web/forms.ts'
 
 export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -9,7 +10,8 @@ export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Pro
     const name = String(q.name ?? '').slice(0, 100)
     const dob = String(q.dob ?? '').trim()
     const errors: { text: string; href: string }[] = []
-    if (dob && (!/^\d{4}-\d{2}-\d{2}$/.test(dob) || Number.isNaN(Date.parse(dob)))) errors.push({ text: 'Enter the date of birth as YYYY-MM-DD', href: '#dob' })
+    const dobError = dob ? dateError(dob, 'Date of birth', { format: 'Enter the date of birth as YYYY-MM-DD' }) : null
+    if (dobError) errors.push({ text: dobError, href: '#dob' })
     if (q.name !== undefined && !name.trim() && !dob) errors.push({ text: 'Enter a name or a date of birth', href: '#name' })
     const searched = q.name !== undefined || q.dob !== undefined
     const results = searched && !errors.length ? await data.forActor(actor).search.people({ name, dateOfBirth: dob || null }) : []
@@ -21,7 +23,7 @@ export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Pro
   })
   r.get('/api/v1/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
     const out = await run(request.query as Record<string, string | undefined>, request.actor!)
-    if (out.errors.length) return reply.code(400).type('application/problem+json').send({ type: 'about:blank', title: 'There is a problem with the search', status: 400, detail: out.errors.map((e) => e.text).join('; ') })
+    if (out.errors.length) return reply.code(400).type('application/problem+json').send({ type: 'about:blank', title: 'There is a problem with the search', status: 400, detail: out.errors.map((e) => e.text).join('; '), 'invalid-params': out.errors.map((e) => ({ name: e.href.slice(1), reason: e.text })) })
     return { data: out.results }
   })
 }

@@ -4,12 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { dateField, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 
-const date = (what: string) => z.string({ message: `Enter the date of the ${what}` }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, `Enter the date of the ${what} as YYYY-MM-DD`).refine((v) => !Number.isNaN(Date.parse(v)), `Enter a real date for the ${what}`)
+const date = (what: string) => dateField(`The date of the ${what}`, { format: `Enter the date of the ${what} as YYYY-MM-DD` })
 const time = (what: string) => z.string({ message: `Enter the time of the ${what}` }).trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, `Enter the time of the ${what} as HH:MM`)
 const text = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 const required = (message: string, max = 10_000) => z.string({ message }).trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
