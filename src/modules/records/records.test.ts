@@ -4,7 +4,8 @@ import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
-import { nearbyBirthDates, oneEditVariants } from './repository.ts'
+import { currentMatcherModel, MATCHER_MIN_MATCHES, MATCHER_MIN_RECORDS, matchPair, MATCH_FIELDS, nearbyBirthDates, oneEditVariants } from './repository.ts'
+import { DEFAULTS, FIELDS, startingM } from '../linkage/matcher.ts'
 import { validNhsNumber } from './validate.ts'
 
 const P = stableUuid('partnership:northshire')
@@ -26,6 +27,8 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
   const recordOf = (ref: string) => ctx.s.t.db.selectFrom('agency_record').selectAll().where('partnership_id', '=', P).where('agency_id', '=', CSC).where('source_ref', '=', ref).executeTakeFirstOrThrow()
   const entriesOf = async (childId: string) => (await ctx.s.t.db.selectFrom('entry').select('id').where('child_id', '=', childId).orderBy('id').execute()).map((e) => e.id)
   let goodCsv: string
+  let nearMisses: { ref: string; kidId: string }[] = []
+  let farOtherId = ''
 
   it('importing records that match demo children links them, with a field-by-field explanation', async () => {
     // children whose date of birth no other child shares, so each record has one candidate
@@ -230,6 +233,88 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.ok(await ctx.s.t.db.selectFrom('audit_event').select('id').where('action', '=', 'records.not-same').where('outcome', '=', 'success').executeTakeFirst())
   })
 
+  it('a mistaken unmerge can be withdrawn: the pair is back in review with its explanation, and merging again restores exactly the same entries', async () => {
+    const rec = await recordOf(reviewRef)
+    const own = rec.child_id
+    const target = reviewKid.id
+    assert.equal(rec.match_state, 'new_child')
+    const moved = await entriesOf(own)
+    assert.equal(moved.length, 2)
+    const targetBefore = await entriesOf(target)
+    const remembered = () => ctx.s.t.db.selectFrom('not_same_child').select('child_id').where('agency_record_id', '=', rec.id).execute()
+    assert.deepEqual((await remembered()).map((r) => r.child_id), [target])
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const page = await reviewer.get(`/records/${rec.id}`)
+    assert.match(page.body, /Remembered as not the same child/)
+    assert.match(page.body, /Withdraw the decision/)
+    // out of scope (no records:match): 404, nothing changes
+    for (const who of ['dsl.brookside', 'admin.csc']) {
+      const other = await ctx.s.signIn(who)
+      assert.equal((await other.post(`/records/${rec.id}/withdraw`, { childId: target, withdrawReason: 'x' })).statusCode, 404, who)
+    }
+    // bad ids and missing reasons: clear errors, never 500
+    assert.equal((await reviewer.post('/records/not-a-record/withdraw', { childId: target, withdrawReason: 'x' })).statusCode, 404)
+    assert.equal((await reviewer.post(`/records/${randomUUID()}/withdraw`, { childId: target, withdrawReason: 'x' })).statusCode, 404)
+    const badChild = await reviewer.post(`/records/${rec.id}/withdraw`, { childId: 'not-a-child', withdrawReason: 'x' })
+    assert.equal(badChild.statusCode, 400)
+    assert.match(badChild.body, /Choose the decision to withdraw/)
+    const noReason = await reviewer.post(`/records/${rec.id}/withdraw`, { childId: target, withdrawReason: '' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, /Give the reason this decision was wrong/)
+    const unknownChild = await reviewer.post(`/records/${rec.id}/withdraw`, { childId: randomUUID(), withdrawReason: 'x' })
+    assert.equal(unknownChild.statusCode, 409)
+    assert.match(unknownChild.body, /no remembered “not the same child” decision/)
+    assert.deepEqual((await remembered()).map((r) => r.child_id), [target], 'still remembered')
+    assert.equal((await recordOf(reviewRef)).match_state, 'new_child')
+
+    const withdrawn = await reviewer.post(`/records/${rec.id}/withdraw`, { childId: target, withdrawReason: 'The school confirmed it is one pupil after all' })
+    assert.equal(withdrawn.statusCode, 303)
+    const queued = await recordOf(reviewRef)
+    assert.deepEqual([queued.child_id, queued.match_state, queued.review_child_id], [own, 'review', target])
+    assert.equal((queued.match_explanation as { candidateChildId: string }).candidateChildId, target)
+    assert.ok((queued.match_explanation as { fields: unknown[] }).fields.length > 0)
+    assert.deepEqual(await remembered(), [], 'the memory is withdrawn')
+    assert.deepEqual(await entriesOf(own), moved, 'nothing moved yet')
+    assert.ok((await reviewer.get('/records/review')).body.includes(`/records/${rec.id}`), 'back in the queue')
+    assert.match((await reviewer.get(`/records/${rec.id}`)).body, /Withdrew the unmerge decision/)
+    const audit = await ctx.s.t.db.selectFrom('audit_event').selectAll().where('action', '=', 'records.withdraw').where('outcome', '=', 'success').where('entity_id', '=', rec.id).execute()
+    assert.equal(audit.length, 1)
+    assert.deepEqual([...audit[0]!.child_ids].sort(), [own, target].sort())
+
+    assert.equal((await reviewer.post(`/records/${rec.id}/merge`, { reason: 'Same child: the unmerge was a mistake' })).statusCode, 303)
+    assert.deepEqual(await entriesOf(target), [...targetBefore, ...moved].sort(), 'exactly the same entries are on the child again')
+    assert.deepEqual(await entriesOf(own), [])
+    const merged = await recordOf(reviewRef)
+    assert.deepEqual([merged.child_id, merged.match_state], [target, 'merged_by_reviewer'])
+    assert.equal((await ctx.s.t.db.selectFrom('relationship').select('child_id').where('source', '=', `agency record ${rec.id}`).executeTakeFirstOrThrow()).child_id, target)
+  })
+
+  it('a mistaken “not the same child” can be withdrawn: the pair is in the review queue again, audited', async () => {
+    const rec = await recordOf('CSC-REVIEW-2')
+    assert.equal(rec.match_state, 'review')
+    const candidate = rec.review_child_id!
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const early = await reviewer.post(`/records/${rec.id}/withdraw`, { childId: candidate, withdrawReason: 'x' })
+    assert.equal(early.statusCode, 409, 'nothing to withdraw while the record is in review')
+    assert.match(early.body, /cannot be changed that way now/)
+    assert.equal((await reviewer.post(`/records/${rec.id}/not-same`, { reason: 'Different child, I thought' })).statusCode, 303)
+    assert.equal((await recordOf('CSC-REVIEW-2')).match_state, 'new_child')
+    assert.ok(!(await reviewer.get('/records/review')).body.includes(`/records/${rec.id}`))
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.post(`/records/${rec.id}/withdraw`, { childId: candidate, withdrawReason: 'x' })).statusCode, 404)
+    assert.ok(await ctx.s.t.db.selectFrom('not_same_child').select('child_id').where('agency_record_id', '=', rec.id).where('child_id', '=', candidate).executeTakeFirst(), 'still remembered')
+    assert.equal((await reviewer.post(`/records/${rec.id}/withdraw`, { childId: candidate, withdrawReason: 'Misread the birth register' })).statusCode, 303)
+    const after = await recordOf('CSC-REVIEW-2')
+    assert.deepEqual([after.match_state, after.review_child_id, after.child_id], ['review', candidate, rec.child_id])
+    assert.equal((after.match_explanation as { candidateChildId: string }).candidateChildId, candidate)
+    assert.equal(await ctx.s.t.db.selectFrom('not_same_child').select('child_id').where('agency_record_id', '=', rec.id).executeTakeFirst(), undefined)
+    assert.ok((await reviewer.get('/records/review')).body.includes(`/records/${rec.id}`), 'in the review queue again')
+    assert.match((await reviewer.get(`/records/${rec.id}`)).body, /Withdrew the “not the same child” decision/)
+    const a = await ctx.s.t.db.selectFrom('audit_event').selectAll().where('action', '=', 'records.withdraw').where('outcome', '=', 'success').where('entity_id', '=', rec.id).executeTakeFirstOrThrow()
+    assert.deepEqual([...a.child_ids].sort(), [rec.child_id, candidate].sort())
+    assert.equal((a.details as { withdrawn: string }).withdrawn, 'not_same')
+  })
+
   it('the API creates a record (with its match and why) and an entry; bad input is problem+json', async () => {
     const admin = await ctx.s.signIn('admin.csc')
     const me = await admin.get('/api/v1/me')
@@ -366,6 +451,8 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal((await levels('NEAR-HYPHEN'))['family_name'], 'hyphen_part')
     assert.equal((await levels('NEAR-NICKNAME'))['given_name'], 'nickname')
     assert.equal((await levels('NEAR-UPN'))['upn'], 'one_edit')
+    nearMisses = cases.map((c) => ({ ref: c.ref, kidId: c.kid.id }))
+    farOtherId = other.id
     const far = await recordOf('FAR-1')
     assert.deepEqual([far.match_state, far.review_child_id], ['new_child', null], 'a clearly different child is neither linked nor queued')
     assert.notEqual(far.child_id, other.id)
@@ -374,5 +461,59 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     const reviewer = await ctx.s.signIn('partnership.admin')
     const queue = (await reviewer.get('/records/review')).body
     for (const c of cases) if ((await recordOf(c.ref)).match_state === 'review') assert.ok(queue.includes(c.ref), `${c.ref} is in the review queue`)
+  })
+  it('re-estimating the matcher (EM over two overlapping agency files) moves m off the starting m, versioned and audited; near misses hold', async () => {
+    const FIRST = ['Amara', 'Bilal', 'Corin', 'Delphine', 'Eamon', 'Fenella', 'Gideon', 'Hester', 'Ivo', 'Juno', 'Kester', 'Lark', 'Mungo', 'Nell', 'Orla', 'Piran', 'Quilla', 'Rufus', 'Saffi', 'Tobin']
+    const LAST = ['Abernethy', 'Blackadder', 'Cruickshank', 'Drummond', 'Farquhar', 'Gillespie', 'Halloran', 'Inchbald', 'Jardine', 'Kilbride', 'Lennox', 'Macrae']
+    const person = (i: number) => ({ given: FIRST[i % FIRST.length]!, family: LAST[Math.floor(i / FIRST.length) % LAST.length]!, dob: addDays('2011-01-01', (i * 37) % 3300), sex: i % 2 ? 'female' : 'male', postcode: `NS${(i % 9) + 1} ${(i % 7) + 1}E${'ABDEFGHJ'[i % 8]}`, address: `${i + 1} Estimate Road` })
+    const row = (ref: string, p: ReturnType<typeof person>) => csvLine([ref, p.given, p.family, p.dob, p.sex, null, null, p.postcode, p.address])
+    // 150 children both agencies know (the second with the slips real files have), and 100 each that only one knows
+    const slip = (i: number, p: ReturnType<typeof person>) =>
+      i % 10 === 1 ? { ...p, given: typo(p.given) } : i % 10 === 3 ? { ...p, dob: addDays(p.dob, 1) } : i % 10 === 5 ? { ...p, postcode: '' } : i % 10 === 7 ? { ...p, address: `${p.address} (flat)` } : p
+    const fileA = [HEADER, ...Array.from({ length: 250 }, (_, i) => row(`EMA-${i}`, person(i)))].join('\n')
+    const fileB = [HEADER, ...Array.from({ length: 150 }, (_, i) => row(`EMB-${i}`, slip(i, person(i)))), ...Array.from({ length: 100 }, (_, i) => row(`EMB-X${i}`, person(i + 250)))].join('\n')
+    const system = systemRepository({ db: ctx.s.t.db, clock: ctx.s.clock }, 'records-estimate-test')
+    assert.equal((await system.recordsImporter(P, CSC).importCsv('records', fileA)).status, 'finished')
+    assert.equal((await system.recordsImporter(P, id('agency:brookside')).importCsv('records', fileB)).status, 'finished')
+    assert.equal(await currentMatcherModel(ctx.s.t.db, P), null, 'not estimated yet')
+
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.ok((await dsl.post('/records/review/reestimate', {})).statusCode >= 400)
+    assert.equal(await currentMatcherModel(ctx.s.t.db, P), null)
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    assert.match((await reviewer.get('/records/review')).body, /Re-estimate the matcher/)
+    assert.equal((await reviewer.post('/records/review/reestimate', {})).statusCode, 303)
+    const model = (await currentMatcherModel(ctx.s.t.db, P))!
+    assert.equal(model.version, 1)
+    assert.ok(model.records >= MATCHER_MIN_RECORDS, `${model.records} records`)
+    assert.ok(model.expectedMatches >= MATCHER_MIN_MATCHES, `${model.expectedMatches} expected matches`)
+    const start = startingM(MATCH_FIELDS.map((f) => FIELDS[f].levels.length))
+    const moved = Math.max(...model.m.flatMap((r, f) => r.map((x, l) => Math.abs(x - start[f]![l]!))))
+    assert.ok(moved > 0.05, `m moved off the starting m (by ${moved})`)
+    assert.match((await reviewer.get('/records/review')).body, /Estimated model version 1/)
+    assert.ok(await ctx.s.t.db.selectFrom('partnership_setting').select('key').where('partnership_id', '=', P).where('key', '=', 'records.matcher_model@v1').executeTakeFirst(), 'the version is kept')
+    const audit = await ctx.s.t.db.selectFrom('audit_event').selectAll().where('action', '=', 'records.reestimate').where('outcome', '=', 'success').execute()
+    assert.equal(audit.length, 1)
+
+    // the near misses are still linked or queued with their child under the estimated model; the different child is not
+    assert.ok(nearMisses.length > 0)
+    const inputOf = async (ref: string) => {
+      const r = await recordOf(ref)
+      return { sourceRef: r.source_ref, givenName: r.given_name, familyName: r.family_name, dateOfBirth: r.date_of_birth, sex: r.sex, nhsNumber: r.nhs_number, upn: r.upn, postcode: r.postcode, address: r.address }
+    }
+    for (const c of nearMisses) {
+      const m = (await matchPair(ctx.s.t.db, P, await inputOf(c.ref), c.kidId))!
+      assert.ok(m.probability >= DEFAULTS.reviewThreshold, `${c.ref}: ${m.probability}`)
+      assert.equal(m.explanation.modelVersion, 1)
+    }
+    assert.ok((await matchPair(ctx.s.t.db, P, await inputOf('FAR-1'), farOtherId))!.probability < DEFAULTS.reviewThreshold)
+    // a new record is matched with the estimate, and says which version
+    const k = kids[4]!
+    const res = await system.recordsImporter(P, CSC).importCsv('records', [HEADER, csvLine(['EM-NEW', k.given_name, k.family_name, k.date_of_birth, k.sex, k.nhs_number, null, null, null])].join('\n'))
+    assert.equal(res.status, 'finished')
+    const made = await recordOf('EM-NEW')
+    assert.deepEqual([made.match_state, made.child_id, (made.match_explanation as { modelVersion: number }).modelVersion], ['matched', k.id, 1])
+    assert.equal((await reviewer.post('/records/review/reestimate', {})).statusCode, 303)
+    assert.equal((await currentMatcherModel(ctx.s.t.db, P))!.version, 2, 'a new version each time')
   })
 })

@@ -10,15 +10,16 @@
 // probabilities) — a pair is only ever proposed with a blocked candidate.
 // At or above DEFAULTS.threshold → linked; at or above reviewThreshold → a child of its own plus a place in the
 // review queue; below → a child of its own. A pair a reviewer called "not the same child" is never proposed again,
-// and neither is the child a record was unmerged from.
+// and neither is the child a record was unmerged from — until a reviewer withdraws that decision (withdraw), which
+// puts the pair back in the review queue.
 import { createHash, randomUUID } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { AuditActor } from '../../data/audit.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import type { DB, MatchState } from '../../data/schema.ts'
-import { DEFAULTS, FIELDS, compareRecords, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
+import { DEFAULTS, FIELDS, compareRecords, dedupe, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
 import { checkEntry, checkRecord, CsvFileError, ENTRY_COLUMNS, ENTRY_REQUIRED, parseCsv, RECORD_COLUMNS, RECORD_REQUIRED, type EntryInput, type RecordInput } from './validate.ts'
 
 type Trx = Transaction<DB>
@@ -42,6 +43,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface StoredExplanation {
   candidateChildId: string
+  /** the version of the estimated matcher model whose m was used (partnership_setting MATCHER_MODEL_KEY), or null for the fixed starting m */
+  modelVersion?: number | null
   prior: number
   total: number
   probability: number
@@ -85,7 +88,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
 
 // ---------- matching and moving ----------
 
-async function childRecords(trx: Trx, partnershipId: string, ids: string[]): Promise<Map<string, InputRecord>> {
+async function childRecords(trx: Kysely<DB>, partnershipId: string, ids: string[]): Promise<Map<string, InputRecord>> {
   if (!ids.length) return new Map()
   const rows = await trx
     .selectFrom('child as c')
@@ -144,11 +147,78 @@ interface MatchFound {
  * m is the matcher's own documented starting m (most weight on exact, a little on else), and the prior is one
  * match among the population (each record is one child, or none).
  */
-function referenceModel(population: InputRecord[]): Model {
+function referenceModel(population: InputRecord[], estimated: EstimatedModel | null): Model {
   const sample = population.slice(0, Math.min(population.length, REFERENCE_SAMPLE_A))
   const reference = link(sample, population, MATCH_FIELDS, { reviewThreshold: 1 })
   const lambda = 1 / Math.max(2, population.length)
-  return { ...reference.model, m: startingM(MATCH_FIELDS.map((f) => FIELDS[f].levels.length)), lambda, priorWeight: Math.log2(lambda / (1 - lambda)) }
+  return { ...reference.model, m: estimated && usable(estimated) ? estimated.mUsed : startingM(MATCH_FIELDS.map((f) => FIELDS[f].levels.length)), lambda, priorWeight: Math.log2(lambda / (1 - lambda)) }
+}
+
+// ---------- the estimated matcher model ----------
+
+/** The partnership_setting key of the current estimate; each version is also kept under `${key}@v<n>`. */
+export const MATCHER_MODEL_KEY = 'records.matcher_model'
+/** Fixed before any evaluation, never tuned per dataset: the estimate's m is used only when it rests on at least this many agency records… */
+export const MATCHER_MIN_RECORDS = 200
+/** …and at least this many expected matches (pairs of records of one child) found by EM. */
+export const MATCHER_MIN_MATCHES = 50
+/**
+ * Pseudo-matches drawn from the starting m when the estimate is used (a Dirichlet prior): a comparison level the
+ * partnership's records never showed among matches (a transposed date, say) keeps some weight instead of none.
+ */
+export const MATCHER_PRIOR_MATCHES = 20
+
+export interface EstimatedModel {
+  version: number
+  fields: FieldName[]
+  /** EM's m, as estimated */
+  m: number[][]
+  /** the m the matcher uses: EM's, with MATCHER_PRIOR_MATCHES pseudo-matches from the starting m */
+  mUsed: number[][]
+  u: number[][]
+  lambda: number
+  records: number
+  candidatePairs: number
+  expectedMatches: number
+  emIterations: number
+  estimatedAt: string
+  estimatedBy: string | null
+}
+
+const usable = (e: EstimatedModel) => e.records >= MATCHER_MIN_RECORDS && e.expectedMatches >= MATCHER_MIN_MATCHES && e.fields.join() === MATCH_FIELDS.join()
+
+export async function currentMatcherModel(trx: Kysely<DB>, partnershipId: string): Promise<EstimatedModel | null> {
+  const row = await trx.selectFrom('partnership_setting').select('value').where('partnership_id', '=', partnershipId).where('key', '=', MATCHER_MODEL_KEY).executeTakeFirst()
+  const v = row?.value as EstimatedModel | undefined
+  return v && Array.isArray(v.mUsed) && typeof v.version === 'number' ? v : null
+}
+
+/**
+ * EM (the linkage module's dedupe, no labels) over the partnership's agency records — not the children, which are
+ * copies of records — stored as a new version. The thresholds stay fixed; only m, u and lambda are estimated.
+ */
+async function estimateMatcherModel(trx: Trx, partnershipId: string, by: string | null, now: Date): Promise<EstimatedModel> {
+  const rows = await trx.selectFrom('agency_record').select(['given_name', 'family_name', 'date_of_birth', 'sex', 'postcode', 'address', 'nhs_number', 'upn']).where('partnership_id', '=', partnershipId).orderBy('id').execute()
+  const records: InputRecord[] = rows.map((r) => ({ given_name: r.given_name, family_name: r.family_name, dob: r.date_of_birth, sex: r.sex === 'female' || r.sex === 'male' ? r.sex : null, postcode: r.postcode, address: r.address, nhs_number: r.nhs_number, upn: r.upn }))
+  const previous = await trx.selectFrom('partnership_setting').select(['row_version']).where('partnership_id', '=', partnershipId).where('key', '=', MATCHER_MODEL_KEY).forUpdate().executeTakeFirst()
+  const version = (previous?.row_version ?? 0) + 1
+  const start = startingM(MATCH_FIELDS.map((f) => FIELDS[f].levels.length))
+  const base = { version, fields: MATCH_FIELDS, records: records.length, estimatedAt: now.toISOString(), estimatedBy: by }
+  let model: EstimatedModel
+  if (records.length < 2) {
+    model = { ...base, m: start, mUsed: start, u: [], lambda: 0, candidatePairs: 0, expectedMatches: 0, emIterations: 0 }
+  } else {
+    const result = dedupe(records, MATCH_FIELDS, { reviewThreshold: 1 })
+    const expectedMatches = result.stats.lambdaCandidates * result.stats.candidatePairs
+    const k = MATCHER_PRIOR_MATCHES
+    const mUsed = result.model.m.map((row, f) => row.map((x, l) => (expectedMatches * x + k * start[f]![l]!) / (expectedMatches + k)))
+    model = { ...base, m: result.model.m, mUsed, u: result.model.u, lambda: result.model.lambda, candidatePairs: result.stats.candidatePairs, expectedMatches, emIterations: result.stats.emIterations }
+  }
+  const value = JSON.stringify(model)
+  if (previous) await trx.updateTable('partnership_setting').set({ value, updated_at: now, updated_by: by, row_version: version }).where('partnership_id', '=', partnershipId).where('key', '=', MATCHER_MODEL_KEY).execute()
+  else await trx.insertInto('partnership_setting').values({ partnership_id: partnershipId, key: MATCHER_MODEL_KEY, value, updated_at: now, updated_by: by, row_version: 1 }).execute()
+  await trx.insertInto('partnership_setting').values({ partnership_id: partnershipId, key: `${MATCHER_MODEL_KEY}@v${version}`, value, updated_at: now, updated_by: by, row_version: 1 }).execute()
+  return model
 }
 
 // ---------- blocking ----------
@@ -283,7 +353,9 @@ async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]
   if (!candidateIds.length) return batch.map(() => null)
   const sample = await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).orderBy('id').limit(REFERENCE_SAMPLE).execute()
   const recs = await childRecords(trx, partnershipId, [...new Set([...candidateIds, ...sample.map((s) => s.id)])])
-  const model = referenceModel([...recs.values()])
+  const estimated = await currentMatcherModel(trx, partnershipId)
+  const model = referenceModel([...recs.values()], estimated)
+  const modelVersion = estimated && usable(estimated) ? estimated.version : null
   const recordIds = batch.flatMap((b) => (b.recordId ? [b.recordId] : []))
   const refused = new Set(
     recordIds.length
@@ -299,12 +371,29 @@ async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]
       const levels = compareRecords(a, recs.get(childId)!, MATCH_FIELDS)
       const { weight, probability } = score(model, levels)
       if (probability < DEFAULTS.reviewThreshold || weight <= bestWeight || (weight === bestWeight && best && childId > best.childId)) continue
-      const e = explain({ levels, model })
       bestWeight = weight
-      best = { childId, probability, explanation: { candidateChildId: childId, prior: e.prior, total: e.total, probability: e.probability, fields: e.fields.map((f) => ({ field: f.field, level: f.level, m: f.m, u: f.u, log2BayesFactor: f.log2BayesFactor })) } }
+      best = { childId, probability, explanation: explanationOf(model, levels, childId, modelVersion) }
     }
     return best
   })
+}
+
+function explanationOf(model: Model, levels: ReturnType<typeof compareRecords>, childId: string, modelVersion: number | null): StoredExplanation {
+  const e = explain({ levels, model })
+  return { candidateChildId: childId, modelVersion, prior: e.prior, total: e.total, probability: e.probability, fields: e.fields.map((f) => ({ field: f.field, level: f.level, m: f.m, u: f.u, log2BayesFactor: f.log2BayesFactor })) }
+}
+
+/** One pair scored as matchBatch scores it (the same reference model), whatever its probability: for a reviewer. */
+export async function matchPair(trx: Kysely<DB>, partnershipId: string, input: RecordInput, childId: string): Promise<MatchFound | null> {
+  const sample = await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).orderBy('id').limit(REFERENCE_SAMPLE).execute()
+  const recs = await childRecords(trx, partnershipId, [...new Set([childId, ...sample.map((s) => s.id)])])
+  const child = recs.get(childId)
+  if (!child) return null
+  const estimated = await currentMatcherModel(trx, partnershipId)
+  const model = referenceModel([...recs.values()], estimated)
+  const levels = compareRecords(asInput(input), child, MATCH_FIELDS)
+  const { probability } = score(model, levels)
+  return { childId, probability, explanation: explanationOf(model, levels, childId, estimated && usable(estimated) ? estimated.version : null) }
 }
 
 async function newChildFrom(trx: Trx, scope: ImportScope, r: RecordInput, now: Date, provisional: boolean): Promise<string> {
@@ -695,6 +784,13 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
           .orderBy('d.id')
           .execute()
         const entries = await trx.selectFrom('entry').select((eb) => eb.fn.countAll<number>().as('n')).where('partnership_id', '=', P).where('agency_record_id', '=', recordId).executeTakeFirstOrThrow()
+        const notSameRows = await trx.selectFrom('not_same_child').select(['child_id', 'reason', 'decided_at']).where('partnership_id', '=', P).where('agency_record_id', '=', recordId).orderBy('decided_at').orderBy('child_id').execute()
+        const notSamePeople = await candidateIdentity(trx, notSameRows.map((n) => n.child_id))
+        const remembered = notSameRows.map((n) => {
+          const c = notSamePeople.get(n.child_id)
+          const kind = history.some((h) => h.kind === 'unmerge' && h.from_child_id === n.child_id) ? 'unmerge' : 'not_same'
+          return { childId: n.child_id, name: c ? `${c.givenName} ${c.familyName}` : n.child_id, kind, reason: n.reason, at: n.decided_at }
+        })
         return {
           result: {
             record: { ...recordView(r), state: r.match_state, createdAt: r.created_at, updatedAt: r.updated_at },
@@ -704,8 +800,11 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
             entryCount: Number(entries.n),
             history: history.map((h) => ({ kind: h.kind, fromChildId: h.from_child_id, toChildId: h.to_child_id, probability: h.probability, reason: h.reason, at: h.decided_at, by: h.given_name ? `${h.given_name} ${h.family_name}` : 'Automatic (import)' })),
             canUnmerge: r.match_state === 'matched' || r.match_state === 'merged_by_reviewer',
+            /** the remembered "not the same child" pairs (from an unmerge or a reviewer's decision) */
+            remembered,
+            canWithdraw: r.match_state === 'new_child' && remembered.length > 0,
           },
-          audit: { action: 'records.view', outcome: 'success' as const, entityType: 'agency_record', entityId: recordId, childIds: [r.child_id, ...(r.review_child_id ? [r.review_child_id] : [])] },
+          audit: { action: 'records.view', outcome: 'success' as const, entityType: 'agency_record', entityId: recordId, childIds: [...new Set([r.child_id, ...(r.review_child_id ? [r.review_child_id] : []), ...remembered.map((m) => m.childId)])] },
         }
       })
     },
@@ -758,6 +857,54 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
         await trx.updateTable('child').set({ provisional: false }).where('partnership_id', '=', P).where('id', '=', to).execute()
         await decide(trx, P, rec.id, 'unmerge', rec.child_id, to, null, reason, actor.membershipId, now)
         return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
+      })
+    },
+
+    /** The matcher's current estimated model (for the review page), or null when none is stored. */
+    async matcherModel() {
+      if (!mayMatch) return null
+      const e = await currentMatcherModel(ctx.db, P)
+      return e ? { version: e.version, records: e.records, expectedMatches: e.expectedMatches, estimatedAt: e.estimatedAt, inUse: usable(e) } : null
+    },
+
+    /** Re-estimates the matcher (EM over the partnership's agency records) and stores it as a new version: audited. */
+    async reestimate() {
+      return auditedTransaction(ctx, actor, 'records.reestimate', async (trx, now) => {
+        if (!mayMatch) return { result: null, audit: { action: 'records.reestimate', outcome: 'not_found' as const } }
+        const e = await estimateMatcherModel(trx, P, actor.membershipId, now)
+        return {
+          result: { version: e.version, records: e.records, expectedMatches: e.expectedMatches, inUse: usable(e) },
+          audit: { action: 'records.reestimate', outcome: 'success' as const, entityType: 'partnership_setting', entityId: `${MATCHER_MODEL_KEY}@v${e.version}`, details: { version: e.version, records: e.records, candidatePairs: e.candidatePairs, expectedMatches: e.expectedMatches, lambda: e.lambda, inUse: usable(e) } },
+        }
+      })
+    },
+
+    /**
+     * Withdraws a remembered "not the same child" decision (a reviewer's, or an unmerge's) for one pair: the memory
+     * is forgotten and the pair goes back to the review queue, scored afresh with its match explanation, for a
+     * reviewer to merge (which moves exactly the record's entries again) or to call not the same child again. Only
+     * for a record on a child of its own (not linked, not in review with another candidate).
+     */
+    async withdraw(recordId: string, childId: string, reason: string) {
+      return decision(recordId, 'records.withdraw', ['new_child'], async (trx, rec, now) => {
+        const pair = UUID.test(childId)
+          ? await trx.selectFrom('not_same_child').select(['child_id', 'decided_at']).where('partnership_id', '=', P).where('agency_record_id', '=', rec.id).where('child_id', '=', childId).forUpdate().executeTakeFirst()
+          : undefined
+        if (!pair || pair.child_id === rec.child_id) throw new RefusedError('There is no remembered “not the same child” decision about this record and that child to withdraw')
+        const unmerged = await trx.selectFrom('link_decision').select('id').where('partnership_id', '=', P).where('agency_record_id', '=', rec.id).where('kind', '=', 'unmerge').where('from_child_id', '=', childId).executeTakeFirst()
+        const withdrawn = unmerged ? 'unmerge' : 'not_same'
+        const input: RecordInput = { sourceRef: rec.source_ref, givenName: rec.given_name, familyName: rec.family_name, dateOfBirth: rec.date_of_birth, sex: rec.sex, nhsNumber: rec.nhs_number, upn: rec.upn, postcode: rec.postcode, address: rec.address }
+        const match = await matchPair(trx, P, input, childId)
+        if (!match) throw new RefusedError('The other child of that decision is no longer in the partnership')
+        await trx.deleteFrom('not_same_child').where('partnership_id', '=', P).where('agency_record_id', '=', rec.id).where('child_id', '=', childId).execute()
+        await trx.updateTable('agency_record').set({ match_state: 'review', review_child_id: childId, match_probability: match.probability, match_explanation: JSON.stringify(match.explanation), updated_at: now }).where('id', '=', rec.id).execute()
+        // the record's own child is provisional again while it waits for a reviewer, as on arrival — unless another
+        // agency record is on it too
+        const others = await trx.selectFrom('agency_record').select('id').where('partnership_id', '=', P).where('child_id', '=', rec.child_id).where('id', '<>', rec.id).limit(1).execute()
+        if (!others.length) await trx.updateTable('child').set({ provisional: true }).where('partnership_id', '=', P).where('id', '=', rec.child_id).execute()
+        const what = withdrawn === 'unmerge' ? 'unmerge' : '“not the same child”'
+        await decide(trx, P, rec.id, 'review', null, childId, match.probability, `Withdrew the ${what} decision of ${pair.decided_at.toISOString().slice(0, 10)}: back in the review queue (probability ${pct(match.probability)}). ${reason}`, actor.membershipId, now)
+        return { childIds: [rec.child_id, childId], details: { withdrawn, candidate: childId, probability: match.probability, reason } }
       })
     },
   }

@@ -1,5 +1,5 @@
 // Agency records: import (CSV pasted into the page, up to 1 MB — no JavaScript, no multipart), the review queue,
-// one record with its history and unmerge, and the API for agencies' integrations (one record, one entry).
+// one record with its history, unmerge and the withdrawal of a "not the same child" decision, and the API for agencies' integrations (one record, one entry).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
@@ -10,6 +10,7 @@ import type { ImportResult } from './repository.ts'
 
 const MAX_CSV = 1_000_000
 const REASON_MAX = 2000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -51,9 +52,16 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
   const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200, loaded?: Awaited<ReturnType<ReturnType<typeof repo>['reviewQueue']>>) => {
     const items = loaded ?? (await repo(request).reviewQueue())
     if (!items) return reply.callNotFound()
-    return reply.code(code).page('records/views/review.njk', { title: 'Records to review', items, values: {}, fieldErrors: {}, errors: [], backLink: '/', ...extra })
+    const matcher = await repo(request).matcherModel()
+    return reply.code(code).page('records/views/review.njk', { title: 'Records to review', items, matcher, values: {}, fieldErrors: {}, errors: [], backLink: '/', ...extra })
   }
   r.get('/records/review', { permission: 'records:match', audit: 'records.review-queue' }, async (request, reply) => reviewPage(request, reply))
+
+  r.post('/records/review/reestimate', { permission: 'records:match', audit: 'records.reestimate' }, async (request, reply) => {
+    const done = await repo(request).reestimate()
+    if (!done) return reply.callNotFound()
+    return reply.redirect('/records/review#matcher', 303)
+  })
 
   for (const [path, action, act] of [
     ['merge', 'records.merge', 'merge'],
@@ -97,6 +105,27 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       if (!done) return reply.callNotFound()
     } catch (err) {
       if (err instanceof RefusedError) return recordPage(request, reply, { errors: [{ text: err.message, href: '#history' }] }, 409)
+      throw err
+    }
+    return reply.redirect(`/records/${id}`, 303)
+  })
+
+  r.post('/records/:recordId/withdraw', { permission: 'records:match', audit: 'records.withdraw', record: true }, async (request, reply) => {
+    const id = recordId(request)
+    const childId = field(request, 'childId')
+    const reason = field(request, 'withdrawReason')
+    const fieldErrors: Record<string, { text: string }> = {}
+    if (!UUID.test(childId)) fieldErrors['childId'] = { text: 'Choose the decision to withdraw' }
+    if (!reason) fieldErrors['withdrawReason'] = { text: 'Give the reason this decision was wrong' }
+    else if (reason.length > REASON_MAX) fieldErrors['withdrawReason'] = { text: `The reason must be ${REASON_MAX} characters or fewer` }
+    if (Object.keys(fieldErrors).length) {
+      return recordPage(request, reply, { values: { childId, withdrawReason: reason }, fieldErrors, errors: Object.entries(fieldErrors).map(([k, v]) => ({ text: v.text, href: `#${k}` })) }, 400)
+    }
+    try {
+      const done = await repo(request).withdraw(id, childId, reason)
+      if (!done) return reply.callNotFound()
+    } catch (err) {
+      if (err instanceof RefusedError) return recordPage(request, reply, { values: { childId, withdrawReason: reason }, errors: [{ text: err.message, href: '#withdraw' }] }, 409)
       throw err
     }
     return reply.redirect(`/records/${id}`, 303)
