@@ -11,6 +11,9 @@
 //   category in use. Significance is size, critical adds a heavy outline; a risk signal is a star in a ring;
 // - agency names wrap onto two lines and are truncated with an ellipsis (full name in a <title>) to fit the
 //   label column, which is clipped as well; axis ticks step from days to years so that labels never collide.
+import { DEFAULT_CONCERN_CATEGORIES } from '../../data/partnership-defaults.ts'
+import { esc } from './html.ts'
+
 export interface TimelineEntry {
   id: string
   occurred_at: Date
@@ -47,31 +50,13 @@ const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'plu
 type Shape = (typeof SHAPES)[number] | 'star'
 /** Glyph i: every (colour, shape) pair once, neighbours differing in both. */
 const GLYPHS = Array.from({ length: COLOURS.length * SHAPES.length }, (_, i) => ({ colour: COLOURS[i % COLOURS.length]!, shape: SHAPES[((i % COLOURS.length) + Math.floor(i / COLOURS.length)) % SHAPES.length]! }))
-/** The partnership defaults' concern categories keep the same glyph on every child's timeline. */
-const KNOWN_LABELS: [code: string, label: string][] = [
-  ['physical_abuse', 'Physical abuse'],
-  ['emotional_abuse', 'Emotional abuse'],
-  ['sexual_abuse', 'Sexual abuse'],
-  ['neglect', 'Neglect'],
-  ['domestic_abuse', 'Domestic abuse'],
-  ['child_sexual_exploitation', 'Child sexual exploitation'],
-  ['child_criminal_exploitation', 'Child criminal exploitation'],
-  ['missing', 'Missing'],
-  ['radicalisation', 'Radicalisation'],
-  ['fgm', 'FGM'],
-  ['self_harm', 'Self-harm'],
-  ['mental_health', 'Mental health'],
-  ['attendance', 'Attendance'],
-  ['online_safety', 'Online safety'],
-  ['child_on_child', 'Child-on-child abuse'],
-  ['other', 'Other'],
-]
-const KNOWN = KNOWN_LABELS.map(([code]) => code)
-const LABEL = new Map(KNOWN_LABELS)
+/** The partnership defaults' concern categories keep the same glyph on every child's timeline (their names, two shortened for the legend). */
+const KNOWN = DEFAULT_CONCERN_CATEGORIES.map(([code]) => code)
+const SHORT: Record<string, string> = { missing: 'Missing', fgm: 'FGM' }
+const LABEL = new Map(DEFAULT_CONCERN_CATEGORIES.map(([code, label]) => [code, SHORT[code] ?? label]))
 const SIZE: Record<Significance, number> = { low: 7, medium: 10, high: 13, critical: 13 }
 const RANK: Record<Significance, number> = { low: 0, medium: 1, high: 2, critical: 3 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 const humanise = (s: string) => s.replace(/_/g, ' ')
 const categoryName = (k: string) => LABEL.get(k) ?? humanise(k).replace(/^./, (c) => c.toUpperCase())
 const n1 = (v: number) => String(Math.round(v * 10) / 10)
