@@ -110,7 +110,7 @@ export function accessLogRepository(ctx: Ctx, actor: Actor) {
           // to share, a concern, a request for information, …): a row about a record that entries of this child
           // describe is shown only when one of those entries is visible to the viewer
           const described = trx.selectFrom('entry as e').select('e.detail_id').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', '=', childId).where('e.detail_id', 'is not', null)
-          const describedVisibly = trx.selectFrom('entry as e').select('e.detail_id').where('e.partnership_id', '=', actor.partnershipId).where('e.child_id', '=', childId).where('e.detail_id', 'is not', null).where(entryVisible(actor, now))
+          const describedVisibly = described.where(entryVisible(actor, now))
           conditions.push(sql`(a.entity_id is null or a.entity_id not in (select d.detail_id::text from (${described}) d) or a.entity_id in (select d.detail_id::text from (${describedVisibly}) d))`)
         }
         const where = sql.join(conditions, sql` and `)

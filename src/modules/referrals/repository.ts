@@ -375,7 +375,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         await writeEntry(trx, now, f.child_id, { type: 'challenge', summary: 'The referrer challenged the front door’s decision (escalation to the team manager).', significance: 'high', detailType: 'challenge', detailId: id })
         await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'CH', childId: f.child_id, subjectType: 'challenge', subjectId: id, startedAt: now })
         // the front door's managers must see the referral to answer: its sight of the child is open again until then
-        await trx.updateTable('relationship').set({ ends_at: null }).where('partnership_id', '=', actor.partnershipId).where('source', '=', `referral ${referralId}`).where('type', '=', 'front_door_contact').execute()
+        await frontDoorSightUntil(trx, referralId, null)
         await notifyMemberships(trx, actor.partnershipId, await teamMembers(trx, f.queue_team_id, now, ['team_manager']), { kind: 'challenge.new', childId: f.child_id, subjectType: 'referral', subjectId: referralId, link: `/front-door/referrals/${referralId}` }, now)
         return { result: { id }, audit: { action: 'referral.challenge', outcome: 'success', entityType: 'challenge', entityId: id, childIds: [f.child_id] } }
       })
@@ -391,10 +391,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now)
         if (!a.upheld) {
           // the decision stands: the front door keeps sight of the child for 10 working days after the answer
-          const until = await clocks.addWorkingDays(trx, actor.partnershipId, now, 10)
-          await trx.updateTable('relationship').set({ ends_at: until }).where('partnership_id', '=', actor.partnershipId).where('source', '=', `referral ${f.id}`).where('type', '=', 'front_door_contact').execute()
-        }
-        if (a.upheld) {
+          await frontDoorSightUntil(trx, f.id, await clocks.addWorkingDays(trx, actor.partnershipId, now, 10))
+        } else {
           await trx.updateTable('referral').set({ status: 'checks', decision: null, rationale: null, level_found: null, decided_by: null, decided_at: null, referrer_told_at: null }).where('id', '=', f.id).execute()
           await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R1', childId: f.child_id, subjectType: 'referral', subjectId: f.id, startedAt: now })
         }
@@ -403,6 +401,11 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
+  }
+
+  /** When the front door's sight of the referral's child (its front_door_contact) ends: null while open. */
+  async function frontDoorSightUntil(trx: Transaction<DB>, referralId: string, until: Date | null) {
+    await trx.updateTable('relationship').set({ ends_at: until }).where('partnership_id', '=', actor.partnershipId).where('source', '=', `referral ${referralId}`).where('type', '=', 'front_door_contact').execute()
   }
 
   async function tellReferrer(trx: Transaction<DB>, now: Date, f: WorkRow, decision: Decision, rationale: string, levelFound: number) {
@@ -417,8 +420,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     })
     await clocks.meet(trx, actor.partnershipId, 'referral-feedback', f.id, now, 'The decision waited for a manager’s sign-off')
     // the front door keeps sight of the child for 10 working days after the decision
-    const until = await clocks.addWorkingDays(trx, actor.partnershipId, now, 10)
-    await trx.updateTable('relationship').set({ ends_at: until }).where('partnership_id', '=', actor.partnershipId).where('source', '=', `referral ${f.id}`).where('type', '=', 'front_door_contact').execute()
+    await frontDoorSightUntil(trx, f.id, await clocks.addWorkingDays(trx, actor.partnershipId, now, 10))
     if (f.referrer_membership_id) {
       await notifyMemberships(trx, actor.partnershipId, [f.referrer_membership_id], { kind: 'referral.decided', childId: f.child_id, subjectType: 'referral', subjectId: f.id, link: `/referrals/${f.id}` }, now)
     }
