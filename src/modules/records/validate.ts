@@ -70,8 +70,6 @@ export function validNhsNumber(s: string): boolean {
 
 const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
 
-/** A real day between 1900 and 2100 (src/web/dates.ts): no year 0, no 30 February. */
-const realDate = (s: string): boolean => isCalendarDate(s)
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v).trim())
 
@@ -83,7 +81,7 @@ export function checkRecord(raw: Record<string, unknown>, now: Date): Checked<Re
   if (v.source_ref.length > 100) bad('source_ref', 'must be 100 characters or fewer')
   if (v.given_name.length > 100) bad('given_name', 'must be 100 characters or fewer')
   if (v.family_name.length > 100) bad('family_name', 'must be 100 characters or fewer')
-  if (v.date_of_birth && !realDate(v.date_of_birth)) bad('date_of_birth', `"${v.date_of_birth}" is not a date as YYYY-MM-DD`)
+  if (v.date_of_birth && !isCalendarDate(v.date_of_birth)) bad('date_of_birth', `"${v.date_of_birth}" is not a date as YYYY-MM-DD`)
   else if (v.date_of_birth && v.date_of_birth > now.toISOString().slice(0, 10)) bad('date_of_birth', 'is in the future')
   const sexRaw = v.sex.toLowerCase()
   const sex = sexRaw === '' ? 'unknown' : sexRaw === 'f' ? 'female' : sexRaw === 'm' ? 'male' : sexRaw
@@ -123,10 +121,10 @@ export function checkEntry(raw: Record<string, unknown>, now: Date, opts: { seal
   let occurredAt: Date | null = null
   let occurredTimeKnown = true
   if (v.occurred_at) {
-    if (realDate(v.occurred_at)) {
+    if (isCalendarDate(v.occurred_at)) {
       occurredAt = new Date(`${v.occurred_at}T12:00:00Z`)
       occurredTimeKnown = false
-    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v.occurred_at) && realDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
+    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v.occurred_at) && isCalendarDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
       occurredAt = new Date(v.occurred_at)
     } else bad('occurred_at', `"${v.occurred_at}" is not a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset`)
     if (occurredAt && occurredAt.getTime() > now.getTime() + (occurredTimeKnown ? 0 : 86_400_000)) bad('occurred_at', 'is in the future')
