@@ -49,6 +49,13 @@ export async function auditedTransaction<T>(
 
 /** A refusal the caller shows as a validation or permission message; audited as refused. */
 export class RefusedError extends Error {}
+/**
+ * A submission's idempotency key, already used by the same practitioner for a submission with different details:
+ * nothing is saved. The API answers 422; a form is shown again with what was typed, a new key and FORM_SENT_BEFORE,
+ * so going back, changing a form and sending it again never silently keeps the first version instead.
+ */
+export class KeyReusedError extends RefusedError {}
+export const FORM_SENT_BEFORE = 'This form was already sent with different details, and those were saved. Nothing new was saved this time. To save these details as well, check them and send the form again'
 /** Marker for errors already audited. */
 export class NotAuditable extends Error {}
 

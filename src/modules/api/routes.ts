@@ -12,7 +12,7 @@ import { routes } from '../../platform/http/route.ts'
 import { csrfToken } from '../../platform/http/csrf.ts'
 import { conflictProblem, invalidParams, problem, validationProblem, type InvalidParam } from '../../platform/http/problem.ts'
 import { etag } from '../../platform/http/api-reliability.ts'
-import { PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
+import { KeyReusedError, PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../concerns/repository.ts'
 import { BODY_REGIONS } from '../concerns/body-map.ts'
@@ -93,6 +93,7 @@ async function run<T>(reply: FastifyReply, act: () => Promise<T | null>, ok: (re
     return ok(result)
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(reply, 412, 'Precondition failed', err.message)
+    if (err instanceof KeyReusedError) return problem(reply, 422, 'Idempotency key reused', `${err.message}. Nothing was saved.`)
     if (err instanceof RefusedError) return conflictProblem(reply, err.message)
     throw err
   }

@@ -55,6 +55,22 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     const again = await teacher.post('/concerns', body)
     assert.equal(again.statusCode, 303)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).execute()).length, concerns.length)
+    // back, a change, and sent again with the form's key: refused, never answered with the first version; the form
+    // comes back with what was typed and a new key, and nothing is saved until it is sent again
+    const changed = await teacher.post('/concerns', { ...body, seenOrHeard: 'Arrived without a coat again; said there was no food at home since Friday.' })
+    assert.equal(changed.statusCode, 400)
+    assert.match(changed.body, /This form was already sent with different details/)
+    assert.match(changed.body, /no food at home since Friday/)
+    const newKey = /name="idempotencyKey" value="([^"]+)"/.exec(changed.body)![1]!
+    assert.notEqual(newKey, key)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('seen_or_heard', 'like', '%since Friday%').execute()).length, 0)
+    assert.equal((await teacher.post('/concerns', { ...body, idempotencyKey: newKey, seenOrHeard: 'Arrived without a coat again; said there was no food at home since Friday.' })).statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('seen_or_heard', 'like', '%since Friday%').execute()).length, concerns.length)
+    // through the API the same key with a different body is 422, and saves nothing
+    const api = await teacher.postJson('/api/v1/concerns', { idempotencyKey: key, children: body.children, category: 'neglect', seenOrHeard: 'Something else entirely', occurredAt: '2026-11-23T08:50:00Z', immediateDanger: false, bodyMap: [] })
+    assert.equal(api.statusCode, 422, api.body)
+    assert.match(api.headers['content-type'] as string, /problem\+json/)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('seen_or_heard', '=', 'Something else entirely').execute()).length, 0)
     // DSLs alerted: in-app and by email, and no email holds the child's name
     const child = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name']).where('id', '=', childId).executeTakeFirstOrThrow()
     const mail = await ctx.s.t.db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').execute()

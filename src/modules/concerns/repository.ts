@@ -10,7 +10,7 @@ import { emailFor, notifyMemberships } from '../../data/notify.ts'
 import { auditDetails, auditValues } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 
@@ -130,12 +130,30 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // the raiser's own: another practitioner's use of the same key is another submission)
         const existing = await trx
           .selectFrom('concern')
-          .select(['id', 'child_id', 'submission_id', 'immediate_danger'])
+          .select(['id', 'child_id', 'submission_id', 'immediate_danger', 'category', 'seen_or_heard', 'child_words', 'occurred_at', 'location', 'other_children'])
           .where('partnership_id', '=', actor.partnershipId)
           .where('idempotency_key', '=', input.idempotencyKey)
           .where('raised_by_membership_id', '=', actor.membershipId)
           .execute()
         if (existing.length) {
+          // the same form sent again (a double click, a refresh) is the first submission; the form changed and sent again
+          // with its key is refused, never silently answered with the first version (a child not yet known was made
+          // by the first submission, so it is the one child the form does not name)
+          const named = new Set(existing.map((e) => e.child_id))
+          const same =
+            existing.length === childIds.length + (input.newChild ? 1 : 0) &&
+            childIds.every((c) => named.has(c)) &&
+            existing.every(
+              (e) =>
+                e.category === input.category &&
+                e.seen_or_heard === input.seenOrHeard &&
+                (e.child_words ?? '') === (input.childWords || '') &&
+                e.occurred_at.getTime() === input.occurredAt.getTime() &&
+                (e.location ?? '') === (input.location || '') &&
+                (e.other_children ?? '') === (input.otherChildren || '') &&
+                e.immediate_danger === input.immediateDanger,
+            )
+          if (!same) throw new KeyReusedError('This idempotency key was already used for a different concern: choose a new key for a new concern')
           return {
             result: { submissionId: existing[0]!.submission_id, concerns: existing.map((e) => ({ id: e.id, childId: e.child_id })), immediateDanger: existing[0]!.immediate_danger, replayed: true },
             audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: existing[0]!.submission_id, childIds: existing.map((e) => e.child_id), details: { replayed: true } },

@@ -9,7 +9,7 @@ import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
 import { DECISION_LABELS } from '../referrals/repository.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -124,6 +124,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
       if (!result) return reply.callNotFound()
       return reply.redirect(`/concerns/${result.concerns[0]!.id}?submitted=${result.concerns.length}`, 303)
     } catch (err) {
+      if (err instanceof KeyReusedError) return renderForm(request, reply, { ...values, idempotencyKey: randomUUID() }, { errors: [{ text: FORM_SENT_BEFORE, href: '#category' }], fieldErrors: {} })
       if (err instanceof RefusedError) return renderForm(request, reply, values, { errors: [{ text: err.message, href: '#category' }], fieldErrors: {} })
       throw err
     }

@@ -35,6 +35,27 @@ describeApp('Operation Encompass', (ctx) => {
     assert.equal(due[id('agency:academy')], '2026-11-23T08:30:00.000Z') // the Academy starts 08:30
   })
 
+  it('a child with no school: the entry alone; sent again, one entry; changed and sent again with its key, refused and nothing saved', async () => {
+    const childId = randomUUID()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: P, given_name: 'Noor', family_name: 'Unschooled', date_of_birth: '2022-03-04', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, provisional: false, created_at: new Date('2026-01-01') }).execute()
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'agency_record', holder_agency_id: id('agency:police'), holder_team_id: null, holder_membership_id: null, starts_at: new Date('2026-01-01'), ends_at: null, source: 'test', reason: 'Named in an incident', created_by_membership_id: null, created_at: new Date('2026-01-01') }).execute()
+    const officer = await ctx.s.signIn('police.mash')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await officer.get('/encompass/new')).body)![1]!
+    const body = { idempotencyKey: key, children: [childId], incidentDate: '2026-11-20', incidentTime: '21:40', summary: 'Police attended a domestic incident at home; the child was present.' }
+    const entries = () => ctx.s.t.db.selectFrom('entry').select(['id', 'summary']).where('child_id', '=', childId).execute()
+    assert.equal((await officer.post('/encompass', body)).statusCode, 200)
+    assert.equal((await entries()).length, 1)
+    const again = await officer.post('/encompass', body)
+    assert.equal(again.statusCode, 200)
+    assert.equal((await entries()).length, 1, 'sent again: the first submission, not a second entry')
+    const changed = await officer.post('/encompass', { ...body, summary: 'Police attended; the child was asleep upstairs.' })
+    assert.equal(changed.statusCode, 400)
+    assert.match(changed.body, /This form was already sent with different details/)
+    assert.match(changed.body, /asleep upstairs/)
+    assert.notEqual(/name="idempotencyKey" value="([^"]+)"/.exec(changed.body)![1], key)
+    assert.deepEqual((await entries()).map((e) => /present/.test(e.summary)), [true])
+  })
+
   it('each school sees only its own pupil’s notice and entry', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     const list = await dsl.get('/encompass')

@@ -9,8 +9,12 @@ import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { membershipsWithRoles } from '../../data/memberships.ts'
 import { notifyMemberships } from '../../data/notify.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { stableUuid } from '../../data/ids.ts'
+
+/** The chronology entry's summary of a notice. */
+const entrySummary = (summary: string) => `Operation Encompass: police attended a domestic abuse incident involving this child. ${summary}`
 
 export interface EncompassInput {
   childIds: string[]
@@ -27,14 +31,28 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return auditedTransaction<{ notices: { id: string; childId: string; school: string | null; dueAt: Date | null }[] } | null>(ctx, actor, 'encompass.create', async (trx, now) => {
         if (actor.role !== 'police_officer') throw new RefusedError('Only police officers record Operation Encompass notices')
         await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
-        // a key is the officer's own: another officer's use of the same key is another submission, never a replay of theirs
-        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at']).where('partnership_id', '=', actor.partnershipId).where('recorded_by_membership_id', '=', actor.membershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
-        if (existing.length) {
-          return { result: { notices: existing.map((e) => ({ id: e.id, childId: e.child_id, school: e.school_agency_id, dueAt: e.due_at })) }, audit: { action: 'encompass.create', outcome: 'success', childIds: existing.map((e) => e.child_id), details: { replayed: true } } }
-        }
+        // a key is the officer's own: another officer's use of the same key is another submission, never a replay of
+        // theirs. A child with no school has no notice, only the entry, so each child's entry id is made from the key:
+        // sent again, the submission finds its entries as well as its notices.
         const childIds = [...new Set(input.childIds)]
-        if (!childIds.length) throw new RefusedError('Choose the children involved')
         if (childIds.some((c) => !isUuid(c))) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
+        const entryIdOf = (childId: string) => stableUuid(`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}:${childId}`)
+        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at', 'entry_id', 'summary', 'incident_at', 'incident_reference']).where('partnership_id', '=', actor.partnershipId).where('recorded_by_membership_id', '=', actor.membershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
+        const entries = childIds.length ? await trx.selectFrom('entry').select(['id', 'child_id', 'summary', 'occurred_at']).where('partnership_id', '=', actor.partnershipId).where('author_membership_id', '=', actor.membershipId).where('id', 'in', childIds.map(entryIdOf)).execute() : []
+        if (existing.length || entries.length) {
+          const withoutSchool = entries.filter((e) => !existing.some((n) => n.entry_id === e.id))
+          const sent = new Set([...existing.map((n) => n.child_id), ...withoutSchool.map((e) => e.child_id)])
+          // the same form sent again is the first submission; the form changed and sent again with its key is refused
+          const same =
+            sent.size === childIds.length &&
+            childIds.every((c) => sent.has(c)) &&
+            existing.every((n) => n.summary === input.summary && n.incident_at.getTime() === input.incidentAt.getTime() && (n.incident_reference ?? '') === (input.incidentReference ?? '')) &&
+            withoutSchool.every((e) => e.summary === entrySummary(input.summary) && e.occurred_at.getTime() === input.incidentAt.getTime())
+          if (!same) throw new KeyReusedError('This idempotency key was already used for a different incident: choose a new key for a new incident')
+          const notices = [...existing.map((e) => ({ id: e.id, childId: e.child_id, school: e.school_agency_id as string | null, dueAt: e.due_at as Date | null })), ...withoutSchool.map((e) => ({ id: e.id, childId: e.child_id, school: null, dueAt: null }))]
+          return { result: { notices }, audit: { action: 'encompass.create', outcome: 'success', childIds: [...sent], details: { replayed: true } } }
+        }
+        if (!childIds.length) throw new RefusedError('Choose the children involved')
         const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
         const policeAgency = actor.agencyId
@@ -50,7 +68,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             .where('starts_at', '<=', now)
             .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
             .executeTakeFirst()
-          const entryId = randomUUID()
+          const entryId = entryIdOf(childId)
           const id = randomUUID()
           // the entry is this child's only, seen by the child's school and the police
           await trx
@@ -67,7 +85,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               author_team_id: actor.teamId,
               source_agency_id: policeAgency,
               significance: 'high',
-              summary: `Operation Encompass: police attended a domestic abuse incident involving this child. ${input.summary}`,
+              summary: entrySummary(input.summary),
               detail_type: 'encompass_notice',
               detail_id: id,
               visibility: 'restricted',

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { dateField, formErrors, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const form = z
@@ -45,6 +45,7 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
       if (!done) return reply.callNotFound()
       return reply.page('encompass/views/recorded.njk', { title: 'Notices sent', notices: done.notices })
     } catch (err) {
+      if (err instanceof KeyReusedError) return newPage(request, reply, { ...values, idempotencyKey: randomUUID() }, { errors: [{ text: FORM_SENT_BEFORE, href: '#children' }], fieldErrors: {} })
       if (err instanceof RefusedError) return newPage(request, reply, values, { errors: [{ text: err.message, href: '#children' }], fieldErrors: {} })
       throw err
     }

@@ -30,6 +30,13 @@ describeApp('the front door: teacher → DSL → front door → decision → the
     assert.equal(b.statusCode, 303)
     const rows = await ctx.s.t.db.selectFrom('referral').selectAll().where('idempotency_key', '=', key).execute()
     assert.equal(rows.length, 1, 'a double click makes one referral')
+    // the form changed and sent again with its key: refused, with what was typed and a new key; nothing saved
+    const changed = await dsl.post('/referrals', { ...body, urgency: 'immediate' })
+    assert.equal(changed.statusCode, 400)
+    assert.match(changed.body, /This form was already sent with different details/)
+    assert.notEqual(idempotencyKey(changed.body), key)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').where('idempotency_key', '=', key).execute()).length, 1)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('urgency').where('id', '=', rows[0]!.id).executeTakeFirstOrThrow()).urgency, 'today')
     referralId = rows[0]!.id
     assert.equal(rows[0]!.out_of_hours, false)
     const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', referralId).where('rule', '=', 'R1').executeTakeFirstOrThrow()

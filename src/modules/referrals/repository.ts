@@ -8,7 +8,7 @@ import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import type { DB, Decision } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
@@ -145,8 +145,34 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     async submit(input: ReferralInput) {
       return auditedTransaction<{ submissionId: string; referrals: { id: string; childId: string; reReferral: boolean }[]; replayed: boolean } | null>(ctx, actor, 'referral.create', async (trx, now) => {
         await sql`select pg_advisory_xact_lock(hashtext(${`referral:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
-        const existing = await trx.selectFrom('referral').select(['id', 'child_id', 'submission_id', 're_referral_of']).where('partnership_id', '=', actor.partnershipId).where('idempotency_key', '=', input.idempotencyKey).where('recorded_by_membership_id', '=', actor.membershipId).execute()
+        const existing = await trx
+          .selectFrom('referral')
+          .select(['id', 'child_id', 'submission_id', 're_referral_of', 'kind', 'reason', 'level_believed', 'level_reason', 'parents_know', 'parents_not_told_reason', 'urgency', 'ppn_reference', 'referrer_name', 'referrer_contact'])
+          .where('partnership_id', '=', actor.partnershipId)
+          .where('idempotency_key', '=', input.idempotencyKey)
+          .where('recorded_by_membership_id', '=', actor.membershipId)
+          .execute()
         if (existing.length) {
+          // the same form sent again is the first submission; the form changed and sent again with its key is refused
+          const named = new Set(existing.map((e) => e.child_id))
+          const text = (v: string | null | undefined) => v ?? ''
+          const same =
+            named.size === new Set(input.childIds).size &&
+            input.childIds.every((c) => named.has(c)) &&
+            existing.every(
+              (e) =>
+                e.kind === input.kind &&
+                e.reason === input.reason &&
+                (e.level_believed ?? null) === (input.levelBelieved ?? null) &&
+                text(e.level_reason) === text(input.levelReason) &&
+                e.parents_know === input.parentsKnow &&
+                text(e.parents_not_told_reason) === text(input.parentsNotToldReason) &&
+                e.urgency === input.urgency &&
+                text(e.ppn_reference) === text(input.ppnReference) &&
+                text(e.referrer_name) === text(input.publicReferrer?.name) &&
+                text(e.referrer_contact) === text(input.publicReferrer?.contact),
+            )
+          if (!same) throw new KeyReusedError('This idempotency key was already used for a different referral: choose a new key for a new referral')
           return {
             result: { submissionId: existing[0]!.submission_id, referrals: existing.map((e) => ({ id: e.id, childId: e.child_id, reReferral: Boolean(e.re_referral_of) })), replayed: true },
             audit: { action: 'referral.create', outcome: 'success', entityType: 'referral_submission', entityId: existing[0]!.submission_id, childIds: existing.map((e) => e.child_id), details: { replayed: true } },

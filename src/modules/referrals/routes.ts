@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { formErrors, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
 
@@ -97,6 +97,7 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
       if (!result) return reply.callNotFound()
       return reply.redirect(`/referrals/${result.referrals[0]!.id}?sent=${result.referrals.length}`, 303)
     } catch (err) {
+      if (err instanceof KeyReusedError) return renderForm(request, reply, { ...values, idempotencyKey: randomUUID() }, { errors: [{ text: FORM_SENT_BEFORE, href: '#children' }], fieldErrors: {} })
       if (err instanceof RefusedError) return renderForm(request, reply, values, { errors: [{ text: err.message, href: '#children' }], fieldErrors: {} })
       throw err
     }

@@ -11,8 +11,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { conflictProblem, invalidParams, validationProblem } from '../../platform/http/problem.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { conflictProblem, invalidParams, problem, validationProblem } from '../../platform/http/problem.ts'
+import { KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { SharingValidationError } from '../sharing/store.ts'
 import { checkAnswer, RESPONSES } from './answer-check.ts'
@@ -61,6 +61,7 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
   function refused(reply: FastifyReply, err: unknown) {
     if (err instanceof SharingValidationError) return validationProblem(reply, err.fields.map((f) => ({ name: `sharing.${f.path}`, reason: f.message })))
     if (err instanceof FieldRefusal) return validationProblem(reply, [{ name: err.field, reason: err.message }])
+    if (err instanceof KeyReusedError) return problem(reply, 422, 'Idempotency key reused', err.message)
     if (err instanceof RefusedError) return conflictProblem(reply, err.message)
     throw err
   }

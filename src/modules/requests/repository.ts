@@ -25,7 +25,7 @@ import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { teamManagerOf } from '../tac/access.ts'
 import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
@@ -371,7 +371,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           const earlier = await requestQuery(trx).where('q.requested_by', '=', actor.membershipId).where('q.idempotency_key', '=', input.idempotencyKey).orderBy('ta.name').execute()
           if (earlier.length) {
             const same = earlier.every((q) => q.child_id === childId && q.question === input.question && q.urgency === input.urgency && (q.referral_id ?? null) === (input.referralId ?? null)) && earlier.length === agencyIds.length && earlier.every((q) => agencyIds.includes(q.to_agency_id))
-            if (!same) throw new RefusedError('This idempotency key was already used for a different request: choose a new key for a new request')
+            if (!same) throw new KeyReusedError('This idempotency key was already used for a different request: choose a new key for a new request')
             return {
               result: { batchId: earlier[0]!.batch_id, requests: earlier.map((q) => ({ id: q.id, agencyId: q.to_agency_id, agencyName: q.to_agency_name, dueAt: q.due_at })), replayed: true },
               audit: { action: 'request.ask', outcome: 'success' as const, entityType: 'information_request', entityId: earlier[0]!.id, childIds: [childId], relationshipId: access.relationshipId, details: { replayed: true, requests: earlier.map((q) => q.id) } },

@@ -12,7 +12,7 @@ import { childWithRelationship, isUuid } from '../../data/repositories/children.
 import { newestFirst } from '../../data/repositories/entries.ts'
 import { inOpenTeamOf } from '../tac/access.ts'
 import type { DB } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from './store.ts'
 
 /** What the page or API gives: the decision without the child (in the URL) and the context (a manual record). */
@@ -121,7 +121,7 @@ export function sharingRepository(ctx: Ctx, actor: Actor) {
               existing.purpose === input.purpose &&
               existing.reasons === input.reasons.trim() &&
               [...existing.with_agency_ids].sort().join() === [...new Set(input.withAgencyIds)].sort().join()
-            if (!same) throw new RefusedError('This idempotency key was already used for a different sharing decision')
+            if (!same) throw new KeyReusedError('This idempotency key was already used for a different sharing decision')
             return {
               result: { id: existing.id, replay: true, withinAgreement: existing.within_agreement },
               audit: { action: 'sharing.decision.record', outcome: 'success', entityType: 'sharing_decision', entityId: existing.id, childIds: [childId], relationshipId: access.relationshipId, details: { replay: true } },

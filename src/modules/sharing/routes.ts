@@ -8,7 +8,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { conflictProblem, invalidParams, problem, validationProblem } from '../../platform/http/problem.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { AGENCY_KINDS, type Visibility } from '../../data/schema.ts'
 import type { FormErrors } from '../../web/forms.ts'
 import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, CONTEXTS, GOLDEN_RULES, LAWFUL_BASES, PARA18_REASONS, PURPOSES, SCHEDULE1_CONDITIONS, labelOf } from './codes.ts'
@@ -155,6 +155,7 @@ export async function sharingRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       return reply.redirect(`/sharing-decisions/${done.id}?saved=1`, 303)
     } catch (err) {
       if (err instanceof SharingValidationError) return formPage(request, reply, childId, { values, errors: toFormErrors(err.fields) })
+      if (err instanceof KeyReusedError) return formPage(request, reply, childId, { values: { ...values, idempotencyKey: randomUUID() }, errors: toFormErrors([{ path: 'what', message: FORM_SENT_BEFORE }]) })
       if (err instanceof RefusedError) return formPage(request, reply, childId, { values, errors: toFormErrors([{ path: 'what', message: err.message }]) })
       throw err
     }
@@ -239,7 +240,8 @@ export async function sharingRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       return reply.code(done.replay ? 200 : 201).send({ id: done.id, withinAgreement: done.withinAgreement, replayed: done.replay })
     } catch (err) {
       if (err instanceof SharingValidationError) return validationProblem(reply, err.fields.map((p) => ({ name: p.path, reason: p.message })))
-      if (err instanceof RefusedError) return /idempotency/i.test(err.message) ? problem(reply, 422, 'Idempotency key reused', err.message) : conflictProblem(reply, err.message)
+      if (err instanceof KeyReusedError) return problem(reply, 422, 'Idempotency key reused', err.message)
+      if (err instanceof RefusedError) return conflictProblem(reply, err.message)
       throw err
     }
   })
