@@ -78,6 +78,9 @@ describeApp('practitioner administration', (ctx) => {
     const ended = await ctx.s.t.db.selectFrom('relationship').select(['ends_at']).where('child_id', '=', childId).where('holder_membership_id', '=', id('membership:sw.north:0')).execute()
     assert.ok(ended.length >= 1 && ended.every((r) => r.ends_at !== null), 'old relationships kept, ended')
     assert.equal((await leaver.get(`/children/${childId}`)).statusCode, 404)
+    // a reason too long is refused, never cut short, and the role is not ended
+    assert.equal((await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'x'.repeat(2001) })).statusCode, 400)
+    assert.equal((await ctx.s.t.db.selectFrom('membership').select('ends_at').where('id', '=', id('membership:sw.north:0')).executeTakeFirstOrThrow()).ends_at, null)
     await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'Left' })
     assert.equal((await leaver.get('/')).statusCode, 302)
     // the children move only to someone in post: not an ended membership, one not yet started, or a disabled account

@@ -89,7 +89,8 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
 
   r.post('/admin/memberships/:membershipId/end', decl('membership.end', true), async (request, reply) => {
     const id = (request.params as { membershipId: string }).membershipId
-    const reason = String((request.body as { reason?: unknown })?.reason ?? '').trim().slice(0, 2000) || 'Left the role'
+    const reason = String((request.body as { reason?: unknown })?.reason ?? '').trim() || 'Left the role'
+    if (reason.length > 2000) return reply.code(400).page('error.njk', { title: 'There is a problem', detail: 'The reason must be 2,000 characters or fewer', status: 400 })
     try {
       const done = await repo(request).endMembership(id, reason)
       if (!done) return reply.callNotFound()
@@ -108,6 +109,7 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
     const fail = (text: string) => (/^[0-9a-f-]{36}$/.test(back) ? showPage(request, reply, back, b, { errors: [{ text, href: '#to' }], fieldErrors: { to: { text } } }) : reply.code(400).page('error.njk', { title: 'There is a problem', detail: text, status: 400 }))
     if (!b.to) return fail('Choose the colleague to move the children to')
     if (!reason) return fail('Give the reason: it is recorded')
+    if (reason.length > 2000) return fail('The reason must be 2,000 characters or fewer')
     try {
       const done = await repo(request).reassignChildren(from, String(b.to), reason)
       if (!done) return reply.callNotFound()

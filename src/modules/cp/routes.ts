@@ -56,8 +56,8 @@ function othersFrom(text: string): { others: OtherParticipant[]; bad: boolean } 
   let bad = false
   for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
     const [name, agency, ...role] = line.split(',').map((x) => x.trim())
-    if (!name || !agency || name.length > 200) bad = true
-    else others.push({ name, agency: agency.slice(0, 200), role: role.join(', ').slice(0, 200) })
+    if (!name || !agency || name.length > 200 || agency.length > 200 || role.join(', ').length > 200) bad = true
+    else others.push({ name, agency, role: role.join(', ') })
   }
   return { others, bad }
 }
@@ -131,7 +131,7 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
         const extra = heldCheck(now)(v)
         if (!childIds.length) extra.push({ path: 'main-content', message: 'Record the decision for each child of the team' })
         if (!participants.length) extra.push({ path: 'participants', message: 'Choose who took part: police, health and children’s social care' })
-        if (othersFrom(str(v.others)).bad) extra.push({ path: 'others', message: 'Write each other participant on a line of their own as: name, organisation, role' })
+        if (othersFrom(str(v.others)).bad) extra.push({ path: 'others', message: 'Write each other participant on a line of their own as: name, organisation, role (each 200 characters or fewer)' })
         for (const id of childIds) {
           if (!['yes', 'no'].includes(str(v[`s47-${id}`]))) extra.push({ path: `s47-${id}`, message: 'Say whether a section 47 enquiry starts for each child' })
           if (!str(v[`reason-${id}`])) extra.push({ path: `reason-${id}`, message: 'Give the reason for the decision for each child' })

@@ -65,7 +65,8 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
 
   r.post('/encompass/:noticeId/acknowledge', { permission: 'concern:triage', audit: 'encompass.acknowledge', record: true }, async (request, reply) => {
     const id = (request.params as { noticeId: string }).noticeId
-    const response = String((request.body as { response?: unknown })?.response ?? '').trim().slice(0, 5000)
+    const response = String((request.body as { response?: unknown })?.response ?? '').trim()
+    if (response.length > 5000) return show(request, reply, id, { response }, { errors: [{ text: 'The response must be 5,000 characters or fewer', href: '#response' }], fieldErrors: { response: { text: 'The response must be 5,000 characters or fewer' } } })
     try {
       const done = await repo(request).acknowledge(id, response)
       if (!done) return reply.callNotFound()

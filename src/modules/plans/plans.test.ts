@@ -237,6 +237,10 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
     assert.match(tooHigh.body, /govuk-error-summary/)
     assert.match(tooHigh.body, /A score is a whole number from 0 to 10/)
     assert.match(tooHigh.body, /Mornings are calmer/, 'the input is kept')
+    // a note too long is an error on that note, never cut short
+    const long = await sw.post(`/teams/${tacId}/reviews`, { ...base, [`score_${outcome1}`]: '3', [`anote_${actionA}`]: 'x'.repeat(5001) })
+    assert.equal(long.statusCode, 400)
+    assert.match(long.body, new RegExp(`href="#anote_${actionA}"[^>]*>A note must be 5,000 characters or fewer`))
     assert.equal((await sw.post(`/teams/${tacId}/reviews`, { ...base, [`score_${outcome1}`]: '3', [`note_${outcome1}`]: 'Late twice a week' })).statusCode, 303)
     const review = await db().selectFrom('review').selectAll().where('tac_id', '=', tacId).executeTakeFirstOrThrow()
     assert.equal(review.plan_version, (await db().selectFrom('tac').select('plan_version').where('id', '=', tacId).executeTakeFirstOrThrow()).plan_version)
