@@ -62,6 +62,7 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     assert.match(changed.body, /This form was already sent with different details/)
     assert.match(changed.body, /no food at home since Friday/)
     const newKey = /name="idempotencyKey" value="([^"]+)"/.exec(changed.body)![1]!
+    assert.equal((await teacher.post('/concerns', { ...body, mark1Description: 'Bruise the size of a 50p coin' })).statusCode, 400, 'a changed body map is a change too')
     assert.notEqual(newKey, key)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('seen_or_heard', 'like', '%since Friday%').execute()).length, 0)
     assert.equal((await teacher.post('/concerns', { ...body, idempotencyKey: newKey, seenOrHeard: 'Arrived without a coat again; said there was no food at home since Friday.' })).statusCode, 303)

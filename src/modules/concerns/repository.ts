@@ -130,7 +130,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // the raiser's own: another practitioner's use of the same key is another submission)
         const existing = await trx
           .selectFrom('concern')
-          .select(['id', 'child_id', 'submission_id', 'immediate_danger', 'category', 'seen_or_heard', 'child_words', 'occurred_at', 'location', 'other_children'])
+          .select(['id', 'child_id', 'submission_id', 'immediate_danger', 'category', 'seen_or_heard', 'child_words', 'occurred_at', 'location', 'other_children', 'body_map'])
           .where('partnership_id', '=', actor.partnershipId)
           .where('idempotency_key', '=', input.idempotencyKey)
           .where('raised_by_membership_id', '=', actor.membershipId)
@@ -151,7 +151,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
                 e.occurred_at.getTime() === input.occurredAt.getTime() &&
                 (e.location ?? '') === (input.location || '') &&
                 (e.other_children ?? '') === (input.otherChildren || '') &&
-                e.immediate_danger === input.immediateDanger,
+                e.immediate_danger === input.immediateDanger &&
+                marks(e.body_map) === marks(input.bodyMap),
             )
           if (!same) throw new KeyReusedError('This idempotency key was already used for a different concern: choose a new key for a new concern')
           return {
@@ -170,6 +171,10 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, childIds, details: { concernIds: concerns.map((c) => c.id), category: input.category } },
         }
       })
+
+      function marks(m: BodyMark[]) {
+        return JSON.stringify(m.map((k) => [k.view, k.region, k.x ?? null, k.y ?? null, k.description]))
+      }
 
       function notFound() {
         return { result: null, audit: { action: 'concern.create', outcome: 'not_found' as const, childIds: [] } }
