@@ -30,6 +30,7 @@ import * as entryChildOrder from './20261129T2000_entry_child_order.ts'
 import * as signalRules from './20261129T2300_signal_rules.ts'
 import * as recordBlocking from './20261129T2310_record_blocking.ts'
 import * as idempotencyPerPractitioner from './20261129T2340_idempotency_per_practitioner.ts'
+import * as encompassWithoutSchool from './20261130T0200_encompass_without_school.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '20261129T2300_signal_rules': signalRules,
   '20261129T2310_record_blocking': recordBlocking,
   '20261129T2340_idempotency_per_practitioner': idempotencyPerPractitioner,
+  '20261130T0200_encompass_without_school': encompassWithoutSchool,
 }

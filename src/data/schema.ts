@@ -441,12 +441,13 @@ export interface EncompassNoticeTable {
   partnership_id: string
   submission_id: string
   child_id: string
-  school_agency_id: string
+  /** null: the child has no school on roll (the notice is the submission's record of the child; no clock) */
+  school_agency_id: string | null
   recorded_by_membership_id: string
   incident_reference: string | null
   incident_at: Timestamp
   summary: string
-  due_at: Timestamp
+  due_at: Timestamp | null
   acknowledged_at: Timestamp | null
   acknowledged_by: string | null
   school_response: string | null

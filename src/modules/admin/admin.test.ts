@@ -108,6 +108,17 @@ describeApp('practitioner administration', (ctx) => {
       assert.match(refused.body, /not in post/)
     }
     assert.equal(await held(), heldBefore, 'nothing moved')
+    // a reason too long: the error is on that role's reason field, and what was chosen and typed is kept
+    const m = id('membership:sw2.north:0')
+    const shown = await admin.get(`/admin/practitioners/${id('practitioner:sw2.north')}`)
+    const shownTo = new RegExp(`id="to-${m}"[^]*?<option value="([0-9a-f-]{36})"`).exec(shown.body)![1]!
+    const long = await admin.post(`/admin/memberships/${m}/reassign`, { to: shownTo, reason: `Leaving ${'x'.repeat(2000)}`, practitionerId: id('practitioner:sw2.north') })
+    assert.equal(long.statusCode, 400)
+    assert.match(long.body, new RegExp(`href="#reason-${m}"[^>]*>The reason must be 2,000 characters or fewer`))
+    assert.match(long.body, new RegExp(`id="reason-${m}-error"`))
+    assert.match(long.body, new RegExp(`value="Leaving x{2000}"`))
+    assert.match(long.body, new RegExp(`<option value="${shownTo}" selected>`))
+    assert.equal(await held(), heldBefore, 'nothing moved')
     // a school admin cannot touch social care's memberships
     const school = await ctx.s.signIn('admin.brookside')
     assert.equal((await school.post(`/admin/memberships/${id('membership:sw2.north:0')}/end`, { reason: 'x' })).statusCode, 404)

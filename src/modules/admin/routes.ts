@@ -106,10 +106,14 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
     const b = (request.body ?? {}) as { to?: string; reason?: string; practitionerId?: string }
     const back = String(b.practitionerId ?? '')
     const reason = String(b.reason ?? '').trim()
-    const fail = (text: string) => (/^[0-9a-f-]{36}$/.test(back) ? showPage(request, reply, back, b, { errors: [{ text, href: '#to' }], fieldErrors: { to: { text } } }) : reply.code(400).page('error.njk', { title: 'There is a problem', detail: text, status: 400 }))
+    // the page has a form per role: the error is on this role's field, and what was chosen and typed is kept
+    const fail = (text: string, field: 'to' | 'reason' = 'to') =>
+      /^[0-9a-f-]{36}$/.test(back)
+        ? showPage(request, reply, back, { ...b, reassignFrom: from }, { errors: [{ text, href: `#${field}-${from}` }], fieldErrors: { [`${field}-${from}`]: { text } } })
+        : reply.code(400).page('error.njk', { title: 'There is a problem', detail: text, status: 400 })
     if (!b.to) return fail('Choose the colleague to move the children to')
-    if (!reason) return fail('Give the reason: it is recorded')
-    if (reason.length > 2000) return fail('The reason must be 2,000 characters or fewer')
+    if (!reason) return fail('Give the reason: it is recorded', 'reason')
+    if (reason.length > 2000) return fail('The reason must be 2,000 characters or fewer', 'reason')
     try {
       const done = await repo(request).reassignChildren(from, String(b.to), reason)
       if (!done) return reply.callNotFound()

@@ -63,6 +63,13 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     assert.match(changed.body, /no food at home since Friday/)
     const newKey = /name="idempotencyKey" value="([^"]+)"/.exec(changed.body)![1]!
     assert.equal((await teacher.post('/concerns', { ...body, mark1Description: 'Bruise the size of a 50p coin' })).statusCode, 400, 'a changed body map is a change too')
+    // a key used for one child, sent again naming a second child as well: refused (the one-statement path would
+    // otherwise add the second child's concern, the first child's being there already), nothing added
+    assert.ok(siblingId, 'the demo pupil has a sibling')
+    const key2 = /name="idempotencyKey" value="([^"]+)"/.exec((await teacher.get(`/concerns/new?child=${childId}`)).body)![1]!
+    assert.equal((await teacher.post('/concerns', { ...body, idempotencyKey: key2, children: [childId] })).statusCode, 303)
+    assert.equal((await teacher.post('/concerns', { ...body, idempotencyKey: key2, children: [childId, siblingId] })).statusCode, 400)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key2).execute()).length, 1)
     assert.notEqual(newKey, key)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('seen_or_heard', 'like', '%since Friday%').execute()).length, 0)
     assert.equal((await teacher.post('/concerns', { ...body, idempotencyKey: newKey, seenOrHeard: 'Arrived without a coat again; said there was no food at home since Friday.' })).statusCode, 303)
@@ -119,8 +126,13 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     const teacher = await ctx.s.signIn('teacher.brookside')
     const form = await teacher.get('/concerns/new')
     const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
-    const res = await teacher.post('/concerns', { idempotencyKey: key, newChildGivenName: 'Robin', newChildFamilyName: 'Newcome', newChildDob: '2016-05-01', category: 'attendance', seenOrHeard: 'Younger sibling of a pupil, not attending any school.', occurredDate: '2026-11-20', immediateDanger: 'yes' })
+    const sent = { idempotencyKey: key, newChildGivenName: 'Robin', newChildFamilyName: 'Newcome', newChildDob: '2016-05-01', category: 'attendance', seenOrHeard: 'Younger sibling of a pupil, not attending any school.', occurredDate: '2026-11-20', immediateDanger: 'yes' }
+    const res = await teacher.post('/concerns', sent)
     assert.equal(res.statusCode, 303)
+    // sent again: the same concern; sent again with the child's name changed: refused, no second child
+    assert.equal((await teacher.post('/concerns', sent)).headers.location, res.headers.location)
+    assert.equal((await teacher.post('/concerns', { ...sent, newChildGivenName: 'Robyn' })).statusCode, 400)
+    assert.equal((await ctx.s.t.db.selectFrom('child').select('id').where('family_name', '=', 'Newcome').execute()).length, 1)
     const page = await teacher.get(res.headers.location as string)
     assert.match(page.body, /immediate danger/i)
     assert.match(page.body, /999/)

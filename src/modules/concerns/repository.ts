@@ -129,20 +129,24 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // then, in a statement that started after the lock was ours, has this submission been made already? (a key is
         // the raiser's own: another practitioner's use of the same key is another submission)
         const existing = await trx
-          .selectFrom('concern')
-          .select(['id', 'child_id', 'submission_id', 'immediate_danger', 'category', 'seen_or_heard', 'child_words', 'occurred_at', 'location', 'other_children', 'body_map'])
-          .where('partnership_id', '=', actor.partnershipId)
-          .where('idempotency_key', '=', input.idempotencyKey)
-          .where('raised_by_membership_id', '=', actor.membershipId)
+          .selectFrom('concern as k')
+          .innerJoin('child as c', 'c.id', 'k.child_id')
+          .select(['k.id', 'k.child_id', 'k.submission_id', 'k.immediate_danger', 'k.category', 'k.seen_or_heard', 'k.child_words', 'k.occurred_at', 'k.location', 'k.other_children', 'k.body_map'])
+          .select(['c.given_name', 'c.family_name', 'c.date_of_birth'])
+          .where('k.partnership_id', '=', actor.partnershipId)
+          .where('k.idempotency_key', '=', input.idempotencyKey)
+          .where('k.raised_by_membership_id', '=', actor.membershipId)
           .execute()
         if (existing.length) {
           // the same form sent again (a double click, a refresh) is the first submission; the form changed and sent again
           // with its key is refused, never silently answered with the first version (a child not yet known was made
           // by the first submission, so it is the one child the form does not name)
           const named = new Set(existing.map((e) => e.child_id))
+          const made = existing.filter((e) => !childIds.includes(e.child_id))
           const same =
             existing.length === childIds.length + (input.newChild ? 1 : 0) &&
             childIds.every((c) => named.has(c)) &&
+            made.every((e) => e.given_name === input.newChild?.givenName && e.family_name === input.newChild.familyName && e.date_of_birth === input.newChild.dateOfBirth) &&
             existing.every(
               (e) =>
                 e.category === input.category &&
@@ -252,7 +256,10 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .where('c.id', 'in', inList as string[])
           .where(childInReach(actor, now))
         const checked = opts.checkInStatement
-          ? sql`(${inReach}) = ${slot.childCount} and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${slot.category}::text and active)`
+          ? // …and the key is new: a key used before, for any child, is the general path's to replay or refuse (the
+            // unique index alone would let a form sent again with another child add that child's concern)
+            sql`(${inReach}) = ${slot.childCount} and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${slot.category}::text and active)
+                and not exists (select 1 from concern where partnership_id = ${p}::uuid and raised_by_membership_id = ${actor.membershipId}::uuid and idempotency_key = ${slot.idempotencyKey}::text)`
           : sql`true`
         const leads = membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now).where('m.id', '<>', actor.membershipId)
         const email = emailFor('concern.new')

@@ -30,7 +30,7 @@ describeApp('Operation Encompass', (ctx) => {
     assert.equal(res.statusCode, 200)
     const notices = await ctx.s.t.db.selectFrom('encompass_notice').selectAll().orderBy('school_agency_id').execute()
     assert.equal(notices.length, 2)
-    const due = Object.fromEntries(notices.map((n) => [n.school_agency_id, n.due_at.toISOString()]))
+    const due = Object.fromEntries(notices.map((n) => [n.school_agency_id, n.due_at!.toISOString()]))
     assert.equal(due[id('agency:brookside')], '2026-11-23T08:45:00.000Z') // Monday, Brookside starts 08:45
     assert.equal(due[id('agency:academy')], '2026-11-23T08:30:00.000Z') // the Academy starts 08:30
   })
@@ -54,6 +54,12 @@ describeApp('Operation Encompass', (ctx) => {
     assert.match(changed.body, /asleep upstairs/)
     assert.notEqual(/name="idempotencyKey" value="([^"]+)"/.exec(changed.body)![1], key)
     assert.deepEqual((await entries()).map((e) => /present/.test(e.summary)), [true])
+    // the same key with another child added, or with another child instead: refused too
+    assert.equal((await officer.post('/encompass', { ...body, children: [childId, brooksideChild] })).statusCode, 400)
+    assert.equal((await officer.post('/encompass', { ...body, children: [brooksideChild] })).statusCode, 400)
+    const notices = await ctx.s.t.db.selectFrom('encompass_notice').select(['child_id', 'school_agency_id', 'due_at']).where('idempotency_key', '=', key).execute()
+    assert.deepEqual(notices, [{ child_id: childId, school_agency_id: null, due_at: null }], 'the child with no school has the submission’s notice row, and no clock')
+    assert.equal((await ctx.s.t.db.selectFrom('clock').select('id').where('child_id', '=', childId).execute()).length, 0)
   })
 
   it('each school sees only its own pupil’s notice and entry', async () => {

@@ -11,10 +11,6 @@ import { membershipsWithRoles } from '../../data/memberships.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
-import { stableUuid } from '../../data/ids.ts'
-
-/** The chronology entry's summary of a notice. */
-const entrySummary = (summary: string) => `Operation Encompass: police attended a domestic abuse incident involving this child. ${summary}`
 
 export interface EncompassInput {
   childIds: string[]
@@ -32,25 +28,19 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (actor.role !== 'police_officer') throw new RefusedError('Only police officers record Operation Encompass notices')
         await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
         // a key is the officer's own: another officer's use of the same key is another submission, never a replay of
-        // theirs. A child with no school has no notice, only the entry, so each child's entry id is made from the key:
-        // sent again, the submission finds its entries as well as its notices.
+        // theirs. Every child named has a notice row (a child with no school too), so the key finds the whole submission.
         const childIds = [...new Set(input.childIds)]
         if (childIds.some((c) => !isUuid(c))) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
-        const entryIdOf = (childId: string) => stableUuid(`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}:${childId}`)
-        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at', 'entry_id', 'summary', 'incident_at', 'incident_reference']).where('partnership_id', '=', actor.partnershipId).where('recorded_by_membership_id', '=', actor.membershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
-        const entries = childIds.length ? await trx.selectFrom('entry').select(['id', 'child_id', 'summary', 'occurred_at']).where('partnership_id', '=', actor.partnershipId).where('author_membership_id', '=', actor.membershipId).where('id', 'in', childIds.map(entryIdOf)).execute() : []
-        if (existing.length || entries.length) {
-          const withoutSchool = entries.filter((e) => !existing.some((n) => n.entry_id === e.id))
-          const sent = new Set([...existing.map((n) => n.child_id), ...withoutSchool.map((e) => e.child_id)])
+        const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at', 'summary', 'incident_at', 'incident_reference']).where('partnership_id', '=', actor.partnershipId).where('recorded_by_membership_id', '=', actor.membershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
+        if (existing.length) {
           // the same form sent again is the first submission; the form changed and sent again with its key is refused
+          const sent = new Set(existing.map((n) => n.child_id))
           const same =
             sent.size === childIds.length &&
             childIds.every((c) => sent.has(c)) &&
-            existing.every((n) => n.summary === input.summary && n.incident_at.getTime() === input.incidentAt.getTime() && (n.incident_reference ?? '') === (input.incidentReference ?? '')) &&
-            withoutSchool.every((e) => e.summary === entrySummary(input.summary) && e.occurred_at.getTime() === input.incidentAt.getTime())
+            existing.every((n) => n.summary === input.summary && n.incident_at.getTime() === input.incidentAt.getTime() && (n.incident_reference ?? '') === (input.incidentReference ?? ''))
           if (!same) throw new KeyReusedError('This idempotency key was already used for a different incident: choose a new key for a new incident')
-          const notices = [...existing.map((e) => ({ id: e.id, childId: e.child_id, school: e.school_agency_id as string | null, dueAt: e.due_at as Date | null })), ...withoutSchool.map((e) => ({ id: e.id, childId: e.child_id, school: null, dueAt: null }))]
-          return { result: { notices }, audit: { action: 'encompass.create', outcome: 'success', childIds: [...sent], details: { replayed: true } } }
+          return { result: { notices: existing.map((n) => ({ id: n.id, childId: n.child_id, school: n.school_agency_id, dueAt: n.due_at })) }, audit: { action: 'encompass.create', outcome: 'success', childIds: [...sent], details: { replayed: true } } }
         }
         if (!childIds.length) throw new RefusedError('Choose the children involved')
         const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
@@ -68,7 +58,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             .where('starts_at', '<=', now)
             .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
             .executeTakeFirst()
-          const entryId = entryIdOf(childId)
+          const entryId = randomUUID()
           const id = randomUUID()
           // the entry is this child's only, seen by the child's school and the police
           await trx
@@ -85,7 +75,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               author_team_id: actor.teamId,
               source_agency_id: policeAgency,
               significance: 'high',
-              summary: entrySummary(input.summary),
+              summary: `Operation Encompass: police attended a domestic abuse incident involving this child. ${input.summary}`,
               detail_type: 'encompass_notice',
               detail_id: id,
               visibility: 'restricted',
@@ -96,19 +86,21 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               supersedes_entry_id: null,
             })
             .execute()
-          if (!school?.holder_agency_id) {
-            notices.push({ id: entryId, childId, school: null, dueAt: null })
-            continue
-          }
-          const dueAt = await clocks.nextSchoolDayStart(trx, actor.partnershipId, school.holder_agency_id, now)
+          const schoolId = school?.holder_agency_id ?? null
+          const dueAt = schoolId ? await clocks.nextSchoolDayStart(trx, actor.partnershipId, schoolId, now) : null
           await trx
             .insertInto('encompass_notice')
-            .values({ id, partnership_id: actor.partnershipId, submission_id: submissionId, child_id: childId, school_agency_id: school.holder_agency_id, recorded_by_membership_id: actor.membershipId, incident_reference: input.incidentReference, incident_at: input.incidentAt, summary: input.summary, due_at: dueAt, entry_id: entryId, idempotency_key: input.idempotencyKey, created_at: now })
+            .values({ id, partnership_id: actor.partnershipId, submission_id: submissionId, child_id: childId, school_agency_id: schoolId, recorded_by_membership_id: actor.membershipId, incident_reference: input.incidentReference, incident_at: input.incidentAt, summary: input.summary, due_at: dueAt, entry_id: entryId, idempotency_key: input.idempotencyKey, created_at: now })
             .execute()
+          // no school on roll: no school to tell, so no clock and no DSL to notify
+          if (!schoolId || !dueAt) {
+            notices.push({ id, childId, school: null, dueAt: null })
+            continue
+          }
           await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R12', childId, subjectType: 'encompass_notice', subjectId: id, startedAt: now, dueAt })
-          const leads = await membershipsWithRoles(trx, actor.partnershipId, school.holder_agency_id, SAFEGUARDING_LEAD_ROLES, now)
+          const leads = await membershipsWithRoles(trx, actor.partnershipId, schoolId, SAFEGUARDING_LEAD_ROLES, now)
           await notifyMemberships(trx, actor.partnershipId, leads.map((l) => l.id), { kind: 'encompass.notice', childId, subjectType: 'encompass_notice', subjectId: id, link: `/encompass/${id}` }, now)
-          notices.push({ id, childId, school: school.holder_agency_id, dueAt })
+          notices.push({ id, childId, school: schoolId, dueAt })
         }
         return { result: { notices }, audit: { action: 'encompass.create', outcome: 'success', entityType: 'encompass_submission', entityId: submissionId, childIds, details: { notices: notices.length } } }
       })
@@ -158,7 +150,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const n = await trx.selectFrom('encompass_notice').selectAll().where('partnership_id', '=', actor.partnershipId).where('id', '=', id).where('school_agency_id', '=', actor.agencyId).forUpdate().executeTakeFirst()
         if (!n) return none
         if (n.acknowledged_at) throw new RefusedError('This notice has already been acknowledged')
-        const late = now > n.due_at
+        const late = n.due_at !== null && now > n.due_at
         if (late && !response.trim()) throw new RefusedError('The notice is acknowledged after the start of the school day: record why, and what the school has done')
         await trx.updateTable('encompass_notice').set({ acknowledged_at: now, acknowledged_by: actor.membershipId, school_response: response || null }).where('id', '=', id).execute()
         await clocks.meet(trx, actor.partnershipId, 'encompass_notice', id, now, late ? response : null)

@@ -59,7 +59,7 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
   const show = async (request: FastifyRequest, reply: FastifyReply, id: string, values: Record<string, unknown>, errors?: FormErrors) => {
     const found = await repo(request).get(id)
     if (!found) return reply.callNotFound()
-    return reply.code(errors ? 400 : 200).page('encompass/views/show.njk', { title: 'Operation Encompass notice', ...found, values, late: clock.now() > found.notice.due_at, backLink: '/encompass', ...(errors ?? {}) })
+    return reply.code(errors ? 400 : 200).page('encompass/views/show.njk', { title: 'Operation Encompass notice', ...found, values, late: found.notice.due_at !== null && clock.now() > found.notice.due_at, backLink: '/encompass', ...(errors ?? {}) })
   }
   r.get('/encompass/:noticeId', { permission: 'signed-in', audit: 'encompass.view', record: true }, async (request, reply) => show(request, reply, (request.params as { noticeId: string }).noticeId, {}))
 
