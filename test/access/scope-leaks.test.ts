@@ -38,6 +38,13 @@ describeApp('scope: what reach hides stays hidden', (ctx) => {
     assert.doesNotMatch(refer.body, /already referred/)
     const open = await db().selectFrom('mace_referral').select('referred_by').where('child_id', '=', childA).where('status', '=', 'referred').execute()
     assert.deepEqual(open.map((r) => r.referred_by).sort(), [membershipOf('dsl.brookside'), membershipOf('pastoral.brookside')].sort())
+    // the panel is told the child has two open referrals, on its queue and on each referral, to hear them together
+    const panel = await ctx.s.signIn('police.missing')
+    assert.match((await panel.get('/mace')).body, /2 open referrals for this child/)
+    const both = await db().selectFrom('mace_referral').select('id').where('child_id', '=', childA).where('status', '=', 'referred').orderBy('referred_at').execute()
+    const first = await panel.get(`/mace/${both[0]!.id}`)
+    assert.match(first.body, /This child has another open referral to the panel/)
+    assert.match(first.body, new RegExp(`href="/mace/${both[1]!.id}"`))
     const ownAgain = await pastoral.post(`/children/${childA}/exploitation/referrals`, { referReason: 'still worried' })
     assert.equal(ownAgain.statusCode, 400, 'their own open referral does stop a second one')
     assert.match(ownAgain.body, /already referred/)
