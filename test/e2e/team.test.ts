@@ -7,12 +7,14 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { startE2eServer, type E2eServer } from './support/server.ts'
 import { openBrowser, type BrowserSession } from './support/browser.ts'
 import { signInAs } from './support/flows.ts'
 import { teamJourney } from './support/team-flow.ts'
 import { AnyPage, Page } from './support/pages/index.ts'
+import { stableUuid } from '../../src/data/ids.ts'
 
 describe('the team around the child in a browser (Chromium, axe on every page)', () => {
   let server: E2eServer
@@ -66,8 +68,28 @@ describe('the team around the child in a browser (Chromium, axe on every page)',
     await signInAs(b.page, server, 'manager.north')
     await b.page.getByRole('link', { name: 'Clocks', exact: true }).click()
     await Page.verifyOnPage(AnyPage, b.page, 'Statutory clocks')
+    // two schools' practitioners have referred the same pupil: the queue tags the child, each referral links the other
+    const id = (k: string) => stableUuid(`northshire:${k}`)
+    const partnership = stableUuid('partnership:northshire')
+    const referrals = [randomUUID(), randomUUID()]
+    await server.s.t.privileged(async (db) => {
+      const pupil = await db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).orderBy('child_id').executeTakeFirstOrThrow()
+      const at = server.s.clock.now()
+      await db
+        .insertInto('mace_referral')
+        .values(
+          (['dsl.brookside', 'pastoral.brookside'] as const).map((who, i) => ({ id: referrals[i]!, partnership_id: partnership, child_id: pupil.child_id, screening_id: null, tac_id: null, referred_by: id(`membership:${who}:0`), referred_at: new Date(at.getTime() - (2 - i) * 3_600_000), reason: 'Seen with older males at the station', panel_meeting_id: null, created_at: at, heard_at: null, decision: null, decision_reason: null, heard_by: null, closed_at: null, closed_reason: null })),
+        )
+        .execute()
+    })
     await b.page.getByRole('link', { name: 'Exploitation panel', exact: true }).click()
-    await Page.verifyOnPage(AnyPage, b.page, 'Exploitation (MACE) panel')
+    const queue = await Page.verifyOnPage(AnyPage, b.page, 'Exploitation (MACE) panel')
+    assert.match(await queue.mainContent.innerText(), /2 open referrals for this child/i)
+    await b.page.goto(`/mace/${referrals[0]}`)
+    const first = await Page.verifyOnPage(AnyPage, b.page, /.+/)
+    assert.match(await first.mainContent.innerText(), /This child has another open referral to the panel/)
+    await b.page.locator(`a[href="/mace/${referrals[1]}"]`).click()
+    await Page.verifyOnPage(AnyPage, b.page, /.+/)
     b.assertEveryPageChecked()
   })
 })
