@@ -55,9 +55,10 @@ function othersFrom(text: string): { others: OtherParticipant[]; bad: boolean } 
   const others: OtherParticipant[] = []
   let bad = false
   for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
-    const [name, agency, ...role] = line.split(',').map((x) => x.trim())
-    if (!name || !agency || name.length > 200 || agency.length > 200 || role.join(', ').length > 200) bad = true
-    else others.push({ name, agency, role: role.join(', ') })
+    const [name, agency, ...parts] = line.split(',').map((x) => x.trim())
+    const role = parts.join(', ')
+    if (!name || !agency || name.length > 200 || agency.length > 200 || role.length > 200) bad = true
+    else others.push({ name, agency, role })
   }
   return { others, bad }
 }

@@ -394,14 +394,16 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
       const value = typeof raw === 'string' ? raw.trim() : ''
       if (k.startsWith('score_')) {
         const id = k.slice(6)
+        const note = String(b[`note_${id}`] ?? '').trim()
         if (!/^(10|\d)$/.test(value)) extra.push({ path: k, message: value === '' ? 'Give a score from 0 to 10 for every outcome' : 'A score is a whole number from 0 to 10' })
-        else scores.push({ outcomeId: id, score: Number(value), note: String(b[`note_${id}`] ?? '').trim() })
-        if (String(b[`note_${id}`] ?? '').trim().length > 5000) extra.push({ path: `note_${id}`, message: 'A note must be 5,000 characters or fewer' })
+        else scores.push({ outcomeId: id, score: Number(value), note })
+        if (note.length > 5000) extra.push({ path: `note_${id}`, message: 'A note must be 5,000 characters or fewer' })
       } else if (k.startsWith('status_')) {
         const id = k.slice(7)
+        const note = String(b[`anote_${id}`] ?? '').trim()
         if (!(ACTION_STATUSES as readonly string[]).includes(value)) extra.push({ path: k, message: 'Choose the status of every action' })
-        else actions.push({ actionId: id, status: value as ActionStatus, note: String(b[`anote_${id}`] ?? '').trim() })
-        if (String(b[`anote_${id}`] ?? '').trim().length > 5000) extra.push({ path: `anote_${id}`, message: 'A note must be 5,000 characters or fewer' })
+        else actions.push({ actionId: id, status: value as ActionStatus, note })
+        if (note.length > 5000) extra.push({ path: `anote_${id}`, message: 'A note must be 5,000 characters or fewer' })
       }
     }
     const parsed = parseForm(reviewForm, b, () => extra)
