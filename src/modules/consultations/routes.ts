@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors } from '../../web/forms.ts'
+import { dateError, formErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 
@@ -14,7 +14,11 @@ const answerForm = z.object({
   followUpOn: z
     .string()
     .trim()
-    .refine((v) => v === '' || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))), 'Enter the follow-up date as YYYY-MM-DD')
+    .superRefine((v, c) => {
+      // the one date check (2026-02-30 is refused here, not rolled over by Date.parse or sent to the database)
+      const message = v === '' ? null : dateError(v, 'The follow-up date', { format: 'Enter the follow-up date as YYYY-MM-DD' })
+      if (message) c.addIssue({ code: 'custom', message })
+    })
     .optional()
     .default(''),
 })
