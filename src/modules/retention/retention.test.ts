@@ -138,6 +138,12 @@ for (const engine of testEngines()) {
       assert.match(bad.body, /There is a problem/)
       assert.match(bad.body, /Enter the years for chronology entries as a whole number/)
       assert.match(bad.body, /The years for the child’s identity must be 1 or more/)
+      // only digits are a number of years: 0x10 is not 16, 1e1 is not 10, an empty box is not 0
+      const notDigits = await ig.post('/retention/years', { ...years(25), entry: '0x10', concern: '1e1', identity: '' })
+      assert.equal(notDigits.statusCode, 400)
+      assert.match(notDigits.body, /Enter the years for chronology entries as a whole number/)
+      assert.match(notDigits.body, /Enter the years for concerns as a whole number/)
+      assert.match(notDigits.body, /Enter the years for the child’s identity as a whole number/)
       const ok = await ig.post('/retention/years', { ...years(25), entry: '30' })
       assert.equal(ok.statusCode, 303)
       const page = await ig.get(`/retention/children/${A}`)

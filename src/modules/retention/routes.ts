@@ -26,11 +26,14 @@ const decideForm = z.object({
 })
 const withdrawForm = z.object({ rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again') })
 const yearsField = (label: string) =>
-  z.coerce
-    .number({ message: `Enter the years for ${label} as a whole number` })
-    .int(`Enter the years for ${label} as a whole number`)
-    .min(MIN_RETENTION_YEARS, `The years for ${label} must be ${MIN_RETENTION_YEARS} or more`)
-    .max(MAX_RETENTION_YEARS, `The years for ${label} must be ${MAX_RETENTION_YEARS} or fewer`)
+  z
+    .string({ message: `Enter the years for ${label} as a whole number` })
+    .trim()
+    // digits only: Number() would read 0x10 as 16, 1e1 as 10 and an empty box as 0
+    .regex(/^\d{1,4}$/, `Enter the years for ${label} as a whole number`)
+    .transform(Number)
+    .refine((n) => n >= MIN_RETENTION_YEARS, `The years for ${label} must be ${MIN_RETENTION_YEARS} or more`)
+    .refine((n) => n <= MAX_RETENTION_YEARS, `The years for ${label} must be ${MAX_RETENTION_YEARS} or fewer`)
 /** The label in a sentence: 'Concerns' → 'concerns', a name (Operation Encompass) kept as it is. */
 const inSentence = (label: string) => (label.startsWith('Operation ') ? label : label[0]!.toLowerCase() + label.slice(1))
 const yearsForm = z.object(Object.fromEntries(RETENTION_TYPES.map((t) => [t.code, yearsField(inSentence(t.label))])) as Record<RetentionRecordType, ReturnType<typeof yearsField>>)
