@@ -291,8 +291,13 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
             .execute()
         }
         const teams = await takeOverTeams(trx, from.id, to.id, reason, now)
-        return { result: { moved: rels.length, teams: teams.length }, audit: { action: 'relationship.reassign', outcome: 'success', entityType: 'membership', entityId: from.id, childIds: [...new Set([...rels.map((r) => r.child_id), ...teams.flatMap((t) => t.childIds)])], details: { to: to.id, reason, teams: teams.map((t) => t.id) } } }
+        return { result: { moved: rels.length, teams: teams.length, practitionerId: from.practitioner_id }, audit: { action: 'relationship.reassign', outcome: 'success', entityType: 'membership', entityId: from.id, childIds: [...new Set([...rels.map((r) => r.child_id), ...teams.flatMap((t) => t.childIds)])], details: { to: to.id, reason, teams: teams.map((t) => t.id) } } }
       })
+    },
+
+    /** Whose role (membership) this is, when it is in my scope: the page a refusal about the role is shown on. */
+    async practitionerOfMembership(membershipId: string): Promise<string | null> {
+      return ctx.db.transaction().execute(async (trx) => (await membershipInScope(trx, membershipId))?.practitioner_id ?? null)
     },
 
     /** Colleagues' memberships in my scope, to move children to. */

@@ -71,7 +71,7 @@ describeApp('practitioner administration', (ctx) => {
     const before = (await colleague.get(`/children/${childId}`)).statusCode
     const admin = await ctx.s.signIn('admin.csc')
     await admin.get(`/admin/practitioners/${id('practitioner:sw.north')}`)
-    const moved = await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/reassign`, { to: id('membership:sw2.north:0'), reason: 'Leaving the authority', practitionerId: id('practitioner:sw.north') })
+    const moved = await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/reassign`, { to: id('membership:sw2.north:0'), reason: 'Leaving the authority' })
     assert.equal(moved.statusCode, 303)
     assert.equal((await colleague.get(`/children/${childId}`)).statusCode, 200)
     if (before !== 200) assert.notEqual(before, 200)
@@ -79,9 +79,17 @@ describeApp('practitioner administration', (ctx) => {
     assert.ok(ended.length >= 1 && ended.every((r) => r.ends_at !== null), 'old relationships kept, ended')
     assert.equal((await leaver.get(`/children/${childId}`)).statusCode, 404)
     // a reason too long is refused, never cut short, and the role is not ended
-    assert.equal((await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'x'.repeat(2001) })).statusCode, 400)
+    const tooLong = await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'x'.repeat(2001) })
+    assert.equal(tooLong.statusCode, 400)
+    // on the practitioner's page, linked to that role's row
+    assert.match(tooLong.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#membership-${id('membership:sw.north:0')}"[^>]*>The reason must be 2,000 characters or fewer`))
+    assert.match(tooLong.body, new RegExp(`<tr class="govuk-table__row" id="membership-${id('membership:sw.north:0')}"`))
     assert.equal((await ctx.s.t.db.selectFrom('membership').select('ends_at').where('id', '=', id('membership:sw.north:0')).executeTakeFirstOrThrow()).ends_at, null)
-    await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'Left' })
+    assert.equal((await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'Left' })).statusCode, 303)
+    // sent again (a second click, an old tab): the page says so, on the same page
+    const again = await admin.post(`/admin/memberships/${id('membership:sw.north:0')}/end`, { reason: 'Left' })
+    assert.equal(again.statusCode, 400)
+    assert.match(again.body, /govuk-error-summary[\s\S]*This membership has already ended/)
     assert.equal((await leaver.get('/')).statusCode, 302)
     // the children move only to someone in post: not an ended membership, one not yet started, or a disabled account
     const held = async () => (await ctx.s.t.db.selectFrom('relationship').select('id').where('holder_membership_id', '=', id('membership:sw2.north:0')).where('ends_at', 'is', null).execute()).length
@@ -102,7 +110,7 @@ describeApp('practitioner administration', (ctx) => {
       await person('Starter', { disabledAt: null, startsAt: new Date(now.getTime() + 30 * 86_400_000) }),
     ]
     for (const to of targets) {
-      const refused = await admin.post(`/admin/memberships/${id('membership:sw2.north:0')}/reassign`, { to, reason: 'Leaving the authority', practitionerId: id('practitioner:sw2.north') })
+      const refused = await admin.post(`/admin/memberships/${id('membership:sw2.north:0')}/reassign`, { to, reason: 'Leaving the authority' })
       assert.equal(refused.statusCode, 400, to)
       assert.match(refused.body, /govuk-error-summary/)
       assert.match(refused.body, /not in post/)
@@ -112,7 +120,7 @@ describeApp('practitioner administration', (ctx) => {
     const m = id('membership:sw2.north:0')
     const shown = await admin.get(`/admin/practitioners/${id('practitioner:sw2.north')}`)
     const shownTo = new RegExp(`id="to-${m}"[^]*?<option value="([0-9a-f-]{36})"`).exec(shown.body)![1]!
-    const long = await admin.post(`/admin/memberships/${m}/reassign`, { to: shownTo, reason: `Leaving ${'x'.repeat(2000)}`, practitionerId: id('practitioner:sw2.north') })
+    const long = await admin.post(`/admin/memberships/${m}/reassign`, { to: shownTo, reason: `Leaving ${'x'.repeat(2000)}` })
     assert.equal(long.statusCode, 400)
     assert.match(long.body, new RegExp(`href="#reason-${m}"[^>]*>The reason must be 2,000 characters or fewer`))
     assert.match(long.body, new RegExp(`id="reason-${m}-error"`))
@@ -130,7 +138,7 @@ describeApp('practitioner administration', (ctx) => {
     const tacId = await makeTac(db, { childIds: [childId], lead: 'sw.south', members: ['nurse'] })
     const admin = await ctx.s.signIn('admin.csc')
     await admin.get(`/admin/practitioners/${id('practitioner:sw.south')}`)
-    const moved = await admin.post(`/admin/memberships/${membershipOf('sw.south')}/reassign`, { to: membershipOf('sw2.north'), reason: 'Leaving the authority', practitionerId: id('practitioner:sw.south') })
+    const moved = await admin.post(`/admin/memberships/${membershipOf('sw.south')}/reassign`, { to: membershipOf('sw2.north'), reason: 'Leaving the authority' })
     assert.equal(moved.statusCode, 303)
     const tac = await db.selectFrom('tac').select('lead_membership_id').where('id', '=', tacId).executeTakeFirstOrThrow()
     assert.equal(tac.lead_membership_id, membershipOf('sw2.north'), 'the colleague leads the team')
@@ -161,7 +169,7 @@ describeApp('practitioner administration', (ctx) => {
     assert.match(page.body, /Leads 1 team around the child/)
     assert.match(page.body, /govuk-warning-text[\s\S]*have a lead who cannot act/)
     assert.match(page.body, new RegExp(`action="/admin/memberships/${membershipOf('manager.north')}/reassign"`))
-    const moved = await admin.post(`/admin/memberships/${membershipOf('manager.north')}/reassign`, { to: membershipOf('sw2.north'), reason: 'Long-term absence', practitionerId: id('practitioner:manager.north') })
+    const moved = await admin.post(`/admin/memberships/${membershipOf('manager.north')}/reassign`, { to: membershipOf('sw2.north'), reason: 'Long-term absence' })
     assert.equal(moved.statusCode, 303)
     assert.equal((await db.selectFrom('tac').select('lead_membership_id').where('id', '=', tacId).executeTakeFirstOrThrow()).lead_membership_id, membershipOf('sw2.north'))
     const after = await admin.get(`/admin/practitioners/${id('practitioner:manager.north')}`)

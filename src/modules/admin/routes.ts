@@ -89,35 +89,44 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
 
   r.post('/admin/memberships/:membershipId/end', decl('membership.end', true), async (request, reply) => {
     const id = (request.params as { membershipId: string }).membershipId
-    const reason = String((request.body as { reason?: unknown })?.reason ?? '').trim() || 'Left the role'
-    if (reason.length > 2000) return reply.code(400).page('error.njk', { title: 'There is a problem', detail: 'The reason must be 2,000 characters or fewer', status: 400 })
+    const b = (request.body ?? {}) as { reason?: unknown }
+    // a refusal (already ended, a reason too long) is shown on the practitioner's page, linked to that role's row
+    const fail = async (text: string) => {
+      const back = await repo(request).practitionerOfMembership(id)
+      if (!back) return reply.callNotFound()
+      return showPage(request, reply, back, {}, { errors: [{ text, href: `#membership-${id}` }], fieldErrors: {} })
+    }
+    if (b.reason !== undefined && typeof b.reason !== 'string') return fail('The form is out of date: reload the page and try again')
+    const reason = (b.reason ?? '').trim() || 'Left the role'
+    if (reason.length > 2000) return fail('The reason must be 2,000 characters or fewer')
     try {
       const done = await repo(request).endMembership(id, reason)
       if (!done) return reply.callNotFound()
       return reply.redirect(`/admin/practitioners/${done.practitionerId}?done=membership-ended`, 303)
     } catch (err) {
-      if (err instanceof RefusedError) return reply.code(400).page('error.njk', { title: 'There is a problem', detail: err.message, status: 400 })
+      if (err instanceof RefusedError) return fail(err.message)
       throw err
     }
   })
 
   r.post('/admin/memberships/:membershipId/reassign', decl('relationship.reassign', true), async (request, reply) => {
     const from = (request.params as { membershipId: string }).membershipId
-    const b = (request.body ?? {}) as { to?: string; reason?: string; practitionerId?: string }
-    const back = String(b.practitionerId ?? '')
-    const reason = String(b.reason ?? '').trim()
+    const b = (request.body ?? {}) as { to?: unknown; reason?: unknown }
+    const to = typeof b.to === 'string' ? b.to : ''
+    const reason = typeof b.reason === 'string' ? b.reason.trim() : ''
     // the page has a form per role: the error is on this role's field, and what was chosen and typed is kept
-    const fail = (text: string, field: 'to' | 'reason' = 'to') =>
-      /^[0-9a-f-]{36}$/.test(back)
-        ? showPage(request, reply, back, { ...b, reassignFrom: from }, { errors: [{ text, href: `#${field}-${from}` }], fieldErrors: { [`${field}-${from}`]: { text } } })
-        : reply.code(400).page('error.njk', { title: 'There is a problem', detail: text, status: 400 })
-    if (!b.to) return fail('Choose the colleague to move the children to')
+    const fail = async (text: string, field: 'to' | 'reason' = 'to') => {
+      const back = await repo(request).practitionerOfMembership(from)
+      if (!back) return reply.callNotFound()
+      return showPage(request, reply, back, { to, reason, reassignFrom: from }, { errors: [{ text, href: `#${field}-${from}` }], fieldErrors: { [`${field}-${from}`]: { text } } })
+    }
+    if (!to) return fail('Choose the colleague to move the children to')
     if (!reason) return fail('Give the reason: it is recorded', 'reason')
     if (reason.length > 2000) return fail('The reason must be 2,000 characters or fewer', 'reason')
     try {
-      const done = await repo(request).reassignChildren(from, String(b.to), reason)
+      const done = await repo(request).reassignChildren(from, to, reason)
       if (!done) return reply.callNotFound()
-      return reply.redirect(`/admin/practitioners/${back}?done=reassigned-${done.moved}`, 303)
+      return reply.redirect(`/admin/practitioners/${done.practitionerId}?done=reassigned-${done.moved}`, 303)
     } catch (err) {
       if (err instanceof RefusedError) return fail(err.message)
       throw err
