@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { describeApp } from '../support/app.ts'
 import { stableUuid } from '../../src/data/ids.ts'
-import { fieldPath, MAX_BODY_DEPTH, plainFieldName, unusableInput } from '../../src/platform/http/app.ts'
+import { errorsLinkedToPage, fieldPath, MAX_BODY_DEPTH, plainFieldName, unusableInput } from '../../src/platform/http/app.ts'
 import { canonical, TooDeepError } from '../../src/platform/http/api-reliability.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
@@ -24,6 +24,10 @@ describe('the body check (no database)', () => {
     assert.deepEqual(unusableInput({ goldenRules: { 'a\u0000': true } }), { kind: 'control', path: ['goldenRules', 'a\u0000'] })
     for (const code of [0, 1, 8, 11, 12, 14, 27, 31]) assert.ok(unusableInput({ x: `a${String.fromCharCode(code)}` }), `code ${code} is refused`)
     for (const code of [9, 10, 13, 32, 127, 0xa0]) assert.equal(unusableInput({ x: `a${String.fromCharCode(code)}` }), null, `code ${code} is allowed`)
+    // half of a surrogate pair is not a character (stored, it would become U+FFFD); a whole pair (an emoji) is text
+    assert.deepEqual(unusableInput({ ok: 'smile \u{1F600}', bad: ['fine', 'x\ud800y'] }), { kind: 'unpaired', path: ['bad', 1] })
+    assert.deepEqual(unusableInput({ a: { '\udc00': 1 } }), { kind: 'unpaired', path: ['a', '\udc00'] })
+    assert.equal(unusableInput({ x: '\u{1F600}\u00e9' }), null)
   })
 
   it('refuses nesting beyond the limit without recursion, and names fields plainly', () => {
@@ -39,6 +43,13 @@ describe('the body check (no database)', () => {
     assert.equal(plainFieldName(['bodyMap', 0, 'description']), 'body map description')
     assert.equal(fieldPath(['bodyMap', 0, 'description']), 'bodyMap.0.description')
     assert.equal(fieldPath(['goldenRules', 'a\u0000']), 'goldenRules.a\\u0000')
+  })
+
+  it('the error summary links only to what is on the page: a missing target goes to the main content', () => {
+    const html = '<main id="main-content"><input id="reason" name="reason"><input type="hidden" name="rowVersion"></main>'
+    const linked = errorsLinkedToPage(html, [{ text: 'Give the reason', href: '#reason' }, { text: 'Reload the page', href: '#rowVersion' }, { text: 'Not a link' }])
+    assert.deepEqual(linked.errors, [{ text: 'Give the reason', href: '#reason' }, { text: 'Reload the page', href: '#main-content' }, { text: 'Not a link' }])
+    assert.deepEqual(linked.missing, ['rowVersion'])
   })
 
   it('the idempotency hash refuses a deeply nested body instead of overflowing the stack', () => {

@@ -11,6 +11,7 @@ import type { Actor } from '../../data/actor.ts'
 import type { DataAccess } from '../../data/index.ts'
 import type { MembershipView, SessionView } from '../../data/repositories/auth.ts'
 import { IDLE_MINUTES } from '../../data/repositories/auth.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { loggerOptions } from '../logging.ts'
@@ -217,7 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           },
         }
       : null
-    const html = renderer.render(template, {
+    const full = {
       cspNonce: (reply as unknown as { cspNonce?: { script: string } | null }).cspNonce?.script,
       csrfToken: csrfToken(config.sessionSecret, binding),
       currentPath,
@@ -227,7 +228,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       breakGlassUntil: request.breakGlassUntil ?? null,
       idleMinutes: IDLE_MINUTES,
       ...context,
-    })
+    }
+    let html = renderer.render(template, full)
+    // the error summary never links to nothing: an error about a field the page does not show (a hidden field of a
+    // stale form, a form the record has moved past) links to the page's main content instead
+    if (Array.isArray(context.errors) && context.errors.length) {
+      const linked = errorsLinkedToPage(html, context.errors as SummaryError[])
+      if (linked.missing.length) {
+        request.log.warn({ missing: linked.missing, template }, 'error summary linked fields not on the page')
+        html = renderer.render(template, { ...full, errors: linked.errors })
+      }
+    }
     return reply.type('text/html; charset=utf-8').send(html)
   }
 
@@ -286,6 +297,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (isApi(request)) return problem(reply, 400, 'Invalid request', `The JSON body is nested more than ${MAX_BODY_DEPTH} levels deep. Nothing was saved.`, [{ name: fieldPath(bad.path) || 'body', reason: `Nested more than ${MAX_BODY_DEPTH} levels deep.` }])
       return sendError(request, reply, 400, 'There is a problem with what you sent', `What you sent is nested more than ${MAX_BODY_DEPTH} levels deep, so TeamAround cannot read it. Nothing was saved.`)
     }
+    if (bad.kind === 'unpaired') {
+      // half of a UTF-16 surrogate pair is not a character: stored, it would silently become U+FFFD (or, in JSON,
+      // be refused by the database)
+      if (isApi(request)) {
+        return problem(reply, 400, 'Invalid request', 'A field contains half of a character (an unpaired UTF-16 surrogate, such as \\ud800), which is not valid Unicode and cannot be stored as sent. Check the fields listed in invalid-params. Nothing was saved.', [
+          { name: fieldPath(bad.path) || 'body', reason: 'Contains an unpaired UTF-16 surrogate: not valid Unicode. Send the whole character, or remove it.' },
+        ])
+      }
+      const field = plainFieldName(bad.path)
+      return sendError(request, reply, 400, 'There is a problem with what you entered', `${field ? `The “${field}” field` : 'What you sent'} contains a broken character that TeamAround cannot store. Nothing was saved. Go back, type that field again without pasting, and try again.`)
+    }
     if (isApi(request)) {
       return problem(reply, 400, 'Invalid request', 'A field contains a control character (such as NUL) that TeamAround cannot store. Check the fields listed in invalid-params. Nothing was saved.', [
         { name: fieldPath(bad.path) || 'body', reason: 'Contains a control character (such as NUL). Only tab, carriage return and line feed are allowed. Remove it and send again.' },
@@ -306,6 +328,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((request, reply) => notFound(request, reply))
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+    // a refusal (the data layer saying no: a state, a rule) that the handler did not show as its own form error is
+    // still an answer about what was sent, never a server error
+    if (error instanceof RefusedError) {
+      request.log.warn({ err: error }, 'refusal not handled by the route')
+      return sendError(request, reply, 422, 'There is a problem', error.message)
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     if (status === 429) return sendError(request, reply, 429, 'Too many attempts', 'Wait a few minutes, then try again.')
@@ -352,6 +380,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 }
 
+type SummaryError = { text: string; href?: string }
+
+/**
+ * The error summary's items with every link to an element not on the rendered page pointed at the main content
+ * (which every page has), and the targets that were missing.
+ */
+export function errorsLinkedToPage(html: string, errors: readonly SummaryError[]): { errors: SummaryError[]; missing: string[] } {
+  const ids = new Set(Array.from(html.matchAll(/\sid="([^"]+)"/g), (m) => m[1]!))
+  const missing: string[] = []
+  const linked = errors.map((e) => {
+    if (!e.href?.startsWith('#') || ids.has(e.href.slice(1))) return e
+    missing.push(e.href.slice(1))
+    return { ...e, href: '#main-content' }
+  })
+  return { errors: linked, missing }
+}
+
 /** The deepest a request body may nest (objects and arrays): no form or API body comes near it. */
 export const MAX_BODY_DEPTH = 32
 /** A C0 control character other than tab (9), line feed (10) and carriage return (13). */
@@ -368,14 +413,16 @@ function mapControls(text: string, replace: (code: number) => string): string {
 
 export type FieldPath = (string | number)[]
 
-/** The first string or key (in the body's order) holding a control character other than tab, CR or LF, or the first
- *  object or array nested deeper than MAX_BODY_DEPTH; null when the body is usable. */
-export function unusableInput(body: unknown): { kind: 'control' | 'depth'; path: FieldPath } | null {
+/** The first string or key (in the body's order) holding a control character other than tab, CR or LF, or half of a
+ *  UTF-16 surrogate pair (not well-formed Unicode), or the first object or array nested deeper than MAX_BODY_DEPTH;
+ *  null when the body is usable. */
+export function unusableInput(body: unknown): { kind: 'control' | 'unpaired' | 'depth'; path: FieldPath } | null {
   const stack: { value: unknown; path: FieldPath }[] = [{ value: body, path: [] }]
   while (stack.length) {
     const { value, path } = stack.pop()!
     if (typeof value === 'string') {
       if (hasControl(value)) return { kind: 'control', path }
+      if (!value.isWellFormed()) return { kind: 'unpaired', path }
       continue
     }
     if (!value || typeof value !== 'object') continue
@@ -386,6 +433,7 @@ export function unusableInput(body: unknown): { kind: 'control' | 'depth'; path:
     } else {
       for (const key of Object.keys(value)) {
         if (hasControl(key)) return { kind: 'control', path: [...path, key] }
+        if (!key.isWellFormed()) return { kind: 'unpaired', path: [...path, key] }
         children.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] })
       }
     }
