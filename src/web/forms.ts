@@ -20,6 +20,24 @@ export function formErrors(error: ZodError): FormErrors {
   return { errors, fieldErrors }
 }
 
+/**
+ * The errors of a form the page no longer shows — the record moved on since the page was loaded (acknowledged,
+ * signed off, answered), or the form is not this practitioner's — as one message about the record, linked to the
+ * page's main content: the error summary never links to a field that is not on the page.
+ */
+export function formNotShown(text: string): FormErrors {
+  return { errors: [{ text, href: '#main-content' }], fieldErrors: {} }
+}
+
+/**
+ * The errors to show when the form may no longer be on the page: `gone` (why it is not, or null when it is) in place of
+ * field errors. A refusal already about the record itself (linked to the main content, as the repositories' state
+ * refusals are) is kept: it says more than `gone` does.
+ */
+export function unlessFormGone(errors: FormErrors, gone: string | null): FormErrors {
+  return gone && errors.errors.some((e) => e.href !== '#main-content') ? formNotShown(gone) : errors
+}
+
 export type CrossCheck = (values: Record<string, unknown>) => { path: string; message: string }[]
 
 /**

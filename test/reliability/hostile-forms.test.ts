@@ -344,6 +344,10 @@ describeApp('hostile form bodies on real records', (ctx) => {
         const line = `${key} (${role}) POST ${route.url} ${kind} → ${s}`
         if (s >= 500) problems.push(`${line} (${errorText(res.body)})`)
         else if ((s === 400 || s === 422) && !res.body.includes('govuk-error-summary')) problems.push(`${line} without the GOV.UK error summary (${errorText(res.body)})`)
+        else if (s === 400 || s === 422) {
+          // each of the summary's links goes somewhere on the page: a field, or the part of the page at fault
+          for (const target of summaryTargets(res.body)) if (!new RegExp(`\\bid="${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(res.body)) problems.push(`${line}: the error summary links #${target}, which is not on the page`)
+        }
         // the session must survive: a signed-out agent would make every later answer meaningless
         if (s === 302 && res.headers.location === '/sign-in') agents.delete(key)
       }
@@ -351,9 +355,15 @@ describeApp('hostile form bodies on real records', (ctx) => {
     assert.deepEqual(uncovered, [])
     // the sweep reaches the handlers of real records, not only their 404: a setup that stops making records fails here
     assert.ok(withRealIds >= 120, `${withRealIds} of ${all.length} routes posted with real ids (setup: ${setupNotes.join('; ') || 'no problems'})`)
-    assert.deepEqual(problems, [])
+    assert.deepEqual(problems, [], `${problems.length} problems:\n${problems.join('\n')}`)
   })
 })
+
+/** The ids the error summary's links point at. */
+function summaryTargets(body: string): string[] {
+  const summary = /<div class="govuk-error-summary[\s\S]*?<\/ul>/.exec(body)?.[0] ?? ''
+  return [...summary.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'))
+}
 
 /** The visible error text of a page: the error summary's items, else the heading and first paragraph. */
 function errorText(body: string): string {

@@ -48,7 +48,12 @@ describeApp('practitioner administration', (ctx) => {
     const admin = await ctx.s.signIn('admin.brookside')
     const pid = id('practitioner:pastoral.brookside')
     await admin.get(`/admin/practitioners/${pid}`)
-    assert.equal((await admin.post(`/admin/practitioners/${pid}/disable`, { reason: '' })).statusCode, 400)
+    const noReason = await admin.post(`/admin/practitioners/${pid}/disable`, { reason: '' })
+    assert.equal(noReason.statusCode, 400)
+    // the error is on the disable form's own reason field, not the authenticator form's
+    assert.match(noReason.body, /govuk-error-summary[\s\S]*href="#reason-disable"/)
+    assert.match(noReason.body, /<p id="reason-disable-error" class="govuk-error-message">/)
+    assert.doesNotMatch(noReason.body, /<p id="reason-error"/)
     assert.equal((await admin.post(`/admin/practitioners/${pid}/disable`, { reason: 'Suspended pending investigation' })).statusCode, 303)
     const next = await victim.get('/')
     assert.equal(next.statusCode, 302)

@@ -57,22 +57,25 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
   }
   r.get('/admin/practitioners/:practitionerId', decl('practitioner.view', true), async (request, reply) => showPage(request, reply, (request.params as { practitionerId: string }).practitionerId))
 
-  const action = (url: string, audit: string, run: (request: FastifyRequest, id: string, reason: string) => Promise<unknown>, done: string) =>
+  // the page has two reason fields, one per form: each action's errors and typed reason go back to its own field
+  const action = (url: string, audit: string, run: (request: FastifyRequest, id: string, reason: string) => Promise<unknown>, done: string, field: 'reason' | 'reason-disable') =>
     r.post(url, decl(audit, true), async (request, reply) => {
       const id = (request.params as { practitionerId: string }).practitionerId
       const parsed = reasonForm.safeParse(request.body ?? {})
-      if (!parsed.success) return showPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, formErrors(parsed.error))
+      const typed = (request.body as { reason?: unknown } | undefined)?.reason
+      const fail = (text: string) => showPage(request, reply, id, { [field]: typeof typed === 'string' ? typed : '' }, { errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
+      if (!parsed.success) return fail(formErrors(parsed.error).errors[0]!.text)
       try {
         if (!(await run(request, id, parsed.data.reason))) return reply.callNotFound()
       } catch (err) {
-        if (err instanceof RefusedError) return showPage(request, reply, id, {}, { errors: [{ text: err.message, href: '#reason' }], fieldErrors: {} })
+        if (err instanceof RefusedError) return fail(err.message)
         throw err
       }
       return reply.redirect(`/admin/practitioners/${id}?done=${done}`, 303)
     })
-  action('/admin/practitioners/:practitionerId/disable', 'practitioner.disable', (req, id, reason) => repo(req).setDisabled(id, true, reason), 'disabled')
-  action('/admin/practitioners/:practitionerId/enable', 'practitioner.enable', (req, id, reason) => repo(req).setDisabled(id, false, reason), 'enabled')
-  action('/admin/practitioners/:practitionerId/reset-mfa', 'practitioner.reset-mfa', (req, id, reason) => repo(req).resetMfa(id, reason), 'mfa-reset')
+  action('/admin/practitioners/:practitionerId/disable', 'practitioner.disable', (req, id, reason) => repo(req).setDisabled(id, true, reason), 'disabled', 'reason-disable')
+  action('/admin/practitioners/:practitionerId/enable', 'practitioner.enable', (req, id, reason) => repo(req).setDisabled(id, false, reason), 'enabled', 'reason-disable')
+  action('/admin/practitioners/:practitionerId/reset-mfa', 'practitioner.reset-mfa', (req, id, reason) => repo(req).resetMfa(id, reason), 'mfa-reset', 'reason')
 
   r.post('/admin/practitioners/:practitionerId/memberships', decl('membership.add', true), async (request, reply) => {
     const id = (request.params as { practitionerId: string }).practitionerId

@@ -8,7 +8,7 @@ import { RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { unlessFormGone, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { RULES } from '../calendar/clocks.ts'
 import { CATEGORY_LABELS, DASHBOARD_RULES, OUTCOME_LABELS, STRATEGY_AGENCIES, type DashboardRule, type OtherParticipant } from './repository.ts'
 
@@ -83,13 +83,31 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
     if (!found) return reply.callNotFound()
     const today = londonDateTime(clock.now())
     const childNames = found.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')
+    const canRecord = found.canRecord && hasPermission(request.actor!.role, 'cp:record')
+    // a form posted from a page loaded before the record moved on (an outcome or a conference recorded, a meeting
+    // cancelled) is no longer on the page: the error says so, rather than linking to fields that are not there
+    if (errors?.form) {
+      const [kind, id] = [errors.form.split('-')[0], errors.form.slice(errors.form.indexOf('-') + 1)]
+      let gone: string | null = null
+      if (!canRecord) gone = 'You cannot record the child protection route of this team'
+      else if (kind === 'outcome') {
+        const e = found.strategyDiscussions.flatMap((sd) => sd.enquiries).find((x) => x.id === id)
+        if (!e) return reply.callNotFound()
+        if (!e.start_s47 || e.outcome) gone = 'The outcome of this enquiry has already been recorded'
+      } else if (kind === 'held') {
+        const m = found.conferences.find((x) => x.id === id)
+        if (!m) return reply.callNotFound()
+        if (m.decided || m.status === 'cancelled') gone = m.status === 'cancelled' ? 'This meeting was cancelled' : 'This meeting has already been recorded'
+      }
+      errors = { form: errors.form, ...unlessFormGone(errors, gone) }
+    }
     return reply.code(errors ? 400 : 200).page('cp/views/route.njk', {
       title: `Child protection: ${childNames}`,
       ...found,
       childNames,
       today: today.date,
       values: { heldDate: today.date, scheduledDate: today.date, ...values },
-      canRecord: found.canRecord && hasPermission(request.actor!.role, 'cp:record'),
+      canRecord,
       agencies: STRATEGY_AGENCIES.map((a) => ({ ...a, people: found.participants.filter((p) => p.agencyKind === a.kind) })),
       categories: CP_CATEGORIES.map((c) => ({ value: c, text: CATEGORY_LABELS[c] })),
       outcomes: Object.entries(OUTCOME_LABELS).map(([value, text]) => ({ value, text })),

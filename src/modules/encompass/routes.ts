@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, formErrors, type FormErrors } from '../../web/forms.ts'
+import { dateField, formErrors, unlessFormGone, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 
@@ -59,7 +59,8 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
   const show = async (request: FastifyRequest, reply: FastifyReply, id: string, values: Record<string, unknown>, errors?: FormErrors) => {
     const found = await repo(request).get(id)
     if (!found) return reply.callNotFound()
-    return reply.code(errors ? 400 : 200).page('encompass/views/show.njk', { title: 'Operation Encompass notice', ...found, values, late: found.notice.due_at !== null && clock.now() > found.notice.due_at, backLink: '/encompass', ...(errors ?? {}) })
+    const shown = errors && !found.canAcknowledge ? unlessFormGone(errors, found.notice.acknowledged_at ? 'This notice has already been acknowledged' : 'Only the designated safeguarding lead of the child’s school can acknowledge this notice') : errors
+    return reply.code(errors ? 400 : 200).page('encompass/views/show.njk', { title: 'Operation Encompass notice', ...found, values, late: found.notice.due_at !== null && clock.now() > found.notice.due_at, backLink: '/encompass', ...(shown ?? {}) })
   }
   r.get('/encompass/:noticeId', { permission: 'signed-in', audit: 'encompass.view', record: true }, async (request, reply) => show(request, reply, (request.params as { noticeId: string }).noticeId, {}))
 

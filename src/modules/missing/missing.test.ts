@@ -40,9 +40,20 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     const notIndependent = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: 'Ben Carter (allocated social worker)', independent: 'no', accepted: 'yes', childSaid: '' })
     assert.equal(notIndependent.statusCode, 400)
     assert.match(notIndependent.body, /independent person/)
+    // a field's error is on that episode's form: its ids carry the episode, and the summary links to them
+    const incomplete = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: '', independent: 'yes', accepted: 'yes' })
+    assert.equal(incomplete.statusCode, 400)
+    assert.match(incomplete.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#by-${ep.id}"[^>]*>Say who offered the interview`))
+    assert.match(incomplete.body, new RegExp(`id="by-${ep.id}"`))
+    assert.doesNotMatch(incomplete.body, /id="by"/)
     const ok = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: 'Safe Futures (commissioned RHI service)', independent: 'yes', accepted: 'yes', childSaid: 'I was with friends from the park. I did not want to go home because of the arguing.' })
     assert.equal(ok.statusCode, 303)
     assert.equal((await ctx.s.t.db.selectFrom('clock').select('state').where('subject_id', '=', ep.id).executeTakeFirstOrThrow()).state, 'met')
+    // sent again from the old page, with a field left out: the form is gone, and the error says why rather than
+    // linking to a field that is no longer there
+    const again = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: '', independent: 'yes', accepted: 'yes' })
+    assert.equal(again.statusCode, 400)
+    assert.match(again.body, /govuk-error-summary[\s\S]*href="#main-content"[^>]*>The return home interview has already been recorded for this episode/)
     const entries = JSON.parse((await sw.get(`/api/v1/children/${childId}/entries`)).body) as { data: { type: string; summary: string }[] }
     assert.ok(entries.data.some((e) => e.type === 'return_home_interview' && /arguing/.test(e.summary)))
   })

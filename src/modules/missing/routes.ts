@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, formErrors, type FormErrors } from '../../web/forms.ts'
+import { dateField, formErrors, unlessFormGone, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
@@ -26,32 +26,55 @@ export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDe
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).missing
 
-  async function page(request: FastifyRequest, reply: FastifyReply, childId: string, values: Record<string, unknown>, errors?: FormErrors & { form?: string }) {
+  /**
+   * The child's missing episodes and their forms. With `episode`, the errors are those of that episode's form (found,
+   * or return home interview): its fields' ids carry the episode's id, and when the form is no longer on the page
+   * (the child was recorded found, the interview recorded, since the page was loaded) the error says so instead.
+   */
+  async function page(request: FastifyRequest, reply: FastifyReply, childId: string, values: Record<string, unknown>, errors?: FormErrors, episode?: { id: string; form: 'found' | 'rhi' }) {
     const found = await repo(request).forChild(childId)
     if (!found) return reply.callNotFound()
     const now = londonDateTime(clock.now())
+    const canReport = hasPermission(request.actor!.role, 'missing:record')
+    const canRhi = hasPermission(request.actor!.role, 'missing:rhi')
+    let shown = errors
+    if (errors && episode) {
+      const m = found.episodes.find((e) => e.id === episode.id)
+      if (!m) return reply.callNotFound()
+      const gone =
+        episode.form === 'found'
+          ? m.found_at ? 'The child has already been recorded as found for this episode' : !canReport ? 'Only the police record a child as found' : null
+          : !m.found_at ? 'The return home interview is offered once the child is found: they are still recorded as missing' : m.rhi_offered_at ? 'The return home interview has already been recorded for this episode' : !canRhi ? 'You cannot record the return home interview' : null
+      shown = gone
+        ? unlessFormGone(errors, gone)
+        : { errors: errors.errors.map((e) => ({ text: e.text, href: e.href === '#main-content' ? `#episode-${episode.id}` : `${e.href}-${episode.id}` })), fieldErrors: errors.fieldErrors }
+    }
+    const episodeDefaults = { missingDate: now.date, foundDate: now.date, offeredDate: now.date }
     return reply.code(errors ? 400 : 200).page('missing/views/child.njk', {
       title: `Missing episodes: ${found.child.given_name} ${found.child.family_name}`,
       ...found,
-      values: { missingDate: now.date, foundDate: now.date, offeredDate: now.date, ...values },
-      canReport: hasPermission(request.actor!.role, 'missing:record'),
-      canRhi: hasPermission(request.actor!.role, 'missing:rhi'),
+      values: { ...episodeDefaults, ...values },
+      episodeDefaults,
+      errorEpisode: errors && episode ? episode.id : null,
+      canReport,
+      canRhi,
       backLink: `/children/${childId}`,
-      ...(errors ?? {}),
+      ...(shown ?? {}),
     })
   }
 
   r.get('/children/:childId/missing', { permission: 'child:read', audit: 'missing.list', record: true }, async (request, reply) => page(request, reply, (request.params as { childId: string }).childId, {}))
 
-  const post = (url: string, audit: string, permission: 'missing:record' | 'missing:rhi', run: (request: FastifyRequest, childId: string, id: string | undefined) => Promise<unknown | FormErrors>) =>
+  const post = (url: string, audit: string, permission: 'missing:record' | 'missing:rhi', run: (request: FastifyRequest, childId: string, id: string | undefined) => Promise<unknown | FormErrors>, form?: 'found' | 'rhi') =>
     r.post(url, { permission, audit, record: true }, async (request, reply) => {
       const p = request.params as { childId: string; episodeId?: string }
+      const episode = form && p.episodeId ? { id: p.episodeId, form } : undefined
       try {
         const done = await run(request, p.childId, p.episodeId)
         if (!done) return reply.callNotFound()
-        if (typeof done === 'object' && 'errors' in (done as object)) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, done as FormErrors)
+        if (typeof done === 'object' && 'errors' in (done as object)) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, done as FormErrors, episode)
       } catch (err) {
-        if (err instanceof RefusedError) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} })
+        if (err instanceof RefusedError) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }, episode)
         throw err
       }
       return reply.redirect(`/children/${p.childId}/missing`, 303)
@@ -69,12 +92,12 @@ export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDe
     const foundAt = londonDateTime.toInstant(parsed.data.foundDate, parsed.data.foundTime)
     if (foundAt > clock.now()) return { errors: [{ text: 'The time found cannot be in the future', href: '#foundDate' }], fieldErrors: { foundDate: { text: 'The time found cannot be in the future' } } }
     return repo(request).found(id!, { foundAt, whereFound: parsed.data.whereFound })
-  })
+  }, 'found')
   post('/children/:childId/missing/:episodeId/rhi', 'missing.rhi', 'missing:rhi', async (request, _childId, id) => {
     const parsed = rhiForm.safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
     const v = parsed.data
     const offeredAt = londonDateTime.toInstant(v.offeredDate, v.offeredTime)
     return repo(request).returnHomeInterview(id!, { offeredAt, by: v.by, independent: v.independent === 'yes', accepted: v.accepted === 'yes', heldAt: v.accepted === 'yes' ? offeredAt : null, childSaid: v.childSaid, lateReason: v.lateReason || null })
-  })
+  }, 'rhi')
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { formErrors, unlessFormGone, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
@@ -112,15 +112,22 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     const found = await repo(request).status(id)
     if (!found) return reply.callNotFound()
     const q = request.query as { sent?: string; challenged?: string }
-    return reply.code(errors ? 400 : 200).page('referrals/views/status.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, statuses: STATUS_LABELS, decisions: DECISION_LABELS, sent: q.sent, challenged: q.challenged, values, backLink: '/referrals', ...(errors ?? {}) })
+    // the challenge form is shown only while a challenge can be made: otherwise the error says why not
+    const shown =
+      errors && !found.canChallenge
+        ? unlessFormGone(errors, found.challenges.some((c) => c.status === 'open') ? 'Your challenge is already with the front door’s team manager' : found.referral.decision === null ? 'There is no decision to challenge yet' : 'Only the practitioner who made the referral can challenge the decision')
+        : errors
+    return reply.code(errors ? 400 : 200).page('referrals/views/status.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, statuses: STATUS_LABELS, decisions: DECISION_LABELS, sent: q.sent, challenged: q.challenged, values, backLink: '/referrals', ...(shown ?? {}) })
   }
 
   r.get('/referrals/:referralId', { permission: 'referral:make', audit: 'referral.status', record: true }, async (request, reply) => statusPage(request, reply, (request.params as { referralId: string }).referralId, {}))
 
   r.post('/referrals/:referralId/challenge', { permission: 'referral:make', audit: 'referral.challenge', record: true }, async (request, reply) => {
     const id = (request.params as { referralId: string }).referralId
-    const reason = String((request.body as { reason?: unknown })?.reason ?? '').trim()
-    if (!reason || reason.length > 10_000) return statusPage(request, reply, id, { reason }, { errors: [{ text: 'Say why you disagree with the decision', href: '#reason' }], fieldErrors: { reason: { text: 'Say why you disagree with the decision' } } })
+    const raw = (request.body as { reason?: unknown })?.reason
+    const reason = typeof raw === 'string' ? raw.trim() : ''
+    const problem = !reason ? 'Say why you disagree with the decision' : reason.length > 10_000 ? 'Your reasons must be 10,000 characters or fewer' : null
+    if (problem) return statusPage(request, reply, id, { reason }, { errors: [{ text: problem, href: '#reason' }], fieldErrors: { reason: { text: problem } } })
     try {
       const done = await repo(request).challenge(id, reason)
       if (!done) return reply.callNotFound()
@@ -137,23 +144,31 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     return reply.page('referrals/views/queue.njk', { title: 'Front door queue', queue, backLink: '/' })
   })
 
-  async function workPage(request: FastifyRequest, reply: FastifyReply, id: string, values: Record<string, unknown>, errors?: FormErrors) {
+  type Work = NonNullable<Awaited<ReturnType<ReturnType<typeof repo>['work']>>>
+  /** `gone` says why the step's form is not on the page for this referral (null when it is there). */
+  async function workPage(request: FastifyRequest, reply: FastifyReply, id: string, values: Record<string, unknown>, errors?: FormErrors, gone?: (found: Work) => string | null) {
     const [found, levels] = await Promise.all([repo(request).work(id), repo(request).levels()])
     if (!found) return reply.callNotFound()
-    return reply.code(errors ? 400 : 200).page('referrals/views/work.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, levels, statuses: STATUS_LABELS, decisions: DECISION_LABELS, values, backLink: '/front-door', ...(errors ?? {}) })
+    const shown = errors && gone ? unlessFormGone(errors, gone(found)) : errors
+    return reply.code(errors ? 400 : 200).page('referrals/views/work.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, levels, statuses: STATUS_LABELS, decisions: DECISION_LABELS, values, backLink: '/front-door', ...(shown ?? {}) })
   }
+
+  // why a step's form is not on the work page (the referral moved on since the page was loaded, or the role cannot)
+  const beforeDecision = (f: Work) => (['received', 'acknowledged', 'checks'].includes(f.referral.status) ? null : 'A decision has already been recorded on this referral')
+  const signOffGone = (f: Work) => (f.referral.status !== 'awaiting_sign_off' ? 'This referral is not waiting for sign-off' : !f.canSignOff ? 'Only a team manager can sign off the decision' : null)
+  const answerGone = (f: Work) => (!f.challenges.some((c) => c.status === 'open') ? 'There is no open challenge to answer on this referral' : !f.canSignOff ? 'Only a team manager can answer a challenge' : null)
 
   r.get('/front-door/referrals/:referralId', { permission: 'front-door:work', audit: 'referral.view', record: true }, async (request, reply) => workPage(request, reply, (request.params as { referralId: string }).referralId, {}))
 
-  const step = (url: string, audit: string, run: (request: FastifyRequest, id: string) => Promise<{ ok: true } | null | FormErrors>) =>
+  const step = (url: string, audit: string, run: (request: FastifyRequest, id: string) => Promise<{ ok: true } | null | FormErrors>, gone?: (found: Work) => string | null) =>
     r.post(url, { permission: 'front-door:work', audit, record: true }, async (request, reply) => {
       const id = (request.params as { referralId: string }).referralId
       try {
         const done = await run(request, id)
         if (!done) return reply.callNotFound()
-        if ('errors' in done) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, done)
+        if ('errors' in done) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, done, gone)
       } catch (err) {
-        if (err instanceof RefusedError) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} })
+        if (err instanceof RefusedError) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }, gone)
         throw err
       }
       return reply.redirect(`/front-door/referrals/${id}`, 303)
@@ -165,12 +180,12 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     const parsed = z.object({ agency: text(200).min(1, 'Say which agency you checked with'), finding: text(10_000).min(1, 'Record what the check found') }).safeParse(b)
     if (!parsed.success) return formErrors(parsed.error)
     return repo(request).addCheck(id, parsed.data)
-  })
+  }, beforeDecision)
   step('/front-door/referrals/:referralId/decision', 'referral.decide', async (request, id) => {
     const parsed = decisionForm.safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
     return repo(request).decide(id, { decision: parsed.data.decision as Decision, rationale: parsed.data.rationale, levelFound: Number(parsed.data.levelFound), lateReason: parsed.data.lateReason || null })
-  })
+  }, beforeDecision)
   step('/front-door/referrals/:referralId/sign-off', 'referral.sign-off', async (request, id) => {
     const b = (request.body ?? {}) as { approve?: string; note?: string }
     const parsed = z.object({ approve: z.enum(['yes', 'no'], { message: 'Choose whether you sign off the decision' }), note: text(5000).optional().default('') }).superRefine((v, c) => {
@@ -178,10 +193,10 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     }).safeParse(b)
     if (!parsed.success) return formErrors(parsed.error)
     return repo(request).signOff(id, { approve: parsed.data.approve === 'yes', note: parsed.data.note })
-  })
+  }, signOffGone)
   step('/front-door/referrals/:referralId/challenge-answer', 'referral.challenge-answer', async (request, id) => {
     const parsed = z.object({ upheld: z.enum(['yes', 'no'], { message: 'Choose whether the challenge is upheld' }), response: text(10_000).min(1, 'Write the response the referrer will see') }).safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
     return repo(request).answerChallenge(id, { upheld: parsed.data.upheld === 'yes', response: parsed.data.response })
-  })
+  }, answerGone)
 }
