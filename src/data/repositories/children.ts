@@ -383,6 +383,19 @@ export function isUuid(v: string): boolean {
 }
 
 /**
+ * Takes the children's rows for the rest of the transaction, in id order (so two transactions never wait on each other
+ * crosswise), before a check that allows one of a thing per child — one open team around the child, one open request
+ * to an agency, one file transfer waiting — and the insert that follows it. Without it two submissions at the same
+ * moment (a double click) both pass the check. `FOR NO KEY UPDATE` does not block the inserts that only refer to the
+ * child (concerns, entries: their foreign keys take `FOR KEY SHARE`), so the front door is not held up.
+ */
+export async function lockChildren(trx: Transaction<DB>, partnershipId: string, childIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(childIds)].filter(isUuid).sort()
+  if (!ids.length) return
+  await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute()
+}
+
+/**
  * A child in the actor's reach, for a capability's own pages: identity, the relationship that let the actor in (a
  * standing one before break-glass, for the audit row), and whether that reach takes in the team's entries (the
  * role's reach, or break-glass's). Undefined when out of reach or not an id — the caller answers "not found".

@@ -82,7 +82,8 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'consultation.answer', async (trx, now) => {
         const none = { result: null, audit: { action: 'consultation.answer', outcome: 'not_found' as const, entityId: id } }
         if (!isSsw || !isUuid(id)) return none
-        const q = await visible(trx).select(['q.id', 'q.status', 'q.child_id', 'q.asked_by_membership_id']).where('q.id', '=', id).executeTakeFirst()
+        // the consultation's row is held until the answer is in: a double click answers once
+        const q = await visible(trx).select(['q.id', 'q.status', 'q.child_id', 'q.asked_by_membership_id']).where('q.id', '=', id).forNoKeyUpdate('q').executeTakeFirst()
         if (!q) return none
         if (q.status !== 'asked') throw new RefusedError('This consultation has already been answered')
         let entryId: string | null = null

@@ -97,6 +97,8 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
         const m = await episodeInReach(trx, id, now)
         if (!m) return { result: null, audit: { action: 'missing.rhi', outcome: 'not_found' as const, entityId: id } }
         if (!m.found_at) throw new RefusedError('Record the child as found first')
+        // the episode row is locked (episodeInReach): a double click records the interview once
+        if (m.rhi_offered_at) throw new RefusedError('The return home interview has already been recorded for this episode')
         if (!input.independent) throw new RefusedError('A return home interview is offered by an independent person: someone not involved in the child’s care')
         const due = await clocks.due(trx, actor.partnershipId, 'missing_episode', id, 'R13')
         const late = due !== null && input.offeredAt > due

@@ -391,7 +391,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return auditedTransaction(ctx, actor, 'referral.challenge', async (trx, now) => {
         const none = { result: null, audit: { action: 'referral.challenge', outcome: 'not_found' as const, entityType: 'referral', entityId: referralId } }
         if (!isUuid(referralId)) return none
-        const f = await asReferrer(trx).select(['f.id', 'f.child_id', 'f.referrer_told_at', 'f.queue_team_id', 'f.referrer_membership_id']).where('f.id', '=', referralId).executeTakeFirst()
+        // the referral's row is held until the challenge is in: a double click challenges once
+        const f = await asReferrer(trx).select(['f.id', 'f.child_id', 'f.referrer_told_at', 'f.queue_team_id', 'f.referrer_membership_id']).where('f.id', '=', referralId).forNoKeyUpdate('f').executeTakeFirst()
         if (!f) return none
         if (!f.referrer_told_at || f.referrer_membership_id !== actor.membershipId) throw new RefusedError('Only the referrer can challenge a decision they have been told')
         const open = await trx.selectFrom('challenge').select('id').where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', referralId).where('status', '=', 'open').executeTakeFirst()

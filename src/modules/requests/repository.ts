@@ -23,7 +23,7 @@ import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
-import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
+import { childWithRelationship, isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
 import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
@@ -385,6 +385,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (agencyIds.includes(actor.agencyId)) throw new FieldRefusal('agencies', 'Your own agency is not asked: choose other agencies')
         if (chosen.some((a) => !a)) throw new FieldRefusal('agencies', 'Choose agencies from the list: one of them cannot be asked through TeamAround')
         const agencies = chosen as NonNullable<(typeof chosen)[number]>[]
+        await lockChildren(trx, P, [childId])
         const open = await trx.selectFrom('information_request').select('to_agency_id').where('partnership_id', '=', P).where('child_id', '=', childId).where('requested_by', '=', actor.membershipId).where('status', '=', 'open').where('to_agency_id', 'in', agencyIds).execute()
         if (open.length) {
           const names = agencies.filter((a) => open.some((o) => o.to_agency_id === a.id)).map((a) => a.name)

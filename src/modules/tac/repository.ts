@@ -9,7 +9,7 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { tacMembersInPostQuery } from '../../data/memberships.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { isUuid, lockChildren } from '../../data/repositories/children.ts'
 import { TAC_LEVELS, type DB, type TacFamilyMemberTable, type TacLevel } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { casePractitioners, endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries, type Practitioner } from './access.ts'
@@ -120,6 +120,7 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         if (inReach.length !== ids.length) throw new RefusedError('You can only include children you work with')
         const [lead] = isUuid(input.leadMembershipId) ? await practitioners(trx, now, input.leadMembershipId) : []
         if (!lead) throw new RefusedError('Choose a lead practitioner from the list')
+        await lockChildren(trx, actor.partnershipId, ids)
         const open = await trx.selectFrom('tac_child as tc').innerJoin('tac as t', 't.id', 'tc.tac_id').select('t.id').where('tc.partnership_id', '=', actor.partnershipId).where('tc.child_id', 'in', ids).where('t.status', '=', 'open').where('t.mace', '=', false).executeTakeFirst()
         if (open) throw new RefusedError('A team around this child is already open: join it or step it up instead of starting another')
         const id = await startTac(trx, actor, now, { childIds: ids, level: input.level, leadMembershipId: lead.membershipId, leadRole: input.leadRole || `Lead practitioner (${lead.roleLabel})`, reason: input.reason })
@@ -205,7 +206,12 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'tac.respond', async (trx, now) => {
         if (!isUuid(tacId)) return notFound('tac.respond', tacId)
         const inv = await trx.selectFrom('tac_member').select(['id']).where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tacId).where('membership_id', '=', actor.membershipId).where('status', '=', 'invited').forUpdate().executeTakeFirst()
-        if (!inv) return notFound('tac.respond', tacId)
+        if (!inv) {
+          // the same answer sent again (a double click, a refresh) after it was recorded: the same outcome, once
+          const answered = await trx.selectFrom('tac_member').select('status').where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tacId).where('membership_id', '=', actor.membershipId).where('status', '=', accept ? 'joined' : 'declined').executeTakeFirst()
+          if (!answered) return notFound('tac.respond', tacId)
+          return { result: { joined: accept }, audit: { action: 'tac.respond', outcome: 'success' as const, entityType: 'tac', entityId: tacId, details: { accepted: accept, replay: true } } }
+        }
         const t = await trx.selectFrom('tac').select(['status']).where('id', '=', tacId).forUpdate().executeTakeFirstOrThrow()
         if (t.status === 'closed') throw new RefusedError('This team around the child has closed')
         const childIds = (await trx.selectFrom('tac_child').select('child_id').where('tac_id', '=', tacId).execute()).map((r) => r.child_id)

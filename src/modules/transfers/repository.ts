@@ -40,7 +40,7 @@ import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { currentMembershipsQuery, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { notifyMemberships } from '../../data/notify.ts'
-import { childWithRelationship, isUuid } from '../../data/repositories/children.ts'
+import { childWithRelationship, isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { loadCalendar } from '../calendar/clocks.ts'
@@ -328,6 +328,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           toName = input.toSchoolName.trim()
         }
         if (input.startsOn && input.startsOn < input.leftOn) throw new FieldRefusal('startsOn', 'The start at the new school must be on or after the day the child left')
+        await lockChildren(trx, P, [childId])
         const open = await trx.selectFrom('file_transfer').select('id').where('partnership_id', '=', P).where('child_id', '=', childId).where('from_agency_id', '=', actor.agencyId).where('status', '=', 'sent').executeTakeFirst()
         if (open) throw new FieldRefusal('destination', 'A transfer of this child’s file is already waiting for receipt: see it below')
 
