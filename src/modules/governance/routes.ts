@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, parseForm, type FormErrors } from '../../web/forms.ts'
+import { dateError, formNotShown, parseForm, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ROLE_LABELS } from '../../access/policy.ts'
@@ -165,7 +165,7 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     if (!parsed.ok) return approvalPage(request, reply, approvalId, { values: bodyOf(request), errors: parsed.errors })
     const done = await repo(request).decide(approvalId, parsed.data)
     if (!done) return reply.callNotFound()
-    if (done.status === 'conflict') return approvalPage(request, reply, approvalId, { status: 409, message: 'Someone else has decided or withdrawn this request first: this is where it stands now.' })
+    if (done.status === 'conflict') return approvalPage(request, reply, approvalId, { status: 409, errors: formNotShown('This request has already been decided or withdrawn: this is where it stands now') })
     if (done.status === 'refused') return approvalPage(request, reply, approvalId, { status: 403, values: bodyOf(request), errors: one(done.message, 'decision') })
     return reply.redirect(`/approvals/${approvalId}?done=${done.state}`, 303)
   })
@@ -176,7 +176,7 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     if (!parsed.ok) return approvalPage(request, reply, approvalId, { errors: parsed.errors })
     const done = await repo(request).withdraw(approvalId, parsed.data.rowVersion)
     if (!done) return reply.callNotFound()
-    if (done.status === 'conflict') return approvalPage(request, reply, approvalId, { status: 409, message: 'This request has been decided already: this is where it stands now.' })
+    if (done.status === 'conflict') return approvalPage(request, reply, approvalId, { status: 409, errors: formNotShown('This request has already been decided: this is where it stands now') })
     if (done.status === 'refused') return approvalPage(request, reply, approvalId, { status: 403, errors: one(done.message, 'withdraw') })
     return reply.redirect(`/approvals/${approvalId}?done=withdrawn`, 303)
   })

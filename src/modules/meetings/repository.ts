@@ -385,6 +385,10 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!f) return notFound('meeting.minutes', meetingId)
         if (f.meeting.minutes_status === 'approved') throw new RefusedError('The chair has approved these minutes: they can no longer be changed')
         if (!started(f.meeting, now)) throw new RefusedError('Minutes can be drafted once the meeting has started')
+        if (f.meeting.row_version !== input.rowVersion && f.meeting.minutes === input.minutes) {
+          // what is saved is exactly what was sent (the same save sent twice, a double click): saved, nothing to merge
+          return { result: { saved: true as const }, audit: { action: 'meeting.minutes', outcome: 'success' as const, entityType: 'meeting', entityId: meetingId, childIds: f.tac.childIds, details: { replay: true } } }
+        }
         if (f.meeting.row_version !== input.rowVersion) {
           return {
             result: { conflict: { current: f.meeting.minutes, yours: input.minutes, rowVersion: f.meeting.row_version, currentStatus: f.meeting.minutes_status } },
