@@ -43,8 +43,14 @@ describeApp('real dates and sensible numbers, everywhere they are typed', (ctx) 
       const page = await dsl.get(`/children/${childId}/chronology?${q}`)
       assert.equal(page.statusCode, 400, q)
       linked(page.body, q.startsWith('to') ? '#to' : '#from', /must be a real date/)
-      assert.equal((await dsl.get(`/children/${childId}/chronology.csv?${q}`)).statusCode, 400, `csv ${q}`)
-      assert.equal((await dsl.get(`/children/${childId}/chronology.pdf?${q}`)).statusCode, 400, `pdf ${q}`)
+      for (const format of ['csv', 'pdf']) {
+        // a download's filter typed wrong is the GOV.UK error page (with the way back), not a text file
+        const download = await dsl.get(`/children/${childId}/chronology.${format}?${q}`)
+        assert.equal(download.statusCode, 400, `${format} ${q}`)
+        assert.match(String(download.headers['content-type']), /^text\/html/)
+        assert.match(download.body, /There is a problem with the filter[\s\S]*must be a real date/)
+        assert.match(download.body, new RegExp(`href="/children/${childId}/chronology" class="govuk-back-link"`))
+      }
     }
     for (const p of ['1e9', '99999999999', '1e400', '10001', '1.5', '-1']) {
       const page = await dsl.get(`/children/${childId}/chronology?page=${p}`)

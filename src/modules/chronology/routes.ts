@@ -90,7 +90,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const { childId } = request.params as { childId: string }
     const f = filterFrom(request)
     if (f.errors.length) {
-      await reply.code(400).type('text/plain; charset=utf-8').send(f.errors.map((e) => e.text).join('\n'))
+      // a download's link carries the page's filter: a filter typed wrong is the GOV.UK error page, with the way back
+      await reply.code(400).page('error.njk', { title: 'There is a problem with the filter', detail: `${f.errors.map((e) => e.text).join('. ')}. Go back to the chronology, correct the filter and download again.`, status: 400, backLink: `/children/${(request.params as { childId: string }).childId}/chronology` })
       return null
     }
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format })
