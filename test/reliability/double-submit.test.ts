@@ -4,8 +4,9 @@
 // (concern, referral, Operation Encompass, sharing decision); one state change, one audit success row, one entry and
 // one notice for an acknowledgement, decision, sign-off, answer…; never an entry or a notification without its
 // record. The other attempts get the same redirect (an idempotent replay) or a 400/409/422 page with the GOV.UK error
-// summary saying why. Forms without a key that make records (a consultation question, a check, a plan action…) may
-// legitimately make two records for two identical posts: those are reported as observations (test diagnostics), not
+// summary saying why. Forms that make records with no key of their own (a consultation question, a check, a plan
+// action, a missing report, a visit, a meeting) carry the page's formKey and must make one record too. Any other
+// create without a key may make two records for two identical posts: reported as observations (test diagnostics), not
 // failures — unless the form itself refuses the same submission sent again afterwards (a second team for the child,
 // the same practitioner invited twice…), when two records from the double click mean the rule broke under the race.
 // Records are made through the pages, as in test/reliability/hostile-forms.test.ts (setup and bodies copied from it).
@@ -27,6 +28,8 @@ const P = stableUuid('partnership:northshire')
 const membershipOf = (key: string, i = 0) => id(`membership:${key}:${i}`)
 const ALL_RULES = GOLDEN_RULES.map((r) => r.code)
 const formKey = (html: string) => /name="idempotencyKey" value="([^"]+)"/.exec(html)?.[1]
+/** The key a page gives its forms that have no key of their own (RouteDeclaration.formKey). */
+const pageFormKey = (html: string) => /name="formKey" value="([^"]+)"/.exec(html)?.[1]
 
 type Body = Record<string, string | string[]>
 type Res = Awaited<ReturnType<Agent['post']>>
@@ -54,6 +57,8 @@ interface Spec {
   rowsPer?: number
   /** How many entries one success writes, for a change of state (an answer shares one and notes another). */
   entriesPer?: number
+  /** A create whose form carries the page's formKey rather than an idempotencyKey of its own. */
+  formKeyed?: boolean
   /** The first success ends the practitioner's reach of the record (leaving a team): a repeat may be its 404. */
   goneAfter?: boolean
   /** The child whose entries are counted. */
@@ -133,7 +138,8 @@ describeApp(
         let body = spec.body
         if (spec.page) {
           const page = await a.get(spec.page)
-          if (spec.kind === 'keyed' && !body.idempotencyKey) body = { ...body, idempotencyKey: formKey(page.body) ?? randomUUID() }
+          if (spec.kind === 'keyed' && spec.formKeyed) body = { ...body, formKey: pageFormKey(page.body) ?? randomUUID() }
+          else if (spec.kind === 'keyed' && !body.idempotencyKey) body = { ...body, idempotencyKey: formKey(page.body) ?? randomUUID() }
         }
         const before = await snapshot(spec)
         const [r1, r2] = await Promise.all([a.post(spec.url, body), a.post(spec.url, body)])
@@ -288,7 +294,7 @@ describeApp(
       // — the front door —
       const fdUrl = `/front-door/referrals/${ids.referralId}`
       await double({ name: 'front door: acknowledge', who: 'frontdoor', url: `${fdUrl}/acknowledge`, page: fdUrl, kind: 'state', actions: ['referral.acknowledge'], child: childId, body: {} })
-      await double({ name: 'front door: add a check', who: 'frontdoor', url: `${fdUrl}/checks`, page: fdUrl, kind: 'create', actions: ['referral.check'], table: 'referral_check', child: childId, body: { agency: 'Police', finding: 'Two domestic incidents at the address this year.' } })
+      await double({ name: 'front door: add a check', who: 'frontdoor', url: `${fdUrl}/checks`, page: fdUrl, kind: 'keyed', formKeyed: true, actions: ['referral.check'], table: 'referral_check', child: childId, body: { agency: 'Police', finding: 'Two domestic incidents at the address this year.' } })
       await double({ name: 'front door: decision', who: 'frontdoor', url: `${fdUrl}/decision`, page: fdUrl, kind: 'state', actions: ['referral.decide'], child: childId, body: { decision: 'nfa', levelFound: '2', rationale: 'No further action: the school’s support is enough for now' } })
       const status = async () => (await q((db) => db.selectFrom('referral').select('status').where('id', '=', ids.referralId!).executeTakeFirstOrThrow())).status
       if ((await status()) === 'awaiting_sign_off') await double({ name: 'front door: sign-off', who: 'manager.frontdoor', url: `${fdUrl}/sign-off`, page: fdUrl, kind: 'state', actions: ['referral.sign-off'], child: childId, body: { approve: 'yes', note: '' } })
@@ -298,10 +304,10 @@ describeApp(
 
       // — Operation Encompass, consultations, missing —
       await double({ name: 'Encompass acknowledge', who: 'dsl.brookside', url: `/encompass/${ids.noticeId}/acknowledge`, page: `/encompass/${ids.noticeId}`, kind: 'state', actions: ['encompass.acknowledge'], child: childId, body: { response: 'Class teacher briefed; key adult at the gate.' } })
-      await double({ name: 'consultation: ask', who: 'dsl.brookside', url: '/consultations', page: `/consultations/new?child=${childId}`, kind: 'create', actions: ['consultation.ask'], table: 'consultation', child: childId, body: { childId, question: 'Early help, or keep supporting in school?' } })
+      await double({ name: 'consultation: ask', who: 'dsl.brookside', url: '/consultations', page: `/consultations/new?child=${childId}`, kind: 'keyed', formKeyed: true, actions: ['consultation.ask'], table: 'consultation', child: childId, body: { childId, question: 'Early help, or keep supporting in school?' } })
       const consultation = await newest('consultation')
       if (consultation) await double({ name: 'consultation: answer', who: 'ssw', url: `/consultations/${consultation}/answer`, page: `/consultations/${consultation}`, kind: 'state', actions: ['consultation.answer'], child: childId, body: { advice: 'Offer early help; I will join the first meeting.', nextStep: 'DSL to speak to mum this week', followUpOn: '2026-12-07' } })
-      await double({ name: 'missing: report', who: 'police.mash', url: `/children/${childId}/missing`, page: `/children/${childId}/missing`, kind: 'create', actions: ['missing.report'], table: 'missing_episode', where: [['child_id', childId]], child: childId, body: { missingDate: today, missingTime: '07:00', risk: 'medium', circumstances: 'Did not return home.' } })
+      await double({ name: 'missing: report', who: 'police.mash', url: `/children/${childId}/missing`, page: `/children/${childId}/missing`, kind: 'keyed', formKeyed: true, actions: ['missing.report'], table: 'missing_episode', where: [['child_id', childId]], child: childId, body: { missingDate: today, missingTime: '07:00', risk: 'medium', circumstances: 'Did not return home.' } })
       const episode = await newest('missing_episode', [['child_id', childId]])
       if (episode) {
         await double({ name: 'missing: found', who: 'police.mash', url: `/children/${childId}/missing/${episode}/found`, page: `/children/${childId}/missing/${episode}`, kind: 'state', actions: ['missing.found'], child: childId, body: { foundDate: today, foundTime: '09:00', whereFound: 'At a friend’s house in town' } })
@@ -319,10 +325,10 @@ describeApp(
       } else uncovered.push(`[${ctx.s.t.engine}] TAC invite/join/leave: no team was started`)
 
       // — the plan, visits —
-      await double({ name: 'plan: add an outcome', who: 'sw.north', url: `/teams/${tacId}/plan/outcomes`, page: `/teams/${tacId}/plan`, kind: 'create', actions: ['plan.outcome'], table: 'plan_outcome', where: [['tac_id', tacId]], child: childId, body: { body: `${child.given_name} goes to school every day`, measure: 'scale' } })
+      await double({ name: 'plan: add an outcome', who: 'sw.north', url: `/teams/${tacId}/plan/outcomes`, page: `/teams/${tacId}/plan`, kind: 'keyed', formKeyed: true, actions: ['plan.outcome'], table: 'plan_outcome', where: [['tac_id', tacId]], child: childId, body: { body: `${child.given_name} goes to school every day`, measure: 'scale' } })
       const outcome = await q((db) => db.selectFrom('plan_outcome').select('id').where('tac_id', '=', tacId).executeTakeFirst())
-      if (outcome) await double({ name: 'plan: add an action', who: 'sw.north', url: `/teams/${tacId}/plan/outcomes/${outcome.id}/actions`, page: `/teams/${tacId}/plan`, kind: 'create', actions: ['plan.action'], table: 'plan_action', child: childId, body: { what: 'Attend parenting course', owner: 'other', ownerName: 'Mum', ownerAgency: 'Mum', dueOn: '2026-12-01', place: 'Children’s centre', cost: '12.50' } })
-      await double({ name: 'visit: record', who: 'sw.north', url: `/children/${childId}/visits`, page: `/children/${childId}/visits`, kind: 'create', actions: ['visit.record'], table: 'visit', child: childId, body: { visitedDate: today, visitedTime: '09:00', childSeen: 'yes', seenAlone: 'yes', childWords: 'Fine', observations: 'Tidy home' } })
+      if (outcome) await double({ name: 'plan: add an action', who: 'sw.north', url: `/teams/${tacId}/plan/outcomes/${outcome.id}/actions`, page: `/teams/${tacId}/plan`, kind: 'keyed', formKeyed: true, actions: ['plan.action'], table: 'plan_action', child: childId, body: { what: 'Attend parenting course', owner: 'other', ownerName: 'Mum', ownerAgency: 'Mum', dueOn: '2026-12-01', place: 'Children’s centre', cost: '12.50' } })
+      await double({ name: 'visit: record', who: 'sw.north', url: `/children/${childId}/visits`, page: `/children/${childId}/visits`, kind: 'keyed', formKeyed: true, actions: ['visit.record'], table: 'visit', child: childId, body: { visitedDate: today, visitedTime: '09:00', childSeen: 'yes', seenAlone: 'yes', childWords: 'Fine', observations: 'Tidy home' } })
 
       // — a risk signal (made as in src/modules/signals/signals.test.ts: two strands in the record, then the job) —
       {
@@ -375,7 +381,7 @@ describeApp(
       await double({ name: 'legal hold', who: 'ig', url: `/retention/children/${childId}/hold`, page: `/retention/children/${childId}`, kind: 'create', actions: ['retention.hold.place'], table: 'legal_hold', child: childId, body: { reason: 'Litigation' } })
 
       // — meetings last (the clock moves on for "held") —
-      await double({ name: 'meeting: arrange', who: 'sw.north', url: `/teams/${tacId}/meetings`, page: `/teams/${tacId}/meetings/new`, kind: 'create', actions: ['meeting.schedule'], table: 'meeting', where: [['tac_id', tacId]], child: childId, body: { kind: 'team', date: '2026-11-24', time: '10:00', mode: 'in_person', place: 'School', agenda: 'Review', chair: membershipOf('sw.north') } })
+      await double({ name: 'meeting: arrange', who: 'sw.north', url: `/teams/${tacId}/meetings`, page: `/teams/${tacId}/meetings/new`, kind: 'keyed', formKeyed: true, actions: ['meeting.schedule'], table: 'meeting', where: [['tac_id', tacId]], child: childId, body: { kind: 'team', date: '2026-11-24', time: '10:00', mode: 'in_person', place: 'School', agenda: 'Review', chair: membershipOf('sw.north') } })
       const meeting = await newest('meeting', [['tac_id', tacId]])
       if (meeting) {
         const url = `/teams/${tacId}/meetings/${meeting}`

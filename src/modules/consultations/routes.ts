@@ -41,7 +41,7 @@ export async function consultationRoutes(app: FastifyInstance, { data }: AppDeps
 
   r.get('/consultations/new', { permission: 'consultation:ask', audit: 'child.list' }, async (request, reply) => askPage(request, reply, { childId: (request.query as { child?: string }).child ?? '' }))
 
-  r.post('/consultations', { permission: 'consultation:ask', audit: 'consultation.ask' }, async (request, reply) => {
+  r.post('/consultations', { permission: 'consultation:ask', audit: 'consultation.ask', formKey: true }, async (request, reply) => {
     const parsed = askForm.safeParse(request.body ?? {})
     if (!parsed.success) return askPage(request, reply, (request.body ?? {}) as Record<string, unknown>, formErrors(parsed.error))
     try {

@@ -153,7 +153,7 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
 
   r.get('/teams/:tacId/meetings/new', { permission: 'tac:work', audit: 'meeting.new', record: true }, async (request, reply) => schedulePage(request, reply, (request.params as { tacId: string }).tacId, null))
 
-  r.post('/teams/:tacId/meetings', { permission: 'tac:work', audit: 'meeting.schedule', record: true }, async (request, reply) => {
+  r.post('/teams/:tacId/meetings', { permission: 'tac:work', audit: 'meeting.schedule', record: true, formKey: true }, async (request, reply) => {
     const { tacId } = request.params as { tacId: string }
     const body = bodyOf(request)
     const parsed = parseForm(scheduleForm, body, scheduleChecks)

@@ -68,4 +68,30 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     const signal = await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'signal').executeTakeFirstOrThrow()
     assert.match(signal.summary, /strategy meeting/)
   })
+  it('the report form carries the page’s key: sent twice, one episode; changed and sent again with it, refused; shown again with errors, it can be corrected and sent', async () => {
+    const officer = await ctx.s.signIn('police.missing')
+    const url = `/children/${childId}/missing`
+    const page = await officer.get(url)
+    const key = /name="formKey" value="([^"]+)"/.exec(page.body)?.[1]
+    assert.ok(key, 'the report form has a key')
+    const count = async () => Number((await ctx.s.t.db.selectFrom('missing_episode').select((eb) => eb.fn.countAll().as('n')).where('child_id', '=', childId).executeTakeFirstOrThrow()).n)
+    const before = await count()
+    const body = { formKey: key, missingDate: '2026-11-25', missingTime: '21:00', risk: 'low', circumstances: 'Late home again.' }
+    const first = await officer.post(url, body)
+    assert.equal(first.statusCode, 303)
+    const again = await officer.post(url, body)
+    assert.equal(again.statusCode, 303)
+    assert.equal(again.headers.location, first.headers.location)
+    assert.equal(await count(), before + 1, 'one episode for the form sent twice')
+    // back, changed, sent again with the same key: refused, nothing more saved
+    const changed = await officer.post(url, { ...body, risk: 'high' })
+    assert.equal(changed.statusCode, 422)
+    assert.match(changed.body, /This form was already sent/)
+    assert.equal(await count(), before + 1)
+    // a form shown again with errors keeps no claim on its key: corrected, it saves
+    const key2 = randomUUID()
+    assert.equal((await officer.post(url, { ...body, formKey: key2, circumstances: '' })).statusCode, 400)
+    assert.equal((await officer.post(url, { ...body, formKey: key2, missingDate: '2026-11-26', circumstances: 'Missing overnight.' })).statusCode, 303)
+    assert.equal(await count(), before + 2)
+  })
 })

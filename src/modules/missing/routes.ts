@@ -66,7 +66,9 @@ export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDe
   r.get('/children/:childId/missing', { permission: 'child:read', audit: 'missing.list', record: true }, async (request, reply) => page(request, reply, (request.params as { childId: string }).childId, {}))
 
   const post = (url: string, audit: string, permission: 'missing:record' | 'missing:rhi', run: (request: FastifyRequest, childId: string, id: string | undefined) => Promise<unknown | FormErrors>, form?: 'found' | 'rhi') =>
-    r.post(url, { permission, audit, record: true }, async (request, reply) => {
+    // reporting a child missing makes a record with no key of its own: the form's key keeps a double click to one
+    // episode (two would also count towards the repeat-missing prompt)
+    r.post(url, { permission, audit, record: true, formKey: !form }, async (request, reply) => {
       const p = request.params as { childId: string; episodeId?: string }
       const episode = form && p.episodeId ? { id: p.episodeId, form } : undefined
       try {

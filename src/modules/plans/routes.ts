@@ -201,7 +201,7 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
   const strings = (b: Record<string, unknown>) => Object.fromEntries(Object.entries(b).filter(([k, v]) => k !== '_csrf' && k !== 'rowVersion' && typeof v === 'string')) as Record<string, string>
 
   r.get('/teams/:tacId/plan/outcomes/new', { permission: 'tac:work', audit: 'plan.view', record: true }, async (request, reply) => outcomePage(request, reply, null, null))
-  r.post('/teams/:tacId/plan/outcomes', { permission: 'tac:work', audit: 'plan.outcome', record: true }, async (request, reply) => {
+  r.post('/teams/:tacId/plan/outcomes', { permission: 'tac:work', audit: 'plan.outcome', record: true, formKey: true }, async (request, reply) => {
     const b = body(request)
     const parsed = parseForm(outcomeForm, b, outcomeCross)
     if (!parsed.ok) return outcomePage(request, reply, null, b, parsed.errors)
@@ -231,7 +231,7 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
   })
 
   r.get('/teams/:tacId/plan/outcomes/:outcomeId/actions/new', { permission: 'tac:work', audit: 'plan.view', record: true }, async (request, reply) => actionPage(request, reply, { outcomeId: (request.params as { outcomeId: string }).outcomeId }, null))
-  r.post('/teams/:tacId/plan/outcomes/:outcomeId/actions', { permission: 'tac:work', audit: 'plan.action', record: true }, async (request, reply) => {
+  r.post('/teams/:tacId/plan/outcomes/:outcomeId/actions', { permission: 'tac:work', audit: 'plan.action', record: true, formKey: true }, async (request, reply) => {
     const { outcomeId } = request.params as { outcomeId: string }
     const b = body(request)
     const parsed = parseForm(actionForm, b, actionCross)

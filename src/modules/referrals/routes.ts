@@ -160,8 +160,8 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
 
   r.get('/front-door/referrals/:referralId', { permission: 'front-door:work', audit: 'referral.view', record: true }, async (request, reply) => workPage(request, reply, (request.params as { referralId: string }).referralId, {}))
 
-  const step = (url: string, audit: string, run: (request: FastifyRequest, id: string) => Promise<{ ok: true } | null | FormErrors>, gone?: (found: Work) => string | null) =>
-    r.post(url, { permission: 'front-door:work', audit, record: true }, async (request, reply) => {
+  const step = (url: string, audit: string, run: (request: FastifyRequest, id: string) => Promise<{ ok: true } | null | FormErrors>, gone?: (found: Work) => string | null, formKey = false) =>
+    r.post(url, { permission: 'front-door:work', audit, record: true, formKey }, async (request, reply) => {
       const id = (request.params as { referralId: string }).referralId
       try {
         const done = await run(request, id)
@@ -180,7 +180,7 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     const parsed = z.object({ agency: text(200).min(1, 'Say which agency you checked with'), finding: text(10_000).min(1, 'Record what the check found') }).safeParse(b)
     if (!parsed.success) return formErrors(parsed.error)
     return repo(request).addCheck(id, parsed.data)
-  }, beforeDecision)
+  }, beforeDecision, true)
   step('/front-door/referrals/:referralId/decision', 'referral.decide', async (request, id) => {
     const parsed = decisionForm.safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)

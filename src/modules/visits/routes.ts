@@ -115,7 +115,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
 
   r.get('/children/:childId/visits', { permission: 'child:read', audit: 'visit.list', record: true }, async (request, reply) => visitsPage(request, reply, (request.params as { childId: string }).childId))
 
-  r.post('/children/:childId/visits', { permission: 'cp:record', audit: 'visit.record', record: true }, async (request, reply) => {
+  r.post('/children/:childId/visits', { permission: 'cp:record', audit: 'visit.record', record: true, formKey: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
     const parsed = parseForm(statutoryForm, bodyOf(request), statutoryCross)
     if (!parsed.ok) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: parsed.errors })

@@ -14,6 +14,8 @@ import { problem } from './problem.ts'
 declare module 'fastify' {
   interface FastifyRequest {
     idempotency?: KeyOwner
+    /** A page form's claimed key (RouteDeclaration.formKey), kept on a success and released otherwise. */
+    formKey?: KeyOwner
   }
 }
 
@@ -48,10 +50,14 @@ export function parseIfMatch(header: string | undefined): number | null | 'absen
 
 export const etag = (version: number): string => `"${version}"`
 
+/** How long a repeat of a page form waits for the first submission to finish before saying it is still saving. */
+const FORM_WAIT_MS = 5_000
+
 export function registerApiReliability(app: FastifyInstance, data: DataAccess): void {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (reply.sent) return
     const decl = declarationOf(request.routeOptions.config)
+    if (decl?.formKey && request.method === 'POST' && request.actor) return formKeyClaim(request, reply)
     if (!decl?.api || request.method !== 'POST' || !request.actor) return
     if (decl.api === 'create') {
       const header = request.headers['idempotency-key']
@@ -88,7 +94,47 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
     request.precondition = { table: decl.api.ifMatch.table, id, version }
   })
 
+  /**
+   * A page form's key (RouteDeclaration.formKey): the first submission claims it; a repeat while it runs waits for
+   * it, then (as every later repeat) is sent where it went. The same key with other details is refused: the form was
+   * already sent. A form without a key (a page rendered before keys, a hand-made request) is handled as before.
+   */
+  async function formKeyClaim(request: FastifyRequest, reply: FastifyReply) {
+    const key = (request.body as Record<string, unknown> | undefined)?.formKey
+    if (typeof key !== 'string' || !KEY.test(key)) return
+    const owner: KeyOwner = { partnershipId: request.actor!.partnershipId, practitionerId: request.actor!.practitionerId, key: `form:${key}` }
+    const hash = createHash('sha256').update(canonical({ body: request.body ?? null })).digest('hex')
+    const started = Date.now()
+    for (;;) {
+      const claim = await data.idempotency.claim(owner, { method: request.method, path: request.url, hash })
+      if (claim.kind === 'new') {
+        request.formKey = owner
+        return
+      }
+      if (claim.kind === 'replay') return reply.redirect(claim.body, 303)
+      if (claim.kind === 'mismatch') {
+        return reply.code(422).page('error.njk', {
+          title: 'This form was already sent',
+          detail: 'This form was sent before with different details, and those were saved. Nothing new was saved this time. Go back, reload the page to see what was saved, and add your changes again if they are still needed.',
+          status: 422,
+        })
+      }
+      if (Date.now() - started > FORM_WAIT_MS) {
+        return reply.code(409).page('error.njk', { title: 'Your form is still being saved', detail: 'It was sent a moment ago and is still being saved. Wait a few seconds, then reload the page to see it. Do not send it again.', status: 409 })
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
   app.addHook('onSend', async (request, reply, payload) => {
+    if (request.formKey) {
+      const owner = request.formKey
+      request.formKey = undefined
+      const location = reply.getHeader('location')
+      // only a success (a redirect to what was made) keeps the key; a form shown again with errors gets a new key
+      if (reply.statusCode === 303 && typeof location === 'string') await data.idempotency.complete(owner, 303, location, null)
+      else await data.idempotency.release(owner).catch(() => undefined)
+    }
     if (request.precondition?.newVersion !== undefined && reply.statusCode < 300) reply.header('etag', etag(request.precondition.newVersion))
     const owner = request.idempotency
     if (!owner) return payload

@@ -227,6 +227,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // set by the break-glass module on a child's pages while the actor's emergency access to the child runs
       breakGlassUntil: request.breakGlassUntil ?? null,
       idleMinutes: IDLE_MINUTES,
+      // the key of this rendering's forms that declare formKey (route.ts): sent twice, such a form makes one record
+      formKey: randomUUID(),
       ...context,
     }
     let html = renderer.render(template, full)

@@ -16,6 +16,13 @@ export interface RouteDeclaration {
    * the client must send in If-Match (missing → 428, stale → 412).
    */
   api?: 'create' | { ifMatch: { table: Precondition['table']; param: string } }
+  /**
+   * A page form that creates a record and has no key of its own in its table: the page gives each form it renders a
+   * `formKey` (a hidden field), and the same form sent twice (a double click without JavaScript, a refresh, going
+   * back and sending it again) makes one record — the repeat is sent where the first went. The key is claimed in the
+   * API's key store before the handler runs; only a success (a redirect) keeps it.
+   */
+  formKey?: boolean
 }
 
 declare module 'fastify' {
