@@ -19,6 +19,7 @@ import { totpAt } from '../../src/platform/auth/totp.ts'
 import { systemRepository } from '../../src/data/system.ts'
 import { GOLDEN_RULES } from '../../src/modules/sharing/codes.ts'
 import { describeApp } from '../support/app.ts'
+import { errorText } from '../support/records.ts'
 import { pupilOf } from '../support/tac.ts'
 import type { Agent } from '../support/agent.ts'
 import { sql } from 'kysely'
@@ -409,12 +410,6 @@ describeApp(
   },
 )
 
-/** The visible error text of a page: the error summary's items, else the heading and first paragraph. */
-function errorText(body: string): string {
-  const summary = /<div class="govuk-error-summary[\s\S]*?<\/div>\s*<\/div>/.exec(body)?.[0]
-  const text = (summary ?? /<h1[\s\S]*?<\/p>/.exec(body)?.[0] ?? body).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
-  return text.slice(0, 300)
-}
 
 function pageHeading(body: string): string {
   return (/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(body)?.[1] ?? '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
