@@ -69,7 +69,7 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
 
   r.get('/exports/new', { permission: 'export:manage', audit: 'none: an empty form' }, async (_request, reply) => newPage(reply))
 
-  r.post('/exports', { permission: 'export:manage', audit: 'export.request' }, async (request, reply) => {
+  r.post('/exports', { permission: 'export:manage', audit: 'export.request', formKey: true }, async (request, reply) => {
     const body = bodyOf(request)
     const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'))
     const parsed = parseForm(requestForm, body, childrenCross)

@@ -385,7 +385,7 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
   }
 
   r.get('/teams/:tacId/reviews/new', { permission: 'tac:work', audit: 'review.form', record: true }, async (request, reply) => reviewFormPage(request, reply, null))
-  r.post('/teams/:tacId/reviews', { permission: 'tac:work', audit: 'review.record', record: true }, async (request, reply) => {
+  r.post('/teams/:tacId/reviews', { permission: 'tac:work', audit: 'review.record', record: true, formKey: true }, async (request, reply) => {
     const b = body(request)
     const extra: { path: string; message: string }[] = []
     const scores: ReviewInput['scores'] = []

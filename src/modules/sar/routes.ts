@@ -105,7 +105,7 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
 
   r.get('/subject-access/new', { permission: 'sar:manage', audit: 'none: an empty form' }, async (_request, reply) => newPage(reply))
 
-  r.post('/subject-access', { permission: 'sar:manage', audit: 'sar.log' }, async (request, reply) => {
+  r.post('/subject-access', { permission: 'sar:manage', audit: 'sar.log', formKey: true }, async (request, reply) => {
     const body = bodyOf(request)
     const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'))
     const parsed = parseForm(logForm, body, identifiersCross)
@@ -260,7 +260,7 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
 
   r.get('/entries/:entryId/disputes', { permission: 'entry:dispute', audit: 'entry.dispute.view', record: true }, async (request, reply) => disputesPage(request, reply, (request.params as { entryId: string }).entryId))
 
-  r.post('/entries/:entryId/disputes', { permission: 'entry:dispute', audit: 'entry.dispute.record', record: true }, async (request, reply) => {
+  r.post('/entries/:entryId/disputes', { permission: 'entry:dispute', audit: 'entry.dispute.record', record: true, formKey: true }, async (request, reply) => {
     const { entryId } = request.params as { entryId: string }
     const parsed = parseForm(disputeForm, bodyOf(request))
     if (!parsed.ok) return disputesPage(request, reply, entryId, { values: bodyOf(request), errors: parsed.errors })

@@ -140,7 +140,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
     return reply.redirect(`/children/${childId}/visits?saved=visit`, 303)
   })
 
-  r.post('/children/:childId/visits/joint', { permission: 'tac:work', audit: 'visit.joint.plan', record: true }, async (request, reply) => {
+  r.post('/children/:childId/visits/joint', { permission: 'tac:work', audit: 'visit.joint.plan', record: true, formKey: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
     const parsed = parseForm(planForm, bodyOf(request))
     if (!parsed.ok) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: parsed.errors })
@@ -212,7 +212,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
 
   r.get('/children/:childId/oversight', { permission: 'child:read', audit: 'oversight.list', record: true }, async (request, reply) => oversightPage(request, reply, (request.params as { childId: string }).childId))
 
-  r.post('/children/:childId/oversight', { permission: 'oversight:record', audit: 'oversight.record', record: true }, async (request, reply) => {
+  r.post('/children/:childId/oversight', { permission: 'oversight:record', audit: 'oversight.record', record: true, formKey: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
     const parsed = parseForm(oversightForm, bodyOf(request))
     if (!parsed.ok) return oversightPage(request, reply, childId, { values: bodyOf(request), errors: parsed.errors })
