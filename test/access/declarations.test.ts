@@ -1,5 +1,7 @@
 // Every route declares the permission that lets a role in and the audit event it writes; none is forgotten.
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
 import { it } from 'node:test'
 import { PERMISSIONS } from '../../src/access/policy.ts'
 import { describeApp } from '../support/app.ts'
@@ -28,6 +30,37 @@ describeApp('route declarations', (ctx) => {
       const api = u.declaration!.api as { ifMatch: { param: string } }
       assert.ok(u.url.includes(`:${api.ifMatch.param}`), `${u.url} names the record it updates (:${api.ifMatch.param})`)
     }
+  })
+
+  it('a form that posts to a route declaring formKey carries the page\'s key, and only such forms carry one', () => {
+    // the forms of every template: their action (template expressions kept) and whether they carry formKey
+    const root = path.resolve(import.meta.dirname, '../../src')
+    const templates = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.njk'))
+    const forms: { file: string; action: string; keyed: boolean }[] = []
+    for (const f of templates) {
+      const text = fs.readFileSync(path.join(root, f), 'utf8')
+      for (const m of text.matchAll(/<form\b[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)) forms.push({ file: f, action: m[1]!, keyed: m[2]!.includes('name="formKey" value="{{ formKey }}"') })
+    }
+    // the URLs an action written in a template can be: each {% if %}…{% else %}…{% endif %} either way, each {{ … }} a part
+    const variants = (action: string): string[] => {
+      const m = /\{%\s*if [^%]*%\}([\s\S]*?)(?:\{%\s*else\s*%\}([\s\S]*?))?\{%\s*endif\s*%\}/.exec(action)
+      if (!m) return [action.replace(/\{\{[^}]*\}\}/g, ':x')]
+      const [before, after] = [action.slice(0, m.index), action.slice(m.index + m[0].length)]
+      return [...variants(before + m[1]! + after), ...variants(before + (m[2] ?? '') + after)]
+    }
+    const matches = (url: string, action: string) => variants(action).some((v) => new RegExp(`^${url.replace(/:[a-zA-Z]+/g, ':x')}$`).test(v))
+    const keyedRoutes = ctx.s.app.routeTable.filter((r) => r.method === 'POST' && r.declaration?.formKey)
+    assert.ok(keyedRoutes.length >= 19, `${keyedRoutes.length} routes declare formKey`)
+    const problems: string[] = []
+    for (const r of keyedRoutes) {
+      const theirs = forms.filter((f) => matches(r.url, f.action))
+      if (!theirs.length) problems.push(`${r.url}: no form posts to it`)
+      for (const f of theirs.filter((x) => !x.keyed)) problems.push(`${r.url}: the form in ${f.file} has no formKey`)
+    }
+    for (const f of forms.filter((x) => x.keyed)) {
+      if (!keyedRoutes.some((r) => matches(r.url, f.action))) problems.push(`${f.file}: a form to ${f.action} carries formKey, but no route declaring formKey takes it`)
+    }
+    assert.deepEqual(problems, [])
   })
 
   it('public routes are only the sign-in pages, health and static assets', () => {

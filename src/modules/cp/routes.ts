@@ -121,8 +121,10 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
   r.get('/teams/:tacId/cp', { permission: 'tac:work', audit: 'cp.view', record: true }, async (request, reply) => page(request, reply, (request.params as { tacId: string }).tacId))
 
   /** A POST on the CP page: validate, run, and show the page again with the errors (400) or go back to it (303). */
-  const post = (url: string, audit: string, run: (request: FastifyRequest, body: Body, p: Record<string, string>) => Promise<unknown | Errors>, formOf: (p: Record<string, string>) => { form: string; suffix: string | null }) =>
-    r.post(url, { permission: 'cp:record', audit, record: true }, async (request, reply) => {
+  // formKey: the form makes a record with no key of its own (a strategy discussion, a meeting arranged), so it carries
+  // the page's key (route.ts)
+  const post = (url: string, audit: string, run: (request: FastifyRequest, body: Body, p: Record<string, string>) => Promise<unknown | Errors>, formOf: (p: Record<string, string>) => { form: string; suffix: string | null }, formKey = false) =>
+    r.post(url, { permission: 'cp:record', audit, record: true, formKey }, async (request, reply) => {
       const p = request.params as Record<string, string>
       const body = (request.body ?? {}) as Body
       const { form, suffix } = formOf(p)
@@ -169,6 +171,7 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
       })
     },
     () => ({ form: 'strategy', suffix: null }),
+    true,
   )
 
   post(
@@ -196,6 +199,7 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
       return repo(request).schedule(p.tacId!, { kind: v.kind, scheduledAt: londonDateTime.toInstant(v.scheduledDate, v.scheduledTime), mode: v.meetingMode, place: v.place })
     },
     () => ({ form: 'schedule', suffix: null }),
+    true,
   )
 
   post(

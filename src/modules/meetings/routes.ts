@@ -203,8 +203,9 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
   r.get('/teams/:tacId/meetings/:meetingId', { permission: 'tac:work', audit: 'meeting.view', record: true }, async (request, reply) => meetingPage(request, reply, {}))
 
   /** A POST on the meeting page: validated, run, then back to the page (post-redirect-get), or the page with errors. */
-  const post = (path: string, audit: string, href: string, run: (request: FastifyRequest, tacId: string, meetingId: string, body: Body) => Promise<unknown | FormErrors>, done: string) =>
-    r.post(`/teams/:tacId/meetings/:meetingId${path}`, { permission: 'tac:work', audit, record: true }, async (request, reply) => {
+  // formKey: the form adds a record with no key of its own (an action), so it carries the page's key (route.ts)
+  const post = (path: string, audit: string, href: string, run: (request: FastifyRequest, tacId: string, meetingId: string, body: Body) => Promise<unknown | FormErrors>, done: string, formKey = false) =>
+    r.post(`/teams/:tacId/meetings/:meetingId${path}`, { permission: 'tac:work', audit, record: true, formKey }, async (request, reply) => {
       const { tacId, meetingId } = request.params as { tacId: string; meetingId: string }
       const body = bodyOf(request)
       try {
@@ -254,7 +255,7 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     const v = parsed.data
     const own = v.owner !== 'other'
     return repo(request).addAction(tacId, meetingId, { outcomeId: v.outcomeId, what: v.what, ownerMembershipId: own ? v.owner : null, ownerName: own ? '' : v.ownerName, ownerAgency: own ? '' : v.ownerAgency, dueOn: v.dueOn, place: v.place, costPence: pence(v.cost) })
-  }, 'actions')
+  }, 'actions', true)
 
   post('/cancel', 'meeting.cancel', '#reason', async (request, tacId, meetingId, body) => {
     const parsed = parseForm(cancelForm, body)
