@@ -163,7 +163,7 @@ export async function assessmentRoutes(app: FastifyInstance, { data }: AppDeps):
     })
   }
 
-  r.post('/teams/:tacId/assessments/:assessmentId/contributions', { permission: 'tac:work', audit: 'assessment.contribute', record: true }, async (request, reply) => {
+  r.post('/teams/:tacId/assessments/:assessmentId/contributions', { permission: 'tac:work', audit: 'assessment.contribute', record: true, formKey: true }, async (request, reply) => {
     const { tacId, assessmentId } = params(request)
     const body = (request.body ?? {}) as Body
     const parsed = contributionForm.safeParse(body)

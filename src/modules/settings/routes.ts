@@ -31,8 +31,8 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
    * A settings form's POST: its fields checked first (each error linked to its field), then run; a refusal is shown
    * linked to the form's main field (refusedAt).
    */
-  const post = (url: string, audit: string, run: (request: FastifyRequest, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>, refusedAt = '#main-content', check?: (body: Record<string, unknown>) => (FieldError | null)[]) =>
-    r.post(url, { permission: 'practitioner:administer', audit, record: url.includes(':') }, async (request, reply) => {
+  const post = (url: string, audit: string, run: (request: FastifyRequest, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>, refusedAt = '#main-content', check?: (body: Record<string, unknown>) => (FieldError | null)[], formKey = false) =>
+    r.post(url, { permission: 'practitioner:administer', audit, record: url.includes(':'), formKey }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, string>
       const errors = (check?.(body) ?? []).filter((e): e is FieldError => e !== null)
       if (errors.length) return page(request, reply, errors)
@@ -47,9 +47,9 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
     })
   post('/settings/bank-holidays', 'settings.bank-holiday.add', (q, b) => repo(q).addBankHoliday(String(b.date ?? '').trim(), String(b.name ?? '')), '#bh-date', (b) => [dateCheck(b.date, 'The date of the bank holiday', 'bh-date')])
   post('/settings/bank-holidays/:dateId/remove', 'settings.bank-holiday.remove', (q, _b, p) => repo(q).removeBankHoliday(p.dateId!))
-  post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')])
+  post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')], true)
   post('/settings/terms/:termId/remove', 'settings.term.remove', (q, _b, p) => repo(q).removeTerm(p.termId!))
-  post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date')])
+  post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date')], true)
   post('/settings/start-of-day', 'settings.start-of-day', (q, b) => repo(q).setStartOfDay(String(b.time ?? '')), '#time')
   post('/settings/categories', 'settings.category.add', (q, b) => repo(q).addCategory(String(b.label ?? '')), '#label')
   post('/settings/categories/:categoryId/active', 'settings.category.active', (q, b, p) => repo(q).setCategoryActive(p.categoryId!, b.active === 'yes'))

@@ -99,8 +99,8 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
   r.get('/teams/:tacId', { permission: 'tac:work', audit: 'tac.view', record: true }, async (request, reply) => teamPage(request, reply, (request.params as { tacId: string }).tacId))
 
   /** A POST on the team: parse, run, and on a refusal show the team page with the error summary and the input. */
-  const post = <T,>(url: string, audit: string, schema: z.ZodType<T>, form: string, run: (request: FastifyRequest, tacId: string, v: T, params: Record<string, string>) => Promise<unknown>, done = 'saved') =>
-    r.post(url, { permission: 'tac:work', audit, record: true }, async (request, reply) => {
+  const post = <T,>(url: string, audit: string, schema: z.ZodType<T>, form: string, run: (request: FastifyRequest, tacId: string, v: T, params: Record<string, string>) => Promise<unknown>, done = 'saved', formKey = false) =>
+    r.post(url, { permission: 'tac:work', audit, record: true, formKey }, async (request, reply) => {
       const params = request.params as Record<string, string>
       const tacId = params.tacId!
       const body = (request.body ?? {}) as Record<string, unknown>
@@ -124,7 +124,8 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
   post('/teams/:tacId/members', 'tac.invite', inviteForm, 'invite', (q, id, v) => repo(q).invite(id, v), 'invited')
   post('/teams/:tacId/members/:memberId/role', 'tac.role', roleForm, 'roles', (q, id, v, p) => repo(q).setRole(id, p.memberId!, v))
   post('/teams/:tacId/lead', 'tac.lead', leadForm, 'lead', (q, id, v) => repo(q).handOver(id, v.leadMembershipId, v.leadReason))
-  post('/teams/:tacId/family', 'tac.family', familyForm, 'family', (q, id, v) => repo(q).saveFamilyMember(id, v))
+  // adding a family member makes a record with no key of its own: the form carries the page's key (route.ts)
+  post('/teams/:tacId/family', 'tac.family', familyForm, 'family', (q, id, v) => repo(q).saveFamilyMember(id, v), 'saved', true)
   post('/teams/:tacId/family/:familyId', 'tac.family', familyForm, 'family', (q, id, v, p) => repo(q).saveFamilyMember(id, { ...v, id: p.familyId! }))
   post('/teams/:tacId/level', 'tac.level', levelForm, 'level', (q, id, v) => repo(q).changeLevel(id, v))
 
