@@ -18,7 +18,8 @@ export type Claim =
   | { kind: 'new' }
   | { kind: 'replay'; status: number; body: string; contentType: string | null }
   | { kind: 'in_progress' }
-  | { kind: 'mismatch' }
+  /** pending: the first request with the key is still running (it may yet fail and release the key) */
+  | { kind: 'mismatch'; pending: boolean }
 
 export function idempotencyRepository(ctx: Ctx) {
   const where = (o: KeyOwner) => ctx.db.selectFrom('idempotency_key').where('partnership_id', '=', o.partnershipId).where('practitioner_id', '=', o.practitionerId).where('key', '=', o.key)
@@ -37,7 +38,7 @@ export function idempotencyRepository(ctx: Ctx) {
       if (claimed) return { kind: 'new' }
       const existing = await where(o).select(['method', 'path', 'request_hash', 'state', 'status_code', 'response', 'content_type']).executeTakeFirst()
       if (!existing) return { kind: 'in_progress' } // released between the two statements: the client retries
-      if (existing.method !== request.method || existing.path !== request.path || existing.request_hash !== request.hash) return { kind: 'mismatch' }
+      if (existing.method !== request.method || existing.path !== request.path || existing.request_hash !== request.hash) return { kind: 'mismatch', pending: existing.state === 'pending' || existing.status_code === null }
       if (existing.state === 'pending' || existing.status_code === null) return { kind: 'in_progress' }
       return { kind: 'replay', status: existing.status_code, body: existing.response ?? '', contentType: existing.content_type }
     },

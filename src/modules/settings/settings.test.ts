@@ -34,6 +34,23 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     assert.match(page.body, /nothing here for your agency/)
   })
 
+  it('the page\'s form key is each form\'s own: a term and a closure sent from one page are both saved; a term sent twice is one', async () => {
+    const school = await ctx.s.signIn('admin.brookside')
+    const page = await school.get('/settings')
+    const key = /name="formKey" value="([^"]+)"/.exec(page.body)?.[1]
+    assert.ok(key)
+    const terms = async () => Number((await ctx.s.t.db.selectFrom('school_term').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+    const closures = async () => Number((await ctx.s.t.db.selectFrom('school_closure').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+    const [t0, c0] = [await terms(), await closures()]
+    assert.equal((await school.post('/settings/closures', { formKey: key, date: '2027-02-15', reason: 'Staff training day' })).statusCode, 303)
+    const term = { formKey: key, name: 'Summer 4', startsOn: '2027-08-02', endsOn: '2027-08-03' }
+    assert.equal((await school.post('/settings/terms', term)).statusCode, 303)
+    assert.equal((await school.post('/settings/terms', term)).statusCode, 303)
+    assert.deepEqual([await terms(), await closures()], [t0 + 1, c0 + 1])
+    // a key of any length the form may carry is never a server error (the stored key is a hash of it and the form)
+    assert.equal((await school.post('/settings/closures', { formKey: 'k'.repeat(255), date: '2027-02-16', reason: 'Second training day' })).statusCode, 303)
+  })
+
   it('a partnership admin adds and withdraws a concern category; the concern form offers only active ones', async () => {
     const admin = await ctx.s.signIn('partnership.admin')
     await admin.get('/settings')

@@ -102,7 +102,9 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
   async function formKeyClaim(request: FastifyRequest, reply: FastifyReply) {
     const key = (request.body as Record<string, unknown> | undefined)?.formKey
     if (typeof key !== 'string' || !KEY.test(key)) return
-    const owner: KeyOwner = { partnershipId: request.actor!.partnershipId, practitionerId: request.actor!.practitionerId, key: `form:${key}` }
+    // one rendering's key serves every form on the page: it is scoped to the form's URL, and hashed to a fixed length
+    const scoped = createHash('sha256').update(`${key}\n${request.url}`).digest('hex')
+    const owner: KeyOwner = { partnershipId: request.actor!.partnershipId, practitionerId: request.actor!.practitionerId, key: `form:${scoped}` }
     const hash = createHash('sha256').update(canonical({ body: request.body ?? null })).digest('hex')
     const started = Date.now()
     for (;;) {
@@ -112,7 +114,7 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
         return
       }
       if (claim.kind === 'replay') return reply.redirect(claim.body, 303)
-      if (claim.kind === 'mismatch') {
+      if (claim.kind === 'mismatch' && !claim.pending) {
         return reply.code(422).page('error.njk', {
           title: 'This form was already sent',
           detail: 'This form was sent before with different details, and those were saved. Nothing new was saved this time. Go back, reload the page to see what was saved, and add your changes again if they are still needed.',
