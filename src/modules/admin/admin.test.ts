@@ -130,6 +130,9 @@ describeApp('practitioner administration', (ctx) => {
     assert.match(long.body, new RegExp(`href="#reason-${m}"[^>]*>The reason must be 2,000 characters or fewer`))
     assert.match(long.body, new RegExp(`id="reason-${m}-error"`))
     assert.match(long.body, new RegExp(`value="Leaving x{2000}"`))
+    // ...in that role's form only: the authenticator form's reason stays empty
+    assert.doesNotMatch(long.body, /<input class="govuk-input" id="reason" name="reason" type="text" value="Leaving/)
+    assert.equal(long.body.match(/value="Leaving x{2000}"/g)?.length, 1)
     assert.match(long.body, new RegExp(`<option value="${shownTo}" selected>`))
     assert.equal(await held(), heldBefore, 'nothing moved')
     // a school admin cannot touch social care's memberships

@@ -121,7 +121,8 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
     const fail = async (text: string, field: 'to' | 'reason' = 'to') => {
       const back = await repo(request).practitionerOfMembership(from)
       if (!back) return reply.callNotFound()
-      return showPage(request, reply, back, { to, reason, reassignFrom: from }, { errors: [{ text, href: `#${field}-${from}` }], fieldErrors: { [`${field}-${from}`]: { text } } })
+      // the typed reason goes back to this role's form only, not the page's other reason fields
+      return showPage(request, reply, back, { to, reassignReason: reason, reassignFrom: from }, { errors: [{ text, href: `#${field}-${from}` }], fieldErrors: { [`${field}-${from}`]: { text } } })
     }
     if (!to) return fail('Choose the colleague to move the children to')
     if (!reason) return fail('Give the reason: it is recorded', 'reason')
