@@ -83,9 +83,15 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
         const none = { result: null, audit: { action: 'consultation.answer', outcome: 'not_found' as const, entityId: id } }
         if (!isSsw || !isUuid(id)) return none
         // the consultation's row is held until the answer is in: a double click answers once
-        const q = await visible(trx).select(['q.id', 'q.status', 'q.child_id', 'q.asked_by_membership_id']).where('q.id', '=', id).forNoKeyUpdate('q').executeTakeFirst()
+        const q = await visible(trx).select(['q.id', 'q.status', 'q.child_id', 'q.asked_by_membership_id', 'q.social_worker_membership_id', 'q.advice', 'q.next_step']).where('q.id', '=', id).forNoKeyUpdate('q').executeTakeFirst()
         if (!q) return none
-        if (q.status !== 'asked') throw new RefusedError('This consultation has already been answered')
+        if (q.status !== 'asked') {
+          // the same answer sent again by its author (the second click of a double click): that answer, once
+          if (q.social_worker_membership_id === actor.membershipId && q.advice === input.advice && q.next_step === input.nextStep) {
+            return { result: { id }, audit: { action: 'consultation.answer', outcome: 'success', entityType: 'consultation', entityId: id, childIds: q.child_id ? [q.child_id] : [], details: { replay: true } } }
+          }
+          throw new RefusedError('This consultation has already been answered')
+        }
         let entryId: string | null = null
         if (q.child_id) {
           entryId = randomUUID()

@@ -16,7 +16,7 @@ import { sql, type Transaction } from 'kysely'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { AgencyKind, CpCategory, DB, MeetingKind } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
@@ -290,6 +290,8 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (awaiting.some((e) => !byChild.has(e.child_id)) || input.decisions.some((d) => !awaiting.some((e) => e.child_id === d.childId))) throw new RefusedError('Record the conference’s decision for each child whose enquiry led to it')
         for (const e of awaiting) heldNotBefore(input.heldAt, e.strategy_held_at, 'the strategy discussion')
         const late = await anyLate(trx, SUBJECT.enquiry, awaiting.map((e) => e.id), input.heldAt)
+        // the children's rows are updated below (a plan starts): taken first, in id order, as every other such lock is
+        await lockChildren(trx, actor.partnershipId, awaiting.map((e) => e.child_id))
         // R5: the conference within 15 working days of the strategy discussion (a late one needs the reason)
         for (const e of awaiting) await clocks.meet(trx, actor.partnershipId, SUBJECT.enquiry, e.id, input.heldAt, input.lateReason)
         const children = names(await childrenOf(trx, tac))
@@ -382,6 +384,8 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const ending = plans.filter((p) => !byChild.get(p.child_id)!.continuePlan)
         if (input.stepDown && ending.length !== plans.length) throw new RefusedError('The team can step down only when every child’s plan ends')
         const late = await anyLate(trx, SUBJECT.review, plans.map((p) => p.id), input.heldAt)
+        // the children's rows may be updated below (a plan ends): taken first, in id order, as every other such lock is
+        await lockChildren(trx, actor.partnershipId, plans.map((p) => p.child_id))
         const escalateTo = await managerOf(trx, now)
         for (const p of plans) {
           await clocks.meet(trx, actor.partnershipId, SUBJECT.review, p.id, input.heldAt, input.lateReason)

@@ -93,7 +93,8 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
       else if (kind === 'outcome') {
         const e = found.strategyDiscussions.flatMap((sd) => sd.enquiries).find((x) => x.id === id)
         if (!e) return reply.callNotFound()
-        if (!e.start_s47 || e.outcome) gone = 'The outcome of this enquiry has already been recorded'
+        if (!e.start_s47) gone = 'The strategy discussion did not start a section 47 enquiry for this child: there is no outcome to record'
+        else if (e.outcome) gone = 'The outcome of this enquiry has already been recorded'
       } else if (kind === 'held') {
         const m = found.conferences.find((x) => x.id === id)
         if (!m) return reply.callNotFound()

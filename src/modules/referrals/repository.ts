@@ -395,7 +395,11 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const f = await asReferrer(trx).select(['f.id', 'f.child_id', 'f.referrer_told_at', 'f.queue_team_id', 'f.referrer_membership_id']).where('f.id', '=', referralId).forNoKeyUpdate('f').executeTakeFirst()
         if (!f) return none
         if (!f.referrer_told_at || f.referrer_membership_id !== actor.membershipId) throw new RefusedError('Only the referrer can challenge a decision they have been told')
-        const open = await trx.selectFrom('challenge').select('id').where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', referralId).where('status', '=', 'open').executeTakeFirst()
+        const open = await trx.selectFrom('challenge').select(['id', 'raised_by_membership_id', 'reason']).where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', referralId).where('status', '=', 'open').executeTakeFirst()
+        // the same challenge sent again by the referrer (the second click of a double click): that challenge, once
+        if (open && open.raised_by_membership_id === actor.membershipId && open.reason === reason) {
+          return { result: { id: open.id }, audit: { action: 'referral.challenge', outcome: 'success', entityType: 'challenge', entityId: open.id, childIds: [f.child_id], details: { replay: true } } }
+        }
         if (open) throw new RefusedError('There is already an open challenge to this decision')
         const id = randomUUID()
         await trx.insertInto('challenge').values({ id, partnership_id: actor.partnershipId, referral_id: referralId, raised_by_membership_id: actor.membershipId, reason, created_at: now }).execute()

@@ -115,7 +115,7 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     // the challenge form is shown only while a challenge can be made: otherwise the error says why not
     const shown =
       errors && !found.canChallenge
-        ? unlessFormGone(errors, found.challenges.some((c) => c.status === 'open') ? 'Your challenge is already with the front door’s team manager' : found.referral.decision === null ? 'There is no decision to challenge yet' : 'Only the practitioner who made the referral can challenge the decision')
+        ? unlessFormGone(errors, found.challenges.some((c) => c.status === 'open') ? 'A challenge to this decision is already with the front door’s team manager' : found.referral.decision === null ? 'There is no decision to challenge yet' : 'Only the practitioner who made the referral can challenge the decision')
         : errors
     return reply.code(errors ? 400 : 200).page('referrals/views/status.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, statuses: STATUS_LABELS, decisions: DECISION_LABELS, sent: q.sent, challenged: q.challenged, values, backLink: '/referrals', ...(shown ?? {}) })
   }
