@@ -19,7 +19,7 @@ import { totpAt } from '../../src/platform/auth/totp.ts'
 import { systemRepository } from '../../src/data/system.ts'
 import { GOLDEN_RULES } from '../../src/modules/sharing/codes.ts'
 import { describeApp } from '../support/app.ts'
-import { errorText } from '../support/records.ts'
+import { errorText, signedInAgents, sweepChild } from '../support/records.ts'
 import { pupilOf } from '../support/tac.ts'
 import type { Agent } from '../support/agent.ts'
 import { sql } from 'kysely'
@@ -83,15 +83,7 @@ describeApp(
   'double submits and refreshes on page forms',
   (ctx) => {
     const people = demoPractitioners()
-    const agents = new Map<string, Agent>()
-    const agent = async (key: string) => {
-      let a = agents.get(key)
-      if (!a) {
-        a = await ctx.s.signIn(key)
-        agents.set(key, a)
-      }
-      return a
-    }
+    const { agent, forget } = signedInAgents(ctx)
     const q = <T>(fn: (db: typeof ctx.s.t.db) => Promise<T>) => ctx.s.t.privileged(fn)
     const problems: string[] = []
     const observations: string[] = []
@@ -239,30 +231,9 @@ describeApp(
     }
 
     it('setup: a child in reach of every case role (as in hostile-forms)', { timeout: 300_000 }, async () => {
-      const pupils = await q((db) =>
-        db
-          .selectFrom('relationship as a')
-          .innerJoin('relationship as p', 'p.child_id', 'a.child_id')
-          .innerJoin('tac_child as tc', 'tc.child_id', 'a.child_id')
-          .select(['a.child_id', 'tc.tac_id'])
-          .where('a.type', '=', 'allocated_worker')
-          .where('a.holder_membership_id', '=', membershipOf('sw.north'))
-          .where('p.type', '=', 'pupil_at')
-          .where('p.holder_agency_id', '=', id('agency:brookside'))
-          .orderBy('a.child_id')
-          .execute(),
-      )
-      assert.ok(pupils.length, 'a Brookside pupil allocated to sw.north')
-      let chosen = pupils[0]!
-      for (const p of pupils) {
-        const police = await q((db) => db.selectFrom('relationship').select('id').where('child_id', '=', p.child_id).where('holder_agency_id', '=', id('agency:police')).executeTakeFirst())
-        if (police) {
-          chosen = p
-          break
-        }
-      }
-      ids.childId = chosen.child_id
-      ids.tacId = chosen.tac_id
+      const { childId, tacId } = await sweepChild(ctx.s)
+      ids.childId = childId
+      ids.tacId = tacId
       ids.teamChild = await pupilOf(ctx.s.t.db, 'brookside')
       ids.claimChild = await pupilOf(ctx.s.t.db, 'brookside', 1)
     })
@@ -398,7 +369,7 @@ describeApp(
       if (meeting) {
         const url = `/teams/${tacId}/meetings/${meeting}`
         ctx.s.clock.advance(2 * 24 * 3600_000)
-        agents.delete('sw.north') // two days on, the session has timed out: sign in again
+        forget('sw.north') // two days on, the session has timed out: sign in again
         const sw = await agent('sw.north')
         const page = await sw.get(url)
         const att = [...new Set([...page.body.matchAll(/name="(att-[^"]+)"/g)].map((m) => m[1]!))]

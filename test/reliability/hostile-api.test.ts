@@ -14,11 +14,11 @@ import { demoPractitioners } from '../../src/data/seed.ts'
 import { stableUuid } from '../../src/data/ids.ts'
 import { GOLDEN_RULES } from '../../src/modules/sharing/codes.ts'
 import { describeApp } from '../support/app.ts'
+import { signedInAgents, sweepChild } from '../support/records.ts'
 import type { Agent } from '../support/agent.ts'
 import type { LightMyRequestResponse } from 'fastify'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
-const membershipOf = (key: string, i = 0) => id(`membership:${key}:${i}`)
 const PROBLEM = /^application\/problem\+json/
 const ALL_RULES = Object.fromEntries(GOLDEN_RULES.map((r) => [r.code, true]))
 
@@ -70,18 +70,12 @@ const RAW = (text: string) => `\u0000raw:${text}`
 describeApp('hostile JSON on the API, on real records', (ctx) => {
   const people = demoPractitioners()
   const roleOf = (key: string) => people.find((p) => p.key === key)!.memberships[0]!.role as Role
-  const agents = new Map<string, Agent>()
-  const agent = async (key: string) => {
-    let a = agents.get(key)
-    if (!a) {
-      a = await ctx.s.signIn(key)
-      const me = await a.get('/api/v1/me')
-      assert.equal(me.statusCode, 200, `${key}: /api/v1/me`)
-      a.csrf = (me.json() as { csrfToken: string }).csrfToken
-      agents.set(key, a)
-    }
-    return a
-  }
+  // an API client takes its CSRF token from /api/v1/me once signed in
+  const { agent } = signedInAgents(ctx, async (a, key) => {
+    const me = await a.get('/api/v1/me')
+    assert.equal(me.statusCode, 200, `${key}: /api/v1/me`)
+    a.csrf = (me.json() as { csrfToken: string }).csrfToken
+  })
   const ids: Record<string, string> = {}
   const referrals: Record<string, string> = {}
   const setupNotes: string[] = []
@@ -142,27 +136,7 @@ describeApp('hostile JSON on the API, on real records', (ctx) => {
   }
 
   it('setup: a child in reach of the school, the front door and the police, and a record of each kind made through the API', { timeout: 300_000 }, async () => {
-    const pupils = await q((db) =>
-      db
-        .selectFrom('relationship as a')
-        .innerJoin('relationship as p', 'p.child_id', 'a.child_id')
-        .select(['a.child_id'])
-        .where('a.type', '=', 'allocated_worker')
-        .where('a.holder_membership_id', '=', membershipOf('sw.north'))
-        .where('p.type', '=', 'pupil_at')
-        .where('p.holder_agency_id', '=', id('agency:brookside'))
-        .orderBy('a.child_id')
-        .execute(),
-    )
-    assert.ok(pupils.length, 'a Brookside pupil allocated to sw.north')
-    let childId = pupils[0]!.child_id
-    for (const p of pupils) {
-      const police = await q((db) => db.selectFrom('relationship').select('id').where('child_id', '=', p.child_id).where('holder_agency_id', '=', id('agency:police')).executeTakeFirst())
-      if (police) {
-        childId = p.child_id
-        break
-      }
-    }
+    const { childId } = await sweepChild(ctx.s)
     ids.childId = childId
     const step = async (name: string, fn: () => Promise<LightMyRequestResponse>) => {
       try {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { hasPermission, type Permission, type Role } from '../../src/access/policy.ts'
 import { demoPractitioners } from '../../src/data/seed.ts'
 import { describeApp } from '../support/app.ts'
-import { errorText, recordsThroughPages } from '../support/records.ts'
+import { errorText, recordsThroughPages, signedInAgents } from '../support/records.ts'
 import type { Agent } from '../support/agent.ts'
 
 
@@ -78,15 +78,7 @@ interface Form {
 describeApp('hostile form bodies on real records', (ctx) => {
   const people = demoPractitioners()
   const roleOf = (key: string) => people.find((p) => p.key === key)!.memberships[0]!.role as Role
-  const agents = new Map<string, Agent>()
-  const agent = async (key: string) => {
-    let a = agents.get(key)
-    if (!a) {
-      a = await ctx.s.signIn(key)
-      agents.set(key, a)
-    }
-    return a
-  }
+  const { agent, forget } = signedInAgents(ctx)
   const ids: Record<string, string> = {}
   const setupNotes: string[] = []
 
@@ -190,7 +182,7 @@ describeApp('hostile form bodies on real records', (ctx) => {
           for (const target of summaryTargets(res.body)) if (!new RegExp(`\\bid="${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(res.body)) problems.push(`${line}: the error summary links #${target}, which is not on the page`)
         }
         // the session must survive: a signed-out agent would make every later answer meaningless
-        if (s === 302 && res.headers.location === '/sign-in') agents.delete(key)
+        if (s === 302 && res.headers.location === '/sign-in') forget(key)
       }
     }
     assert.deepEqual(uncovered, [])

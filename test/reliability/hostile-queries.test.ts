@@ -15,8 +15,7 @@ import path from 'node:path'
 import { hasPermission, type Permission, type Role } from '../../src/access/policy.ts'
 import { demoPractitioners } from '../../src/data/seed.ts'
 import { describeApp } from '../support/app.ts'
-import { errorText, recordsThroughPages } from '../support/records.ts'
-import type { Agent } from '../support/agent.ts'
+import { errorText, recordsThroughPages, signedInAgents } from '../support/records.ts'
 
 
 /** Who reads a route first: the first rule whose pattern matches and whose role has the route's permission. */
@@ -102,15 +101,7 @@ const CASES: [string, string | null][] = [
 describeApp('hostile query strings on real records', (ctx) => {
   const people = demoPractitioners()
   const roleOf = (key: string) => people.find((p) => p.key === key)!.memberships[0]!.role as Role
-  const agents = new Map<string, Agent>()
-  const agent = async (key: string) => {
-    let a = agents.get(key)
-    if (!a) {
-      a = await ctx.s.signIn(key)
-      agents.set(key, a)
-    }
-    return a
-  }
+  const { agent, forget } = signedInAgents(ctx)
   const ids: Record<string, string> = {}
   const setupNotes: string[] = []
 
@@ -198,7 +189,7 @@ describeApp('hostile query strings on real records', (ctx) => {
           // the session must survive: a signed-out agent would make every later answer meaningless
           if (s === 302 && res.headers.location === '/sign-in') {
             problems.push(`${line}: signed out`)
-            agents.delete(key)
+            forget(key)
             break
           }
         }

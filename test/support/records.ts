@@ -14,13 +14,13 @@ import type { Agent } from './agent.ts'
 const id = (k: string) => stableUuid(`northshire:${k}`)
 const membershipOf = (key: string, i = 0) => id(`membership:${key}:${i}`)
 
-/** Makes the records; fills `ids` (route parameter → id) and `setupNotes` (the steps that were refused). */
-export async function recordsThroughPages(s: TestApp, agent: (key: string) => Promise<Agent>, ids: Record<string, string>, setupNotes: string[]): Promise<void> {
-  const ctx = { s }
-  const people = demoPractitioners()
+/**
+ * The child the sweeps work on: a Brookside pupil open to children's social care — allocated to sw.north, with a team
+ * around the child where the Brookside DSL is a member — preferring one the police also hold a record of (the demo
+ * generator gives health and police records together).
+ */
+export async function sweepChild(s: TestApp): Promise<{ childId: string; tacId: string }> {
   const q = <T>(fn: (db: typeof s.t.db) => Promise<T>) => s.t.privileged(fn)
-  // a Brookside pupil open to children's social care: allocated to sw.north, with a team around the child where the
-  // Brookside DSL is a member; health and police hold agency records (the demo generator gives these together)
   const pupils = await q((db) =>
     db
       .selectFrom('relationship as a')
@@ -35,17 +35,40 @@ export async function recordsThroughPages(s: TestApp, agent: (key: string) => Pr
       .execute(),
   )
   assert.ok(pupils.length, 'a Brookside pupil allocated to sw.north')
-  // prefer one the police desk reaches too (an agency record of the police)
-  let chosen = pupils[0]!
   for (const p of pupils) {
     const police = await q((db) => db.selectFrom('relationship').select('id').where('child_id', '=', p.child_id).where('holder_agency_id', '=', id('agency:police')).executeTakeFirst())
-    if (police) {
-      chosen = p
-      break
-    }
+    if (police) return { childId: p.child_id, tacId: p.tac_id }
   }
-  const childId = chosen.child_id
-  const tacId = chosen.tac_id
+  return { childId: pupils[0]!.child_id, tacId: pupils[0]!.tac_id }
+}
+
+/**
+ * A signed-in agent per demo practitioner, signed in once (`prepare` runs on each new one, e.g. to take its API token).
+ * Takes the suite's context, whose app is there only once the suite's setup has run.
+ */
+export function signedInAgents(ctx: { s: TestApp }, prepare?: (a: Agent, key: string) => Promise<void>) {
+  const agents = new Map<string, Agent>()
+  return {
+    async agent(key: string): Promise<Agent> {
+      let a = agents.get(key)
+      if (!a) {
+        a = await ctx.s.signIn(key)
+        await prepare?.(a, key)
+        agents.set(key, a)
+      }
+      return a
+    },
+    /** Forgets a practitioner's agent (it was signed out): the next call signs in again. */
+    forget: (key: string) => agents.delete(key),
+  }
+}
+
+/** Makes the records; fills `ids` (route parameter → id) and `setupNotes` (the steps that were refused). */
+export async function recordsThroughPages(s: TestApp, agent: (key: string) => Promise<Agent>, ids: Record<string, string>, setupNotes: string[]): Promise<void> {
+  const ctx = { s }
+  const people = demoPractitioners()
+  const q = <T>(fn: (db: typeof s.t.db) => Promise<T>) => s.t.privileged(fn)
+  const { childId, tacId } = await sweepChild(s)
   ids.childId = childId
   ids.tacId = tacId
   const child = await q((db) => db.selectFrom('child').selectAll().where('id', '=', childId).executeTakeFirstOrThrow())
