@@ -38,6 +38,18 @@ export function unlessFormGone(errors: FormErrors, gone: string | null): FormErr
   return gone && errors.errors.some((e) => e.href !== '#main-content') ? formNotShown(gone) : errors
 }
 
+/**
+ * A single-value field as the form sent it: '' when absent, and null when it came more than once (`a=1&a=2`). A page's
+ * form sends such a field once; read with `String()`, a repeated one would be saved as "1,2".
+ */
+export function oneValue(v: unknown): string | null {
+  if (v === undefined || v === null) return ''
+  return Array.isArray(v) ? null : String(v)
+}
+
+/** The error for a field that came more than once (oneValue gave null). */
+export const sentTwice = (label: string): string => `${label} was sent more than once: enter it once`
+
 export type CrossCheck = (values: Record<string, unknown>) => { path: string; message: string }[]
 
 /**

@@ -3,10 +3,11 @@
 // characters in every field, odd values ('-1', '1e309', '0x10', '2026-02-30', '../..', '<script>') and an empty body.
 // The access matrix (test/access/matrix.test.ts) only posts empty bodies with random ids: this reaches the handlers'
 // parsing and validation. The answer is never a 500, and a 400/422 is the form again with the GOV.UK error summary
-// (or the request is redirected, or answered 404).
+// (or the request is redirected, or answered 404); and no repeated field is saved as its two values joined.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { hasPermission, type Permission, type Role } from '../../src/access/policy.ts'
 import { demoPractitioners } from '../../src/data/seed.ts'
 import { describeApp } from '../support/app.ts'
@@ -185,6 +186,18 @@ describeApp('hostile form bodies on real records', (ctx) => {
         if (s === 302 && res.headers.location === '/sign-in') forget(key)
       }
     }
+    // a repeated field is refused or read as one value, never saved as the two joined (`String(['a', 'b'])` is "a,b"):
+    // every text, array and JSON column outside the audit is searched for them
+    const found = await ctx.s.t.privileged(async (db) => {
+      const cols = await sql<{ table_name: string; column_name: string; data_type: string }>`select table_name, column_name, data_type from information_schema.columns where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb', 'ARRAY') and table_name not like 'audit%'`.execute(db)
+      const out: string[] = []
+      for (const c of cols.rows) {
+        const r = await sql<{ v: string }>`select ${sql.ref(c.column_name)}::text as v from ${sql.table(c.table_name)} where ${sql.ref(c.column_name)}::text like '%a,b%' limit 3`.execute(db)
+        for (const x of r.rows) out.push(`${c.table_name}.${c.column_name}: ${x.v.slice(0, 120)}`)
+      }
+      return out
+    })
+    assert.deepEqual(found, [], 'repeated fields saved joined')
     assert.deepEqual(uncovered, [])
     // the sweep reaches the handlers of real records, not only their 404: a setup that stops making records fails here
     assert.ok(withRealIds >= 120, `${withRealIds} of ${all.length} routes posted with real ids (setup: ${setupNotes.join('; ') || 'no problems'})`)

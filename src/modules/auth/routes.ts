@@ -8,7 +8,7 @@ import { SESSION_COOKIE, PRE_COOKIE, setCookie, clearCookie, isApi } from '../..
 import { routes } from '../../platform/http/route.ts'
 import { DUMMY_HASH, verifyPassword } from '../../platform/auth/passwords.ts'
 import { checkTotp, groupSecret, newTotpSecret, totpUri } from '../../platform/auth/totp.ts'
-import { formErrors } from '../../web/forms.ts'
+import { formErrors, oneValue } from '../../web/forms.ts'
 import { passkeyRequired } from '../../platform/auth/passkeys.ts'
 import { mfaPageContext, passkeyRoutes } from './passkey-routes.ts'
 
@@ -155,7 +155,7 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
   })
 
   r.post('/account/role', { permission: 'signed-in', audit: 'auth.switch-membership' }, async (request, reply) => {
-    const membershipId = String((request.body as { membership?: string })?.membership ?? '')
+    const membershipId = oneValue((request.body as { membership?: unknown })?.membership) ?? ''
     const ok = request.actor && request.session ? await data.auth.switchMembership(request.actor, request.session.idHash, membershipId) : false
     if (!ok) {
       return reply.code(400).page('auth/views/role.njk', { title: 'Change the role you are acting in', backLink: '/', errors: [{ text: 'Select one of your roles', href: '#membership' }] })

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { paginationHtml } from '../chronology/html.ts'
-import { dateError, queryInt } from '../../web/forms.ts'
+import { dateError, oneValue, queryInt } from '../../web/forms.ts'
 import { problem } from '../../platform/http/problem.ts'
 
 /** The highest page of the access log asked for (beyond it a 400 with an error summary, not a database error). */
@@ -71,7 +71,7 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
   })
 
   r.post('/access-log', { permission: 'child:read-access-log', audit: 'audit.access-log.search' }, async (request, reply) => {
-    const nhs = String((request.body as { nhsNumber?: unknown })?.nhsNumber ?? '').trim()
+    const nhs = (oneValue((request.body as { nhsNumber?: unknown })?.nhsNumber) ?? '').trim()
     const fail = (text: string) =>
       reply.code(400).page('children/views/access-log-find.njk', { title: 'Who has looked at a record', values: { nhsNumber: nhs }, errors: [{ text, href: '#nhsNumber' }], fieldErrors: { nhsNumber: { text } }, backLink: '/' })
     if (!/^\d{3}\s?\d{3}\s?\d{4}$/.test(nhs)) return fail('Enter a 10-digit NHS number, like 999 123 4567')

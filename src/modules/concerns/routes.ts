@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, formErrors, parseForm, type CrossCheck } from '../../web/forms.ts'
+import { dateError, formErrors, oneValue, parseForm, type CrossCheck } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
@@ -172,7 +172,8 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
 
   r.post('/concerns/:concernId/link', { permission: 'concern:triage', audit: 'concern.link', record: true }, async (request, reply) => {
     const { concernId } = request.params as { concernId: string }
-    const other = String((request.body as { other?: unknown })?.other ?? '')
+    // a repeated field names no one concern: nothing to link ('' is no concern)
+    const other = oneValue((request.body as { other?: unknown })?.other) ?? ''
     const done = await repo(request).link(concernId, other)
     if (!done) return reply.callNotFound()
     return reply.redirect(`/concerns/${concernId}`, 303)

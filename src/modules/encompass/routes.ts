@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, formErrors, unlessFormGone, type FormErrors } from '../../web/forms.ts'
+import { dateField, formErrors, oneValue, sentTwice, unlessFormGone, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 
@@ -66,7 +66,9 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
 
   r.post('/encompass/:noticeId/acknowledge', { permission: 'concern:triage', audit: 'encompass.acknowledge', record: true }, async (request, reply) => {
     const id = (request.params as { noticeId: string }).noticeId
-    const response = String((request.body as { response?: unknown })?.response ?? '').trim()
+    const sent = oneValue((request.body as { response?: unknown })?.response)
+    if (sent === null) return show(request, reply, id, { response: '' }, { errors: [{ text: sentTwice('The response'), href: '#response' }], fieldErrors: { response: { text: sentTwice('The response') } } })
+    const response = sent.trim()
     if (response.length > 5000) return show(request, reply, id, { response }, { errors: [{ text: 'The response must be 5,000 characters or fewer', href: '#response' }], fieldErrors: { response: { text: 'The response must be 5,000 characters or fewer' } } })
     try {
       const done = await repo(request).acknowledge(id, response)

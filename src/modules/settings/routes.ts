@@ -6,7 +6,7 @@ import { routes } from '../../platform/http/route.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { TAC_SETTINGS_URL, tacSettingsRoutes } from './tac-routes.ts'
-import { dateError } from '../../web/forms.ts'
+import { dateError, oneValue, sentTwice } from '../../web/forms.ts'
 
 type FieldError = { text: string; href: string }
 /** A date field of a settings form: its error (linked to the field) when it is not a real date as YYYY-MM-DD. */
@@ -34,6 +34,9 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   const post = (url: string, audit: string, run: (request: FastifyRequest, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>, refusedAt = '#main-content', check?: (body: Record<string, unknown>) => (FieldError | null)[], formKey = false) =>
     r.post(url, { permission: 'practitioner:administer', audit, record: url.includes(':'), formKey }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, string>
+      // these forms send each field once: a repeated one is refused, not saved as "a,b"
+      const repeated = Object.keys(body).filter((k) => oneValue(body[k]) === null)
+      if (repeated.length) return page(request, reply, [{ text: sentTwice(`The field “${repeated[0]}”`), href: refusedAt }])
       const errors = (check?.(body) ?? []).filter((e): e is FieldError => e !== null)
       if (errors.length) return page(request, reply, errors)
       try {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
+import { oneValue, sentTwice } from '../../web/forms.ts'
 import { signalRuleRoutes } from './rule-routes.ts'
 
 export async function signalRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -23,7 +24,9 @@ export async function signalRoutes(app: FastifyInstance, deps: AppDeps): Promise
   r.get('/signals/:signalId', { permission: 'child:read', audit: 'signal.view', record: true }, async (request, reply) => show(request, reply, (request.params as { signalId: string }).signalId, {}))
   r.post('/signals/:signalId/acknowledge', { permission: 'child:read', audit: 'signal.acknowledge', record: true }, async (request, reply) => {
     const id = (request.params as { signalId: string }).signalId
-    const response = String((request.body as { response?: unknown })?.response ?? '').trim()
+    const sent = oneValue((request.body as { response?: unknown })?.response)
+    if (sent === null) return show(request, reply, id, { response: '' }, sentTwice('The response'))
+    const response = sent.trim()
     if (!response || response.length > 10_000) return show(request, reply, id, { response }, 'Record your response: what you have done or decided, and why')
     try {
       const done = await repo(request).acknowledge(id, response)
