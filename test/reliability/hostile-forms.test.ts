@@ -1,6 +1,6 @@
 // Hostile form bodies on real records: every page form POST that takes a child or record id is sent, as a role that
 // has the route's permission and with ids of records that role can reach, a field repeated (`a=1&a=2`), 20,000
-// characters in every field, odd values ('-1', '1e309', '0x10', '2026-02-30', '../..', '<script>') and an empty body.
+// characters in every field, odd values ('-1', '1e309', '0x10', '2026-02-30', '0001-01-01', '../..', '<script>') and an empty body.
 // The access matrix (test/access/matrix.test.ts) only posts empty bodies with random ids: this reaches the handlers'
 // parsing and validation. The answer is never a 500, and a 400/422 is the form again with the GOV.UK error summary
 // (or the request is redirected, or answered 404); and no repeated field is saved as its two values joined.
@@ -69,7 +69,7 @@ const SKIP = /^\/(api\/|sign-in|sign-out|session\/|account\/)/
 /** Routes whose success changes what later requests can do (end, leave, remove…): posted last. */
 const LAST = /\/(leave|end|remove|withdraw|disable|reset-mfa|cancel|unmerge|reassign|lift)$/
 
-const ODD = ['-1', '1e309', '0x10', '2026-02-30', '../..', '<script>alert(1)</script>']
+const ODD = ['-1', '1e309', '0x10', '2026-02-30', '0001-01-01', '../..', '<script>alert(1)</script>']
 
 interface Form {
   fields: string[]

@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto'
 import { z } from 'zod'
 import { nhsCheckDigit } from '../../data/ids.ts'
 import type { CrossCheck } from '../../web/forms.ts'
+import { isCalendarDate } from '../../web/dates.ts'
 import { MIN_REASON, type Identifiers } from './repository.ts'
 
 const optional = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`).optional().default('')
@@ -38,12 +39,6 @@ export function validNhsNumber(value: string): boolean {
   return /^\d{10}$/.test(digits) && nhsCheckDigit(digits.slice(0, 9)) === Number(digits[9])
 }
 
-function realDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false
-  const d = new Date(`${value}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value
-}
-
 /**
  * An NHS number, or the full name and date of birth — one or the other, each checked (format only: whether a record
  * matches is decided in the data layer, exactly).
@@ -59,7 +54,7 @@ export const identifiersCross: CrossCheck = (v) => {
     ...(s('familyName') ? [] : [{ path: 'familyName', message: 'Enter the child’s family name, in full' }]),
     ...(!s('dateOfBirth')
       ? [{ path: 'dateOfBirth', message: 'Enter the child’s date of birth' }]
-      : realDate(s('dateOfBirth'))
+      : isCalendarDate(s('dateOfBirth'))
         ? []
         : [{ path: 'dateOfBirth', message: 'Enter the date of birth as a real date, like 2015-03-27' }]),
   ]

@@ -7,7 +7,7 @@ import { CP_CATEGORIES, type CpCategory } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { londonDateTime } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { unlessFormGone, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { RULES } from '../calendar/clocks.ts'
 import { CATEGORY_LABELS, DASHBOARD_RULES, OUTCOME_LABELS, STRATEGY_AGENCIES, type DashboardRule, type OtherParticipant } from './repository.ts'
@@ -24,13 +24,6 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '')
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** A real calendar date (2026-02-30 is not). */
-const realDate = (d: string) => {
-  const [y, m, day] = d.split('-').map(Number)
-  const x = new Date(Date.UTC(y!, m! - 1, day!))
-  return x.getUTCFullYear() === y && x.getUTCMonth() === m! - 1 && x.getUTCDate() === day
-}
-
 const strategyForm = z.object({ heldDate: date, heldTime: time, mode, others: z.string().max(5000).optional().default('') })
 const outcomeForm = z.object({ outcome: z.enum(['icpc', 'no_icpc_cin', 'no_further_action'], { message: 'Choose the outcome of the enquiry' }), outcomeReason: reason('Give the reasons for the outcome') })
 const scheduleForm = z.object({ kind: z.enum(['icpc', 'core_group', 'review_conference'], { message: 'Choose the meeting to arrange' }), scheduledDate: date, scheduledTime: time, meetingMode: z.enum(['in_person', 'online', 'phone'], { message: 'Choose how it will be held' }), place: z.string().trim().max(500).optional().default('') })
@@ -45,7 +38,7 @@ const heldCheck =
     const d = str(v[dateKey])
     const t = str(v[timeKey])
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return []
-    if (!realDate(d)) return [{ path: dateKey, message: 'Enter a real date' }]
+    if (!isCalendarDate(d)) return [{ path: dateKey, message: 'Enter a real date' }]
     if (!future && /^([01]\d|2[0-3]):[0-5]\d$/.test(t) && londonDateTime.toInstant(d, t) > now()) return [{ path: dateKey, message: 'The date and time cannot be in the future' }]
     return []
   }

@@ -7,6 +7,7 @@ import { CATEGORIES, GOLDEN_RULES, codesOf } from '../sharing/codes.ts'
 import { validateSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { SIGNIFICANCES, VISIBILITIES, type SharingConsent } from '../../data/schema.ts'
 import type { AnswerEntryInput, AnswerInput, SharingFields } from './repository.ts'
+import { isCalendarDate } from '../../web/dates.ts'
 import { MAX_ANSWER_ENTRIES } from './rules.ts'
 
 export const RESPONSES = {
@@ -52,11 +53,10 @@ export interface Problem {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
-const realDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s
 
 const entrySchema = z.object({
   summary: z.string({ message: 'Say what your agency knows' }).trim().min(1, 'Say what your agency knows').max(5000, 'Must be 5,000 characters or fewer'),
-  occurredOn: z.string({ message: 'Enter the date it happened' }).trim().min(1, 'Enter the date it happened').refine(realDate, 'Enter a real date as YYYY-MM-DD, for example 2026-11-20'),
+  occurredOn: z.string({ message: 'Enter the date it happened' }).trim().min(1, 'Enter the date it happened').refine((s) => isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2026-11-20'),
   significance: z.enum(SIGNIFICANCES, { message: 'Choose how significant it is' }),
   visibility: z.enum(VISIBILITIES, { message: 'Choose who may see it' }),
 })

@@ -7,7 +7,7 @@ import { RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
-import { londonDateTime } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { identifiersCross } from '../breakglass/identifiers.ts'
 import { DECISION_LABELS, REQUESTER_LABELS, SOURCE_LABELS, WITHHELD_WORDING, type Identifiers } from './repository.ts'
@@ -15,10 +15,6 @@ import { DECISION_LABELS, REQUESTER_LABELS, SOURCE_LABELS, WITHHELD_WORDING, typ
 const optional = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 const required = (message: string, max = 5000) => z.string({ message }).trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
 const rowVersion = z.coerce.number({ message: 'Reload the page and try again' }).int().min(1)
-const realDate = (v: string) => {
-  const d = new Date(`${v}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v
-}
 
 const logForm = z.object({
   nhsNumber: optional(20),
@@ -32,7 +28,7 @@ const logForm = z.object({
     .string({ message: 'Enter the date the request was received' })
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date the request was received as YYYY-MM-DD')
-    .refine(realDate, 'Enter a real date the request was received'),
+    .refine((v) => isCalendarDate(v), 'Enter a real date the request was received'),
 })
 
 const extendForm = z.object({ rowVersion, reason: required('Say why the request is complex') })

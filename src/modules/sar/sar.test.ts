@@ -108,6 +108,10 @@ for (const engine of testEngines()) {
       const future = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marsh', dateOfBirth: '2014-06-01', requesterRelationship: 'parent', requesterName: 'Sarah Marsh', identityVerified: 'Passport seen', receivedOn: '2026-12-25' })
       assert.equal(future.statusCode, 400)
       assert.match(future.body, /cannot be in the future/)
+      // a year the checks of every date field refuse (1900 to 2100), not a request received two thousand years ago
+      const ancient = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marsh', dateOfBirth: '2014-06-01', requesterRelationship: 'parent', requesterName: 'Sarah Marsh', identityVerified: 'Passport seen', receivedOn: '0001-01-01' })
+      assert.equal(ancient.statusCode, 400)
+      assert.match(ancient.body, /Enter a real date the request was received/)
       const none = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marshall', dateOfBirth: '2014-06-01', requesterRelationship: 'parent', requesterName: 'Sarah Marsh', identityVerified: 'Passport seen', receivedOn: '2026-11-30' })
       assert.equal(none.statusCode, 400)
       assert.match(none.body, /No child matches these identifiers exactly/)

@@ -8,7 +8,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
-import { londonDateTime } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { SharingValidationError } from '../sharing/store.ts'
 import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
@@ -16,9 +16,8 @@ import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
 const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
-const realDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s
-const dateField = (what: string) => z.string({ message: `Enter ${what}` }).trim().min(1, `Enter ${what}`).refine(realDate, 'Enter a real date as YYYY-MM-DD, for example 2026-11-20')
-const optionalDate = z.string().trim().optional().default('').refine((s) => !s || realDate(s), 'Enter a real date as YYYY-MM-DD, for example 2027-01-05')
+const dateField = (what: string) => z.string({ message: `Enter ${what}` }).trim().min(1, `Enter ${what}`).refine((s) => isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2026-11-20')
+const optionalDate = z.string().trim().optional().default('').refine((s) => !s || isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2027-01-05')
 const text = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 
 const startForm = z.object({
