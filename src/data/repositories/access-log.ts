@@ -7,6 +7,7 @@ import { chainHash, GENESIS } from '../audit-seal.ts'
 import type { AuditEventTable } from '../schema.ts'
 import type { Actor } from '../actor.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
+import { isCalendarDate } from '../../web/dates.ts'
 import { isUuid } from './children.ts'
 
 export interface AccessLogRow {
@@ -90,7 +91,7 @@ export function accessLogRepository(ctx: Ctx, actor: Actor) {
         if (!child) return notFound
         const pageSize = Math.min(Math.max(opts.pageSize ?? 50, 1), 200)
         const page = Math.max(1, Math.floor(opts.page ?? 1))
-        const date = (d: string | null | undefined) => (d && /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(d)) ? d : null)
+        const date = (d: string | null | undefined) => (d && isCalendarDate(d) ? d : null)
         const from = date(opts.from)
         const to = date(opts.to)
         const conditions = [

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
-import { londonDateTime } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
 import { LEVEL_LABELS } from '../tac/access.ts'
@@ -14,13 +14,7 @@ import { ATTENDANCE_LABELS, MEETING_KIND_LABELS, MODE_LABELS, type Attendance } 
 
 const OTHER_ROWS = [1, 2, 3] as const
 
-function validDate(v: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false
-  const [y, m, d] = v.split('-').map(Number)
-  const t = new Date(Date.UTC(y!, m! - 1, d!))
-  return t.getUTCFullYear() === y && t.getUTCMonth() === m! - 1 && t.getUTCDate() === d
-}
-const date = (msg: string) => z.string().trim().refine(validDate, msg)
+const date = (msg: string) => z.string().trim().refine((v) => isCalendarDate(v), msg)
 const time = (msg: string) => z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, msg)
 const short = z.string().trim().max(200, 'Must be 200 characters or fewer').optional().default('')
 const list = z.preprocess((v) => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()))
