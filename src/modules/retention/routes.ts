@@ -152,7 +152,7 @@ export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): 
     if (!parsed.ok) return reportPage(request, reply, reportId, { values: bodyOf(request), errors: parsed.errors })
     const done = await repo(request).decide(reportId, parsed.data)
     if (!done) return reply.callNotFound()
-    if (done.status === 'conflict') return reportPage(request, reply, reportId, { status: 409, message: 'Someone else has decided or withdrawn this request first: this is where it stands now.' })
+    if (done.status === 'conflict') return reportPage(request, reply, reportId, { status: 409, message: 'This request has already been decided or withdrawn: this is where it stands now.' })
     if (done.status === 'refused') return reportPage(request, reply, reportId, { status: 403, values: bodyOf(request), errors: one(done.message, 'decision') })
     return reply.redirect(`/retention/reports/${reportId}?done=${done.state}`, 303)
   })
