@@ -277,5 +277,12 @@ describeApp('the merged chronology', (ctx) => {
     assert.equal(part.statusCode, 200)
     assert.equal(part.body.trim().split('\r\n').filter((l) => l.includes('Long chronology entry')).length, 1, 'the one entry of 2027')
     assert.match(part.body, /Long chronology entry 5000/)
+    // the page says the picture holds only the newest of them, and so does the picture's own description
+    const page = await dsl.get(`/children/${longId}/chronology`)
+    assert.match(page.body, new RegExp(`The picture shows the newest ${EXPORT_LIMIT.toLocaleString('en-GB')} of these ${seen.toLocaleString('en-GB')} entries`))
+    const svg = await dsl.get(`/children/${longId}/timeline.svg`)
+    assert.match(svg.body, new RegExp(`<desc id="tl-desc">The newest ${EXPORT_LIMIT} of the ${seen} entries you may see: `))
+    const filtered = await dsl.get(`/children/${longId}/chronology?from=2027-01-01`)
+    assert.doesNotMatch(filtered.body, /The picture shows the newest/)
   })
 })

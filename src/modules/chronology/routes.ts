@@ -69,6 +69,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       fieldErrors,
       html,
       backLink: `/children/${childId}`,
+      timelineLimit: EXPORT_LIMIT,
     })
   })
 
@@ -78,7 +79,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const f = filterFrom(request)
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.timeline' })
     if (!result) return reply.callNotFound()
-    const svg = timelineSvg(result.entries, { title: `Timeline for ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}` })
+    const svg = timelineSvg(result.entries, { title: `Timeline for ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`, total: result.total })
     const etag = `"${createHash('sha256').update(request.actor!.membershipId).update(svg).digest('base64url').slice(0, 27)}"`
     reply.header('cache-control', 'private, max-age=60').header('etag', etag).header('vary', 'Cookie')
     if (request.headers['if-none-match'] === etag) return reply.code(304).send()

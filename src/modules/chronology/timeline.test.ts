@@ -246,6 +246,16 @@ describe('timeline picture at 500 entries', () => {
   })
 })
 
+describe('a picture of only the newest entries', () => {
+  it('says in its description how many of the entries the viewer may see it holds', () => {
+    const some = entries('years', 40)
+    const desc = (svg: string) => /<desc id="tl-desc">([^<]*)<\/desc>/.exec(svg)![1]!
+    assert.match(desc(timelineSvg(some, { title: 'T', total: 6000 })), /^The newest 40 of the 6000 entries you may see: 40 entries from/)
+    assert.match(desc(timelineSvg(some, { title: 'T', total: 40 })), /^40 entries from/)
+    assert.match(desc(timelineSvg(some, { title: 'T' })), /^40 entries from/)
+  })
+})
+
 describe('agency names', () => {
   it('wrap at spaces and hyphens onto two lines, then end with an ellipsis', () => {
     assert.deepEqual(wrapLabel('Police', 184, 13, true), { lines: ['Police'], truncated: false })

@@ -219,7 +219,11 @@ interface Placed {
   hidden: TimelineEntry[]
 }
 
-export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: string; width?: number } = { title: 'Timeline' }): string {
+/**
+ * The timeline picture of the entries given. `total` is how many the viewer may see in all: when the picture holds only
+ * the newest of them (the timeline's limit), its description says so.
+ */
+export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: string; width?: number; total?: number } = { title: 'Timeline' }): string {
   const width = Math.max(opts.width ?? 1100, PLOT_X0 + RIGHT + 10 * CELL)
   if (!entries.length) {
     return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} 80" width="${width}" height="80" role="img" aria-labelledby="t" font-family="${esc(FONT)}"><title id="t">${esc(opts.title)}: no entries</title><rect width="${width}" height="80" fill="#ffffff"/><text x="20" y="45" font-size="16" fill="${INK}">No entries you are entitled to see.</text></svg>`
@@ -314,7 +318,7 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
   const parts: string[] = []
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="tl-title tl-desc" font-family="${esc(FONT)}">`)
   parts.push(
-    `<title id="tl-title">${esc(opts.title)}</title><desc id="tl-desc">${entries.length} entries from ${agencies.length} ${agencies.length === 1 ? 'agency' : 'agencies'} between ${ymd(first)} and ${ymd(last)}, one row per agency, in ${keys.length} ${keys.length === 1 ? 'category' : 'categories'}${signals ? `, with ${signals} risk ${signals === 1 ? 'signal' : 'signals'}` : ''}.${aggregated.length ? ` Where more than ${MAX_ROWS} entries of one agency fall close together, a box counts the rest.` : ''} The chronology table has the same entries as text.</desc>`,
+    `<title id="tl-title">${esc(opts.title)}</title><desc id="tl-desc">${opts.total !== undefined && opts.total > entries.length ? `The newest ${entries.length} of the ${opts.total} entries you may see: `: ''}${entries.length} entries from ${agencies.length} ${agencies.length === 1 ? 'agency' : 'agencies'} between ${ymd(first)} and ${ymd(last)}, one row per agency, in ${keys.length} ${keys.length === 1 ? 'category' : 'categories'}${signals ? `, with ${signals} risk ${signals === 1 ? 'signal' : 'signals'}` : ''}.${aggregated.length ? ` Where more than ${MAX_ROWS} entries of one agency fall close together, a box counts the rest.` : ''} The chronology table has the same entries as text.</desc>`,
   )
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`)
   parts.push(`<defs><clipPath id="tl-label-clip"><rect x="0" y="${TOP}" width="${LABEL_RIGHT}" height="${plotBottom - TOP}"/></clipPath></defs>`)

@@ -116,6 +116,7 @@ export function nunjucksEnvironment(root: string, opts: { importsAsGlobals: bool
   env.addFilter('relationshipLabel', (r: string) => RELATIONSHIP_LABELS[r] ?? r)
   env.addFilter('entryType', entryTypeLabel)
   env.addFilter('humanise', humanise)
+  env.addFilter('number', (n: number) => Number(n).toLocaleString('en-GB'))
   for (const { file, name } of macros) {
     // getExported is Nunjucks' own (what `{% from %}` calls), missing from its type declarations; it answers at once
     const template = env.getTemplate(file) as unknown as { getExported(cb: (err: Error | null, exported: Record<string, unknown>) => void): void }
