@@ -1,8 +1,9 @@
 // A small closed-loop HTTP load generator, run in its own process so it does not share the server's event loop:
 // `node bench/load.ts '{"url":..., "method":"GET", "headers":{...}, "body":"...", "connections":32, "durationMs":10000}'`.
 // A body may contain {{uuid}}, replaced per request, and {{name}} for each list in `pick` (a random element).
-// Prints {requests, rps, p50, p95, p99, errors, statuses, warmupStatuses, seconds} as JSON (the warm-up's responses are
-// counted apart, not measured), and every latency with `"latencies": true`.
+// Prints {requests, rps, p50, p95, p99, errors, statuses, warmupStatuses, seconds} as JSON on its last line (the warm-up's
+// responses are counted apart, not measured), and every latency with `"latencies": true`; before it, a line `measuring`
+// when the measured window opens and `measured` when it closes.
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 import type { LoadSpec } from './types.ts'
@@ -49,9 +50,12 @@ async function worker(until: number) {
 const warm = spec.warmupMs ?? 2000
 await Promise.all(Array.from({ length: spec.connections }, () => worker(performance.now() + warm)))
 measuring = true
+// the markers let the parent read the processes' CPU over exactly the measured window (support.ts)
+process.stdout.write('measuring\n')
 const start = performance.now()
 await Promise.all(Array.from({ length: spec.connections }, () => worker(start + spec.durationMs)))
 const elapsed = (performance.now() - start) / 1000
+process.stdout.write('measured\n')
 latencies.sort((a, b) => a - b)
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0
 console.log(JSON.stringify({ requests: latencies.length, rps: latencies.length / elapsed, p50: pct(50), p95: pct(95), p99: pct(99), errors, statuses, warmupStatuses, seconds: elapsed, ...(spec.latencies ? { latencies } : {}) }))

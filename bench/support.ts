@@ -8,7 +8,7 @@ import path from 'node:path'
 import { sql, Kysely, PostgresDialect } from 'kysely'
 import nunjucks from 'nunjucks'
 import type { FastifyInstance } from 'fastify'
-import type { LoadResult, LoadSpec } from './types.ts'
+import type { BenchResult, LoadResult, LoadSpec } from './types.ts'
 import { openDatabase, postgresPool, type Database, type DatabaseTarget } from '../src/data/db.ts'
 import { dataAccess } from '../src/data/index.ts'
 import { seedDemo, demoPractitioners, DEMO_PASSWORD } from '../src/data/seed.ts'
@@ -120,12 +120,12 @@ export async function signIn(base: string, key: string): Promise<{ cookie: strin
  * drifts from one ten-second window to the next, a page and its ceiling measured in alternate windows see the same
  * machine, so their ratio moves far less than when each is measured once, one after the other.
  */
-export async function loadInTurns(a: LoadSpec, b: LoadSpec, opts: { rounds?: number; durationMs?: number } = {}): Promise<[LoadResult, LoadResult]> {
+export async function loadInTurns(a: LoadSpec, b: LoadSpec, opts: { rounds?: number; durationMs?: number; cpuOf?: { serverPid: number } } = {}): Promise<[LoadResult, LoadResult]> {
   const rounds = opts.rounds ?? 4
   const each = Math.round((opts.durationMs ?? 12_000) / rounds)
   const runs: [LoadResult[], LoadResult[]] = [[], []]
   for (let i = 0; i < rounds; i++) {
-    for (const [k, spec] of [a, b].entries()) runs[k]!.push(await load({ ...spec, durationMs: each, warmupMs: i === 0 ? 2000 : 500, latencies: true }))
+    for (const [k, spec] of [a, b].entries()) runs[k]!.push(await load({ ...spec, durationMs: each, warmupMs: i === 0 ? 2000 : 500, latencies: true }, { cpuOf: opts.cpuOf }))
   }
   const merge = (rs: LoadResult[]): LoadResult => {
     const latencies = rs.flatMap((r) => r.latencies ?? []).sort((x, y) => x - y)
@@ -137,18 +137,82 @@ export async function loadInTurns(a: LoadSpec, b: LoadSpec, opts: { rounds?: num
     }
     const requests = rs.reduce((t, r) => t + r.requests, 0)
     const seconds = rs.reduce((t, r) => t + (r.seconds ?? 0), 0)
-    return { requests, rps: requests / seconds, p50: pct(50), p95: pct(95), p99: pct(99), errors: rs.reduce((t, r) => t + r.errors, 0), statuses: sum((r) => r.statuses), warmupStatuses: sum((r) => r.warmupStatuses), seconds }
+    const cpu = rs.every((r) => r.cpu)
+      ? { server: rs.reduce((t, r) => t + r.cpu!.server, 0), database: rs.every((r) => r.cpu!.database !== null) ? rs.reduce((t, r) => t + r.cpu!.database!, 0) : null }
+      : undefined
+    return { requests, rps: requests / seconds, p50: pct(50), p95: pct(95), p99: pct(99), errors: rs.reduce((t, r) => t + r.errors, 0), statuses: sum((r) => r.statuses), warmupStatuses: sum((r) => r.warmupStatuses), seconds, ...(cpu ? { cpu } : {}) }
   }
   return [merge(runs[0]), merge(runs[1])]
 }
 
-export function load(spec: LoadSpec): Promise<LoadResult> {
+/** Milliseconds of CPU a request, from a load measured with `cpuOf`: the server's, and the database's (null when not local). */
+export function cpuPerRequest(r: LoadResult): { server: number; database: number | null } | null {
+  if (!r.cpu || !r.requests) return null
+  return { server: (r.cpu.server * 1000) / r.requests, database: r.cpu.database === null ? null : (r.cpu.database * 1000) / r.requests }
+}
+
+/**
+ * Runs the load generator in its own process. With `cpuOf`, the CPU the server's process and the local PostgreSQL's
+ * processes use over the measured window is read from /proc (Linux) when the generator opens and closes that window.
+ */
+export function load(spec: LoadSpec, opts: { cpuOf?: { serverPid: number } } = {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bench/load.ts'), JSON.stringify({ connections: 32, durationMs: 10_000, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load exited ${code}`))))
+    let before: CpuSnapshot | null = null
+    let cpu: LoadResult['cpu']
+    child.stdout.on('data', (d) => {
+      out += d
+      if (!opts.cpuOf) return
+      if (before === null && /^measuring$/m.test(out)) before = cpuSnapshot(opts.cpuOf.serverPid)
+      if (before !== null && cpu === undefined && /^measured$/m.test(out)) cpu = cpuSince(before, cpuSnapshot(opts.cpuOf.serverPid))
+    })
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load exited ${code}`))
+      const result = JSON.parse(out.trim().split('\n').pop()!) as LoadResult
+      resolve(cpu ? { ...result, cpu } : result)
+    })
   })
+}
+
+interface CpuSnapshot {
+  server: number
+  /** Each PostgreSQL process's CPU seconds, by pid. */
+  database: Map<string, number>
+}
+
+const TICKS = 100 // USER_HZ: /proc's clock ticks a second on Linux
+const localDatabase = ['127.0.0.1', 'localhost', '::1', '[::1]', ''].includes(new URL(PG_BASE).hostname)
+
+/** utime + stime of a process (all its threads), in seconds; null when it is gone or /proc cannot be read. */
+function processCpu(pid: string): { comm: string; seconds: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const close = stat.lastIndexOf(')')
+    const fields = stat.slice(close + 2).split(' ')
+    return { comm: stat.slice(stat.indexOf('(') + 1, close), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS }
+  } catch {
+    return null
+  }
+}
+
+function cpuSnapshot(serverPid: number): CpuSnapshot {
+  const database = new Map<string, number>()
+  if (localDatabase) {
+    for (const pid of fs.existsSync('/proc') ? fs.readdirSync('/proc') : []) {
+      if (!/^\d+$/.test(pid)) continue
+      const p = processCpu(pid)
+      if (p && p.comm.startsWith('postgres')) database.set(pid, p.seconds)
+    }
+  }
+  return { server: processCpu(String(serverPid))?.seconds ?? 0, database }
+}
+
+function cpuSince(a: CpuSnapshot, b: CpuSnapshot): NonNullable<LoadResult['cpu']> {
+  let database = 0
+  // a backend that started during the window counts from zero; one that ended is lost (the pool keeps its connections)
+  for (const [pid, s] of b.database) database += s - (a.database.get(pid) ?? 0)
+  return { server: b.server - a.server, database: localDatabase ? database : null }
 }
 
 export const now = () => new Date().toISOString()
@@ -252,4 +316,16 @@ export async function benchChild(db: Database['db'], entries = 500): Promise<str
   }))
   await db.insertInto('entry').values(rows).execute()
   return childId
+}
+
+/** The server's and the database's CPU a request, each with the ceiling's as its baseline (none when not measured). */
+export function cpuResults(prefix: string, page: LoadResult, ceiling: LoadResult, dataset: string, at: string): BenchResult[] {
+  const p = cpuPerRequest(page)
+  const c = cpuPerRequest(ceiling)
+  if (!p || !c) return []
+  const r3 = (n: number) => Math.round(n * 1000) / 1000
+  return [
+    { id: `${prefix}.server_cpu_ms`, value: r3(p.server), unit: 'ms/req', engine: 'postgres', dataset, baseline: r3(c.server), at },
+    ...(p.database !== null && c.database !== null ? [{ id: `${prefix}.db_cpu_ms`, value: r3(p.database), unit: 'ms/req', engine: 'postgres', dataset, baseline: r3(c.database), at }] : []),
+  ]
 }

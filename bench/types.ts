@@ -41,4 +41,9 @@ export interface LoadResult {
   seconds?: number
   /** Every latency, sorted (asked for with `latencies: true`). */
   latencies?: number[]
+  /**
+   * CPU seconds used over the measured window (asked for with load's `cpuOf`): by the server's process, and by the local
+   * PostgreSQL's processes (null when the database is not on this machine).
+   */
+  cpu?: { server: number; database: number | null }
 }
