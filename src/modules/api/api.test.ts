@@ -59,6 +59,9 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     for (const n of ['children.0', 'category', 'seenOrHeard', 'occurredAt', 'immediateDanger', 'idempotencyKey']) assert.ok(names.includes(n), `${n} is listed: ${names.join(', ')}`)
     const future = await teacher.post('/api/v1/concerns', { children: [childId], category: 'neglect', seenOrHeard: 'x', occurredAt: '2027-01-01T10:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() })
     assert.equal(future.statusCode, 400)
+    const ancient = await teacher.post('/api/v1/concerns', { children: [childId], category: 'neglect', seenOrHeard: 'x', occurredAt: '0001-01-01T10:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() })
+    assert.equal(ancient.statusCode, 400)
+    assert.deepEqual((ancient.json() as { 'invalid-params': { name: string; reason: string }[] })['invalid-params'], [{ name: 'occurredAt', reason: 'Must be a date from 1 January 1900' }])
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before)
 
     const body = {

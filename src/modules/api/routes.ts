@@ -15,6 +15,7 @@ import { etag } from '../../platform/http/api-reliability.ts'
 import { KeyReusedError, PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../concerns/repository.ts'
+import { isCalendarDate } from '../../web/dates.ts'
 import { BODY_REGIONS } from '../concerns/body-map.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -135,6 +136,8 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
     const v = parse(concernBody, request, reply, (b) => [
       ...(!b.children.length && !b.newChild ? [{ name: 'children', reason: 'Name the child or children, or a child not yet known (newChild)' }] : []),
       ...(new Date(b.occurredAt) > clock.now() ? [{ name: 'occurredAt', reason: 'Cannot be in the future' }] : []),
+      // the years every date field takes (1900 to 2100), as the page's form does
+      ...(!isCalendarDate(b.occurredAt.slice(0, 10)) ? [{ name: 'occurredAt', reason: 'Must be a date from 1 January 1900' }] : []),
     ])
     if (!v) return reply
     return run(
