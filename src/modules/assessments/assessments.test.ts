@@ -172,6 +172,10 @@ describeApp('assessments in a team around the child', (ctx) => {
     assert.equal(rowVersionOf(nursePage.body, url), v)
     const first = await nurse.post(url, { rowVersion: v, childViews: 'Nurse: Sam says school is the best part of the day.', familyViews: '', analysis: '', recommendation: '', strengths_health: 'Registered with a GP and dentist.', needs_health: '' })
     assert.equal(first.statusCode, 303)
+    // a domain's field sent twice is refused, not saved empty over what is there
+    const twice = await sw.post(url, { rowVersion: v, childViews: '', familyViews: '', analysis: '', recommendation: '', strengths_health: ['a', 'b'], needs_health: '' })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /href="#strengths_health"[^>]*>This field was sent more than once: enter it once/)
     const second = await sw.post(url, { rowVersion: v, childViews: 'Social worker: Sam wants to stay at Brookside.', familyViews: 'Mum wants help with routines.', analysis: '', recommendation: '', strengths_health: '', needs_health: 'Dental care' })
     assert.equal(second.statusCode, 409)
     assert.match(second.body, /Someone else changed this assessment/)

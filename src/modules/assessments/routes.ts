@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { formErrors, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ASSESSMENT_FACTORS, FACTOR_GROUPS, factorProblems } from './codes.ts'
 import { KIND_LABELS, type AssessmentText, type Conflict } from './repository.ts'
@@ -114,6 +114,12 @@ export async function assessmentRoutes(app: FastifyInstance, { data }: AppDeps):
     for (const [k, v] of Object.entries(body)) {
       const m = /^(strengths|needs)_([a-z0-9_]{1,60})$/.exec(k)
       if (!m) continue
+      // a field sent twice is refused, not saved empty
+      if (Array.isArray(v)) {
+        domainErrors.fieldErrors[k] = { text: sentTwice('This field') }
+        domainErrors.errors.push({ text: sentTwice('This field'), href: `#${k}` })
+        continue
+      }
       const value = str(v).trim()
       if (value.length > MAX) {
         domainErrors.fieldErrors[k] = { text: `Must be ${MAX.toLocaleString('en-GB')} characters or fewer` }

@@ -23,6 +23,33 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     siblingId = withSibling?.related_child_id ?? undefined
   }
 
+  it('a body map mark: a position only as the map writes it (0 to 1000), and a description sent twice refused, not joined', async () => {
+    await pupils()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const keyOf = async () => /name="idempotencyKey" value="([^"]+)"/.exec((await teacher.get(`/concerns/new?child=${childId}`)).body)![1]!
+    const base = { children: [childId], category: 'neglect', seenOrHeard: 'Body map positions', occurredDate: '2026-11-23', occurredTime: '08:00', immediateDanger: 'no', mark1Region: 'left_arm', mark1View: 'front', mark1Description: 'Bruise' }
+    const twiceKey = await keyOf()
+    const twice = await teacher.post('/concerns', { ...base, idempotencyKey: twiceKey, mark1Description: ['first', 'second'] })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /Body map mark 1: the description was sent more than once: enter it once/)
+    assert.equal(await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', twiceKey).executeTakeFirst(), undefined)
+    const cases: [string, string, number | null, number | null][] = [
+      ['0x10', 'Infinity', null, null],
+      ['1e3', '-5', null, null],
+      ['12.5', '1000', 12.5, 1000],
+      ['', ' ', null, null],
+      ['1001', '999.999', null, 999.999],
+    ]
+    for (const [x, y, ex, ey] of cases) {
+      const key = await keyOf()
+      const res = await teacher.post('/concerns', { ...base, idempotencyKey: key, mark1X: x, mark1Y: y })
+      assert.equal(res.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(res.body)?.[0])
+      const c = await ctx.s.t.db.selectFrom('concern').select('body_map').where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+      assert.deepEqual([c.body_map[0]!.x, c.body_map[0]!.y], [ex, ey], `x ${x}, y ${y}`)
+      assert.equal(c.body_map[0]!.description, 'Bruise')
+    }
+  })
+
   it('a teacher logs a concern about two siblings: one concern and one entry per child, the DSLs alerted without personal data in email', async () => {
     await pupils()
     const teacher = await ctx.s.signIn('teacher.brookside')

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, formErrors, oneValue, parseForm, type CrossCheck } from '../../web/forms.ts'
+import { dateError, formErrors, oneValue, parseForm, sentTwice, type CrossCheck } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
@@ -34,7 +34,7 @@ const concernForm = z
 
 /** Checks across fields, on the raw values (so they are reported with the field errors). */
 const concernCross: CrossCheck = (raw) => {
-  const v = raw as Record<string, string | undefined> & { children?: string[]; marks?: { region: string; description: string }[] }
+  const v = raw as Record<string, string | undefined> & { children?: string[]; marks?: { region: string; description: string; repeated?: boolean }[] }
   const out: { path: string; message: string }[] = []
   const s = (x: unknown) => String(x ?? '').trim()
   const anyNew = s(v.newChildGivenName) || s(v.newChildFamilyName) || s(v.newChildDob)
@@ -49,7 +49,8 @@ const concernCross: CrossCheck = (raw) => {
   if (occurredError) out.push({ path: 'occurredDate', message: occurredError })
   if (s(v.occurredTime) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(s(v.occurredTime))) out.push({ path: 'occurredTime', message: 'Enter the time as HH:MM, for example 14:30' })
   for (const [i, m] of (v.marks ?? []).entries()) {
-    if (!BODY_REGIONS.some((r) => r.code === m.region)) out.push({ path: 'marks', message: `Body map mark ${i + 1}: choose a part of the body` })
+    if (m.repeated) out.push({ path: 'marks', message: `Body map mark ${i + 1}: ${sentTwice('the description')}` })
+    else if (!BODY_REGIONS.some((r) => r.code === m.region)) out.push({ path: 'marks', message: `Body map mark ${i + 1}: choose a part of the body` })
     else if (!m.description) out.push({ path: 'marks', message: `Body map mark ${i + 1}: describe what you saw` })
   }
   return out
@@ -61,15 +62,26 @@ const triageForm = z.object({
   reasons: text(10_000).min(1, 'Record the reasons for your decision (KCSIE: decisions and the reasons for them in writing)'),
 })
 
+/**
+ * A mark's position on the body map, 0 to 1000 as the map's script writes it (decimal digits, at most three places);
+ * anything else — empty, '0x10', '1e3', 'Infinity', out of range — is no position: the part of the body and the
+ * description are the mark, the position only where on the picture the script put it.
+ */
+function position(v: unknown): number | null {
+  if (typeof v !== 'string' || !/^\d{1,4}(\.\d{1,3})?$/.test(v)) return null
+  const n = Number(v)
+  return n <= 1000 ? n : null
+}
+
 /** Reads the body map rows of the form (the text-only path; JavaScript only fills in x and y). */
 function marksFrom(body: Record<string, unknown>) {
   const marks = []
   for (let i = 1; i <= 6; i++) {
-    const region = String(body[`mark${i}Region`] ?? '')
-    const description = String(body[`mark${i}Description`] ?? '').trim()
-    if (!region && !description) continue
-    const num = (v: unknown) => (v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Math.min(Math.max(Number(v), 0), 1000))
-    marks.push({ view: body[`mark${i}View`] === 'back' ? 'back' : 'front', region, description, x: num(body[`mark${i}X`]), y: num(body[`mark${i}Y`]) })
+    const region = oneValue(body[`mark${i}Region`]) ?? ''
+    const sent = oneValue(body[`mark${i}Description`])
+    const description = (sent ?? '').trim()
+    if (!region && !description && sent !== null) continue
+    marks.push({ view: body[`mark${i}View`] === 'back' ? 'back' : 'front', region, description, x: position(body[`mark${i}X`]), y: position(body[`mark${i}Y`]), repeated: sent === null })
   }
   return marks
 }

@@ -241,6 +241,11 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
     const long = await sw.post(`/teams/${tacId}/reviews`, { ...base, [`score_${outcome1}`]: '3', [`anote_${actionA}`]: 'x'.repeat(5001) })
     assert.equal(long.statusCode, 400)
     assert.match(long.body, new RegExp(`href="#anote_${actionA}"[^>]*>A note must be 5,000 characters or fewer`))
+    // a note sent twice is refused at that note, never saved as the two joined
+    const twice = await sw.post(`/teams/${tacId}/reviews`, { ...base, [`score_${outcome1}`]: '3', [`note_${outcome1}`]: ['Late twice a week', 'second'], [`anote_${actionA}`]: ['one', 'two'] })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, new RegExp(`href="#note_${outcome1}"[^>]*>A note was sent more than once: enter it once`))
+    assert.match(twice.body, new RegExp(`href="#anote_${actionA}"[^>]*>A note was sent more than once: enter it once`))
     assert.equal((await sw.post(`/teams/${tacId}/reviews`, { ...base, [`score_${outcome1}`]: '3', [`note_${outcome1}`]: 'Late twice a week' })).statusCode, 303)
     const review = await db().selectFrom('review').selectAll().where('tac_id', '=', tacId).executeTakeFirstOrThrow()
     assert.equal(review.plan_version, (await db().selectFrom('tac').select('plan_version').where('id', '=', tacId).executeTakeFirstOrThrow()).plan_version)

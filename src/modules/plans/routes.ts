@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
-import { parseForm, queryInt, type FormErrors } from '../../web/forms.ts'
+import { oneValue, parseForm, queryInt, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ACTION_STATUSES, type ActionStatus } from '../../data/schema.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
@@ -394,13 +394,17 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
       const value = typeof raw === 'string' ? raw.trim() : ''
       if (k.startsWith('score_')) {
         const id = k.slice(6)
-        const note = String(b[`note_${id}`] ?? '').trim()
+        const sent = oneValue(b[`note_${id}`])
+        if (sent === null) extra.push({ path: `note_${id}`, message: sentTwice('A note') })
+        const note = (sent ?? '').trim()
         if (!/^(10|\d)$/.test(value)) extra.push({ path: k, message: value === '' ? 'Give a score from 0 to 10 for every outcome' : 'A score is a whole number from 0 to 10' })
         else scores.push({ outcomeId: id, score: Number(value), note })
         if (note.length > 5000) extra.push({ path: `note_${id}`, message: 'A note must be 5,000 characters or fewer' })
       } else if (k.startsWith('status_')) {
         const id = k.slice(7)
-        const note = String(b[`anote_${id}`] ?? '').trim()
+        const sent = oneValue(b[`anote_${id}`])
+        if (sent === null) extra.push({ path: `anote_${id}`, message: sentTwice('A note') })
+        const note = (sent ?? '').trim()
         if (!(ACTION_STATUSES as readonly string[]).includes(value)) extra.push({ path: k, message: 'Choose the status of every action' })
         else actions.push({ actionId: id, status: value as ActionStatus, note })
         if (note.length > 5000) extra.push({ path: `anote_${id}`, message: 'A note must be 5,000 characters or fewer' })

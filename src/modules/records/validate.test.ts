@@ -1,7 +1,8 @@
-// A record's date of birth is a real day: no year 0, no 30 February (each a row-level reason, never a database error).
+// A record's date of birth is a real day (no year 0, no 30 February), and an entry's time a real time of day: each a
+// row-level reason, never a database error or another day.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { checkRecord } from './validate.ts'
+import { checkEntry, checkRecord } from './validate.ts'
 
 const now = new Date('2026-11-29T12:00:00Z')
 const row = (dob: string) => ({ source_ref: 'R1', given_name: 'Zoë', family_name: 'Brontë', date_of_birth: dob, sex: 'F' })
@@ -15,5 +16,19 @@ describe('agency record validation', () => {
     }
     const good = checkRecord(row('2015-06-01'), now)
     assert.equal(good.ok, true, JSON.stringify(good))
+  })
+
+  it('an entry\'s time is a real time of day with a real offset: 24:00 is not rolled over into the next day', () => {
+    const entry = (occurredAt: string) => checkEntry({ source_ref: 'E1', occurred_at: occurredAt, type: 'police_incident', significance: 'low', summary: 'x' }, now, { sealedAllowed: false })
+    for (const t of ['2026-11-20T24:00:00Z', '2026-11-20T23:60:00Z', '2026-11-20T12:00:60Z', '2026-11-20T12:00:00+15:00', '2026-02-30T12:00:00Z']) {
+      const checked = entry(t)
+      assert.equal(checked.ok, false, t)
+      if (!checked.ok) assert.ok(checked.problems.some((p) => p.field === 'occurred_at'), t)
+    }
+    for (const [t, iso] of [['2026-11-20T23:59:59Z', '2026-11-20T23:59:59.000Z'], ['2026-11-20T10:00:00+01:00', '2026-11-20T09:00:00.000Z'], ['2026-11-20T00:00Z', '2026-11-20T00:00:00.000Z']] as const) {
+      const checked = entry(t)
+      assert.equal(checked.ok, true, `${t}: ${JSON.stringify(checked)}`)
+      if (checked.ok) assert.equal(checked.value.occurredAt.toISOString(), iso)
+    }
   })
 })

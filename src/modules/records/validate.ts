@@ -124,7 +124,7 @@ export function checkEntry(raw: Record<string, unknown>, now: Date, opts: { seal
     if (isCalendarDate(v.occurred_at)) {
       occurredAt = new Date(`${v.occurred_at}T12:00:00Z`)
       occurredTimeKnown = false
-    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v.occurred_at) && isCalendarDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
+    } else if (/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/.test(v.occurred_at) && isCalendarDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
       occurredAt = new Date(v.occurred_at)
     } else bad('occurred_at', `"${v.occurred_at}" is not a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset`)
     if (occurredAt && occurredAt.getTime() > now.getTime() + (occurredTimeKnown ? 0 : 86_400_000)) bad('occurred_at', 'is in the future')

@@ -15,6 +15,10 @@ const dateCheck = (value: unknown, label: string, id: string): FieldError | null
   return text ? { text, href: `#${id}` } : null
 }
 
+/** A name or reason of at most `max` characters (the pages show them in a line). */
+const lengthCheck = (value: unknown, max: number, label: string, id: string): FieldError | null =>
+  String(value ?? '').trim().length > max ? { text: `${label} must be ${max} characters or fewer`, href: `#${id}` } : null
+
 export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { data } = deps
   await tacSettingsRoutes(app, deps)
@@ -48,11 +52,11 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       }
       return reply.redirect('/settings?done=1', 303)
     })
-  post('/settings/bank-holidays', 'settings.bank-holiday.add', (q, b) => repo(q).addBankHoliday(String(b.date ?? '').trim(), String(b.name ?? '')), '#bh-date', (b) => [dateCheck(b.date, 'The date of the bank holiday', 'bh-date')])
+  post('/settings/bank-holidays', 'settings.bank-holiday.add', (q, b) => repo(q).addBankHoliday(String(b.date ?? '').trim(), String(b.name ?? '')), '#bh-date', (b) => [dateCheck(b.date, 'The date of the bank holiday', 'bh-date'), lengthCheck(b.name, 200, 'The name of the bank holiday', 'bh-name')])
   post('/settings/bank-holidays/:dateId/remove', 'settings.bank-holiday.remove', (q, _b, p) => repo(q).removeBankHoliday(p.dateId!))
-  post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')], true)
+  post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [lengthCheck(b.name, 200, 'The name of the term', 'term-name'), dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')], true)
   post('/settings/terms/:termId/remove', 'settings.term.remove', (q, _b, p) => repo(q).removeTerm(p.termId!))
-  post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date')], true)
+  post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date'), lengthCheck(b.reason, 500, 'The reason', 'closure-reason')], true)
   post('/settings/start-of-day', 'settings.start-of-day', (q, b) => repo(q).setStartOfDay(String(b.time ?? '')), '#time')
   post('/settings/categories', 'settings.category.add', (q, b) => repo(q).addCategory(String(b.label ?? '')), '#label')
   post('/settings/categories/:categoryId/active', 'settings.category.active', (q, b, p) => repo(q).setCategoryActive(p.categoryId!, b.active === 'yes'))
