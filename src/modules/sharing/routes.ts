@@ -10,7 +10,7 @@ import { routes } from '../../platform/http/route.ts'
 import { conflictProblem, invalidParams, problem, validationProblem } from '../../platform/http/problem.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { AGENCY_KINDS, type Visibility } from '../../data/schema.ts'
-import type { FormErrors } from '../../web/forms.ts'
+import { oneValue, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, CONTEXTS, GOLDEN_RULES, LAWFUL_BASES, PARA18_REASONS, PURPOSES, SCHEDULE1_CONDITIONS, labelOf } from './codes.ts'
 import { SharingValidationError, validateSharingDecision, type FieldProblem } from './store.ts'
 import type { ManualDecision } from './repository.ts'
@@ -63,8 +63,13 @@ function formProblems(v: Values): FieldProblem[] {
   if (str(v.shared) !== 'yes' && str(v.shared) !== 'no') p.push({ path: 'shared', message: 'Say whether you shared the information or decided not to' })
   if (str(v.specialCategory) !== 'yes' && str(v.specialCategory) !== 'no') p.push({ path: 'specialCategory', message: 'Say whether the information includes special-category data' })
   for (const [field, max] of Object.entries(MAX)) if (str(v[field]).length > max) p.push({ path: field, message: `Must be ${max.toLocaleString('en-GB')} characters or fewer` })
+  // a single-value field sent twice is refused, not read as its first value
+  for (const field of SINGLE_FIELDS) if (oneValue(v[field]) === null) p.push({ path: field, message: sentTwice('This answer') })
   return p
 }
+
+/** The form's fields that take one value (the rest are checkbox groups). */
+const SINGLE_FIELDS = ['shared', 'what', 'withOther', 'purpose', 'lawfulBasis', 'specialCategory', 'art9Condition', 'schedule1Condition', 'para18Reason', 'consent', 'consentReason', 'reasons', 'outsideAgreementReason'] as const
 
 function toFormErrors(problems: FieldProblem[]): FormErrors {
   const out: FormErrors = { errors: [], fieldErrors: {} }

@@ -152,6 +152,7 @@ describeApp('sharing decisions', (ctx) => {
       ['nothing said about what', { what: '' }, 'what', /Say what information/],
       ['shared without confirming golden rules 5, 6 and 7', { goldenRules: ['child_protected'] }, 'goldenRules', /confirm golden rules 5, 6 and 7/],
       ['neither shared nor not shared', { shared: '' }, 'shared', /Say whether you shared/],
+      ['a lawful basis sent twice', { lawfulBasis: ['6.1.e', '6.1.a'] }, 'lawfulBasis', /This answer was sent more than once: enter it once/],
       ['outside the agreement without a justification', { withAgencyIds: [agency('gp')], purpose: 'crime_prevention' }, 'outsideAgreementReason', /does not cover this \(Riverside Medical Practice: the agreement does not cover sharing with them for preventing or detecting crime\)/],
     ]
     for (const [name, over, field, message] of cases) {
