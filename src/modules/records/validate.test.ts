@@ -31,4 +31,13 @@ describe('agency record validation', () => {
       if (checked.ok) assert.equal(checked.value.occurredAt.toISOString(), iso)
     }
   })
+
+  it('a field given as a list or an object (JSON) is a problem, not "a,b" or "[object Object]"', () => {
+    const checked = checkRecord({ ...row('2015-06-01'), given_name: ['Zoë', 'Ann'], address: { line: '1 High St' } }, now)
+    assert.equal(checked.ok, false)
+    if (!checked.ok) assert.deepEqual(checked.problems.map((p) => p.field).sort(), ['address', 'given_name'])
+    const entry = checkEntry({ source_ref: 'E1', occurred_at: '2026-11-20', type: 'police_incident', significance: 'low', summary: ['a', 'b'] }, now, { sealedAllowed: false })
+    assert.equal(entry.ok, false)
+    if (!entry.ok) assert.deepEqual(entry.problems.map((p) => p.field), ['summary'])
+  })
 })

@@ -73,10 +73,16 @@ const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v).trim())
 
+/** Each field given as a list or an object (JSON) is a problem: read as text it would be "a,b" or "[object Object]". */
+function scalarsOnly(raw: Record<string, unknown>, columns: readonly string[], bad: (field: string, reason: string) => void): void {
+  for (const c of columns) if (raw[c] !== null && typeof raw[c] === 'object') bad(c, 'must be text, not a list or an object')
+}
+
 export function checkRecord(raw: Record<string, unknown>, now: Date): Checked<RecordInput> {
   const problems: { field: string; reason: string }[] = []
   const bad = (field: string, reason: string) => problems.push({ field, reason })
   const v = Object.fromEntries(RECORD_COLUMNS.map((c) => [c, str(raw[c])])) as Record<(typeof RECORD_COLUMNS)[number], string>
+  scalarsOnly(raw, RECORD_COLUMNS, bad)
   for (const f of RECORD_REQUIRED) if (!v[f]) bad(f, 'is required')
   if (v.source_ref.length > 100) bad('source_ref', 'must be 100 characters or fewer')
   if (v.given_name.length > 100) bad('given_name', 'must be 100 characters or fewer')
@@ -116,6 +122,7 @@ export function checkEntry(raw: Record<string, unknown>, now: Date, opts: { seal
   const problems: { field: string; reason: string }[] = []
   const bad = (field: string, reason: string) => problems.push({ field, reason })
   const v = Object.fromEntries(ENTRY_COLUMNS.map((c) => [c, str(raw[c])])) as Record<(typeof ENTRY_COLUMNS)[number], string>
+  scalarsOnly(raw, ENTRY_COLUMNS, bad)
   for (const f of ENTRY_REQUIRED) if (!v[f]) bad(f, 'is required')
   if (v.source_ref.length > 100) bad('source_ref', 'must be 100 characters or fewer')
   let occurredAt: Date | null = null
