@@ -38,6 +38,11 @@ export function unlessFormGone(errors: FormErrors, gone: string | null): FormErr
   return gone && errors.errors.some((e) => e.href !== '#main-content') ? formNotShown(gone) : errors
 }
 
+/** One error on one field: the summary's link to it and the message beside it. */
+export function fieldError(text: string, field: string): FormErrors {
+  return { errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } }
+}
+
 /**
  * A single-value field as the form sent it: '' when absent, and null when it came more than once (`a=1&a=2`). A page's
  * form sends such a field once; read with `String()`, a repeated one would be saved as "1,2".

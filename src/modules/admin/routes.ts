@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { fieldError, formErrors, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -63,7 +63,7 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
       const id = (request.params as { practitionerId: string }).practitionerId
       const parsed = reasonForm.safeParse(request.body ?? {})
       const typed = (request.body as { reason?: unknown } | undefined)?.reason
-      const fail = (text: string) => showPage(request, reply, id, { [field]: typeof typed === 'string' ? typed : '' }, { errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
+      const fail = (text: string) => showPage(request, reply, id, { [field]: typeof typed === 'string' ? typed : '' }, fieldError(text, field))
       if (!parsed.success) return fail(formErrors(parsed.error).errors[0]!.text)
       try {
         if (!(await run(request, id, parsed.data.reason))) return reply.callNotFound()
@@ -84,7 +84,7 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
       const done = await repo(request).addMembership(id, { role: String(b.role ?? ''), teamId: b.teamId || null, agencyId: b.agencyId || null })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return showPage(request, reply, id, b, { errors: [{ text: err.message, href: '#role' }], fieldErrors: { role: { text: err.message } } })
+      if (err instanceof RefusedError) return showPage(request, reply, id, b, fieldError(err.message, 'role'))
       throw err
     }
     return reply.redirect(`/admin/practitioners/${id}?done=membership-added`, 303)

@@ -10,7 +10,7 @@ import { RefusedError } from '../../data/unit-of-work.ts'
 import { checkTotp } from '../../platform/auth/totp.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { identifierHash, identifiersCross, identifiersForm, identifiersOf, knownChildForm } from './identifiers.ts'
 import { MIN_REASON, OUTCOME_LABELS, type AccessKind, type AccessRequest, type Identifiers } from './repository.ts'
 
@@ -31,7 +31,6 @@ const endForm = z.object({ rowVersion: z.coerce.number({ message: 'Reload the pa
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 /** What was typed, kept for the form again — never the code. */
 const keep = (values: Values): Values => Object.fromEntries(Object.entries(values).filter(([k]) => k !== 'code' && k !== '_csrf'))
 
@@ -128,7 +127,7 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
     const check = secret ? await checkTotp(secret, code, clock.now()) : { valid: false as const }
     if (!check.valid) {
       await repo(request).refused(kind, { secondFactor: 'wrong code' })
-      return formPage(reply, kind, { values, known, errors: one('The code is not right or has already been used. Wait for a new code and try again', 'code') })
+      return formPage(reply, kind, { values, known, errors: fieldError('The code is not right or has already been used. Wait for a new code and try again', 'code') })
     }
     const input: AccessRequest = { identifiers, identifierHash: identifierHash(config.audit.hmacKey, actor.partnershipId, identifiers), reason, totpStep: check.timeStep }
     try {
@@ -136,7 +135,7 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
       if (result.found) return reply.redirect(`/children/${result.childId}`, 303)
       return reply.page('breakglass/views/no-match.njk', { title: 'No record matches exactly', kind, backLink: kind === 'break_glass' ? '/access/emergency' : '/access/claim' })
     } catch (err) {
-      if (err instanceof RefusedError) return formPage(reply, kind, { values, known, errors: one(err.message, /code/i.test(err.message) ? 'code' : 'reason') })
+      if (err instanceof RefusedError) return formPage(reply, kind, { values, known, errors: fieldError(err.message, /code/i.test(err.message) ? 'code' : 'reason') })
       throw err
     }
   }
@@ -191,9 +190,9 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
     try {
       const done = await repo(request).decide(reviewId, { outcome: parsed.data.outcome, notes: parsed.data.notes, endAccess: parsed.data.endAccess === 'yes', rowVersion: parsed.data.rowVersion })
       if (!done) return reply.callNotFound()
-      if (done.conflict) return reviewPage(request, reply, reviewId, { values: body, status: 409, conflict: true, errors: one('Someone else has reviewed this since you opened it. Check their review below, then record yours again', 'outcome') })
+      if (done.conflict) return reviewPage(request, reply, reviewId, { values: body, status: 409, conflict: true, errors: fieldError('Someone else has reviewed this since you opened it. Check their review below, then record yours again', 'outcome') })
     } catch (err) {
-      if (err instanceof RefusedError) return reviewPage(request, reply, reviewId, { values: body, errors: one(err.message, 'notes') })
+      if (err instanceof RefusedError) return reviewPage(request, reply, reviewId, { values: body, errors: fieldError(err.message, 'notes') })
       throw err
     }
     return reply.redirect('/access/reviews?saved=1', 303)
@@ -206,9 +205,9 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
     try {
       const done = await repo(request).endAccess(reviewId, parsed.data.rowVersion)
       if (!done) return reply.callNotFound()
-      if (done.conflict) return reviewPage(request, reply, reviewId, { status: 409, conflict: true, errors: one('Someone else has changed this since you opened it. Check it below, then try again', 'outcome') })
+      if (done.conflict) return reviewPage(request, reply, reviewId, { status: 409, conflict: true, errors: fieldError('Someone else has changed this since you opened it. Check it below, then try again', 'outcome') })
     } catch (err) {
-      if (err instanceof RefusedError) return reviewPage(request, reply, reviewId, { errors: one(err.message, 'outcome') })
+      if (err instanceof RefusedError) return reviewPage(request, reply, reviewId, { errors: fieldError(err.message, 'outcome') })
       throw err
     }
     return reply.redirect(`/access/reviews/${reviewId}`, 303)

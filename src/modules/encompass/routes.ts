@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, formErrors, oneValue, sentTwice, unlessFormGone, type FormErrors } from '../../web/forms.ts'
+import { dateField, fieldError, formErrors, oneValue, sentTwice, unlessFormGone, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 
@@ -67,14 +67,14 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
   r.post('/encompass/:noticeId/acknowledge', { permission: 'concern:triage', audit: 'encompass.acknowledge', record: true }, async (request, reply) => {
     const id = (request.params as { noticeId: string }).noticeId
     const sent = oneValue((request.body as { response?: unknown })?.response)
-    if (sent === null) return show(request, reply, id, { response: '' }, { errors: [{ text: sentTwice('The response'), href: '#response' }], fieldErrors: { response: { text: sentTwice('The response') } } })
+    if (sent === null) return show(request, reply, id, { response: '' }, fieldError(sentTwice('The response'), 'response'))
     const response = sent.trim()
-    if (response.length > 5000) return show(request, reply, id, { response }, { errors: [{ text: 'The response must be 5,000 characters or fewer', href: '#response' }], fieldErrors: { response: { text: 'The response must be 5,000 characters or fewer' } } })
+    if (response.length > 5000) return show(request, reply, id, { response }, fieldError('The response must be 5,000 characters or fewer', 'response'))
     try {
       const done = await repo(request).acknowledge(id, response)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return show(request, reply, id, { response }, { errors: [{ text: err.message, href: '#response' }], fieldErrors: { response: { text: err.message } } })
+      if (err instanceof RefusedError) return show(request, reply, id, { response }, fieldError(err.message, 'response'))
       throw err
     }
     return reply.redirect(`/encompass/${id}`, 303)

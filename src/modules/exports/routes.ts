@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { validNhsNumber } from '../breakglass/identifiers.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { EXPORT_HOURS, EXPORT_LAWFUL_BASES, EXPORT_PURPOSES, MAX_CHILDREN, type ChildIdentifier, type ExportPurpose } from './repository.ts'
@@ -43,7 +43,6 @@ const decideCross: CrossCheck = (v) => (v.decision === 'refuse' && !String(v.rea
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 const labels = { purposes: EXPORT_PURPOSES, bases: EXPORT_LAWFUL_BASES, hours: EXPORT_HOURS, max: MAX_CHILDREN }
 
 export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
@@ -80,12 +79,12 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
     try {
       result = await repo(request).request({ children, includeConcerns: f.includeConcerns === 'yes', purpose: f.purpose, lawfulBasis: f.lawfulBasis, reason: f.reason })
     } catch (err) {
-      if (err instanceof RefusedError) return newPage(reply, values, one(err.message, 'reason'))
+      if (err instanceof RefusedError) return newPage(reply, values, fieldError(err.message, 'reason'))
       throw err
     }
     if (!result) return reply.callNotFound()
     if (result.status === 'no-match') {
-      return newPage(reply, values, one(`Line ${result.lines.join(', ')}: no child your agency holds records of has this identifier: check it`, 'children'))
+      return newPage(reply, values, fieldError(`Line ${result.lines.join(', ')}: no child your agency holds records of has this identifier: check it`, 'children'))
     }
     return reply.redirect(`/exports/${result.id}?saved=requested`, 303)
   })
@@ -115,12 +114,12 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
     try {
       result = await repo(request).decide(exportId, parsed.data)
     } catch (err) {
-      if (err instanceof RefusedError) return exportPage(request, reply, exportId, { values: bodyOf(request), errors: one(err.message, 'reason') })
+      if (err instanceof RefusedError) return exportPage(request, reply, exportId, { values: bodyOf(request), errors: fieldError(err.message, 'reason') })
       throw err
     }
     if (!result) return reply.callNotFound()
-    if (result.status === 'refused') return exportPage(request, reply, exportId, { values: bodyOf(request), errors: one(result.message, 'decision'), status: 400 })
-    if (result.status === 'conflict') return exportPage(request, reply, exportId, { errors: one('The export has already been decided or withdrawn: reload the page', 'decision'), status: 409 })
+    if (result.status === 'refused') return exportPage(request, reply, exportId, { values: bodyOf(request), errors: fieldError(result.message, 'decision'), status: 400 })
+    if (result.status === 'conflict') return exportPage(request, reply, exportId, { errors: fieldError('The export has already been decided or withdrawn: reload the page', 'decision'), status: 409 })
     return reply.redirect(`/exports/${exportId}?saved=${result.state}`, 303)
   })
 
@@ -130,8 +129,8 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
     if (!parsed.ok) return exportPage(request, reply, exportId, { errors: parsed.errors })
     const result = await repo(request).withdraw(exportId, parsed.data.rowVersion)
     if (!result) return reply.callNotFound()
-    if (result.status === 'refused') return exportPage(request, reply, exportId, { errors: one(result.message, 'withdraw'), status: 400 })
-    if (result.status === 'conflict') return exportPage(request, reply, exportId, { errors: one('The export has already been decided or withdrawn: reload the page', 'withdraw'), status: 409 })
+    if (result.status === 'refused') return exportPage(request, reply, exportId, { errors: fieldError(result.message, 'withdraw'), status: 400 })
+    if (result.status === 'conflict') return exportPage(request, reply, exportId, { errors: fieldError('The export has already been decided or withdrawn: reload the page', 'withdraw'), status: 409 })
     return reply.redirect(`/exports/${exportId}?saved=withdrawn`, 303)
   })
 

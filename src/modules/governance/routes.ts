@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, formNotShown, parseForm, type FormErrors } from '../../web/forms.ts'
+import { dateError, fieldError, formNotShown, parseForm, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ROLE_LABELS } from '../../access/policy.ts'
@@ -19,7 +19,6 @@ import type { FieldProblem } from '../sharing/store.ts'
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === '' ? [] : [String(v)])
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 const fromProblems = (fields: readonly FieldProblem[]): FormErrors => {
   const out: FormErrors = { errors: [], fieldErrors: {} }
   for (const f of fields) {
@@ -123,12 +122,12 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
       const { entryId } = request.params as { entryId: string }
       const parsed = parseForm(reasonForm(which), bodyOf(request))
       const field = `${which}Reason`
-      if (!parsed.ok) return entryAgain(request, reply, entryId, { values: { [field]: bodyOf(request).reason }, errors: one(parsed.errors.errors[0]!.text, field) })
+      if (!parsed.ok) return entryAgain(request, reply, entryId, { values: { [field]: bodyOf(request).reason }, errors: fieldError(parsed.errors.errors[0]!.text, field) })
       try {
         const done = await repo(request).requestSeal(entryId, which, parsed.data.reason)
         if (!done) return reply.callNotFound()
       } catch (err) {
-        if (err instanceof RefusedError) return entryAgain(request, reply, entryId, { values: { [field]: parsed.data.reason }, errors: one(err.message, field) })
+        if (err instanceof RefusedError) return entryAgain(request, reply, entryId, { values: { [field]: parsed.data.reason }, errors: fieldError(err.message, field) })
         throw err
       }
       return reply.redirect(`/entries/${entryId}?saved=${which}-requested`, 303)
@@ -166,7 +165,7 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     const done = await repo(request).decide(approvalId, parsed.data)
     if (!done) return reply.callNotFound()
     if (done.status === 'conflict') return approvalPage(request, reply, approvalId, { status: 409, errors: formNotShown('This request has already been decided or withdrawn: this is where it stands now') })
-    if (done.status === 'refused') return approvalPage(request, reply, approvalId, { status: 403, values: bodyOf(request), errors: one(done.message, 'decision') })
+    if (done.status === 'refused') return approvalPage(request, reply, approvalId, { status: 403, values: bodyOf(request), errors: fieldError(done.message, 'decision') })
     return reply.redirect(`/approvals/${approvalId}?done=${done.state}`, 303)
   })
 
@@ -177,7 +176,7 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     const done = await repo(request).withdraw(approvalId, parsed.data.rowVersion)
     if (!done) return reply.callNotFound()
     if (done.status === 'conflict') return approvalPage(request, reply, approvalId, { status: 409, errors: formNotShown('This request has already been decided: this is where it stands now') })
-    if (done.status === 'refused') return approvalPage(request, reply, approvalId, { status: 403, errors: one(done.message, 'withdraw') })
+    if (done.status === 'refused') return approvalPage(request, reply, approvalId, { status: 403, errors: fieldError(done.message, 'withdraw') })
     return reply.redirect(`/approvals/${approvalId}?done=withdrawn`, 303)
   })
 

@@ -6,6 +6,7 @@ import { routes } from '../../platform/http/route.ts'
 import { validationProblem } from '../../platform/http/problem.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
+import { fieldError } from '../../web/forms.ts'
 import type { ImportResult } from './repository.ts'
 
 const MAX_CSV = 1_000_000
@@ -44,7 +45,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       }
       return importPage(reply, { kind }, { result })
     } catch (err) {
-      if (err instanceof RefusedError) return importPage(reply, values, { errors: [{ text: err.message, href: '#csv' }], fieldErrors: { csv: { text: err.message } } }, 409)
+      if (err instanceof RefusedError) return importPage(reply, values, fieldError(err.message, 'csv'), 409)
       throw err
     }
   }, { bodyLimit: 4 * MAX_CSV }) // a pasted CSV of up to 1 MB, form-encoded

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, GOLDEN_RULES, LAWFUL_BASES, PARA18_REASONS, PURPOSES, SCHEDULE1_CONDITIONS } from '../sharing/codes.ts'
@@ -19,7 +19,6 @@ import { requestsApiRoutes } from './api.ts'
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
 const asList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : [])
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 
 function fromProblems(problems: readonly Problem[]): FormErrors {
   const out: FormErrors = { errors: [], fieldErrors: {} }
@@ -132,8 +131,8 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       if (!done) return reply.callNotFound()
       return reply.redirect(`/children/${childId}/information-requests?asked=${done.requests.length}${v.referral ? `&referral=${encodeURIComponent(v.referral)}` : ''}`, 303)
     } catch (err) {
-      if (err instanceof FieldRefusal) return askPage(request, reply, childId, { values, errors: one(err.message, err.field === 'referralId' ? 'question' : err.field) })
-      if (err instanceof RefusedError) return askPage(request, reply, childId, { values, errors: one(err.message, 'agencies') })
+      if (err instanceof FieldRefusal) return askPage(request, reply, childId, { values, errors: fieldError(err.message, err.field === 'referralId' ? 'question' : err.field) })
+      if (err instanceof RefusedError) return askPage(request, reply, childId, { values, errors: fieldError(err.message, 'agencies') })
       throw err
     }
   })
@@ -196,8 +195,8 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       if (!done) return reply.callNotFound()
     } catch (err) {
       if (err instanceof SharingValidationError) return detailPage(request, reply, requestId, { values: b, errors: fromProblems(err.fields.map((f) => ({ path: `sharing.${f.path}`, message: f.message }))), entryCount: count })
-      if (err instanceof FieldRefusal) return detailPage(request, reply, requestId, { values: b, errors: one(err.message, fieldFor(err.field)), entryCount: count })
-      if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: one(err.message, 'status'), entryCount: count, status: 409 })
+      if (err instanceof FieldRefusal) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, fieldFor(err.field)), entryCount: count })
+      if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'status'), entryCount: count, status: 409 })
       throw err
     }
     return reply.redirect(`/information-requests/${requestId}?saved=answered`, 303)
@@ -212,8 +211,8 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       const done = await repo(request).withdraw(requestId, parsed.data.withdrawReason)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof FieldRefusal) return detailPage(request, reply, requestId, { values: b, errors: one(err.message, 'withdrawReason') })
-      if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: one(err.message, 'status'), status: 409 })
+      if (err instanceof FieldRefusal) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'withdrawReason') })
+      if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'status'), status: 409 })
       throw err
     }
     return reply.redirect(`/information-requests/${requestId}?saved=withdrawn`, 303)

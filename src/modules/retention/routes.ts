@@ -6,14 +6,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ANCHOR_LABELS, MAX_RETENTION_YEARS, MIN_RETENTION_YEARS, RETENTION_TYPE_LABELS, RETENTION_TYPES } from './rules.ts'
 import type { RetentionRecordType } from '../../data/schema.ts'
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 
 const reasonField = (missing: string) => z.string({ message: missing }).trim().min(1, missing).max(5000, 'The reason must be 5,000 characters or fewer')
 const holdForm = z.object({ reason: reasonField('Give the reason for the legal hold') })
@@ -94,7 +93,7 @@ export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): 
     try {
       if (!(await repo(request).placeHold(childId, parsed.data.reason))) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return childPage(request, reply, childId, { values: bodyOf(request), errors: one(err.message, 'reason') })
+      if (err instanceof RefusedError) return childPage(request, reply, childId, { values: bodyOf(request), errors: fieldError(err.message, 'reason') })
       throw err
     }
     return reply.redirect(`/retention/children/${childId}?saved=hold`, 303)
@@ -107,7 +106,7 @@ export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): 
     try {
       if (!(await repo(request).liftHold(childId, parsed.data.liftReason))) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return childPage(request, reply, childId, { values: bodyOf(request), errors: one(err.message, 'liftReason') })
+      if (err instanceof RefusedError) return childPage(request, reply, childId, { values: bodyOf(request), errors: fieldError(err.message, 'liftReason') })
       throw err
     }
     return reply.redirect(`/retention/children/${childId}?saved=lifted`, 303)
@@ -140,7 +139,7 @@ export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): 
     try {
       if (!(await repo(request).requestExecution(reportId, parsed.data.reason))) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return reportPage(request, reply, reportId, { values: bodyOf(request), errors: one(err.message, 'reason') })
+      if (err instanceof RefusedError) return reportPage(request, reply, reportId, { values: bodyOf(request), errors: fieldError(err.message, 'reason') })
       throw err
     }
     return reply.redirect(`/retention/reports/${reportId}?done=requested`, 303)
@@ -153,7 +152,7 @@ export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): 
     const done = await repo(request).decide(reportId, parsed.data)
     if (!done) return reply.callNotFound()
     if (done.status === 'conflict') return reportPage(request, reply, reportId, { status: 409, message: 'This request has already been decided or withdrawn: this is where it stands now.' })
-    if (done.status === 'refused') return reportPage(request, reply, reportId, { status: 403, values: bodyOf(request), errors: one(done.message, 'decision') })
+    if (done.status === 'refused') return reportPage(request, reply, reportId, { status: 403, values: bodyOf(request), errors: fieldError(done.message, 'decision') })
     return reply.redirect(`/retention/reports/${reportId}?done=${done.state}`, 303)
   })
 
@@ -164,7 +163,7 @@ export async function retentionRoutes(app: FastifyInstance, { data }: AppDeps): 
     const done = await repo(request).withdraw(reportId, parsed.data.rowVersion)
     if (!done) return reply.callNotFound()
     if (done.status === 'conflict') return reportPage(request, reply, reportId, { status: 409, message: 'This request has been decided already: this is where it stands now.' })
-    if (done.status === 'refused') return reportPage(request, reply, reportId, { status: 403, errors: one(done.message, 'withdraw') })
+    if (done.status === 'refused') return reportPage(request, reply, reportId, { status: 403, errors: fieldError(done.message, 'withdraw') })
     return reply.redirect(`/retention/reports/${reportId}?done=withdrawn`, 303)
   })
 }

@@ -8,7 +8,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
-import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { identifiersCross } from '../breakglass/identifiers.ts'
 import { DECISION_LABELS, REQUESTER_LABELS, SOURCE_LABELS, WITHHELD_WORDING, type Identifiers } from './repository.ts'
 
@@ -67,7 +67,6 @@ const respondCross: CrossCheck = (v) => [
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 /** Field ids on the request page carry the item's id, so each item's form has its own error anchors. */
 const scoped = (e: FormErrors, suffix: string): FormErrors => ({
   errors: e.errors.map((x) => ({ ...x, href: `${x.href}-${suffix}` })),
@@ -107,11 +106,11 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
     const parsed = parseForm(logForm, body, identifiersCross)
     if (!parsed.ok) return newPage(reply, values, parsed.errors)
     const f = parsed.data
-    if (f.receivedOn > londonDateTime(clock.now()).date) return newPage(reply, values, one('The date received cannot be in the future', 'receivedOn'))
+    if (f.receivedOn > londonDateTime(clock.now()).date) return newPage(reply, values, fieldError('The date received cannot be in the future', 'receivedOn'))
     const identifiers: Identifiers = f.nhsNumber ? { kind: 'nhs_number', nhsNumber: f.nhsNumber } : { kind: 'name_and_dob', givenName: f.givenName, familyName: f.familyName, dateOfBirth: f.dateOfBirth }
     const result = await repo(request).log({ identifiers, requesterRelationship: f.requesterRelationship, requesterName: f.requesterName, identityVerified: f.identityVerified, receivedOn: f.receivedOn })
     if (!result) return reply.callNotFound()
-    if (result.status === 'no-match') return newPage(reply, values, one('No child matches these identifiers exactly: check them with the requester', f.nhsNumber ? 'nhsNumber' : 'givenName'))
+    if (result.status === 'no-match') return newPage(reply, values, fieldError('No child matches these identifiers exactly: check them with the requester', f.nhsNumber ? 'nhsNumber' : 'givenName'))
     return reply.redirect(`/subject-access/${result.id}?saved=logged`, 303)
   })
 
@@ -131,7 +130,7 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
     })
   }
   /** A refusal or bad input on the request page, shown in the error summary against the form's field. */
-  const refusedOn = (request: FastifyRequest, reply: FastifyReply, id: string, message: string, field: string, open?: string) => requestPage(request, reply, id, { values: bodyOf(request), errors: one(message, field), ...(open ? { open } : {}) })
+  const refusedOn = (request: FastifyRequest, reply: FastifyReply, id: string, message: string, field: string, open?: string) => requestPage(request, reply, id, { values: bodyOf(request), errors: fieldError(message, field), ...(open ? { open } : {}) })
 
   r.get('/subject-access/:sarId', { permission: 'sar:manage', audit: 'sar.view', record: true }, async (request, reply) => requestPage(request, reply, (request.params as { sarId: string }).sarId))
 
@@ -157,7 +156,7 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
       const done = await repo(request).decideItem(sarId, itemId, parsed.data)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return requestPage(request, reply, sarId, { values: bodyOf(request), errors: scoped(one(err.message, 'decision'), itemId), open: itemId })
+      if (err instanceof RefusedError) return requestPage(request, reply, sarId, { values: bodyOf(request), errors: scoped(fieldError(err.message, 'decision'), itemId), open: itemId })
       throw err
     }
     return reply.redirect(`/subject-access/${sarId}?saved=item#item-${itemId}`, 303)
@@ -273,7 +272,7 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
     try {
       done = await disputes(request).respond(entryId, disputeId, parsed.data)
     } catch (err) {
-      if (err instanceof RefusedError) return disputesPage(request, reply, entryId, { values: bodyOf(request), errors: scoped(one(err.message, 'outcome'), disputeId) })
+      if (err instanceof RefusedError) return disputesPage(request, reply, entryId, { values: bodyOf(request), errors: scoped(fieldError(err.message, 'outcome'), disputeId) })
       throw err
     }
     if (!done) return reply.callNotFound()

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { DEFAULT_DOMAINS, type Domain } from '../assessments/codes.ts'
 import { DEFAULT_VISIT_WORKING_DAYS } from '../visits/visit-clock.ts'
@@ -23,7 +23,6 @@ export const NEW_INDICATOR_ROWS = 3
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
 const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[0] ?? '') : '')
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 const rowVersion = z.coerce.number({ message: 'Reload the page and try again' }).int('Reload the page and try again').min(0, 'Reload the page and try again')
 const optionalText = (max: number, what: string) => z.string().trim().max(max, `${what} must be ${max} characters or fewer`).optional().default('')
 /** Indices of the rows a list form posted (`key_0`, `key_1`, …), in order, at most `max`. */
@@ -208,7 +207,7 @@ export async function tacSettingsRoutes(app: FastifyInstance, { data }: AppDeps)
       if ('conflict' in out) return domainsPage(request, reply, { values, conflict: out.conflict })
       return done(reply, `${U}/assessment-domains`, 'saved' in out ? 'saved' : 'unchanged')
     } catch (err) {
-      if (err instanceof RefusedError) return domainsPage(request, reply, { values, errors: one(err.message, /name/.test(err.message) ? 'newLabel' : rows.length ? `label_${rows[0]}` : 'newLabel') })
+      if (err instanceof RefusedError) return domainsPage(request, reply, { values, errors: fieldError(err.message, /name/.test(err.message) ? 'newLabel' : rows.length ? `label_${rows[0]}` : 'newLabel') })
       throw err
     }
   })
@@ -240,7 +239,7 @@ export async function tacSettingsRoutes(app: FastifyInstance, { data }: AppDeps)
       if ('conflict' in out) return visitPage(request, reply, { values, conflict: out.conflict })
       return done(reply, `${U}/visit-frequency`, 'saved' in out ? 'saved' : 'unchanged')
     } catch (err) {
-      if (err instanceof RefusedError) return visitPage(request, reply, { values, errors: one(err.message, 'days') })
+      if (err instanceof RefusedError) return visitPage(request, reply, { values, errors: fieldError(err.message, 'days') })
       throw err
     }
   })
@@ -300,7 +299,7 @@ export async function tacSettingsRoutes(app: FastifyInstance, { data }: AppDeps)
       if ('conflict' in out) return rulesPage(request, reply, { values, conflict: out.conflict })
       return done(reply, `${U}/exploitation-rules`, 'saved' in out ? 'saved' : 'unchanged')
     } catch (err) {
-      if (err instanceof RefusedError) return rulesPage(request, reply, { values, errors: one(err.message, /threshold/.test(err.message) ? 'high' : 'newLabel_1') })
+      if (err instanceof RefusedError) return rulesPage(request, reply, { values, errors: fieldError(err.message, /threshold/.test(err.message) ? 'high' : 'newLabel_1') })
       throw err
     }
   })
@@ -339,7 +338,7 @@ export async function tacSettingsRoutes(app: FastifyInstance, { data }: AppDeps)
       if ('conflict' in out) return panelPage(request, reply, { values, conflict: out.conflict })
       return done(reply, `${U}/mace-panel`, 'saved' in out ? 'saved' : 'unchanged')
     } catch (err) {
-      if (err instanceof RefusedError) return panelPage(request, reply, { values, errors: one(err.message, 'teams') })
+      if (err instanceof RefusedError) return panelPage(request, reply, { values, errors: fieldError(err.message, 'teams') })
       throw err
     }
   })

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { SharingValidationError } from '../sharing/store.ts'
@@ -15,7 +15,6 @@ import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 const dateField = (what: string) => z.string({ message: `Enter ${what}` }).trim().min(1, `Enter ${what}`).refine((s) => isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2026-11-20')
 const optionalDate = z.string().trim().optional().default('').refine((s) => !s || isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2027-01-05')
 const text = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
@@ -99,9 +98,9 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       if (!done) return reply.callNotFound()
       return reply.redirect(`/file-transfers/${done.id}?saved=started`, 303)
     } catch (err) {
-      if (err instanceof FieldRefusal) return startPage(request, reply, childId, { values, errors: one(err.message, err.field) })
-      if (err instanceof SharingValidationError) return startPage(request, reply, childId, { values, errors: one(err.message, 'destination') })
-      if (err instanceof RefusedError) return startPage(request, reply, childId, { values, errors: one(err.message, 'destination'), status: 409 })
+      if (err instanceof FieldRefusal) return startPage(request, reply, childId, { values, errors: fieldError(err.message, err.field) })
+      if (err instanceof SharingValidationError) return startPage(request, reply, childId, { values, errors: fieldError(err.message, 'destination') })
+      if (err instanceof RefusedError) return startPage(request, reply, childId, { values, errors: fieldError(err.message, 'destination'), status: 409 })
       throw err
     }
   })
@@ -142,10 +141,10 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const done = await repo(request).receive(transferId, parsed.data.lateReason || null)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
+      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       // withdrawn while the page was open: the transfer is no longer the school's to see; its list says so
       if (err instanceof WithdrawnRefusal) return listPage(request, reply, { status: 409, message: err.message })
-      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: one(err.message, 'lateReason'), status: 409 })
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, 'lateReason'), status: 409 })
       throw err
     }
     return reply.redirect(`/file-transfers/${transferId}?saved=received`, 303)
@@ -160,7 +159,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       reply.header('cache-control', 'no-store')
       return detailPage(request, reply, transferId, { passphrase: { value: done.passphrase, exportId: done.exportId, fileName: done.fileName } })
     } catch (err) {
-      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { errors: one(err.message, 'export'), status: 409 })
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { errors: fieldError(err.message, 'export'), status: 409 })
       throw err
     }
   })
@@ -191,8 +190,8 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const done = await repo(request).confirm(transferId, { name: parsed.data.name, role: parsed.data.role, confirmedOn: parsed.data.confirmedOn, lateReason: parsed.data.lateReason || null })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
-      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: one(err.message, 'name'), status: 409 })
+      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
+      if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, 'name'), status: 409 })
       throw err
     }
     return reply.redirect(`/file-transfers/${transferId}?saved=confirmed`, 303)
@@ -224,7 +223,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       if (!done) return reply.callNotFound()
       if (done.status === 'conflict') return detailPage(request, reply, transferId, { status: 409, message: 'The transfer changed after you opened the withdrawal page (an encrypted file was made or downloaded, or it was received or withdrawn): nothing was withdrawn. This is where it stands now.' })
     } catch (err) {
-      if (err instanceof FieldRefusal) return withdrawPage(request, reply, transferId, { values, errors: one(err.message, err.field) })
+      if (err instanceof FieldRefusal) return withdrawPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       if (err instanceof RefusedError) return detailPage(request, reply, transferId, { status: 409, message: err.message })
       throw err
     }

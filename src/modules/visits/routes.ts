@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { dateField, fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
@@ -66,7 +66,6 @@ const oversightForm = z.object({
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const one = (text: string, field: string): FormErrors => ({ errors: [{ text, href: `#${field}` }], fieldErrors: { [field]: { text } } })
 
 /** Where a refusal from the repository belongs on the form. */
 function refusalField(message: string, fallback: string): string {
@@ -121,7 +120,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
     if (!parsed.ok) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: parsed.errors })
     const v = parsed.data
     const visitedAt = londonDateTime.toInstant(v.visitedDate, v.visitedTime)
-    if (visitedAt > clock.now()) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: one('The visit cannot be in the future', 'visitedDate') })
+    if (visitedAt > clock.now()) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: fieldError('The visit cannot be in the future', 'visitedDate') })
     try {
       const done = await repo(request).recordStatutory(childId, {
         visitedAt,
@@ -134,7 +133,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
       })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: one(err.message, refusalField(err.message, 'visitedDate')) })
+      if (err instanceof RefusedError) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: fieldError(err.message, refusalField(err.message, 'visitedDate')) })
       throw err
     }
     return reply.redirect(`/children/${childId}/visits?saved=visit`, 303)
@@ -149,7 +148,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
       const done = await repo(request).planJoint(childId, { plannedFor: londonDateTime.toInstant(v.plannedDate, v.plannedTime), withMembershipId: v.withMembershipId, purpose: v.purpose })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: one(err.message, refusalField(err.message, 'plannedDate')) })
+      if (err instanceof RefusedError) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: fieldError(err.message, refusalField(err.message, 'plannedDate')) })
       throw err
     }
     return reply.redirect(`/children/${childId}/visits?saved=planned`, 303)
@@ -165,7 +164,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
     if (!parsed.ok) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: parsed.errors, recording: visitId })
     const v = parsed.data
     const visitedAt = londonDateTime.toInstant(v.jvDate, v.jvTime)
-    if (visitedAt > clock.now()) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: one('The visit cannot be in the future', 'jvDate'), recording: visitId })
+    if (visitedAt > clock.now()) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: fieldError('The visit cannot be in the future', 'jvDate'), recording: visitId })
     const seen = v.jvChildSeen === '' ? null : v.jvChildSeen === 'yes'
     try {
       const done = await repo(request).recordJoint(childId, visitId, v.rowVersion, {
@@ -180,7 +179,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
       if (!done) return reply.callNotFound()
       if (done.conflict) return conflictPage(request, reply, childId, done.current, bodyOf(request), 'record')
     } catch (err) {
-      if (err instanceof RefusedError) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: one(err.message, refusalField(err.message, 'jvDate')), recording: visitId })
+      if (err instanceof RefusedError) return visitsPage(request, reply, childId, { values: bodyOf(request), errors: fieldError(err.message, refusalField(err.message, 'jvDate')), recording: visitId })
       throw err
     }
     return reply.redirect(`/children/${childId}/visits?saved=recorded`, 303)
@@ -220,7 +219,7 @@ export async function visitRoutes(app: FastifyInstance, { data, clock }: AppDeps
       const done = await repo(request).addOversight(childId, parsed.data)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return oversightPage(request, reply, childId, { values: bodyOf(request), errors: one(err.message, refusalField(err.message, 'note')) })
+      if (err instanceof RefusedError) return oversightPage(request, reply, childId, { values: bodyOf(request), errors: fieldError(err.message, refusalField(err.message, 'note')) })
       throw err
     }
     return reply.redirect(`/children/${childId}/oversight?saved=1`, 303)
