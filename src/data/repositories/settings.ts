@@ -12,6 +12,9 @@ import { isCalendarDate } from '../../web/dates.ts'
 // a real calendar date (no 30 February, no year 0000) in the years a form may give: the one shared check
 const validDate = (d: string) => isCalendarDate(d)
 
+/** The longest bank-holiday name, term name and closure reason taken (each shown on a line of the settings page). */
+export const SETTINGS_TEXT_MAX = { bankHolidayName: 200, termName: 200, closureReason: 500 } as const
+
 /** A concern category's code from its name: 'Peer-on-peer abuse' → 'peer_on_peer_abuse'; '' when it has no letters or digits. */
 export function categoryCode(label: string): string {
   return label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
@@ -45,7 +48,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes bank holidays')
         if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
         if (!name.trim()) throw new RefusedError('Enter the name of the bank holiday')
-        if (name.trim().length > 200) throw new RefusedError('The name of the bank holiday must be 200 characters or fewer')
+        if (name.trim().length > SETTINGS_TEXT_MAX.bankHolidayName) throw new RefusedError(`The name of the bank holiday must be ${SETTINGS_TEXT_MAX.bankHolidayName} characters or fewer`)
         await trx.insertInto('bank_holiday').values({ partnership_id: actor.partnershipId, on_date: date, name: name.trim() }).onConflict((oc) => oc.columns(['partnership_id', 'on_date']).doUpdateSet({ name: name.trim() })).execute()
         return { result: { ok: true }, audit: { action: 'settings.bank-holiday.add', outcome: 'success', details: { date, name } } }
       })
@@ -65,7 +68,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         const school = await mySchool(trx)
         if (!school) throw new RefusedError('Only a school’s administrator changes its term dates')
         if (!name.trim()) throw new RefusedError('Enter the name of the term')
-        if (name.trim().length > 200) throw new RefusedError('The name of the term must be 200 characters or fewer')
+        if (name.trim().length > SETTINGS_TEXT_MAX.termName) throw new RefusedError(`The name of the term must be ${SETTINGS_TEXT_MAX.termName} characters or fewer`)
         if (!validDate(startsOn) || !validDate(endsOn)) throw new RefusedError('Enter the dates as YYYY-MM-DD')
         if (endsOn < startsOn) throw new RefusedError('The term must end on or after the day it starts')
         const overlap = await trx.selectFrom('school_term').select('id').where('partnership_id', '=', actor.partnershipId).where('school_agency_id', '=', school.id).where('starts_on', '<=', endsOn).where('ends_on', '>=', startsOn).executeTakeFirst()
@@ -91,7 +94,7 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!school) throw new RefusedError('Only a school’s administrator records its closures')
         if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
         if (!reason.trim()) throw new RefusedError('Say why the school is closed')
-        if (reason.trim().length > 500) throw new RefusedError('The reason must be 500 characters or fewer')
+        if (reason.trim().length > SETTINGS_TEXT_MAX.closureReason) throw new RefusedError(`The reason must be ${SETTINGS_TEXT_MAX.closureReason} characters or fewer`)
         await trx.insertInto('school_closure').values({ id: randomUUID(), partnership_id: actor.partnershipId, school_agency_id: school.id, on_date: date, reason: reason.trim() }).execute()
         return { result: { ok: true }, audit: { action: 'settings.closure.add', outcome: 'success', details: { date } } }
       })

@@ -6,6 +6,7 @@ import { routes } from '../../platform/http/route.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { TAC_SETTINGS_URL, tacSettingsRoutes } from './tac-routes.ts'
+import { SETTINGS_TEXT_MAX } from '../../data/repositories/settings.ts'
 import { dateError, oneValue, sentTwice } from '../../web/forms.ts'
 
 type FieldError = { text: string; href: string }
@@ -52,11 +53,11 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
       }
       return reply.redirect('/settings?done=1', 303)
     })
-  post('/settings/bank-holidays', 'settings.bank-holiday.add', (q, b) => repo(q).addBankHoliday(String(b.date ?? '').trim(), String(b.name ?? '')), '#bh-date', (b) => [dateCheck(b.date, 'The date of the bank holiday', 'bh-date'), lengthCheck(b.name, 200, 'The name of the bank holiday', 'bh-name')])
+  post('/settings/bank-holidays', 'settings.bank-holiday.add', (q, b) => repo(q).addBankHoliday(String(b.date ?? '').trim(), String(b.name ?? '')), '#bh-date', (b) => [dateCheck(b.date, 'The date of the bank holiday', 'bh-date'), lengthCheck(b.name, SETTINGS_TEXT_MAX.bankHolidayName, 'The name of the bank holiday', 'bh-name')])
   post('/settings/bank-holidays/:dateId/remove', 'settings.bank-holiday.remove', (q, _b, p) => repo(q).removeBankHoliday(p.dateId!))
-  post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [lengthCheck(b.name, 200, 'The name of the term', 'term-name'), dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')], true)
+  post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [lengthCheck(b.name, SETTINGS_TEXT_MAX.termName, 'The name of the term', 'term-name'), dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')], true)
   post('/settings/terms/:termId/remove', 'settings.term.remove', (q, _b, p) => repo(q).removeTerm(p.termId!))
-  post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date'), lengthCheck(b.reason, 500, 'The reason', 'closure-reason')], true)
+  post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date'), lengthCheck(b.reason, SETTINGS_TEXT_MAX.closureReason, 'The reason', 'closure-reason')], true)
   post('/settings/start-of-day', 'settings.start-of-day', (q, b) => repo(q).setStartOfDay(String(b.time ?? '')), '#time')
   post('/settings/categories', 'settings.category.add', (q, b) => repo(q).addCategory(String(b.label ?? '')), '#label')
   post('/settings/categories/:categoryId/active', 'settings.category.active', (q, b, p) => repo(q).setCategoryActive(p.categoryId!, b.active === 'yes'))
