@@ -146,8 +146,15 @@ export function systemRepository(ctx: Ctx, job: string) {
                 }
               }
               await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()
-              const source = await trx.selectFrom('entry').select('source_agency_id').where('id', '=', ids[ids.length - 1]!).executeTakeFirstOrThrow()
-              await trx.insertInto('entry').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'signal', category: null, occurred_at: now, recorded_at: now, author_membership_id: null, author_team_id: null, source_agency_id: source.source_agency_id, significance: 'critical', summary: `Risk signal: ${rule.name} (${ids.length} entries from ${new Set(hit.map((h) => h.sourceAgencyId)).size} agencies).`, detail_type: 'risk_signal', detail_id: signalId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null }).execute()
+              // The chronology's entry is seen by everyone with case reach (`team`), so it says which rule fired and
+              // nothing of the entries that caused it: no count, and filed under the agency the signal went to (the
+              // first member told, else the front door's), never under the agency of an entry the viewer may not see.
+              // The signal's own page names the entries, each only to a viewer who may see it.
+              const toldAgency = to.length ? (await trx.selectFrom('membership').select('agency_id').where('partnership_id', '=', partnershipId).where('id', '=', [...to].sort()[0]!).executeTakeFirst())?.agency_id : undefined
+              const frontDoorAgency = toldAgency ? undefined : (await trx.selectFrom('team').select('agency_id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).orderBy('id').executeTakeFirst())?.agency_id
+              // a partnership with no front door and nobody to tell: the agency of one of the entries named (there is no other)
+              const filedUnder = toldAgency ?? frontDoorAgency ?? (await trx.selectFrom('entry').select('source_agency_id').where('id', '=', ids[ids.length - 1]!).executeTakeFirstOrThrow()).source_agency_id
+              await trx.insertInto('entry').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'signal', category: null, occurred_at: now, recorded_at: now, author_membership_id: null, author_team_id: null, source_agency_id: filedUnder, significance: 'critical', summary: `Risk signal: ${rule.name}.`, detail_type: 'risk_signal', detail_id: signalId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null }).execute()
               n++
               touched.push(childId)
             }

@@ -72,6 +72,8 @@ export function signalsRepository(ctx: Ctx, actor: Actor) {
           .select(['e.id', 'e.type', 'e.category', 'e.occurred_at', 'e.summary', 'e.visibility', 'a.name as agency'])
           .where('e.partnership_id', '=', actor.partnershipId)
           .where('e.id', 'in', s.entry_ids.length ? s.entry_ids : ['00000000-0000-0000-0000-000000000000'])
+          // still this child's: an entry that an unmerge moved to another child is that child's record now
+          .where('e.child_id', '=', s.child_id)
           .where(entryVisible(actor, now))
           .orderBy('e.occurred_at')
           .execute()

@@ -27,7 +27,8 @@ export async function signalRoutes(app: FastifyInstance, deps: AppDeps): Promise
     const sent = oneValue((request.body as { response?: unknown })?.response)
     if (sent === null) return show(request, reply, id, { response: '' }, sentTwice('The response'))
     const response = sent.trim()
-    if (!response || response.length > 10_000) return show(request, reply, id, { response }, 'Record your response: what you have done or decided, and why')
+    if (!response) return show(request, reply, id, { response }, 'Record your response: what you have done or decided, and why')
+    if (response.length > 10_000) return show(request, reply, id, { response }, 'Your response must be 10,000 characters or fewer')
     try {
       const done = await repo(request).acknowledge(id, response)
       if (!done) return reply.callNotFound()

@@ -27,6 +27,10 @@ describeApp('risk signals when strands combine', (ctx) => {
     const s = fired.find((f) => f.entry_ids.includes(notice.id))!
     assert.deepEqual([...s.entry_ids].sort(), [notice.id, health.id].sort())
     assert.ok(s.routed_to.includes(id('membership:sw.north:0')))
+    // its entry in the chronology (seen by everyone with case reach) names the rule and nothing of the entries that
+    // caused it — no count, and filed under the agency it went to, not under the police's or the health service's lane
+    const onRecord = await ctx.s.t.db.selectFrom('entry').select(['type', 'summary', 'source_agency_id', 'visibility']).where('detail_id', '=', s.id).executeTakeFirstOrThrow()
+    assert.deepEqual(onRecord, { type: 'signal', summary: 'Risk signal: A domestic abuse notice and a health attendance within 14 days.', source_agency_id: id('agency:csc'), visibility: 'team' })
     // not fired again for the same entries
     ctx.s.clock.advance(60_000)
     await ctx.s.t.db.insertInto('entry').values(mk('concern', 'neglect', 'brookside', '2026-11-21')).execute()
@@ -39,6 +43,9 @@ describeApp('risk signals when strands combine', (ctx) => {
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /A domestic abuse notice and a health attendance within 14 days/)
     assert.equal((await sw.post(`/signals/${s.id}/acknowledge`, { response: '' })).statusCode, 400)
+    const long = await sw.post(`/signals/${s.id}/acknowledge`, { response: 'x'.repeat(10_001) })
+    assert.equal(long.statusCode, 400)
+    assert.match(long.body, /Your response must be 10,000 characters or fewer/)
     assert.equal((await sw.post(`/signals/${s.id}/acknowledge`, { response: 'Joint visit with police booked for Wednesday; GP asked for the attendance notes.' })).statusCode, 303)
     const ack = await ctx.s.t.db.selectFrom('risk_signal').select(['acknowledged_at', 'response']).where('id', '=', s.id).executeTakeFirstOrThrow()
     assert.ok(ack.acknowledged_at)
