@@ -92,6 +92,22 @@ describeApp('real dates and sensible numbers, everywhere they are typed', (ctx) 
     assert.equal(JSON.parse(ok.body).meta.offset, 1_000_000)
   })
 
+  it('the entries API: a limit that is not a whole number from 1 to 200 is a 400 problem, not a database error', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    for (const limit of ['2.5', '0', '-1', '201', '1e3', 'abc', '']) {
+      const r = await dsl.get(`/api/v1/children/${childId}/entries?limit=${limit}`)
+      if (limit === '') {
+        assert.equal(JSON.parse(r.body).meta.limit, 50, 'empty: the default')
+        continue
+      }
+      assert.equal(r.statusCode, 400, limit)
+      assert.match(String(r.headers['content-type']), /application\/problem\+json/)
+      assert.equal(JSON.parse(r.body)['invalid-params'][0].name, 'limit')
+    }
+    const ok = await dsl.get(`/api/v1/children/${childId}/entries?limit=200`)
+    assert.equal(JSON.parse(ok.body).meta.limit, 200)
+  })
+
   it('a concern: an impossible date it happened or date of birth is refused, never saved as another day', async () => {
     const teacher = await ctx.s.signIn('teacher.brookside')
     const count = async () => Number((await db().selectFrom('concern').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)

@@ -92,7 +92,8 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
   })
   r.get('/api/v1/children/:childId/entries', { permission: 'child:read', audit: 'entry.list', record: true }, async (request, reply) => {
     const q = request.query as { limit?: string; offset?: string }
-    const limit = Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 200)
+    const limit = queryInt(q.limit, { min: 1, max: 200, fallback: 50 })
+    if (limit === null) return problem(reply, 400, 'Invalid request', 'limit must be a whole number from 1 to 200', [{ name: 'limit', reason: 'A whole number from 1 to 200' }])
     const offset = queryInt(q.offset, { min: 0, max: MAX_OFFSET, fallback: 0 })
     if (offset === null) return problem(reply, 400, 'Invalid request', `offset must be a whole number from 0 to ${MAX_OFFSET}`, [{ name: 'offset', reason: `A whole number from 0 to ${MAX_OFFSET}` }])
     const page = await data.forActor(request.actor!).entries.forChild((request.params as { childId: string }).childId, { limit, offset })

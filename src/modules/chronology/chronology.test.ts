@@ -123,16 +123,31 @@ describeApp('the merged chronology', (ctx) => {
     }
   })
 
+  it('an agency that is not one of the filter’s choices is said to be wrong, on the page and for a download, not quietly ignored', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/chronology?agency=not-an-agency`)
+    assert.equal(page.statusCode, 400)
+    assert.match(page.body, /govuk-error-summary[\s\S]*href="#agency"[^>]*>Choose an agency from the list/)
+    assert.match(page.body, /<p id="agency-error" class="govuk-error-message">/)
+    const csv = await dsl.get(`/children/${childId}/chronology.csv?agency=not-an-agency`)
+    assert.equal(csv.statusCode, 400)
+    assert.match(csv.body, /Choose an agency from the list/)
+  })
+
   it('the timeline picture is an SVG of the same entries, cacheable for this viewer only, and legible at 500 entries', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     const svg = await dsl.get(`/children/${childId}/timeline.svg`)
     assert.equal(svg.statusCode, 200)
     assert.match(String(svg.headers['content-type']), /image\/svg\+xml/)
-    assert.match(String(svg.headers['cache-control']), /private/)
+    // kept by this browser only, and asked for again on every use: a membership switch keeps the same cookie
+    assert.equal(svg.headers['cache-control'], 'private, no-cache')
     assert.match(svg.body, /<title id="tl-title">/)
     assert.doesNotMatch(svg.body, /<script/i)
+    const before = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
     const again = await dsl.get(`/children/${childId}/timeline.svg`, { 'if-none-match': String(svg.headers.etag) })
     assert.equal(again.statusCode, 304)
+    const looked = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'outcome']).where('id', '>', before.id!).where('action', '=', 'chronology.timeline').execute()
+    assert.deepEqual(looked, [{ action: 'chronology.timeline', outcome: 'success' }], 'the revalidation is a look, and audited')
     const { timelineSvg } = await import('./timeline.ts')
     const many = Array.from({ length: 500 }, (_, i) => ({ id: String(i), occurred_at: new Date(Date.UTC(2025, 0, 1) + i * 3_600_000 * 17), agency: ['School', 'Police', 'Health', 'Social care'][i % 4]!, type: 'incident', category: ['neglect', 'missing', 'domestic_abuse'][i % 3]!, significance: (['low', 'medium', 'high', 'critical'] as const)[i % 4]! }))
     const big = timelineSvg(many, { title: 'Big' })
@@ -267,14 +282,20 @@ describeApp('the merged chronology', (ctx) => {
     }))
     for (let i = 0; i < rows.length; i += 1000) await ctx.s.t.db.insertInto('entry').values(rows.slice(i, i + 1000)).execute()
     const dsl = await ctx.s.signIn('dsl.brookside')
+    const before = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
     const csv = await dsl.get(`/children/${longId}/chronology.csv`)
     assert.equal(csv.statusCode, 422)
     assert.match(csv.body, /too long to download in one go/)
     const seen = Number(/You can see ([\d,]+) entries/.exec(csv.body)?.[1]?.replace(/,/g, ''))
     assert.ok(seen > EXPORT_LIMIT, `${seen} entries said`)
+    // the audit says nothing left: a refused export, not an export of 5,000 entries
+    const refused = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('id', '>', before.id!).where('action', '=', 'chronology.export').execute()
+    assert.deepEqual(refused.map((a) => [a.outcome, (a.details as { returned?: number }).returned, (a.details as { visible?: number }).visible]), [['refused', 0, seen]])
     assert.doesNotMatch(csv.body, /Long chronology entry/)
     const part = await dsl.get(`/children/${longId}/chronology.csv?from=2027-01-01`)
     assert.equal(part.statusCode, 200)
+    const done = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('id', '>', before.id!).where('action', '=', 'chronology.export').orderBy('id').execute()
+    assert.deepEqual([done[1]!.outcome, (done[1]!.details as { returned?: number }).returned], ['success', 1])
     assert.equal(part.body.trim().split('\r\n').filter((l) => l.includes('Long chronology entry')).length, 1, 'the one entry of 2027')
     assert.match(part.body, /Long chronology entry 5000/)
     // the page says the picture holds only the newest of them, and so does the picture's own description

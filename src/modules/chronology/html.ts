@@ -49,14 +49,14 @@ export function rowsHtml(entries: readonly RowEntry[], family: boolean): string 
   return out
 }
 
-/** A govukSelect with a label, full width. */
-export function selectHtml(id: string, label: string, items: readonly { value: string; text: string; selected?: boolean }[]): string {
+/** A govukSelect with a label, full width, and, when given, its error message. */
+export function selectHtml(id: string, label: string, items: readonly { value: string; text: string; selected?: boolean }[], error?: { text: string }): string {
   const options = items.map((i) => `\n    <option value="${esc(i.value)}"${i.selected ? ' selected' : ''}>${esc(i.text)}</option>`).join('')
-  return `<div class="govuk-form-group">
+  return `<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">
   <label class="govuk-label" for="${id}">
     ${esc(label)}
-  </label>
-  <select class="govuk-select govuk-!-width-full" id="${id}" name="${id}">${options}
+  </label>${error ? `\n  <p id="${id}-error" class="govuk-error-message">\n    <span class="govuk-visually-hidden">Error:</span> ${esc(error.text)}\n  </p>` : ''}
+  <select class="govuk-select govuk-!-width-full${error ? ' govuk-select--error' : ''}" id="${id}" name="${id}"${error ? ` aria-describedby="${id}-error"` : ''}>${options}
   </select>
 </div>`
 }

@@ -163,6 +163,14 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
     .where(entryVisible(actor, now, JOINED_FACTS))
   const audit = auditValues(actor, now, { action: shape.action, outcome: 'success', entityType: 'child', entityId: childId })
   const details = SLOT.details
+  // an export holds everything the viewer may see or nothing (the route refuses one longer than a download holds, and
+  // nothing leaves): its audit row says so, 'refused' with nothing returned, rather than an export that never happened
+  const refused = sql`(select t.n from t) > ${limit}`
+  const outcome = shape.action === 'chronology.export' ? sql`case when not ok then 'not_found' when ${refused} then 'refused' else 'success' end` : sql`case when ok then 'success' else 'not_found' end`
+  const returned =
+    shape.action === 'chronology.export'
+      ? sql`case when ${refused} then jsonb_build_object('returned', 0, 'visible', (select t.n from t), 'refusedBecause', 'more entries than one download holds') else jsonb_build_object('returned', (select count(*) from pg)) end`
+      : sql`jsonb_build_object('returned', (select count(*) from pg))`
   // the children in view (kids), the counts and choices (t), the page (pg, then its full rows), and the audit row
   // (a) — in the same statement as the read, so it commits with it or not at all
   return sql<Result>`/* prepared */
@@ -174,8 +182,8 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
       select ${audit.partnership_id}::uuid, ${audit.at}::timestamptz, ${audit.actor_kind}::text, ${audit.actor_practitioner_id}::uuid, ${audit.actor_membership_id}::uuid, ${audit.action}::text,
              ${audit.entity_type}::text, ${audit.entity_id}::text,
              case when ok then array(select id from kids order by id <> ${childId}::uuid, given_name) else '{}'::uuid[] end,
-             null, case when ok then 'success' else 'not_found' end, ${audit.request_id}::text,
-             case when ok then ${details}::jsonb || jsonb_build_object('returned', (select count(*) from pg)) else '{}'::jsonb end
+             null, ${outcome}, ${audit.request_id}::text,
+             case when ok then ${details}::jsonb || ${returned} else '{}'::jsonb end
       from (select ${asked} as ok) x
     )
     select

@@ -9,6 +9,8 @@ import { inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
 import { humanise } from '../../platform/http/render.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
 import { dateError, queryInt } from '../../web/forms.ts'
+import { isUuid } from '../../data/repositories/children.ts'
+import { csvCell } from '../../web/csv.ts'
 
 /** The highest page number asked for: beyond it (or not a whole number) the page says so, a 400, not a database error. */
 export const MAX_PAGE = 10_000
@@ -19,23 +21,19 @@ function filterFrom(request: FastifyRequest): { filter: ChronologyFilter; errors
   const errors: { text: string; href: string }[] = []
   const fromError = raw.from ? dateError(raw.from, 'The “from” date', { format: 'Enter the “from” date as YYYY-MM-DD', real: 'Enter the “from” date as YYYY-MM-DD: it must be a real date' }) : null
   const toError = raw.to ? dateError(raw.to, 'The “to” date', { format: 'Enter the “to” date as YYYY-MM-DD', real: 'Enter the “to” date as YYYY-MM-DD: it must be a real date' }) : null
+  // the agency comes from the filter's list (the agencies' ids): anything else is a link typed or cut wrong, said so
+  // rather than quietly shown unfiltered as though it had been applied
+  if (raw.agency && !isUuid(raw.agency)) errors.push({ text: 'Choose an agency from the list', href: '#agency' })
   if (fromError) errors.push({ text: fromError, href: '#from' })
   if (toError) errors.push({ text: toError, href: '#to' })
   if (!errors.length && raw.from && raw.to && raw.from > raw.to) errors.push({ text: 'The “from” date must be before the “to” date', href: '#from' })
   const filter: ChronologyFilter = errors.length
-    ? { agencyId: raw.agency || null, category: raw.category || null, type: raw.type || null }
+    ? { agencyId: raw.agency && isUuid(raw.agency) ? raw.agency : null, category: raw.category || null, type: raw.type || null }
     : { agencyId: raw.agency || null, category: raw.category || null, type: raw.type || null, from: raw.from || null, to: raw.to || null }
   // the page number matters to the page only (an export holds every page): checked there
   const page = queryInt(q.page, { min: 1, max: MAX_PAGE, fallback: 1 })
   const pageError = page === null ? { text: `Enter a page number from 1 to ${MAX_PAGE.toLocaleString('en-GB')}`, href: '#main-content' } : null
   return { filter, errors, pageError, family: q.family === '1', page: page ?? 1, raw }
-}
-
-function csvCell(v: unknown): string {
-  const s = v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v)
-  // neutralise spreadsheet formulae as well as quoting
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
 export async function chronologyRoutes(app: FastifyInstance, { data, config, clock }: AppDeps): Promise<void> {
@@ -53,7 +51,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const html = {
       rows: rowsHtml(result.entries, f.family),
       pagination: result.entries.length ? paginationHtml(result.page, result.pages, query) : '',
-      agencySelect: selectHtml('agency', 'Agency', [{ value: '', text: 'All agencies' }, ...result.agencies.map((a) => ({ value: a.id, text: a.name, selected: f.raw.agency === a.id }))]),
+      agencySelect: selectHtml('agency', 'Agency', [{ value: '', text: 'All agencies' }, ...result.agencies.map((a) => ({ value: a.id, text: a.name, selected: f.raw.agency === a.id }))], fieldErrors.agency),
       categorySelect: selectHtml('category', 'Category', [{ value: '', text: 'All categories' }, ...result.categories.map((c) => ({ value: c, text: humanise(c), selected: f.raw.category === c }))]),
       fromInput: inputHtml('from', 'From (YYYY-MM-DD)', f.raw.from ?? '', fieldErrors.from),
       toInput: inputHtml('to', 'To (YYYY-MM-DD)', f.raw.to ?? '', fieldErrors.to),
@@ -73,7 +71,10 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     })
   })
 
-  // the picture, served on its own: cacheable by this viewer only (private), revalidated by an ETag of what they see
+  // the picture, served on its own: kept by this viewer's browser only (private) and revalidated on every use
+  // (no-cache), by an ETag of the membership and what it sees. Never served from the browser's cache unasked: the
+  // session's cookie stays the same when the practitioner switches membership or a relationship ends, and every look
+  // is checked and audited (a 304 is cheap; the read behind it is the same).
   r.get('/children/:childId/timeline.svg', { permission: 'child:read', audit: 'chronology.timeline', record: true }, async (request, reply) => {
     const { childId } = request.params as { childId: string }
     const f = filterFrom(request)
@@ -81,7 +82,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     if (!result) return reply.callNotFound()
     const svg = timelineSvg(result.entries, { title: `Timeline for ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`, total: result.total })
     const etag = `"${createHash('sha256').update(request.actor!.membershipId).update(svg).digest('base64url').slice(0, 27)}"`
-    reply.header('cache-control', 'private, max-age=60').header('etag', etag).header('vary', 'Cookie')
+    reply.header('cache-control', 'private, no-cache').header('etag', etag).header('vary', 'Cookie')
     if (request.headers['if-none-match'] === etag) return reply.code(304).send()
     return reply.type('image/svg+xml; charset=utf-8').send(svg)
   })
