@@ -31,6 +31,8 @@ import * as signalRules from './20261129T2300_signal_rules.ts'
 import * as recordBlocking from './20261129T2310_record_blocking.ts'
 import * as idempotencyPerPractitioner from './20261129T2340_idempotency_per_practitioner.ts'
 import * as encompassWithoutSchool from './20261130T0200_encompass_without_school.ts'
+import * as mergedChild from './20261130T1100_merged_child.ts'
+import * as correctionsFollow from './20261130T1110_corrections_follow.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -64,4 +66,6 @@ export const migrations: Record<string, Migration> = {
   '20261129T2310_record_blocking': recordBlocking,
   '20261129T2340_idempotency_per_practitioner': idempotencyPerPractitioner,
   '20261130T0200_encompass_without_school': encompassWithoutSchool,
+  '20261130T1100_merged_child': mergedChild,
+  '20261130T1110_corrections_follow': correctionsFollow,
 }

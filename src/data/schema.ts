@@ -95,6 +95,8 @@ export interface ChildTable {
   child_protection_plan: Generated<boolean>
   looked_after: Generated<boolean>
   provisional: Generated<boolean>
+  /** set while a reviewer's merge has left this child empty (the child its record went to): no matching, no search */
+  merged_into_child_id: Generated<string | null>
   created_at: Timestamp
 }
 

@@ -140,6 +140,34 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal((await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length, before)
   })
 
+  it('a field sent twice is said so, and nothing is saved: two pasted files are not joined into one, nor two reasons', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const before = (await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length
+    const records = await ctx.s.t.db.selectFrom('agency_record').select('id').execute()
+    // "a" and "b" would be one quoted address, "a,b", if the two were joined
+    const split = await admin.post('/records/import', { kind: 'records', csv: [`${HEADER}\nTWICE-1,Ann,Lee,2015-01-01,female,,,,"a`, 'b"'] })
+    assert.equal(split.statusCode, 400)
+    assert.match(split.body, /The CSV file was sent more than once: enter it once/)
+    for (const form of [{ kind: ['records', 'entries'], fileName: '', csv: `${HEADER}\nTWICE-2,Ann,Lee,2015-01-01,female,,,,` }, { kind: 'records', fileName: ['a', 'b'], csv: `${HEADER}\nTWICE-3,Ann,Lee,2015-01-01,female,,,,` }]) {
+      const r = await admin.post('/records/import', form)
+      assert.equal(r.statusCode, 400)
+      assert.match(r.body, /was sent more than once: enter it once/)
+    }
+    assert.equal((await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length, before)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').execute()).length, records.length)
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const rec = await recordOf('CSC-1')
+    const decisions = (await ctx.s.t.db.selectFrom('link_decision').select('id').execute()).length
+    const unmerge = await reviewer.post(`/records/${rec.id}/unmerge`, { reason: ['a', 'b'] })
+    assert.equal(unmerge.statusCode, 400)
+    assert.match(unmerge.body, /The reason was sent more than once: enter it once/)
+    const withdraw = await reviewer.post(`/records/${rec.id}/withdraw`, { childId: [rec.child_id, rec.child_id], withdrawReason: 'x' })
+    assert.equal(withdraw.statusCode, 400)
+    assert.match(withdraw.body, /The decision to withdraw was sent more than once: enter it once/)
+    assert.equal((await ctx.s.t.db.selectFrom('link_decision').select('id').execute()).length, decisions)
+    assert.equal((await recordOf('CSC-1')).child_id, rec.child_id)
+  })
+
   it('a twin (another first name; the same surname, date of birth and sex) is never linked automatically', async () => {
     const k = kids[4]!
     const csv = [HEADER, csvLine(['CSC-TWIN', k.given_name === 'Zara' ? 'Yusuf' : 'Zara', k.family_name, k.date_of_birth, k.sex, null, null, null, null])].join('\n')
@@ -194,10 +222,35 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.match(page.body, /Same child: confirmed with the school/)
     assert.ok(!(await reviewer.get('/records/review')).body.includes('CSC-REVIEW<'), 'left the queue')
 
+    // the record's own child, left empty, is marked as merged: the next record with the same details is weighed against
+    // the child it went to, never the empty one, and the search does not offer the empty one
+    const mark = async () => (await ctx.s.t.db.selectFrom('child').select('merged_into_child_id').where('id', '=', own).executeTakeFirstOrThrow()).merged_into_child_id
+    assert.equal(await mark(), target)
+    const admin = await ctx.s.signIn('admin.csc')
+    const again = [HEADER, csvLine(['CSC-REVIEW-AGAIN', 'Zebedee', reviewKid.family_name, reviewKid.date_of_birth, '', null, null, null, null])].join('\n')
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: again })).statusCode, 200)
+    const second = await recordOf('CSC-REVIEW-AGAIN')
+    assert.notEqual(second.child_id, own)
+    assert.deepEqual([second.match_state, second.review_child_id], ['review', target], 'weighed against the child the first was merged into')
+    const front = await ctx.s.signIn('frontdoor')
+    const found = await front.get(`/search?name=${encodeURIComponent(`Zebedee ${reviewKid.family_name}`)}&dob=${reviewKid.date_of_birth}`)
+    assert.equal(found.statusCode, 200)
+    const searched = await ctx.s.t.db.selectFrom('audit_event').select('child_ids').where('action', '=', 'child.search').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()
+    assert.ok(searched.child_ids.includes(target), 'the child it was merged into is found')
+    assert.ok(!searched.child_ids.includes(own), 'the empty child is not')
+
+    // a correction of one of the record's entries, written on the child it was merged into (as a dispute's response
+    // writes it: no agency record of its own), goes back with the entry it corrects
+    assert.ok(moved.length > 0)
+    const correction = randomUUID()
+    const original = await ctx.s.t.db.selectFrom('entry').selectAll().where('id', '=', moved[0]!).executeTakeFirstOrThrow()
+    await ctx.s.t.db.insertInto('entry').values({ ...original, id: correction, summary: 'Corrected: missed a second appointment', recorded_at: new Date(), agency_record_id: null, supersedes_entry_id: original.id }).execute()
+
     const unmerged = await reviewer.post(`/records/${rec.id}/unmerge`, { reason: 'The school has two pupils with this name and birthday' })
     assert.equal(unmerged.statusCode, 303)
     assert.deepEqual(await entriesOf(target), targetBefore, 'the candidate child is exactly as before')
-    assert.deepEqual(await entriesOf(own), moved, 'exactly the record’s entries went back')
+    assert.deepEqual(await entriesOf(own), [...moved, correction].sort(), 'exactly the record’s entries, and the correction of one, went back')
+    assert.equal(await mark(), null, 'the child has its record again')
     const back = await recordOf(reviewRef)
     assert.deepEqual([back.child_id, back.match_state], [own, 'new_child'])
     assert.equal((await ctx.s.t.db.selectFrom('relationship').select('child_id').where('source', '=', `agency record ${rec.id}`).executeTakeFirstOrThrow()).child_id, own)
@@ -239,7 +292,7 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     const target = reviewKid.id
     assert.equal(rec.match_state, 'new_child')
     const moved = await entriesOf(own)
-    assert.equal(moved.length, 2)
+    assert.equal(moved.length, 3, 'the record’s two entries, and the correction of one (the test above)')
     const targetBefore = await entriesOf(target)
     const remembered = () => ctx.s.t.db.selectFrom('not_same_child').select('child_id').where('agency_record_id', '=', rec.id).execute()
     assert.deepEqual((await remembered()).map((r) => r.child_id), [target])
@@ -515,5 +568,18 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.deepEqual([made.match_state, made.child_id, (made.match_explanation as { modelVersion: number }).modelVersion], ['matched', k.id, 1])
     assert.equal((await reviewer.post('/records/review/reestimate', {})).statusCode, 303)
     assert.equal((await currentMatcherModel(ctx.s.t.db, P))!.version, 2, 'a new version each time')
+  })
+
+  // last: its 501 new children change the population the matcher samples for chance agreement
+  it('the page’s import is one transaction: a file longer than a command-line batch is saved whole, with one audit row', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const rows = Array.from({ length: 501 }, (_, i) => `BATCH-${i},Wren${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26) % 26)},Quillfeather,2012-0${1 + (i % 9)}-1${i % 10},female,,,,`)
+    const r = await admin.post('/records/import', { kind: 'records', csv: [HEADER, ...rows].join('\n') })
+    assert.equal(r.statusCode, 200, r.body.slice(0, 300))
+    const run = await ctx.s.t.db.selectFrom('import_run').select(['id', 'status', 'rows_done']).where('partnership_id', '=', P).orderBy('started_at', 'desc').orderBy('id').execute()
+    const mine = run.find((x) => x.rows_done === 501)!
+    assert.equal(mine.status, 'finished')
+    const audited = await ctx.s.t.db.selectFrom('audit_event').select('details').where('action', '=', 'records.import').where('entity_id', '=', mine.id).where('outcome', '=', 'success').execute()
+    assert.deepEqual(audited.map((a) => (a.details as { rows: number[] }).rows), [[1, 501]], 'one batch')
   })
 })

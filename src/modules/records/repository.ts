@@ -96,6 +96,8 @@ async function childRecords(trx: Kysely<DB>, partnershipId: string, ids: string[
     .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex', 'c.nhs_number', 'c.upn', 'a.postcode', 'a.line1', 'a.line2', 'a.town'])
     .where('c.partnership_id', '=', partnershipId)
     .where('c.id', 'in', ids)
+    // a child a merge left empty is no candidate (nor part of the sample): its record is on the child it went to
+    .where('c.merged_into_child_id', 'is', null)
     .execute()
   const out = new Map<string, InputRecord>()
   for (const r of rows) {
@@ -367,8 +369,9 @@ async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]
     let best: MatchFound | null = null
     let bestWeight = -Infinity
     for (const childId of blocked[r]!) {
-      if (childId === req.currentChildId || (req.recordId && refused.has(`${req.recordId}|${childId}`))) continue
-      const levels = compareRecords(a, recs.get(childId)!, MATCH_FIELDS)
+      const child = recs.get(childId)
+      if (!child || childId === req.currentChildId || (req.recordId && refused.has(`${req.recordId}|${childId}`))) continue
+      const levels = compareRecords(a, child, MATCH_FIELDS)
       const { weight, probability } = score(model, levels)
       if (probability < DEFAULTS.reviewThreshold || weight <= bestWeight || (weight === bestWeight && best && childId > best.childId)) continue
       bestWeight = weight
@@ -415,10 +418,17 @@ const relationshipSource = (recordId: string) => `agency record ${recordId}`
 
 /** Moves exactly one record — its entries (by agency_record_id) and its agency_record relationship — to a child. */
 async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fromChildId: string, toChildId: string): Promise<string[]> {
-  const moved = await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('agency_record_id', '=', recordId).where('child_id', '=', fromChildId).returning('id').execute()
+  const moved = (await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('agency_record_id', '=', recordId).where('child_id', '=', fromChildId).returning('id').execute()).map((m) => m.id)
+  // then every entry that corrects one moved (a dispute's correction, a correction of that), layer by layer: a
+  // correction goes where the entry it corrects went, or it would stay behind as the other child's entry (the entry
+  // trigger admits this move only once the corrected entry is on the new child)
+  for (let layer = moved; layer.length; ) {
+    layer = (await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('child_id', '=', fromChildId).where('supersedes_entry_id', 'in', layer).returning('id').execute()).map((m) => m.id)
+    moved.push(...layer)
+  }
   await trx.updateTable('relationship').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('type', '=', 'agency_record').where('source', '=', relationshipSource(recordId)).where('child_id', '=', fromChildId).execute()
   await trx.updateTable('agency_record').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('id', '=', recordId).execute()
-  return moved.map((m) => m.id)
+  return moved
 }
 
 async function decide(trx: Trx, partnershipId: string, recordId: string, kind: DB['link_decision']['kind'], from: string | null, to: string | null, probability: number | null, reason: string, by: string | null, now: Date): Promise<void> {
@@ -583,8 +593,9 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
   return {
     /**
      * Imports a CSV file. Every row is checked first: if any is bad, nothing is imported — only the run and its
-     * rejections (row-level reasons) are kept. A good file is written in batches, each committed with its audit
-     * row; a run that stopped part-way resumes after its last batch, and a finished file is refused.
+     * rejections (row-level reasons) are kept. A good file is written in batches (chunkSize rows; the page asks for
+     * one, so that its import is all or nothing), each committed with its audit row; a run that stopped part-way
+     * resumes after its last batch, and a finished file is refused.
      */
     async importCsv(kind: 'records' | 'entries', text: string, opts: ImportOptions = {}): Promise<ImportResult> {
       const action = `${kind}.import`
@@ -809,11 +820,24 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** Same child: the record, its entries and its relationship move to the candidate; its own child stays, empty. */
+    /**
+     * Same child: the record, its entries and its relationship move to the candidate; its own child stays, for an
+     * unmerge, and — when nothing else is on it — is marked as merged, so that neither the matcher nor the search
+     * offers it again.
+     */
     async merge(recordId: string, reason: string) {
       return decision(recordId, 'records.merge', ['review'], async (trx, rec, now) => {
         const to = rec.review_child_id!
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
+        const left = await trx
+          .selectFrom('child as c')
+          .select('c.id')
+          .where('c.partnership_id', '=', P)
+          .where('c.id', '=', rec.child_id)
+          .where(({ exists, selectFrom, not }) => not(exists(selectFrom('agency_record as o').select('o.id').where('o.partnership_id', '=', P).whereRef('o.child_id', '=', 'c.id'))))
+          .where(({ exists, selectFrom, not }) => not(exists(selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', P).whereRef('e.child_id', '=', 'c.id'))))
+          .executeTakeFirst()
+        if (left) await trx.updateTable('child').set({ merged_into_child_id: to }).where('partnership_id', '=', P).where('id', '=', rec.child_id).execute()
         await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
         await decide(trx, P, rec.id, 'merge', rec.child_id, to, rec.match_probability, reason, actor.membershipId, now)
         return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
@@ -854,7 +878,7 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
         await trx.insertInto('not_same_child').values({ partnership_id: P, agency_record_id: rec.id, child_id: rec.child_id, reason, decided_by_membership_id: actor.membershipId, decided_at: now }).onConflict((oc) => oc.doNothing()).execute()
         await trx.updateTable('agency_record').set({ match_state: 'new_child', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
-        await trx.updateTable('child').set({ provisional: false }).where('partnership_id', '=', P).where('id', '=', to).execute()
+        await trx.updateTable('child').set({ provisional: false, merged_into_child_id: null }).where('partnership_id', '=', P).where('id', '=', to).execute()
         await decide(trx, P, rec.id, 'unmerge', rec.child_id, to, null, reason, actor.membershipId, now)
         return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
       })

@@ -6,7 +6,7 @@ import { routes } from '../../platform/http/route.ts'
 import { validationProblem } from '../../platform/http/problem.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
-import { fieldError } from '../../web/forms.ts'
+import { fieldError, oneValue, sentTwice } from '../../web/forms.ts'
 import type { ImportResult } from './repository.ts'
 
 const MAX_CSV = 1_000_000
@@ -17,7 +17,9 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).records
   const body = (req: FastifyRequest) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {})
-  const field = (req: FastifyRequest, name: string) => String(body(req)[name] ?? '').trim()
+  // a single-value field as sent ('' when absent or sent more than once: `twice` says which came more than once)
+  const field = (req: FastifyRequest, name: string) => (oneValue(body(req)[name]) ?? '').trim()
+  const twice = (req: FastifyRequest, name: string) => oneValue(body(req)[name]) === null
   const recordId = (req: FastifyRequest) => (req.params as { recordId: string }).recordId
 
   const importPage = (reply: FastifyReply, values: Record<string, unknown>, extra: { result?: ImportResult; errors?: { text: string; href: string }[]; fieldErrors?: Record<string, { text: string }> } = {}, code = 200) =>
@@ -27,18 +29,24 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
 
   r.post('/records/import', { permission: 'records:import', audit: 'records.import' }, async (request, reply) => {
     const kind = field(request, 'kind')
-    const csv = String(body(request)['csv'] ?? '')
+    const csv = oneValue(body(request)['csv']) ?? ''
     const fileName = field(request, 'fileName').slice(0, 200)
     const values = { kind, csv, fileName }
     const fieldErrors: Record<string, { text: string }> = {}
-    if (kind !== 'records' && kind !== 'entries') fieldErrors['kind'] = { text: 'Choose what the file holds: records or entries' }
-    if (!csv.trim()) fieldErrors['csv'] = { text: 'Paste the CSV file, with its header row' }
+    // each sent once: two pasted files (csv=…&csv=…) would otherwise be joined into one with a comma between
+    if (twice(request, 'kind')) fieldErrors['kind'] = { text: sentTwice('What the file holds') }
+    else if (kind !== 'records' && kind !== 'entries') fieldErrors['kind'] = { text: 'Choose what the file holds: records or entries' }
+    if (twice(request, 'fileName')) fieldErrors['fileName'] = { text: sentTwice('The file name') }
+    if (twice(request, 'csv')) fieldErrors['csv'] = { text: sentTwice('The CSV file') }
+    else if (!csv.trim()) fieldErrors['csv'] = { text: 'Paste the CSV file, with its header row' }
     else if (csv.length > MAX_CSV) fieldErrors['csv'] = { text: 'The file must be 1 MB or smaller: split it, or use the command line (npm run import)' }
     if (Object.keys(fieldErrors).length) return importPage(reply, values, { fieldErrors, errors: Object.entries(fieldErrors).map(([k, v]) => ({ text: v.text, href: `#${k}` })) }, 400)
     const importer = repo(request).importer
     if (!importer) return reply.callNotFound()
     try {
-      const result = await importer.importCsv(kind as 'records' | 'entries', csv, { fileName: fileName || null })
+      // the page's import is one transaction, all or nothing (a file of up to 1 MB): batches that commit one by one,
+      // and resume, are for the command line, which shows its progress and can be run again
+      const result = await importer.importCsv(kind as 'records' | 'entries', csv, { fileName: fileName || null, chunkSize: Number.MAX_SAFE_INTEGER })
       if (result.status === 'rejected') {
         const text = `Nothing was imported: ${result.rejections.length} row${result.rejections.length === 1 ? '' : 's'} ${result.rejections.length === 1 ? 'has' : 'have'} a problem. Correct ${result.rejections.length === 1 ? 'it' : 'them'} and import the whole file again.`
         return importPage(reply, values, { result, errors: [{ text, href: '#rejections' }], fieldErrors: { csv: { text } } }, 400)
@@ -72,7 +80,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       const id = recordId(request)
       const reason = field(request, 'reason')
       const key = `reason-${id}`
-      const problemText = !reason ? (act === 'merge' ? 'Give the reason these records are the same child' : 'Give the reason these are not the same child') : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
+      const problemText = twice(request, 'reason') ? sentTwice('The reason') : !reason ? (act === 'merge' ? 'Give the reason these records are the same child' : 'Give the reason these are not the same child') : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
       if (problemText) {
         const items = await repo(request).reviewQueue()
         if (!items?.some((i) => i.record.id === id)) return reply.callNotFound()
@@ -99,7 +107,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
   r.post('/records/:recordId/unmerge', { permission: 'records:match', audit: 'records.unmerge', record: true }, async (request, reply) => {
     const id = recordId(request)
     const reason = field(request, 'reason')
-    const problemText = !reason ? 'Give the reason this record is not the same child' : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
+    const problemText = twice(request, 'reason') ? sentTwice('The reason') : !reason ? 'Give the reason this record is not the same child' : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
     if (problemText) return recordPage(request, reply, { values: { reason }, fieldErrors: { reason: { text: problemText } }, errors: [{ text: problemText, href: '#reason' }] }, 400)
     try {
       const done = await repo(request).unmerge(id, reason)
@@ -116,8 +124,10 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     const childId = field(request, 'childId')
     const reason = field(request, 'withdrawReason')
     const fieldErrors: Record<string, { text: string }> = {}
-    if (!UUID.test(childId)) fieldErrors['childId'] = { text: 'Choose the decision to withdraw' }
-    if (!reason) fieldErrors['withdrawReason'] = { text: 'Give the reason this decision was wrong' }
+    if (twice(request, 'childId')) fieldErrors['childId'] = { text: sentTwice('The decision to withdraw') }
+    else if (!UUID.test(childId)) fieldErrors['childId'] = { text: 'Choose the decision to withdraw' }
+    if (twice(request, 'withdrawReason')) fieldErrors['withdrawReason'] = { text: sentTwice('The reason') }
+    else if (!reason) fieldErrors['withdrawReason'] = { text: 'Give the reason this decision was wrong' }
     else if (reason.length > REASON_MAX) fieldErrors['withdrawReason'] = { text: `The reason must be ${REASON_MAX} characters or fewer` }
     if (Object.keys(fieldErrors).length) {
       return recordPage(request, reply, { values: { childId, withdrawReason: reason }, fieldErrors, errors: Object.entries(fieldErrors).map(([k, v]) => ({ text: v.text, href: `#${k}` })) }, 400)

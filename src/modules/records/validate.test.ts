@@ -2,7 +2,7 @@
 // row-level reason, never a database error or another day.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { checkEntry, checkRecord } from './validate.ts'
+import { checkEntry, checkRecord, parseCsv, RECORD_COLUMNS, RECORD_REQUIRED } from './validate.ts'
 
 const now = new Date('2026-11-29T12:00:00Z')
 const row = (dob: string) => ({ source_ref: 'R1', given_name: 'Zoë', family_name: 'Brontë', date_of_birth: dob, sex: 'F' })
@@ -39,5 +39,22 @@ describe('agency record validation', () => {
     const entry = checkEntry({ source_ref: 'E1', occurred_at: '2026-11-20', type: 'police_incident', significance: 'low', summary: ['a', 'b'] }, now, { sealedAllowed: false })
     assert.equal(entry.ok, false)
     if (!entry.ok) assert.deepEqual(entry.problems.map((p) => p.field), ['summary'])
+  })
+
+  it('a child born today in England is not born in the future, even in the first hour of a summer day (UTC’s yesterday)', () => {
+    const early = new Date('2026-07-01T00:30:00+01:00')
+    assert.equal(checkRecord(row('2026-07-01'), early).ok, true)
+    const tomorrow = checkRecord(row('2026-07-02'), early)
+    assert.equal(tomorrow.ok, false)
+    if (!tomorrow.ok) assert.deepEqual(tomorrow.problems.map((p) => [p.field, p.reason]), [['date_of_birth', 'is in the future']])
+  })
+
+  it('a row’s line number is the file’s, whatever its line ends, past a quoted field over two lines', () => {
+    const lines = ['source_ref,given_name,family_name,date_of_birth,sex,address', 'R1,Ann,Lee,2015-01-01,F,"1 High St', 'Townsville"', 'R2,Bob,Lee,2015-01-01,M,', 'R3,Cy,Lee,2015-01-01,M,']
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const rows = parseCsv(lines.join(eol), RECORD_COLUMNS, RECORD_REQUIRED)
+      assert.deepEqual(rows.map((r) => [r.values['source_ref'], r.line]), [['R1', 3], ['R2', 4], ['R3', 5]], JSON.stringify(eol))
+      assert.equal(rows[0]!.values['address'], '1 High St\nTownsville')
+    }
   })
 })

@@ -1,7 +1,7 @@
 // Validating agency records and entries, one row at a time: the same rules for a CSV row and an API body, so an
 // integration and an import refuse the same things with the same reasons.
 import { nhsCheckDigit } from '../../data/ids.ts'
-import { isCalendarDate } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { parse } from 'csv-parse/sync'
 import { ALL_VISIBILITIES } from '../../access/policy.ts'
 import type { Significance, Visibility } from '../../data/schema.ts'
@@ -88,7 +88,8 @@ export function checkRecord(raw: Record<string, unknown>, now: Date): Checked<Re
   if (v.given_name.length > 100) bad('given_name', 'must be 100 characters or fewer')
   if (v.family_name.length > 100) bad('family_name', 'must be 100 characters or fewer')
   if (v.date_of_birth && !isCalendarDate(v.date_of_birth)) bad('date_of_birth', `"${v.date_of_birth}" is not a date as YYYY-MM-DD`)
-  else if (v.date_of_birth && v.date_of_birth > now.toISOString().slice(0, 10)) bad('date_of_birth', 'is in the future')
+  // today is today in England: a child born at 00:30 on a summer morning is born on that day, not UTC's day before
+  else if (v.date_of_birth && v.date_of_birth > londonDateTime(now).date) bad('date_of_birth', 'is in the future')
   const sexRaw = v.sex.toLowerCase()
   const sex = sexRaw === '' ? 'unknown' : sexRaw === 'f' ? 'female' : sexRaw === 'm' ? 'male' : sexRaw
   if (!(SEXES as readonly string[]).includes(sex)) bad('sex', `"${v.sex}" is not one of female, male, unknown, indeterminate`)
@@ -169,7 +170,9 @@ export interface CsvRow {
 export function parseCsv(text: string, columns: readonly string[], required: readonly string[]): CsvRow[] {
   let parsed: { record: string[]; info: { lines: number } }[]
   try {
-    parsed = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[]
+    // line ends as one: csv-parse counts a quoted CRLF (a pasted textarea's, or Excel's, multi-line address) as two
+    // lines, which would put every later row's line number one out
+    parsed = parse(text.replace(/\r\n?/g, '\n'), { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[]
   } catch (err) {
     throw new CsvFileError(`the file is not valid CSV: ${(err as Error).message}`)
   }

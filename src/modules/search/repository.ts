@@ -38,7 +38,7 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
         // candidates from the indexes only (trigram GIN on the name — word order does not change a name's trigrams —,
         // on other names, and the date-of-birth index), each branch bringing the child's row with it, then scored; an
         // OR across tables would scan every child, and ids alone would fetch each candidate's row a second time
-        const columns = ['id', 'partnership_id', 'given_name', 'family_name', 'date_of_birth', 'sex'] as const
+        const columns = ['id', 'partnership_id', 'given_name', 'family_name', 'date_of_birth', 'sex', 'merged_into_child_id'] as const
         const byName = trx.selectFrom('child as c0').select(columns.map((k) => `c0.${k}` as const)).where('c0.partnership_id', '=', actor.partnershipId).where(sql<SqlBool>`ta_search_name(c0.given_name, c0.family_name) % ${name}`)
         const byOtherName = trx
           .selectFrom('child_name as n')
@@ -53,6 +53,8 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
           .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex'])
           .select(sql<number>`(${nameScore}) + (${dobScore})`.as('score'))
           .select((eb) => eb.selectFrom('child_address as a').select('a.postcode').whereRef('a.child_id', '=', 'c.id').where('a.confidential', '=', false).where('a.to_date', 'is', null).limit(1).as('postcode'))
+          // a child a reviewer's merge left empty is not a child to find: its record is on the child it was merged into
+          .where('c.merged_into_child_id', 'is', null)
           .orderBy('score', 'desc')
           .orderBy('c.family_name')
           .limit(Math.min(q.limit ?? 20, 50))
