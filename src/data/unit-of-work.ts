@@ -50,6 +50,17 @@ export async function auditedTransaction<T>(
 /** A refusal the caller shows as a validation or permission message; audited as refused. */
 export class RefusedError extends Error {}
 /**
+ * A refusal of one field's value that only the database can check (a category from the partnership's own list): bad
+ * input, so the API answers 400 naming the field, and a page shows the message beside it.
+ */
+export class FieldRefusedError extends RefusedError {
+  readonly field: string
+  constructor(message: string, field: string) {
+    super(message)
+    this.field = field
+  }
+}
+/**
  * A submission's idempotency key, already used by the same practitioner for a submission with different details:
  * nothing is saved. The API answers 422; a form is shown again with what was typed, a new key and FORM_SENT_BEFORE,
  * so going back, changing a form and sending it again never silently keeps the first version instead.

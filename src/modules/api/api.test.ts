@@ -62,6 +62,10 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     const ancient = await teacher.post('/api/v1/concerns', { children: [childId], category: 'neglect', seenOrHeard: 'x', occurredAt: '0001-01-01T10:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() })
     assert.equal(ancient.statusCode, 400)
     assert.deepEqual((ancient.json() as { 'invalid-params': { name: string; reason: string }[] })['invalid-params'], [{ name: 'occurredAt', reason: 'Must be a date from 1 January 1900' }])
+    // a category not on the partnership's list is bad input naming the field (only the database knows the list)
+    const unknown = await teacher.post('/api/v1/concerns', { children: [childId], category: 'nonsense', seenOrHeard: 'x', occurredAt: '2026-11-20T10:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() })
+    assert.equal(unknown.statusCode, 400)
+    assert.deepEqual((unknown.json() as { 'invalid-params': { name: string; reason: string }[] })['invalid-params'], [{ name: 'category', reason: 'Choose a category from the list' }])
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before)
 
     const body = {
@@ -104,6 +108,12 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     const queue = (await dsl.get('/api/v1/triage')).json() as { concerns: { id: string }[] }
     assert.ok(queue.concerns.some((c) => c.id === concernId))
     assert.equal((await dsl.update(`/api/v1/concerns/${concernId}`, `/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated' })).statusCode, 400)
+    // an action named twice (or fifty thousand times) is bad input, not a decision saved with its text repeated
+    for (const actions of [['police', 'police'], Array.from({ length: 50_000 }, () => 'police')]) {
+      const twice = await dsl.update(`/api/v1/concerns/${concernId}`, `/api/v1/concerns/${concernId}/triage`, { actions, outcome: 'escalated', reasons: 'Reasons.' })
+      assert.equal(twice.statusCode, 400)
+      assert.equal(twice.json()['invalid-params'][0].name, 'actions')
+    }
     const done = await dsl.update(`/api/v1/concerns/${concernId}`, `/api/v1/concerns/${concernId}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Injury with a disclosure: threshold for a referral is met.' })
     assert.equal(done.statusCode, 201)
     assert.match(String(done.headers.etag), /^"\d+"$/, 'the new version comes back')
@@ -201,6 +211,18 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     assert.match(String(other.headers['content-type']), /application\/problem\+json/)
     assert.equal(await count(), n, 'nothing saved')
     const newId = (made.json() as { concerns: { id: string }[] }).concerns[0]!.id
+    // a body refused as invalid (400: nothing was done) does not use up its key: corrected, it is sent with the same key
+    const freshKey = randomUUID()
+    const invalid = await teacher.create('/api/v1/concerns', { ...body, idempotencyKey: randomUUID(), seenOrHeard: '' }, freshKey)
+    assert.equal(invalid.statusCode, 400)
+    const correctedBody = { ...body, idempotencyKey: randomUUID(), seenOrHeard: 'Came in hungry, and said so.' }
+    const corrected = await teacher.create('/api/v1/concerns', correctedBody, freshKey)
+    assert.equal(corrected.statusCode, 201, corrected.body.slice(0, 300))
+    assert.equal(await count(), n + 1)
+    // and the success is kept for the key, as always
+    const replayed = await teacher.create('/api/v1/concerns', correctedBody, freshKey)
+    assert.deepEqual([replayed.statusCode, replayed.headers['idempotent-replayed']], [201, 'true'])
+    assert.equal(await count(), n + 1)
 
     const dslOwn = await apiClient(await ctx.s.signIn('dsl.brookside'))
     const url = `/api/v1/concerns/${newId}/triage`

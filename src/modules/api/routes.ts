@@ -12,7 +12,7 @@ import { routes } from '../../platform/http/route.ts'
 import { csrfToken } from '../../platform/http/csrf.ts'
 import { conflictProblem, invalidParams, problem, validationProblem, type InvalidParam } from '../../platform/http/problem.ts'
 import { etag } from '../../platform/http/api-reliability.ts'
-import { KeyReusedError, PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, KeyReusedError, PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../concerns/repository.ts'
 import { isCalendarDate } from '../../web/dates.ts'
@@ -47,7 +47,11 @@ const concernBody = z.strictObject({
 })
 
 const triageBody = z.strictObject({
-  actions: z.array(z.enum(Object.keys(TRIAGE_ACTIONS) as [TriageActionCode, ...TriageActionCode[]])).min(1, 'Choose at least one action'),
+  actions: z
+    .array(z.enum(Object.keys(TRIAGE_ACTIONS) as [TriageActionCode, ...TriageActionCode[]]))
+    .min(1, 'Choose at least one action')
+    .max(Object.keys(TRIAGE_ACTIONS).length, `Choose at most ${Object.keys(TRIAGE_ACTIONS).length} actions, each once`)
+    .refine((a) => new Set(a).size === a.length, 'Name each action once'),
   outcome: z.enum(Object.keys(TRIAGE_OUTCOMES) as ['monitor', 'escalated', 'closed']),
   reasons: text(10_000).min(1, 'Record the reasons for the decision'),
 })
@@ -95,6 +99,7 @@ async function run<T>(reply: FastifyReply, act: () => Promise<T | null>, ok: (re
   } catch (err) {
     if (err instanceof PreconditionFailedError) return problem(reply, 412, 'Precondition failed', err.message)
     if (err instanceof KeyReusedError) return problem(reply, 422, 'Idempotency key reused', `${err.message}. Nothing was saved.`)
+    if (err instanceof FieldRefusedError) return validationProblem(reply, [{ name: err.field, reason: err.message }])
     if (err instanceof RefusedError) return conflictProblem(reply, err.message)
     throw err
   }

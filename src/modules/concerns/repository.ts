@@ -10,7 +10,7 @@ import { emailFor, notifyMemberships } from '../../data/notify.ts'
 import { auditDetails, auditValues } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
-import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 
@@ -164,7 +164,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: existing[0]!.submission_id, childIds: existing.map((e) => e.child_id), details: { replayed: true } },
           }
         }
-        if (!looked.category_ok) throw new RefusedError('Choose a category from the list')
+        if (!looked.category_ok) throw new FieldRefusedError('Choose a category from the list', 'category')
         if ((looked.in_reach ?? []).length !== childIds.length) return notFound()
         if (input.newChild) childIds.push(await provisionalChild(trx, input.newChild, now))
         if (!childIds.length) throw new RefusedError('Choose the child or children the concern is about')
@@ -433,7 +433,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (k.status === 'closed') throw new RefusedError('This concern is closed')
         const entryId = randomUUID()
         const id = randomUUID()
-        const actionText = input.actions.map((a) => TRIAGE_ACTIONS[a]).join('; ')
+        // each action once, in the order given (a form's checkboxes cannot repeat one; a tampered form can)
+        const actions = [...new Set(input.actions)]
+        const actionText = actions.map((a) => TRIAGE_ACTIONS[a]).join('; ')
         await trx
           .insertInto('entry')
           .values({
@@ -443,7 +445,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             type: 'dsl_action',
             category: k.category,
             ...authoredNow(actor, now),
-            significance: input.actions.includes('refer_front_door') || input.actions.includes('police') ? 'high' : 'medium',
+            significance: actions.includes('refer_front_door') || actions.includes('police') ? 'high' : 'medium',
             summary: `DSL decision: ${actionText}. Outcome: ${TRIAGE_OUTCOMES[input.outcome]}. Reasons: ${input.reasons}`,
             detail_type: 'triage_action',
             detail_id: id,
@@ -454,14 +456,14 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             supersedes_entry_id: null,
           })
           .execute()
-        await trx.insertInto('triage_action').values({ id, partnership_id: actor.partnershipId, concern_id: concernId, child_id: k.child_id, by_membership_id: actor.membershipId, actions: input.actions, outcome: input.outcome, reasons: input.reasons, entry_id: entryId, created_at: now }).execute()
+        await trx.insertInto('triage_action').values({ id, partnership_id: actor.partnershipId, concern_id: concernId, child_id: k.child_id, by_membership_id: actor.membershipId, actions, outcome: input.outcome, reasons: input.reasons, entry_id: entryId, created_at: now }).execute()
         await trx.updateTable('concern').set({ status: input.outcome === 'closed' ? 'closed' : 'triaged' }).where('id', '=', concernId).where('partnership_id', '=', actor.partnershipId).execute()
         if (k.raised_by_membership_id !== actor.membershipId) {
           await notifyMemberships(trx, actor.partnershipId, [k.raised_by_membership_id], { kind: 'concern.outcome', childId: k.child_id, subjectType: 'concern', subjectId: concernId, link: `/concerns/${concernId}` }, now)
         }
         return {
           result: { id },
-          audit: { action: 'concern.triage', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id], details: { actions: input.actions, outcome: input.outcome } },
+          audit: { action: 'concern.triage', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id], details: { actions, outcome: input.outcome } },
         }
       })
     },

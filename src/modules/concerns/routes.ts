@@ -4,12 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, formErrors, oneValue, parseForm, sentTwice, type CrossCheck } from '../../web/forms.ts'
+import { dateError, fieldError, formErrors, oneValue, parseForm, sentTwice, type CrossCheck } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
 import { DECISION_LABELS } from '../referrals/repository.ts'
-import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -137,6 +137,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
       return reply.redirect(`/concerns/${result.concerns[0]!.id}?submitted=${result.concerns.length}`, 303)
     } catch (err) {
       if (err instanceof KeyReusedError) return renderForm(request, reply, { ...values, idempotencyKey: randomUUID() }, { errors: [{ text: FORM_SENT_BEFORE, href: '#category' }], fieldErrors: {} })
+      if (err instanceof FieldRefusedError) return renderForm(request, reply, values, fieldError(err.message, err.field))
       if (err instanceof RefusedError) return renderForm(request, reply, values, { errors: [{ text: err.message, href: '#category' }], fieldErrors: {} })
       throw err
     }
