@@ -127,6 +127,30 @@ describeApp('bad input: control characters, undecodable addresses, deep JSON', (
     }
   })
 
+  it('a JSON body that is not UTF-8 (Latin-1’s ë): 400 problem+json, nothing saved, never stored with U+FFFD; UTF-8 with a BOM is read', async () => {
+    const childId = await childIdOf()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const token = JSON.parse((await teacher.get('/api/v1/me')).body).csrfToken
+    const cookie = [...teacher.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const before = await concerns()
+    const body = (seen: string) => `{"children":["${childId}"],"category":"neglect","seenOrHeard":"${seen}","occurredAt":"2026-11-20T09:00:00Z","immediateDanger":false,"idempotencyKey":"${randomUUID()}"}`
+    const latin1 = Buffer.from(body('Zo\u00eb was hungry'), 'latin1')
+    const r = await ctx.s.app.inject({ method: 'POST', url: '/api/v1/concerns', payload: latin1, headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': token, 'idempotency-key': randomUUID() } })
+    assert.equal(r.statusCode, 400, r.body.slice(0, 200))
+    assert.match(String(r.headers['content-type']), PROBLEM)
+    assert.match(JSON.parse(r.body).detail, /not UTF-8.*Nothing was saved/)
+    assert.equal(await concerns(), before, 'nothing was saved')
+    const utf8 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body('Zo\u00eb was hungry'), 'utf8')])
+    const ok = await ctx.s.app.inject({ method: 'POST', url: '/api/v1/concerns', payload: utf8, headers: { 'content-type': 'application/json; charset=utf-8', cookie, 'x-csrf-token': token, 'idempotency-key': randomUUID() } })
+    assert.equal(ok.statusCode, 201, ok.body.slice(0, 300))
+    assert.equal(await concerns(), before + 1)
+    const saved = await ctx.s.t.db.selectFrom('concern').select('seen_or_heard').where('seen_or_heard', 'like', 'Zo% was hungry').execute()
+    assert.deepEqual(saved.map((c) => c.seen_or_heard), ['Zo\u00eb was hungry'], 'the letter itself, once')
+    // what Fastify's own parser refuses, it still refuses: a __proto__ key
+    const proto = await ctx.s.app.inject({ method: 'POST', url: '/api/v1/concerns', payload: '{"__proto__":{"x":1}}', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': token, 'idempotency-key': randomUUID() } })
+    assert.equal(proto.statusCode, 400)
+  })
+
   it('an address the router cannot decode, or a path segment over its limit: the GOV.UK error page, or problem+json on the API', async () => {
     const long = 'a'.repeat(101)
     const dsl = await ctx.s.signIn('dsl.brookside')

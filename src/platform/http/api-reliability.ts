@@ -1,7 +1,8 @@
 // The API's two reliability rules, applied by the route's declaration (security requirements 21 and 22):
 // - a create ('create') carries an Idempotency-Key header (or, for the older concern and referral bodies, an
 //   idempotencyKey field): the key is claimed before the handler runs, the response is kept and replayed for the
-//   same key and body (with Idempotent-Replayed: true), a different body is 422, a request still running is 409;
+//   same key and body (with Idempotent-Replayed: true), a different body is 422, a request still running is 409; a
+//   body refused as invalid (400) does not keep the key, so the corrected body can use it;
 // - an update names its record: the client sends the ETag it read in If-Match (missing → 428, stale → 412, the
 //   check and the change in one transaction, see withPrecondition), and gets the new ETag back.
 import { createHash } from 'node:crypto'
@@ -141,7 +142,10 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
     const owner = request.idempotency
     if (!owner) return payload
     request.idempotency = undefined
-    if (reply.statusCode >= 500 || typeof payload !== 'string') await data.idempotency.release(owner).catch(() => undefined)
+    // kept: the answer of a request that was carried out or refused by the record's state. Released: a server error,
+    // and a 400 — the body refused as invalid, nothing done — so the corrected body can be sent with the same key
+    // (as Stripe's keys work: no result is saved for a request that failed validation)
+    if (reply.statusCode >= 500 || reply.statusCode === 400 || typeof payload !== 'string') await data.idempotency.release(owner).catch(() => undefined)
     else await data.idempotency.complete(owner, reply.statusCode, payload, String(reply.getHeader('content-type') ?? '') || null)
     return payload
   })

@@ -42,6 +42,8 @@ declare module 'fastify' {
   }
 }
 
+/** The error code of a JSON body that is not UTF-8 (refused by the app's JSON parser). */
+const NOT_UTF8 = 'TA_BODY_NOT_UTF8'
 export const SESSION_COOKIE = '__Host-ta_session'
 export const PRE_COOKIE = '__Host-ta_pre'
 
@@ -96,6 +98,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // 2. bodies: forms and JSON only (anything else is 415)
   await app.register(formbody, { bodyLimit: 1_000_000 })
   app.removeContentTypeParser('text/plain')
+  // JSON is read as UTF-8 strictly: a body in another encoding (Latin-1's "Zo\xEB") is refused, never stored with
+  // U+FFFD in place of the letter (Fastify's own parser decodes leniently); then parsed as Fastify does (secure-json-parse,
+  // __proto__ and constructor refused)
+  const jsonParser = app.getDefaultJsonParser('error', 'error')
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string
+    try {
+      text = utf8.decode(body as Buffer)
+    } catch {
+      return done(Object.assign(new Error('The body is not UTF-8'), { statusCode: 400, code: NOT_UTF8 }), undefined)
+    }
+    jsonParser(request, text, done)
+  })
   await app.register(rateLimit, { global: false })
 
   // 3. static assets are public and declared so here
@@ -340,6 +357,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     if (status === 429) return sendError(request, reply, 429, 'Too many attempts', 'Wait a few minutes, then try again.')
     if (status === 415) return sendError(request, reply, 415, 'Unsupported content type', 'Send application/x-www-form-urlencoded or application/json.')
+    if ((error as { code?: string }).code === NOT_UTF8) return sendError(request, reply, 400, 'What you sent is not UTF-8 text', 'The body has bytes that are not UTF-8 (text saved in another encoding, such as Latin-1 or Windows-1252). Nothing was saved. Send the body encoded as UTF-8.')
     if (status === 413) return sendError(request, reply, 413, 'What you sent is too large', 'Nothing was saved. Send less at a time — a large file can be split, or imported with the command line (npm run import).')
     if (status >= 500) return sendError(request, reply, 500, 'Sorry, there is a problem with TeamAround', 'Try again later. Nothing you sent was half-saved.')
     return sendError(request, reply, status, 'There is a problem with the request', 'Check what you sent and try again.')
