@@ -2,6 +2,7 @@
 // columns onto the matcher's fields.
 import fs from 'node:fs'
 import { parse } from 'csv-parse/sync'
+import { csvCell } from '../../web/csv.ts'
 import { isFieldName, type FieldName, type InputRecord } from './matcher.ts'
 
 export interface Table {
@@ -62,10 +63,7 @@ export function toRecords(table: Table, mapping: FieldMapping): InputRecord[] {
   })
 }
 
-function quote(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
-}
-
+/** The link command's output file: each cell as csvCell writes it (an id such as =HYPERLINK(…) neutralised). */
 export function toCsv(header: string[], rows: (string | number)[][]): string {
-  return [header, ...rows].map((r) => r.map((v) => quote(String(v))).join(',')).join('\n') + '\n'
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n'
 }
