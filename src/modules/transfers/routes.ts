@@ -15,7 +15,7 @@ import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const dateField = (what: string) => z.string({ message: `Enter ${what}` }).trim().min(1, `Enter ${what}`).refine((s) => isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2026-11-20')
+const requiredDate = (what: string) => z.string({ message: `Enter ${what}` }).trim().min(1, `Enter ${what}`).refine((s) => isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2026-11-20')
 const optionalDate = z.string().trim().optional().default('').refine((s) => !s || isCalendarDate(s), 'Enter a real date as YYYY-MM-DD, for example 2027-01-05')
 const text = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 
@@ -24,7 +24,7 @@ const startForm = z.object({
   toAgencyId: z.string().optional().default(''),
   toSchoolName: text(200),
   toSchoolContact: text(500),
-  leftOn: dateField('the date the child left'),
+  leftOn: requiredDate('the date the child left'),
   startsOn: optionalDate,
   lawfulBasis: z.enum(['6.1.e', '6.1.c'], { message: 'Choose the lawful basis' }),
   checked: z.literal('yes', { message: 'Confirm you have checked the file before it is sent' }),
@@ -41,7 +41,7 @@ const withdrawForm = z.object({
 const confirmForm = z.object({
   name: z.string({ message: 'Enter the name of the person who confirmed receipt' }).trim().min(1, 'Enter the name of the person who confirmed receipt').max(200, 'Must be 200 characters or fewer'),
   role: z.string({ message: 'Enter their role, for example designated safeguarding lead' }).trim().min(1, 'Enter their role, for example designated safeguarding lead').max(200, 'Must be 200 characters or fewer'),
-  confirmedOn: dateField('the date they confirmed receipt'),
+  confirmedOn: requiredDate('the date they confirmed receipt'),
   lateReason: text(2000),
 })
 
