@@ -124,7 +124,7 @@ async function main(): Promise<number> {
       console.error(`Nothing was imported: ${result.rejections.length} of ${result.rowsTotal} rows have a problem${o.report ? ` (listed in ${o.report})` : ''}. Correct them and import the whole file again.`)
       return 2
     }
-    const LABELS: Record<string, string> = { matched: 'linked to a known child', review: 'to review (possible match)', new_child: 'with a new child', updated: 'updated', entries: 'entries' }
+    const LABELS: Record<string, string> = { matched: 'linked to a known child', review: 'to review (possible match)', new_child: 'with a new child', updated: 'updated', entries: 'entries', entries_already_held: 'entries already held (not added again)' }
     const summary = Object.entries(result.counts).map(([k, n]) => `${n} ${LABELS[k] ?? k}`).join(', ')
     console.log(`Imported ${result.rowsDone} rows for ${agency.name}${result.resumedFrom ? ` (resumed after row ${result.resumedFrom})` : ''}: ${summary || 'nothing new'}.`)
     if (o.report) fs.writeFileSync(o.report, 'line,reason\n')

@@ -199,6 +199,21 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.ok(e2.every((e) => e.child_id === rev.child_id))
   })
 
+  it('a later file that sends an entry again (a cumulative extract) adds only what is new, and says how many were already held', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const one = await recordOf('CSC-1')
+    const before = (await ctx.s.t.db.selectFrom('entry').select('id').where('agency_record_id', '=', one.id).execute()).length
+    // the same row as before, and a new one, with other line ends (another file, by its bytes); the new one twice
+    const csv = ['source_ref,occurred_at,type,category,significance,summary,visibility', 'CSC-1,2026-11-20T21:30:00Z,police_incident,domestic_abuse,high,Attended a domestic incident at home,team', 'CSC-1,2026-11-21,exclusion,,medium,Fixed-term exclusion for two days,team', 'CSC-1,2026-11-21,exclusion,,medium,Fixed-term exclusion for two days,team'].join('\r\n')
+    const res = await admin.post('/records/import', { kind: 'entries', csv })
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300))
+    assert.match(res.body, /Entries already held[\s\S]*?2/)
+    const after = await ctx.s.t.db.selectFrom('entry').select(['summary']).where('agency_record_id', '=', one.id).execute()
+    assert.equal(after.length, before + 1)
+    assert.equal(after.filter((e) => e.summary === 'Attended a domestic incident at home').length, 1)
+    assert.equal(after.filter((e) => e.summary === 'Fixed-term exclusion for two days').length, 1)
+  })
+
   it('merge moves exactly that record’s entries and relationship; unmerge moves exactly those back; both audited', async () => {
     const rec = await recordOf(reviewRef)
     const own = rec.child_id

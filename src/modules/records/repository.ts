@@ -504,16 +504,46 @@ async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[]
   return outcomes.map((o) => o!)
 }
 
-async function insertEntries(trx: Trx, scope: ImportScope, inputs: EntryInput[], now: Date): Promise<{ id: string; childId: string; agencyRecordId: string }[]> {
+/** What makes two entries of one agency record the same entry: every value a file gives. */
+const entryKey = (recordId: string, e: { occurredAt: Date; type: string; category: string | null; significance: string; visibility: string; summary: string }) =>
+  JSON.stringify([recordId, e.occurredAt.getTime(), e.type, e.category ?? '', e.significance, e.visibility, e.summary])
+
+/**
+ * Writes entries for the agency's records. With skipHeld (a file), an entry the record already holds exactly — every
+ * value the same, as when an agency's extract is cumulative and sends last week's rows again — is not added a second
+ * time, nor one repeated within the file: it is counted in `held`.
+ */
+async function insertEntries(trx: Trx, scope: ImportScope, inputs: EntryInput[], now: Date, opts: { skipHeld: boolean } = { skipHeld: false }): Promise<{ made: { id: string; childId: string; agencyRecordId: string }[]; held: number }> {
   const P = scope.partnershipId
   const records = inputs.length
     ? await trx.selectFrom('agency_record').select(['id', 'source_ref', 'child_id']).where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', [...new Set(inputs.map((i) => i.sourceRef))]).execute()
     : []
   const bySource = new Map(records.map((r) => [r.source_ref, r]))
+  const heldKeys = new Set(
+    opts.skipHeld && records.length
+      ? (
+          await trx
+            .selectFrom('entry')
+            .select(['agency_record_id', 'occurred_at', 'type', 'category', 'significance', 'visibility', 'summary'])
+            .where('partnership_id', '=', P)
+            .where('agency_record_id', 'in', records.map((r) => r.id))
+            .execute()
+        ).map((x) => entryKey(x.agency_record_id!, { occurredAt: x.occurred_at, type: x.type, category: x.category, significance: x.significance, visibility: x.visibility, summary: x.summary }))
+      : [],
+  )
   const out: { id: string; childId: string; agencyRecordId: string }[] = []
+  let held = 0
   for (const e of inputs) {
     const record = bySource.get(e.sourceRef)
     if (!record) throw new RefusedError(`No record with source_ref ${e.sourceRef} for this agency`)
+    if (opts.skipHeld) {
+      const key = entryKey(record.id, e)
+      if (heldKeys.has(key)) {
+        held++
+        continue
+      }
+      heldKeys.add(key)
+    }
     const id = randomUUID()
     await trx
       .insertInto('entry')
@@ -542,7 +572,7 @@ async function insertEntries(trx: Trx, scope: ImportScope, inputs: EntryInput[],
       .execute()
     out.push({ id, childId: record.child_id, agencyRecordId: record.id })
   }
-  return out
+  return { made: out, held }
 }
 
 // ---------- import ----------
@@ -652,8 +682,9 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
             for (const o of outcomes) counts[o.created ? o.state : 'updated'] = (counts[o.created ? o.state : 'updated'] ?? 0) + 1
             childIds = outcomes.flatMap((o) => [o.childId, ...(o.candidateChildId ? [o.candidateChildId] : [])])
           } else {
-            const made = await insertEntries(trx, scope, slice as EntryInput[], now)
+            const { made, held } = await insertEntries(trx, scope, slice as EntryInput[], now, { skipHeld: true })
             counts['entries'] = (counts['entries'] ?? 0) + made.length
+            if (held) counts['entries_already_held'] = (counts['entries_already_held'] ?? 0) + held
             childIds = made.map((m) => m.childId)
           }
           const next = from + slice.length
@@ -695,7 +726,7 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
             audit: { action: 'entries.create', outcome: 'refused' as const, entityType: 'agency_record', details: { agencyId: scope.agencyId, reason: 'unknown source_ref' } },
           }
         }
-        const [made] = await insertEntries(trx, scope, [checked.value], now)
+        const [made] = (await insertEntries(trx, scope, [checked.value], now)).made
         return {
           result: { ok: true as const, entry: made! },
           audit: { action: 'entries.create', outcome: 'success' as const, entityType: 'entry', entityId: made!.id, childIds: [made!.childId], details: { agencyId: scope.agencyId, agencyRecordId: made!.agencyRecordId } },
