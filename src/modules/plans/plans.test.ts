@@ -323,6 +323,48 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
     assert.deepEqual(audit.child_ids, [childId])
   })
 
+  it('a review never undoes a status changed since its form was opened, refuses to overwrite one, and its dates are bounded', async () => {
+    ctx.s.clock.set('2027-02-01T10:00:00Z')
+    const sw = await ctx.s.signIn('sw.north')
+    const setStatus = async (status: string) => {
+      const form = hiddenFields((await sw.get(`/teams/${tacId}/plan`)).body, `/teams/${tacId}/plan/actions/${actionA}/status`)
+      assert.equal((await sw.post(`/teams/${tacId}/plan/actions/${actionA}/status`, { rowVersion: form.rowVersion!, status })).statusCode, 303)
+    }
+    const statusOfA = async () => (await db().selectFrom('plan_action').select('status').where('id', '=', actionA).executeTakeFirstOrThrow()).status
+    await setStatus('in_progress')
+    // the reviewer opens the form: it shows A in progress
+    const opened = (await sw.get(`/teams/${tacId}/reviews/new`)).body
+    const shown = Object.fromEntries(Object.entries(hiddenFields(opened, `/teams/${tacId}/reviews`)).filter(([k]) => k.startsWith('shown_')))
+    assert.equal(shown[`shown_${actionA}`], 'in_progress')
+    // meanwhile another member marks A done
+    await setStatus('done')
+    const outcomes = await db().selectFrom('plan_outcome').select('id').where('tac_id', '=', tacId).where('removed_at', 'is', null).execute()
+    const base = { ...shown, heldOn: '2027-02-01', ...Object.fromEntries(outcomes.map((o) => [`score_${o.id}`, '7'])), [`status_${actionA}`]: 'in_progress', [`status_${actionB}`]: 'done', nextReviewOn: '2027-03-15' }
+    // dates: not before the team began, nor before the last review; the next one not in the past
+    for (const [over, field, message] of [
+      [{ heldOn: '2025-01-01' }, 'heldOn', /The review date cannot be before the team started/],
+      [{ heldOn: '2027-01-05' }, 'heldOn', /The review date cannot be before the last review, held on 2027-01-12/],
+      [{ nextReviewOn: '2026-03-01', heldOn: '2027-01-20' }, 'nextReviewOn', /The next review must be after this review/],
+      [{ nextReviewOn: '2027-01-25', heldOn: '2027-01-20' }, 'nextReviewOn', /The next review date cannot be in the past/],
+    ] as const) {
+      const r = await sw.post(`/teams/${tacId}/reviews`, { ...base, ...over })
+      assert.equal(r.statusCode, 400, JSON.stringify(over))
+      assert.match(r.body, new RegExp(`href="#${field}"[^>]*>${message.source}`))
+    }
+    // the reviewer changes A (to dropped) over the other member's change: refused, naming it, and the form now shows it
+    const over = await sw.post(`/teams/${tacId}/reviews`, { ...base, [`status_${actionA}`]: 'dropped' })
+    assert.equal(over.statusCode, 400)
+    assert.match(over.body, new RegExp(`href="#status_${actionA}"[^>]*>Someone changed the status of ‘[^’]+’ to Done since you opened this form`))
+    assert.match(over.body, new RegExp(`name="shown_${actionA}" value="done"`))
+    assert.equal(await statusOfA(), 'done')
+    // the review sent as it was drawn (A left as shown) keeps the other member's change
+    assert.equal((await sw.post(`/teams/${tacId}/reviews`, base)).statusCode, 303)
+    assert.equal(await statusOfA(), 'done', 'not put back to in progress')
+    const review = await db().selectFrom('review').select('id').where('tac_id', '=', tacId).where('held_on', '=', '2027-02-01').executeTakeFirstOrThrow()
+    const recorded = await db().selectFrom('review_action').select('status').where('review_id', '=', review.id).where('action_id', '=', actionA).executeTakeFirstOrThrow()
+    assert.equal(recorded.status, 'done')
+  })
+
   it('a non-member gets 404; a member who leaves loses access at the next request', async () => {
     const outsider: Agent = await ctx.s.signIn('police.missing')
     for (const url of [`/teams/${tacId}/plan`, `/teams/${tacId}/plan/family`, `/teams/${tacId}/reviews`, `/teams/${tacId}/progress.svg`, `/teams/${tacId}/plan/versions`]) {

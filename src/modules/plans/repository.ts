@@ -14,7 +14,7 @@ import type { ClockPort } from '../../data/clock-port.ts'
 import { tacMembersInPostQuery } from '../../data/memberships.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ActionStatus, DB } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { LEVEL_LABELS, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
 import type { ProgressData } from './chart.ts'
@@ -52,7 +52,12 @@ export interface ReviewInput {
   heldOn: string
   meetingId: string | null
   scores: { outcomeId: string; score: number; note: string }[]
-  actions: { actionId: string; status: ActionStatus; note: string }[]
+  /**
+   * The status of each action at the review; `shown`, the status the form showed when it was opened (the page sends
+   * it): a status the reviewer left as shown is the action's status now — another member may have changed it since —
+   * and one they changed, over another's change made since, is refused.
+   */
+  actions: { actionId: string; status: ActionStatus; note: string; shown?: ActionStatus }[]
   childView: string
   familyView: string
   summary: string
@@ -425,8 +430,15 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const tac = await tacForChange(trx, actor, tacId, now)
         if (!tac) return notFound('review.record', tacId)
         const today = londonDateTime(now).date
-        if (input.heldOn > today) throw new RefusedError('The review date cannot be in the future: record a review once it has been held')
-        if (input.nextReviewOn && input.nextReviewOn <= input.heldOn) throw new RefusedError('The next review must be after this review')
+        if (input.heldOn > today) throw new FieldRefusedError('The review date cannot be in the future: record a review once it has been held', 'heldOn')
+        // nor before the team began, or before the last review: a mistyped year would otherwise meet the review clock
+        // "on time" and start the next one in the past
+        const started = londonDateTime(tac.startedAt).date
+        if (input.heldOn < started) throw new FieldRefusedError(`The review date cannot be before the team started on ${started}`, 'heldOn')
+        const last = await latestReview(trx, tacId)
+        if (last && input.heldOn < last.held_on) throw new FieldRefusedError(`The review date cannot be before the last review, held on ${last.held_on}`, 'heldOn')
+        if (input.nextReviewOn && input.nextReviewOn <= input.heldOn) throw new FieldRefusedError('The next review must be after this review', 'nextReviewOn')
+        if (input.nextReviewOn && input.nextReviewOn < today) throw new FieldRefusedError('The next review date cannot be in the past', 'nextReviewOn')
         if (input.meetingId) {
           const m = isUuid(input.meetingId) ? await trx.selectFrom('meeting').select('id').where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tacId).where('id', '=', input.meetingId).executeTakeFirst() : undefined
           if (!m) throw new RefusedError('Choose a meeting of this team, or none')
@@ -435,9 +447,20 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!plan.length) throw new RefusedError('Add at least one outcome to the plan before recording a review')
         const missing = plan.filter((o) => !input.scores.some((s) => s.outcomeId === o.id))
         if (missing.length) throw new RefusedError(`Give a score for every outcome: ${missing.map((o) => `'${o.body}'`).join(', ')}`)
-        // statuses at the review: those given, else the action's current status; changed ones update the plan
+        // statuses at the review: those the reviewer changed from what the form showed; else the action's status now
+        // (never the form's stale copy of it); changed ones update the plan. A reviewer's change over another member's
+        // change made since the form was opened is refused, naming it (the team row is locked: no change slips between)
         const allActions = plan.flatMap((o) => o.actions)
-        const statusOf = (a: PlanActionRow) => input.actions.find((x) => x.actionId === a.id)?.status ?? a.status
+        const given = (a: PlanActionRow) => input.actions.find((x) => x.actionId === a.id)
+        const conflict = allActions.find((a) => {
+          const g = given(a)
+          return g?.shown !== undefined && g.status !== g.shown && a.status !== g.shown && a.status !== g.status
+        })
+        if (conflict) throw new FieldRefusedError(`Someone changed the status of ‘${conflict.what}’ to ${STATUS_LABELS[conflict.status]} since you opened this form: check it, then record the review`, `status_${conflict.id}`)
+        const statusOf = (a: PlanActionRow) => {
+          const g = given(a)
+          return !g || (g.shown !== undefined && g.status === g.shown) ? a.status : g.status
+        }
         const changed = allActions.filter((a) => statusOf(a) !== a.status)
         for (const a of changed) {
           await trx.updateTable('plan_action').set({ status: statusOf(a), row_version: sql`row_version + 1` }).where('id', '=', a.id).execute()

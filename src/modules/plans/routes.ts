@@ -7,8 +7,8 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
-import { oneValue, parseForm, queryInt, sentTwice, type FormErrors } from '../../web/forms.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { fieldError, oneValue, parseForm, queryInt, sentTwice, type FormErrors } from '../../web/forms.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { ACTION_STATUSES, type ActionStatus } from '../../data/schema.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { progressSvg, shortDate } from './chart.ts'
@@ -369,7 +369,15 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
   async function reviewFormPage(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown> | null, errors: FormErrors = noErrors) {
     const d = await repo(request).reviews(tacOf(request), 'review.form')
     if (!d || !d.canEdit) return reply.callNotFound()
-    const v = values ?? { heldOn: d.today, ...Object.fromEntries(d.outcomes.flatMap((o) => o.actions.map((a) => [`status_${a.id}`, a.status]))) }
+    // each action's status as the form shows it (shown_<id>, sent back with it): on a new form, the status now; on a
+    // form shown again, the reviewer's choice where they changed it and nobody else has since, else the status now
+    const v: Record<string, unknown> = { ...(values ?? { heldOn: d.today }) }
+    for (const a of d.outcomes.flatMap((o) => o.actions)) {
+      const shown = v[`shown_${a.id}`]
+      const chosen = v[`status_${a.id}`]
+      if (values === null || chosen === undefined || chosen === shown || a.status !== shown) v[`status_${a.id}`] = a.status
+      v[`shown_${a.id}`] = a.status
+    }
     const heldOn = typeof v.heldOn === 'string' && validDate(v.heldOn) ? v.heldOn : d.today
     return reply.code(errors.errors.length ? 400 : 200).page('plans/views/review-form.njk', {
       title: 'Record a review',
@@ -405,8 +413,10 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
         const sent = oneValue(b[`anote_${id}`])
         if (sent === null) extra.push({ path: `anote_${id}`, message: sentTwice('A note') })
         const note = (sent ?? '').trim()
+        // the status the form showed (a hidden field): absent or not a status, the one chosen is taken as it is
+        const shown = oneValue(b[`shown_${id}`])
         if (!(ACTION_STATUSES as readonly string[]).includes(value)) extra.push({ path: k, message: 'Choose the status of every action' })
-        else actions.push({ actionId: id, status: value as ActionStatus, note })
+        else actions.push({ actionId: id, status: value as ActionStatus, note, ...(shown && (ACTION_STATUSES as readonly string[]).includes(shown) ? { shown: shown as ActionStatus } : {}) })
         if (note.length > 5000) extra.push({ path: `anote_${id}`, message: 'A note must be 5,000 characters or fewer' })
       }
     }
@@ -417,6 +427,7 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
       const done = await repo(request).recordReview(tacOf(request), { heldOn: v.heldOn, meetingId: v.meetingId || null, scores, actions, childView: v.childView, familyView: v.familyView, summary: v.summary, nextReviewOn: v.nextReviewOn || null, lateReason: v.lateReason || null })
       if (!done) return reply.callNotFound()
     } catch (err) {
+      if (err instanceof FieldRefusedError) return reviewFormPage(request, reply, b, fieldError(err.message, err.field))
       if (err instanceof RefusedError) return reviewFormPage(request, reply, b, refused(err))
       throw err
     }

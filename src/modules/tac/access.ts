@@ -71,7 +71,9 @@ export async function tacInReach(trx: Transaction<DB>, actor: Actor, tacId: stri
   const t = await q.executeTakeFirst()
   if (!t) return undefined
   const childIds = t.child_ids ?? []
-  const isLead = t.lead_membership_id === actor.membershipId
+  // the lead is a member while the team is open; closing ends every membership, the lead's too (a closed team is
+  // seen only through a current relationship to one of its children, like any other record)
+  const isLead = t.lead_membership_id === actor.membershipId && t.status === 'open'
   const isMember = Boolean(t.is_member) || isLead
   let relationshipId: string | null = null
   if (!isMember) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
-import { membershipOf, pupilOf } from '../../../test/support/tac.ts'
+import { makeTac, membershipOf, pupilOf } from '../../../test/support/tac.ts'
 
 describeApp('the team around the child: start, invite, join, family, level, leave', (ctx) => {
   let childId: string
@@ -143,5 +143,23 @@ describeApp('the team around the child: start, invite, join, family, level, leav
     assert.match(after.body, /Closed/)
     const mine = await dsl.get('/teams')
     assert.equal(mine.statusCode, 200)
+  })
+
+  it('a closed team is seen only through a relationship to its children: its former lead, with none, gets the same 404 as a stranger', async () => {
+    // a pupil known only to their school, in a team led by a social worker with no relationship of their own
+    const pupil = await pupilOf(ctx.s.t.db, 'stannes')
+    const team = await makeTac(ctx.s.t.db, { childIds: [pupil], lead: 'sw.north', members: ['nurse'] })
+    const sw = await ctx.s.signIn('sw.north')
+    assert.equal((await sw.get(`/teams/${team}`)).statusCode, 200)
+    const { row_version } = await ctx.s.t.db.selectFrom('tac').select('row_version').where('id', '=', team).executeTakeFirstOrThrow()
+    assert.equal((await sw.post(`/teams/${team}/level`, { to: 'closed', reason: 'Outcomes met', rowVersion: String(row_version) })).statusCode, 303)
+    for (const path of [`/teams/${team}`, `/teams/${team}/plan`, `/teams/${team}/reviews`, `/children/${pupil}`]) {
+      assert.equal((await sw.get(path)).statusCode, 404, `the former lead: ${path}`)
+    }
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome']).where('actor_membership_id', '=', membershipOf('sw.north')).where('entity_id', '=', team).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()
+    assert.equal(audit.outcome, 'not_found')
+    // the school's DSL still sees it, read-only, through the pupil relationship
+    const dsl = await ctx.s.signIn('dsl.stannes')
+    assert.equal((await dsl.get(`/teams/${team}`)).statusCode, 200)
   })
 })
