@@ -387,6 +387,31 @@ describeApp('break-glass, self-claimed relationships and the IG review queue', (
     assert.match(page.body, /Ended early/)
   })
 
+  it('nobody reviews their own access: a practitioner who is also an IG officer is not told of it, and cannot see, record or end it', async () => {
+    const police = await actorOf('police.missing')
+    const now = ctx.s.clock.now()
+    const igMembership = randomUUID()
+    const own = await db().selectFrom('membership').select(['partnership_id', 'agency_id']).where('id', '=', police.membershipId).executeTakeFirstOrThrow()
+    await db().insertInto('membership').values({ id: igMembership, partnership_id: own.partnership_id, practitioner_id: police.practitionerId, agency_id: own.agency_id, team_id: null, role: 'ig_officer', starts_at: now, ends_at: null, created_at: now }).execute()
+    // a new break-glass by the police officer: the other IG officer is told, their own IG membership is not
+    const ids = { kind: 'nhs_number' as const, nhsNumber: other.nhs }
+    const asked = await ctx.s.data.forActor(police).breakGlass.breakGlass({ identifiers: ids, identifierHash: identifierHash('k', P, ids), reason: 'Found alone at the station late at night', totpStep: Math.floor(ctx.s.clock.now().getTime() / 30_000) + 5000 })
+    assert.ok(asked.found)
+    const told = await db().selectFrom('notification').select('membership_id').where('subject_type', '=', 'access_review').where('subject_id', '=', asked.reviewId).execute()
+    assert.ok(told.some((t) => t.membership_id === membershipOf('ig')), 'the other IG officer is told')
+    assert.ok(!told.some((t) => t.membership_id === igMembership), 'not the requester’s own IG membership')
+    // as IG, the officer does not see it in the queue, and it is not found to view, record or end
+    const asIg = ctx.s.data.forActor({ ...police, membershipId: igMembership, role: 'ig_officer', teamId: null })
+    assert.ok(!(await asIg.breakGlass.queue()).some((r) => r.id === asked.reviewId))
+    assert.equal(await asIg.breakGlass.review(asked.reviewId), null)
+    const row = await db().selectFrom('access_review').select('row_version').where('id', '=', asked.reviewId).executeTakeFirstOrThrow()
+    assert.equal(await asIg.breakGlass.decide(asked.reviewId, { outcome: 'appropriate', notes: '', endAccess: false, rowVersion: row.row_version }), null)
+    const after = await db().selectFrom('access_review').select(['outcome', 'reviewer_membership_id']).where('id', '=', asked.reviewId).executeTakeFirstOrThrow()
+    assert.deepEqual(after, { outcome: null, reviewer_membership_id: null })
+    // the other IG officer sees and reviews it as usual
+    assert.equal((await ig.get(`/access/reviews/${asked.reviewId}`)).statusCode, 200)
+  })
+
   it('these routes for every role, in the access matrix’s terms: the permission gates them, record routes hide existence, never a 500', async () => {
     const keyFor: Record<Role, string> = {
       teacher: 'teacher.brookside', headteacher: 'head.brookside', dsl: 'dsl.brookside', deputy_dsl: 'deputy.brookside', senco: 'senco.academy', pastoral_worker: 'pastoral.brookside',

@@ -134,10 +134,15 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
     if (Number(spent.numUpdatedRows) !== 1) throw new RefusedError('The code from your authenticator app has already been used')
   }
 
-  /** Current IG officers of the partnership (started, not ended, the practitioner not disabled). */
+  /**
+   * Who is told of a request: the current IG officers of the partnership (started, not ended, the practitioner not
+   * disabled) — never the requester, whose own IG membership cannot review their access; failing any other, the
+   * partnership administrators, so that someone else always knows.
+   */
   async function igOfficers(trx: Trx, now: Date): Promise<string[]> {
-    const rows = await currentMembershipsQuery(trx, p, now).select('m.id').where('m.role', '=', 'ig_officer').execute()
-    return rows.map((r) => r.id)
+    const others = (role: 'ig_officer' | 'partnership_admin') => currentMembershipsQuery(trx, p, now).select('m.id').where('m.role', '=', role).where('m.practitioner_id', '<>', actor.practitionerId).execute()
+    const ig = await others('ig_officer')
+    return (ig.length ? ig : await others('partnership_admin')).map((r) => r.id)
   }
 
   /**
@@ -298,6 +303,9 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
             .as('attempts'),
       ])
       .where('ar.partnership_id', '=', p)
+      // never one's own: a practitioner with an IG membership as well cannot review (or see in the queue) access they
+      // asked for in another membership — the same as a request that does not exist
+      .where('m.practitioner_id', '<>', actor.practitionerId)
   }
 
   type Row = Awaited<ReturnType<ReturnType<typeof reviewRows>['execute']>>[number]
@@ -325,7 +333,15 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
   /** A review for a change by IG, locked; undefined when it does not exist (or the actor may not review). */
   async function reviewForChange(trx: Trx, id: string) {
     if (!mayReview() || !isUuid(id)) return undefined
-    return trx.selectFrom('access_review').selectAll().where('partnership_id', '=', p).where('id', '=', id).forUpdate().executeTakeFirst()
+    // never one's own (see reviewRows)
+    return trx
+      .selectFrom('access_review as ar')
+      .selectAll('ar')
+      .where('ar.partnership_id', '=', p)
+      .where('ar.id', '=', id)
+      .where(({ exists, selectFrom, not }) => not(exists(selectFrom('membership as m').select('m.id').whereRef('m.id', '=', 'ar.membership_id').where('m.practitioner_id', '=', actor.practitionerId))))
+      .forUpdate()
+      .executeTakeFirst()
   }
 
   /** Ends the relationship a review granted, now, if it is still running. True when it was. */
