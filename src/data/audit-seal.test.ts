@@ -210,4 +210,49 @@ describeEachEngine('the audit chain: sealer, checkpoints, verifier', (ctx) => {
     assert.equal(r3.ok, true)
     assert.equal(r3.partnerships.find((p) => p.partnershipId === P)!.verifiedFrom, 3)
   })
+
+  it('a chain recomputed after its checkpoint file was deleted is caught: settled seals with no checkpoint', async () => {
+    await fresh()
+    await write(4)
+    assert.equal(await sealUntil(4), 4)
+    await attack(async (db) => {
+      const rows = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+      await sql`update audit_event set action = 'rewritten' where id = ${rows[1]!.id}`.execute(db)
+      const changed = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+      let h = GENESIS
+      for (const [i, row] of changed.entries()) {
+        h = chainHash(h, row)
+        await sql`update audit_seal set hash = ${h} where seal_seq = ${i + 1} and partnership_id = ${P}`.execute(db)
+      }
+    })
+    fs.rmSync(checkpointPath)
+    // at once: the sealer may not have written the round's checkpoint yet
+    assert.ok(!(await verify()).checkpointProblems.some((p) => p.includes(P)))
+    clock.advance(11_000)
+    const r = await verify()
+    assert.equal(r.ok, false)
+    assert.ok(r.checkpointProblems.some((p) => p.includes(P) && /seals up to 4 with no checkpoint .*none at all.*missing or was cut/.test(p)), JSON.stringify(r.checkpointProblems))
+  })
+
+  it('an incremental run remembers what it verified: a tail cut with its checkpoints, after it was verified, is caught', async () => {
+    await fresh()
+    await write(4)
+    assert.equal(await sealUntil(4), 4)
+    await write(2)
+    assert.equal(await sealUntil(2), 2)
+    clock.advance(11_000)
+    const before = await verify('incremental')
+    assert.equal(before.ok, true, JSON.stringify(before))
+    await attack(async (db) => {
+      await sql`delete from audit_seal where seal_seq > 4 and partnership_id = ${P}`.execute(db)
+      await sql`delete from audit_event where id in (select id from audit_event order by id desc limit 2)`.execute(db)
+    })
+    const lines = fs.readFileSync(checkpointPath, 'utf8').trim().split('\n')
+    fs.writeFileSync(checkpointPath, `${lines.filter((l) => (JSON.parse(l) as { seal_seq: number }).seal_seq <= 4).join('\n')}\n`)
+    const r = await verify('incremental')
+    assert.equal(r.ok, false)
+    assert.match(r.firstBad[0]!.problem, /seal 6, verified by an earlier run, is missing/)
+    // and the record of what was verified is kept, so the next run says so again
+    assert.equal((await verify('incremental')).ok, false)
+  })
 })

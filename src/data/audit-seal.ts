@@ -221,10 +221,26 @@ export async function verifyAudit(
     const start = verified[partnershipId]
     if (start) {
       const still = await db.selectFrom('audit_seal').select('hash').where('partnership_id', '=', partnershipId).where('seal_seq', '=', start.seal_seq).executeTakeFirst()
-      if (still?.hash === start.hash) {
-        from = start.seal_seq
-        hash = start.hash
+      if (still?.hash !== start.hash) {
+        // the seal an earlier run verified is gone or different: the chain was changed after it was verified (a
+        // truncated tail with its checkpoints cut too would otherwise verify from the start as a shorter chain)
+        report.ok = false
+        report.firstBad.push({ partnershipId, sealSeq: start.seal_seq, auditId: null, problem: `seal ${start.seal_seq}, verified by an earlier run, is ${still ? 'changed' : 'missing'}: the chain was altered after it was verified` })
+        report.partnerships.push({ partnershipId, sealedThrough: 0, verifiedFrom: 0 })
+        continue
       }
+      from = start.seal_seq
+      hash = start.hash
+      const cpNow = latest.get(partnershipId)
+      if (!cpNow || cpNow.seal_seq < start.seal_seq) checkpointProblems.push(`the checkpoints of partnership ${partnershipId} end ${cpNow ? `at seal ${cpNow.seal_seq}` : 'before any seal'}, but seal ${start.seal_seq} was verified against one before: checkpoints were removed`)
+    }
+    // every sealing round appends a checkpoint at its last seal: seals settled for longer than the unsealed limit with
+    // no checkpoint at or after them mean the checkpoint file is missing, or its tail was cut (a chain recomputed after
+    // that point would otherwise pass)
+    const settled = await db.selectFrom('audit_seal').select('seal_seq').where('partnership_id', '=', partnershipId).where('sealed_at', '<', new Date(opts.now.getTime() - UNSEALED_LIMIT_MS)).orderBy('seal_seq', 'desc').limit(1).executeTakeFirst()
+    const lastCheckpoint = latest.get(partnershipId)
+    if (settled && (!lastCheckpoint || lastCheckpoint.seal_seq < Number(settled.seal_seq))) {
+      checkpointProblems.push(`partnership ${partnershipId} has seals up to ${settled.seal_seq} with no checkpoint at or after them (${lastCheckpoint ? `the last is at seal ${lastCheckpoint.seal_seq}` : 'none at all'}): the checkpoint file is missing or was cut`)
     }
     if (opts.mode === 'full' && opts.fromSealedAt) {
       const prior = await db
