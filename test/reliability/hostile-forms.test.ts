@@ -167,7 +167,8 @@ describeApp('hostile form bodies on real records', (ctx) => {
       const fields = form?.fields.length ? form.fields : ['reason', 'rowVersion', 'idempotencyKey', 'childId', 'children', 'decision', 'response', 'notes', 'date', 'time', 'kind', 'name', 'version']
       if (!missing.length) withRealIds++
       const bodies: [string, Record<string, string | string[]>][] = [
-        ['repeated', Object.fromEntries(fields.map((f) => [f, ['a', 'b']]))],
+        // two values no record holds by chance (ids joined by commas, as a signal's fingerprint is, can hold "a,b")
+        ['repeated', Object.fromEntries(fields.map((f) => [f, ['zqa', 'zqb']]))],
         ['20k', Object.fromEntries(fields.map((f) => [f, 'x'.repeat(20_000)]))],
         ...ODD.map((v): [string, Record<string, string | string[]>] => [`odd ${v}`, Object.fromEntries(fields.map((f) => [f, v]))]),
         ['empty', {}],
@@ -186,13 +187,13 @@ describeApp('hostile form bodies on real records', (ctx) => {
         if (s === 302 && res.headers.location === '/sign-in') forget(key)
       }
     }
-    // a repeated field is refused or read as one value, never saved as the two joined (`String(['a', 'b'])` is "a,b"):
+    // a repeated field is refused or read as one value, never saved as the two joined (`String(['zqa', 'zqb'])` is "zqa,zqb"):
     // every text, array and JSON column outside the audit is searched for them
     const found = await ctx.s.t.privileged(async (db) => {
       const cols = await sql<{ table_name: string; column_name: string }>`select table_name, column_name from information_schema.columns where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb', 'ARRAY') and table_name not like 'audit%'`.execute(db)
       const out: string[] = []
       for (const c of cols.rows) {
-        const r = await sql<{ v: string }>`select ${sql.ref(c.column_name)}::text as v from ${sql.table(c.table_name)} where ${sql.ref(c.column_name)}::text like '%a,b%' limit 3`.execute(db)
+        const r = await sql<{ v: string }>`select ${sql.ref(c.column_name)}::text as v from ${sql.table(c.table_name)} where ${sql.ref(c.column_name)}::text like '%zqa,zqb%' limit 3`.execute(db)
         for (const x of r.rows) out.push(`${c.table_name}.${c.column_name}: ${x.v.slice(0, 120)}`)
       }
       return out
