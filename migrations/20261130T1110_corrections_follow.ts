@@ -6,47 +6,24 @@ import { sql, type Kysely } from 'kysely'
 // were left in another child's chronology. Entries are immutable, so the trigger now also admits this one change: a
 // correction's child follows the entry it corrects, once that entry is on the new child, and nothing else changes.
 // (moveRecord in src/modules/records/repository.ts moves the record's entries, then their corrections, layer by layer.)
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
-create or replace function entry_immutable() returns trigger language plpgsql as $$
-begin
-  if tg_op = 'UPDATE' and old.agency_record_id is not null and new.agency_record_id = old.agency_record_id
-     and (to_jsonb(new) - 'child_id') = (to_jsonb(old) - 'child_id') then
-    return new; -- the entry follows its agency record to another child (merge / unmerge); nothing else changes
-  end if;
+/** The trigger function as 20261129T0610_retention left it, with the correction's move admitted or not. */
+function entryImmutable(correctionsFollow: boolean) {
+  const follow = correctionsFollow
+    ? sql`
   if tg_op = 'UPDATE' and old.supersedes_entry_id is not null
      and (to_jsonb(new) - 'child_id') = (to_jsonb(old) - 'child_id')
      and exists (select 1 from entry o where o.partnership_id = new.partnership_id and o.id = new.supersedes_entry_id and o.child_id = new.child_id) then
     return new; -- a correction follows the entry it corrects, already moved to that child (merge / unmerge); nothing else changes
   end if;
-  if tg_op = 'UPDATE'
-     and (to_jsonb(new) - array['visibility','restricted_agency_ids','restricted_roles']) = (to_jsonb(old) - array['visibility','restricted_agency_ids','restricted_roles'])
-     and exists (select 1 from entry_visibility_change v
-                 where v.entry_id = new.id and v.partnership_id = new.partnership_id and v.txid = pg_current_xact_id()
-                   and v.from_visibility = old.visibility and v.from_restricted_agency_ids = old.restricted_agency_ids and v.from_restricted_roles = old.restricted_roles
-                   and v.to_visibility = new.visibility and v.to_restricted_agency_ids = new.restricted_agency_ids and v.to_restricted_roles = new.restricted_roles) then
-    return new; -- a visibility change recorded in entry_visibility_change by this transaction; the content is untouched
-  end if;
-  if tg_op = 'UPDATE' and old.visibility <> 'sealed'
-     and (to_jsonb(new) - 'summary') = (to_jsonb(old) - 'summary')
-     and exists (select 1 from retention_action r
-                 where r.partnership_id = new.partnership_id and r.record_type = 'entry' and r.record_id = new.id
-                   and r.child_id = new.child_id and r.txid = pg_current_xact_id() and r.replacement = new.summary) then
-    return new; -- anonymised under retention, recorded in retention_action by this transaction; only the summary changes
-  end if;
-  raise exception 'entries are immutable: record a correction as a new entry that supersedes this one';
-end $$;
-`.execute(db)
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`
+`
+    : sql``
+  return sql`
 create or replace function entry_immutable() returns trigger language plpgsql as $$
 begin
   if tg_op = 'UPDATE' and old.agency_record_id is not null and new.agency_record_id = old.agency_record_id
      and (to_jsonb(new) - 'child_id') = (to_jsonb(old) - 'child_id') then
     return new; -- the entry follows its agency record to another child (merge / unmerge); nothing else changes
-  end if;
+  end if;${follow}
   if tg_op = 'UPDATE'
      and (to_jsonb(new) - array['visibility','restricted_agency_ids','restricted_roles']) = (to_jsonb(old) - array['visibility','restricted_agency_ids','restricted_roles'])
      and exists (select 1 from entry_visibility_change v
@@ -64,5 +41,13 @@ begin
   end if;
   raise exception 'entries are immutable: record a correction as a new entry that supersedes this one';
 end $$;
-`.execute(db)
+`
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await entryImmutable(true).execute(db)
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await entryImmutable(false).execute(db)
 }

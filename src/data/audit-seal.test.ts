@@ -43,6 +43,18 @@ describeEachEngine('the audit chain: sealer, checkpoints, verifier', (ctx) => {
         await sql`set session_replication_role = origin`.execute(db)
       }
     })
+  /** The attack a keyed checkpoint exists for: the second row rewritten and every seal's hash computed again. */
+  const rewriteSecondRowAndRecomputeChain = () =>
+    attack(async (db) => {
+      const rows = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+      await sql`update audit_event set action = 'rewritten' where id = ${rows[1]!.id}`.execute(db)
+      const changed = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
+      let h = GENESIS
+      for (const [i, row] of changed.entries()) {
+        h = chainHash(h, row)
+        await sql`update audit_seal set hash = ${h} where seal_seq = ${i + 1} and partnership_id = ${P}`.execute(db)
+      }
+    })
   const fresh = async () => {
     await attack(async (db) => {
       await sql`delete from audit_seal`.execute(db)
@@ -175,16 +187,7 @@ describeEachEngine('the audit chain: sealer, checkpoints, verifier', (ctx) => {
     await fresh()
     await write(6)
     assert.equal(await sealUntil(6), 6)
-    await attack(async (db) => {
-      const rows = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
-      await sql`update audit_event set action = 'rewritten' where id = ${rows[1]!.id}`.execute(db)
-      const changed = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
-      let h = GENESIS
-      for (const [i, row] of changed.entries()) {
-        h = chainHash(h, row)
-        await sql`update audit_seal set hash = ${h} where seal_seq = ${i + 1} and partnership_id = ${P}`.execute(db)
-      }
-    })
+    await rewriteSecondRowAndRecomputeChain()
     const r = await verify()
     assert.equal(r.ok, false)
     assert.match(r.firstBad[0]!.problem, /recomputed/)
@@ -215,16 +218,7 @@ describeEachEngine('the audit chain: sealer, checkpoints, verifier', (ctx) => {
     await fresh()
     await write(4)
     assert.equal(await sealUntil(4), 4)
-    await attack(async (db) => {
-      const rows = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
-      await sql`update audit_event set action = 'rewritten' where id = ${rows[1]!.id}`.execute(db)
-      const changed = await db.selectFrom('audit_event').selectAll().orderBy('id').execute()
-      let h = GENESIS
-      for (const [i, row] of changed.entries()) {
-        h = chainHash(h, row)
-        await sql`update audit_seal set hash = ${h} where seal_seq = ${i + 1} and partnership_id = ${P}`.execute(db)
-      }
-    })
+    await rewriteSecondRowAndRecomputeChain()
     fs.rmSync(checkpointPath)
     // at once: the sealer may not have written the round's checkpoint yet
     assert.ok(!(await verify()).checkpointProblems.some((p) => p.includes(P)))

@@ -860,15 +860,14 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
       return decision(recordId, 'records.merge', ['review'], async (trx, rec, now) => {
         const to = rec.review_child_id!
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
-        const left = await trx
-          .selectFrom('child as c')
-          .select('c.id')
+        await trx
+          .updateTable('child as c')
+          .set({ merged_into_child_id: to })
           .where('c.partnership_id', '=', P)
           .where('c.id', '=', rec.child_id)
           .where(({ exists, selectFrom, not }) => not(exists(selectFrom('agency_record as o').select('o.id').where('o.partnership_id', '=', P).whereRef('o.child_id', '=', 'c.id'))))
           .where(({ exists, selectFrom, not }) => not(exists(selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', P).whereRef('e.child_id', '=', 'c.id'))))
-          .executeTakeFirst()
-        if (left) await trx.updateTable('child').set({ merged_into_child_id: to }).where('partnership_id', '=', P).where('id', '=', rec.child_id).execute()
+          .execute()
         await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
         await decide(trx, P, rec.id, 'merge', rec.child_id, to, rec.match_probability, reason, actor.membershipId, now)
         return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
