@@ -259,6 +259,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (f.meeting.status === 'held') throw new RefusedError('This meeting has already been marked as held')
         if (!started(f.meeting, now)) throw new RefusedError('A meeting can be marked as held once it has started')
         if (heldAt.getTime() > now.getTime()) throw new RefusedError('The time the meeting was held cannot be in the future')
+        if (heldAt.getTime() < f.tac.startedAt.getTime()) throw new RefusedError(`The meeting cannot have been held before the team around the child began, on ${formatDateTime(f.tac.startedAt)}`)
         const rows = await people(trx, meetingId)
         if (rows.some((r) => r.attendance === 'invited')) throw new RefusedError('Record attendance for everyone invited before marking the meeting as held')
         if (!rows.some((r) => r.attendance === 'present')) throw new RefusedError('Nobody is recorded as present: record attendance first')
