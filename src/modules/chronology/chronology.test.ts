@@ -201,6 +201,23 @@ describeApp('the merged chronology', (ctx) => {
     assert.equal((await officer.get(`/children/${childId}/chronology.pdf?from=yesterday`)).statusCode, 400)
   })
 
+  it('PDF export on a server without Chromium: 503 with the CSV offered, and nothing read or audited as exported', async () => {
+    const officer = await ctx.s.signIn('police.mash')
+    const exports = async () => (await ctx.s.t.db.selectFrom('audit_event').select('id').where('action', '=', 'chronology.export').execute()).length
+    const before = await exports()
+    const chromium = ctx.s.config.chromiumPath
+    ctx.s.config.chromiumPath = '/nonexistent/chromium'
+    try {
+      const pdf = await officer.get(`/children/${childId}/chronology.pdf`)
+      assert.equal(pdf.statusCode, 503)
+      assert.match(pdf.body, /PDF export is not available/)
+      assert.match(pdf.body, /spreadsheet \(CSV\)/)
+    } finally {
+      ctx.s.config.chromiumPath = chromium
+    }
+    assert.equal(await exports(), before)
+  })
+
   it('a teacher sees only their own concerns and outcomes; another school’s DSL gets 404', async () => {
     const teacher = await ctx.s.signIn('teacher.brookside')
     const page = await teacher.get(`/children/${childId}/chronology`)

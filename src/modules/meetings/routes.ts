@@ -8,7 +8,7 @@ import { routes } from '../../platform/http/route.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
-import { htmlToPdf, PdfUnavailableError } from '../../platform/pdf/print.ts'
+import { htmlToPdf, pdfAvailable, PdfUnavailableError } from '../../platform/pdf/print.ts'
 import { LEVEL_LABELS } from '../tac/access.ts'
 import { ATTENDANCE_LABELS, MEETING_KIND_LABELS, MODE_LABELS, type Attendance } from './store.ts'
 
@@ -298,6 +298,8 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     const { tacId, meetingId } = request.params as { tacId: string; meetingId: string }
     const audience = (request.query as { for?: string }).for ?? 'members'
     if (audience !== 'members' && audience !== 'family') return reply.code(400).type('text/plain; charset=utf-8').send('Choose the copy to print: for=members or for=family')
+    const unavailable = () => reply.code(503).page('error.njk', { title: 'PDF printing is not available', detail: 'This server cannot make PDFs at the moment. The minutes are on the meeting page: try printing again later.', status: 503 })
+    if (!pdfAvailable(config.chromiumPath)) return unavailable()
     let found
     try {
       found = await repo(request).forExport(tacId, meetingId, audience)
@@ -319,9 +321,7 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
       const pdf = await htmlToPdf(html, { chromiumPath: config.chromiumPath })
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="${audience === 'family' ? 'meeting-for-the-family' : 'meeting-minutes'}.pdf"`).send(pdf)
     } catch (err) {
-      if (err instanceof PdfUnavailableError) {
-        return reply.code(503).page('error.njk', { title: 'PDF printing is not available', detail: 'This server cannot make PDFs at the moment. The minutes are on the meeting page: try printing again later.', status: 503 })
-      }
+      if (err instanceof PdfUnavailableError) return unavailable()
       throw err
     }
   })

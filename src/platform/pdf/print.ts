@@ -7,8 +7,16 @@ import path from 'node:path'
 
 export class PdfUnavailableError extends Error {}
 
+/**
+ * Whether PDFs can be made here at all. Export routes ask before they read, so that a server without Chromium
+ * answers 503 without first reading (and auditing as exported) a record nobody receives.
+ */
+export function pdfAvailable(chromiumPath: string): boolean {
+  return fs.existsSync(chromiumPath)
+}
+
 export async function htmlToPdf(html: string, opts: { chromiumPath: string; timeoutMs?: number }): Promise<Buffer> {
-  if (!fs.existsSync(opts.chromiumPath)) throw new PdfUnavailableError(`Chromium is not installed at ${opts.chromiumPath}`)
+  if (!pdfAvailable(opts.chromiumPath)) throw new PdfUnavailableError(`Chromium is not installed at ${opts.chromiumPath}`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-pdf-'))
   try {
     const input = path.join(dir, 'export.html')
