@@ -243,6 +243,9 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'membership.add', async (trx, now) => {
         const p = await inScope(trx, practitionerId)
         if (!p) return { result: null, audit: { action: 'membership.add', outcome: 'not_found' as const, entityId: practitionerId } }
+        // an administrator is in their own scope, but a role they give themselves (a DSL's, a social worker's) would
+        // be case reach nobody else agreed to: another administrator grants it
+        if (practitionerId === actor.practitionerId) throw new RefusedError('You cannot give yourself a role: ask another administrator')
         const agencyId = partnershipAdmin && input.agencyId && isUuid(input.agencyId) ? input.agencyId : actor.agencyId
         await checkRoleAndTeam(trx, input.role, input.teamId, agencyId)
         const id = randomUUID()

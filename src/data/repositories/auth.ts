@@ -240,6 +240,9 @@ export function authRepository(ctx: Ctx) {
           })
           .where('id', '=', session.practitionerId)
           .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', timeStep)]))
+          // enrolling sets up the first authenticator only: a session that began enrolling before the practitioner
+          // enrolled elsewhere (another tab, or someone else who had the password) must not replace it
+          .$if(Boolean(enrolSecret), (q) => q.where('totp_enrolled_at', 'is', null))
           .executeTakeFirst()
         if (Number(spent.numUpdatedRows) !== 1) return false
         const { membershipId } = await rotateSession(trx, session, token, next, next === 'active' ? 'totp' : null, now)

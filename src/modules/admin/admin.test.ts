@@ -184,4 +184,30 @@ describeApp('practitioner administration', (ctx) => {
     assert.doesNotMatch(after.body, /Leads \d+ teams? around the child/)
     assert.doesNotMatch(after.body, /govuk-warning-text/)
   })
+
+  it('an administrator cannot give themselves a role (refused, audited, nothing saved); giving one to someone else works', async () => {
+    const db = ctx.s.t.db
+    const admin = await ctx.s.signIn('admin.brookside')
+    const me = id('practitioner:admin.brookside')
+    const held = async (pid: string) => (await db.selectFrom('membership').select('role').where('practitioner_id', '=', pid).execute()).map((m) => m.role).sort()
+    await admin.get(`/admin/practitioners/${me}`)
+    const self = await admin.post(`/admin/practitioners/${me}/memberships`, { role: 'dsl' })
+    assert.equal(self.statusCode, 400)
+    assert.match(self.body, /govuk-error-summary[\s\S]*You cannot give yourself a role/)
+    assert.deepEqual(await held(me), ['agency_admin'])
+    const refused = await db.selectFrom('audit_event').select('outcome').where('action', '=', 'membership.add').where('outcome', '=', 'refused').execute()
+    assert.ok(refused.length >= 1)
+    const other = id('practitioner:teacher2.brookside')
+    await admin.get(`/admin/practitioners/${other}`)
+    assert.equal((await admin.post(`/admin/practitioners/${other}/memberships`, { role: 'pastoral_worker' })).statusCode, 303)
+    assert.deepEqual(await held(other), ['pastoral_worker', 'teacher'])
+    // a field that is not one value (JSON lets a crafted form send a list) is an error on the page, not a server error
+    const team = (await db.selectFrom('team').select('id').where('agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).id
+    for (const body of [{ role: 'dsl', teamId: [team] }, { role: ['dsl'] }]) {
+      const r = await admin.postJson(`/admin/practitioners/${other}/memberships`, body)
+      assert.equal(r.statusCode, 400, JSON.stringify(body))
+      assert.match(r.body, /govuk-error-summary/)
+    }
+    assert.deepEqual(await held(other), ['pastoral_worker', 'teacher'])
+  })
 })

@@ -79,9 +79,12 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
 
   r.post('/admin/practitioners/:practitionerId/memberships', decl('membership.add', true), async (request, reply) => {
     const id = (request.params as { practitionerId: string }).practitionerId
-    const b = (request.body ?? {}) as { role?: string; teamId?: string; agencyId?: string }
+    const b = (request.body ?? {}) as { role?: unknown; teamId?: unknown; agencyId?: unknown }
+    // each field one string: anything else (a JSON array or object) is no choice from the list, refused as such —
+    // an array holding one id once reached the database and answered 500
+    const one = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : typeof v === 'string' ? v : 'not-from-the-list')
     try {
-      const done = await repo(request).addMembership(id, { role: String(b.role ?? ''), teamId: b.teamId || null, agencyId: b.agencyId || null })
+      const done = await repo(request).addMembership(id, { role: one(b.role) ?? '', teamId: one(b.teamId), agencyId: one(b.agencyId) })
       if (!done) return reply.callNotFound()
     } catch (err) {
       if (err instanceof RefusedError) return showPage(request, reply, id, b, fieldError(err.message, 'role'))

@@ -77,6 +77,32 @@ describeApp('sign-in', (ctx) => {
     assert.equal(r.statusCode, 302)
     assert.equal(r.headers.location, '/sign-in')
   })
+
+  it('a second enrolment begun before the first finished cannot replace the authenticator set up meanwhile', async () => {
+    const db = ctx.s.t.db
+    const who = demoPractitioners().find((p) => p.key === 'teacher2.brookside')!
+    // not yet enrolled (as after an administrator's reset)
+    await db.updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null }).where('email', '=', who.email).execute()
+    const enrolling = async () => {
+      const a = ctx.s.agent()
+      await a.get('/sign-in')
+      assert.equal((await a.post('/sign-in', { email: who.email, password: DEMO_PASSWORD })).headers.location, '/sign-in/mfa/enrol')
+      const page = await a.get('/sign-in/mfa/enrol')
+      return { a, secret: /id="secret">([^<]+)</.exec(page.body)![1]!.replace(/\s+/g, '') }
+    }
+    // the practitioner, and someone else who has the (temporary) password, both reach the enrolment page
+    const mine = await enrolling()
+    const other = await enrolling()
+    assert.notEqual(mine.secret, other.secret)
+    ctx.s.clock.advance(31_000)
+    assert.equal((await mine.a.post('/sign-in/mfa/enrol', { code: await totpAt(mine.secret, ctx.s.clock.now()) })).statusCode, 303)
+    ctx.s.clock.advance(31_000)
+    const late = await other.a.post('/sign-in/mfa/enrol', { code: await totpAt(other.secret, ctx.s.clock.now()) })
+    assert.equal(late.statusCode, 401)
+    assert.equal((await other.a.get('/')).statusCode, 302)
+    const row = await db.selectFrom('practitioner').select('totp_secret').where('email', '=', who.email).executeTakeFirstOrThrow()
+    assert.equal(row.totp_secret, mine.secret)
+  })
 })
 
 describeApp('sign-in throttling (the default limit)', (ctx) => {
@@ -92,6 +118,33 @@ describeApp('sign-in throttling (the default limit)', (ctx) => {
       assert.equal(codes[6], 429)
       // another address from the same machine is not blocked by the first one's limit
       assert.equal((await a.post('/sign-in', { email: dsl.email, password: 'wrong' })).statusCode, 401)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('wrong authenticator codes are counted per practitioner: a made-up field or a fresh sign-in does not start a new count', async () => {
+    const { startTestApp } = await import('../../../test/support/app.ts')
+    const s = await startTestApp(ctx.s.t.engine, { config: { signInRateLimit: 5 } })
+    try {
+      const now = s.clock.now().getTime()
+      const near = await Promise.all([-30_000, 0, 30_000].map((d) => totpAt(dsl.totpSecret, new Date(now + d))))
+      const wrong = ['000000', '111111', '222222', '333333'].find((c) => !near.includes(c))!
+      const a = s.agent()
+      await a.get('/sign-in')
+      assert.equal((await a.post('/sign-in', { email: dsl.email, password: DEMO_PASSWORD })).statusCode, 303)
+      await a.get('/sign-in/mfa')
+      const codes: number[] = []
+      // an `email` field sent with the code once chose the count the attempt went to
+      for (let i = 0; i < 7; i++) codes.push((await a.post('/sign-in/mfa', { code: wrong, email: `guess${i}@northshire.example` })).statusCode)
+      assert.deepEqual(codes.slice(0, 5), [401, 401, 401, 401, 401])
+      assert.equal(codes[6], 429)
+      // a new session from the password carries on the same count
+      const b = s.agent()
+      await b.get('/sign-in')
+      assert.equal((await b.post('/sign-in', { email: dsl.email, password: DEMO_PASSWORD })).statusCode, 303)
+      await b.get('/sign-in/mfa')
+      assert.equal((await b.post('/sign-in/mfa', { code: wrong })).statusCode, 429)
     } finally {
       await s.close()
     }

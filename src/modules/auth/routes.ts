@@ -21,16 +21,29 @@ const GENERIC = 'The email address or password is not right, or the account cann
 
 export async function authRoutes(app: FastifyInstance, { data, clock, config }: AppDeps): Promise<void> {
   const r = routes(app)
-  // throttled per address typed (and per session for the second factor) as well as per client: a password spray
-  // from one machine and a guessing attack on one account are both slowed; the account lockout stops the rest
+  // the password form is throttled per address typed (per client): a guessing attack on one account is slowed; the
+  // account lockout stops the rest
   const strict = {
     config: {
       rateLimit: {
         max: config.signInRateLimit,
         timeWindow: '1 minute',
         hook: 'preHandler' as const,
-        keyGenerator: (req: { ip: string; body?: unknown; session?: { idHash: string } | null }) =>
-          `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? req.session?.idHash ?? '').trim().toLowerCase()}`,
+        keyGenerator: (req: { ip: string; body?: unknown }) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`,
+      },
+    },
+  }
+  // the second factor (and the code asked again to add a passkey) is throttled per practitioner — from any client,
+  // whatever the body carries, however many sessions their password opens. (Keyed by an `email` field when the body
+  // had one, else by the session, any made-up `email` sent with the code, or a fresh sign-in, started a new count.)
+  // Only someone past the password holds such a session, so nobody else can use up the practitioner's count.
+  const perPractitioner = {
+    config: {
+      rateLimit: {
+        max: config.signInRateLimit,
+        timeWindow: '1 minute',
+        hook: 'preHandler' as const,
+        keyGenerator: (req: { ip: string; session?: { practitionerId: string } | null }) => (req.session ? `practitioner:${req.session.practitionerId}` : `${req.ip}|no-session`),
       },
     },
   }
@@ -106,7 +119,7 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
       return reply.redirect(required ? '/sign-in/passkey/enrol' : '/', 303)
     },
-    strict,
+    perPractitioner,
   )
 
   r.get('/sign-in/mfa/enrol', { permission: 'public', audit: 'none: form' }, async (request, reply) => {
@@ -128,16 +141,16 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       const required = passkeyRequired(session.memberships) && (await data.auth.passkeys.count(session)) === 0
       const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, session.pendingTotpSecret, request.id, required ? 'passkey_enrol' : 'active') : null
       if (!token) {
-        await data.auth.mfaFailed(session, 'wrong code at enrolment', request.id)
+        await data.auth.mfaFailed(session, check.valid ? 'code already used, or an authenticator was set up since this enrolment began' : 'wrong code at enrolment', request.id)
         return reply.code(401).page('auth/views/enrol.njk', { ...ctx, errors: [{ text: 'The code is not right. Check the key you typed and the time on your phone, then try again', href: '#code' }] })
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
       return reply.redirect(required ? '/sign-in/passkey/enrol' : '/', 303)
     },
-    strict,
+    perPractitioner,
   )
 
-  await passkeyRoutes(app, { data, clock, config }, strict)
+  await passkeyRoutes(app, { data, clock, config }, perPractitioner)
 
   r.post('/sign-out', { permission: 'signed-in', audit: 'auth.sign-out' }, async (request, reply) => {
     if (request.actor && request.session) await data.auth.signOut(request.actor, request.session.idHash)
