@@ -88,7 +88,7 @@ const signOffBody = z
     if (!v.approve && !v.note) c.addIssue({ code: 'custom', path: ['note'], message: 'Say why the decision is returned' })
   })
 const challengeBody = z.strictObject({ reason: text(10_000).min(1, 'Say why you disagree with the decision') })
-const answerBody = z.strictObject({ upheld: z.boolean(), response: text(10_000).min(1, 'Write the response the referrer will see') })
+const answerBody = z.strictObject({ upheld: z.boolean(), response: text(10_000).min(1, 'Write the response the referrer will see'), lateReason: text(5000).default('') })
 
 /** Runs a repository call: null → the same 404 as a record that does not exist; a refused step → 409. */
 async function run<T>(reply: FastifyReply, act: () => Promise<T | null>, ok: (result: T) => unknown) {

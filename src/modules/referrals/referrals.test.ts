@@ -137,3 +137,92 @@ describeApp('the front door: teacher → DSL → front door → decision → the
     assert.doesNotMatch((await fd.get('/front-door')).body, new RegExp(row.id))
   })
 })
+
+describeApp('the front door’s clocks when a decision is returned, and when a challenge is answered late', (ctx) => {
+  let childId: string
+  let referralId: string
+  const work = () => `/front-door/referrals/${referralId}`
+
+  it('a decision returned by the manager and made again: R2 (the referrer told) still runs from the first decision, and is met late', async () => {
+    childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const sent = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], kind: 'referral', reason: 'Often hungry and in the same clothes all week.', levelBelieved: '3', levelReason: 'Neglect over months', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(sent.statusCode, 303)
+    referralId = (sent.headers.location as string).split('/')[2]!.split('?')[0]!
+    // Monday: an NFA, which waits for a manager's sign-off; the referrer is to be told by Tuesday 17:00
+    const fd = await ctx.s.signIn('frontdoor')
+    await fd.get(work())
+    assert.equal((await fd.post(`${work()}/decision`, { decision: 'nfa', levelFound: '2', rationale: 'Universal services can meet the need.' })).statusCode, 303)
+    const first = await ctx.s.t.db.selectFrom('clock').select(['due_at']).where('subject_id', '=', referralId).where('rule', '=', 'R2').executeTakeFirstOrThrow()
+    assert.equal(first.due_at.toISOString(), '2026-11-24T17:00:00.000Z')
+    // Tuesday 16:00: the manager returns it
+    ctx.s.clock.set('2026-11-24T16:00:00Z')
+    const manager = await ctx.s.signIn('manager.frontdoor')
+    await manager.get(work())
+    assert.equal((await manager.post(`${work()}/sign-off`, { approve: 'no', note: 'Speak to the school nurse first.' })).statusCode, 303)
+    // Wednesday: decided again (early help needs no sign-off) and the referrer is told — a day late
+    ctx.s.clock.set('2026-11-25T10:00:00Z')
+    const fd2 = await ctx.s.signIn('frontdoor')
+    await fd2.get(work())
+    assert.equal((await fd2.post(`${work()}/decision`, { decision: 'early_help', levelFound: '2', rationale: 'The school nurse shares the worry: early help with a lead practitioner.' })).statusCode, 303)
+    const r2 = await ctx.s.t.db.selectFrom('clock').select(['state', 'due_at', 'reason']).where('subject_id', '=', referralId).where('rule', '=', 'R2').execute()
+    assert.deepEqual(
+      r2.map((c) => [c.state, c.due_at.toISOString()]),
+      [['met_late', '2026-11-24T17:00:00.000Z']],
+      'one R2 clock, from the first decision, met late: not restarted by the decision made again',
+    )
+    assert.ok(r2[0]!.reason)
+  })
+
+  it('a challenge answered after its two working days: the manager answers it with the reason it is late (page and API)', async () => {
+    ctx.s.clock.set('2026-11-25T11:00:00Z') // Wednesday: the answer is due Friday 17:00
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(`/referrals/${referralId}`)
+    assert.equal((await dsl.post(`/referrals/${referralId}/challenge`, { reason: 'Early help was tried last term and did not change anything.' })).statusCode, 303)
+    ctx.s.clock.set('2026-11-30T10:00:00Z') // the Monday after: late
+    const manager = await ctx.s.signIn('manager.frontdoor')
+    await manager.get(work())
+    const noReason = await manager.post(`${work()}/challenge-answer`, { upheld: 'no', response: 'Early help with a named lead practitioner this time.' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, /govuk-error-summary[\s\S]*record the reason it is late/)
+    assert.match(noReason.body, /name="lateReason"/, 'the form asks for the reason')
+    const answered = await manager.post(`${work()}/challenge-answer`, { upheld: 'no', response: 'Early help with a named lead practitioner this time.', lateReason: 'The manager was on leave; the deputy was not told.' })
+    assert.equal(answered.statusCode, 303)
+    const first = await ctx.s.t.db.selectFrom('challenge').select(['id', 'status']).where('referral_id', '=', referralId).executeTakeFirstOrThrow()
+    assert.equal(first.status, 'not_upheld')
+    const ch = await ctx.s.t.db.selectFrom('clock').select(['state', 'reason']).where('subject_id', '=', first.id).where('rule', '=', 'CH').executeTakeFirstOrThrow()
+    assert.deepEqual([ch.state, ch.reason], ['met_late', 'The manager was on leave; the deputy was not told.'])
+    const dsl2 = await ctx.s.signIn('dsl.brookside')
+    assert.match((await dsl2.get(`/referrals/${referralId}`)).body, /named lead practitioner this time/)
+
+    // challenged again; answered late through the API, with its reason
+    assert.equal((await dsl2.post(`/referrals/${referralId}/challenge`, { reason: 'The lead practitioner has not been named yet.' })).statusCode, 303)
+    ctx.s.clock.set('2026-12-04T10:00:00Z') // Friday: due Wednesday 17:00
+    const api = await ctx.s.signIn('manager.frontdoor')
+    const token = ((await api.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const read = await api.get(`/api/v1${work()}`)
+    assert.equal(read.statusCode, 200)
+    const late = await api.postJson(`/api/v1${work()}/challenge-answer`, { upheld: false, response: 'Named today: the school nurse leads.', lateReason: 'Waiting for the nurse to agree.' }, { 'x-csrf-token': token, 'if-match': String(read.headers.etag) })
+    assert.equal(late.statusCode, 200, late.body)
+    const second = await ctx.s.t.db.selectFrom('challenge').select(['id', 'status']).where('referral_id', '=', referralId).where('id', '<>', first.id).executeTakeFirstOrThrow()
+    assert.equal(second.status, 'not_upheld')
+    assert.equal((await ctx.s.t.db.selectFrom('clock').select('state').where('subject_id', '=', second.id).executeTakeFirstOrThrow()).state, 'met_late')
+  })
+
+  it('a referral naming another school’s concern (a tampered form) is not found: nothing saved, the other school told nothing', async () => {
+    ctx.s.clock.set('2026-12-04T11:00:00Z')
+    const academyChild = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:academy')).executeTakeFirstOrThrow()).child_id
+    const teacher = await ctx.s.signIn('teacher.academy')
+    const form = await teacher.get(`/concerns/new?child=${academyChild}`)
+    const made = await teacher.post('/concerns', { idempotencyKey: idempotencyKey(form.body), children: [academyChild], category: 'neglect', seenOrHeard: 'Hungry again at breakfast club.', occurredDate: '2026-12-03', immediateDanger: 'no' })
+    assert.equal(made.statusCode, 303, made.body.match(/govuk-error-summary[\s\S]{0,800}/)?.[0])
+    const otherConcern = (made.headers.location as string).split('/')[2]!.split('?')[0]!
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const before = (await ctx.s.t.db.selectFrom('referral').select('id').execute()).length
+    const res = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], concernIds: [otherConcern], kind: 'referral', reason: 'Still hungry.', levelBelieved: '3', levelReason: 'Neglect', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(res.statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
+  })
+})

@@ -183,6 +183,14 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (childIds.some((id) => !isUuid(id))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
+        // the concerns it is made from are the referrer's agency's own: whoever raised one is told the decision and
+        // its reasons, so a concern the referrer cannot see (another school's) is not found, never linked
+        const concernIds = [...new Set(input.concernIds)]
+        if (concernIds.length) {
+          if (concernIds.some((k) => !isUuid(k))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
+          const own = await trx.selectFrom('concern').select('id').where('partnership_id', '=', actor.partnershipId).where('id', 'in', concernIds).where('agency_id', '=', actor.agencyId).execute()
+          if (own.length !== concernIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
+        }
         const agency = await trx.selectFrom('agency').select('kind').where('id', '=', actor.agencyId).executeTakeFirstOrThrow()
         const isPublic = Boolean(input.publicReferrer)
         if (isPublic && !frontDoorWorker) throw new RefusedError('Only the front door records contacts from the public')
@@ -360,7 +368,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .execute()
         // R1 is met by the decision; R2 (the referrer told) runs from it
         await clocks.meet(trx, actor.partnershipId, 'referral', f.id, now, d.lateReason ?? null)
-        await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R2', childId: f.child_id, subjectType: 'referral-feedback', subjectId: f.id, startedAt: now })
+        // a decision made again after a manager returned it: the referrer has been waiting since the first, and
+        // R2 keeps running from then (restarting it would hide how late they were told)
+        const waiting = await trx.selectFrom('clock').select('id').where('partnership_id', '=', actor.partnershipId).where('subject_type', '=', 'referral-feedback').where('subject_id', '=', f.id).where('rule', '=', 'R2').where('state', 'in', ['running', 'overdue']).executeTakeFirst()
+        if (!waiting) await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R2', childId: f.child_id, subjectType: 'referral-feedback', subjectId: f.id, startedAt: now })
         if (needsSignOff) {
           await notifyMemberships(trx, actor.partnershipId, await teamMembers(trx, f.queue_team_id, now, ['team_manager']), { kind: 'referral.sign-off', childId: f.child_id, subjectType: 'referral', subjectId: f.id, link: `/front-door/referrals/${f.id}` }, now)
         } else {
@@ -413,13 +424,14 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     },
 
     /** The manager answers a challenge: upheld reopens the referral for a new decision. */
-    async answerChallenge(referralId: string, a: { upheld: boolean; response: string }) {
+    async answerChallenge(referralId: string, a: { upheld: boolean; response: string; lateReason?: string | null }) {
       return transition(referralId, 'referral.challenge-answer', async (trx, now, f) => {
         if (actor.role !== 'team_manager') throw new RefusedError('Only a team manager can answer a challenge')
         const c = await trx.selectFrom('challenge').selectAll().where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', f.id).where('status', '=', 'open').executeTakeFirst()
         if (!c) throw new RefusedError('There is no open challenge to answer')
         await trx.updateTable('challenge').set({ status: a.upheld ? 'upheld' : 'not_upheld', response: a.response, responded_by: actor.membershipId, responded_at: now }).where('id', '=', c.id).execute()
-        await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now)
+        // answered after its two working days: met late, with the reason (the form asks for it)
+        await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now, a.lateReason || null)
         if (!a.upheld) {
           // the decision stands: the front door keeps sight of the child for 10 working days after the answer
           await frontDoorSightUntil(trx, f.id, await clocks.addWorkingDays(trx, actor.partnershipId, now, 10))

@@ -195,8 +195,8 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     return repo(request).signOff(id, { approve: parsed.data.approve === 'yes', note: parsed.data.note })
   }, signOffGone)
   step('/front-door/referrals/:referralId/challenge-answer', 'referral.challenge-answer', async (request, id) => {
-    const parsed = z.object({ upheld: z.enum(['yes', 'no'], { message: 'Choose whether the challenge is upheld' }), response: text(10_000).min(1, 'Write the response the referrer will see') }).safeParse(request.body ?? {})
+    const parsed = z.object({ upheld: z.enum(['yes', 'no'], { message: 'Choose whether the challenge is upheld' }), response: text(10_000).min(1, 'Write the response the referrer will see'), lateReason: text(5000).optional().default('') }).safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
-    return repo(request).answerChallenge(id, { upheld: parsed.data.upheld === 'yes', response: parsed.data.response })
+    return repo(request).answerChallenge(id, { upheld: parsed.data.upheld === 'yes', response: parsed.data.response, lateReason: parsed.data.lateReason || null })
   }, answerGone)
 }
