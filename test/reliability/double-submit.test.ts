@@ -283,7 +283,7 @@ describeApp(
       const episode = await newest('missing_episode', [['child_id', childId]])
       if (episode) {
         await double({ name: 'missing: found', who: 'police.mash', url: `/children/${childId}/missing/${episode}/found`, page: `/children/${childId}/missing/${episode}`, kind: 'state', actions: ['missing.found'], child: childId, body: { foundDate: today, foundTime: '09:00', whereFound: 'At a friend’s house in town' } })
-        await double({ name: 'missing: return home interview', who: 'sw.north', url: `/children/${childId}/missing/${episode}/rhi`, page: `/children/${childId}/missing/${episode}`, kind: 'state', actions: ['missing.rhi'], child: childId, body: { offeredDate: today, offeredTime: '16:00', by: 'Safe Futures (commissioned RHI service)', independent: 'yes', accepted: 'yes', childSaid: 'I was with friends from the park.' } })
+        await double({ name: 'missing: return home interview', who: 'sw.north', url: `/children/${childId}/missing/${episode}/rhi`, page: `/children/${childId}/missing/${episode}`, kind: 'state', actions: ['missing.rhi'], child: childId, body: { offeredDate: today, offeredTime: '09:30', by: 'Safe Futures (commissioned RHI service)', independent: 'yes', accepted: 'yes', childSaid: 'I was with friends from the park.' } })
       } else uncovered.push(`[${ctx.s.t.engine}] missing: found / return home interview: no episode was made`)
 
       // — a team around another child: start, invite, join, leave —

@@ -80,6 +80,18 @@ describe('calendar: school days', () => {
     assert.equal(isSchoolDay(cal, school, '2026-12-21'), false) // holidays
   })
 
+  it('after the last term a school has recorded (next year’s dates not yet entered), its days are counted as working days', () => {
+    const terms = cal.schools.get(school)!.terms
+    const last = terms.reduce((e, [, end]) => (end > e ? end : e), '')
+    const after = (n: number) => new Date(Date.parse(`${last}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+    const weekdays = Array.from({ length: 14 }, (_, k) => after(k + 1)).filter((d) => isWorkingDay(cal, d))
+    assert.ok(weekdays.length >= 8)
+    for (const d of weekdays) assert.equal(isSchoolDay(cal, school, d), true, d)
+    // a clock counted in school days still has a due time there
+    assert.ok(nextSchoolDayStart(cal, school, new Date(`${after(30)}T12:00:00Z`)) > new Date(`${after(30)}T12:00:00Z`))
+    assert.ok(addSchoolDays(cal, school, new Date(`${last}T12:00:00Z`), 5) > new Date(`${last}T12:00:00Z`))
+  })
+
   it('R12: before the next school day — Friday evening → Monday 08:45; the night before a closure; across half term', () => {
     assert.equal(iso(nextSchoolDayStart(cal, school, new Date('2026-11-20T21:00:00Z'))), '2026-11-23T08:45:00.000Z')
     assert.equal(iso(nextSchoolDayStart(cal, school, new Date('2026-11-26T22:00:00Z'))), '2026-11-30T08:45:00.000Z')

@@ -42,10 +42,22 @@ export function isWorkingDay(cal: Calendar, day: string): boolean {
 
 export function isSchoolDay(cal: Calendar, schoolId: string, day: string): boolean {
   const school = cal.schools.get(schoolId)
-  // a school with no term dates recorded is treated as open on working days (and says so on its page)
+  // a school with no term dates recorded is treated as open on working days (and says so on its page); so are the
+  // days after the last term a school has recorded (next year's dates not yet entered: the summer holidays), so a
+  // clock counted in school days always has a due time — before, none was found and the request failed
   if (!school || !school.terms.length) return isWorkingDay(cal, day)
   if (!isWorkingDay(cal, day) || school.closures.has(day)) return false
-  return school.terms.some(([start, end]) => day >= start && day <= end)
+  return day > lastTermEnd(school) || school.terms.some(([start, end]) => day >= start && day <= end)
+}
+
+const lastTermEnds = new WeakMap<SchoolCalendar, string>()
+function lastTermEnd(school: SchoolCalendar): string {
+  let end = lastTermEnds.get(school)
+  if (end === undefined) {
+    end = school.terms.reduce((last, [, e]) => (e > last ? e : last), '')
+    lastTermEnds.set(school, end)
+  }
+  return end
 }
 
 /** Whether an instant is inside working hours on a working day. */

@@ -99,4 +99,17 @@ describeApp('Operation Encompass', (ctx) => {
     assert.equal(c.state, 'met_late')
     assert.match(c.reason!, /deputy briefed/)
   })
+
+  it('after the last term a school has recorded (next year’s dates not yet entered): the notice is recorded and due on the next working day', async () => {
+    ctx.s.clock.set('2027-07-21T20:00:00Z') // Wednesday evening, the last day of Brookside's recorded terms
+    const officer = await ctx.s.signIn('police.mash')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await officer.get('/encompass/new')).body)![1]!
+    const res = await officer.post('/encompass', { idempotencyKey: key, children: [brooksideChild], incidentDate: '2027-07-21', incidentTime: '19:30', summary: 'Police attended a domestic incident at home; the child was present.' })
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300))
+    const n = await ctx.s.t.db.selectFrom('encompass_notice').select(['id', 'school_agency_id', 'due_at']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    assert.equal(n.school_agency_id, id('agency:brookside'))
+    assert.equal(n.due_at!.toISOString(), '2027-07-22T07:45:00.000Z') // Thursday 08:45 BST
+    const told = await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'encompass.notice').where('subject_id', '=', n.id).execute()
+    assert.ok(told.some((t) => t.membership_id === id('membership:dsl.brookside:0')), 'the DSL is told')
+  })
 })

@@ -25,6 +25,10 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     assert.match(impossible.body, /The date must be a real date/)
     assert.equal((await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-22', missingTime: '19:00', risk: 'medium', circumstances: 'Did not return home after school; phone off.' })).statusCode, 303)
     const ep = await ctx.s.t.db.selectFrom('missing_episode').selectAll().where('child_id', '=', childId).executeTakeFirstOrThrow()
+    // the episode is found only at its own child's address: under another child (here one that does not exist), not found
+    const elsewhere = await officer.post(`/children/${randomUUID()}/missing/${ep.id}/found`, { foundDate: '2026-11-23', foundTime: '01:00', whereFound: 'Somewhere else' })
+    assert.equal(elsewhere.statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('missing_episode').select('found_at').where('id', '=', ep.id).executeTakeFirstOrThrow()).found_at, null)
     assert.equal((await officer.post(`/children/${childId}/missing/${ep.id}/found`, { foundDate: '2026-11-23', foundTime: '02:00', whereFound: 'Bus station, with older peers' })).statusCode, 303)
     const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', ep.id).executeTakeFirstOrThrow()
     assert.equal(clock.rule, 'R13')
@@ -34,9 +38,20 @@ describeApp('missing episodes and return home interviews', (ctx) => {
   })
 
   it('the return home interview is by an independent person, with what the child said; late needs a reason', async () => {
+    ctx.s.clock.set('2026-11-24T17:00:00Z') // the interviews below were offered at 16:00
     const sw = await ctx.s.signIn('sw.north')
     const ep = await ctx.s.t.db.selectFrom('missing_episode').select('id').where('child_id', '=', childId).executeTakeFirstOrThrow()
     await sw.get(`/children/${childId}/missing`)
+    // the time offered meets the R13 clock: never before the child was found (02:00 on the 23rd), never in the future
+    const beforeFound = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-22', offeredTime: '20:00', by: 'Safe Futures (commissioned RHI service)', independent: 'yes', accepted: 'yes', childSaid: '' })
+    assert.equal(beforeFound.statusCode, 400)
+    assert.match(beforeFound.body, /govuk-error-summary[\s\S]*cannot have been offered before the child was found/)
+    const future = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-25', offeredTime: '09:00', by: 'Safe Futures (commissioned RHI service)', independent: 'yes', accepted: 'yes', childSaid: '' })
+    assert.equal(future.statusCode, 400)
+    assert.match(future.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#offeredDate-${ep.id}"[^>]*>The time the interview was offered cannot be in the future`))
+    const unsaved = await ctx.s.t.db.selectFrom('missing_episode').select('rhi_offered_at').where('id', '=', ep.id).executeTakeFirstOrThrow()
+    assert.equal(unsaved.rhi_offered_at, null)
+    assert.equal((await ctx.s.t.db.selectFrom('clock').select('state').where('subject_id', '=', ep.id).executeTakeFirstOrThrow()).state, 'running')
     const notIndependent = await sw.post(`/children/${childId}/missing/${ep.id}/rhi`, { offeredDate: '2026-11-24', offeredTime: '16:00', by: 'Ben Carter (allocated social worker)', independent: 'no', accepted: 'yes', childSaid: '' })
     assert.equal(notIndependent.statusCode, 400)
     assert.match(notIndependent.body, /independent person/)
@@ -68,6 +83,17 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     const signal = await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'signal').executeTakeFirstOrThrow()
     assert.match(signal.summary, /strategy meeting/)
   })
+  it('an episode reported late is counted with the episodes around it (R14), never with those months after it', async () => {
+    const prompts = async () => (await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'signal').execute()).filter((e) => /\(R14\)/.test(e.summary)).length
+    const before = await prompts()
+    const officer = await ctx.s.signIn('police.missing')
+    await officer.get(`/children/${childId}/missing`)
+    assert.equal((await officer.post(`/children/${childId}/missing`, { missingDate: '2026-09-01', missingTime: '22:00', risk: 'low', circumstances: 'Stayed out overnight in September; reported late.' })).statusCode, 303)
+    const late = await ctx.s.t.db.selectFrom('missing_episode').select('strategy_meeting_prompted').where('child_id', '=', childId).where('missing_from', '=', new Date('2026-09-01T21:00:00Z')).executeTakeFirstOrThrow()
+    assert.equal(late.strategy_meeting_prompted, false, 'one episode in the 30 days around 1 September')
+    assert.equal(await prompts(), before, 'no strategy meeting prompt')
+  })
+
   it('the report form carries the page’s key: sent twice, one episode; changed and sent again with it, refused; shown again with errors, it can be corrected and sent', async () => {
     const officer = await ctx.s.signIn('police.missing')
     const url = `/children/${childId}/missing`
@@ -93,5 +119,17 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     assert.equal((await officer.post(url, { ...body, formKey: key2, circumstances: '' })).statusCode, 400)
     assert.equal((await officer.post(url, { ...body, formKey: key2, missingDate: '2026-11-26', circumstances: 'Missing overnight.' })).statusCode, 303)
     assert.equal(await count(), before + 2)
+  })
+
+  it('classroom staff see the pupil, never the episodes’ record (circumstances, where found, what the child said); the DSL does', async () => {
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'pupil_at', holder_agency_id: id('agency:brookside'), holder_team_id: null, holder_membership_id: null, starts_at: new Date('2026-01-01'), ends_at: null, source: 'test', reason: 'Pupil on roll', created_by_membership_id: null, created_at: new Date('2026-01-01') }).execute()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const page = await teacher.get(`/children/${childId}/missing`)
+    assert.equal(page.statusCode, 200)
+    for (const said of [/Did not return home after school/, /Bus station/, /arguing/, /Missing from school; seen with adults of concern/]) assert.doesNotMatch(page.body, said)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const seen = await dsl.get(`/children/${childId}/missing`)
+    assert.equal(seen.statusCode, 200)
+    for (const said of [/Did not return home after school/, /Bus station/, /arguing/]) assert.match(seen.body, said)
   })
 })

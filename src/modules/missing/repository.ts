@@ -2,8 +2,8 @@
 // by an independent person (R13) and what the child said is recorded; repeat episodes (R14: 3+ in 30 days,
 // configurable) prompt a strategy meeting.
 import { randomUUID } from 'node:crypto'
-import { sql, type Selectable, type Transaction } from 'kysely'
-import { childInReach } from '../../data/access-sql.ts'
+import type { Selectable, Transaction } from 'kysely'
+import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
@@ -39,16 +39,38 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
     if (!isUuid(childId)) return false
     return Boolean(await trx.selectFrom('child as c').select('c.id').where('c.id', '=', childId).where('c.partnership_id', '=', actor.partnershipId).where(childInReach(actor, now)).executeTakeFirst())
   }
-  async function episodeInReach(trx: Transaction<DB>, id: string, now: Date) {
-    if (!isUuid(id)) return undefined
-    return trx.selectFrom('missing_episode as m').innerJoin('child as c', 'c.id', 'm.child_id').selectAll('m').where('m.partnership_id', '=', actor.partnershipId).where('m.id', '=', id).where(childInReach(actor, now) as never).forUpdate().executeTakeFirst() as Promise<Selectable<MissingEpisodeTable> | undefined>
+  /** The episode, locked, if it is this child's (the child named in the address) and the child is in reach. */
+  async function episodeInReach(trx: Transaction<DB>, childId: string, id: string, now: Date) {
+    if (!isUuid(id) || !isUuid(childId)) return undefined
+    return trx.selectFrom('missing_episode as m').innerJoin('child as c', 'c.id', 'm.child_id').selectAll('m').where('m.partnership_id', '=', actor.partnershipId).where('m.id', '=', id).where('m.child_id', '=', childId).where(childInReach(actor, now) as never).forUpdate().executeTakeFirst() as Promise<Selectable<MissingEpisodeTable> | undefined>
   }
 
   return {
     async forChild(childId: string) {
       return auditedTransaction(ctx, actor, 'missing.list', async (trx, now) => {
         if (!(await inReach(trx, childId, now))) return { result: null, audit: { action: 'missing.list', outcome: 'not_found' as const, entityId: childId } }
-        const rows = await trx.selectFrom('missing_episode').selectAll().where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).orderBy('missing_from', 'desc').execute()
+        // an episode's record (circumstances, where found, what the child said) is shown only to a viewer who may see its
+        // chronology entry: classroom staff, who see a pupil's identity but not the team's entries, never read it here
+        const rows = await trx
+          .selectFrom('missing_episode as m')
+          .selectAll('m')
+          .where('m.partnership_id', '=', actor.partnershipId)
+          .where('m.child_id', '=', childId)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('entry as e')
+                .select('e.id')
+                .where('e.partnership_id', '=', actor.partnershipId)
+                .where('e.child_id', '=', childId)
+                .where('e.type', '=', 'missing_episode')
+                .where('e.detail_type', '=', 'missing_episode')
+                .whereRef('e.detail_id', '=', 'm.id')
+                .where(entryVisible(actor, now) as never),
+            ),
+          )
+          .orderBy('m.missing_from', 'desc')
+          .execute()
         const child = await trx.selectFrom('child').select(['id', 'given_name', 'family_name']).where('id', '=', childId).executeTakeFirstOrThrow()
         const dues = await Promise.all(rows.map((r) => clocks.due(trx, actor.partnershipId, 'missing_episode', r.id, 'R13')))
         return { result: { child, episodes: rows.map((r, i) => ({ ...r, rhiDue: dues[i] })) }, audit: { action: 'missing.list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId] } }
@@ -62,9 +84,13 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
         const id = randomUUID()
         await trx.insertInto('missing_episode').values({ id, partnership_id: actor.partnershipId, child_id: childId, reported_by_membership_id: actor.membershipId, police_reference: input.policeReference, missing_from: input.missingFrom, risk: input.risk, circumstances: input.circumstances, created_at: now }).execute()
         await entry(trx, now, childId, id, { type: 'missing_episode', summary: `Reported missing (${input.risk.replace(/_/g, ' ')} risk). ${input.circumstances}`, significance: input.risk === 'high' ? 'critical' : 'high', occurredAt: input.missingFrom })
-        // R14: repeat episodes prompt a strategy meeting
-        const since = new Date(input.missingFrom.getTime() - repeat.days * 86_400_000)
-        const recent = await trx.selectFrom('missing_episode').select(sql<number>`count(*)::int`.as('n')).where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).where('missing_from', '>=', since).executeTakeFirstOrThrow()
+        // R14: repeat episodes prompt a strategy meeting — the most episodes in any 30 days (configurable) that include this one
+        // (an episode reported late is counted with those around it, never with episodes months after it)
+        const span = repeat.days * 86_400_000
+        const at = input.missingFrom.getTime()
+        const near = await trx.selectFrom('missing_episode').select('missing_from').where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).where('missing_from', '>=', new Date(at - span)).where('missing_from', '<=', new Date(at + span)).execute()
+        const times = near.map((r) => r.missing_from.getTime())
+        const recent = { n: Math.max(1, ...times.filter((t) => t <= at && at - t <= span).map((start) => times.filter((t) => t >= start && t <= start + span).length)) }
         const prompted = recent.n >= repeat.episodes
         if (prompted) {
           await trx.updateTable('missing_episode').set({ strategy_meeting_prompted: true }).where('id', '=', id).execute()
@@ -76,9 +102,9 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
     },
 
     /** Found: the return home interview clock starts (72 hours). */
-    async found(id: string, input: { foundAt: Date; whereFound: string }) {
+    async found(childId: string, id: string, input: { foundAt: Date; whereFound: string }) {
       return auditedTransaction(ctx, actor, 'missing.found', async (trx, now) => {
-        const m = await episodeInReach(trx, id, now)
+        const m = await episodeInReach(trx, childId, id, now)
         if (!m) return { result: null, audit: { action: 'missing.found', outcome: 'not_found' as const, entityId: id } }
         if (m.found_at) throw new RefusedError('This child has already been recorded as found')
         if (input.foundAt < m.missing_from) throw new RefusedError('The time found cannot be before the time missing')
@@ -92,13 +118,16 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
     },
 
     /** The return home interview: offered by an independent person, and what the child said. */
-    async returnHomeInterview(id: string, input: { offeredAt: Date; by: string; independent: boolean; accepted: boolean; heldAt: Date | null; childSaid: string; lateReason: string | null }) {
+    async returnHomeInterview(childId: string, id: string, input: { offeredAt: Date; by: string; independent: boolean; accepted: boolean; heldAt: Date | null; childSaid: string; lateReason: string | null }) {
       return auditedTransaction(ctx, actor, 'missing.rhi', async (trx, now) => {
-        const m = await episodeInReach(trx, id, now)
+        const m = await episodeInReach(trx, childId, id, now)
         if (!m) return { result: null, audit: { action: 'missing.rhi', outcome: 'not_found' as const, entityId: id } }
         if (!m.found_at) throw new RefusedError('Record the child as found first')
         // the episode row is locked (episodeInReach): a double click records the interview once
         if (m.rhi_offered_at) throw new RefusedError('The return home interview has already been recorded for this episode')
+        // the interview's time meets the R13 clock: never before the child was found, never later than now
+        if (input.offeredAt < m.found_at) throw new RefusedError('The interview cannot have been offered before the child was found')
+        if (input.offeredAt > now) throw new RefusedError('The time the interview was offered cannot be in the future')
         if (!input.independent) throw new RefusedError('A return home interview is offered by an independent person: someone not involved in the child’s care')
         const due = await clocks.due(trx, actor.partnershipId, 'missing_episode', id, 'R13')
         const late = due !== null && input.offeredAt > due

@@ -88,18 +88,19 @@ export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDe
     const v = parsed.data
     return repo(request).report(childId, { missingFrom: londonDateTime.toInstant(v.missingDate, v.missingTime), policeReference: v.policeReference || null, risk: v.risk, circumstances: v.circumstances })
   })
-  post('/children/:childId/missing/:episodeId/found', 'missing.found', 'missing:record', async (request, _childId, id) => {
+  post('/children/:childId/missing/:episodeId/found', 'missing.found', 'missing:record', async (request, childId, id) => {
     const parsed = foundForm.safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
     const foundAt = londonDateTime.toInstant(parsed.data.foundDate, parsed.data.foundTime)
     if (foundAt > clock.now()) return { errors: [{ text: 'The time found cannot be in the future', href: '#foundDate' }], fieldErrors: { foundDate: { text: 'The time found cannot be in the future' } } }
-    return repo(request).found(id!, { foundAt, whereFound: parsed.data.whereFound })
+    return repo(request).found(childId, id!, { foundAt, whereFound: parsed.data.whereFound })
   }, 'found')
-  post('/children/:childId/missing/:episodeId/rhi', 'missing.rhi', 'missing:rhi', async (request, _childId, id) => {
+  post('/children/:childId/missing/:episodeId/rhi', 'missing.rhi', 'missing:rhi', async (request, childId, id) => {
     const parsed = rhiForm.safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
     const v = parsed.data
     const offeredAt = londonDateTime.toInstant(v.offeredDate, v.offeredTime)
-    return repo(request).returnHomeInterview(id!, { offeredAt, by: v.by, independent: v.independent === 'yes', accepted: v.accepted === 'yes', heldAt: v.accepted === 'yes' ? offeredAt : null, childSaid: v.childSaid, lateReason: v.lateReason || null })
+    if (offeredAt > clock.now()) return { errors: [{ text: 'The time the interview was offered cannot be in the future', href: '#offeredDate' }], fieldErrors: { offeredDate: { text: 'The time the interview was offered cannot be in the future' } } }
+    return repo(request).returnHomeInterview(childId, id!, { offeredAt, by: v.by, independent: v.independent === 'yes', accepted: v.accepted === 'yes', heldAt: v.accepted === 'yes' ? offeredAt : null, childSaid: v.childSaid, lateReason: v.lateReason || null })
   }, 'rhi')
 }

@@ -71,6 +71,17 @@ describe('R9: when the child protection file is due', () => {
     assert.equal(iso(weekend.dueAt), '2026-12-01T17:00:00.000Z')
   })
 
+  it('past the last term the school has recorded (next year’s dates not yet entered): working days, never no due time', () => {
+    // the last day of the last recorded term (Friday 12 February), in-year: Mon 15 … Fri 19 February
+    const last = r9Due(cal, SCHOOL, '2027-02-12', null)
+    assert.equal(last.newTerm, false)
+    assert.equal(iso(last.dueAt), '2027-02-19T17:00:00.000Z')
+    // a leaver starting at the new school after the recorded terms: that day is day 1 (Mon 15) → Fri 19 February
+    const after = r9Due(cal, SCHOOL, '2027-02-12', '2027-02-15')
+    assert.equal(after.newTerm, true)
+    assert.equal(iso(after.dueAt), '2027-02-19T17:00:00.000Z')
+  })
+
   it('a school with no term dates counts working days (in-year)', () => {
     const d = r9Due(cal, BARE, '2026-12-23', null)
     assert.equal(d.newTerm, false)

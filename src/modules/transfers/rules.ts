@@ -10,7 +10,9 @@
 // - a new term: that day falls outside every term (the summer or Christmas holidays, a half-term break — the next term,
 //   or half term, starts after it) or is the first day of a term → due at the end of the 5th school day of the term that
 //   starts then (the first school day counts as day 1);
-// - a school with no term dates recorded counts working days, as in-year.
+// - a school with no term dates recorded counts working days, as in-year; so do the days after the last term a school
+//   has recorded (next year's dates not yet entered: a July leaver starting in September; `isSchoolDay`), so the due
+//   time is never lost — before, a day past the recorded terms found no school day and the clock could not be computed.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto'
 import { addSchoolDays, isSchoolDay, type Calendar } from '../calendar/calendar.ts'
 import { londonDateTime } from '../../web/dates.ts'

@@ -575,6 +575,18 @@ describeApp(
         assert.equal(list.statusCode === 200, may, `${key} lists transfers: ${list.statusCode}`)
       }
     })
+
+    it('a leaver on the last day of the school’s recorded terms (next year’s not yet entered): sent, with a due time in working days', async () => {
+      const childId = await makePupil('Summer')
+      const dsl = await ctx.s.signIn('dsl.brookside')
+      await dsl.get(`/children/${childId}/file-transfer`)
+      // Brookside's recorded terms end on Wednesday 21 July 2027: Thu 22, Fri 23, Mon 26, Tue 27, Wed 28 July, 17:00 BST
+      const res = await dsl.post(`/children/${childId}/file-transfer`, { ...START, leftOn: '2027-07-21' })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 300))
+      const t = await transferOf(childId)
+      assert.equal(t.due_at.toISOString(), '2027-07-28T16:00:00.000Z')
+      assert.equal((await clockOf(t.id)).due_at.toISOString(), '2027-07-28T16:00:00.000Z')
+    })
   },
   { children: 10 },
 )
