@@ -390,6 +390,16 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           await tellReferrer(trx, now, f, f.decision!, f.rationale!, f.level_found!)
         } else {
           await trx.updateTable('referral').set({ status: 'checks', decision: null, rationale: null, level_found: null, decided_by: null, decided_at: null, sign_off_note: s.note }).where('id', '=', f.id).execute()
+          // the decision returned is kept where the front door sees it (the referrer was never told it): who decided
+          // what, and why the manager sent it back, stay on the record after the decision is made again
+          await writeEntry(trx, now, f.child_id, {
+            type: 'decision_returned',
+            summary: `A manager returned the front door’s decision to be made again: ${f.decision ? DECISION_LABELS[f.decision] : 'no decision'} (level ${f.level_found ?? 'not given'} found). Rationale: ${f.rationale ?? ''} Manager’s note: ${s.note}`,
+            significance: 'medium',
+            detailType: 'referral',
+            detailId: f.id,
+            visibility: 'front_door',
+          })
           // a returned decision is to be made again: R1 runs again (R2 keeps running: the referrer is still waiting)
           await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R1', childId: f.child_id, subjectType: 'referral', subjectId: f.id, startedAt: now })
           if (f.decided_by) await notifyMemberships(trx, actor.partnershipId, [f.decided_by], { kind: 'referral.sign-off', childId: f.child_id, subjectType: 'referral', subjectId: f.id, link: `/front-door/referrals/${f.id}` }, now)
