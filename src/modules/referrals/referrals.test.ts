@@ -181,6 +181,8 @@ describeApp('the front door’s clocks when a decision is returned, and when a c
       'one R2 clock, from the first decision, met late: not restarted by the decision made again',
     )
     assert.ok(r2[0]!.reason)
+    const redecided = await ctx.s.t.db.selectFrom('referral').select(['decision', 'sign_off_note', 'signed_off_by']).where('id', '=', referralId).executeTakeFirstOrThrow()
+    assert.deepEqual([redecided.decision, redecided.sign_off_note, redecided.signed_off_by], ['early_help', null, null], 'the return’s note does not hang on the new decision')
   })
 
   it('a challenge answered after its two working days: the manager answers it with the reason it is late (page and API)', async () => {
@@ -232,5 +234,44 @@ describeApp('the front door’s clocks when a decision is returned, and when a c
     const res = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], concernIds: [otherConcern], kind: 'referral', reason: 'Still hungry.', levelBelieved: '3', levelReason: 'Neglect', parentsKnow: 'yes', urgency: 'routine' })
     assert.equal(res.statusCode, 404)
     assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
+  })
+
+  it('a challenge upheld: the decision and its sign-off are cleared, R1 runs again, and the referrer is told the new decision', async () => {
+    ctx.s.clock.set('2026-12-07T10:00:00Z') // Monday
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const sent = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], kind: 'referral', reason: 'Bruise on the cheek; says he walked into a door.', levelBelieved: '3', levelReason: 'Unexplained injury', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(sent.statusCode, 303)
+    const rid = (sent.headers.location as string).split('/')[2]!.split('?')[0]!
+    const url = `/front-door/referrals/${rid}`
+    const fd = await ctx.s.signIn('frontdoor')
+    await fd.get(url)
+    assert.equal((await fd.post(`${url}/decision`, { decision: 'nfa', levelFound: '2', rationale: 'A plausible explanation; no other worries.' })).statusCode, 303)
+    const manager = await ctx.s.signIn('manager.frontdoor')
+    await manager.get(url)
+    assert.equal((await manager.post(`${url}/sign-off`, { approve: 'yes', note: 'Agreed.' })).statusCode, 303)
+    assert.ok((await ctx.s.t.db.selectFrom('referral').select('referrer_told_at').where('id', '=', rid).executeTakeFirstOrThrow()).referrer_told_at)
+    ctx.s.clock.set('2026-12-07T14:00:00Z')
+    const dsl2 = await ctx.s.signIn('dsl.brookside')
+    await dsl2.get(`/referrals/${rid}`)
+    assert.equal((await dsl2.post(`/referrals/${rid}/challenge`, { reason: 'A second bruise today, on the other cheek.' })).statusCode, 303)
+    ctx.s.clock.set('2026-12-08T10:00:00Z')
+    const manager2 = await ctx.s.signIn('manager.frontdoor')
+    await manager2.get(url)
+    assert.equal((await manager2.post(`${url}/challenge-answer`, { upheld: 'yes', response: 'We will look at it again today.' })).statusCode, 303)
+    const reopened = await ctx.s.t.db.selectFrom('referral').select(['status', 'decision', 'referrer_told_at', 'signed_off_by', 'signed_off_at', 'sign_off_note']).where('id', '=', rid).executeTakeFirstOrThrow()
+    assert.deepEqual(reopened, { status: 'checks', decision: null, referrer_told_at: null, signed_off_by: null, signed_off_at: null, sign_off_note: null })
+    const r1 = await ctx.s.t.db.selectFrom('clock').select(['state', 'started_at']).where('subject_id', '=', rid).where('rule', '=', 'R1').orderBy('created_at').execute()
+    assert.deepEqual(r1.map((c) => c.state), ['met', 'running'])
+    assert.ok(r1[1]!.started_at >= new Date('2026-12-08T10:00:00Z'), 'R1 runs again from the answer')
+    const fd2 = await ctx.s.signIn('frontdoor')
+    await fd2.get(url)
+    assert.equal((await fd2.post(`${url}/decision`, { decision: 'early_help', levelFound: '3', rationale: 'Two injuries in two days: early help led by the school nurse, seen again within a week.' })).statusCode, 303)
+    const decided = await ctx.s.t.db.selectFrom('referral').select(['status', 'decision', 'referrer_told_at']).where('id', '=', rid).executeTakeFirstOrThrow()
+    assert.deepEqual([decided.status, decided.decision], ['decided', 'early_help'])
+    assert.ok(decided.referrer_told_at)
+    const told = await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'decision').where('detail_id', '=', rid).orderBy('recorded_at').execute()
+    assert.equal(told.length, 2)
+    assert.match(told[1]!.summary, /Two injuries in two days/)
   })
 })

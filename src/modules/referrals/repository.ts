@@ -363,7 +363,9 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const needsSignOff = signOff.includes(d.decision) && actor.role !== 'team_manager'
         await trx
           .updateTable('referral')
-          .set({ decision: d.decision, rationale: d.rationale, level_found: d.levelFound, decided_by: actor.membershipId, decided_at: now, needs_sign_off: needsSignOff, status: needsSignOff ? 'awaiting_sign_off' : 'decided', acknowledged_at: f.acknowledged_at ?? now, acknowledged_by: f.acknowledged_by ?? actor.membershipId })
+          // a decision made again (returned, or a challenge upheld) starts with no sign-off: the earlier one, and the note of
+          // a return, are in the chronology and no longer describe this decision
+          .set({ decision: d.decision, rationale: d.rationale, level_found: d.levelFound, decided_by: actor.membershipId, decided_at: now, needs_sign_off: needsSignOff, status: needsSignOff ? 'awaiting_sign_off' : 'decided', acknowledged_at: f.acknowledged_at ?? now, acknowledged_by: f.acknowledged_by ?? actor.membershipId, signed_off_by: null, signed_off_at: null, sign_off_note: null })
           .where('id', '=', f.id)
           .execute()
         // R1 is met by the decision; R2 (the referrer told) runs from it
@@ -446,7 +448,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           // the decision stands: the front door keeps sight of the child for 10 working days after the answer
           await frontDoorSightUntil(trx, f.id, await clocks.addWorkingDays(trx, actor.partnershipId, now, 10))
         } else {
-          await trx.updateTable('referral').set({ status: 'checks', decision: null, rationale: null, level_found: null, decided_by: null, decided_at: null, referrer_told_at: null }).where('id', '=', f.id).execute()
+          await trx.updateTable('referral').set({ status: 'checks', decision: null, rationale: null, level_found: null, decided_by: null, decided_at: null, referrer_told_at: null, signed_off_by: null, signed_off_at: null, sign_off_note: null }).where('id', '=', f.id).execute()
           await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R1', childId: f.child_id, subjectType: 'referral', subjectId: f.id, startedAt: now })
         }
         await writeEntry(trx, now, f.child_id, { type: 'challenge_response', summary: `Challenge ${a.upheld ? 'upheld: the referral is being looked at again' : 'not upheld'}. ${a.response}`, significance: 'high', detailType: 'challenge', detailId: c.id, addressedTo: c.raised_by_membership_id })
