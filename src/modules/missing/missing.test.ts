@@ -19,6 +19,11 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     const bad = await officer.post(`/children/${childId}/missing`, { missingDate: '2026-11-22', missingTime: '', risk: '', circumstances: '' })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.body, /govuk-error-summary/)
+    // a time in the future (a typo'd year) is refused: the child could not be recorded found before it
+    const future = await officer.post(`/children/${childId}/missing`, { missingDate: '2062-11-22', missingTime: '19:00', risk: 'medium', circumstances: 'A typo in the year' })
+    assert.equal(future.statusCode, 400)
+    assert.match(future.body, /href="#missingDate">The time the child went missing cannot be in the future/)
+    assert.equal((await ctx.s.t.db.selectFrom('missing_episode').select('id').where('child_id', '=', childId).execute()).length, 0)
     // a day that does not exist is refused, never saved as another day
     const impossible = await officer.post(`/children/${childId}/missing`, { missingDate: '2026-02-30', missingTime: '19:00', risk: 'medium', circumstances: 'x' })
     assert.equal(impossible.statusCode, 400)
@@ -95,6 +100,7 @@ describeApp('missing episodes and return home interviews', (ctx) => {
   })
 
   it('the report form carries the page’s key: sent twice, one episode; changed and sent again with it, refused; shown again with errors, it can be corrected and sent', async () => {
+    ctx.s.clock.set('2026-11-27T12:00:00Z') // the episodes below went missing on the 25th and 26th
     const officer = await ctx.s.signIn('police.missing')
     const url = `/children/${childId}/missing`
     const page = await officer.get(url)

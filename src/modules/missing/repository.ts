@@ -81,6 +81,7 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
       return auditedTransaction(ctx, actor, 'missing.report', async (trx, now) => {
         if (actor.role !== 'police_officer') throw new RefusedError('Missing episodes are recorded by the police')
         if (!(await inReach(trx, childId, now))) return { result: null, audit: { action: 'missing.report', outcome: 'not_found' as const, entityId: childId } }
+        if (input.missingFrom > now) throw new RefusedError('The time the child went missing cannot be in the future')
         const id = randomUUID()
         await trx.insertInto('missing_episode').values({ id, partnership_id: actor.partnershipId, child_id: childId, reported_by_membership_id: actor.membershipId, police_reference: input.policeReference, missing_from: input.missingFrom, risk: input.risk, circumstances: input.circumstances, created_at: now }).execute()
         await entry(trx, now, childId, id, { type: 'missing_episode', summary: `Reported missing (${input.risk.replace(/_/g, ' ')} risk). ${input.circumstances}`, significance: input.risk === 'high' ? 'critical' : 'high', occurredAt: input.missingFrom })

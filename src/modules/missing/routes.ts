@@ -86,7 +86,10 @@ export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDe
     const parsed = reportForm.safeParse(request.body ?? {})
     if (!parsed.success) return formErrors(parsed.error)
     const v = parsed.data
-    return repo(request).report(childId, { missingFrom: londonDateTime.toInstant(v.missingDate, v.missingTime), policeReference: v.policeReference || null, risk: v.risk, circumstances: v.circumstances })
+    const missingFrom = londonDateTime.toInstant(v.missingDate, v.missingTime)
+    // a typo'd year would leave the child unable to be recorded found until then (found is never before missing)
+    if (missingFrom > clock.now()) return { errors: [{ text: 'The time the child went missing cannot be in the future', href: '#missingDate' }], fieldErrors: { missingDate: { text: 'The time the child went missing cannot be in the future' } } }
+    return repo(request).report(childId, { missingFrom, policeReference: v.policeReference || null, risk: v.risk, circumstances: v.circumstances })
   })
   post('/children/:childId/missing/:episodeId/found', 'missing.found', 'missing:record', async (request, childId, id) => {
     const parsed = foundForm.safeParse(request.body ?? {})
