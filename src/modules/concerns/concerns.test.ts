@@ -3,6 +3,7 @@ import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import type { Role } from '../../access/policy.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -232,6 +233,79 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
       assert.ok(told.length > 0 && told.every((n) => n.child_id === child))
     }
     assert.notEqual(requestIds[0], requestIds[1])
+  })
+
+  it('a child named by an upper-case id (as some systems write a UUID): one concern, answered as made, and sent again it is the same concern', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    await teacher.get('/concerns/new')
+    const pupilsLeft = await ctx.s.t.db
+      .selectFrom('relationship')
+      .select('child_id')
+      .where('type', '=', 'pupil_at')
+      .where('holder_agency_id', '=', id('agency:brookside'))
+      .where('child_id', 'not in', [childId, ...(siblingId ? [siblingId] : [])])
+      .orderBy('child_id', 'desc')
+      .limit(2)
+      .execute()
+    const [viaApi, viaPage] = pupilsLeft.map((r) => r.child_id)
+    // the API
+    const body = { children: [viaApi!.toUpperCase()], category: 'neglect', seenOrHeard: 'Named by an upper-case id.', occurredAt: '2026-11-20T10:00:00Z', immediateDanger: false, bodyMap: [], idempotencyKey: randomUUID() }
+    const first = await teacher.postJson('/api/v1/concerns', body)
+    assert.equal(first.statusCode, 201, first.body)
+    const made = first.json() as { concerns: { id: string; childId: string }[]; replayed: boolean }
+    assert.deepEqual(made.concerns.map((c) => c.childId), [viaApi])
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', body.idempotencyKey).execute()).length, 1)
+    // audited once, as made (not made and then refused in the same request)
+    const { submission_id } = await ctx.s.t.db.selectFrom('concern').select('submission_id').where('id', '=', made.concerns[0]!.id).executeTakeFirstOrThrow()
+    const audited = await ctx.s.t.db.selectFrom('audit_event').select('request_id').where('action', '=', 'concern.create').where('entity_id', '=', submission_id).executeTakeFirstOrThrow()
+    const outcomes = await ctx.s.t.db.selectFrom('audit_event').select('outcome').where('action', '=', 'concern.create').where('request_id', '=', audited.request_id).execute()
+    assert.deepEqual(outcomes.map((o) => o.outcome), ['success'])
+    // the page form, sent twice (a double click)
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await teacher.get('/concerns/new')).body)![1]!
+    const form = { idempotencyKey: key, children: [viaPage!.toUpperCase()], category: 'neglect', seenOrHeard: 'Named by an upper-case id, on the page.', occurredDate: '2026-11-20', immediateDanger: 'no' }
+    const sent = await teacher.post('/concerns', form)
+    assert.equal(sent.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(sent.body)?.[0])
+    const again = await teacher.post('/concerns', form)
+    assert.equal(again.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(again.body)?.[0])
+    assert.equal(again.headers.location, sent.headers.location)
+    const rows = await ctx.s.t.db.selectFrom('concern').select('child_id').where('idempotency_key', '=', key).execute()
+    assert.deepEqual(rows.map((r) => r.child_id), [viaPage])
+  })
+
+  it('the DSL’s decision sent twice (a double click, a refresh) is recorded once: one decision, one entry, one notice to the teacher', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await teacher.get(`/concerns/new?child=${childId}`)).body)![1]!
+    const made = await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Asleep in class again.', occurredDate: '2026-11-20', immediateDanger: 'no' })
+    assert.equal(made.statusCode, 303)
+    const concern = await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/concerns/${concern.id}`)
+    assert.equal(page.statusCode, 200)
+    const formKey = /name="formKey" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+    const decision = { formKey, actions: ['monitor'], outcome: 'monitor', reasons: 'Tired; will check in with the family this week.' }
+    const [a, b] = await Promise.all([dsl.post(`/concerns/${concern.id}/triage`, decision), dsl.post(`/concerns/${concern.id}/triage`, decision)])
+    const c = await dsl.post(`/concerns/${concern.id}/triage`, decision)
+    for (const r of [a, b, c]) assert.equal(r.statusCode, 303, r.body.slice(0, 300))
+    assert.equal((await ctx.s.t.db.selectFrom('triage_action').select('id').where('concern_id', '=', concern.id).execute()).length, 1)
+    assert.equal((await ctx.s.t.db.selectFrom('entry').select('id').where('type', '=', 'dsl_action').where('child_id', '=', childId).where('summary', 'like', '%Tired; will check in%').execute()).length, 1)
+    assert.equal((await ctx.s.t.db.selectFrom('notification').select('id').where('kind', '=', 'concern.outcome').where('subject_id', '=', concern.id).execute()).length, 1)
+  })
+
+  it('a concern write that fails is audited as a failure on the one-statement path, as on the general path', async () => {
+    const m = await ctx.s.t.db.selectFrom('membership').selectAll().where('id', '=', id('membership:teacher.brookside:0')).executeTakeFirstOrThrow()
+    const actor = { kind: 'practitioner' as const, partnershipId: m.partnership_id, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: randomUUID() }
+    const concerns = ctx.s.data.forActor(actor).concerns
+    // a time the database refuses: the statement fails, whichever path runs it
+    const base = { category: 'neglect', seenOrHeard: 'Fails.', occurredAt: new Date(Number.NaN), immediateDanger: false, bodyMap: [] }
+    const failures = async (requestId: string) =>
+      (await ctx.s.t.db.selectFrom('audit_event').select('outcome').where('action', '=', 'concern.create').where('request_id', '=', requestId).execute()).map((a) => a.outcome)
+    // the general path (a child not yet known)
+    await assert.rejects(concerns.submit({ ...base, childIds: [], newChild: { givenName: 'Fay', familyName: 'Failing', dateOfBirth: '2016-01-01' }, idempotencyKey: randomUUID() }))
+    assert.deepEqual(await failures(actor.requestId), ['failure'])
+    // the one-statement path (a pupil on roll)
+    const fastRequest = randomUUID()
+    await assert.rejects(ctx.s.data.forActor({ ...actor, requestId: fastRequest }).concerns.submit({ ...base, childIds: [childId], idempotencyKey: randomUUID() }))
+    assert.deepEqual(await failures(fastRequest), ['failure'])
   })
 
   async function count(table: 'outbox' | 'concern' | 'triage_action') {

@@ -7,7 +7,7 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
-import { auditDetails, auditValues } from '../../data/audit.ts'
+import { auditDetails, auditValues, writeAudit } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
 import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
@@ -102,7 +102,10 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    async submit(input: ConcernInput): Promise<SubmissionResult | null> {
+    async submit(sent: ConcernInput): Promise<SubmissionResult | null> {
+      // a child's id as the database gives it back (lower case): both paths match what they made, and a replay what
+      // was saved, by id, so an id sent in upper case (as some systems write a UUID) is the same child, not a change
+      const input = { ...sent, childIds: sent.childIds.map((c) => c.toLowerCase()) }
       // the common case — known children, a new submission — is one statement; anything else (a replay, a child
       // out of reach, a withdrawn category, a child not yet known) takes the general path below, which decides
       // and audits it
@@ -193,7 +196,14 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       async function submitInOneStatement(input: ConcernInput): Promise<SubmissionResult | null> {
         const now = ctx.clock.now()
         const submissionId = randomUUID()
-        const concerns = await writeConcerns(ctx.db, input, [...new Set(input.childIds)], submissionId, now, { checkInStatement: true, auditInStatement: true })
+        let concerns: { id: string; childId: string }[]
+        try {
+          concerns = await writeConcerns(ctx.db, input, [...new Set(input.childIds)], submissionId, now, { checkInStatement: true, auditInStatement: true })
+        } catch (err) {
+          // a failure is audited as the general path's transaction audits one: in a statement of its own
+          await writeAudit(ctx.db, actor, now, { action: 'concern.create', outcome: 'failure', details: { error: (err as Error)?.name ?? 'Error' } }).catch(() => undefined)
+          throw err
+        }
         return concerns.length ? { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false } : null
       }
 

@@ -162,7 +162,8 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: '/concerns' })
   })
 
-  r.post('/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true }, async (request, reply) => {
+  // formKey: a decision has no key of its own, so the form carries the page's key (route.ts): sent twice, one decision
+  r.post('/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true, formKey: true }, async (request, reply) => {
     const { concernId } = request.params as { concernId: string }
     const body = (request.body ?? {}) as Record<string, unknown>
     const values = { ...body, actions: list(body.actions) }
