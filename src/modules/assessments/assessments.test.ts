@@ -176,6 +176,16 @@ describeApp('assessments in a team around the child', (ctx) => {
     const twice = await sw.post(url, { rowVersion: v, childViews: '', familyViews: '', analysis: '', recommendation: '', strengths_health: ['a', 'b'], needs_health: '' })
     assert.equal(twice.statusCode, 400)
     assert.match(twice.body, /href="#strengths_health"[^>]*>This field was sent more than once: enter it once/)
+    // a field named after Object.prototype's own keys is an unknown domain, never a write to every object's prototype
+    try {
+      const proto = await sw.post(url, { rowVersion: v, childViews: '', familyViews: '', analysis: '', recommendation: '', strengths___proto__: 'polluted', needs_constructor: 'polluted' })
+      assert.equal(proto.statusCode, 409, 'a stale version: the conflict page, as for any other field')
+      assert.equal(({} as Record<string, unknown>).strengths, undefined, 'Object.prototype is not changed')
+      assert.equal((Object as unknown as Record<string, unknown>).needs, undefined)
+    } finally {
+      delete (Object.prototype as unknown as Record<string, unknown>).strengths
+      delete (Object as unknown as Record<string, unknown>).needs
+    }
     const second = await sw.post(url, { rowVersion: v, childViews: 'Social worker: Sam wants to stay at Brookside.', familyViews: 'Mum wants help with routines.', analysis: '', recommendation: '', strengths_health: '', needs_health: 'Dental care' })
     assert.equal(second.statusCode, 409)
     assert.match(second.body, /Someone else changed this assessment/)

@@ -109,7 +109,8 @@ export async function assessmentRoutes(app: FastifyInstance, { data }: AppDeps):
     const body = (request.body ?? {}) as Body
     const parsed = editForm.safeParse(body)
     // the domains' fields are named by the assessment's domains: strengths_<key>, needs_<key>
-    const domains: AssessmentText['domains'] = {}
+    // no prototype: a field named after one (strengths___proto__, needs_constructor) is only an unknown domain
+    const domains: AssessmentText['domains'] = Object.create(null) as AssessmentText['domains']
     const domainErrors: FormErrors = { errors: [], fieldErrors: {} }
     for (const [k, v] of Object.entries(body)) {
       const m = /^(strengths|needs)_([a-z0-9_]{1,60})$/.exec(k)

@@ -123,6 +123,29 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     assert.match(shown.body, /15 December 2026 at 5:00pm/)
   })
 
+  it('a strategy discussion cannot be recorded as held before the team began (R5 would start, already overdue)', async () => {
+    const sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${tacId}/cp`)
+    const before = await db().selectFrom('cp_enquiry').select('id').where('tac_id', '=', tacId).execute()
+    // the team began on Monday 2 November 2026 at 10:00 (UTC, winter time): a year's typo is refused
+    const typo = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, {
+      heldDate: '2025-11-24',
+      heldTime: '14:00',
+      mode: 'phone',
+      participants: [membershipOf('sw.north'), membershipOf('nurse'), membershipOf('police.mash')],
+      childIds: [ruby, kai],
+      [`s47-${ruby}`]: 'yes',
+      [`reason-${ruby}`]: 'Bruising.',
+      [`s47-${kai}`]: 'no',
+      [`reason-${kai}`]: 'No indication of harm.',
+    })
+    assert.equal(typo.statusCode, 400)
+    assert.match(typo.body, /govuk-error-summary/)
+    assert.match(typo.body, /cannot have been held before the team around the child began/)
+    assert.equal((await db().selectFrom('cp_enquiry').select('id').where('tac_id', '=', tacId).execute()).length, before.length, 'nothing saved')
+    assert.equal(await db().selectFrom('clock').select('id').where('rule', '=', 'R5').where('child_id', '=', ruby).where('started_at', '<', new Date('2026-11-02T10:00:00Z')).executeTakeFirst(), undefined, 'no clock started a year ago')
+  })
+
   it('section 47 outcome: a conference is needed (reason required); no enquiry, no outcome', async () => {
     const sw = await ctx.s.signIn('sw.north')
     await sw.get(`/teams/${tacId}/cp`)
@@ -379,6 +402,47 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     const after = await clockOf('cp_enquiry', e.id, 'R5')
     assert.equal(after.state, 'stopped')
     assert.match(after.reason ?? '', /No further action/)
+  })
+
+  it('a child already on a plan in another team (the exploitation panel’s) is not given a second plan by this team’s conference', async () => {
+    // Kai's plan, made by the conference of the panel's team (a child may be in an open team and the panel's at once)
+    const at = new Date('2027-04-05T09:00:00Z')
+    const panelTac = await makeTac(db(), { childIds: [kai], level: 'child_protection', lead: 'sw.north', mace: true, at })
+    const panelIcpc = randomUUID()
+    await db().insertInto('meeting').values({ id: panelIcpc, partnership_id: PARTNERSHIP, tac_id: panelTac, kind: 'icpc', title: 'Initial child protection conference', scheduled_at: at, mode: 'in_person', chair_membership_id: membershipOf('sw.north'), status: 'held', held_at: at, created_by: membershipOf('sw.north'), created_at: at }).execute()
+    const kaisPlan = randomUUID()
+    await db().insertInto('cp_plan').values({ id: kaisPlan, partnership_id: PARTNERSHIP, tac_id: panelTac, child_id: kai, enquiry_id: null, icpc_meeting_id: panelIcpc, category: 'physical', started_at: at, created_at: at }).execute()
+    await db().updateTable('child').set({ child_protection_plan: true }).where('id', '=', kai).execute()
+
+    ctx.s.clock.set('2027-04-06T15:00:00Z')
+    let sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${tacId}/cp`)
+    const strategy = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, {
+      heldDate: '2027-04-06',
+      heldTime: '10:00',
+      mode: 'online',
+      participants: [membershipOf('sw.north'), membershipOf('hv'), membershipOf('police.missing')],
+      childIds: [ruby, kai],
+      [`s47-${ruby}`]: 'no',
+      [`reason-${ruby}`]: 'Ruby is safe with her grandmother.',
+      [`s47-${kai}`]: 'yes',
+      [`reason-${kai}`]: 'A new injury to Kai.',
+    })
+    assert.equal(strategy.statusCode, 303)
+    const e = await db().selectFrom('cp_enquiry').select('id').where('tac_id', '=', tacId).where('child_id', '=', kai).where('start_s47', '=', true).where('outcome', 'is', null).executeTakeFirstOrThrow()
+    assert.equal((await sw.post(`/teams/${tacId}/cp/enquiries/${e.id}/outcome`, { outcome: 'icpc', outcomeReason: 'Concerns substantiated.' })).statusCode, 303)
+    assert.equal((await sw.post(`/teams/${tacId}/cp/meetings`, { kind: 'icpc', scheduledDate: '2027-04-07', scheduledTime: '10:00', meetingMode: 'online', place: '' })).statusCode, 303)
+    const icpc = await meetingOf('icpc')
+    ctx.s.clock.set('2027-04-07T12:00:00Z')
+    sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${tacId}/cp`)
+    const second = await sw.post(`/teams/${tacId}/cp/meetings/${icpc}/icpc`, { heldDate: '2027-04-07', heldTime: '10:00', childIds: [kai], [`plan-${kai}`]: 'yes', [`category-${kai}`]: 'physical', reason: 'Kai needs a plan.', lateReason: '' })
+    assert.equal(second.statusCode, 400)
+    assert.match(second.body, /govuk-error-summary/)
+    assert.match(second.body, /Kai Cpjourney already has a child protection plan/)
+    const plans = await db().selectFrom('cp_plan').select('id').where('child_id', '=', kai).where('ended_at', 'is', null).execute()
+    assert.deepEqual(plans.map((p) => p.id), [kaisPlan], 'one plan for one child')
+    assert.equal((await clockOf('cp_enquiry', e.id, 'R5')).state, 'running', 'nothing saved')
   })
 
   it('a member who leaves loses access at the next request', async () => {

@@ -20,6 +20,7 @@ import { isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { AgencyKind, CpCategory, DB, MeetingKind } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
+import { formatDateTime } from '../../platform/http/render.ts'
 import { RULES } from '../calendar/clocks.ts'
 import { MEETING_KIND_LABELS, scheduleMeeting, type MeetingMode } from '../meetings/store.ts'
 import { startVisitClock, VISIT_SUBJECT } from '../visits/visit-clock.ts'
@@ -195,6 +196,8 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const tac = await tacForChange(trx, actor, tacId, now)
         if (!tac) return notFound('cp.strategy', tacId)
         if (input.heldAt > now) throw new RefusedError('The strategy discussion cannot be in the future: record it once it has been held')
+        // a meeting is held no earlier than its team began (ADR 0009): a mistyped year would start R5 long overdue
+        if (input.heldAt < tac.startedAt) throw new RefusedError(`The strategy discussion cannot have been held before the team around the child began, on ${formatDateTime(tac.startedAt)}`)
         const decided = new Set(input.decisions.map((d) => d.childId))
         if (decided.size !== input.decisions.length || tac.childIds.some((c) => !decided.has(c)) || input.decisions.some((d) => !tac.childIds.includes(d.childId))) throw new RefusedError('Record the decision for each child of the team')
         const people = await participantOptions(trx, now, [...new Set(input.participantIds)])
@@ -309,7 +312,8 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             detailId: meetingId,
           })
           if (!d.plan) continue
-          const existing = await trx.selectFrom('cp_plan').select('id').where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tacId).where('child_id', '=', e.child_id).where('ended_at', 'is', null).executeTakeFirst()
+          // one plan per child, whichever team's conference made it (a child may be in the panel's team as well)
+          const existing = await trx.selectFrom('cp_plan').select('id').where('partnership_id', '=', actor.partnershipId).where('child_id', '=', e.child_id).where('ended_at', 'is', null).executeTakeFirst()
           if (existing) throw new RefusedError(`${children.get(e.child_id) ?? 'This child'} already has a child protection plan: a review conference decides whether it continues`)
           const planId = randomUUID()
           await trx.insertInto('cp_plan').values({ id: planId, partnership_id: actor.partnershipId, tac_id: tacId, child_id: e.child_id, enquiry_id: e.id, icpc_meeting_id: meetingId, category: d.category!, started_at: input.heldAt, created_at: now }).execute()
