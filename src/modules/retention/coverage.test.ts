@@ -72,6 +72,7 @@ async function seedEveryType(db: Kysely<DB>, child: string, tac: string): Promis
   await run(sql`insert into plan_outcome (id, partnership_id, tac_id, child_id, body, measure, created_at) values (${outcome}, ${P}, ${tac}, ${child}, ${say('outcome')}, 'scale', ${at})`)
   await run(sql`insert into plan_action (id, partnership_id, tac_id, outcome_id, what, owner_name, owner_agency, due_on, place, created_at) values (${id()}, ${P}, ${tac}, ${outcome}, ${say('action')}, 'Synthetic Owner', 'School', '2020-02-01', ${say('place')}, ${at})`)
   await run(sql`insert into plan_version (id, partnership_id, tac_id, version, snapshot, change_summary, changed_by, changed_at) values (${id()}, ${P}, ${tac}, 900, ${JSON.stringify({ outcomes: [{ body: say('outcome') }] })}::jsonb, ${say('change')}, ${m}, ${at})`)
+  await run(sql`insert into tac_member (id, partnership_id, tac_id, membership_id, team_role, duties, status, invited_at, left_at, left_reason) values (${id()}, ${P}, ${tac}, ${m}, 'Synthetic role', ${say('duties')}, 'left', ${at}, ${at}, ${say('leaving')})`)
   await run(sql`insert into tac_family_member (id, partnership_id, tac_id, name, relationship, views, recorded_by, recorded_at) values (${id()}, ${P}, ${tac}, 'Synthetic Parent', 'mother', ${say('views')}, ${m}, ${at})`)
   await run(sql`insert into meeting (id, partnership_id, tac_id, kind, title, scheduled_at, mode, chair_membership_id, agenda, created_by, created_at) values (${meeting}, ${P}, ${tac}, ${kind.kind}, ${say('meeting')}, ${at}, ${kind.mode}, ${m}, ${say('agenda')}, ${m}, ${at})`)
   await run(sql`insert into meeting_decision (id, partnership_id, meeting_id, body, recorded_by, recorded_at) values (${id()}, ${P}, ${meeting}, ${say('decision')}, ${m}, ${at})`)
@@ -124,6 +125,7 @@ for (const engine of testEngines()) {
 
     let held: string
     let heldTeams: string[]
+    let fullTac: string
     let sealed: string
     let sealedSummary: string
     let sealedConcern: string
@@ -160,6 +162,7 @@ for (const engine of testEngines()) {
         .where((eb) => eb.exists(eb.selectFrom('entry').select('entry.id').whereRef('entry.child_id', '=', 'tac_child.child_id')))
         .orderBy('tac_id')
         .executeTakeFirstOrThrow()
+      fullTac = full.tac_id
       await seedEveryType(db(), full.child_id, full.tac_id)
       // every table retention anonymises has rows (so this test checks something)
       for (const table of covered()) {
@@ -214,6 +217,10 @@ for (const engine of testEngines()) {
           }
         }
       }
+      // a member's duties (what they were asked to do for the child and family) go with the team's other records
+      const duties = await db().selectFrom('tac_member').select('duties').where('tac_id', '=', fullTac).where('duties', '<>', '').execute()
+      assert.ok(duties.length > 0)
+      assert.deepEqual(duties.filter((d) => !removed.test(d.duties)), [], 'tac_member.duties left behind')
       // the held child's own records are untouched, and so are their teams' meetings
       const heldEntries = await db().selectFrom('entry').select('summary').where('child_id', '=', held).execute()
       assert.ok(heldEntries.length > 0 && heldEntries.every((e) => !removed.test(e.summary)), 'the held child’s entries are kept')

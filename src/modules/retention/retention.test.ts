@@ -389,5 +389,36 @@ for (const engine of testEngines()) {
       assert.equal((await job()).executed, 0)
       assert.equal((await db().selectFrom('entry').select('summary').where('id', '=', bEntry).executeTakeFirstOrThrow()).summary, 'Synthetic entry about Bravo.')
     })
+
+    it('a subject access request’s late reason goes from its clock too (the clock has no child: the identity never reached it)', async () => {
+      const E = randomUUID()
+      const sar = randomUUID()
+      const clockId = randomUUID()
+      const at = new Date('2020-01-01T10:00:00Z')
+      const late = 'Synthetic: the requester’s mother was in hospital'
+      await addChild(E, 'Echo', '2000-01-01')
+      await sql`insert into subject_access_request (partnership_id, id, agency_id, child_id, requester_relationship, requester_name, identity_verified, received_on, due_at, state, outcome, late_reason, logged_by, logged_at, closed_at)
+        values (${P}, ${sar}, ${CSC}, ${E}, 'parent', 'Synthetic Parent', 'Synthetic: passport seen', '2019-12-01', ${at}, 'closed', 'met_late', ${late}, ${membershipOf('ig')}, ${at}, ${at})`.execute(db())
+      await sql`insert into clock (id, partnership_id, rule, child_id, subject_type, subject_id, started_at, due_at, met_at, state, reason, created_at)
+        values (${clockId}, ${P}, 'SAR', null, 'subject_access_request', ${sar}, ${at}, ${at}, ${at}, 'met_late', ${late}, ${at})`.execute(db())
+      ctx.s.clock.advance(86_400_000)
+      assert.equal((await job()).reports, 1)
+      const [report] = await reports()
+      const item = (report!.items as { childId: string; records: Record<string, string[]> }[]).find((i) => i.childId === E)!
+      assert.deepEqual(item.records.subject_access, [sar])
+      const ig = await ctx.s.signIn('ig')
+      await ig.get(`/retention/reports/${report!.id}`)
+      assert.equal((await ig.post(`/retention/reports/${report!.id}/request`, { reason: 'Synthetic: reviewed' })).statusCode, 303)
+      const ig2 = await ctx.s.signIn('ig2')
+      const page = await ig2.get(`/retention/reports/${report!.id}`)
+      const rowVersion = /name="rowVersion" value="(\d+)"/.exec(page.body)![1]!
+      assert.equal((await ig2.post(`/retention/reports/${report!.id}/decide`, { decision: 'approve', reason: 'Checked', rowVersion })).statusCode, 303)
+      assert.equal((await job()).executed, 1)
+      const removed = /^\[removed under retention on \d{4}-\d{2}-\d{2}\]$/
+      assert.match((await db().selectFrom('subject_access_request').select('late_reason').where('id', '=', sar).executeTakeFirstOrThrow()).late_reason!, removed)
+      const clock = await db().selectFrom('clock').selectAll().where('id', '=', clockId).executeTakeFirstOrThrow()
+      assert.match(clock.reason!, removed, 'the late reason is not left behind on the request’s clock')
+      assert.equal(clock.state, 'met_late', 'the clock itself is kept for the figures')
+    })
   })
 }

@@ -89,7 +89,8 @@ export const TARGETS: readonly Target[] = [
     team: true,
     parts: [
       { table: 'tac_family_member', via: { column: 'tac_id' }, set: { name: T, relationship: T, views: T, agreement_note: T } },
-      { table: 'tac_member', via: { column: 'tac_id' }, set: { left_reason: T } },
+      // what a member was asked to do is free text about the child and family, like the reason they left
+      { table: 'tac_member', via: { column: 'tac_id' }, set: { duties: T, left_reason: T } },
       { table: 'level_change', via: { column: 'tac_id' }, set: { reason: T } },
       { table: 'meeting', via: { column: 'tac_id' }, set: { title: T, place: T, agenda: T, minutes: T, late_reason: T } },
       { table: 'meeting_decision', via: { column: 'meeting_id', parent: 'meeting', parentColumn: 'tac_id' }, set: { body: T } },
@@ -137,6 +138,9 @@ export const TARGETS: readonly Target[] = [
       { table: 'subject_access_request', via: 'self', set: { requester_name: T, identity_verified: T, extension_reason: T, late_reason: T } },
       { table: 'subject_access_item', via: { column: 'request_id' }, set: { content: T, proposed_names: 'empty_array', proposed_text: T, released_text: T, decision_reason: T } },
       { table: 'entry_dispute', via: 'self', set: { raised_by_name: T, statement: T, response: T }, only: notBehindSeal('entry_dispute') },
+      // the request's clock has no child (it is information governance's, not the child's case work), so the identity's
+      // clock part never reaches it: its reason is the request's late reason, typed again
+      { table: 'clock', via: { column: 'subject_id' }, set: { reason: T }, only: sql<boolean>`subject_type = 'subject_access_request'` },
     ],
   },
   {

@@ -103,7 +103,9 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   async function exactMatches(trx: Trx, ids: Identifiers): Promise<string[]> {
     if (ids.kind === 'nhs_number') {
       const digits = ids.nhsNumber.replace(/\s+/g, '')
-      const rows = await trx.selectFrom('child').select('id').where('partnership_id', '=', P).where('nhs_number', '=', digits).limit(2).execute()
+      // a child a reviewer's merge left empty keeps its identity but holds nothing: its records are on the child it
+      // went to, so it is neither the requested child nor a second match that makes the request unloggable
+      const rows = await trx.selectFrom('child').select('id').where('partnership_id', '=', P).where('nhs_number', '=', digits).where('merged_into_child_id', 'is', null).limit(2).execute()
       return rows.map((r) => r.id)
     }
     const given = canonical(ids.givenName)
@@ -113,6 +115,7 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .select('c.id')
       .where('c.partnership_id', '=', P)
       .where('c.date_of_birth', '=', ids.dateOfBirth)
+      .where('c.merged_into_child_id', 'is', null)
       .where((eb) =>
         eb.or([
           eb.and([eb(sqlCanonical('c.given_name'), '=', given), eb(sqlCanonical('c.family_name'), '=', family)]),
@@ -280,7 +283,7 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const rows = await trx
           .selectFrom('subject_access_request as r')
           .innerJoin('child as c', 'c.id', 'r.child_id')
-          .select(['r.id', 'r.requester_name', 'r.requester_relationship', 'r.received_on', 'r.due_at', 'r.extended_due_at', 'r.state', 'r.outcome', 'r.closed_at', 'c.given_name', 'c.family_name'])
+          .select(['r.id', 'r.child_id', 'r.requester_name', 'r.requester_relationship', 'r.received_on', 'r.due_at', 'r.extended_due_at', 'r.state', 'r.outcome', 'r.closed_at', 'c.given_name', 'c.family_name'])
           .where('r.partnership_id', '=', P)
           .where('r.agency_id', '=', A)
           .orderBy('r.state', 'desc')
@@ -293,7 +296,8 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         })
         return {
           result: { open: items.filter((i) => i.state === 'open'), closed: items.filter((i) => i.state === 'closed'), overdue: items.filter((i) => i.overdue).length },
-          audit: { action: 'sar.list', outcome: 'success' as const, details: { returned: items.length } },
+          // a list's audit row names the children it showed (the design's rule for every list)
+          audit: { action: 'sar.list', outcome: 'success' as const, childIds: [...new Set(rows.map((x) => x.child_id))], details: { returned: items.length } },
         }
       })
     },

@@ -152,6 +152,10 @@ for (const engine of testEngines()) {
       const list = await ig.get('/subject-access')
       assert.match(list.body, new RegExp(`/subject-access/${sarId}`))
       assert.doesNotMatch(list.body, /Overdue/)
+      // a list's audit row names the children it showed
+      const listed = (await audits('sar.list'))[0]!
+      assert.equal(listed.outcome, 'success')
+      assert.deepEqual(listed.child_ids, [childId])
     })
 
     it('access: only IG of the agency; anyone else, or an unknown id, gets the same 404', async () => {
@@ -388,6 +392,17 @@ for (const engine of testEngines()) {
       const doc = JSON.parse((await ig.get(`/subject-access/${id}/response.json`)).body) as { items: unknown[]; withheld: unknown[] }
       assert.equal(doc.items.length, 0)
       assert.equal(doc.withheld.length, items.length)
+    })
+
+    it('a child a reviewer’s merge left empty (same name and date of birth) is not a second match: the request is logged for the child', async () => {
+      const merged = randomUUID()
+      await db().insertInto('child').values({ id: merged, partnership_id: P, given_name: 'Ellie', family_name: 'Marsh', date_of_birth: '2014-06-01', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, merged_into_child_id: childId, created_at: ctx.s.clock.now() }).execute()
+      const ig = await ctx.s.signIn('ig')
+      const res = await ig.post('/subject-access', { givenName: 'Ellie', familyName: 'Marsh', dateOfBirth: '2014-06-01', requesterRelationship: 'child', requesterName: 'Ellie Marsh', identityVerified: 'Known to her social worker', receivedOn: '2026-11-30' })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 300))
+      const id = /\/subject-access\/([0-9a-f-]{36})/.exec(String(res.headers.location))![1]!
+      const r = await db().selectFrom('subject_access_request').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+      assert.equal(r.child_id, childId)
     })
   })
 }
