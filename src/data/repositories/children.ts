@@ -382,6 +382,46 @@ export function isUuid(v: string): boolean {
   return UUID.test(v)
 }
 
+/** Identifiers that name one child exactly: an NHS number, or a name (or another name the child is known by) and date of birth. */
+export type ExactIdentifiers = { kind: 'nhs_number'; nhsNumber: string } | { kind: 'name_and_dob'; givenName: string; familyName: string; dateOfBirth: string }
+
+const canonicalName = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase()
+const sqlCanonicalName = (col: string) => sql<string>`lower(regexp_replace(btrim(${sql.ref(col)}), '\\s+', ' ', 'g'))`
+
+/**
+ * The partnership's children these identifiers name exactly, at most two (two means "not one": the caller refuses).
+ * A child a reviewer's merge left empty keeps its identity but holds nothing — its records are on the child it went
+ * to — so it is never a match: not the child meant, and not a second match that makes a request impossible to log.
+ * Used where identity, not reach, finds the child: subject access requests and break-glass.
+ */
+export async function exactIdentityMatches(trx: Transaction<DB>, partnershipId: string, ids: ExactIdentifiers): Promise<string[]> {
+  if (ids.kind === 'nhs_number') {
+    const digits = ids.nhsNumber.replace(/\s+/g, '')
+    if (!/^\d{10}$/.test(digits)) return []
+    const rows = await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).where('nhs_number', '=', digits).where('merged_into_child_id', 'is', null).limit(2).execute()
+    return rows.map((r) => r.id)
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ids.dateOfBirth)) return []
+  const given = canonicalName(ids.givenName)
+  const family = canonicalName(ids.familyName)
+  const rows = await trx
+    .selectFrom('child as c')
+    .select('c.id')
+    .where('c.partnership_id', '=', partnershipId)
+    .where('c.date_of_birth', '=', ids.dateOfBirth)
+    .where('c.merged_into_child_id', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb(sqlCanonicalName('c.given_name'), '=', given), eb(sqlCanonicalName('c.family_name'), '=', family)]),
+        // another name the child is known by (alias, previous, birth name) — still exactly
+        eb.exists(eb.selectFrom('child_name as n').select('n.id').whereRef('n.child_id', '=', 'c.id').where('n.partnership_id', '=', partnershipId).where(sqlCanonicalName('n.given_name'), '=', given).where(sqlCanonicalName('n.family_name'), '=', family)),
+      ]),
+    )
+    .limit(2)
+    .execute()
+  return rows.map((r) => r.id)
+}
+
 /**
  * Takes the children's rows for the rest of the transaction, in id order (so two transactions never wait on each other
  * crosswise), before a check that allows one of a thing per child — one open team around the child, one open request

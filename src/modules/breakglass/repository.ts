@@ -18,7 +18,7 @@ import { BREAK_GLASS_MINUTES, SELF_CLAIM_DAYS, hasPermission, isRole, ROLE_LABEL
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { exactIdentityMatches, isUuid } from '../../data/repositories/children.ts'
 import type { AccessReviewOutcome, DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { writeAudit } from '../../data/audit.ts'
@@ -74,48 +74,13 @@ export const OUTCOME_LABELS: Record<AccessReviewOutcome, string> = {
 
 type Trx = Transaction<DB>
 
-const canonical = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase()
-const sqlCanonical = (col: string) => sql<string>`lower(regexp_replace(btrim(${sql.ref(col)}), '\\s+', ' ', 'g'))`
 
 export function breakGlassRepository(ctx: Ctx, actor: Actor) {
   const p = actor.partnershipId
 
   /** Children matching the identifiers exactly (at most two are fetched: more than one is no match). */
   async function exactMatches(trx: Trx, ids: Identifiers): Promise<string[]> {
-    if (ids.kind === 'nhs_number') {
-      const digits = ids.nhsNumber.replace(/\s+/g, '')
-      if (!/^\d{10}$/.test(digits)) return []
-      const rows = await trx.selectFrom('child').select('id').where('partnership_id', '=', p).where('nhs_number', '=', digits).limit(2).execute()
-      return rows.map((r) => r.id)
-    }
-    if (ids.kind === 'name_and_dob') {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(ids.dateOfBirth)) return []
-      const given = canonical(ids.givenName)
-      const family = canonical(ids.familyName)
-      const rows = await trx
-        .selectFrom('child as c')
-        .select('c.id')
-        .where('c.partnership_id', '=', p)
-        .where('c.date_of_birth', '=', ids.dateOfBirth)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb(sqlCanonical('c.given_name'), '=', given), eb(sqlCanonical('c.family_name'), '=', family)]),
-            // another name the child is known by (alias, previous, birth name) — still exactly
-            eb.exists(
-              eb
-                .selectFrom('child_name as n')
-                .select('n.id')
-                .whereRef('n.child_id', '=', 'c.id')
-                .where('n.partnership_id', '=', p)
-                .where(sqlCanonical('n.given_name'), '=', given)
-                .where(sqlCanonical('n.family_name'), '=', family),
-            ),
-          ]),
-        )
-        .limit(2)
-        .execute()
-      return rows.map((r) => r.id)
-    }
+    if (ids.kind !== 'identity_index') return exactIdentityMatches(trx, p, ids)
     // by id only for the roles that search the partnership's identity index (they have seen the child's identity)
     if (!(IDENTITY_INDEX_ROLES as readonly string[]).includes(actor.role) || !isUuid(ids.childId)) return []
     const row = await trx.selectFrom('child').select('id').where('partnership_id', '=', p).where('id', '=', ids.childId).executeTakeFirst()

@@ -25,7 +25,7 @@ import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { notifyMemberships } from '../../data/notify.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { exactIdentityMatches, isUuid } from '../../data/repositories/children.ts'
 import type { DB, SarItemDecision, SarRequester, SarSourceType } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { entryTypeLabel, formatDate } from '../../platform/http/render.ts'
@@ -87,8 +87,6 @@ export function sarDue(receivedOn: string, months = 1): Date {
   return addMonths(new Date(Date.UTC(y!, m! - 1, d!, 12)), months)
 }
 
-const canonical = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase()
-const sqlCanonical = (col: string) => sql<string>`lower(regexp_replace(btrim(${sql.ref(col)}), '\\s+', ' ', 'g'))`
 const lines = (...parts: [string, string | null | undefined][]) =>
   parts
     .filter(([, v]) => v !== null && v !== undefined && String(v).trim() !== '')
@@ -100,32 +98,7 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const A = actor.agencyId
   const mayManage = hasPermission(actor.role, 'sar:manage')
 
-  async function exactMatches(trx: Trx, ids: Identifiers): Promise<string[]> {
-    if (ids.kind === 'nhs_number') {
-      const digits = ids.nhsNumber.replace(/\s+/g, '')
-      // a child a reviewer's merge left empty keeps its identity but holds nothing: its records are on the child it
-      // went to, so it is neither the requested child nor a second match that makes the request unloggable
-      const rows = await trx.selectFrom('child').select('id').where('partnership_id', '=', P).where('nhs_number', '=', digits).where('merged_into_child_id', 'is', null).limit(2).execute()
-      return rows.map((r) => r.id)
-    }
-    const given = canonical(ids.givenName)
-    const family = canonical(ids.familyName)
-    const rows = await trx
-      .selectFrom('child as c')
-      .select('c.id')
-      .where('c.partnership_id', '=', P)
-      .where('c.date_of_birth', '=', ids.dateOfBirth)
-      .where('c.merged_into_child_id', 'is', null)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb(sqlCanonical('c.given_name'), '=', given), eb(sqlCanonical('c.family_name'), '=', family)]),
-          eb.exists(eb.selectFrom('child_name as n').select('n.id').whereRef('n.child_id', '=', 'c.id').where('n.partnership_id', '=', P).where(sqlCanonical('n.given_name'), '=', given).where(sqlCanonical('n.family_name'), '=', family)),
-        ]),
-      )
-      .limit(2)
-      .execute()
-    return rows.map((r) => r.id)
-  }
+  const exactMatches = (trx: Trx, ids: Identifiers) => exactIdentityMatches(trx, P, ids)
 
   /** The request, if it is the actor's agency's (otherwise not found). */
   async function load(trx: Trx, id: string, lock = false) {
