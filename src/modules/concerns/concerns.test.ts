@@ -291,6 +291,20 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     assert.equal((await ctx.s.t.db.selectFrom('notification').select('id').where('kind', '=', 'concern.outcome').where('subject_id', '=', concern.id).execute()).length, 1)
   })
 
+  it('two decisions to close sent at the same moment (two tabs, two DSLs): one closes the concern, the other is told it is closed', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await teacher.get(`/concerns/new?child=${childId}`)).body)![1]!
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'No coat in the snow.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const concern = await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(`/concerns/${concern.id}`)
+    const close = (reasons: string) => dsl.post(`/concerns/${concern.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons })
+    const answers = await Promise.all([close('Coat found in lost property.'), close('Mum brought a coat at lunch.')])
+    assert.deepEqual(answers.map((r) => r.statusCode).sort(), [303, 400])
+    assert.match(answers.find((r) => r.statusCode === 400)!.body, /This concern is closed/)
+    assert.equal((await ctx.s.t.db.selectFrom('triage_action').select('id').where('concern_id', '=', concern.id).execute()).length, 1)
+  })
+
   it('a concern write that fails is audited as a failure on the one-statement path, as on the general path', async () => {
     const m = await ctx.s.t.db.selectFrom('membership').selectAll().where('id', '=', id('membership:teacher.brookside:0')).executeTakeFirstOrThrow()
     const actor = { kind: 'practitioner' as const, partnershipId: m.partnership_id, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: randomUUID() }

@@ -438,7 +438,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'concern.triage', async (trx, now) => {
         const none = { result: null, audit: { action: 'concern.triage', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
         if (!isLead || !isUuid(concernId)) return none
-        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where('k.agency_id', '=', actor.agencyId).executeTakeFirst()
+        // the concern's row is held until the decision is in: two DSLs deciding at the same moment take turns, and the
+        // second sees the first's (a closed concern is not decided again)
+        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where('k.agency_id', '=', actor.agencyId).forNoKeyUpdate('k').executeTakeFirst()
         if (!k) return none
         if (k.status === 'closed') throw new RefusedError('This concern is closed')
         const entryId = randomUUID()
