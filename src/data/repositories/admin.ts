@@ -47,6 +47,26 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
     return q.executeTakeFirst()
   }
 
+  /**
+   * Only a partnership administrator acts on a partnership administrator's account. An agency administrator manages
+   * everyone with a membership in their agency, and a partnership administrator usually holds one; without this they
+   * could disable, or reset the authenticator of, the people who govern their own role.
+   */
+  async function refuseIfOutranked(trx: Transaction<DB>, practitionerId: string, now: Date) {
+    if (partnershipAdmin) return
+    // by the membership's dates alone: a disabled partnership administrator is not enabled again by an agency's
+    const held = await trx
+      .selectFrom('membership')
+      .select('id')
+      .where('partnership_id', '=', actor.partnershipId)
+      .where('practitioner_id', '=', practitionerId)
+      .where('role', '=', 'partnership_admin')
+      .where('starts_at', '<=', now)
+      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+      .executeTakeFirst()
+    if (held) throw new RefusedError('A partnership administrator’s account is managed by another partnership administrator')
+  }
+
   async function checkRoleAndTeam(trx: Transaction<DB>, role: string, teamId: string | null, agencyId: string) {
     if (!isRole(role)) throw new RefusedError('Choose a role from the list')
     if (role === 'partnership_admin' && !partnershipAdmin) throw new RefusedError('Only a partnership administrator can grant the partnership administrator role')
@@ -221,6 +241,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const p = await inScope(trx, practitionerId)
         if (!p) return { result: null, audit: { action, outcome: 'not_found' as const, entityId: practitionerId } }
         if (practitionerId === actor.practitionerId) throw new RefusedError('You cannot disable your own account')
+        await refuseIfOutranked(trx, practitionerId, now)
         await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, locked_until: null }).where('id', '=', practitionerId).execute()
         if (disabled) await endSessions(trx, practitionerId, 'disabled', now)
         return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
@@ -232,6 +253,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'practitioner.reset-mfa', async (trx, now) => {
         const p = await inScope(trx, practitionerId)
         if (!p) return { result: null, audit: { action: 'practitioner.reset-mfa', outcome: 'not_found' as const, entityId: practitionerId } }
+        await refuseIfOutranked(trx, practitionerId, now)
         await trx.updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null }).where('id', '=', practitionerId).execute()
         const passkeys = await trx.deleteFrom('passkey').where('partnership_id', '=', actor.partnershipId).where('practitioner_id', '=', practitionerId).executeTakeFirst()
         await endSessions(trx, practitionerId, 'mfa-reset', now)
@@ -260,6 +282,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const m = await membershipInScope(trx, membershipId)
         if (!m) return { result: null, audit: { action: 'membership.end', outcome: 'not_found' as const, entityId: membershipId } }
         if (m.ends_at && m.ends_at <= now) throw new RefusedError('This membership has already ended')
+        if (m.role === 'partnership_admin' && !partnershipAdmin) throw new RefusedError('Only a partnership administrator can end the partnership administrator role')
         await trx.updateTable('membership').set({ ends_at: now }).where('id', '=', membershipId).execute()
         return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, details: { reason } } }
       })

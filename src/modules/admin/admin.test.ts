@@ -185,6 +185,26 @@ describeApp('practitioner administration', (ctx) => {
     assert.doesNotMatch(after.body, /govuk-warning-text/)
   })
 
+  it('an agency administrator cannot disable, re-enable, reset the authenticator of, or end the role of a partnership administrator in their agency', async () => {
+    const pid = id('practitioner:partnership.admin')
+    const admin = await ctx.s.signIn('admin.csc')
+    const page = await admin.get(`/admin/practitioners/${pid}`)
+    assert.equal(page.statusCode, 200, 'in the agency administrator’s scope: they hold a membership in the agency')
+    const before = await ctx.s.t.db.selectFrom('practitioner').select(['disabled_at', 'totp_secret']).where('id', '=', pid).executeTakeFirstOrThrow()
+    for (const [path, field] of [['disable', 'reason-disable'], ['enable', 'reason-disable'], ['reset-mfa', 'reason']] as const) {
+      const res = await admin.post(`/admin/practitioners/${pid}/${path}`, { reason: 'Tidying up accounts' })
+      assert.equal(res.statusCode, 400, path)
+      assert.match(res.body, new RegExp(`href="#${field}">A partnership administrator’s account is managed by another partnership administrator`), path)
+    }
+    const membership = await ctx.s.t.db.selectFrom('membership').select('id').where('practitioner_id', '=', pid).where('role', '=', 'partnership_admin').executeTakeFirstOrThrow()
+    const end = await admin.post(`/admin/memberships/${membership.id}/end`, { reason: 'Left' })
+    assert.equal(end.statusCode, 400)
+    assert.match(end.body, /Only a partnership administrator can end the partnership administrator role/)
+    const after = await ctx.s.t.db.selectFrom('practitioner').select(['disabled_at', 'totp_secret']).where('id', '=', pid).executeTakeFirstOrThrow()
+    assert.deepEqual(after, before, 'nothing changed')
+    assert.equal((await ctx.s.t.db.selectFrom('membership').select('ends_at').where('id', '=', membership.id).executeTakeFirstOrThrow()).ends_at, null)
+  })
+
   it('an administrator cannot give themselves a role (refused, audited, nothing saved); giving one to someone else works', async () => {
     const db = ctx.s.t.db
     const admin = await ctx.s.signIn('admin.brookside')
