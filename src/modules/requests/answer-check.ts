@@ -61,8 +61,8 @@ const entrySchema = z.object({
   visibility: z.enum(VISIBILITIES, { message: 'Choose who may see it' }),
 })
 
-/** Checks an answer; `now` bounds the dates, `canSeal` says whether the actor has a team (sealed entries are a team's). */
-export function checkAnswer(raw: RawAnswer, ctx: { now: Date; canSeal: boolean; today: string }): { ok: true; value: AnswerInput } | { ok: false; problems: Problem[] } {
+/** Checks an answer; `now` bounds the dates. */
+export function checkAnswer(raw: RawAnswer, ctx: { now: Date; today: string }): { ok: true; value: AnswerInput } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = []
   const add = (path: string, message: string) => {
     if (!problems.some((p) => p.path === path)) problems.push({ path, message })
@@ -81,7 +81,9 @@ export function checkAnswer(raw: RawAnswer, ctx: { now: Date; canSeal: boolean; 
       }
       if (parsed.data.occurredOn > ctx.today) add(`entries.${i}.occurredOn`, 'The date cannot be in the future')
       else if (parsed.data.occurredOn < '1900-01-01') add(`entries.${i}.occurredOn`, 'Enter a date after 1900')
-      if (parsed.data.visibility === 'sealed' && !ctx.canSeal) add(`entries.${i}.visibility`, 'Sealed entries belong to a team, and you act in no team: choose another')
+      // an answer is addressed to the requester, but a sealed entry is its authoring team's only (entryVisible): sealed,
+      // the requester would never see what the sharing decision records as shared with their agency
+      if (parsed.data.visibility === 'sealed') add(`entries.${i}.visibility`, 'An answer goes to the requester, and a sealed entry is seen by your team only: choose who else may see it')
       entries.push(parsed.data)
     })
   }

@@ -115,7 +115,7 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
     const parsed = answerBody.safeParse(request.body ?? {})
     if (!parsed.success) return validationProblem(reply, invalidParams(parsed.error))
     const now = clock.now()
-    const checked = checkAnswer(parsed.data, { now, canSeal: request.actor!.teamId !== null, today: londonDateTime(now).date })
+    const checked = checkAnswer(parsed.data, { now, today: londonDateTime(now).date })
     if (!checked.ok) return validationProblem(reply, checked.problems.map((p) => ({ name: p.path, reason: p.message })))
     try {
       const done = await repo(request).answer(param(request, 'requestId'), checked.value)

@@ -360,17 +360,20 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
      * RefusedError: an agency that cannot be asked, an open request to it already, a referral that is not the child's,
      * an idempotency key reused for a different request.
      */
-    async ask(childId: string, input: AskInput): Promise<AskResult | null> {
+    async ask(askedChildId: string, input: AskInput): Promise<AskResult | null> {
+      // a UUID is the same in either case (the API's clients may send upper case): compared below as the database gives them
+      const childId = askedChildId.toLowerCase()
+      const referralIdAsked = input.referralId ? input.referralId.toLowerCase() : null
       return auditedTransaction<AskResult | null>(ctx, actor, 'request.ask', async (trx, now) => {
         const access = mayAsk ? await childAccess(trx, childId, now) : undefined
         if (!access) return { result: null, audit: { action: 'request.ask', outcome: 'not_found' as const, entityType: 'child', entityId: isUuid(childId) ? childId : null } }
-        const agencyIds = [...new Set(input.agencyIds)]
+        const agencyIds = [...new Set(input.agencyIds.map((id) => id.toLowerCase()))]
         if (input.idempotencyKey) {
           await sql`select pg_advisory_xact_lock(hashtext(${`information_request:${P}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
           // a statement that starts after the lock is ours: has this been asked already?
           const earlier = await requestQuery(trx).where('q.requested_by', '=', actor.membershipId).where('q.idempotency_key', '=', input.idempotencyKey).orderBy('ta.name').execute()
           if (earlier.length) {
-            const same = earlier.every((q) => q.child_id === childId && q.question === input.question && q.urgency === input.urgency && (q.referral_id ?? null) === (input.referralId ?? null)) && earlier.length === agencyIds.length && earlier.every((q) => agencyIds.includes(q.to_agency_id))
+            const same = earlier.every((q) => q.child_id === childId && q.question === input.question && q.urgency === input.urgency && (q.referral_id ?? null) === referralIdAsked) && earlier.length === agencyIds.length && earlier.every((q) => agencyIds.includes(q.to_agency_id))
             if (!same) throw new KeyReusedError('This idempotency key was already used for a different request: choose a new key for a new request')
             return {
               result: { batchId: earlier[0]!.batch_id, requests: earlier.map((q) => ({ id: q.id, agencyId: q.to_agency_id, agencyName: q.to_agency_name, dueAt: q.due_at })), replayed: true },
@@ -392,8 +395,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           throw new FieldRefusal('agencies', `You already have an open request to ${joinNames(names)} about this child: see it below, or withdraw it first`)
         }
         let referralId: string | null = null
-        if (input.referralId) {
-          const f = isUuid(input.referralId) ? await trx.selectFrom('referral').select('id').where('partnership_id', '=', P).where('id', '=', input.referralId).where('child_id', '=', childId).executeTakeFirst() : undefined
+        if (referralIdAsked) {
+          const f = isUuid(referralIdAsked) ? await trx.selectFrom('referral').select('id').where('partnership_id', '=', P).where('id', '=', referralIdAsked).where('child_id', '=', childId).executeTakeFirst() : undefined
           if (!f) throw new FieldRefusal('referralId', 'The referral is not this child’s')
           referralId = f.id
         }

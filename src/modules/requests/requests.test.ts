@@ -694,6 +694,54 @@ describeApp('information requests between agencies', (ctx) => {
     assert.equal(other.statusCode, 400)
   })
 
+  it('an answer goes to the requester, so it cannot be sealed (a sealed entry is its team’s only: the requester would never see what the sharing decision says was shared)', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    await fd.get(`/children/${childId}/information-requests`)
+    const asked = await fd.post(`/children/${childId}/information-requests`, { agencies: POLICE, question: 'Anything new since your last answer?', urgency: 'standard' })
+    assert.equal(asked.statusCode, 303, asked.body.slice(0, 500))
+    const q = await requestTo(childId, POLICE)
+    assert.equal(q.status, 'open')
+    const police = await ctx.s.signIn('police.mash')
+    const form = await police.get(`/information-requests/${q.id}`)
+    assert.equal(form.statusCode, 200)
+    assert.doesNotMatch(form.body, /<option value="sealed"/, 'the form does not offer sealing an answer')
+    const sealed = await police.post(`/information-requests/${q.id}/answer`, { action: 'answer', entryCount: '1', response: 'share', e1Summary: 'SEALED-ANSWER: a protected source', e1OccurredOn: '2026-11-20', e1Significance: 'high', e1Visibility: 'sealed', ...SHARING })
+    assert.equal(sealed.statusCode, 400)
+    assert.match(sealed.body, /govuk-error-summary/)
+    assert.match(sealed.body, /href="#e1Visibility"/)
+    police.csrf = (JSON.parse((await police.get('/api/v1/me')).body) as { csrfToken: string }).csrfToken
+    const sharing = { purpose: 'request_answer', categories: ['police'], lawfulBasis: '6.1.e', specialCategory: false, consent: 'not_sought', consentReason: 'Risk to the child', goldenRules: Object.fromEntries(ALL_RULES.map((r) => [r, true])), reasons: 'Necessary for the front door’s decision', outsideAgreementReason: 'No agreement yet' }
+    const api = await police.postJson(`/api/v1/information-requests/${q.id}/answers`, { response: 'share', entries: [{ summary: 'SEALED-ANSWER: a protected source', occurredOn: '2026-11-20', significance: 'high', visibility: 'sealed' }], sharing }, { 'idempotency-key': randomUUID() })
+    assert.equal(api.statusCode, 400, api.body)
+    assert.ok((JSON.parse(api.body) as { 'invalid-params': { name: string }[] })['invalid-params'].some((p) => p.name === 'entries.0.visibility'))
+    assert.equal((await requestTo(childId, POLICE)).status, 'open', 'nothing was answered')
+    assert.equal(await db().selectFrom('entry').select('id').where('detail_id', '=', q.id).where('type', '=', 'information_shared').executeTakeFirst(), undefined)
+  })
+
+  it('the API takes ids in upper case as the same ids (a UUID is case-insensitive): the agency is asked, not refused as unknown', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    fd.csrf = (JSON.parse((await fd.get('/api/v1/me')).body) as { csrfToken: string }).csrfToken
+    const before = (await requestsOf(child2Id)).length
+    const made = await fd.postJson(`/api/v1/children/${child2Id.toUpperCase()}/information-requests`, { agencies: [POLICE.toUpperCase()], question: 'API in upper case: anything new on Rosa?', urgency: 'standard', idempotencyKey: randomUUID() })
+    assert.equal(made.statusCode, 201, made.body)
+    const rows = await requestsOf(child2Id)
+    assert.equal(rows.length, before + 1)
+    assert.equal(rows.at(-1)!.to_agency_id, POLICE)
+    // the repository's own replay guard compares the same ids whatever their case
+    const m = await db().selectFrom('membership').select(['id', 'practitioner_id', 'agency_id', 'team_id']).where('id', '=', membershipOf('frontdoor')).executeTakeFirstOrThrow()
+    const repo = ctx.s.data.forActor({ kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: 'front_door_social_worker', requestId: 'test' }).requests
+    const key = randomUUID()
+    const first = await repo.ask(child2Id.toUpperCase(), { agencyIds: [BROOKSIDE.toUpperCase(), GP], question: 'Upper-case replay', urgency: 'urgent', idempotencyKey: key }).catch((e: unknown) => e)
+    // Brookside and the GP have open requests about Rosa already: refused, and nothing made
+    assert.match(String(first), /already have an open request/)
+    await db().updateTable('information_request').set({ status: 'withdrawn', withdrawn_at: ctx.s.clock.now(), withdrawn_reason: 'test', withdrawn_by: m.id }).where('child_id', '=', child2Id).where('status', '=', 'open').where('to_agency_id', 'in', [BROOKSIDE, GP]).execute()
+    const asked = await repo.ask(child2Id.toUpperCase(), { agencyIds: [BROOKSIDE.toUpperCase(), GP], question: 'Upper-case replay', urgency: 'urgent', idempotencyKey: key })
+    assert.equal(asked?.replayed, false)
+    assert.equal(asked?.requests.length, 2)
+    const again = await repo.ask(child2Id, { agencyIds: [BROOKSIDE, GP.toUpperCase()], question: 'Upper-case replay', urgency: 'urgent', idempotencyKey: key })
+    assert.equal(again?.replayed, true, 'the same ask, in either case, is replayed')
+  })
+
   it('the demo seed has an open request and an answered one', async () => {
     const demo = await db().selectFrom('information_request').select(['status', 'to_agency_id', 'sharing_decision_id']).where('id', 'in', [stableUuid('northshire:information-request:police'), stableUuid('northshire:information-request:health')]).orderBy('status').execute()
     assert.deepEqual(

@@ -188,7 +188,7 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
     const count = entryCountOf(b)
     if (b.action === 'add') return detailPage(request, reply, requestId, { values: b, entryCount: Math.min(count + 1, MAX_ANSWER_ENTRIES), status: 200 })
     const now = clock.now()
-    const checked = checkAnswer(rawAnswer(b, count), { now, canSeal: request.actor!.teamId !== null, today: londonDateTime(now).date })
+    const checked = checkAnswer(rawAnswer(b, count), { now, today: londonDateTime(now).date })
     if (!checked.ok) return detailPage(request, reply, requestId, { values: b, errors: fromProblems(checked.problems), entryCount: count })
     try {
       const done = await repo(request).answer(requestId, checked.value)
