@@ -357,6 +357,63 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal((await ctx.s.t.db.selectFrom('relationship').select('child_id').where('source', '=', `agency record ${rec.id}`).executeTakeFirstOrThrow()).child_id, target)
   })
 
+  it('a dispute of one of the record’s entries follows the entry: an unmerge takes it back, a merge again brings it', async () => {
+    const rec = await recordOf(reviewRef)
+    const own = (await ctx.s.t.db.selectFrom('link_decision').select('from_child_id').where('agency_record_id', '=', rec.id).where('kind', '=', 'merge').orderBy('decided_at', 'desc').executeTakeFirstOrThrow()).from_child_id!
+    const target = reviewKid.id
+    assert.deepEqual([rec.child_id, rec.match_state], [target, 'merged_by_reviewer'])
+    const entry = await ctx.s.t.db.selectFrom('entry').select(['id', 'child_id']).where('agency_record_id', '=', rec.id).orderBy('id').executeTakeFirstOrThrow()
+    assert.equal(entry.child_id, target)
+    // a parent disputes the entry while it is on the child it was merged into (as recordDispute writes it: the entry's child)
+    const dispute = randomUUID()
+    await ctx.s.t.db
+      .insertInto('entry_dispute')
+      .values({ partnership_id: P, id: dispute, entry_id: entry.id, child_id: entry.child_id, kind: 'dispute', raised_by_name: 'A parent', raised_by_relationship: 'parent', statement: 'That appointment was rearranged, not missed', subject_access_item_id: null, recorded_by: id('membership:dsl.brookside:0'), recorded_at: new Date(), outcome: null, correcting_entry_id: null, response: null, responded_by: null, responded_at: null })
+      .execute()
+    const disputeChild = async () => (await ctx.s.t.db.selectFrom('entry_dispute').select('child_id').where('id', '=', dispute).executeTakeFirstOrThrow()).child_id
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    assert.equal((await reviewer.post(`/records/${rec.id}/unmerge`, { reason: 'Two pupils after all' })).statusCode, 303)
+    assert.equal((await recordOf(reviewRef)).child_id, own)
+    assert.equal(await disputeChild(), own, 'the dispute went back with its entry (or the other child’s retention would clear it, and its own would not)')
+    assert.equal((await reviewer.post(`/records/${rec.id}/withdraw`, { childId: target, withdrawReason: 'One pupil: the unmerge was a mistake' })).statusCode, 303)
+    assert.equal((await reviewer.post(`/records/${rec.id}/merge`, { reason: 'Same child again' })).statusCode, 303)
+    assert.equal(await disputeChild(), target, 'and came with it again')
+  })
+
+  it('a record waiting in review against a child that a merge has since emptied goes to the child that one went into, never onto the hidden child', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const row = (ref: string, given: string, postcode: string) => csvLine([ref, given, 'Quarrington', '2015-03-07', 'female', null, null, postcode, null])
+    const load = async (...rows: string[]) => assert.equal((await admin.post('/records/import', { kind: 'records', csv: [HEADER, ...rows].join('\n') })).statusCode, 200)
+    await load(row('MRG-0', 'Anwen', 'NS9 2BB'))
+    const k = (await recordOf('MRG-0')).child_id
+    // twins of the child above by first name: a person decides each
+    await load(row('MRG-1', 'Bryony', 'NS9 1AA'))
+    const r1 = await recordOf('MRG-1')
+    assert.deepEqual([r1.match_state, r1.review_child_id], ['review', k])
+    const a = r1.child_id
+    await load(row('MRG-2', 'Cressida', 'NS9 1AA'))
+    const r2 = await recordOf('MRG-2')
+    assert.deepEqual([r2.match_state, r2.review_child_id], ['review', a], 'weighed against the first twin’s child (the same address)')
+    const own2 = r2.child_id
+    // the first is the child above after all: its child is left empty, and marked as merged into that child
+    assert.equal((await reviewer.post(`/records/${r1.id}/merge`, { reason: 'Same child: one pupil, registered twice' })).statusCode, 303)
+    const markOf = async (c: string) => (await ctx.s.t.db.selectFrom('child').select('merged_into_child_id').where('id', '=', c).executeTakeFirstOrThrow()).merged_into_child_id
+    assert.equal(await markOf(a), k)
+    // the second waited against that emptied child; the reviewer says it is the same child as it
+    assert.equal((await reviewer.post(`/records/${r2.id}/merge`, { reason: 'Same child as the pupil at that address' })).statusCode, 303)
+    const after = await recordOf('MRG-2')
+    assert.equal(after.child_id, k, 'on the child the emptied one went into')
+    assert.ok(!(await ctx.s.t.db.selectFrom('agency_record').select('id').where('child_id', '=', a).executeTakeFirst()), 'nothing is put on a child the matcher and the search no longer offer')
+    assert.equal((await ctx.s.t.db.selectFrom('relationship').select('child_id').where('source', '=', `agency record ${r2.id}`).executeTakeFirstOrThrow()).child_id, k)
+    const decided = await ctx.s.t.db.selectFrom('link_decision').select(['from_child_id', 'to_child_id']).where('agency_record_id', '=', r2.id).where('kind', '=', 'merge').executeTakeFirstOrThrow()
+    assert.deepEqual([decided.from_child_id, decided.to_child_id], [own2, k])
+    // and an unmerge gives it back to its own child exactly
+    assert.equal((await reviewer.post(`/records/${r2.id}/unmerge`, { reason: 'Not the same pupil after all' })).statusCode, 303)
+    assert.equal((await recordOf('MRG-2')).child_id, own2)
+    assert.equal(await markOf(own2), null)
+  })
+
   it('a mistaken “not the same child” can be withdrawn: the pair is in the review queue again, audited', async () => {
     const rec = await recordOf('CSC-REVIEW-2')
     assert.equal(rec.match_state, 'review')

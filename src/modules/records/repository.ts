@@ -426,6 +426,9 @@ async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fro
     layer = (await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('child_id', '=', fromChildId).where('supersedes_entry_id', 'in', layer).returning('id').execute()).map((m) => m.id)
     moved.push(...layer)
   }
+  // a dispute recorded beside a moved entry carries the entry's child (the child's SAR and retention find it by that
+  // child): it goes where its entry went, or one child's retention would clear another's dispute and its own would not
+  if (moved.length) await trx.updateTable('entry_dispute').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('entry_id', 'in', moved).execute()
   await trx.updateTable('relationship').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('type', '=', 'agency_record').where('source', '=', relationshipSource(recordId)).where('child_id', '=', fromChildId).execute()
   await trx.updateTable('agency_record').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('id', '=', recordId).execute()
   return moved
@@ -858,7 +861,19 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
      */
     async merge(recordId: string, reason: string) {
       return decision(recordId, 'records.merge', ['review'], async (trx, rec, now) => {
-        const to = rec.review_child_id!
+        // the candidate may have been left empty by another merge since the pair was queued: it is the child it went
+        // into (the record must not land on a child that neither the matcher nor the search offers). The children are
+        // locked first, in a statement of their own, so that a merge emptying the candidate and a merge onto it, at
+        // once, are taken one after the other (and the mark below sees a record the other has just put on its child).
+        let to = rec.review_child_id!
+        for (const seen = new Set<string>(); ; ) {
+          seen.add(to)
+          const locked = await trx.selectFrom('child').select(['id', 'merged_into_child_id']).where('partnership_id', '=', P).where('id', 'in', [rec.child_id, to]).orderBy('id').forNoKeyUpdate().execute()
+          const next = locked.find((c) => c.id === to)?.merged_into_child_id
+          if (!next || seen.has(next)) break
+          to = next
+        }
+        if (to === rec.child_id) throw new RefusedError('The candidate child has since been merged into this record’s own child: there is nothing to merge')
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
         await trx
           .updateTable('child as c')
@@ -870,7 +885,8 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
           .execute()
         await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
         await decide(trx, P, rec.id, 'merge', rec.child_id, to, rec.match_probability, reason, actor.membershipId, now)
-        return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
+        const candidate = rec.review_child_id!
+        return { childIds: [...new Set([rec.child_id, to, candidate])], details: { from: rec.child_id, to, entries: moved, ...(candidate !== to ? { candidate } : {}) } }
       })
     },
 
