@@ -518,8 +518,10 @@ const entryKey = (recordId: string, e: { occurredAt: Date; type: string; categor
  */
 async function insertEntries(trx: Trx, scope: ImportScope, inputs: EntryInput[], now: Date, opts: { skipHeld: boolean } = { skipHeld: false }): Promise<{ made: { id: string; childId: string; agencyRecordId: string }[]; held: number }> {
   const P = scope.partnershipId
+  // the records are held (shared, in id order) until the entries are in: a reviewer's merge or unmerge moving one of
+  // them waits, or is waited for, so a new entry lands on the child its record is on, never the one it has just left
   const records = inputs.length
-    ? await trx.selectFrom('agency_record').select(['id', 'source_ref', 'child_id']).where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', [...new Set(inputs.map((i) => i.sourceRef))]).execute()
+    ? await trx.selectFrom('agency_record').select(['id', 'source_ref', 'child_id']).where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', [...new Set(inputs.map((i) => i.sourceRef))]).orderBy('id').forShare().execute()
     : []
   const bySource = new Map(records.map((r) => [r.source_ref, r]))
   const heldKeys = new Set(

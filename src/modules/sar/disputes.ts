@@ -114,7 +114,9 @@ export function disputesRepository(ctx: Ctx, actor: Actor) {
       .where('e.partnership_id', '=', P)
       .where('e.id', '=', entryId)
       .where(entryVisible(actor, now))
-    if (lock) q = q.forUpdate('e')
+    // held (shared) while a dispute or a correction is written beside it: a merge or unmerge moving the entry waits, or
+    // is waited for, so what is written carries the child the entry is on, never the one it has just left
+    if (lock) q = q.forShare('e')
     return q.executeTakeFirst()
   }
 
@@ -133,7 +135,7 @@ export function disputesRepository(ctx: Ctx, actor: Actor) {
 
     async record(entryId: string, input: DisputeInput): Promise<{ status: 'done'; disputeId: string } | null> {
       return auditedTransaction(ctx, actor, 'entry.dispute.record', async (trx, now) => {
-        const e = await visible(trx, entryId, now)
+        const e = await visible(trx, entryId, now, true)
         if (!e) return { result: null, audit: { action: 'entry.dispute.record', outcome: 'not_found' as const, entityType: 'entry', entityId: entryId } }
         const disputeId = await recordDispute(trx, actor, now, { entryId: e.id, childId: e.child_id }, input)
         return { result: { status: 'done' as const, disputeId }, audit: { action: 'entry.dispute.record', outcome: 'success' as const, entityType: 'entry', entityId: e.id, childIds: [e.child_id], details: { dispute: disputeId, kind: input.kind } } }
@@ -146,7 +148,7 @@ export function disputesRepository(ctx: Ctx, actor: Actor) {
      */
     async respond(entryId: string, disputeId: string, input: { outcome: 'corrected' | 'not_corrected'; response: string; correctedText: string; rowVersion: number }): Promise<{ status: 'done'; correctingEntryId: string | null } | null> {
       return auditedTransaction(ctx, actor, 'entry.dispute.respond', async (trx, now) => {
-        const e = await visible(trx, entryId, now)
+        const e = await visible(trx, entryId, now, true)
         const d = e && isUuid(disputeId) ? await trx.selectFrom('entry_dispute').selectAll().where('partnership_id', '=', P).where('entry_id', '=', e.id).where('id', '=', disputeId).forUpdate().executeTakeFirst() : undefined
         if (!e || !d) return { result: null, audit: { action: 'entry.dispute.respond', outcome: 'not_found' as const, entityType: 'entry_dispute', entityId: disputeId } }
         if (e.source_agency_id !== actor.agencyId) throw new RefusedError('Only the agency that recorded the entry can respond to a dispute about it')
