@@ -65,43 +65,52 @@ export interface InvolvedAgency {
 }
 
 export function childrenRepository(ctx: Ctx, actor: Actor) {
+  /** The first `limit` of my children (by name), and whether there are more than that: a list that stops at its
+   * limit says so, rather than giving its length as the number of children (the audit names those listed). */
+  async function listMine(limit: number): Promise<{ children: MyChild[]; more: boolean }> {
+    return auditedTransaction(ctx, actor, 'child.list', async (trx, now) => {
+      if (!REACH[actor.role].identity) return { result: { children: [], more: false }, audit: { action: 'child.list', outcome: 'success', details: { list: 'my-children', count: 0 } } }
+      const rows = await trx
+        .with('r', () => reachingRelationships(trx, actor, now))
+        .selectFrom('r')
+        .innerJoin('child as c', (j) => j.onRef('c.id', '=', 'r.child_id').on('c.partnership_id', '=', actor.partnershipId))
+        .select([
+          'c.id',
+          'c.given_name',
+          'c.family_name',
+          'c.date_of_birth',
+          'c.expected_date_of_birth',
+          'c.child_in_need',
+          'c.child_protection_plan',
+          'c.looked_after',
+          sql<RelationshipType[]>`array_agg(distinct r.type)`.as('why'),
+        ])
+        .groupBy(['c.id'])
+        .orderBy('c.family_name')
+        .orderBy('c.given_name')
+        .limit(limit + 1)
+        .execute()
+      const more = rows.length > limit
+      const result = rows.slice(0, limit).map((r) => ({
+        id: r.id,
+        givenName: r.given_name,
+        familyName: r.family_name,
+        dateOfBirth: r.date_of_birth,
+        expectedDateOfBirth: r.expected_date_of_birth,
+        flags: { childInNeed: r.child_in_need, childProtectionPlan: r.child_protection_plan, lookedAfter: r.looked_after },
+        why: r.why,
+      }))
+      return { result: { children: result, more }, audit: { action: 'child.list', outcome: 'success', childIds: result.map((c) => c.id), details: { list: 'my-children', count: result.length, ...(more ? { more: true } : {}) } } }
+    })
+  }
+
   return {
     /** "My children": every child reached through my current relationships, with why. One audit row with the ids. */
     async mine(opts: { limit?: number } = {}): Promise<MyChild[]> {
-      return auditedTransaction(ctx, actor, 'child.list', async (trx, now) => {
-        if (!REACH[actor.role].identity) return { result: [], audit: { action: 'child.list', outcome: 'success', details: { list: 'my-children', count: 0 } } }
-        const rows = await trx
-          .with('r', () => reachingRelationships(trx, actor, now))
-          .selectFrom('r')
-          .innerJoin('child as c', (j) => j.onRef('c.id', '=', 'r.child_id').on('c.partnership_id', '=', actor.partnershipId))
-          .select([
-            'c.id',
-            'c.given_name',
-            'c.family_name',
-            'c.date_of_birth',
-            'c.expected_date_of_birth',
-            'c.child_in_need',
-            'c.child_protection_plan',
-            'c.looked_after',
-            sql<RelationshipType[]>`array_agg(distinct r.type)`.as('why'),
-          ])
-          .groupBy(['c.id'])
-          .orderBy('c.family_name')
-          .orderBy('c.given_name')
-          .limit(opts.limit ?? 500)
-          .execute()
-        const result = rows.map((r) => ({
-          id: r.id,
-          givenName: r.given_name,
-          familyName: r.family_name,
-          dateOfBirth: r.date_of_birth,
-          expectedDateOfBirth: r.expected_date_of_birth,
-          flags: { childInNeed: r.child_in_need, childProtectionPlan: r.child_protection_plan, lookedAfter: r.looked_after },
-          why: r.why,
-        }))
-        return { result, audit: { action: 'child.list', outcome: 'success', childIds: result.map((c) => c.id), details: { list: 'my-children', count: result.length } } }
-      })
+      return (await listMine(opts.limit ?? 500)).children
     },
+
+    mineFirst: listMine,
 
     /** The child summary: identity, flags, addresses (confidential ones only for named roles), family, who is involved. */
     async summary(childId: string): Promise<ChildSummary | null> {

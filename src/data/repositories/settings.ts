@@ -130,6 +130,12 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
     async setCategoryActive(code: string, active: boolean) {
       return auditedTransaction(ctx, actor, 'settings.category.active', async (trx) => {
         if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
+        if (!active) {
+          // a concern is recorded under a category: withdrawing the last one offered would leave no concern recordable
+          // (the form would refuse every submission). The rows are locked so two withdrawals cannot each leave the other.
+          const offered = await trx.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('active', '=', true).forUpdate().execute()
+          if (offered.length === 1 && offered[0]!.code === code) throw new RefusedError('Keep at least one concern category offered: a concern cannot be recorded without one')
+        }
         const r = await trx.updateTable('concern_category').set({ active }).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()
         return { result: Number(r.numUpdatedRows) ? { ok: true } : null, audit: { action: 'settings.category.active', outcome: Number(r.numUpdatedRows) ? 'success' : 'not_found', details: { code, active } } }
       })

@@ -92,6 +92,19 @@ describe('calendar: school days', () => {
     assert.ok(addSchoolDays(cal, school, new Date(`${last}T12:00:00Z`), 5) > new Date(`${last}T12:00:00Z`))
   })
 
+  it('a gap between recorded terms longer than any school holiday (a year not entered, a mistyped year) counts working days; a real holiday does not', () => {
+    const gappy = calendar(holidays, new Map([[school, { terms: [['2026-09-02', '2026-12-18'], ['2072-09-01', '2072-10-22']] as const, closures: new Set<string>(), startOfDay: '08:45' }]]))
+    assert.equal(isSchoolDay(gappy, school, '2026-12-21'), true)
+    assert.equal(isSchoolDay(gappy, school, '2040-06-05'), true)
+    assert.equal(iso(nextSchoolDayStart(gappy, school, new Date('2027-03-02T12:00:00Z'))), '2027-03-03T08:45:00.000Z')
+    assert.equal(iso(addSchoolDays(gappy, school, new Date('2027-03-02T12:00:00Z'), 5)), '2027-03-09T17:00:00.000Z')
+    // before the first term recorded, far from it: dates not entered; just before it: its holiday
+    assert.equal(isSchoolDay(gappy, school, '2026-03-03'), true)
+    assert.equal(isSchoolDay(gappy, school, '2026-08-25'), false)
+    // the Christmas holiday of the calendar above stays a holiday
+    assert.equal(isSchoolDay(cal, school, '2026-12-22'), false)
+  })
+
   it('R12: before the next school day — Friday evening → Monday 08:45; the night before a closure; across half term', () => {
     assert.equal(iso(nextSchoolDayStart(cal, school, new Date('2026-11-20T21:00:00Z'))), '2026-11-23T08:45:00.000Z')
     assert.equal(iso(nextSchoolDayStart(cal, school, new Date('2026-11-26T22:00:00Z'))), '2026-11-30T08:45:00.000Z')

@@ -40,24 +40,35 @@ export function isWorkingDay(cal: Calendar, day: string): boolean {
   return w !== 0 && w !== 6 && !cal.bankHolidays.has(day)
 }
 
+/**
+ * The longest school holiday: more days than this between the end of one recorded term and the start of the next
+ * (or before the first recorded term) are dates not entered, not a holiday.
+ */
+export const MAX_SCHOOL_HOLIDAY_DAYS = 84
+
 export function isSchoolDay(cal: Calendar, schoolId: string, day: string): boolean {
   const school = cal.schools.get(schoolId)
   // a school with no term dates recorded is treated as open on working days (and says so on its page); so are the
   // days after the last term a school has recorded (next year's dates not yet entered: the summer holidays), so a
-  // clock counted in school days always has a due time — before, none was found and the request failed
+  // clock counted in school days always has a due time — before, none was found and the request failed. So, too, are
+  // the days of a "holiday" longer than any school holiday (a year not entered, or a term typed with the wrong year,
+  // 2072 for 2027): before, everything up to that term was a holiday, and an Operation Encompass notice found no
+  // school day within a year (a 500) and a file transfer's school days could not be counted
   if (!school || !school.terms.length) return isWorkingDay(cal, day)
   if (!isWorkingDay(cal, day) || school.closures.has(day)) return false
-  return day > lastTermEnd(school) || school.terms.some(([start, end]) => day >= start && day <= end)
+  if (school.terms.some(([start, end]) => day >= start && day <= end)) return true
+  let previousEnd = ''
+  let nextStart = ''
+  for (const [start, end] of school.terms) {
+    if (end < day && end > previousEnd) previousEnd = end
+    if (start > day && (!nextStart || start < nextStart)) nextStart = start
+  }
+  if (!nextStart) return true // after the last term recorded
+  return daysBetween(previousEnd || day, nextStart) > MAX_SCHOOL_HOLIDAY_DAYS
 }
 
-const lastTermEnds = new WeakMap<SchoolCalendar, string>()
-function lastTermEnd(school: SchoolCalendar): string {
-  let end = lastTermEnds.get(school)
-  if (end === undefined) {
-    end = school.terms.reduce((last, [, e]) => (e > last ? e : last), '')
-    lastTermEnds.set(school, end)
-  }
-  return end
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000)
 }
 
 /** Whether an instant is inside working hours on a working day. */

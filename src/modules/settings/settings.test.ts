@@ -59,6 +59,24 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     assert.equal((await school.post('/settings/closures', { formKey: 'k'.repeat(255), date: '2027-02-16', reason: 'Second training day' })).statusCode, 303)
   })
 
+  it('a term typed with the wrong year (2072 for 2027) never leaves school-day clocks without a due time', async () => {
+    const school = await ctx.s.signIn('admin.brookside')
+    await school.get('/settings')
+    assert.equal((await school.post('/settings/terms', { name: 'Autumn 1 (typo)', startsOn: '2072-09-01', endsOn: '2072-10-22' })).statusCode, 303)
+    const { loadCalendar, clockPort } = await import('../calendar/clocks.ts')
+    const { addSchoolDays } = await import('../calendar/calendar.ts')
+    const partnership = await ctx.s.t.db.selectFrom('partnership').select('id').executeTakeFirstOrThrow()
+    const brookside = await ctx.s.t.db.selectFrom('agency').select('id').where('name', 'like', 'Brookside%').executeTakeFirstOrThrow()
+    // the summer after the school's real terms: the years up to the mistyped term are dates not entered, not a
+    // 45-year holiday — before, an Operation Encompass notice found no school day within a year (a 500) and a file
+    // transfer's 5 school days could not be counted
+    const at = new Date('2027-09-07T12:00:00Z')
+    const next = await ctx.s.t.db.transaction().execute((trx) => clockPort.nextSchoolDayStart(trx, partnership.id, brookside.id, at))
+    assert.equal(next.toISOString().slice(0, 10), '2027-09-08')
+    const cal = await loadCalendar(ctx.s.t.db, partnership.id, [brookside.id])
+    assert.equal(addSchoolDays(cal, brookside.id, at, 5).toISOString(), '2027-09-14T16:00:00.000Z')
+  })
+
   it('a partnership admin adds and withdraws a concern category; the concern form offers only active ones', async () => {
     const admin = await ctx.s.signIn('partnership.admin')
     await admin.get('/settings')
@@ -68,5 +86,21 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     const form = await teacher.get('/concerns/new')
     assert.match(form.body, /Young carer/)
     assert.doesNotMatch(form.body, /value="attendance"/)
+  })
+
+  it('the last concern category offered cannot be withdrawn: a concern could no longer be recorded', async () => {
+    const admin = await ctx.s.signIn('partnership.admin')
+    await admin.get('/settings')
+    const active = async () => (await ctx.s.t.db.selectFrom('concern_category').select('code').where('active', '=', true).orderBy('sort').execute()).map((c) => c.code)
+    const codes = await active()
+    assert.ok(codes.length > 1)
+    for (const code of codes.slice(0, -1)) assert.equal((await admin.post(`/settings/categories/${code}/active`, { active: 'no' })).statusCode, 303)
+    const last = await admin.post(`/settings/categories/${codes.at(-1)}/active`, { active: 'no' })
+    assert.equal(last.statusCode, 400)
+    assert.match(last.body, /Keep at least one concern category offered/)
+    assert.deepEqual(await active(), codes.slice(-1))
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    assert.match((await teacher.get('/concerns/new')).body, new RegExp(`value="${codes.at(-1)}"`))
+    for (const code of codes.slice(0, -1)) assert.equal((await admin.post(`/settings/categories/${code}/active`, { active: 'yes' })).statusCode, 303)
   })
 })
