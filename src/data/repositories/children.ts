@@ -64,6 +64,9 @@ export interface InvolvedAgency {
   roles: RelationshipType[]
 }
 
+/** The most children a list of "my children" holds (the home page, the API's list): beyond it, the list says there are more. */
+export const MY_CHILDREN_LIMIT = 500
+
 export function childrenRepository(ctx: Ctx, actor: Actor) {
   /** The first `limit` of my children (by name), and whether there are more than that: a list that stops at its
    * limit says so, rather than giving its length as the number of children (the audit names those listed). */
@@ -107,7 +110,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
   return {
     /** "My children": every child reached through my current relationships, with why. One audit row with the ids. */
     async mine(opts: { limit?: number } = {}): Promise<MyChild[]> {
-      return (await listMine(opts.limit ?? 500)).children
+      return (await listMine(opts.limit ?? MY_CHILDREN_LIMIT)).children
     },
 
     mineFirst: listMine,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
+import { MY_CHILDREN_LIMIT } from '../../data/repositories/children.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { paginationHtml } from '../chronology/html.ts'
 import { dateError, oneValue, queryInt } from '../../web/forms.ts'
@@ -81,9 +82,10 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
   })
 
   // JSON API
+  // the first 500 by family name; `meta.more` says when there are more (a client never takes the page for the whole)
   r.get('/api/v1/children', { permission: 'child:read', audit: 'child.list' }, async (request) => {
-    const children = await data.forActor(request.actor!).children.mine()
-    return { data: children }
+    const { children, more } = await data.forActor(request.actor!).children.mineFirst(MY_CHILDREN_LIMIT)
+    return { data: children, meta: { limit: MY_CHILDREN_LIMIT, more } }
   })
   r.get('/api/v1/children/:childId', { permission: 'child:read', audit: 'child.view', record: true }, async (request, reply) => {
     const child = await data.forActor(request.actor!).children.summary((request.params as { childId: string }).childId)

@@ -29,5 +29,11 @@ describeApp('home: my children', (ctx) => {
     // the audit row names the children listed, not the one left off
     const audit = await ctx.s.t.db.selectFrom('audit_event').select(['child_ids']).where('action', '=', 'child.list').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()
     assert.equal((audit.child_ids as string[]).length, 500)
+    // the API's list says so too
+    const api = await officer.get('/api/v1/children')
+    assert.equal(api.statusCode, 200)
+    const body = api.json() as { data: unknown[]; meta: { limit: number; more: boolean } }
+    assert.equal(body.data.length, 500)
+    assert.deepEqual(body.meta, { limit: 500, more: true })
   })
 })
