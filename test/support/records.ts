@@ -170,6 +170,7 @@ export async function recordsThroughPages(s: TestApp, agent: (key: string) => Pr
     ['membershipId', 'membership', 'id', ['id', membershipOf('sw2.north')]],
     ['dateId', 'bank_holiday', 'on_date'],
     ['termId', 'school_term', 'id', ['school_agency_id', id('agency:brookside')]],
+    ['closureId', 'school_closure', 'id', ['school_agency_id', id('agency:brookside')]],
     ['categoryId', 'concern_category', 'code'],
     ['recordId', 'agency_record'],
     ['memberId', 'tac_member', 'id', ['tac_id', tacId]],

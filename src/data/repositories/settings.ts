@@ -95,8 +95,20 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
         if (!reason.trim()) throw new RefusedError('Say why the school is closed')
         if (reason.trim().length > SETTINGS_TEXT_MAX.closureReason) throw new RefusedError(`The reason must be ${SETTINGS_TEXT_MAX.closureReason} characters or fewer`)
+        const already = await trx.selectFrom('school_closure').select('id').where('partnership_id', '=', actor.partnershipId).where('school_agency_id', '=', school.id).where('on_date', '=', date).executeTakeFirst()
+        if (already) throw new RefusedError('The school is already recorded as closed on that day')
         await trx.insertInto('school_closure').values({ id: randomUUID(), partnership_id: actor.partnershipId, school_agency_id: school.id, on_date: date, reason: reason.trim() }).execute()
         return { result: { ok: true }, audit: { action: 'settings.closure.add', outcome: 'success', details: { date } } }
+      })
+    },
+
+    /** A closure recorded by mistake: the day is a school day again for clocks started from now on. */
+    async removeClosure(closureId: string) {
+      return auditedTransaction(ctx, actor, 'settings.closure.remove', async (trx) => {
+        const school = await mySchool(trx)
+        if (!school || !isUuid(closureId)) return { result: null, audit: { action: 'settings.closure.remove', outcome: 'not_found' as const } }
+        const r = await trx.deleteFrom('school_closure').where('partnership_id', '=', actor.partnershipId).where('id', '=', closureId).where('school_agency_id', '=', school.id).returning('on_date').executeTakeFirst()
+        return { result: r ? { ok: true } : null, audit: { action: 'settings.closure.remove', outcome: r ? 'success' : 'not_found', entityId: closureId, ...(r ? { details: { date: r.on_date } } : {}) } }
       })
     },
 

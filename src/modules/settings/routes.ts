@@ -58,6 +58,7 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   post('/settings/terms', 'settings.term.add', (q, b) => repo(q).addTerm(String(b.name ?? ''), String(b.startsOn ?? '').trim(), String(b.endsOn ?? '').trim()), '#term-name', (b) => [lengthCheck(b.name, SETTINGS_TEXT_MAX.termName, 'The name of the term', 'term-name'), dateCheck(b.startsOn, 'The first day of the term', 'startsOn'), dateCheck(b.endsOn, 'The last day of the term', 'endsOn')], true)
   post('/settings/terms/:termId/remove', 'settings.term.remove', (q, _b, p) => repo(q).removeTerm(p.termId!))
   post('/settings/closures', 'settings.closure.add', (q, b) => repo(q).addClosure(String(b.date ?? '').trim(), String(b.reason ?? '')), '#closure-date', (b) => [dateCheck(b.date, 'The closure date', 'closure-date'), lengthCheck(b.reason, SETTINGS_TEXT_MAX.closureReason, 'The reason', 'closure-reason')], true)
+  post('/settings/closures/:closureId/remove', 'settings.closure.remove', (q, _b, p) => repo(q).removeClosure(p.closureId!))
   post('/settings/start-of-day', 'settings.start-of-day', (q, b) => repo(q).setStartOfDay(String(b.time ?? '')), '#time')
   post('/settings/categories', 'settings.category.add', (q, b) => repo(q).addCategory(String(b.label ?? '')), '#label')
   post('/settings/categories/:categoryId/active', 'settings.category.active', (q, b, p) => repo(q).setCategoryActive(p.categoryId!, b.active === 'yes'))

@@ -59,6 +59,27 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     assert.equal((await school.post('/settings/closures', { formKey: 'k'.repeat(255), date: '2027-02-16', reason: 'Second training day' })).statusCode, 303)
   })
 
+  it('a closure recorded by mistake can be removed (audited); the same day twice is refused; another school’s is not found', async () => {
+    const school = await ctx.s.signIn('admin.brookside')
+    await school.get('/settings')
+    assert.equal((await school.post('/settings/closures', { date: '2027-03-08', reason: 'Typed the wrong day' })).statusCode, 303)
+    const twice = await school.post('/settings/closures', { date: '2027-03-08', reason: 'Again' })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /The school is already recorded as closed on that day/)
+    const brookside = (await ctx.s.t.db.selectFrom('agency').select('id').where('name', 'like', 'Brookside%').executeTakeFirstOrThrow()).id
+    const closure = await ctx.s.t.db.selectFrom('school_closure').select('id').where('school_agency_id', '=', brookside).where('on_date', '=', '2027-03-08').executeTakeFirstOrThrow()
+    const page = await school.get('/settings')
+    assert.match(page.body, new RegExp(`action="/settings/closures/${closure.id}/remove"`))
+    const other = await ctx.s.t.db.selectFrom('school_closure').select('id').where('school_agency_id', '!=', brookside).executeTakeFirstOrThrow()
+    assert.equal((await school.post(`/settings/closures/${other.id}/remove`)).statusCode, 404, 'another school’s closure is not found')
+    assert.equal((await school.post(`/settings/closures/${closure.id}/remove`)).statusCode, 303)
+    assert.equal(await ctx.s.t.db.selectFrom('school_closure').select('id').where('id', '=', closure.id).executeTakeFirst(), undefined)
+    assert.ok(await ctx.s.t.db.selectFrom('school_closure').select('id').where('id', '=', other.id).executeTakeFirst())
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('action', '=', 'settings.closure.remove').orderBy('id').execute()
+    assert.deepEqual(audit.map((a) => a.outcome), ['not_found', 'success'])
+    assert.equal((audit[1]!.details as { date?: string }).date, '2027-03-08')
+  })
+
   it('a term typed with the wrong year (2072 for 2027) never leaves school-day clocks without a due time', async () => {
     const school = await ctx.s.signIn('admin.brookside')
     await school.get('/settings')
