@@ -15,6 +15,11 @@ export interface StartClock {
   escalateToMembershipId?: string | null
   /** For rules counted in school days: whose calendar (the sending school's, for file transfers). */
   schoolId?: string | null
+  /**
+   * A clock of this rule already running for the subject is kept, not restarted (e.g. R2 when a returned decision is
+   * made again: the referrer has been waiting since the first). Its due time is returned.
+   */
+  keepRunning?: boolean
 }
 
 export interface ClockPort {

@@ -94,6 +94,10 @@ export const clockPort: ClockPort = {
     return nextSchoolDayStart(await loadCalendar(trx, partnershipId, [schoolId]), schoolId, from)
   },
   async start(trx, c: StartClock) {
+    if (c.keepRunning) {
+      const kept = await trx.selectFrom('clock').select(['id', 'due_at']).where('partnership_id', '=', c.partnershipId).where('subject_type', '=', c.subjectType).where('subject_id', '=', c.subjectId).where('rule', '=', c.rule).where('state', 'in', ['running', 'overdue']).executeTakeFirst()
+      if (kept) return { id: kept.id, dueAt: kept.due_at }
+    }
     const dueAt = c.dueAt ?? dueFor(await loadCalendar(trx, c.partnershipId, c.schoolId ? [c.schoolId] : []), c.rule, c.startedAt, c.schoolId)
     const id = randomUUID()
     // a subject has one running clock per rule: a restarted clock (e.g. a reopened referral) replaces the old one

@@ -372,8 +372,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         await clocks.meet(trx, actor.partnershipId, 'referral', f.id, now, d.lateReason ?? null)
         // a decision made again after a manager returned it: the referrer has been waiting since the first, and
         // R2 keeps running from then (restarting it would hide how late they were told)
-        const waiting = await trx.selectFrom('clock').select('id').where('partnership_id', '=', actor.partnershipId).where('subject_type', '=', 'referral-feedback').where('subject_id', '=', f.id).where('rule', '=', 'R2').where('state', 'in', ['running', 'overdue']).executeTakeFirst()
-        if (!waiting) await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R2', childId: f.child_id, subjectType: 'referral-feedback', subjectId: f.id, startedAt: now })
+        await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R2', childId: f.child_id, subjectType: 'referral-feedback', subjectId: f.id, startedAt: now, keepRunning: true })
         if (needsSignOff) {
           await notifyMemberships(trx, actor.partnershipId, await teamMembers(trx, f.queue_team_id, now, ['team_manager']), { kind: 'referral.sign-off', childId: f.child_id, subjectType: 'referral', subjectId: f.id, link: `/front-door/referrals/${f.id}` }, now)
         } else {
