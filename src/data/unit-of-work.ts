@@ -38,13 +38,22 @@ export async function auditedTransaction<T>(
     })
   } catch (err) {
     if (err instanceof NotAuditable) throw err
-    await writeAudit(ctx.db, actor, now, {
-      action,
-      outcome: err instanceof RefusedError ? 'refused' : 'failure',
-      details: { error: err instanceof RefusedError ? err.message : (err as Error)?.name ?? 'Error' },
-    }).catch(() => undefined)
+    await auditFailure(ctx, actor, action, now, err)
     throw err
   }
+}
+
+/**
+ * The audit row of work that threw — refused, or failed — written in a statement of its own (the work's transaction
+ * is gone). Never throws: the work's own error is the one the caller sees. For work done outside
+ * `auditedTransaction` (the concern's one-statement write), as inside it.
+ */
+export async function auditFailure(ctx: Ctx, actor: AuditActor, action: string, now: Date, err: unknown): Promise<void> {
+  await writeAudit(ctx.db, actor, now, {
+    action,
+    outcome: err instanceof RefusedError ? 'refused' : 'failure',
+    details: { error: err instanceof RefusedError ? err.message : (err as Error)?.name ?? 'Error' },
+  }).catch(() => undefined)
 }
 
 /** A refusal the caller shows as a validation or permission message; audited as refused. */

@@ -7,10 +7,10 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
-import { auditDetails, auditValues, writeAudit } from '../../data/audit.ts'
+import { auditDetails, auditValues } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, Significance } from '../../data/schema.ts'
-import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, auditFailure, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 
@@ -200,8 +200,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         try {
           concerns = await writeConcerns(ctx.db, input, [...new Set(input.childIds)], submissionId, now, { checkInStatement: true, auditInStatement: true })
         } catch (err) {
-          // a failure is audited as the general path's transaction audits one: in a statement of its own
-          await writeAudit(ctx.db, actor, now, { action: 'concern.create', outcome: 'failure', details: { error: (err as Error)?.name ?? 'Error' } }).catch(() => undefined)
+          // audited as the general path's transaction audits a failure
+          await auditFailure(ctx, actor, 'concern.create', now, err)
           throw err
         }
         return concerns.length ? { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false } : null
