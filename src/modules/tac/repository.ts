@@ -13,7 +13,7 @@ import { isUuid, lockChildren } from '../../data/repositories/children.ts'
 import { TAC_LEVELS, type DB, type TacFamilyMemberTable, type TacLevel } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { casePractitioners, endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries, type Practitioner } from './access.ts'
-import { closeTac, startTac } from './store.ts'
+import { closeTac, cpPlanInPlace, startTac } from './store.ts'
 
 const rank = (l: TacLevel) => TAC_LEVELS.indexOf(l)
 
@@ -318,8 +318,7 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         if (!tac) return notFound('tac.level', tacId)
         if (!tac.isLead && !['team_manager', 'social_worker'].includes(actor.role)) throw new RefusedError('The lead practitioner, or social care, changes the level of a team')
         if (tac.rowVersion !== input.rowVersion) throw new RefusedError('Someone else changed this team while you were deciding: check its level and history below, then decide again')
-        const activePlan = await trx.selectFrom('cp_plan').select('id').where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tacId).where('ended_at', 'is', null).executeTakeFirst()
-        if (activePlan) throw new RefusedError('A child protection plan is in place: only a review conference can end it (record it on the child protection page)')
+        if (await cpPlanInPlace(trx, actor.partnershipId, tacId)) throw new RefusedError('A child protection plan is in place: only a review conference can end it (record it on the child protection page)')
         if (input.to === 'closed') {
           await closeTac(trx, actor, now, tac, input.reason)
           return { result: { ok: true }, audit: { action: 'tac.level', outcome: 'success', entityType: 'tac', entityId: tacId, childIds: tac.childIds, details: { to: 'closed' } } }

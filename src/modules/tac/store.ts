@@ -49,6 +49,14 @@ export async function startTac(trx: Transaction<DB>, actor: Actor, now: Date, in
 }
 
 /**
+ * Whether a child protection plan is in place on the team. Only a review conference ends a plan, and the team is its
+ * core group: while one is in place the team is not closed (by its page, or by the exploitation panel stepping out).
+ */
+export async function cpPlanInPlace(trx: Transaction<DB>, partnershipId: string, tacId: string): Promise<boolean> {
+  return Boolean(await trx.selectFrom('cp_plan').select('id').where('partnership_id', '=', partnershipId).where('tac_id', '=', tacId).where('ended_at', 'is', null).executeTakeFirst())
+}
+
+/**
  * Closes a team with a reason: the level history records it, every team relationship ends (members keep a child's
  * record only through their other relationships), invitations lapse, and clocks still running on the team's work
  * (the team's own, its assessments', its s47 enquiries') stop with the reason. Used by the team page and the panel.
