@@ -21,32 +21,16 @@ const GENERIC = 'The email address or password is not right, or the account cann
 
 export async function authRoutes(app: FastifyInstance, { data, clock, config }: AppDeps): Promise<void> {
   const r = routes(app)
+  type Keyed = { ip: string; body?: unknown; session?: { practitionerId: string } | null }
+  const throttled = (keyGenerator: (req: Keyed) => string) => ({ config: { rateLimit: { max: config.signInRateLimit, timeWindow: '1 minute', hook: 'preHandler' as const, keyGenerator } } })
   // the password form is throttled per address typed (per client): a guessing attack on one account is slowed; the
   // account lockout stops the rest
-  const strict = {
-    config: {
-      rateLimit: {
-        max: config.signInRateLimit,
-        timeWindow: '1 minute',
-        hook: 'preHandler' as const,
-        keyGenerator: (req: { ip: string; body?: unknown }) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`,
-      },
-    },
-  }
+  const strict = throttled((req) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`)
   // the second factor (and the code asked again to add a passkey) is throttled per practitioner — from any client,
   // whatever the body carries, however many sessions their password opens. (Keyed by an `email` field when the body
   // had one, else by the session, any made-up `email` sent with the code, or a fresh sign-in, started a new count.)
   // Only someone past the password holds such a session, so nobody else can use up the practitioner's count.
-  const perPractitioner = {
-    config: {
-      rateLimit: {
-        max: config.signInRateLimit,
-        timeWindow: '1 minute',
-        hook: 'preHandler' as const,
-        keyGenerator: (req: { ip: string; session?: { practitionerId: string } | null }) => (req.session ? `practitioner:${req.session.practitionerId}` : `${req.ip}|no-session`),
-      },
-    },
-  }
+  const perPractitioner = throttled((req) => (req.session ? `practitioner:${req.session.practitionerId}` : `${req.ip}|no-session`))
 
   r.get('/health', { permission: 'public', audit: 'none: liveness probe' }, async () => ({ status: 'ok', engine: data.engine }))
 
