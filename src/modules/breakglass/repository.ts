@@ -74,7 +74,6 @@ export const OUTCOME_LABELS: Record<AccessReviewOutcome, string> = {
 
 type Trx = Transaction<DB>
 
-
 export function breakGlassRepository(ctx: Ctx, actor: Actor) {
   const p = actor.partnershipId
 

@@ -90,12 +90,13 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
         const span = repeat.days * 86_400_000
         const at = input.missingFrom.getTime()
         const near = await trx.selectFrom('missing_episode').select('missing_from').where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).where('missing_from', '>=', new Date(at - span)).where('missing_from', '<=', new Date(at + span)).execute()
+        // each window starts at an episode no later than this one and no more than the span before it
         const times = near.map((r) => r.missing_from.getTime())
-        const recent = { n: Math.max(1, ...times.filter((t) => t <= at && at - t <= span).map((start) => times.filter((t) => t >= start && t <= start + span).length)) }
-        const prompted = recent.n >= repeat.episodes
+        const most = Math.max(...times.filter((start) => start <= at).map((start) => times.filter((t) => t >= start && t <= start + span).length))
+        const prompted = most >= repeat.episodes
         if (prompted) {
           await trx.updateTable('missing_episode').set({ strategy_meeting_prompted: true }).where('id', '=', id).execute()
-          await entry(trx, now, childId, id, { type: 'signal', summary: `${recent.n} missing episodes in ${repeat.days} days: a strategy meeting should be held (R14).`, significance: 'critical', occurredAt: now })
+          await entry(trx, now, childId, id, { type: 'signal', summary: `${most} missing episodes in ${repeat.days} days: a strategy meeting should be held (R14).`, significance: 'critical', occurredAt: now })
         }
         await notifyMemberships(trx, actor.partnershipId, await involved(trx, childId, now), { kind: prompted ? 'missing.repeat' : 'missing.reported', childId, subjectType: 'missing_episode', subjectId: id, link: `/children/${childId}/missing` }, now)
         return { result: { id, prompted }, audit: { action: 'missing.report', outcome: 'success', entityType: 'missing_episode', entityId: id, childIds: [childId], details: { prompted } } }
