@@ -13,6 +13,18 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
   let enquiryId: string
   let planId: string
   const db = () => ctx.s.t.db
+  /** A strategy discussion's form for both children, online with social care, health and police unless told otherwise. */
+  const strategyForm = (heldDate: string, heldTime: string, decisions: { ruby: ['yes' | 'no', string]; kai: ['yes' | 'no', string] }, participants = [membershipOf('sw.north'), membershipOf('hv'), membershipOf('police.missing')], mode = 'online') => ({
+    heldDate,
+    heldTime,
+    mode,
+    participants,
+    childIds: [ruby, kai],
+    [`s47-${ruby}`]: decisions.ruby[0],
+    [`reason-${ruby}`]: decisions.ruby[1],
+    [`s47-${kai}`]: decisions.kai[0],
+    [`reason-${kai}`]: decisions.kai[1],
+  })
   const clockOf = (subjectType: string, subjectId: string, rule: string) => db().selectFrom('clock').selectAll().where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).where('rule', '=', rule).orderBy('created_at', 'desc').executeTakeFirstOrThrow()
   const meetingOf = async (kind: string) => (await db().selectFrom('meeting').select('id').where('tac_id', '=', tacId).where('kind', '=', kind as never).where('status', '=', 'scheduled').executeTakeFirstOrThrow()).id
 
@@ -128,17 +140,7 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     await sw.get(`/teams/${tacId}/cp`)
     const before = await db().selectFrom('cp_enquiry').select('id').where('tac_id', '=', tacId).execute()
     // the team began on Monday 2 November 2026 at 10:00 (UTC, winter time): a year's typo is refused
-    const typo = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, {
-      heldDate: '2025-11-24',
-      heldTime: '14:00',
-      mode: 'phone',
-      participants: [membershipOf('sw.north'), membershipOf('nurse'), membershipOf('police.mash')],
-      childIds: [ruby, kai],
-      [`s47-${ruby}`]: 'yes',
-      [`reason-${ruby}`]: 'Bruising.',
-      [`s47-${kai}`]: 'no',
-      [`reason-${kai}`]: 'No indication of harm.',
-    })
+    const typo = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, strategyForm('2025-11-24', '14:00', { ruby: ['yes', 'Bruising.'], kai: ['no', 'No indication of harm.'] }, [membershipOf('sw.north'), membershipOf('nurse'), membershipOf('police.mash')], 'phone'))
     assert.equal(typo.statusCode, 400)
     assert.match(typo.body, /govuk-error-summary/)
     assert.match(typo.body, /cannot have been held before the team around the child began/)
@@ -381,17 +383,7 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     ctx.s.clock.set('2027-04-03T11:00:00Z') // a Saturday
     const sw = await ctx.s.signIn('sw.north')
     await sw.get(`/teams/${tacId}/cp`)
-    const ok = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, {
-      heldDate: '2027-04-03',
-      heldTime: '10:00',
-      mode: 'online',
-      participants: [membershipOf('sw.north'), membershipOf('hv'), membershipOf('police.missing')],
-      childIds: [ruby, kai],
-      [`s47-${ruby}`]: 'no',
-      [`reason-${ruby}`]: 'Ruby is safe with her grandmother.',
-      [`s47-${kai}`]: 'yes',
-      [`reason-${kai}`]: 'Kai disclosed being hit at the weekend.',
-    })
+    const ok = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, strategyForm('2027-04-03', '10:00', { ruby: ['no', 'Ruby is safe with her grandmother.'], kai: ['yes', 'Kai disclosed being hit at the weekend.'] }))
     assert.equal(ok.statusCode, 303)
     const e = await db().selectFrom('cp_enquiry').select('id').where('child_id', '=', kai).where('start_s47', '=', true).executeTakeFirstOrThrow()
     // held on a Saturday: it counts as Monday 5 April 2027 (Easter Monday was 29 March); the 15th working day after
@@ -417,17 +409,7 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     ctx.s.clock.set('2027-04-06T15:00:00Z')
     let sw = await ctx.s.signIn('sw.north')
     await sw.get(`/teams/${tacId}/cp`)
-    const strategy = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, {
-      heldDate: '2027-04-06',
-      heldTime: '10:00',
-      mode: 'online',
-      participants: [membershipOf('sw.north'), membershipOf('hv'), membershipOf('police.missing')],
-      childIds: [ruby, kai],
-      [`s47-${ruby}`]: 'no',
-      [`reason-${ruby}`]: 'Ruby is safe with her grandmother.',
-      [`s47-${kai}`]: 'yes',
-      [`reason-${kai}`]: 'A new injury to Kai.',
-    })
+    const strategy = await sw.post(`/teams/${tacId}/cp/strategy-discussions`, strategyForm('2027-04-06', '10:00', { ruby: ['no', 'Ruby is safe with her grandmother.'], kai: ['yes', 'A new injury to Kai.'] }))
     assert.equal(strategy.statusCode, 303)
     const e = await db().selectFrom('cp_enquiry').select('id').where('tac_id', '=', tacId).where('child_id', '=', kai).where('start_s47', '=', true).where('outcome', 'is', null).executeTakeFirstOrThrow()
     assert.equal((await sw.post(`/teams/${tacId}/cp/enquiries/${e.id}/outcome`, { outcome: 'icpc', outcomeReason: 'Concerns substantiated.' })).statusCode, 303)
