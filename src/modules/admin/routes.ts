@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, formErrors, type FormErrors } from '../../web/forms.ts'
+import { fieldError, formErrors, oneValue, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -80,9 +80,12 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
   r.post('/admin/practitioners/:practitionerId/memberships', decl('membership.add', true), async (request, reply) => {
     const id = (request.params as { practitionerId: string }).practitionerId
     const b = (request.body ?? {}) as { role?: unknown; teamId?: unknown; agencyId?: unknown }
-    // each field one string: anything else (a JSON array or object) is no choice from the list, refused as such —
-    // an array holding one id once reached the database and answered 500
-    const one = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : typeof v === 'string' ? v : 'not-from-the-list')
+    // each field one value (oneValue): a list (a JSON array, a field sent twice) is no choice from the list, refused as
+    // such — an array holding one id once reached the database and answered 500
+    const one = (v: unknown): string | null => {
+      const value = oneValue(v)
+      return value === null ? 'not-from-the-list' : value || null
+    }
     try {
       const done = await repo(request).addMembership(id, { role: one(b.role) ?? '', teamId: one(b.teamId), agencyId: one(b.agencyId) })
       if (!done) return reply.callNotFound()
