@@ -9,6 +9,8 @@ import { sql } from 'kysely'
 import { startTestApp, type TestApp } from '../../../test/support/app.ts'
 import { testEngines } from '../../../test/support/db.ts'
 import { membershipOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
+import type { Role } from '../../access/policy.ts'
+import type { Actor } from '../../data/actor.ts'
 import { nhsCheckDigit, stableUuid } from '../../data/ids.ts'
 import { EXPORT_HOURS } from './repository.ts'
 import { childLines } from './routes.ts'
@@ -135,6 +137,33 @@ for (const engine of testEngines()) {
       assert.match(tooMany.body, /Enter at most 50 children/)
       assert.equal((await db().selectFrom('bulk_export').selectAll().execute()).length, 0)
       assert.equal((await db().selectFrom('approval_request').selectAll().where('kind', '=', 'bulk_export').execute()).length, 0)
+    })
+
+    it('consent as the lawful basis: not offered, and refused with the error summary; nothing asked for, nothing exported', async () => {
+      const ig = await ctx.s.signIn('ig')
+      const form = await ig.get('/exports/new')
+      assert.doesNotMatch(form.body, /value="6\.1\.a"/, 'consent is not offered as a basis')
+      assert.match(form.body, /Consent is not offered/)
+      const res = await ig.post('/exports', { children: `${alphaNhs}\n${bravo}`, includeConcerns: 'yes', purpose: 'complaint', lawfulBasis: '6.1.a', reason: 'The family asked the ombudsman to look at our records' })
+      assert.equal(res.statusCode, 400)
+      assert.match(res.body, /govuk-error-summary/)
+      assert.match(res.body, /Consent cannot be the lawful basis for a bulk export/)
+      assert.match(res.body, /href="#lawfulBasis"/)
+      // listed with the other problems at once
+      const withOthers = await ig.post('/exports', { children: '', includeConcerns: 'yes', purpose: 'complaint', lawfulBasis: '6.1.a', reason: '' })
+      assert.equal(withOthers.statusCode, 400)
+      for (const m of [/Consent cannot be the lawful basis for a bulk export/, /Enter the children to export, one a line/, /Give the reason for the export/]) assert.match(withOthers.body, m)
+      // the data layer refuses it too (any caller, not only the page): refused in the audit, nothing written
+      const m = await db().selectFrom('membership').select(['id', 'practitioner_id', 'agency_id', 'team_id', 'role']).where('id', '=', membershipOf('ig')).executeTakeFirstOrThrow()
+      const actor: Actor = { kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: 'test' }
+      const direct = await ctx.s.data.forActor(actor).exports.request({ children: [{ kind: 'id', id: alpha }, { kind: 'nhs_number', nhsNumber: alphaNhs }], includeConcerns: false, purpose: 'complaint', lawfulBasis: '6.1.a', reason: 'Consent given by the family' })
+      assert.equal(direct?.status, 'basis-refused')
+      const a = (await audits('export.request'))[0]!
+      assert.equal(a.outcome, 'refused')
+      assert.equal((a.details as { lawfulBasis: string }).lawfulBasis, '6.1.a')
+      assert.equal((await db().selectFrom('bulk_export').selectAll().execute()).length, 0)
+      assert.equal((await db().selectFrom('approval_request').selectAll().where('kind', '=', 'bulk_export').execute()).length, 0)
+      assert.equal((await audits('export.download')).length, 0)
     })
 
     it('children out of scope (another agency’s only, sealed only, unknown) are answered exactly like unknown ones', async () => {
@@ -343,6 +372,41 @@ for (const engine of testEngines()) {
       assert.deepEqual(refused.child_ids, [bravo])
       assert.equal((await ig.get(`/exports/${second}/export.json`)).statusCode, 409)
       assert.match((await ig.get(`/exports/${second}`)).body, /The order does not cover this child/)
+    })
+
+    it('an export asked for on consent before consent was refused as its basis: never approved, never downloaded', async () => {
+      const now = ctx.s.clock.now()
+      const ask = async () => {
+        const id = randomUUID()
+        const approvalId = randomUUID()
+        await db().insertInto('approval_request').values({ id: approvalId, partnership_id: P, kind: 'bulk_export', subject_type: 'export', subject_ids: [id], child_ids: [bravo], reason: 'Consent given by the family', requested_by: membershipOf('ig'), requested_by_practitioner: stableUuid('northshire:practitioner:ig'), requested_at: now }).execute()
+        await db().insertInto('bulk_export').values({ partnership_id: P, id, agency_id: CSC, child_ids: [bravo], include_concerns: true, purpose: 'complaint', lawful_basis: '6.1.a', approval_id: approvalId, requested_by: membershipOf('ig'), requested_at: now }).execute()
+        return { id, approvalId }
+      }
+      const pending = await ask()
+      const ig2 = await ctx.s.signIn('ig2')
+      const page = await ig2.get(`/exports/${pending.id}`)
+      const approve = await ig2.post(`/exports/${pending.id}/decide`, { decision: 'approve', reason: '', rowVersion: rowVersionIn(page.body) })
+      assert.equal(approve.statusCode, 400)
+      assert.match(approve.body, /govuk-error-summary/)
+      assert.match(approve.body, /Consent cannot be the lawful basis for a bulk export/)
+      assert.equal((await db().selectFrom('approval_request').select('state').where('id', '=', pending.approvalId).executeTakeFirstOrThrow()).state, 'requested')
+      assert.equal((await audits('export.approve'))[0]!.outcome, 'refused')
+      // refusing it is still possible
+      assert.equal((await ig2.post(`/exports/${pending.id}/decide`, { decision: 'refuse', reason: 'Consent is not a basis for an export', rowVersion: rowVersionIn(page.body) })).statusCode, 303)
+
+      // one approved before the rule: the download is refused, nothing recorded as exported
+      const approved = await ask()
+      await db().updateTable('approval_request').set({ state: 'approved', decided_by: membershipOf('ig2'), decided_at: now, row_version: 2 }).where('id', '=', approved.approvalId).execute()
+      const ig = await ctx.s.signIn('ig')
+      assert.doesNotMatch((await ig.get(`/exports/${approved.id}`)).body, /Download the export \(JSON\)/)
+      const res = await ig.get(`/exports/${approved.id}/export.json`)
+      assert.equal(res.statusCode, 409)
+      assert.match(res.body, /Consent cannot be the lawful basis for a bulk export/)
+      assert.doesNotMatch(res.body, /Bravo|BRAVO|CONCERN/)
+      assert.equal((await db().selectFrom('bulk_export_download').selectAll().where('export_id', '=', approved.id).execute()).length, 0)
+      const downloads = (await audits('export.download')).filter((r) => r.entity_id === approved.id)
+      assert.deepEqual(downloads.map((r) => r.outcome), ['refused'])
     })
 
     it('every action is in the audit', async () => {

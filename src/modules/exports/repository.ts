@@ -5,8 +5,8 @@
 // - an IG officer asks: the children (their TeamAround ids or NHS numbers, matched exactly among the children the
 //   agency holds exportable records of — a child it holds nothing of is "not found", like one that does not exist),
 //   what (the chronology entries; concerns optional), the purpose, the lawful basis (UK GDPR Art 6, the sharing
-//   module's list) and the reason. That is a `bulk_export` row and a two-person approval request (kind `bulk_export`,
-//   subject_type 'export');
+//   module's list, never consent: see CONSENT_BASIS) and the reason. That is a `bulk_export` row and a two-person
+//   approval request (kind `bulk_export`, subject_type 'export');
 // - a different IG officer of the same agency approves or refuses it (approvals.ts: never the same practitioner);
 // - once approved, the requester downloads it as JSON for EXPORT_HOURS after approval. Its content is what the
 //   agency holds as controller and may let go (agencyEntryExportable: never sealed, restricted only when its audience
@@ -44,6 +44,21 @@ export const EXPORT_PURPOSES = [
 ] as const
 export type ExportPurpose = (typeof EXPORT_PURPOSES)[number]['code']
 export const EXPORT_LAWFUL_BASES = LAWFUL_BASES
+/**
+ * Consent (Art 6(1)(a)) is never the basis of a bulk export. TeamAround records consent only on a sharing decision —
+ * one child, what was shared, with whom, for one of the sharing purposes — so no record can show that consent was
+ * given for an export (its purposes are not sharing purposes), nor that it still stands: an export on consent would be
+ * backed by nothing. Refused when asked for, when approved and when downloaded (an export asked for before the rule).
+ */
+export const CONSENT_BASIS = '6.1.a'
+const CONSENT_NOT_RECORDED = 'Consent cannot be the lawful basis for a bulk export: no consent recorded in TeamAround covers an export'
+export const CONSENT_REFUSED = {
+  request: `${CONSENT_NOT_RECORDED}. Choose another basis, such as legal obligation for a court order or public task for a practice review`,
+  approve: `${CONSENT_NOT_RECORDED}. Refuse this request: the officer who asked for it can ask again on another basis`,
+  download: `${CONSENT_NOT_RECORDED}. Ask for a new export on another basis`,
+}
+/** The bases the request form offers (a request on consent is refused all the same). */
+export const EXPORT_OFFERED_BASES = EXPORT_LAWFUL_BASES.filter((b) => b.code !== CONSENT_BASIS)
 
 export const labelOf = (list: readonly { code: string; label: string }[], code: string) => list.find((x) => x.code === code)?.label ?? code
 
@@ -57,9 +72,9 @@ export interface NewExport {
   reason: string
 }
 
-export type RequestResult = { status: 'requested'; id: string } | { status: 'no-match'; lines: number[] }
+export type RequestResult = { status: 'requested'; id: string } | { status: 'no-match'; lines: number[] } | { status: 'basis-refused'; message: string }
 export type DecideResult = { status: 'decided'; state: string } | { status: 'refused'; message: string } | { status: 'conflict' }
-export type DownloadResult = { status: 'ok'; document: ExportDocument } | { status: 'expired' } | { status: 'not-approved' }
+export type DownloadResult = { status: 'ok'; document: ExportDocument } | { status: 'expired' } | { status: 'not-approved' } | { status: 'basis-refused'; message: string }
 
 export interface ExportDocument {
   export: {
@@ -167,7 +182,7 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
       mine: l.x.requested_by === actor.membershipId,
       availableUntil: until,
       expired: Boolean(until && now >= until),
-      downloadable: Boolean(until && now < until && l.x.requested_by === actor.membershipId),
+      downloadable: Boolean(until && now < until && l.x.requested_by === actor.membershipId && l.x.lawful_basis !== CONSENT_BASIS),
       mayDecide: l.approval.state === 'requested' && l.approval.requested_by_practitioner !== actor.practitionerId && hasPermission(actor.role, 'approval:decide'),
     }
   }
@@ -210,6 +225,9 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
     async request(input: NewExport): Promise<RequestResult | null> {
       return auditedTransaction<RequestResult | null>(ctx, actor, 'export.request', async (trx, now) => {
         if (!mayManage) return { result: null, audit: { action: 'export.request', outcome: 'not_found' as const } }
+        if (input.lawfulBasis === CONSENT_BASIS) {
+          return { result: { status: 'basis-refused' as const, message: CONSENT_REFUSED.request }, audit: { action: 'export.request', outcome: 'refused' as const, details: { asked: input.children.length, lawfulBasis: input.lawfulBasis } } }
+        }
         const resolved = await resolve(trx, input.children)
         const unmatched = resolved.flatMap((r, i) => (r ? [] : [i + 1]))
         if (unmatched.length) {
@@ -266,6 +284,10 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
         const base = { action, entityType: 'bulk_export', entityId: l.x.id, childIds: l.x.child_ids }
         const a = await openApproval(trx, P, 'bulk_export', SUBJECT_TYPE, [l.x.id])
         if (!a) return { result: { status: 'conflict' as const }, audit: { ...base, outcome: 'refused' as const, details: { conflict: true } } }
+        // asked for on consent before it was refused as a basis: it may be refused, never approved
+        if (input.decision === 'approve' && l.x.lawful_basis === CONSENT_BASIS) {
+          return { result: { status: 'refused' as const, message: CONSENT_REFUSED.approve }, audit: { ...base, outcome: 'refused' as const, details: { refused: CONSENT_REFUSED.approve, lawfulBasis: l.x.lawful_basis } } }
+        }
         const outcome = await decide(trx, actor, now, a, input)
         if (outcome.status === 'conflict') return { result: { status: 'conflict' as const }, audit: { ...base, outcome: 'refused' as const, details: { conflict: true } } }
         if (outcome.status === 'refused') return { result: { status: 'refused' as const, message: outcome.message }, audit: { ...base, outcome: 'refused' as const, details: { refused: outcome.message } } }
@@ -301,6 +323,8 @@ export function exportsRepository(ctx: Ctx, actor: Actor) {
         // only the requester downloads: anyone else is answered as if it did not exist
         if (!l || l.x.requested_by !== actor.membershipId) return { result: null, audit: { action: 'export.download', outcome: 'not_found' as const, entityType: 'bulk_export', entityId: id } }
         const base = { action: 'export.download', entityType: 'bulk_export', entityId: l.x.id, childIds: l.x.child_ids }
+        // an export on consent (asked for, even approved, before consent was refused as a basis) never leaves
+        if (l.x.lawful_basis === CONSENT_BASIS) return { result: { status: 'basis-refused' as const, message: CONSENT_REFUSED.download }, audit: { ...base, outcome: 'refused' as const, details: { lawfulBasis: l.x.lawful_basis } } }
         const until = expiresAt(l.approval)
         if (!until) return { result: { status: 'not-approved' as const }, audit: { ...base, outcome: 'refused' as const, details: { state: l.approval.state } } }
         if (now >= until) return { result: { status: 'expired' as const }, audit: { ...base, outcome: 'refused' as const, details: { expired: until.toISOString() } } }

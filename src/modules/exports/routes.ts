@@ -8,7 +8,7 @@ import { routes } from '../../platform/http/route.ts'
 import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { validNhsNumber } from '../breakglass/identifiers.ts'
 import { isUuid } from '../../data/repositories/children.ts'
-import { EXPORT_HOURS, EXPORT_LAWFUL_BASES, EXPORT_PURPOSES, MAX_CHILDREN, type ChildIdentifier, type ExportPurpose } from './repository.ts'
+import { CONSENT_BASIS, CONSENT_REFUSED, EXPORT_HOURS, EXPORT_LAWFUL_BASES, EXPORT_OFFERED_BASES, EXPORT_PURPOSES, MAX_CHILDREN, type ChildIdentifier, type ExportPurpose } from './repository.ts'
 
 const rowVersion = z.coerce.number({ message: 'Reload the page and try again' }).int().min(1)
 const purposeCodes = EXPORT_PURPOSES.map((p) => p.code) as [ExportPurpose, ...ExportPurpose[]]
@@ -38,12 +38,14 @@ const childrenCross: CrossCheck = (v) => {
   if (bad.length) return [{ path: 'children', message: `Line ${bad.join(', ')}: enter a TeamAround id or a valid 10-digit NHS number` }]
   return []
 }
+// consent is refused by the repository too; said here as well so the summary lists it with the other problems at once
+const requestCross: CrossCheck = (v) => [...childrenCross(v), ...(v.lawfulBasis === CONSENT_BASIS ? [{ path: 'lawfulBasis', message: CONSENT_REFUSED.request }] : [])]
 const decideForm = z.object({ rowVersion, decision: z.enum(['approve', 'refuse'], { message: 'Choose whether to approve the export' }), reason: z.string().trim().max(5000, 'The reason must be 5,000 characters or fewer').optional().default('') })
 const decideCross: CrossCheck = (v) => (v.decision === 'refuse' && !String(v.reason ?? '').trim() ? [{ path: 'reason', message: 'Give the reason for refusing' }] : [])
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
-const labels = { purposes: EXPORT_PURPOSES, bases: EXPORT_LAWFUL_BASES, hours: EXPORT_HOURS, max: MAX_CHILDREN }
+const labels = { purposes: EXPORT_PURPOSES, bases: EXPORT_OFFERED_BASES, hours: EXPORT_HOURS, max: MAX_CHILDREN }
 
 export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -71,7 +73,7 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
   r.post('/exports', { permission: 'export:manage', audit: 'export.request', formKey: true }, async (request, reply) => {
     const body = bodyOf(request)
     const values = Object.fromEntries(Object.entries(body).filter(([k]) => k !== '_csrf'))
-    const parsed = parseForm(requestForm, body, childrenCross)
+    const parsed = parseForm(requestForm, body, requestCross)
     if (!parsed.ok) return newPage(reply, values, parsed.errors)
     const f = parsed.data
     const children = childLines(f.children).map((l) => identifierOf(l)!)
@@ -83,6 +85,7 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
       throw err
     }
     if (!result) return reply.callNotFound()
+    if (result.status === 'basis-refused') return newPage(reply, values, fieldError(result.message, 'lawfulBasis'))
     if (result.status === 'no-match') {
       return newPage(reply, values, fieldError(`Line ${result.lines.join(', ')}: no child your agency holds records of has this identifier: check it`, 'children'))
     }
@@ -140,6 +143,9 @@ export async function exportRoutes(app: FastifyInstance, { data }: AppDeps): Pro
     if (!result) return reply.callNotFound()
     if (result.status === 'expired') {
       return reply.code(410).page('error.njk', { title: 'This export is no longer available', detail: `An approved export can be downloaded for ${EXPORT_HOURS} hours after its approval. Ask for a new export if you still need it.`, status: 410 })
+    }
+    if (result.status === 'basis-refused') {
+      return reply.code(409).page('error.njk', { title: 'This export cannot be downloaded', detail: `${result.message}.`, status: 409 })
     }
     if (result.status === 'not-approved') {
       return reply.code(409).page('error.njk', { title: 'This export has not been approved', detail: 'A second information governance officer of your agency must approve it before it can be downloaded.', status: 409 })
