@@ -725,7 +725,8 @@ export interface AssessmentTable {
   tac_id: string
   child_id: string
   kind: 'early_help' | 'child_and_family'
-  status: Generated<'in_progress' | 'completed'>
+  /** 'closed': its team closed while it was in progress (closed_at, closure_reason) */
+  status: Generated<'in_progress' | 'completed' | 'closed'>
   referral_id: string | null
   started_at: Timestamp
   author_membership_id: string
@@ -738,6 +739,8 @@ export interface AssessmentTable {
   late_reason: string | null
   row_version: Generated<number>
   created_at: Timestamp
+  closed_at: Timestamp | null
+  closure_reason: string | null
 }
 
 export interface AssessmentDomainTable {

@@ -24,10 +24,17 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
   const partnershipAdmin = actor.role === 'partnership_admin'
   const schoolAdmin = actor.role === 'agency_admin'
 
-  /** The school this admin administers; inside a transaction pass it (PGlite has one connection). */
-  async function mySchool(db: Kysely<DB> = ctx.db) {
+  /**
+   * The school this admin administers; inside a transaction pass it (PGlite has one connection). `lock` takes the
+   * school's row for the rest of the transaction, before a check of its calendar and the write that follows it (no
+   * overlapping terms), so two saves at the same moment take turns and the second sees the first. `FOR NO KEY UPDATE`,
+   * as lockChildren: the inserts that only refer to the agency (entries, concerns) are not held up.
+   */
+  async function mySchool(db: Kysely<DB> = ctx.db, lock = false) {
     if (!schoolAdmin) return null
-    const a = await db.selectFrom('agency').select(['id', 'name', 'kind', 'school_start_of_day']).where('id', '=', actor.agencyId).executeTakeFirst()
+    let q = db.selectFrom('agency').select(['id', 'name', 'kind', 'school_start_of_day']).where('partnership_id', '=', actor.partnershipId).where('id', '=', actor.agencyId)
+    if (lock) q = q.forNoKeyUpdate()
+    const a = await q.executeTakeFirst()
     return a?.kind === 'school' ? a : null
   }
 
@@ -65,7 +72,8 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
 
     async addTerm(name: string, startsOn: string, endsOn: string) {
       return auditedTransaction(ctx, actor, 'settings.term.add', async (trx) => {
-        const school = await mySchool(trx)
+        // the school's calendar is taken before the overlap check: a term saved at the same moment waits, then sees this one
+        const school = await mySchool(trx, true)
         if (!school) throw new RefusedError('Only a school’s administrator changes its term dates')
         if (!name.trim()) throw new RefusedError('Enter the name of the term')
         if (name.trim().length > SETTINGS_TEXT_MAX.termName) throw new RefusedError(`The name of the term must be ${SETTINGS_TEXT_MAX.termName} characters or fewer`)
@@ -90,7 +98,8 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
 
     async addClosure(date: string, reason: string) {
       return auditedTransaction(ctx, actor, 'settings.closure.add', async (trx) => {
-        const school = await mySchool(trx)
+        // taken before the check, as for a term: the same day sent twice at once is recorded once
+        const school = await mySchool(trx, true)
         if (!school) throw new RefusedError('Only a school’s administrator records its closures')
         if (!validDate(date)) throw new RefusedError('Enter the date as YYYY-MM-DD')
         if (!reason.trim()) throw new RefusedError('Say why the school is closed')

@@ -373,4 +373,112 @@ describeApp('assessments in a team around the child', (ctx) => {
     await ctx.s.t.db.updateTable('relationship').set({ ends_at: ctx.s.clock.now() }).where('source', '=', `tac:${tac1}`).where('holder_membership_id', '=', membershipOf('police.missing')).execute()
     assert.equal((await police.get(url)).statusCode, 404)
   })
+
+  it('one child and family assessment in progress per child: a second, in the child’s other team, is refused and says where the first is', async () => {
+    const db = ctx.s.t.db
+    // a child in an open team and in the exploitation panel's team at once (the panel's plan is a team plan)
+    const child = await pupilOf(db, 'brookside', 10)
+    assert.ok(![childA, childB].includes(child))
+    const team = await makeTac(db, { childIds: [child], level: 'child_in_need', lead: 'sw.north', members: ['nurse'] })
+    const panel = await makeTac(db, { childIds: [child], lead: 'sw.north', members: ['police.missing'], mace: true })
+    const sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${team}/assessments/new`)
+    const first = await sw.post(`/teams/${team}/assessments`, { childId: child, kind: 'child_and_family' })
+    assert.equal(first.statusCode, 303)
+    const firstId = /\/assessments\/([0-9a-f-]{36})/.exec(first.headers.location as string)![1]!
+    const { given_name, family_name } = await db.selectFrom('child').select(['given_name', 'family_name']).where('id', '=', child).executeTakeFirstOrThrow()
+
+    await sw.get(`/teams/${panel}/assessments/new`)
+    const second = await sw.post(`/teams/${panel}/assessments`, { childId: child, kind: 'child_and_family' })
+    assert.equal(second.statusCode, 400)
+    assert.match(second.body, /govuk-error-summary/)
+    assert.match(second.body, new RegExp(`${given_name} ${family_name} already has a child and family assessment in progress, in the child in need team around the child \\(you are a member\\), started on 28 January 2027 by Ben Carter \\(Social worker, Northshire Children(&#39;|’|')s Social Care\\)`))
+    assert.match(second.body, /href="#childId"/)
+    assert.deepEqual((await db.selectFrom('assessment').select('id').where('child_id', '=', child).where('kind', '=', 'child_and_family').where('status', '=', 'in_progress').execute()).map((a) => a.id), [firstId], 'one assessment, one R3 clock')
+    assert.equal((await db.selectFrom('clock').select('id').where('child_id', '=', child).where('rule', '=', 'R3').execute()).length, 1)
+    const refusal = await db.selectFrom('audit_event').select('outcome').where('action', '=', 'assessment.start').where('outcome', '=', 'refused').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.equal(refusal.outcome, 'refused')
+    // an early help assessment is the team's own: the panel's team may still start one
+    assert.equal((await sw.post(`/teams/${panel}/assessments`, { childId: child, kind: 'early_help' })).statusCode, 303)
+
+    // a social worker in the panel's team whose reach does not take in the other team is told only that there is one
+    await db.insertInto('tac_member').values({ id: randomUUID(), partnership_id: PARTNERSHIP, tac_id: panel, membership_id: membershipOf('sw.south'), team_role: 'Member', status: 'joined', invited_by: membershipOf('sw.north'), invited_at: ctx.s.clock.now(), joined_at: ctx.s.clock.now() }).execute()
+    const other = await ctx.s.signIn('sw.south')
+    await other.get(`/teams/${panel}/assessments/new`)
+    assert.equal((await other.get(`/teams/${team}/assessments`)).statusCode, 404, 'the other team is out of their reach')
+    const hidden = await other.post(`/teams/${panel}/assessments`, { childId: child, kind: 'child_and_family' })
+    assert.equal(hidden.statusCode, 400)
+    assert.match(hidden.body, /govuk-error-summary/)
+    assert.match(hidden.body, /already has a child and family assessment in progress, in another team around the child: a child has one assessment at a time, with one lead/)
+    assert.doesNotMatch(hidden.body, /child in need team|Ben Carter|started on/, 'nothing of a team they cannot see')
+  })
+
+  it('two child and family assessments started at the same moment in the child’s two teams: one starts, the other is refused', async () => {
+    const db = ctx.s.t.db
+    for (const offset of [11, 12, 13]) {
+      const child = await pupilOf(db, 'brookside', offset)
+      const team = await makeTac(db, { childIds: [child], level: 'child_in_need', lead: 'sw.north' })
+      const panel = await makeTac(db, { childIds: [child], lead: 'sw.north', mace: true })
+      const sw = await ctx.s.signIn('sw.north')
+      const sw2 = await ctx.s.signIn('sw.north')
+      await sw.get(`/teams/${team}/assessments/new`)
+      await sw2.get(`/teams/${panel}/assessments/new`)
+      const [a, b] = await Promise.all([sw.post(`/teams/${team}/assessments`, { childId: child, kind: 'child_and_family' }), sw2.post(`/teams/${panel}/assessments`, { childId: child, kind: 'child_and_family' })])
+      assert.deepEqual([a.statusCode, b.statusCode].sort(), [303, 400], `child ${offset}`)
+      assert.match((a.statusCode === 400 ? a : b).body, /already has a child and family assessment in progress/)
+      assert.equal((await db.selectFrom('assessment').select('id').where('child_id', '=', child).where('kind', '=', 'child_and_family').execute()).length, 1, `child ${offset}: one assessment`)
+    }
+  })
+
+  it('closing a team closes its assessments still in progress (recorded, audited, in the chronology); the child’s next team can assess again', async () => {
+    const db = ctx.s.t.db
+    const child = await pupilOf(db, 'brookside', 14)
+    const team = await makeTac(db, { childIds: [child], level: 'child_in_need', lead: 'sw.north', members: ['nurse'] })
+    let sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${team}/assessments/new`)
+    const started = async (tacId: string, kind: string) => {
+      const r = await sw.post(`/teams/${tacId}/assessments`, { childId: child, kind })
+      assert.equal(r.statusCode, 303, r.body.slice(0, 300))
+      return /\/assessments\/([0-9a-f-]{36})/.exec(r.headers.location as string)![1]!
+    }
+    const cfId = await started(team, 'child_and_family')
+    const ehId = await started(team, 'early_help')
+    ctx.s.clock.advance(2 * 86_400_000)
+    sw = await ctx.s.signIn('sw.north')
+    const page = await sw.get(`/teams/${team}`)
+    const rowVersion = /name="rowVersion" value="(\d+)"/.exec(page.body.slice(page.body.indexOf(`action="/teams/${team}/level"`)))![1]!
+    assert.equal((await sw.post(`/teams/${team}/level`, { to: 'closed', reason: 'The family moved out of the county', rowVersion })).statusCode, 303)
+
+    const closedAt = ctx.s.clock.now().toISOString()
+    const rows = await db.selectFrom('assessment').select(['id', 'status', 'closed_at', 'closure_reason', 'completed_at']).where('tac_id', '=', team).orderBy('kind').execute()
+    assert.deepEqual(
+      rows.map((a) => ({ ...a, closed_at: a.closed_at?.toISOString() })),
+      [cfId, ehId].map((id) => ({ id, status: 'closed', closed_at: closedAt, closure_reason: 'Closed with the team around the child: The family moved out of the county', completed_at: null })),
+    )
+    const entries = await db.selectFrom('entry').select(['detail_id', 'summary', 'significance']).where('child_id', '=', child).where('type', '=', 'assessment_closed').orderBy('significance').execute()
+    assert.deepEqual(entries, [
+      { detail_id: cfId, summary: 'Child and family assessment closed with the team around the child, not completed: The family moved out of the county', significance: 'high' },
+      { detail_id: ehId, summary: 'Early help assessment closed with the team around the child, not completed: The family moved out of the county', significance: 'medium' },
+    ])
+    const audit = await db.selectFrom('audit_event').select('details').where('action', '=', 'tac.level').where('entity_id', '=', team).where('outcome', '=', 'success').executeTakeFirstOrThrow()
+    assert.deepEqual([...((audit.details as { closedAssessments?: string[] }).closedAssessments ?? [])].sort(), [cfId, ehId].sort())
+    assert.deepEqual(await db.selectFrom('clock').select(['state', 'reason']).where('subject_id', '=', cfId).execute(), [{ state: 'stopped', reason: 'The team closed' }])
+
+    // nothing shows them as live: the team's list and the assessment's page (read by the school's DSL)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const list = await dsl.get(`/teams/${team}/assessments`)
+    assert.equal(list.statusCode, 200)
+    assert.equal((list.body.match(/Closed with the team/g) ?? []).length, 2)
+    assert.doesNotMatch(list.body, /In progress|Overdue/)
+    const shown = await dsl.get(`/teams/${team}/assessments/${cfId}`)
+    assert.match(shown.body, /Closed [^<]*, not completed\. Closed with the team around the child: The family moved out of the county/)
+    assert.match(shown.body, /Stopped [^<]*\(was due [^)]*\): The team closed/)
+    assert.doesNotMatch(shown.body, /Due by/)
+
+    // the child's next team starts its own child and family assessment: the closed one is not in progress
+    const next = await makeTac(db, { childIds: [child], level: 'child_in_need', lead: 'sw.north' })
+    sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${next}/assessments/new`)
+    await started(next, 'child_and_family')
+  })
 })

@@ -5,15 +5,16 @@
 // contribution (to a domain or in general); the assessment page collates them. Edits are optimistic: a stale
 // version is a conflict shown with both versions, never a lost write.
 import { randomUUID } from 'node:crypto'
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
-import { memberIds, setting, teamManagerOf, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
+import { formatDate } from '../../platform/http/render.ts'
+import { casePractitioners, LEVEL_LABELS, memberIds, setting, teamManagerOf, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
 import { activeDomains, DOMAINS_SETTING, factorProblems, FACTOR_LABELS, normaliseDomains, type Domain } from './codes.ts'
 
 export type AssessmentKind = 'early_help' | 'child_and_family'
@@ -48,6 +49,34 @@ export interface Saved {
 /** The front door's decisions that lead to social care's assessment (R3 runs from the referral). */
 const ASSESSMENT_DECISIONS = ['s17', 's47'] as const
 
+/**
+ * The team's assessments still in progress when it closes are closed with it: the outcome recorded (closed_at and
+ * closure_reason), one chronology entry for each, as completion writes one; so no list or dashboard shows them as live,
+ * and the child's next child and family assessment is not refused because of them. Their clocks are stopped by the
+ * team's close. Runs in the caller's transaction (closeTac, which holds the team's row); the ids are for its audit row.
+ */
+export async function closeAssessmentsWithTeam(trx: Transaction<DB>, actor: Actor, now: Date, tacId: string, reason: string, at: Date = now): Promise<string[]> {
+  const closed = await trx
+    .updateTable('assessment')
+    .set({ status: 'closed', closed_at: at, closure_reason: `Closed with the team around the child: ${reason}`, row_version: sql`row_version + 1` })
+    .where('partnership_id', '=', actor.partnershipId)
+    .where('tac_id', '=', tacId)
+    .where('status', '=', 'in_progress')
+    .returning(['id', 'child_id', 'kind'])
+    .execute()
+  for (const a of closed.sort((x, y) => x.id.localeCompare(y.id))) {
+    await writeTacEntries(trx, actor, now, [a.child_id], {
+      type: 'assessment_closed',
+      summary: `${KIND_LABELS[a.kind]} closed with the team around the child, not completed: ${reason}`,
+      significance: a.kind === 'child_and_family' ? 'high' : 'medium',
+      occurredAt: at,
+      detailType: 'assessment',
+      detailId: a.id,
+    })
+  }
+  return closed.map((a) => a.id)
+}
+
 export function assessmentsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const socialCare = hasPermission(actor.role, 'cp:record')
   const notFound = (action: string, entityId: string) => ({ result: null, audit: { action, outcome: 'not_found' as const, entityType: 'assessment', entityId } })
@@ -76,6 +105,21 @@ export function assessmentsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort)
 
   function mayEdit(kind: AssessmentKind) {
     if (kind === 'child_and_family' && !socialCare) throw new RefusedError('Only social care can change a child and family assessment: add your contribution instead')
+  }
+
+  /**
+   * Why a second assessment is refused: the one in progress in this team; or, in another team, where it is and who
+   * leads it — only when the actor may see that team (its records' own rule), else only that there is one.
+   */
+  async function alreadyInProgress(trx: Transaction<DB>, tac: TacAccess, childId: string, open: { tac_id: string; started_at: Date; author_membership_id: string }, now: Date): Promise<string> {
+    if (open.tac_id === tac.id) return 'This child already has an assessment of this kind in progress: add to it instead'
+    const [child] = await children(trx, [childId])
+    const name = child ? `${child.given_name} ${child.family_name}` : 'This child'
+    const other = await tacInReach(trx, actor, open.tac_id, now)
+    if (!other) return `${name} already has a child and family assessment in progress, in another team around the child: a child has one assessment at a time, with one lead. Ask your team manager who leads it`
+    const [lead] = await casePractitioners(trx, actor.partnershipId, now, { ids: [open.author_membership_id] })
+    const team = other.mace ? 'the exploitation (MACE) team' : `the ${LEVEL_LABELS[other.level].toLowerCase()} team around the child`
+    return `${name} already has a child and family assessment in progress, in ${team}${other.isMember ? ' (you are a member)' : ''}, started on ${formatDate(open.started_at)}${lead ? ` by ${lead.name} (${lead.roleLabel}, ${lead.agency})` : ''}: a child has one assessment at a time, with one lead. Add to that assessment instead of starting another`
   }
 
   /** The partnership's domains (configurable), as stored on the assessment when it started. */
@@ -119,8 +163,14 @@ export function assessmentsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort)
         if (!tac) return { result: null, audit: { action: 'assessment.start', outcome: 'not_found' as const, entityType: 'tac', entityId: tacId } }
         if (!tac.childIds.includes(input.childId)) throw new RefusedError('Choose a child of this team')
         if (input.kind === 'child_and_family' && !socialCare) throw new RefusedError('A child and family assessment is social care’s: a social worker starts it')
-        const open = await trx.selectFrom('assessment').select('id').where('partnership_id', '=', actor.partnershipId).where('tac_id', '=', tac.id).where('child_id', '=', input.childId).where('kind', '=', input.kind).where('status', '=', 'in_progress').executeTakeFirst()
-        if (open) throw new RefusedError('This child already has an assessment of this kind in progress: add to it instead')
+        // one child and family assessment in progress per child, whichever team it is in (one assessment, with one
+        // lead); an early help assessment, one per team. The child's row is taken first, as for a child protection
+        // plan, so two starts at the same moment (in two teams) take turns and the second sees the first.
+        await lockChildren(trx, actor.partnershipId, [input.childId])
+        let inProgress = trx.selectFrom('assessment').select(['id', 'tac_id', 'started_at', 'author_membership_id']).where('partnership_id', '=', actor.partnershipId).where('child_id', '=', input.childId).where('kind', '=', input.kind).where('status', '=', 'in_progress')
+        if (input.kind !== 'child_and_family') inProgress = inProgress.where('tac_id', '=', tac.id)
+        const open = await inProgress.orderBy('started_at').executeTakeFirst()
+        if (open) throw new RefusedError(await alreadyInProgress(trx, tac, input.childId, open, now))
         const id = randomUUID()
         // R3 runs from the referral the front door decided on (not yet used by another assessment), else from now
         const referral =

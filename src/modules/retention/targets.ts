@@ -72,7 +72,7 @@ export const TARGETS: readonly Target[] = [
   {
     code: 'assessment',
     parts: [
-      { table: 'assessment', via: 'self', set: { child_views: T, family_views: T, analysis: T, recommendation: T, late_reason: T } },
+      { table: 'assessment', via: 'self', set: { child_views: T, family_views: T, analysis: T, recommendation: T, late_reason: T, closure_reason: T } },
       { table: 'assessment_domain', via: { column: 'assessment_id' }, set: { strengths: T, needs: T } },
       { table: 'assessment_contribution', via: { column: 'assessment_id' }, set: { body: T } },
     ],

@@ -42,6 +42,41 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     assert.match(page.body, /nothing here for your agency/)
   })
 
+  it('two overlapping terms saved at the same moment (two administrators of the school): one is saved, the other is refused as overlapping', async () => {
+    const first = await ctx.s.signIn('admin.brookside')
+    const second = await ctx.s.signIn('admin.brookside')
+    await first.get('/settings')
+    await second.get('/settings')
+    const brookside = (await ctx.s.t.db.selectFrom('agency').select('id').where('name', 'like', 'Brookside%').executeTakeFirstOrThrow()).id
+    // a few rounds, each its own pair of overlapping weeks in a summer no term covers: each pair races afresh
+    for (const [i, week] of ['2028-08-07', '2028-08-21', '2028-09-04', '2028-09-18', '2028-10-02'].entries()) {
+      const day = (offset: number) => new Date(Date.parse(`${week}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10)
+      const [a, b] = await Promise.all([
+        first.post('/settings/terms', { name: `Race ${i} (first)`, startsOn: day(0), endsOn: day(4) }),
+        second.post('/settings/terms', { name: `Race ${i} (second)`, startsOn: day(2), endsOn: day(6) }),
+      ])
+      assert.deepEqual([a.statusCode, b.statusCode].sort(), [303, 400], `round ${i}: one saved, one refused`)
+      const refused = a.statusCode === 400 ? a : b
+      assert.match(refused.body, /govuk-error-summary/)
+      assert.match(refused.body, /The term overlaps another term/)
+      const saved = await ctx.s.t.db.selectFrom('school_term').select('name').where('school_agency_id', '=', brookside).where('starts_on', '<=', day(6)).where('ends_on', '>=', day(0)).execute()
+      assert.equal(saved.length, 1, `round ${i}: one term for those days, not two overlapping (${saved.map((s) => s.name).join(', ')})`)
+    }
+  })
+
+  it('the same closure day saved twice at the same moment is recorded once; the other is told it is already recorded', async () => {
+    const first = await ctx.s.signIn('admin.brookside')
+    const second = await ctx.s.signIn('admin.brookside')
+    await first.get('/settings')
+    await second.get('/settings')
+    for (const day of ['2028-01-10', '2028-01-17', '2028-01-24']) {
+      const [a, b] = await Promise.all([first.post('/settings/closures', { date: day, reason: 'Heating failure' }), second.post('/settings/closures', { date: day, reason: 'Boiler broken' })])
+      assert.deepEqual([a.statusCode, b.statusCode].sort(), [303, 400], day)
+      assert.match((a.statusCode === 400 ? a : b).body, /The school is already recorded as closed on that day/)
+      assert.equal((await ctx.s.t.db.selectFrom('school_closure').select('id').where('on_date', '=', day).where('reason', 'in', ['Heating failure', 'Boiler broken']).execute()).length, 1, day)
+    }
+  })
+
   it('the page\'s form key is each form\'s own: a term and a closure sent from one page are both saved; a term sent twice is one', async () => {
     const school = await ctx.s.signIn('admin.brookside')
     const page = await school.get('/settings')

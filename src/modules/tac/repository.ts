@@ -320,8 +320,8 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         if (tac.rowVersion !== input.rowVersion) throw new RefusedError('Someone else changed this team while you were deciding: check its level and history below, then decide again')
         if (await cpPlanInPlace(trx, actor.partnershipId, tacId)) throw new RefusedError('A child protection plan is in place: only a review conference can end it (record it on the child protection page)')
         if (input.to === 'closed') {
-          await closeTac(trx, actor, now, tac, input.reason)
-          return { result: { ok: true }, audit: { action: 'tac.level', outcome: 'success', entityType: 'tac', entityId: tacId, childIds: tac.childIds, details: { to: 'closed' } } }
+          const { closedAssessments } = await closeTac(trx, actor, now, tac, input.reason)
+          return { result: { ok: true }, audit: { action: 'tac.level', outcome: 'success', entityType: 'tac', entityId: tacId, childIds: tac.childIds, details: { to: 'closed', ...(closedAssessments.length ? { closedAssessments } : {}) } } }
         }
         if (input.to === tac.level) throw new RefusedError(`The team is already at ${LEVEL_LABELS[tac.level].toLowerCase()}`)
         if (input.to === 'child_protection') throw new RefusedError('A child protection plan is decided by an initial child protection conference: record the strategy discussion on the child protection page')

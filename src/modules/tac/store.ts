@@ -6,6 +6,7 @@ import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import type { DB, TacLevel } from '../../data/schema.ts'
 import { sql } from 'kysely'
+import { closeAssessmentsWithTeam } from '../assessments/repository.ts'
 import { endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, writeTacEntries } from './access.ts'
 
 export interface StartTac {
@@ -58,14 +59,17 @@ export async function cpPlanInPlace(trx: Transaction<DB>, partnershipId: string,
 
 /**
  * Closes a team with a reason: the level history records it, every team relationship ends (members keep a child's
- * record only through their other relationships), invitations lapse, and clocks still running on the team's work
- * (the team's own, its assessments', its s47 enquiries') stop with the reason. Used by the team page and the panel.
+ * record only through their other relationships), invitations lapse, assessments still in progress are closed with
+ * the team (each with its chronology entry), and clocks still running on the team's work (the team's own, its
+ * assessments', its s47 enquiries') stop with the reason. Used by the team page and the panel; answers the ids of
+ * the assessments it closed (for the caller's audit row).
  */
-export async function closeTac(trx: Transaction<DB>, actor: Actor, now: Date, tac: { id: string; level: TacLevel; childIds: readonly string[] }, reason: string, at: Date = now): Promise<void> {
+export async function closeTac(trx: Transaction<DB>, actor: Actor, now: Date, tac: { id: string; level: TacLevel; childIds: readonly string[] }, reason: string, at: Date = now): Promise<{ closedAssessments: string[] }> {
   await trx.updateTable('tac').set({ status: 'closed', closed_at: at, closure_reason: reason, next_review_on: null, row_version: sql`row_version + 1` }).where('id', '=', tac.id).execute()
   await trx.insertInto('level_change').values({ id: randomUUID(), partnership_id: actor.partnershipId, tac_id: tac.id, from_level: tac.level, to_level: null, kind: 'close', reason, decided_by: actor.membershipId, decided_at: at }).execute()
   await endTeamRelationships(trx, actor.partnershipId, tac.id, null, now)
   await trx.updateTable('tac_member').set({ status: 'left', left_at: now, left_reason: 'The team closed' }).where('tac_id', '=', tac.id).where('status', 'in', ['joined', 'invited']).execute()
+  const closedAssessments = await closeAssessmentsWithTeam(trx, actor, now, tac.id, reason, at)
   await trx
     .updateTable('clock')
     .set({ state: 'stopped', reason: 'The team closed', met_at: at })
@@ -80,4 +84,5 @@ export async function closeTac(trx: Transaction<DB>, actor: Actor, now: Date, ta
     )
     .execute()
   await writeTacEntries(trx, actor, now, tac.childIds, { type: 'tac_closed', summary: `Team around the child closed (${LEVEL_LABELS[tac.level].toLowerCase()}): ${reason}`, significance: 'medium', occurredAt: at, detailType: 'tac', detailId: tac.id })
+  return { closedAssessments }
 }
