@@ -7,6 +7,7 @@ import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
 import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
+import { routeSignal } from '../modules/signals/routing.ts'
 import type { Ctx } from './unit-of-work.ts'
 import { recordsImporter } from '../modules/records/repository.ts'
 import { runRetention } from '../modules/retention/job.ts'
@@ -125,26 +126,8 @@ export function systemRepository(ctx: Ctx, job: string) {
               const previous = await trx.selectFrom('risk_signal').select('entry_ids').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('rule_code', '=', rule.code).execute()
               if (previous.some((p) => ids.every((i) => p.entry_ids.includes(i)))) continue
               const signalId = randomUUID()
-              const notice = { kind: 'signal.fired', childId, subjectType: 'risk_signal', subjectId: signalId, link: `/signals/${signalId}` }
-              // notifyMemberships tells only those in post (a leaver's or a disabled account's inbox is read by nobody):
-              // the lead practitioner of the child's open team around the child; failing them, the allocated workers;
-              // failing them, the front door's members
-              const leads = await trx.selectFrom('tac_child as tc').innerJoin('tac as t', (j) => j.onRef('t.id', '=', 'tc.tac_id').onRef('t.partnership_id', '=', 'tc.partnership_id'))
-                .select('t.lead_membership_id').where('tc.partnership_id', '=', partnershipId).where('tc.child_id', '=', childId).where('t.status', '=', 'open').execute()
-              let to = await notifyMemberships(trx, partnershipId, leads.map((l) => l.lead_membership_id), notice, now)
-              if (!to.length) {
-                const allocated = await trx.selectFrom('relationship').select('holder_membership_id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'allocated_worker').where('starts_at', '<=', now).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)])).execute()
-                to = await notifyMemberships(trx, partnershipId, allocated.flatMap((a) => (a.holder_membership_id ? [a.holder_membership_id] : [])), notice, now)
-              }
-              if (!to.length) {
-                const team = await trx.selectFrom('team').select('id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).executeTakeFirst()
-                if (team) {
-                  const members = await trx.selectFrom('membership').select('id').where('partnership_id', '=', partnershipId).where('team_id', '=', team.id).execute()
-                  to = await notifyMemberships(trx, partnershipId, members.map((m) => m.id), notice, now)
-                  // the front door needs a reason to see the child while the signal is open
-                  await trx.insertInto('relationship').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: team.id, holder_membership_id: null, starts_at: now, ends_at: null, source: `signal ${signalId}`, reason: `Risk signal: ${rule.name}`, created_by_membership_id: null, created_at: now }).execute()
-                }
-              }
+              // the lead practitioner, else the allocated workers, else the front door (routeSignal: as when a merge brings it to another child)
+              const to = await routeSignal(trx, partnershipId, childId, { id: signalId, ruleName: rule.name }, now)
               await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()
               // The chronology's entry is seen by everyone with case reach (`team`), so it says which rule fired and
               // nothing of the entries that caused it: no count, and filed under the agency the signal went to (the

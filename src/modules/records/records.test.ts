@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
+import { makeTac, membershipOf } from '../../../test/support/tac.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
 import { currentMatcherModel, MATCHER_MIN_MATCHES, MATCHER_MIN_RECORDS, matchPair, MATCH_FIELDS, nearbyBirthDates, oneEditVariants } from './repository.ts'
@@ -412,6 +413,109 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal((await reviewer.post(`/records/${r2.id}/unmerge`, { reason: 'Not the same pupil after all' })).statusCode, 303)
     assert.equal((await recordOf('MRG-2')).child_id, own2)
     assert.equal(await markOf(own2), null)
+  })
+
+  it('risk signals follow the entries they name: a merge brings them to the child’s lead practitioner, an unmerge takes them back, a response is kept', async () => {
+    const db = ctx.s.t.db
+    const admin = await ctx.s.signIn('admin.csc')
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    const system = systemRepository({ db, clock: ctx.s.clock }, 'records-test')
+    await system.evaluateSignals()
+    const row = (ref: string, given: string) => csvLine([ref, given, 'Threlkeld', '2014-06-09', 'female', null, null, 'NS8 1AA', null])
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: [HEADER, row('SIG-0', 'Imogen')].join('\n') })).statusCode, 200)
+    const target = (await recordOf('SIG-0')).child_id
+    // a twin by first name: a person decides; the child the school's record is on has a team around it, led by the nurse
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: [HEADER, row('SIG-1', 'Juniper')].join('\n') })).statusCode, 200)
+    const rec = await recordOf('SIG-1')
+    assert.deepEqual([rec.match_state, rec.review_child_id], ['review', target])
+    const own = rec.child_id
+    await makeTac(db, { childIds: [target], lead: 'nurse' })
+    const nurse = membershipOf('nurse')
+    // the record's entries fire two signals on its own child, a fortnight apart (nobody works with it yet: the front door is told)
+    const HEAD = 'source_ref,occurred_at,type,category,significance,summary,visibility'
+    const fire = async (...rows: string[]) => {
+      ctx.s.clock.advance(60_000)
+      assert.equal((await admin.post('/records/import', { kind: 'entries', csv: [HEAD, ...rows].join('\n') })).statusCode, 200)
+      ctx.s.clock.advance(60_000)
+      await system.evaluateSignals()
+      return db.selectFrom('risk_signal').selectAll().where('child_id', '=', own).where('rule_code', '=', 'domestic_abuse_and_health').orderBy('fired_at', 'desc').executeTakeFirstOrThrow()
+    }
+    const answered = await fire('SIG-1,2026-11-01,police_incident,domestic_abuse,high,Police called to a domestic incident at home,team', 'SIG-1,2026-11-03,health_attendance,,medium,Seen at the emergency department with a bruised arm,team')
+    const open = await fire('SIG-1,2026-11-12,police_incident,domestic_abuse,high,Police called to the home again,team', 'SIG-1,2026-11-14,health_attendance,,medium,Attended the walk-in centre with a cut hand,team')
+    assert.notEqual(open.id, answered.id)
+    const recordEntries = (await db.selectFrom('entry').select('id').where('agency_record_id', '=', rec.id).orderBy('id').execute()).map((e) => e.id)
+    assert.equal(recordEntries.length, 4)
+    assert.deepEqual([open.child_id, answered.child_id], [own, own])
+    assert.ok(!open.routed_to.includes(nurse))
+    const front = await ctx.s.signIn('frontdoor')
+    const response = 'Strategy discussion with police booked; the school is tracking attendance daily.'
+    assert.equal((await front.post(`/signals/${answered.id}/acknowledge`, { response })).statusCode, 303)
+    const acknowledged = await db.selectFrom('risk_signal').selectAll().where('id', '=', answered.id).executeTakeFirstOrThrow()
+    assert.ok(acknowledged.acknowledged_at)
+    const signalEntry = async (signalId: string) => (await db.selectFrom('entry').select(['id', 'child_id']).where('detail_type', '=', 'risk_signal').where('detail_id', '=', signalId).executeTakeFirstOrThrow())
+    const signalEntries = [(await signalEntry(open.id)).id, (await signalEntry(answered.id)).id]
+    const told = async (signalId: string) => (await db.selectFrom('notification').select('membership_id').where('subject_id', '=', signalId).orderBy('membership_id').execute()).map((n) => n.membership_id)
+    const toldAnswered = await told(answered.id)
+    const targetBefore = await entriesOf(target)
+
+    assert.equal((await reviewer.post(`/records/${rec.id}/merge`, { reason: 'Same child: one pupil, registered twice' })).statusCode, 303)
+    // both signals went with their entries, each with its own entry in the chronology; the child left behind holds nothing
+    const merged = await db.selectFrom('risk_signal').selectAll().where('id', 'in', [open.id, answered.id]).orderBy('fired_at').execute()
+    assert.deepEqual(merged.map((s) => s.child_id), [target, target], 'the signals follow the entries that caused them')
+    assert.deepEqual(await entriesOf(target), [...targetBefore, ...recordEntries, ...signalEntries].sort())
+    assert.deepEqual(await entriesOf(own), [])
+    assert.equal((await db.selectFrom('child').select('merged_into_child_id').where('id', '=', own).executeTakeFirstOrThrow()).merged_into_child_id, target, 'the empty child is marked as merged')
+    assert.equal((await db.selectFrom('relationship').select('child_id').where('source', '=', `signal ${open.id}`).executeTakeFirstOrThrow()).child_id, target, 'the front door’s reason to see the child went with the signal')
+    // the open one reached the lead practitioner of the child it is on now; the answered one keeps its response, and nobody is told of it again
+    const movedOpen = merged.find((s) => s.id === open.id)!
+    assert.deepEqual(movedOpen.routed_to, [...open.routed_to, nurse])
+    assert.deepEqual(await told(open.id), [...open.routed_to, nurse].sort())
+    const movedAnswered = merged.find((s) => s.id === answered.id)!
+    assert.deepEqual([movedAnswered.acknowledged_at, movedAnswered.acknowledged_by, movedAnswered.response, movedAnswered.routed_to], [acknowledged.acknowledged_at, acknowledged.acknowledged_by, response, acknowledged.routed_to])
+    assert.deepEqual(await told(answered.id), toldAnswered)
+    const lead = await ctx.s.signIn('nurse')
+    assert.match((await lead.get('/signals')).body, new RegExp(open.id))
+    const page = await lead.get(`/signals/${open.id}`)
+    assert.equal(page.statusCode, 200)
+    const listed = page.body.split('The entries that caused it')[1]!.split('</ul>')[0]!
+    assert.equal((listed.match(/<li>/g) ?? []).length, 2, 'with the two entries that caused it')
+    const mergeAudit = await db.selectFrom('audit_event').select(['child_ids', 'details']).where('action', '=', 'records.merge').where('entity_id', '=', rec.id).where('outcome', '=', 'success').executeTakeFirstOrThrow()
+    const mergeDetails = mergeAudit.details as { entries: string[]; signals: string[]; signalsRoutedTo: Record<string, string[]> }
+    assert.deepEqual([...mergeDetails.signals].sort(), [open.id, answered.id].sort())
+    assert.deepEqual([...mergeDetails.entries].sort(), [...recordEntries, ...signalEntries].sort())
+    assert.deepEqual(mergeDetails.signalsRoutedTo, { [open.id]: [nurse] })
+
+    // on the child it went to, the record's entries combine with the child's own: that signal names entries of both
+    ctx.s.clock.advance(60_000)
+    const ownEntry = { id: randomUUID(), partnership_id: P, child_id: target, type: 'health_attendance', category: null, occurred_at: new Date('2026-11-20T12:00:00Z'), recorded_at: ctx.s.clock.now(), author_membership_id: null, author_team_id: null, source_agency_id: id('agency:health'), significance: 'high' as const, summary: 'Seen by the GP with a burn', visibility: 'team' as const }
+    await db.insertInto('entry').values(ownEntry).execute()
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    const mixed = await db.selectFrom('risk_signal').selectAll().where('child_id', '=', target).where('rule_code', '=', 'domestic_abuse_and_health').where('id', 'not in', [open.id, answered.id]).executeTakeFirstOrThrow()
+    assert.ok(mixed.entry_ids.includes(ownEntry.id) && mixed.entry_ids.some((e) => recordEntries.includes(e)))
+    const mixedEntry = await signalEntry(mixed.id)
+    // a signal's entry moves only to the child its signal is on
+    await assert.rejects(db.updateTable('entry').set({ child_id: own }).where('id', '=', mixedEntry.id).execute(), /entries are immutable/)
+
+    const toldOpen = await told(open.id)
+    assert.equal((await reviewer.post(`/records/${rec.id}/unmerge`, { reason: 'Two pupils after all: the school confirmed twins' })).statusCode, 303)
+    // exactly back: the record's signals, with their entries, to its own child; the response kept; nobody told twice
+    const back = await db.selectFrom('risk_signal').selectAll().where('id', 'in', [open.id, answered.id]).orderBy('fired_at').execute()
+    assert.deepEqual(back.map((s) => s.child_id), [own, own], 'the signals return with their entries')
+    assert.deepEqual(await entriesOf(own), [...recordEntries, ...signalEntries].sort())
+    assert.equal((await db.selectFrom('child').select('merged_into_child_id').where('id', '=', own).executeTakeFirstOrThrow()).merged_into_child_id, null)
+    const backAnswered = back.find((s) => s.id === answered.id)!
+    assert.deepEqual([backAnswered.acknowledged_at, backAnswered.acknowledged_by, backAnswered.response], [acknowledged.acknowledged_at, acknowledged.acknowledged_by, response], 'the response is kept')
+    assert.deepEqual(await told(open.id), toldOpen, 'the front door, told when it fired, is not told again')
+    assert.deepEqual((await db.selectFrom('relationship').select('child_id').where('source', '=', `signal ${open.id}`).execute()).map((r) => r.child_id), [own])
+    // the signal whose entries are now split between the two children stays where it was raised
+    assert.equal((await db.selectFrom('risk_signal').select('child_id').where('id', '=', mixed.id).executeTakeFirstOrThrow()).child_id, target)
+    assert.equal((await signalEntry(mixed.id)).child_id, target)
+    const unmergeAudit = await db.selectFrom('audit_event').select('details').where('action', '=', 'records.unmerge').where('entity_id', '=', rec.id).where('outcome', '=', 'success').executeTakeFirstOrThrow()
+    const unmergeDetails = unmergeAudit.details as { entries: string[]; signals: string[]; signalsRoutedTo?: unknown }
+    assert.deepEqual([...unmergeDetails.signals].sort(), [open.id, answered.id].sort())
+    assert.deepEqual([...unmergeDetails.entries].sort(), [...recordEntries, ...signalEntries].sort())
+    assert.equal(unmergeDetails.signalsRoutedTo, undefined, 'nobody new was told')
   })
 
   it('a mistaken “not the same child” can be withdrawn: the pair is in the review queue again, audited', async () => {

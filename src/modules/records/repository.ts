@@ -20,6 +20,7 @@ import type { AuditActor } from '../../data/audit.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import type { DB, MatchState } from '../../data/schema.ts'
 import { DEFAULTS, FIELDS, compareRecords, dedupe, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
+import { signalsFollowEntries, type MovedSignal } from '../signals/routing.ts'
 import { checkEntry, checkRecord, CsvFileError, ENTRY_COLUMNS, ENTRY_REQUIRED, parseCsv, RECORD_COLUMNS, RECORD_REQUIRED, type EntryInput, type RecordInput } from './validate.ts'
 
 type Trx = Transaction<DB>
@@ -416,8 +417,12 @@ async function newChildFrom(trx: Trx, scope: ImportScope, r: RecordInput, now: D
 
 const relationshipSource = (recordId: string) => `agency record ${recordId}`
 
-/** Moves exactly one record — its entries (by agency_record_id) and its agency_record relationship — to a child. */
-async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fromChildId: string, toChildId: string): Promise<string[]> {
+/**
+ * Moves exactly one record — its entries (by agency_record_id), their corrections and disputes, its agency_record
+ * relationship, and the risk signals that name only entries now on the other child — to a child. Returns the entries
+ * moved (a moved signal's own entry among them) and the signals, with whom each newly reached.
+ */
+async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fromChildId: string, toChildId: string, now: Date): Promise<{ entries: string[]; signals: MovedSignal[] }> {
   const moved = (await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('agency_record_id', '=', recordId).where('child_id', '=', fromChildId).returning('id').execute()).map((m) => m.id)
   // then every entry that corrects one moved (a dispute's correction, a correction of that), layer by layer: a
   // correction goes where the entry it corrects went, or it would stay behind as the other child's entry (the entry
@@ -431,7 +436,16 @@ async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fro
   if (moved.length) await trx.updateTable('entry_dispute').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('entry_id', 'in', moved).execute()
   await trx.updateTable('relationship').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('type', '=', 'agency_record').where('source', '=', relationshipSource(recordId)).where('child_id', '=', fromChildId).execute()
   await trx.updateTable('agency_record').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('id', '=', recordId).execute()
-  return moved
+  // a signal naming the entries goes where they went (when all of them are there), or the child they left — after a
+  // merge, a child that no longer exists as such — keeps it, out of sight of those who work with the child
+  const signals = await signalsFollowEntries(trx, partnershipId, fromChildId, toChildId, moved, now)
+  return { entries: [...moved, ...signals.flatMap((s) => s.entryIds)], signals }
+}
+
+/** What a merge's or an unmerge's audit row says moved: the entries, and the signals with whom each newly reached. */
+const movedDetails = (m: { entries: string[]; signals: MovedSignal[] }) => {
+  const routed = m.signals.filter((s) => s.told.length)
+  return { entries: m.entries, ...(m.signals.length ? { signals: m.signals.map((s) => s.id) } : {}), ...(routed.length ? { signalsRoutedTo: Object.fromEntries(routed.map((s) => [s.id, s.told])) } : {}) }
 }
 
 async function decide(trx: Trx, partnershipId: string, recordId: string, kind: DB['link_decision']['kind'], from: string | null, to: string | null, probability: number | null, reason: string, by: string | null, now: Date): Promise<void> {
@@ -494,7 +508,7 @@ async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[]
       const old = bySource.get(input.sourceRef)!
       let childId = from
       if (state === 'matched') {
-        await moveRecord(trx, P, recordId, from, match!.childId)
+        await moveRecord(trx, P, recordId, from, match!.childId, now)
         childId = match!.childId
         await decide(trx, P, recordId, 'auto', from, childId, probability, `Linked by the matcher after an update (match probability ${pct(probability!)})`, scope.membershipId, now)
       } else if (state === 'review' && (old.match_state !== 'review' || old.review_child_id !== match!.childId)) {
@@ -876,7 +890,7 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
           to = next
         }
         if (to === rec.child_id) throw new RefusedError('The candidate child has since been merged into this record’s own child: there is nothing to merge')
-        const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
+        const moved = await moveRecord(trx, P, rec.id, rec.child_id, to, now)
         await trx
           .updateTable('child as c')
           .set({ merged_into_child_id: to })
@@ -888,7 +902,7 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
         await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
         await decide(trx, P, rec.id, 'merge', rec.child_id, to, rec.match_probability, reason, actor.membershipId, now)
         const candidate = rec.review_child_id!
-        return { childIds: [...new Set([rec.child_id, to, candidate])], details: { from: rec.child_id, to, entries: moved, ...(candidate !== to ? { candidate } : {}) } }
+        return { childIds: [...new Set([rec.child_id, to, candidate])], details: { from: rec.child_id, to, ...movedDetails(moved), ...(candidate !== to ? { candidate } : {}) } }
       })
     },
 
@@ -923,12 +937,12 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
           .executeTakeFirst()
         const scope = { partnershipId: P, agencyId: rec.agency_id, membershipId: actor.membershipId, teamId: actor.teamId }
         const to = last?.from_child_id ?? (await newChildFrom(trx, scope, { sourceRef: rec.source_ref, givenName: rec.given_name, familyName: rec.family_name, dateOfBirth: rec.date_of_birth, sex: rec.sex, nhsNumber: rec.nhs_number, upn: rec.upn, postcode: rec.postcode, address: rec.address }, now, false))
-        const moved = await moveRecord(trx, P, rec.id, rec.child_id, to)
+        const moved = await moveRecord(trx, P, rec.id, rec.child_id, to, now)
         await trx.insertInto('not_same_child').values({ partnership_id: P, agency_record_id: rec.id, child_id: rec.child_id, reason, decided_by_membership_id: actor.membershipId, decided_at: now }).onConflict((oc) => oc.doNothing()).execute()
         await trx.updateTable('agency_record').set({ match_state: 'new_child', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
         await trx.updateTable('child').set({ provisional: false, merged_into_child_id: null }).where('partnership_id', '=', P).where('id', '=', to).execute()
         await decide(trx, P, rec.id, 'unmerge', rec.child_id, to, null, reason, actor.membershipId, now)
-        return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, entries: moved } }
+        return { childIds: [rec.child_id, to], details: { from: rec.child_id, to, ...movedDetails(moved) } }
       })
     },
 
