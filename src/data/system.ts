@@ -11,6 +11,7 @@ import { routeSignal } from '../modules/signals/routing.ts'
 import type { Ctx } from './unit-of-work.ts'
 import { recordsImporter } from '../modules/records/repository.ts'
 import { runRetention } from '../modules/retention/job.ts'
+import { escalationStandIns } from '../modules/requests/rules.ts'
 
 /** How far before the last signal run an entry's recorded_at may be and still be looked at again (a late commit). */
 export const SIGNAL_COMMIT_GRACE_MS = 10 * 60_000
@@ -45,13 +46,18 @@ export function systemRepository(ctx: Ctx, job: string) {
         const byPartnership = new Map<string, typeof overdue>()
         for (const c of overdue) byPartnership.set(c.partnership_id, [...(byPartnership.get(c.partnership_id) ?? []), c])
         for (const [partnershipId, clocks] of byPartnership) {
+          const unheard: string[] = []
           for (const c of clocks) {
             // an information request's page is the one the escalation target may see (they may have no reach to the child)
             const link = c.subject_type === 'referral' ? `/front-door/referrals/${c.subject_id}` : c.subject_type === 'information_request' ? `/information-requests/${c.subject_id}` : c.subject_type === 'file_transfer' ? `/file-transfers/${c.subject_id}` : c.subject_type === 'subject_access_request' ? `/subject-access/${c.subject_id}` : c.child_id ? `/children/${c.child_id}` : '/clocks'
             const notice = { kind: 'clock.overdue', childId: c.child_id, subjectType: c.subject_type, subjectId: c.subject_id, link }
             // the manager named when the clock started, if still in post (a clock can run for weeks: notifyMemberships
             // tells only those in post); failing them, for a referral, the front door's team managers, who own R1
-            const told = await notifyMemberships(trx, partnershipId, c.escalate_to_membership_id ? [c.escalate_to_membership_id] : [], notice, now)
+            let told = await notifyMemberships(trx, partnershipId, c.escalate_to_membership_id ? [c.escalate_to_membership_id] : [], notice, now)
+            // an information request's: the managers in post of the named manager's agency (who may then open it)
+            if (!told.length && c.subject_type === 'information_request' && c.escalate_to_membership_id) {
+              told = await notifyMemberships(trx, partnershipId, (await escalationStandIns(trx, partnershipId, c.escalate_to_membership_id, now)).managers, notice, now)
+            }
             if (!told.length && c.subject_type === 'referral') {
               const managers = await trx
                 .selectFrom('referral as f')
@@ -60,14 +66,16 @@ export function systemRepository(ctx: Ctx, job: string) {
                 .where('f.id', '=', c.subject_id)
                 .where('m.role', '=', 'team_manager')
                 .execute()
-              await notifyMemberships(trx, partnershipId, managers.map((m) => m.id), notice, now)
+              told = await notifyMemberships(trx, partnershipId, managers.map((m) => m.id), notice, now)
             }
+            // told nobody: kept in the audit (and an information request says so on its page), never dropped unseen
+            if (!told.length) unheard.push(c.id)
           }
           await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, {
             action: 'clock.escalate',
             outcome: 'success',
             childIds: [...new Set(clocks.flatMap((c) => (c.child_id ? [c.child_id] : [])))],
-            details: { clocks: clocks.map((c) => ({ id: c.id, rule: c.rule })) },
+            details: { clocks: clocks.map((c) => ({ id: c.id, rule: c.rule })), ...(unheard.length ? { toldNobody: unheard } : {}) },
           })
         }
         return overdue.length

@@ -108,6 +108,11 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
       answers: found.entries.map((e) => ({ id: e.id, summary: e.summary, occurredOn: londonDateTime(new Date(e.occurred_at)).date, significance: e.significance, visibility: e.visibility, recordedAt: e.recorded_at })),
       canAnswer: found.canAnswer,
       canWithdraw: found.canWithdraw,
+      // the people the request names who have left: whether the requester has (and an answer then reaches nobody), and
+      // the escalation manager of an overdue request (and whether any manager in post was told instead)
+      requesterLeft: found.requesterLeft,
+      answerReachesNobody: found.answerReachesNobody,
+      escalationLeft: found.escalationLeft,
     }
   })
 

@@ -8,7 +8,13 @@
 // - the requester, while the child is still in their reach;
 // - the addressed agency's answering roles — only what identifies the child (name, date of birth, NHS number, an
 //   address that is not confidential) and the question: the request is not a relationship, so it opens no chronology;
-// - the practitioner an overdue request escalates to (the addressed agency's manager, or the requester's).
+// - the practitioner an overdue request escalates to (the addressed agency's manager, or the requester's);
+// - when the person the request names has left (their membership ended, or their account disabled), those who stand in
+//   for them, and are told in their place: for the requester, the people in post of the requester's agency who could
+//   have asked about the child themselves (a role that asks, the child in their reach now — the answer was shared with
+//   the agency), of the requester's team first (requesterStandIns); for the escalation manager, once the request is
+//   overdue, the managers in post of the same agency (escalationStandIns in rules.ts). When nobody stands in, the
+//   request says so to everyone who still sees it (an answer that would reach nobody, an escalation nobody was told of).
 //
 // Answering writes the agency's entries into the child's chronology through its own agency record of the child (made
 // now, linked to the child the requester named, when the agency holds none), each with the visibility the answerer
@@ -18,7 +24,7 @@
 // audited transaction.
 import { randomUUID } from 'node:crypto'
 import { sql, type SqlBool, type Transaction } from 'kysely'
-import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS } from '../../access/policy.ts'
+import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS, ROLES } from '../../access/policy.ts'
 import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
@@ -28,8 +34,8 @@ import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visib
 import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { teamManagerOf } from '../tac/access.ts'
-import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
-import { currentMembershipsQuery, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
+import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, escalationManagerRoles, escalationStandIns, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
+import { currentMembershipsQuery, membershipNames, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
 
@@ -73,6 +79,9 @@ export interface AskResult {
   replayed: boolean
 }
 
+/** The roles that ask other agencies (and so may follow a request): case reach with the team's entries. */
+const ASKING_ROLES = ROLES.filter((r) => hasPermission(r, 'requests:ask'))
+
 const joinNames = (names: readonly string[]) => (names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`)
 const practitionerName = sql<string>`p.given_name || ' ' || p.family_name`
 
@@ -90,6 +99,41 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   async function ownAgencyKind(trx: Trx): Promise<AgencyKind | null> {
     const a = await trx.selectFrom('agency').select('kind').where('partnership_id', '=', P).where('id', '=', actor.agencyId).executeTakeFirst()
     return a?.kind ?? null
+  }
+
+  /** Whether a membership is in post now (started, not ended, the practitioner's account not disabled). */
+  async function inPost(trx: Trx, membershipId: string, now: Date): Promise<boolean> {
+    return Boolean(await currentMembershipsQuery(trx, P, now).select('m.id').where('m.id', '=', membershipId).executeTakeFirst())
+  }
+
+  /**
+   * Who stands in for a requester no longer in post: the people in post of the requester's agency who could have asked
+   * about the child themselves — a role that asks, and the child in their reach now, so that the request and its
+   * answers open for them — those of the requester's team first, else the agency's. `first`: stop at the first found.
+   */
+  async function requesterStandIns(trx: Trx, q: { child_id: string; requested_by: string; requester_agency_id: string; requester_team_id: string | null }, now: Date, opts: { first?: boolean } = {}): Promise<string[]> {
+    const candidates = await currentMembershipsQuery(trx, P, now)
+      .select(['m.id', 'm.practitioner_id', 'm.team_id', 'm.role'])
+      .where('m.agency_id', '=', q.requester_agency_id)
+      .where('m.role', 'in', ASKING_ROLES)
+      .where('m.id', '<>', q.requested_by)
+      .orderBy('m.id')
+      .execute()
+    const reaching = async (list: typeof candidates) => {
+      const out: string[] = []
+      for (const m of list) {
+        if (!isRole(m.role)) continue
+        // the one reach rule, for them as they would act
+        const as: Actor = { kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: q.requester_agency_id, teamId: m.team_id, role: m.role, requestId: actor.requestId }
+        const reached = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', P).where('c.id', '=', q.child_id).where(childInReach(as, now)).executeTakeFirst()
+        if (reached) out.push(m.id)
+        if (reached && opts.first) break
+      }
+      return out
+    }
+    const team = q.requester_team_id
+    const sameTeam = team ? await reaching(candidates.filter((m) => m.team_id === team)) : []
+    return sameTeam.length ? sameTeam : reaching(candidates.filter((m) => !team || m.team_id !== team))
   }
 
   /** Agencies that can be asked: another agency of the partnership whose kind has answering roles, with someone in one now. */
@@ -115,8 +159,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
    * a school's headteacher; failing that, the requester's team manager; failing that, the requester.
    */
   async function escalationTarget(trx: Trx, agency: { id: string; kind: AgencyKind }, now: Date): Promise<string> {
-    const managerRoles = agency.kind === 'school' ? ['team_manager', 'headteacher'] : ['team_manager']
-    const m = await membershipsWithRolesQuery(trx, P, agency.id, managerRoles, now)
+    const m = await membershipsWithRolesQuery(trx, P, agency.id, escalationManagerRoles(agency.kind), now)
       .leftJoin('team as t', 't.id', 'm.team_id')
       .orderBy(sql`coalesce(t.is_front_door, false)`, 'desc')
       .orderBy('m.id')
@@ -154,7 +197,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
   /**
    * The request, if the actor is a party to it: `requester` (their own request, the child still in their reach),
-   * `answerer` (an answering role of the addressed agency), `escalation` (the overdue request was escalated to them).
+   * `answerer` (an answering role of the addressed agency), `escalation` (the overdue request was escalated to them);
+   * or `standIn` for the requester or the escalation manager when they have left (see the top of this file).
    */
   async function requestAccess(trx: Trx, requestId: string, now: Date, opts: { forUpdate?: boolean } = {}) {
     if (!isUuid(requestId)) return undefined
@@ -168,9 +212,23 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     const reach = q.requested_by === actor.membershipId ? await childAccess(trx, q.child_id, now) : undefined
     const requester = Boolean(reach)
     // the escalation target is a party only once the request has gone overdue (answered late, or still open past its time)
-    const escalation = q.escalate_to_membership_id === actor.membershipId && (q.responded_at ?? q.withdrawn_at ?? now) > q.due_at
-    if (!answerer && !requester && !escalation) return undefined
-    return { q, answerer, requester, escalation, relationshipId: reach?.relationshipId ?? null }
+    const overdue = (q.responded_at ?? q.withdrawn_at ?? now) > q.due_at
+    const escalation = q.escalate_to_membership_id === actor.membershipId && overdue
+    let standIn: 'requester' | 'escalation' | null = null
+    let standInReach: Awaited<ReturnType<typeof childAccess>> | undefined
+    if (!answerer && !requester && !escalation) {
+      // the requester has left: someone of their agency who could have asked about the child (the answer was shared with the agency)
+      if (mayAsk && q.requester_agency_id === actor.agencyId && q.requested_by !== actor.membershipId && !(await inPost(trx, q.requested_by, now))) {
+        standInReach = await childAccess(trx, q.child_id, now)
+        if (standInReach) standIn = 'requester'
+      }
+      // the escalation manager has left: a manager in post of the same agency, once the request is overdue
+      if (!standIn && overdue && q.escalate_to_membership_id && q.escalate_to_membership_id !== actor.membershipId) {
+        if ((await escalationStandIns(trx, P, q.escalate_to_membership_id, now)).managers.includes(actor.membershipId)) standIn = 'escalation'
+      }
+      if (!standIn) return undefined
+    }
+    return { q, answerer, requester, escalation, standIn, relationshipId: (reach ?? standInReach)?.relationshipId ?? null }
   }
 
   /** What identifies the child to an agency asked about them: name, date of birth, NHS number, an address if held. */
@@ -267,8 +325,11 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     return { id, created: true }
   }
 
-  /** The answers on a request the actor may see: entries visible to them by the one rule, and their own agency's answers when they answer for it. */
-  async function answerEntries(trx: Trx, q: RequestRow, answerer: boolean, now: Date) {
+  /**
+   * The answers on a request the actor may see: entries visible to them by the one rule, and their own agency's answers
+   * when they answer for it, or the answers addressed to the requester when they stand in for a requester who has left.
+   */
+  async function answerEntries(trx: Trx, q: RequestRow, answerer: boolean, now: Date, standsInForRequester = false) {
     return trx
       .selectFrom('entry as e')
       .select(['e.id', 'e.summary', 'e.occurred_at', 'e.occurred_time_known', 'e.significance', 'e.visibility', 'e.recorded_at'])
@@ -289,7 +350,18 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
                   sql<SqlBool>`(e.visibility <> 'restricted' or cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
                 ]),
               ])
-          : entryVisible(actor, now),
+          : standsInForRequester
+            ? (eb) =>
+                eb.or([
+                  entryVisible(actor, now)(eb),
+                  // what was addressed to the requester who has left, as the requester would see it — never past a seal or a role restriction
+                  eb.and([
+                    eb('e.addressed_to_membership_id', '=', q.requested_by),
+                    eb('e.visibility', '<>', 'sealed'),
+                    sql<SqlBool>`(e.visibility <> 'restricted' or cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
+                  ]),
+                ])
+            : entryVisible(actor, now),
       )
       .orderBy('e.occurred_at')
       .orderBy('e.id')
@@ -432,9 +504,11 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
-    /** My requests (newest first), and the requests escalated to me. */
+    /** My requests (newest first), and the requests escalated to me (or to a manager of my agency who has left, when I manage). */
     async mine() {
       return auditedTransaction(ctx, actor, 'request.mine', async (trx, now) => {
+        const kind = await ownAgencyKind(trx)
+        const manages = kind !== null && escalationManagerRoles(kind).includes(actor.role)
         const asked = await requestQuery(trx)
           .innerJoin('child as c', 'c.id', 'q.child_id')
           .select(['c.given_name as child_given_name', 'c.family_name as child_family_name'])
@@ -447,7 +521,24 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const escalated = await requestQuery(trx)
           .innerJoin('child as c', 'c.id', 'q.child_id')
           .select(['c.given_name as child_given_name', 'c.family_name as child_family_name'])
-          .where('q.escalate_to_membership_id', '=', actor.membershipId)
+          .where((eb) =>
+            manages
+              ? eb.or([
+                  eb('q.escalate_to_membership_id', '=', actor.membershipId),
+                  // escalated to a manager of my agency no longer in post: I stand in (escalationStandIns)
+                  eb(
+                    'q.escalate_to_membership_id',
+                    'in',
+                    eb
+                      .selectFrom('membership as em')
+                      .select('em.id')
+                      .where('em.partnership_id', '=', P)
+                      .where('em.agency_id', '=', actor.agencyId)
+                      .where('em.id', 'not in', currentMembershipsQuery(trx, P, now).select('m.id').where('m.agency_id', '=', actor.agencyId)),
+                  ),
+                ])
+              : eb('q.escalate_to_membership_id', '=', actor.membershipId),
+          )
           .where('q.requested_by', '!=', actor.membershipId)
           .where('q.status', '=', 'open')
           .where('q.due_at', '<', now)
@@ -488,10 +579,16 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return auditedTransaction(ctx, actor, 'request.view', async (trx, now) => {
         const found = await requestAccess(trx, requestId, now)
         if (!found) return { result: null, audit: { action: 'request.view', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
-        const { q, answerer, requester, escalation } = found
-        const entries = await answerEntries(trx, q, answerer, now)
+        const { q, answerer, requester, escalation, standIn } = found
+        const followsRequest = requester || standIn === 'requester'
+        const entries = await answerEntries(trx, q, answerer, now, standIn === 'requester')
         const child = await identification(trx, q.child_id)
-        const others = requester ? await requestQuery(trx).where('q.batch_id', '=', q.batch_id).where('q.id', '!=', q.id).orderBy('ta.name').execute() : []
+        const others = followsRequest ? await requestQuery(trx).where('q.batch_id', '=', q.batch_id).where('q.id', '!=', q.id).orderBy('ta.name').execute() : []
+        // the people the request names who have left, said to everyone who sees it: whom the answer reaches, whom the escalation did
+        const requesterInPost = requester || (await inPost(trx, q.requested_by, now))
+        const answerReachesNobody = !requesterInPost && !(await requesterStandIns(trx, q, now, { first: true })).length
+        const named = q.escalate_to_membership_id && q.status === 'open' && now > q.due_at ? await escalationStandIns(trx, P, q.escalate_to_membership_id, now) : null
+        const escalationLeft = named && !named.inPost ? { name: (await membershipNames(trx, P, [q.escalate_to_membership_id])).get(q.escalate_to_membership_id!) ?? '', agencyName: named.agencyName ?? '', toldNobody: !named.managers.length } : null
         return {
           result: {
             request: view(q, now) as RequestView,
@@ -500,11 +597,19 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             others: others.map((o) => view(o, now)),
             isRequester: requester,
             isAnswerer: answerer,
-            isEscalation: escalation,
+            isEscalation: escalation || standIn === 'escalation',
+            /** Stands in for a person the request names who has left: 'requester' or 'escalation' (null: a party in their own right). */
+            standIn,
+            /** The requester has left (their colleagues in post who work with the child are told instead, when there are any). */
+            requesterLeft: !requesterInPost,
+            /** The requester has left and nobody in post at their agency works with the child: an answer reaches nobody. */
+            answerReachesNobody,
+            /** The overdue request's escalation manager has left: who they were, and whether any manager in post was told instead. */
+            escalationLeft,
             canAnswer: answerer && q.status === 'open',
             canWithdraw: requester && q.status === 'open',
             /** The requester (and the team they work in) sees the child's record; the agency asked does not, through the request. */
-            canSeeChild: requester,
+            canSeeChild: followsRequest,
           },
           audit: {
             action: 'request.view',
@@ -513,7 +618,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             entityId: q.id,
             childIds: [q.child_id],
             relationshipId: found.relationshipId,
-            details: { as: requester ? 'requester' : answerer ? 'answerer' : 'escalation', entries: entries.map((e) => e.id) },
+            details: { as: requester ? 'requester' : answerer ? 'answerer' : escalation ? 'escalation' : `${standIn}_stand_in`, entries: entries.map((e) => e.id) },
           },
         }
       })
@@ -606,9 +711,13 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .where('id', '=', q.id)
           .execute()
         await clocks.meet(trx, P, REQUEST_SUBJECT, q.id, now, lateReason)
-        await notifyMemberships(trx, P, [q.requested_by], { kind: status === 'declined' ? 'request.declined' : 'request.answered', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }, now)
+        const notice = { kind: status === 'declined' ? 'request.declined' : 'request.answered', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }
+        let told = await notifyMemberships(trx, P, [q.requested_by], notice, now)
+        // the requester has left: those who stand in for them (who can open the request and its answers); nobody at all:
+        // the answer stays recorded, and the request says to everyone who sees it that it reached nobody
+        if (!told.length) told = await notifyMemberships(trx, P, await requesterStandIns(trx, q, now), notice, now)
         return {
-          result: { id: q.id, status, entryIds, agencyRecordId: record?.id ?? null, createdAgencyRecord: record?.created ?? false, sharingDecisionId: decision.id, late },
+          result: { id: q.id, status, entryIds, agencyRecordId: record?.id ?? null, createdAgencyRecord: record?.created ?? false, sharingDecisionId: decision.id, late, reachedNobody: !told.length },
           audit: {
             action: 'request.answer',
             outcome: 'success' as const,
@@ -621,6 +730,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               agencyRecordId: record?.id ?? null,
               createdAgencyRecord: record?.created ?? false,
               late,
+              told,
               sharingDecision: { id: decision.id, ...decision.auditRecord.details },
             },
           },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
-import { membershipOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
+import { disablePractitionerOf, membershipOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
 import type { Agent } from '../../../test/support/agent.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
@@ -749,5 +749,127 @@ describeApp('information requests between agencies', (ctx) => {
       ['answered', 'open'],
     )
     assert.ok(demo[0]!.sharing_decision_id)
+  })
+
+  it('an overdue request whose escalation manager has left goes to the managers in post of the same agency, who can open it; with none, the request says nobody was told', async () => {
+    // Monday 7 December: the front door asks the police (escalating to the front door's manager) and Brookside (its headteacher)
+    ctx.s.clock.set('2026-12-07T10:00:00Z')
+    const child = await makeChild('Mae', '9990009911')
+    const fd = await ctx.s.signIn('frontdoor')
+    await fd.get(`/children/${child}/information-requests`)
+    const asked = await fd.post(`/children/${child}/information-requests`, { agencies: [POLICE, BROOKSIDE], question: 'Is Mae known to you?', urgency: 'standard' })
+    assert.equal(asked.statusCode, 303, asked.body.slice(0, 500))
+    const toPolice = await requestTo(child, POLICE)
+    const toSchool = await requestTo(child, BROOKSIDE)
+    assert.equal(toPolice.escalate_to_membership_id, membershipOf('manager.frontdoor'))
+    assert.equal(toSchool.escalate_to_membership_id, membershipOf('head.brookside'))
+    // before they are due, both named managers leave: Elaine Foster's membership ends, Margaret Ellis's account is disabled
+    const left = new Date('2026-12-08T09:00:00Z')
+    await db().updateTable('membership').set({ ends_at: left }).where('id', '=', membershipOf('manager.frontdoor')).execute()
+    await disablePractitionerOf(db(), membershipOf('head.brookside'), left)
+    try {
+      // Friday 11 December: both were due on Thursday at 17:00
+      ctx.s.clock.set('2026-12-11T09:00:00Z')
+      await systemRepository({ db: db(), clock: ctx.s.clock }, 'scheduler').escalateOverdueClocks()
+      const toldOf = async (requestId: string) => (await db().selectFrom('notification').select('membership_id').where('kind', '=', 'clock.overdue').where('subject_id', '=', requestId).execute()).map((n) => n.membership_id).sort()
+      // children's social care's team managers in post are told in Elaine Foster's place
+      assert.deepEqual(await toldOf(toPolice.id), [membershipOf('manager.north'), membershipOf('manager.south')].sort())
+      // Brookside has no other manager: nobody was told, and the audit says so
+      assert.deepEqual(await toldOf(toSchool.id), [])
+      const audit = await db().selectFrom('audit_event').selectAll().where('action', '=', 'clock.escalate').orderBy('id', 'desc').executeTakeFirstOrThrow()
+      assert.ok(((audit.details as { toldNobody?: string[] }).toldNobody ?? []).includes((await clockOf(toSchool.id)).id), 'the escalation that reached nobody is in the audit')
+      assert.ok(!((audit.details as { toldNobody?: string[] }).toldNobody ?? []).includes((await clockOf(toPolice.id)).id))
+
+      // the manager told can open it (the link in the notification is no 404), and finds it among the escalated
+      const north = await ctx.s.signIn('manager.north')
+      const page = await north.get(`/information-requests/${toPolice.id}`)
+      assert.equal(page.statusCode, 200, page.body.slice(0, 300))
+      assert.match(page.body, /escalated to a manager who has left/)
+      assert.match(page.body, /Elaine Foster, who has left/)
+      assert.equal(((await auditOf('request.view', 'manager.north'))[0]!.details as { as: string }).as, 'escalation_stand_in')
+      const mine = await north.get('/information-requests')
+      assert.match(mine.body, new RegExp(toPolice.id))
+      assert.doesNotMatch(mine.body, new RegExp(toSchool.id), 'another agency’s escalation is not theirs')
+      // nobody else gains it: a social worker of the same agency, or a manager for the school's
+      assert.equal((await (await ctx.s.signIn('sw.north')).get(`/information-requests/${toPolice.id}`)).statusCode, 404)
+      assert.equal((await north.get(`/information-requests/${toSchool.id}`)).statusCode, 404)
+
+      // the escalation that reached nobody is shown to those who still see the request: the requester and the school's DSLs
+      for (const key of ['frontdoor', 'dsl.brookside']) {
+        const a = await ctx.s.signIn(key)
+        const seen = await a.get(`/information-requests/${toSchool.id}`)
+        assert.equal(seen.statusCode, 200)
+        assert.match(seen.body, /overdue and nobody has been told/, key)
+        assert.match(seen.body, /Margaret Ellis, who has left, and Brookside Primary School has no manager in post/, key)
+        const api = JSON.parse((await a.get(`/api/v1/information-requests/${toSchool.id}`)).body) as { escalationLeft: unknown }
+        assert.deepEqual(api.escalationLeft, { name: 'Margaret Ellis', agencyName: 'Brookside Primary School', toldNobody: true }, key)
+      }
+    } finally {
+      await db().updateTable('membership').set({ ends_at: null }).where('id', '=', membershipOf('manager.frontdoor')).execute()
+      await db().updateTable('practitioner').set({ disabled_at: null }).where('id', '=', (await db().selectFrom('membership').select('practitioner_id').where('id', '=', membershipOf('head.brookside')).executeTakeFirstOrThrow()).practitioner_id).execute()
+    }
+  })
+
+  it('an answer to a requester who has left goes to their colleagues in post who work with the child, who can open it and its answer; with none, the request says it reaches nobody', async () => {
+    ctx.s.clock.set('2026-12-14T10:00:00Z')
+    const child = await makeChild('Nell', '9990007711')
+    // Marcus Reid (the front door) asks the police, then leaves
+    const marcus = await ctx.s.signIn('frontdoor2')
+    await marcus.get(`/children/${child}/information-requests`)
+    assert.equal((await marcus.post(`/children/${child}/information-requests`, { agencies: POLICE, question: 'Anything on Nell’s household?', urgency: 'standard' })).statusCode, 303)
+    const q = await requestTo(child, POLICE)
+    // a social worker asks about another child, known to her alone (allocated; not at a school, so no school-based social worker reaches her), then leaves too
+    const lonely = await makeChild('Ada', '9990006611')
+    await db().deleteFrom('relationship').where('child_id', '=', lonely).execute()
+    await db().insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: lonely, type: 'allocated_worker', holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf('sw2.north'), starts_at: new Date('2026-11-01T09:00:00Z'), ends_at: null, source: 'test', reason: 'test', created_by_membership_id: null, created_at: new Date('2026-11-01T09:00:00Z') }).execute()
+    const aisha = await ctx.s.signIn('sw2.north')
+    await aisha.get(`/children/${lonely}/information-requests`)
+    assert.equal((await aisha.post(`/children/${lonely}/information-requests`, { agencies: POLICE, question: 'Anything on Ada?', urgency: 'standard' })).statusCode, 303)
+    const q2 = await requestTo(lonely, POLICE)
+    await db().updateTable('membership').set({ ends_at: new Date('2026-12-14T12:00:00Z') }).where('id', 'in', [membershipOf('frontdoor2'), membershipOf('sw2.north')]).execute()
+    try {
+      ctx.s.clock.set('2026-12-14T14:00:00Z')
+      const police = await ctx.s.signIn('police.mash')
+      // the answerer knows before answering whom the answer will reach
+      const form = await police.get(`/information-requests/${q.id}`)
+      assert.match(form.body, /Marcus Reid has left Northshire Children(&#39;|')s Social Care: their colleagues in post who work with the child open this request/)
+      const res = await police.post(`/information-requests/${q.id}/answer`, { action: 'answer', entryCount: '1', response: 'share', e1Summary: 'LEAVER-ANSWER: a caution for an adult at the address in 2025.', e1OccurredOn: '2025-06-01', e1Significance: 'medium', e1Visibility: 'agency', ...SHARING })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 1500))
+      assert.match((await police.get(`/information-requests/${q.id}?saved=answered`)).body, /The requester has left: their colleagues in post who work with the child have been told/)
+      // told in his place: the front door's people in post who reach the child (not Marcus, not a social worker elsewhere)
+      const told = (await db().selectFrom('notification').select('membership_id').where('kind', '=', 'request.answered').where('subject_id', '=', q.id).execute()).map((n) => n.membership_id)
+      assert.ok(told.includes(membershipOf('frontdoor')), 'his front door colleague is told')
+      assert.ok(!told.includes(membershipOf('frontdoor2')))
+      assert.ok(!told.includes(membershipOf('sw.north')))
+      assert.deepEqual([...((await auditOf('request.answer', 'police.mash'))[0]!.details as { told: string[] }).told].sort(), [...told].sort())
+      // whoever is told can open the request and its answer (kept to the police's agency in the chronology, addressed to Marcus)
+      const fd = await ctx.s.signIn('frontdoor')
+      const page = await fd.get(`/information-requests/${q.id}`)
+      assert.equal(page.statusCode, 200, page.body.slice(0, 300))
+      assert.match(page.body, /LEAVER-ANSWER/)
+      assert.match(page.body, /the practitioner who asked has left/)
+      assert.equal(((await auditOf('request.view', 'frontdoor'))[0]!.details as { as: string }).as, 'requester_stand_in')
+      const api = JSON.parse((await fd.get(`/api/v1/information-requests/${q.id}`)).body) as { answers: { summary: string }[]; requesterLeft: boolean; answerReachesNobody: boolean }
+      assert.ok(api.answers.some((a) => /LEAVER-ANSWER/.test(a.summary)))
+      assert.equal(api.requesterLeft, true)
+      assert.equal(api.answerReachesNobody, false)
+      // someone of the same agency without the child in reach still gets 404
+      assert.equal((await (await ctx.s.signIn('sw.north')).get(`/information-requests/${q.id}`)).statusCode, 404)
+
+      // Aisha's child is in nobody else's reach at children's social care: the police see that an answer would reach nobody
+      const warned = await police.get(`/information-requests/${q2.id}`)
+      assert.match(warned.body, /Aisha Begum has left Northshire Children(&#39;|')s Social Care, and nobody in post there works with the child now: an answer would reach nobody/)
+      const done = await police.post(`/information-requests/${q2.id}/answer`, { action: 'answer', entryCount: '1', response: 'nothing_known', note: 'Checked the systems.', ...SHARING })
+      assert.equal(done.statusCode, 303, done.body.slice(0, 1500))
+      assert.equal((await requestTo(lonely, POLICE)).status, 'answered', 'the answer is recorded all the same')
+      const after = await police.get(`/information-requests/${q2.id}?saved=answered`)
+      assert.match(after.body, /nobody in post at their agency works with the child: nobody has been told/)
+      assert.match(after.body, /the answer has reached nobody/)
+      assert.equal((await db().selectFrom('notification').select('id').where('subject_id', '=', q2.id).where('kind', '=', 'request.answered').execute()).length, 0)
+      assert.deepEqual(((await auditOf('request.answer', 'police.mash'))[0]!.details as { told: string[] }).told, [])
+      assert.equal((await (await ctx.s.signIn('manager.north')).get(`/information-requests/${q2.id}`)).statusCode, 404, 'her manager no longer reaches the child')
+    } finally {
+      await db().updateTable('membership').set({ ends_at: null }).where('id', 'in', [membershipOf('frontdoor2'), membershipOf('sw2.north')]).execute()
+    }
   })
 })

@@ -5,6 +5,7 @@
 import type { Transaction } from 'kysely'
 import { INFORMATION_REQUEST_ANSWERERS, type Role } from '../../access/policy.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
+import { currentMembershipsQuery, membershipsWithRoles } from '../../data/memberships.ts'
 import type { AgencyKind, DB, RequestUrgency } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { setting } from '../tac/access.ts'
@@ -46,6 +47,30 @@ export function answeringRoles(kind: AgencyKind): readonly Role[] {
 
 export function answers(kind: AgencyKind, role: Role): boolean {
   return answeringRoles(kind).includes(role)
+}
+
+/** The roles an overdue request escalates to in an agency of this kind: its team managers, and a school's headteacher. */
+export function escalationManagerRoles(kind: AgencyKind): readonly Role[] {
+  return kind === 'school' ? ['team_manager', 'headteacher'] : ['team_manager']
+}
+
+/**
+ * Whom an overdue request escalates to when the manager it names is no longer in post (their membership ended, or
+ * their account disabled): the managers in post of the same agency (escalationManagerRoles). The named manager's
+ * agency comes back too, and whether they are in post (then nobody stands in: `managers` is empty).
+ */
+export async function escalationStandIns(trx: Transaction<DB>, partnershipId: string, namedMembershipId: string, now: Date) {
+  const named = await trx
+    .selectFrom('membership as m')
+    .innerJoin('agency as a', 'a.id', 'm.agency_id')
+    .select(['m.agency_id', 'a.kind', 'a.name'])
+    .where('m.partnership_id', '=', partnershipId)
+    .where('m.id', '=', namedMembershipId)
+    .executeTakeFirst()
+  if (!named) return { agencyId: null, agencyName: null, inPost: false, managers: [] as string[] }
+  const inPost = Boolean(await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.id', '=', namedMembershipId).executeTakeFirst())
+  const managers = inPost ? [] : (await membershipsWithRoles(trx, partnershipId, named.agency_id, escalationManagerRoles(named.kind), now)).map((m) => m.id)
+  return { agencyId: named.agency_id, agencyName: named.name, inPost, managers }
 }
 
 /** A refusal that belongs to one field of the form (the page puts it there; the API lists it in invalid-params). */
