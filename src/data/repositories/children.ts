@@ -64,37 +64,45 @@ export interface InvolvedAgency {
   roles: RelationshipType[]
 }
 
-/** The most children a list of "my children" holds (the home page, the API's list): beyond it, the list says there are more. */
+/** The most children a list of "my children" holds (the home page, the API's list, the forms' lists of children to
+ * choose from): beyond it, the list says there are more. */
 export const MY_CHILDREN_LIMIT = 500
 
 export function childrenRepository(ctx: Ctx, actor: Actor) {
   /** The first `limit` of my children (by name), and whether there are more than that: a list that stops at its
-   * limit says so, rather than giving its length as the number of children (the audit names those listed). */
-  async function listMine(limit: number): Promise<{ children: MyChild[]; more: boolean }> {
+   * limit says so, rather than giving its length as the number of children (the audit names those listed). Children
+   * already `chosen` (found by a search, or sent back with a form) that the first `limit` leave off are listed too,
+   * ahead of them, when they are in reach by the same relationships (one not in reach is simply not listed). */
+  async function listMine(limit: number, chosen: readonly string[] = []): Promise<{ children: MyChild[]; more: boolean }> {
     return auditedTransaction(ctx, actor, 'child.list', async (trx, now) => {
       if (!REACH[actor.role].identity) return { result: { children: [], more: false }, audit: { action: 'child.list', outcome: 'success', details: { list: 'my-children', count: 0 } } }
-      const rows = await trx
-        .with('r', () => reachingRelationships(trx, actor, now))
-        .selectFrom('r')
-        .innerJoin('child as c', (j) => j.onRef('c.id', '=', 'r.child_id').on('c.partnership_id', '=', actor.partnershipId))
-        .select([
-          'c.id',
-          'c.given_name',
-          'c.family_name',
-          'c.date_of_birth',
-          'c.expected_date_of_birth',
-          'c.child_in_need',
-          'c.child_protection_plan',
-          'c.looked_after',
-          sql<RelationshipType[]>`array_agg(distinct r.type)`.as('why'),
-        ])
-        .groupBy(['c.id'])
-        .orderBy('c.family_name')
-        .orderBy('c.given_name')
-        .limit(limit + 1)
-        .execute()
+      const mine = () =>
+        trx
+          .with('r', () => reachingRelationships(trx, actor, now))
+          .selectFrom('r')
+          .innerJoin('child as c', (j) => j.onRef('c.id', '=', 'r.child_id').on('c.partnership_id', '=', actor.partnershipId))
+          .select([
+            'c.id',
+            'c.given_name',
+            'c.family_name',
+            'c.date_of_birth',
+            'c.expected_date_of_birth',
+            'c.child_in_need',
+            'c.child_protection_plan',
+            'c.looked_after',
+            sql<RelationshipType[]>`array_agg(distinct r.type)`.as('why'),
+          ])
+          .groupBy(['c.id'])
+          .orderBy('c.family_name')
+          .orderBy('c.given_name')
+      const rows = await mine().limit(limit + 1).execute()
       const more = rows.length > limit
-      const result = rows.slice(0, limit).map((r) => ({
+      const first = rows.slice(0, limit)
+      // when the list is whole, a chosen child it does not hold is not in reach: no second query
+      const listed = new Set(first.map((r) => r.id))
+      const beyond = more ? [...new Set(chosen.map((id) => id.toLowerCase()))].filter((id) => isUuid(id) && !listed.has(id)).slice(0, limit) : []
+      const extra = beyond.length ? await mine().where('c.id', 'in', beyond).execute() : []
+      const result = [...extra, ...first].map((r) => ({
         id: r.id,
         givenName: r.given_name,
         familyName: r.family_name,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -51,5 +52,30 @@ describeApp('consultations with the school-based social worker', (ctx) => {
     const res = await stannes.post('/consultations', { childId: '', question: 'General question' })
     assert.equal(res.statusCode, 400)
     assert.match(res.body, /contact the front door/)
+  })
+
+  it('more pupils than the form lists: it says so and links to the search, whose result comes back chosen; out of reach stays not found', async () => {
+    const [far] = await addChildrenInReach(ctx.s.t.db, id('agency:brookside'), 'pupil_at', [{ givenName: 'Wilhelmina', familyName: 'Zzyzx' }, ...fillerNames(500)])
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Ottoline', familyName: 'Zzyzx' })
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const form = await dsl.get('/consultations/new')
+    assert.doesNotMatch(form.body, new RegExp(far!))
+    assert.match(form.body, /Showing the first 500 of your children, by family name\. If the child is not listed, <a class="govuk-link" href="\/search\?for=consultation">search for them<\/a>/)
+    const found = await dsl.get('/search?for=consultation&name=Wilhelmina+Zzyzx')
+    assert.match(found.body, new RegExp(`href="/consultations/new\\?child=${far}">Ask about this child`))
+    const chosen = await dsl.get(`/consultations/new?child=${far}`)
+    assert.match(chosen.body, new RegExp(`<option value="${far}" selected>`))
+    // sent back with an error, the child stays chosen
+    const empty = await dsl.post('/consultations', { childId: far!, question: '' })
+    assert.equal(empty.statusCode, 400)
+    assert.match(empty.body, new RegExp(`<option value="${far}" selected>`))
+    const asked = await dsl.post('/consultations', { childId: far!, question: 'New to the school mid-year: anything we should know?' })
+    assert.equal(asked.statusCode, 303)
+    const q = (asked.headers.location as string).split('/')[2]!.split('?')[0]!
+    assert.equal((await ctx.s.t.db.selectFrom('consultation').select('child_id').where('id', '=', q).executeTakeFirstOrThrow()).child_id, far)
+    // a child out of reach, named in the address: not listed; sent anyway, not found and nothing saved
+    assert.doesNotMatch((await dsl.get(`/consultations/new?child=${stranger}`)).body, new RegExp(stranger))
+    assert.equal((await dsl.post('/consultations', { childId: stranger, question: 'About this child?' })).statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('consultation').select('id').where('child_id', '=', stranger).execute()).length, 0)
   })
 })

@@ -6,6 +6,7 @@ import { routes } from '../../platform/http/route.ts'
 import { dateError, formErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
+import { childPicker } from '../search/picker.ts'
 
 const askForm = z.object({ childId: z.string().optional().default(''), question: z.string().trim().min(1, 'Enter your question').max(10_000, 'Must be 10,000 characters or fewer') })
 const answerForm = z.object({
@@ -35,8 +36,8 @@ export async function consultationRoutes(app: FastifyInstance, { data }: AppDeps
   })
 
   const askPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) => {
-    const children = await data.forActor(request.actor!).children.mine()
-    return reply.code(errors ? 400 : 200).page('consultations/views/ask.njk', { title: 'Ask the school-based social worker', children, values, backLink: '/consultations', ...(errors ?? {}) })
+    const picker = await childPicker(data.forActor(request.actor!), 'consultation', values.childId)
+    return reply.code(errors ? 400 : 200).page('consultations/views/ask.njk', { title: 'Ask the school-based social worker', picker, values, backLink: '/consultations', ...(errors ?? {}) })
   }
 
   r.get('/consultations/new', { permission: 'consultation:ask', audit: 'child.list' }, async (request, reply) => askPage(request, reply, { childId: (request.query as { child?: string }).child ?? '' }))

@@ -3,6 +3,7 @@ import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 const P = stableUuid('partnership:northshire')
@@ -111,5 +112,38 @@ describeApp('Operation Encompass', (ctx) => {
     assert.equal(n.due_at!.toISOString(), '2027-07-22T07:45:00.000Z') // Thursday 08:45 BST
     const told = await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'encompass.notice').where('subject_id', '=', n.id).execute()
     assert.ok(told.some((t) => t.membership_id === id('membership:dsl.brookside:0')), 'the DSL is told')
+  })
+
+  it('more children in reach than the form lists: it says so; two children found by search, one after the other, are both chosen; out of reach stays not found', async () => {
+    // siblings the officer holds a record of, after the first 500 by family name
+    const [wil, xav] = await addChildrenInReach(ctx.s.t.db, id('agency:police'), 'agency_record', [{ givenName: 'Wilhelmina', familyName: 'Zzyzx' }, { givenName: 'Xavier', familyName: 'Zzyzx' }, ...fillerNames(500)])
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Ottoline', familyName: 'Zzyzx' })
+    const officer = await ctx.s.signIn('police.mash')
+    const form = await officer.get('/encompass/new')
+    assert.doesNotMatch(form.body, new RegExp(`${wil}|${xav}`))
+    assert.match(form.body, /Showing the first 500 of your children, by family name\. If the child is not listed, <a class="govuk-link" href="\/search\?for=encompass">search for them<\/a>/)
+    const first = await officer.get('/search?for=encompass&name=Wilhelmina+Zzyzx')
+    assert.match(first.body, new RegExp(`href="/encompass/new\\?child=${wil}">Add to the notice`))
+    const one = await officer.get(`/encompass/new?child=${wil}`)
+    assert.match(one.body, new RegExp(`value="${wil}"[^>]*checked`))
+    // the form's link to the search keeps the child chosen, and the next child found is added to it
+    const again = `/search?for=encompass&amp;child=${wil}`
+    assert.ok(one.body.includes(`href="${again}"`))
+    const second = await officer.get(`${again.replace('&amp;', '&')}&name=Xavier+Zzyzx`)
+    assert.match(second.body, new RegExp(`<input type="hidden" name="child" value="${wil}">`))
+    assert.match(second.body, new RegExp(`href="/encompass/new\\?child=${wil}&amp;child=${xav}">Add to the notice`))
+    const both = await officer.get(`/encompass/new?child=${wil}&child=${xav}`)
+    assert.match(both.body, new RegExp(`value="${wil}"[^>]*checked`))
+    assert.match(both.body, new RegExp(`value="${xav}"[^>]*checked`))
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(both.body)![1]!
+    const body = { idempotencyKey: key, children: [wil!, xav!], incidentDate: '2027-07-21', incidentTime: '19:00', summary: 'Police attended a domestic incident at home; both children were present.' }
+    assert.equal((await officer.post('/encompass', body)).statusCode, 200)
+    assert.deepEqual((await ctx.s.t.db.selectFrom('encompass_notice').select('child_id').where('idempotency_key', '=', key).execute()).map((n) => n.child_id).sort(), [wil, xav].sort())
+    // a child out of reach, named in the address: not listed; sent anyway, not found and nothing saved
+    const tampered = await officer.get(`/encompass/new?child=${stranger}`)
+    assert.doesNotMatch(tampered.body, new RegExp(stranger))
+    const k2 = /name="idempotencyKey" value="([^"]+)"/.exec(tampered.body)![1]!
+    assert.equal((await officer.post('/encompass', { ...body, idempotencyKey: k2, children: [stranger] })).statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('encompass_notice').select('id').where('child_id', '=', stranger).execute()).length, 0)
   })
 })

@@ -7,6 +7,7 @@ import { routes } from '../../platform/http/route.ts'
 import { dateField, fieldError, formErrors, oneValue, sentTwice, unlessFormGone, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
+import { childPicker } from '../search/picker.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const form = z
@@ -24,8 +25,8 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).encompass
 
   async function newPage(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors) {
-    const children = await data.forActor(request.actor!).children.mine()
-    return reply.code(errors ? 400 : 200).page('encompass/views/new.njk', { title: 'Operation Encompass notice', children, values, preselected: list(values.children), backLink: '/', ...(errors ?? {}) })
+    const picker = await childPicker(data.forActor(request.actor!), 'encompass', values.children)
+    return reply.code(errors ? 400 : 200).page('encompass/views/new.njk', { title: 'Operation Encompass notice', picker, values, backLink: '/', ...(errors ?? {}) })
   }
 
   r.get('/encompass/new', { permission: 'encompass:record', audit: 'child.list' }, async (request, reply) => {

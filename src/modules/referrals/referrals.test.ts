@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 const idempotencyKey = (html: string) => /name="idempotencyKey" value="([^"]+)"/.exec(html)![1]!
@@ -273,5 +274,39 @@ describeApp('the front door’s clocks when a decision is returned, and when a c
     const told = await ctx.s.t.db.selectFrom('entry').select('summary').where('child_id', '=', childId).where('type', '=', 'decision').where('detail_id', '=', rid).orderBy('recorded_at').execute()
     assert.equal(told.length, 2)
     assert.match(told[1]!.summary, /Two injuries in two days/)
+  })
+
+  it('more children in reach than the form lists: it says so and links to the search, whose result comes back to the form chosen; out of reach stays not found', async () => {
+    // a police officer with a record of more than 500 children; Wilhelmina sorts after the first 500
+    const [far] = await addChildrenInReach(ctx.s.t.db, id('agency:police'), 'agency_record', [{ givenName: 'Wilhelmina', familyName: 'Zzyzx' }, ...fillerNames(500)])
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Ottoline', familyName: 'Zzyzx' })
+    const officer = await ctx.s.signIn('police.mash')
+    const form = await officer.get('/referrals/new')
+    assert.equal(form.statusCode, 200)
+    assert.doesNotMatch(form.body, new RegExp(far!))
+    assert.match(form.body, /Showing the first 500 of your children, by family name\. If the child is not listed, <a class="govuk-link" href="\/search\?for=referral">search for them<\/a>/)
+    // the search links each child found to the form with the child chosen; the one out of reach is not found
+    const found = await officer.get('/search?for=referral&name=Wilhelmina+Zzyzx')
+    assert.equal(found.statusCode, 200)
+    assert.match(found.body, new RegExp(`<a class="govuk-link[^"]*" href="/referrals/new\\?child=${far}">Refer this child`))
+    assert.doesNotMatch((await officer.get('/search?for=referral&name=Ottoline+Zzyzx')).body, new RegExp(stranger))
+    assert.match(found.body, /<input type="hidden" name="for" value="referral">/, 'a second search keeps choosing for the referral')
+    const chosen = await officer.get(`/referrals/new?child=${far}`)
+    assert.equal(chosen.statusCode, 200)
+    assert.match(chosen.body, new RegExp(`value="${far}"[^>]*checked`))
+    // sent back with an error, the child stays listed and chosen
+    const body = { idempotencyKey: idempotencyKey(chosen.body), children: [far!], kind: 'referral', reason: 'Seen at three incidents this month.', levelBelieved: '3', levelReason: 'Repeated police attendance', parentsKnow: 'yes', urgency: 'routine' }
+    const bad = await officer.post('/referrals', { ...body, reason: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, new RegExp(`value="${far}"[^>]*checked`))
+    const sent = await officer.post('/referrals', body)
+    assert.equal(sent.statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('child_id').where('idempotency_key', '=', body.idempotencyKey).executeTakeFirstOrThrow()).child_id, far)
+    // a child out of reach, named in the address: not listed, and sent anyway, not found with nothing saved
+    const tampered = await officer.get(`/referrals/new?child=${stranger}`)
+    assert.equal(tampered.statusCode, 200)
+    assert.doesNotMatch(tampered.body, new RegExp(stranger))
+    assert.equal((await officer.post('/referrals', { ...body, idempotencyKey: idempotencyKey(tampered.body), children: [stranger] })).statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').where('child_id', '=', stranger).execute()).length, 0)
   })
 })

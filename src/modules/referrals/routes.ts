@@ -8,6 +8,7 @@ import { fieldError, formErrors, parseForm, unlessFormGone, type CrossCheck, typ
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
+import { childPicker } from '../search/picker.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -44,12 +45,11 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: FormErrors) {
     const actor = request.actor!
-    const [levels, mine] = await Promise.all([repo(request).levels(), data.forActor(actor).children.mine()])
+    const [levels, picker] = await Promise.all([repo(request).levels(), childPicker(data.forActor(actor), 'referral', values.children)])
     return reply.code(errors ? 400 : 200).page('referrals/views/new.njk', {
       title: 'Refer to the front door',
       levels,
-      myChildren: mine,
-      preselected: list(values.children),
+      picker,
       values,
       isFrontDoor: actor.role === 'front_door_social_worker',
       isPolice: actor.role === 'police_officer',
@@ -59,8 +59,8 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
   }
 
   r.get('/referrals/new', { permission: 'referral:make', audit: 'child.list' }, async (request, reply) => {
-    const q = request.query as { child?: string; concern?: string }
-    const values: Record<string, unknown> = { children: q.child ? [q.child] : [], idempotencyKey: randomUUID(), kind: 'referral' }
+    const q = request.query as { child?: string | string[]; concern?: string }
+    const values: Record<string, unknown> = { children: list(q.child), idempotencyKey: randomUUID(), kind: 'referral' }
     if (q.concern) {
       const found = await data.forActor(request.actor!).concerns.get(q.concern)
       if (found) {

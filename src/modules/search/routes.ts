@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { dateError } from '../../web/forms.ts'
+import { formHref, pickingFor, PICKER_FORMS } from './picker.ts'
 
 export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -19,7 +20,14 @@ export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Pro
   }
   r.get('/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
     const out = await run(request.query as Record<string, string | undefined>, request.actor!)
-    return reply.code(out.errors.length ? 400 : 200).page('search/views/search.njk', { title: 'Find a child', ...out, fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
+    // searching for a form whose list of children was cut off (?for=referral): each result in reach links back to the
+    // form with the child chosen, added to those the form had chosen already
+    const picking = pickingFor(request.query as { for?: unknown; child?: unknown }, request.actor!.role)
+    const results = picking ? out.results.map((c) => ({ ...c, chooseHref: c.identityOnly ? null : formHref(picking.form, [...new Set([...picking.carried, c.id])]) })) : out.results
+    const choosing = picking && { ...picking, ...PICKER_FORMS[picking.form], back: formHref(picking.form, picking.carried) }
+    return reply
+      .code(out.errors.length ? 400 : 200)
+      .page('search/views/search.njk', { title: 'Find a child', ...out, results, choosing, ...(choosing ? { backLink: choosing.back } : {}), fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
   })
   r.get('/api/v1/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
     const out = await run(request.query as Record<string, string | undefined>, request.actor!)

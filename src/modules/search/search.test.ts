@@ -50,6 +50,25 @@ describeApp('person search', (ctx) => {
     assert.doesNotMatch(page.body, new RegExp(`href="/children/${stranger.id}"`))
   })
 
+  it('searching for a form (?for=): links back to it only for a form the practitioner may use, a child in reach, and well-formed ids', async () => {
+    const name = (c: { given_name: string; family_name: string }) => encodeURIComponent(`${c.given_name} ${c.family_name}`)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const forDsl = await dsl.get(`/search?for=referral&child=${encodeURIComponent('"><b>x')}&name=${name(pupil)}`)
+    assert.match(forDsl.body, new RegExp(`href="/referrals/new\\?child=${pupil.id}">Refer this child`))
+    assert.doesNotMatch(forDsl.body, /<b>x/)
+    assert.match(forDsl.body, /<a href="\/referrals\/new" class="govuk-back-link">/)
+    // a teacher does not refer: the search is the plain search
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const forTeacher = await teacher.get(`/search?for=referral&name=${name(pupil)}`)
+    assert.match(forTeacher.body, new RegExp(`href="/children/${pupil.id}"`))
+    assert.doesNotMatch(forTeacher.body, /Refer this child|name="for"/)
+    // the front door's identity-only match is not a child to choose
+    const fd = await ctx.s.signIn('frontdoor')
+    const forFd = await fd.get(`/search?for=referral&name=${name(stranger)}`)
+    assert.match(forFd.body, new RegExp(`${stranger.given_name} ${stranger.family_name}`))
+    assert.doesNotMatch(forFd.body, new RegExp(`/referrals/new\\?child=${stranger.id}`))
+  })
+
   it('bad input and injection attempts are answered, never a 500', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     assert.equal((await dsl.get('/search?name=&dob=')).statusCode, 400)
