@@ -33,6 +33,7 @@ import * as idempotencyPerPractitioner from './20261129T2340_idempotency_per_pra
 import * as encompassWithoutSchool from './20261130T0200_encompass_without_school.ts'
 import * as mergedChild from './20261130T1100_merged_child.ts'
 import * as correctionsFollow from './20261130T1110_corrections_follow.ts'
+import * as concernRoutedTo from './20261130T1800_concern_routed_to.ts'
 import * as signalsFollow from './20261130T1830_signals_follow.ts'
 import * as assessmentClosedWithTeam from './20261130T1840_assessment_closed_with_team.ts'
 
@@ -70,6 +71,7 @@ export const migrations: Record<string, Migration> = {
   '20261130T0200_encompass_without_school': encompassWithoutSchool,
   '20261130T1100_merged_child': mergedChild,
   '20261130T1110_corrections_follow': correctionsFollow,
+  '20261130T1800_concern_routed_to': concernRoutedTo,
   '20261130T1830_signals_follow': signalsFollow,
   '20261130T1840_assessment_closed_with_team': assessmentClosedWithTeam,
 }

@@ -287,6 +287,8 @@ export interface ConcernTable {
   created_at: Timestamp
   /** Bumped by a trigger on every update: the API's ETag. */
   row_version: Generated<number>
+  /** Whom the concern was routed to when its raiser's own safeguarding leads cannot open the child; empty: the raiser's agency's. */
+  routed_to: Generated<string[]>
 }
 
 export interface ConcernLinkTable {

@@ -200,7 +200,8 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
     }),
   )
 
-  r.post('/api/v1/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true, api: { ifMatch: { table: 'concern', param: 'concernId' } } }, async (request, reply) => {
+  // who decides is the data layer's (the concern's agency's safeguarding leads, or whom it was routed to): see the page's route
+  r.post('/api/v1/concerns/:concernId/triage', { permission: 'concern:raise', audit: 'concern.triage', record: true, api: { ifMatch: { table: 'concern', param: 'concernId' } } }, async (request, reply) => {
     const v = parse(triageBody, request, reply)
     if (!v) return reply
     return run(reply, () => repos(request).concerns.triage(id(request, 'concernId'), v), (result) => reply.code(201).send(result))

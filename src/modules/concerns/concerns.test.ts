@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
+import { makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -326,4 +327,138 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     const r = await ctx.s.t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     return Number(r.n)
   }
+})
+
+describeApp('concerns: a child the raiser reaches only personally — the concern goes to someone who can open it and decide', (ctx) => {
+  const form = (child: string, seenOrHeard: string, key = randomUUID()) => ({ idempotencyKey: key, children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
+  const told = async (concernId: string) =>
+    (await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'concern.new').where('subject_id', '=', concernId).execute()).map((n) => n.membership_id).sort()
+  const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+  const brooksideLeads = ['dsl.brookside', 'deputy.brookside', 'head.brookside'].map((k) => membershipOf(k))
+
+  /** A child known to no agency, reached by the Brookside teacher only through a relationship of their own. */
+  async function childKnownToNobody(name: string) {
+    const childId = randomUUID()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Robin', family_name: name, date_of_birth: '2021-03-03', expected_date_of_birth: null, sex: 'male', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
+    return childId
+  }
+
+  it('another school’s pupil in a team around the child the teacher is in: the concern goes to that school’s DSLs, who open it, see it in their queue and decide; the teacher’s own DSLs are neither told nor let in', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'academy')
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form(childId, 'Came to our after-school club hungry and with a bruise on the cheek.')
+    const res = await teacher.post('/concerns', sent)
+    assert.equal(res.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(res.body)?.[0])
+    const concern = await concernBy(sent.idempotencyKey)
+    assert.equal(concern.child_id, childId)
+    // the teacher is told where it went, not that their own DSL was alerted
+    const confirmation = (await teacher.get(res.headers.location as string)).body
+    assert.match(confirmation, /Concern logged[\s\S]*It has gone to [^<]*\(Deputy [^<]*\)/)
+    assert.doesNotMatch(confirmation, /Your designated safeguarding lead has been alerted/)
+    // sent again (a double click): the same concern, nobody told twice
+    assert.equal((await teacher.post('/concerns', sent)).headers.location, res.headers.location)
+    assert.deepEqual(await told(concern.id), [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort(), 'the DSL and deputy of the child’s own school')
+    assert.deepEqual(concern.routed_to.sort(), [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort())
+    // the child's school's DSL opens it, has it in the queue (page and API), and records the decision
+    const dsl = await ctx.s.signIn('dsl.academy')
+    const page = await dsl.get(`/concerns/${concern.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Record your decision/)
+    assert.match((await dsl.get('/triage')).body, new RegExp(concern.id))
+    const api = (await dsl.get(`/api/v1/concerns/${concern.id}`)).json() as { canTriage: boolean }
+    assert.equal(api.canTriage, true)
+    assert.ok(((await dsl.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((k) => k.id === concern.id))
+    const decided = await dsl.post(`/concerns/${concern.id}/triage`, { actions: ['speak_to_parents'], outcome: 'monitor', reasons: 'Our pupil: parents seen at pick-up; monitoring.' })
+    assert.equal(decided.statusCode, 303, decided.body.slice(0, 300))
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', concern.id).executeTakeFirstOrThrow()).status, 'triaged')
+    // the teacher sees the outcome and reasons
+    assert.match((await teacher.get(`/concerns/${concern.id}`)).body, /parents seen at pick-up/)
+    // and refers it to the front door from the concern (pre-filled, the concern linked: the teacher will be told the decision)
+    const rf = await dsl.get(`/referrals/new?concern=${concern.id}`)
+    assert.match(rf.body, /hungry and with a bruise/)
+    const referral = { idempotencyKey: /name="idempotencyKey" value="([^"]+)"/.exec(rf.body)![1]!, children: [childId], concernIds: [concern.id], kind: 'referral', reason: 'Bruise and hunger seen at another school’s club.', levelBelieved: '3', levelReason: 'Neglect', parentsKnow: 'yes', urgency: 'routine' }
+    assert.equal((await dsl.post('/referrals', referral)).statusCode, 303)
+    assert.deepEqual((await ctx.s.t.db.selectFrom('referral').select('concern_ids').where('idempotency_key', '=', referral.idempotencyKey).executeTakeFirstOrThrow()).concern_ids, [concern.id])
+    // the teacher's own school's safeguarding leads: not told, and the concern is not found for them (nor in their queue)
+    for (const key of ['dsl.brookside', 'deputy.brookside']) {
+      const lead = await ctx.s.signIn(key)
+      assert.equal((await lead.get(`/concerns/${concern.id}`)).statusCode, 404, key)
+      assert.equal((await lead.get(`/api/v1/concerns/${concern.id}`)).statusCode, 404, key)
+      assert.doesNotMatch((await lead.get('/triage')).body, new RegExp(concern.id), key)
+      assert.equal((await lead.post(`/concerns/${concern.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Not ours.' })).statusCode, 404, key)
+    }
+    assert.ok(!(await told(concern.id)).some((m) => brooksideLeads.includes(m)))
+    // nor may they name it in a referral of their own (about a pupil of theirs): not found, nothing saved
+    const dslB = await ctx.s.signIn('dsl.brookside')
+    const own = await pupilOf(ctx.s.t.db, 'brookside')
+    const rfB = await dslB.get(`/referrals/new?child=${own}`)
+    const refused = await dslB.post('/referrals', { idempotencyKey: /name="idempotencyKey" value="([^"]+)"/.exec(rfB.body)![1]!, children: [own], concernIds: [concern.id], kind: 'referral', reason: 'Tampered.', levelBelieved: '3', levelReason: 'Neglect', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(refused.statusCode, 404)
+  })
+
+  it('a child on roll nowhere, in a team around the child: the concern goes to the team’s lead practitioner, who opens it and decides', async () => {
+    const childId = await childKnownToNobody('Teamonly')
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'nurse', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form(childId, 'Younger brother at the team meeting: no shoes.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const concern = await concernBy(sent.idempotencyKey)
+    assert.deepEqual(await told(concern.id), [membershipOf('nurse')])
+    const lead = await ctx.s.signIn('nurse')
+    const page = await lead.get(`/concerns/${concern.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Record your decision/)
+    assert.equal((await lead.post(`/concerns/${concern.id}/triage`, { actions: ['early_help'], outcome: 'escalated', reasons: 'Raised at the team’s next meeting.' })).statusCode, 303)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.get(`/concerns/${concern.id}`)).statusCode, 404)
+  })
+
+  it('a child known to no agency and in no team: the concern goes to the front door, which opens it and decides', async () => {
+    const childId = await childKnownToNobody('Claimed')
+    const now = ctx.s.clock.now()
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: PARTNERSHIP, child_id: childId, type: 'self_claimed', holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf('teacher.brookside'), starts_at: now, ends_at: null, source: 'test', reason: 'Coaches the child at the weekend club', created_by_membership_id: membershipOf('teacher.brookside'), created_at: now }).execute()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form(childId, 'Said nobody was home all weekend.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const concern = await concernBy(sent.idempotencyKey)
+    const notified = await told(concern.id)
+    assert.ok(notified.includes(membershipOf('frontdoor')), 'the front door')
+    assert.ok(!notified.some((m) => brooksideLeads.includes(m)))
+    const fd = await ctx.s.signIn('frontdoor')
+    assert.equal((await fd.get(`/concerns/${concern.id}`)).statusCode, 200)
+    assert.equal((await fd.post(`/concerns/${concern.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact.' })).statusCode, 303)
+    assert.equal((await (await ctx.s.signIn('dsl.brookside')).get(`/concerns/${concern.id}`)).statusCode, 404)
+  })
+
+  it('one form naming the teacher’s own pupil and another school’s pupil: each child’s concern goes to the leads who can open that child', async () => {
+    const own = await pupilOf(ctx.s.t.db, 'brookside', 1)
+    const other = await pupilOf(ctx.s.t.db, 'academy', 1)
+    await makeTac(ctx.s.t.db, { childIds: [other], lead: 'sw.north', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = randomUUID()
+    assert.equal((await teacher.post('/concerns', { ...form(own, 'Both children at the bus stop, no coats.', key), children: [own, other] })).statusCode, 303)
+    const rows = await ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).execute()
+    const ours = rows.find((r) => r.child_id === own)!
+    const theirs = rows.find((r) => r.child_id === other)!
+    assert.equal(new Set(rows.map((r) => r.submission_id)).size, 1, 'one submission')
+    assert.deepEqual(await told(ours.id), [...brooksideLeads].sort())
+    assert.deepEqual(await told(theirs.id), [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort())
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.get(`/concerns/${ours.id}`)).statusCode, 200)
+    assert.equal((await dsl.get(`/concerns/${theirs.id}`)).statusCode, 404)
+    const academy = await ctx.s.signIn('dsl.academy')
+    assert.equal((await academy.get(`/concerns/${theirs.id}`)).statusCode, 200)
+    assert.equal((await academy.get(`/concerns/${ours.id}`)).statusCode, 404)
+  })
+
+  it('the teacher’s own pupil still takes the one-statement path to the school’s own DSLs', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'brookside')
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form(childId, 'Our own pupil: tired every morning.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const concern = await concernBy(sent.idempotencyKey)
+    assert.deepEqual(concern.routed_to, [])
+    assert.deepEqual(await told(concern.id), [...brooksideLeads].sort())
+  })
 })

@@ -1,18 +1,19 @@
 // Concerns and the DSL's triage (KCSIE: all concerns, discussions and decisions, and the reasons for them, in
 // writing). One submission may name several children: one concern and one chronology entry per child.
 import { randomUUID } from 'node:crypto'
-import { sql, type Kysely, type Transaction } from 'kysely'
-import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely'
+import { REACH, ROLES, SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
-import { membershipsWithRolesQuery } from '../../data/memberships.ts'
+import { currentMembershipsQuery, membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
 import { auditDetails, auditValues } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
-import type { BodyMark, DB, Significance } from '../../data/schema.ts'
+import type { BodyMark, DB, RelationshipType, Significance } from '../../data/schema.ts'
 import { auditedTransaction, auditFailure, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
+import { casePractitioners } from '../tac/access.ts'
 
 export const TRIAGE_ACTIONS = {
   monitor: 'Monitor',
@@ -24,6 +25,16 @@ export const TRIAGE_ACTIONS = {
 } as const
 export type TriageActionCode = keyof typeof TRIAGE_ACTIONS
 export const TRIAGE_OUTCOMES = { monitor: 'Keep open and monitor', escalated: 'Escalated (referral, police or early help)', closed: 'Close: no further action' } as const
+
+/**
+ * The relationships an agency holds that bring a child into its safeguarding leads' reach (REACH in
+ * src/access/policy.ts: a pupil on roll, the agency's own record), the child's school first. A concern goes to the
+ * safeguarding leads of the raiser's own agency only when it holds such a relationship to the child: otherwise they
+ * could not open it.
+ */
+const HELD_BY_AGENCY: readonly RelationshipType[] = ['pupil_at', 'agency_record']
+/** The roles a front-door relationship brings a child into reach for (the front door's social workers and managers). */
+const FRONT_DOOR_ROLES = ROLES.filter((r) => REACH[r].through.includes('front_door_contact'))
 
 const SERIOUS = new Set(['sexual_abuse', 'physical_abuse', 'fgm', 'child_sexual_exploitation', 'child_criminal_exploitation', 'radicalisation'])
 
@@ -80,18 +91,22 @@ export interface SubmissionResult {
 export function concernsRepository(ctx: Ctx, actor: Actor) {
   const isLead = SAFEGUARDING_LEAD_ROLES.includes(actor.role)
 
-  /** A concern the actor may see: one they raised, or (safeguarding leads) one raised in their agency about a child in reach. */
+  /**
+   * A concern the actor decides (a predicate on `concern as k`): one raised in their agency and not routed away, for its
+   * safeguarding leads; or one routed to them (its raiser's own leads could not open the child).
+   */
+  function decidedByMe(eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>): Expression<SqlBool> {
+    const routedToMe = sql<SqlBool>`(k.routed_to <> '{}'::uuid[] and k.routed_to @> array[${actor.membershipId}]::uuid[])`
+    return isLead ? eb.or([eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]), routedToMe]) : routedToMe
+  }
+
+  /** A concern the actor may see: one they raised, or one they decide about a child in their reach. */
   function visibleConcerns(trx: Transaction<DB>, now: Date) {
     return trx
       .selectFrom('concern as k')
       .innerJoin('child as c', 'c.id', 'k.child_id')
       .where('k.partnership_id', '=', actor.partnershipId)
-      .where((eb) =>
-        eb.or([
-          eb('k.raised_by_membership_id', '=', actor.membershipId),
-          ...(isLead ? [eb.and([eb('k.agency_id', '=', actor.agencyId), childInReach(actor, now)(eb as never)])] : []),
-        ]),
-      )
+      .where((eb) => eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never), childInReach(actor, now)(eb as never)])]))
   }
 
   return {
@@ -172,7 +187,20 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (input.newChild) childIds.push(await provisionalChild(trx, input.newChild, now))
         if (!childIds.length) throw new RefusedError('Choose the child or children the concern is about')
         const submissionId = randomUUID()
-        const concerns = await writeConcerns(trx, input, childIds, submissionId, now, { checkInStatement: false, auditInStatement: false })
+        // each child's concern goes to my agency's safeguarding leads when they can open the child (the one-statement
+        // path's case); a child they cannot open, to someone who can (routeAway), told by the same statement
+        const home = await heldByMyAgency(trx, childIds, now)
+        const made = new Map<string, { id: string; childId: string }>()
+        const toWrite: { childIds: string[]; routedTo?: string[] }[] = [{ childIds: childIds.filter((c) => home.has(c)) }]
+        for (const c of childIds.filter((c) => !home.has(c))) {
+          const routedTo = await routeAway(trx, c, submissionId, now)
+          // nobody at all (no front door in the partnership): my agency's leads, as before, rather than no concern
+          toWrite.push(routedTo.length ? { childIds: [c], routedTo } : { childIds: [c] })
+        }
+        for (const w of toWrite.filter((w) => w.childIds.length)) {
+          for (const k of await writeConcerns(trx, input, w.childIds, submissionId, now, { checkInStatement: false, auditInStatement: false }, w.routedTo)) made.set(k.childId, k)
+        }
+        const concerns = childIds.map((c) => made.get(c)!)
         return {
           result: { submissionId, concerns, immediateDanger: input.immediateDanger, replayed: false },
           audit: { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: submissionId, childIds, details: { concernIds: concerns.map((c) => c.id), category: input.category } },
@@ -185,6 +213,85 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
 
       function notFound() {
         return { result: null, audit: { action: 'concern.create', outcome: 'not_found' as const, childIds: [] } }
+      }
+
+      /**
+       * The children (of those given) whose concern goes to my agency's safeguarding leads: my agency holds a
+       * relationship that brings the child into their reach (HELD_BY_AGENCY), and it has a safeguarding lead in post.
+       * The same rule as the one-statement path's check (buildWrite).
+       */
+      async function heldByMyAgency(trx: Transaction<DB>, childIds: string[], now: Date): Promise<Set<string>> {
+        const rows = await trx
+          .selectFrom('relationship as r')
+          .select('r.child_id')
+          .distinct()
+          .where('r.partnership_id', '=', actor.partnershipId)
+          .where('r.child_id', 'in', childIds)
+          .where('r.holder_agency_id', '=', actor.agencyId)
+          .where('r.type', 'in', HELD_BY_AGENCY)
+          .where('r.starts_at', '<=', now)
+          .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
+          .where((eb) => eb.exists(membershipsWithRolesQuery(trx, actor.partnershipId, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now)))
+          .execute()
+        return new Set(rows.map((r) => r.child_id))
+      }
+
+      /**
+       * Whom a concern about a child goes to when my own agency's safeguarding leads cannot open the child (I reach
+       * them only through a relationship of my own: another school's pupil in a team around the child I am in): the
+       * safeguarding leads in post of the agencies that hold the child (its school first, else an agency with its own
+       * record); failing them, the lead practitioner of the child's open team around the child; failing them, the
+       * front door's members, given a front-door relationship to the child so they can open it (as a risk signal does).
+       * Never me: I raised it. Everyone returned reaches the child, so the concern opens for them and they decide it.
+       */
+      async function routeAway(trx: Transaction<DB>, childId: string, submissionId: string, now: Date): Promise<string[]> {
+        const holders = await currentMembershipsQuery(trx, actor.partnershipId, now)
+          .innerJoin('relationship as r', (j) => j.onRef('r.holder_agency_id', '=', 'm.agency_id').on('r.partnership_id', '=', actor.partnershipId))
+          .select(['m.id', 'r.type'])
+          .where('r.child_id', '=', childId)
+          .where('r.type', 'in', HELD_BY_AGENCY)
+          .where('r.starts_at', '<=', now)
+          .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
+          .where('m.role', 'in', SAFEGUARDING_LEAD_ROLES)
+          .where('m.id', '<>', actor.membershipId)
+          .execute()
+        for (const type of HELD_BY_AGENCY) {
+          const leads = holders.filter((h) => h.type === type).map((h) => h.id)
+          if (leads.length) return [...new Set(leads)].sort()
+        }
+        // the lead practitioner, while their membership of the team gives them the child (joining is the access grant)
+        const teamLeads = await currentMembershipsQuery(trx, actor.partnershipId, now)
+          .innerJoin('tac as t', (j) => j.onRef('t.lead_membership_id', '=', 'm.id').on('t.partnership_id', '=', actor.partnershipId))
+          .innerJoin('tac_child as tc', (j) => j.onRef('tc.tac_id', '=', 't.id').on('tc.partnership_id', '=', actor.partnershipId))
+          .select('m.id')
+          .distinct()
+          .where('tc.child_id', '=', childId)
+          .where('t.status', '=', 'open')
+          .where('m.id', '<>', actor.membershipId)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('relationship as r')
+                .select('r.id')
+                .where('r.partnership_id', '=', actor.partnershipId)
+                .whereRef('r.holder_membership_id', '=', 'm.id')
+                .where('r.child_id', '=', childId)
+                .where('r.type', '=', 'team_member')
+                .where('r.starts_at', '<=', now)
+                .where((e2) => e2.or([e2('r.ends_at', 'is', null), e2('r.ends_at', '>', now)])),
+            ),
+          )
+          .execute()
+        if (teamLeads.length) return teamLeads.map((l) => l.id).sort()
+        const frontDoor = await trx.selectFrom('team').select('id').where('partnership_id', '=', actor.partnershipId).where('is_front_door', '=', true).orderBy('id').executeTakeFirst()
+        if (!frontDoor) return []
+        const members = await currentMembershipsQuery(trx, actor.partnershipId, now).select('m.id').where('m.team_id', '=', frontDoor.id).where('m.role', 'in', FRONT_DOOR_ROLES).where('m.id', '<>', actor.membershipId).orderBy('m.id').execute()
+        if (!members.length) return []
+        await trx
+          .insertInto('relationship')
+          .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: frontDoor.id, holder_membership_id: null, starts_at: now, ends_at: null, source: `concern submission ${submissionId}`, reason: 'A concern that no agency holding the child, and no team around the child, could take', created_by_membership_id: actor.membershipId, created_at: now })
+          .execute()
+        return members.map((m) => m.id)
       }
 
       /**
@@ -220,6 +327,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         submissionId: string,
         now: Date,
         opts: { checkInStatement: boolean; auditInStatement: boolean },
+        routedTo?: string[],
       ): Promise<{ id: string; childId: string }[]> {
         const rows = childIds.map((childId) => ({ childId, id: randomUUID(), entryId: randomUUID() }))
         const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
@@ -249,14 +357,15 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         }
         // one child (the common case) is `c.id in ($n)`, which keeps PostgreSQL on its generic plan (an array of them
         // would make it plan every time); several children are built each time with their own values
-        const statement = childIds.length === 1 ? statements.fill(key, (slot) => buildWrite(db, slot, [slot.child], opts), values) : buildWrite(db, values, childIds, opts)
+        // (a concern routed away, on the general path, is built each time: its text names whom it is routed to)
+        const statement = childIds.length === 1 && !routedTo ? statements.fill(key, (slot) => buildWrite(db, slot, [slot.child], opts), values) : buildWrite(db, values, childIds, opts, routedTo)
         const made = await db.executeQuery<{ id: string; child_id: string }>(statement)
         const byChild = new Map(made.rows.map((r) => [r.child_id, r.id]))
         return childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c }))
       }
 
       /** The statement of writeConcerns for this actor and path, from a submission's values or from the stand-ins (WRITE_SLOT). */
-      function buildWrite(db: Kysely<DB> | Transaction<DB>, slot: WriteValues, inList: readonly unknown[], opts: { checkInStatement: boolean; auditInStatement: boolean }) {
+      function buildWrite(db: Kysely<DB> | Transaction<DB>, slot: WriteValues, inList: readonly unknown[], opts: { checkInStatement: boolean; auditInStatement: boolean }, routedTo?: string[]) {
         const p = actor.partnershipId
         const now = slot.now as Date
         const inReach = db
@@ -265,13 +374,30 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .where('c.partnership_id', '=', p)
           .where('c.id', 'in', inList as string[])
           .where(childInReach(actor, now))
+        // …and my agency's safeguarding leads can open each child (heldByMyAgency's rule): a concern about a child they
+        // cannot open is the general path's to route to someone who can (routeAway)
+        const heldHere = db
+          .selectFrom('relationship as r')
+          .select(sql<string>`count(distinct r.child_id)`.as('n'))
+          .where('r.partnership_id', '=', p)
+          .where('r.child_id', 'in', inList as string[])
+          .where('r.holder_agency_id', '=', actor.agencyId)
+          .where('r.type', 'in', HELD_BY_AGENCY)
+          .where('r.starts_at', '<=', now)
+          .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
         const checked = opts.checkInStatement
           ? // …and the key is new: a key used before, for any child, is the general path's to replay or refuse (the
             // unique index alone would let a form sent again with another child add that child's concern)
             sql`(${inReach}) = ${slot.childCount} and exists (select 1 from concern_category where partnership_id = ${p}::uuid and code = ${slot.category}::text and active)
-                and not exists (select 1 from concern where partnership_id = ${p}::uuid and raised_by_membership_id = ${actor.membershipId}::uuid and idempotency_key = ${slot.idempotencyKey}::text)`
+                and not exists (select 1 from concern where partnership_id = ${p}::uuid and raised_by_membership_id = ${actor.membershipId}::uuid and idempotency_key = ${slot.idempotencyKey}::text)
+                and (${heldHere}) = ${slot.childCount} and exists (${membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now)})`
           : sql`true`
-        const leads = membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now).where('m.id', '<>', actor.membershipId)
+        // who is told: my agency's safeguarding leads (not me), or those the concern was routed to (routeAway)
+        const leads = routedTo
+          ? currentMembershipsQuery(db, p, now).select(['m.id', 'p.email']).where('m.id', 'in', routedTo)
+          : membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now).where('m.id', '<>', actor.membershipId)
+        // (a concern not routed away leaves routed_to to its default, empty)
+        const [routedColumn, routedValue] = routedTo ? [sql`, routed_to`, sql`, ${routedTo}::uuid[]`] : [sql``, sql``]
         const email = emailFor('concern.new')
         const audit = { ...auditValues({ ...actor, requestId: slot.requestId as string }, now, { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: slot.submissionId as string }), details: slot.auditDetails }
         const auditCte = opts.auditInStatement
@@ -293,10 +419,10 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           ),
           k as (
             insert into concern (id, partnership_id, submission_id, child_id, agency_id, raised_by_membership_id, category, seen_or_heard, child_words,
-                                 occurred_at, location, other_children, immediate_danger, body_map, entry_id, idempotency_key, created_at)
+                                 occurred_at, location, other_children, immediate_danger, body_map, entry_id, idempotency_key, created_at${routedColumn})
             select src.id, ${p}::uuid, ${slot.submissionId}::uuid, src.child_id, ${actor.agencyId}::uuid, ${actor.membershipId}::uuid, ${slot.category}::text, ${slot.seenOrHeard}::text, ${slot.childWords}::text,
                    ${slot.occurredAt}::timestamptz, ${slot.location}::text, ${slot.otherChildren}::text, ${slot.immediateDanger}::boolean, ${slot.bodyMap}::jsonb, src.entry_id,
-                   ${slot.idempotencyKey}::text, ${now}::timestamptz
+                   ${slot.idempotencyKey}::text, ${now}::timestamptz${routedValue}
             from src
             on conflict (partnership_id, raised_by_membership_id, idempotency_key, child_id) do nothing
             returning id, child_id, entry_id
@@ -354,7 +480,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** The DSL's queue: open concerns raised in my agency about children in my reach, oldest first. */
+    /** The DSL's queue: open concerns I decide (raised in my agency, or routed to me) about children in my reach, oldest first. */
     async queue() {
       return auditedTransaction(ctx, actor, 'concern.queue', async (trx, now) => {
         if (!isLead) return { result: [], audit: { action: 'concern.queue', outcome: 'success' } }
@@ -363,7 +489,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
           .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
           .select(['k.id', 'k.status', 'k.created_at', 'k.occurred_at', 'k.immediate_danger', 'k.child_id', 'c.given_name', 'c.family_name', 'c.provisional', 'cc.label as category', 'p.given_name as by_given', 'p.family_name as by_family'])
-          .where('k.agency_id', '=', actor.agencyId)
+          .where((eb) => decidedByMe(eb as never))
           .where('k.status', '=', 'open')
           .orderBy('k.immediate_danger', 'desc')
           .orderBy('k.created_at')
@@ -407,7 +533,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           isLead
             ? visibleConcerns(trx, now)
                 .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category', 'k.status'])
-                .where('k.agency_id', '=', actor.agencyId)
+                .where((eb) => decidedByMe(eb as never))
                 .where('k.id', '<>', concernId)
                 .where((eb) => eb.or([eb('k.child_id', '=', k.child_id), eb('k.submission_id', '=', k.submission_id)]))
                 .orderBy('k.created_at', 'desc')
@@ -426,21 +552,26 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             .execute(),
         ])
         const told = referrals.map((f) => ({ ...f, decision: f.referrer_told_at ? f.decision : null, rationale: f.referrer_told_at ? f.rationale : null, level_found: f.referrer_told_at ? f.level_found : null }))
+        // a concern routed away says to whom (those still in post), so its raiser is not told "your DSL has been alerted"
+        const routedTo = k.routed_to.length ? (await casePractitioners(trx, actor.partnershipId, now, { ids: k.routed_to })).map((r) => ({ name: r.name, roleLabel: r.roleLabel, agency: r.agency })) : []
         return {
-          result: { concern: k, triage, links, related: siblings, referrals: told, canTriage: isLead && k.agency_id === actor.agencyId },
+          result: { concern: k, triage, links, related: siblings, referrals: told, routedTo, canTriage: k.routed_to.length ? k.routed_to.includes(actor.membershipId) : isLead && k.agency_id === actor.agencyId },
           audit: { action: 'concern.view', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id] },
         }
       })
     },
 
-    /** The DSL records actions, the outcome and the reasons; the outcome is fed back to whoever raised it. */
+    /**
+     * Whoever decides the concern (its agency's safeguarding leads, or those it was routed to) records actions, the
+     * outcome and the reasons; the outcome is fed back to whoever raised it.
+     */
     async triage(concernId: string, input: { actions: TriageActionCode[]; outcome: keyof typeof TRIAGE_OUTCOMES; reasons: string }) {
       return auditedTransaction(ctx, actor, 'concern.triage', async (trx, now) => {
         const none = { result: null, audit: { action: 'concern.triage', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
-        if (!isLead || !isUuid(concernId)) return none
+        if (!isUuid(concernId)) return none
         // the concern's row is held until the decision is in: two DSLs deciding at the same moment take turns, and the
         // second sees the first's (a closed concern is not decided again)
-        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where('k.agency_id', '=', actor.agencyId).forNoKeyUpdate('k').executeTakeFirst()
+        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where((eb) => decidedByMe(eb as never)).forNoKeyUpdate('k').executeTakeFirst()
         if (!k) return none
         if (k.status === 'closed') throw new RefusedError('This concern is closed')
         const entryId = randomUUID()
@@ -480,12 +611,12 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** Links two concerns of my agency (patterns over time, siblings). */
+    /** Links two concerns I decide (patterns over time, siblings): my agency's, or routed to me. */
     async link(concernId: string, otherId: string) {
       return auditedTransaction(ctx, actor, 'concern.link', async (trx, now) => {
         const none = { result: null, audit: { action: 'concern.link', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
         if (!isLead || !isUuid(concernId) || !isUuid(otherId) || concernId === otherId) return none
-        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where('k.agency_id', '=', actor.agencyId).execute()
+        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where((eb) => decidedByMe(eb as never)).execute()
         if (both.length !== 2) return none
         await trx
           .insertInto('concern_link')

@@ -10,6 +10,7 @@ import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './reposi
 import { BODY_REGIONS } from './body-map.ts'
 import { DECISION_LABELS } from '../referrals/repository.ts'
 import { FieldRefusedError, FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
+import { hasPermission } from '../../access/policy.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -89,6 +90,9 @@ function marksFrom(body: Record<string, unknown>) {
 export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).concerns
+  // the next steps the concern page offers whoever decides it (a team's lead practitioner or the front door decides a
+  // concern routed to them, and may not ask the school-based social worker)
+  const nextSteps = (req: FastifyRequest) => ({ mayRefer: hasPermission(req.actor!.role, 'referral:make'), mayConsult: hasPermission(req.actor!.role, 'consultation:ask') })
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) {
     const actor = request.actor!
@@ -159,11 +163,13 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     if (!found) return reply.callNotFound()
     const submitted = Number((request.query as { submitted?: string }).submitted ?? 0)
     const frontDoor = found.concern.immediate_danger ? await data.directory.frontDoor(request.actor!.partnershipId) : null
-    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: '/concerns' })
+    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: '/concerns' })
   })
 
-  // formKey: a decision has no key of its own, so the form carries the page's key (route.ts): sent twice, one decision
-  r.post('/concerns/:concernId/triage', { permission: 'concern:triage', audit: 'concern.triage', record: true, formKey: true }, async (request, reply) => {
+  // formKey: a decision has no key of its own, so the form carries the page's key (route.ts): sent twice, one decision.
+  // Who decides is the data layer's: the concern's agency's safeguarding leads, or whom it was routed to when they could
+  // not open the child (the child's school's leads, a team's lead practitioner, the front door) — so any case role may ask.
+  r.post('/concerns/:concernId/triage', { permission: 'concern:raise', audit: 'concern.triage', record: true, formKey: true }, async (request, reply) => {
     const { concernId } = request.params as { concernId: string }
     const body = (request.body ?? {}) as Record<string, unknown>
     const values = { ...body, actions: list(body.actions) }
@@ -171,7 +177,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     const show = async (errors: ReturnType<typeof formErrors>) => {
       const found = await repo(request).get(concernId)
       if (!found) return reply.callNotFound()
-      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: '/triage' })
+      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: '/triage' })
     }
     if (!parsed.success) return show(formErrors(parsed.error))
     try {

@@ -183,12 +183,19 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (childIds.some((id) => !isUuid(id))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
-        // the concerns it is made from are the referrer's agency's own: whoever raised one is told the decision and
-        // its reasons, so a concern the referrer cannot see (another school's) is not found, never linked
+        // the concerns it is made from are the referrer's agency's own, or were routed to the referrer (their raiser's own
+        // leads could not open the child: src/modules/concerns): whoever raised one is told the decision and its reasons,
+        // so a concern the referrer cannot see (another school's) is not found, never linked
         const concernIds = [...new Set(input.concernIds)]
         if (concernIds.length) {
           if (concernIds.some((k) => !isUuid(k))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
-          const own = await trx.selectFrom('concern').select('id').where('partnership_id', '=', actor.partnershipId).where('id', 'in', concernIds).where('agency_id', '=', actor.agencyId).execute()
+          const own = await trx
+            .selectFrom('concern')
+            .select('id')
+            .where('partnership_id', '=', actor.partnershipId)
+            .where('id', 'in', concernIds)
+            .where((eb) => eb.or([eb.and([eb('agency_id', '=', actor.agencyId), sql<boolean>`routed_to = '{}'::uuid[]`]), sql<boolean>`routed_to @> array[${actor.membershipId}]::uuid[]`]))
+            .execute()
           if (own.length !== concernIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         }
         const agency = await trx.selectFrom('agency').select('kind').where('id', '=', actor.agencyId).executeTakeFirstOrThrow()
