@@ -5,6 +5,7 @@ import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
 import { makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
+import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -330,7 +331,7 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
 })
 
 describeApp('concerns: a child the raiser reaches only personally — the concern goes to someone who can open it and decide', (ctx) => {
-  const form = (child: string, seenOrHeard: string, key = randomUUID()) => ({ idempotencyKey: key, children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
+  const form = (child: string, seenOrHeard: string, key: string = randomUUID()) => ({ idempotencyKey: key, children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
   const told = async (concernId: string) =>
     (await ctx.s.t.db.selectFrom('notification').select('membership_id').where('kind', '=', 'concern.new').where('subject_id', '=', concernId).execute()).map((n) => n.membership_id).sort()
   const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
@@ -461,4 +462,28 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     assert.deepEqual(concern.routed_to, [])
     assert.deepEqual(await told(concern.id), [...brooksideLeads].sort())
   })
+
+  it('more pupils than the form lists: it says so and links to the search, whose result comes back to the form chosen; out of reach stays not found', async () => {
+    // Brookside with more than 500 pupils on roll; Wilhelmina sorts after the first 500
+    const [far] = await addChildrenInReach(ctx.s.t.db, stableUuid('northshire:agency:brookside'), 'pupil_at', [{ givenName: 'Wilhelmina', familyName: 'Zzyzx' }, ...fillerNames(500)])
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Ottoline', familyName: 'Zzyzx' })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const form = await teacher.get('/concerns/new')
+    assert.equal(form.statusCode, 200)
+    assert.doesNotMatch(form.body, new RegExp(far!))
+    assert.match(form.body, /Showing the first 500 of your children, by family name\. If the child is not listed, <a class="govuk-link" href="\/search\?for=concern">search for them<\/a>/)
+    const found = await teacher.get('/search?for=concern&name=Wilhelmina+Zzyzx')
+    assert.match(found.body, new RegExp(`href="/concerns/new\\?child=${far}">Log a concern about this child`))
+    const chosen = await teacher.get(`/concerns/new?child=${far}`)
+    assert.match(chosen.body, new RegExp(`value="${far}"[^>]*checked`))
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(chosen.body)![1]!
+    const sent = await teacher.post('/concerns', { ...form_(far!, key) })
+    assert.equal(sent.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(sent.body)?.[0])
+    assert.equal((await concernBy(key)).child_id, far)
+    // a child out of reach, named in the address: not listed, and sent anyway, not found with nothing saved
+    assert.doesNotMatch((await teacher.get(`/concerns/new?child=${stranger}`)).body, new RegExp(stranger))
+    assert.equal((await teacher.post('/concerns', form_(stranger, randomUUID()))).statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', stranger).execute()).length, 0)
+  })
+  const form_ = (child: string, key: string) => form(child, 'Said she had not eaten since yesterday.', key)
 })

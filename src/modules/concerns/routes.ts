@@ -11,6 +11,7 @@ import { BODY_REGIONS } from './body-map.ts'
 import { DECISION_LABELS } from '../referrals/repository.ts'
 import { FieldRefusedError, FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
+import { childPicker } from '../search/picker.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -96,12 +97,11 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) {
     const actor = request.actor!
-    const [options, mine, directory] = await Promise.all([repo(request).formOptions(), data.forActor(actor).children.mine(), data.directory.frontDoor(actor.partnershipId)])
+    const [options, picker, directory] = await Promise.all([repo(request).formOptions(), childPicker(data.forActor(actor), 'concern', values.children), data.directory.frontDoor(actor.partnershipId)])
     return reply.code(errors ? 400 : 200).page('concerns/views/new.njk', {
       title: 'Log a concern about a child',
       categories: options.categories,
-      myChildren: mine,
-      preselected: list(values.children),
+      picker,
       regions: BODY_REGIONS,
       values,
       frontDoor: directory,
@@ -111,8 +111,8 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
   }
 
   r.get('/concerns/new', { permission: 'concern:raise', audit: 'concern.form' }, async (request, reply) => {
-    const q = request.query as { child?: string }
-    return renderForm(request, reply, { children: q.child ? [q.child] : [], idempotencyKey: randomUUID(), occurredDate: londonDateTime(clock.now()).date, immediateDanger: '' })
+    const q = request.query as { child?: string | string[] }
+    return renderForm(request, reply, { children: list(q.child), idempotencyKey: randomUUID(), occurredDate: londonDateTime(clock.now()).date, immediateDanger: '' })
   })
 
   r.post('/concerns', { permission: 'concern:raise', audit: 'concern.create' }, async (request, reply) => {

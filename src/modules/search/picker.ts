@@ -1,4 +1,4 @@
-// The children a form offers to choose from (the referral, consultation and Operation Encompass forms): the first
+// The children a form offers to choose from (the concern, referral, consultation and Operation Encompass forms): the first
 // MY_CHILDREN_LIMIT of my children, as the home page lists them, and any child already chosen beyond them. When the
 // list is cut off the form says so and links to the person search, whose results link back to the form with the
 // child chosen (`?child=`, no JavaScript needed). Choosing never widens reach: the list holds only children in reach,
@@ -20,6 +20,7 @@ interface PickerFormSpec {
 }
 
 export const PICKER_FORMS = {
+  concern: { path: '/concerns/new', permission: 'concern:raise', several: true, choose: 'Log a concern about this child', purpose: 'your concern' },
   referral: { path: '/referrals/new', permission: 'referral:make', several: true, choose: 'Refer this child', purpose: 'your referral' },
   consultation: { path: '/consultations/new', permission: 'consultation:ask', several: false, choose: 'Ask about this child', purpose: 'your consultation' },
   encompass: { path: '/encompass/new', permission: 'encompass:record', several: true, choose: 'Add to the notice', purpose: 'the Operation Encompass notice' },
