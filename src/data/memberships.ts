@@ -16,6 +16,11 @@ export function currentMembershipsQuery(db: Db, partnershipId: string, now: Date
     .where((eb) => eb.or([eb('m.ends_at', 'is', null), eb('m.ends_at', '>', now)]))
 }
 
+/** Whether a membership is in post now: started, not ended, its practitioner's account not disabled. */
+export async function inPost(db: Db, partnershipId: string, membershipId: string, now: Date): Promise<boolean> {
+  return Boolean(await currentMembershipsQuery(db, partnershipId, now).select('m.id').where('m.id', '=', membershipId).executeTakeFirst())
+}
+
 /**
  * The joined members of a team around the child who are in post — those who can be chosen for its work (chair,
  * invitee, action owner, lead). `membership as m`, `practitioner as p` and `tac_member as tm`, nothing selected yet.

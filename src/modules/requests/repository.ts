@@ -23,7 +23,7 @@
 // the same transaction. The requester is told; they may withdraw an open request with a reason. Every call is one
 // audited transaction.
 import { randomUUID } from 'node:crypto'
-import { sql, type SqlBool, type Transaction } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
 import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS, ROLES } from '../../access/policy.ts'
 import { childInReach, entryVisible } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
@@ -35,7 +35,7 @@ import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../.
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { teamManagerOf } from '../tac/access.ts'
 import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, escalationManagerRoles, escalationStandIns, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
-import { currentMembershipsQuery, membershipNames, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
+import { currentMembershipsQuery, inPost, membershipNames, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
 
@@ -99,11 +99,6 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   async function ownAgencyKind(trx: Trx): Promise<AgencyKind | null> {
     const a = await trx.selectFrom('agency').select('kind').where('partnership_id', '=', P).where('id', '=', actor.agencyId).executeTakeFirst()
     return a?.kind ?? null
-  }
-
-  /** Whether a membership is in post now (started, not ended, the practitioner's account not disabled). */
-  async function inPost(trx: Trx, membershipId: string, now: Date): Promise<boolean> {
-    return Boolean(await currentMembershipsQuery(trx, P, now).select('m.id').where('m.id', '=', membershipId).executeTakeFirst())
   }
 
   /**
@@ -218,7 +213,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     let standInReach: Awaited<ReturnType<typeof childAccess>> | undefined
     if (!answerer && !requester && !escalation) {
       // the requester has left: someone of their agency who could have asked about the child (the answer was shared with the agency)
-      if (mayAsk && q.requester_agency_id === actor.agencyId && q.requested_by !== actor.membershipId && !(await inPost(trx, q.requested_by, now))) {
+      if (mayAsk && q.requester_agency_id === actor.agencyId && q.requested_by !== actor.membershipId && !(await inPost(trx, P, q.requested_by, now))) {
         standInReach = await childAccess(trx, q.child_id, now)
         if (standInReach) standIn = 'requester'
       }
@@ -330,6 +325,16 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
    * when they answer for it, or the answers addressed to the requester when they stand in for a requester who has left.
    */
   async function answerEntries(trx: Trx, q: RequestRow, answerer: boolean, now: Date, standsInForRequester = false) {
+    // beside the one rule, never past a role restriction that leaves the actor's role out
+    const roleAllowed = sql<SqlBool>`(e.visibility <> 'restricted' or cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`
+    type Eb = ExpressionBuilder<DB & { e: DB['entry'] }, 'e'>
+    const besides: ((eb: Eb) => Expression<SqlBool>[]) | null = answerer
+      ? // the agency's own answers without a relationship — never past a seal (the authoring team's only)
+        (eb) => [eb('e.source_agency_id', '=', actor.agencyId), actor.teamId ? eb.or([eb('e.visibility', '<>', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]) : eb('e.visibility', '<>', 'sealed'), roleAllowed]
+      : standsInForRequester
+        ? // what was addressed to the requester who has left, as the requester would see it — never past a seal
+          (eb) => [eb('e.addressed_to_membership_id', '=', q.requested_by), eb('e.visibility', '<>', 'sealed'), roleAllowed]
+        : null
     return trx
       .selectFrom('entry as e')
       .select(['e.id', 'e.summary', 'e.occurred_at', 'e.occurred_time_known', 'e.significance', 'e.visibility', 'e.recorded_at'])
@@ -338,31 +343,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .where('e.detail_type', '=', REQUEST_SUBJECT)
       .where('e.detail_id', '=', q.id)
       .where('e.type', '=', ANSWER_ENTRY)
-      .where(
-        answerer
-          ? (eb) =>
-              eb.or([
-                entryVisible(actor, now)(eb),
-                // the agency's own answers without a relationship — never past a seal (the authoring team's only) or a role restriction
-                eb.and([
-                  eb('e.source_agency_id', '=', actor.agencyId),
-                  actor.teamId ? eb.or([eb('e.visibility', '<>', 'sealed'), eb('e.author_team_id', '=', actor.teamId)]) : eb('e.visibility', '<>', 'sealed'),
-                  sql<SqlBool>`(e.visibility <> 'restricted' or cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
-                ]),
-              ])
-          : standsInForRequester
-            ? (eb) =>
-                eb.or([
-                  entryVisible(actor, now)(eb),
-                  // what was addressed to the requester who has left, as the requester would see it — never past a seal or a role restriction
-                  eb.and([
-                    eb('e.addressed_to_membership_id', '=', q.requested_by),
-                    eb('e.visibility', '<>', 'sealed'),
-                    sql<SqlBool>`(e.visibility <> 'restricted' or cardinality(e.restricted_roles) = 0 or ${actor.role}::text = any(e.restricted_roles))`,
-                  ]),
-                ])
-            : entryVisible(actor, now),
-      )
+      .where(besides ? (eb) => eb.or([entryVisible(actor, now)(eb), eb.and(besides(eb))]) : entryVisible(actor, now))
       .orderBy('e.occurred_at')
       .orderBy('e.id')
       .execute()
@@ -585,7 +566,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const child = await identification(trx, q.child_id)
         const others = followsRequest ? await requestQuery(trx).where('q.batch_id', '=', q.batch_id).where('q.id', '!=', q.id).orderBy('ta.name').execute() : []
         // the people the request names who have left, said to everyone who sees it: whom the answer reaches, whom the escalation did
-        const requesterInPost = requester || (await inPost(trx, q.requested_by, now))
+        const requesterInPost = requester || (standIn !== 'requester' && (await inPost(trx, P, q.requested_by, now)))
         const answerReachesNobody = !requesterInPost && !(await requesterStandIns(trx, q, now, { first: true })).length
         const named = q.escalate_to_membership_id && q.status === 'open' && now > q.due_at ? await escalationStandIns(trx, P, q.escalate_to_membership_id, now) : null
         const escalationLeft = named && !named.inPost ? { name: (await membershipNames(trx, P, [q.escalate_to_membership_id])).get(q.escalate_to_membership_id!) ?? '', agencyName: named.agencyName ?? '', toldNobody: !named.managers.length } : null

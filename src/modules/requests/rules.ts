@@ -5,7 +5,7 @@
 import type { Transaction } from 'kysely'
 import { INFORMATION_REQUEST_ANSWERERS, type Role } from '../../access/policy.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
-import { currentMembershipsQuery, membershipsWithRoles } from '../../data/memberships.ts'
+import { inPost, membershipsWithRoles } from '../../data/memberships.ts'
 import type { AgencyKind, DB, RequestUrgency } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { setting } from '../tac/access.ts'
@@ -68,9 +68,9 @@ export async function escalationStandIns(trx: Transaction<DB>, partnershipId: st
     .where('m.id', '=', namedMembershipId)
     .executeTakeFirst()
   if (!named) return { agencyId: null, agencyName: null, inPost: false, managers: [] as string[] }
-  const inPost = Boolean(await currentMembershipsQuery(trx, partnershipId, now).select('m.id').where('m.id', '=', namedMembershipId).executeTakeFirst())
-  const managers = inPost ? [] : (await membershipsWithRoles(trx, partnershipId, named.agency_id, escalationManagerRoles(named.kind), now)).map((m) => m.id)
-  return { agencyId: named.agency_id, agencyName: named.name, inPost, managers }
+  const namedInPost = await inPost(trx, partnershipId, namedMembershipId, now)
+  const managers = namedInPost ? [] : (await membershipsWithRoles(trx, partnershipId, named.agency_id, escalationManagerRoles(named.kind), now)).map((m) => m.id)
+  return { agencyId: named.agency_id, agencyName: named.name, inPost: namedInPost, managers }
 }
 
 /** A refusal that belongs to one field of the form (the page puts it there; the API lists it in invalid-params). */
