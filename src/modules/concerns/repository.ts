@@ -33,6 +33,17 @@ export const TRIAGE_OUTCOMES = { monitor: 'Keep open and monitor', escalated: 'E
  * could not open it.
  */
 const HELD_BY_AGENCY: readonly RelationshipType[] = ['pupil_at', 'agency_record']
+/** An agency's current relationships (HELD_BY_AGENCY) to these children — `relationship as r`, nothing selected yet. */
+function heldBy(db: Kysely<DB> | Transaction<DB>, partnershipId: string, agencyId: string, childIds: readonly unknown[], now: Date) {
+  return db
+    .selectFrom('relationship as r')
+    .where('r.partnership_id', '=', partnershipId)
+    .where('r.child_id', 'in', childIds as string[])
+    .where('r.holder_agency_id', '=', agencyId)
+    .where('r.type', 'in', HELD_BY_AGENCY)
+    .where('r.starts_at', '<=', now)
+    .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
+}
 /** The roles a front-door relationship brings a child into reach for (the front door's social workers and managers). */
 const FRONT_DOOR_ROLES = ROLES.filter((r) => REACH[r].through.includes('front_door_contact'))
 
@@ -221,16 +232,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
        * The same rule as the one-statement path's check (buildWrite).
        */
       async function heldByMyAgency(trx: Transaction<DB>, childIds: string[], now: Date): Promise<Set<string>> {
-        const rows = await trx
-          .selectFrom('relationship as r')
+        const rows = await heldBy(trx, actor.partnershipId, actor.agencyId, childIds, now)
           .select('r.child_id')
           .distinct()
-          .where('r.partnership_id', '=', actor.partnershipId)
-          .where('r.child_id', 'in', childIds)
-          .where('r.holder_agency_id', '=', actor.agencyId)
-          .where('r.type', 'in', HELD_BY_AGENCY)
-          .where('r.starts_at', '<=', now)
-          .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
           .where((eb) => eb.exists(membershipsWithRolesQuery(trx, actor.partnershipId, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now)))
           .execute()
         return new Set(rows.map((r) => r.child_id))
@@ -376,15 +380,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .where(childInReach(actor, now))
         // …and my agency's safeguarding leads can open each child (heldByMyAgency's rule): a concern about a child they
         // cannot open is the general path's to route to someone who can (routeAway)
-        const heldHere = db
-          .selectFrom('relationship as r')
-          .select(sql<string>`count(distinct r.child_id)`.as('n'))
-          .where('r.partnership_id', '=', p)
-          .where('r.child_id', 'in', inList as string[])
-          .where('r.holder_agency_id', '=', actor.agencyId)
-          .where('r.type', 'in', HELD_BY_AGENCY)
-          .where('r.starts_at', '<=', now)
-          .where((eb) => eb.or([eb('r.ends_at', 'is', null), eb('r.ends_at', '>', now)]))
+        const heldHere = heldBy(db, p, actor.agencyId, inList, now).select(sql<string>`count(distinct r.child_id)`.as('n'))
         const checked = opts.checkInStatement
           ? // …and the key is new: a key used before, for any child, is the general path's to replay or refuse (the
             // unique index alone would let a form sent again with another child add that child's concern)
