@@ -7,7 +7,7 @@ import { sql, type Transaction } from 'kysely'
 import { isRole, ROLES, type Role } from '../../access/policy.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import type { Actor } from '../actor.ts'
-import { currentMembershipsQuery, membershipNames } from '../memberships.ts'
+import { currentMembershipsQuery, inPost, membershipNames } from '../memberships.ts'
 import { writeTacEntries } from '../../modules/tac/access.ts'
 import type { DB } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
@@ -297,8 +297,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         if (from.id === to.id) throw new RefusedError('Choose a different colleague to move the children to')
         // only to someone in post (the list offered is colleagues(); a crafted form must not reach further): not an
         // ended or not yet started membership, nor a disabled account — children allocated to nobody who can act
-        const inPost = await currentMembershipsQuery(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', to.id).executeTakeFirst()
-        if (!inPost) throw new RefusedError('The colleague is not in post: their membership has ended or not yet started, or their account is disabled')
+        if (!(await inPost(trx, actor.partnershipId, to.id, now))) throw new RefusedError('The colleague is not in post: their membership has ended or not yet started, or their account is disabled')
         const rels = await trx
           .selectFrom('relationship')
           .selectAll()

@@ -123,18 +123,12 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
       .where('m.partnership_id', '=', p)
       .executeTakeFirst()
     if (!m) return []
-    const current = trx
-      .selectFrom('membership as x')
-      .innerJoin('practitioner as xp', 'xp.id', 'x.practitioner_id')
-      .select(['x.id', 'x.role', 'x.team_id'])
-      .where('x.partnership_id', '=', p)
-      .where('x.agency_id', '=', m.agency_id)
-      .where('x.practitioner_id', '!=', m.practitioner_id)
-      .where('xp.disabled_at', 'is', null)
-      .where('x.starts_at', '<=', now)
-      .where((eb) => eb.or([eb('x.ends_at', 'is', null), eb('x.ends_at', '>', now)]))
-      .where('x.role', 'in', ['team_manager', 'headteacher', 'dsl', 'deputy_dsl'])
-    const rows = await current.execute()
+    const rows = await currentMembershipsQuery(trx, p, now)
+      .select(['m.id', 'm.role', 'm.team_id'])
+      .where('m.agency_id', '=', m.agency_id)
+      .where('m.practitioner_id', '!=', m.practitioner_id)
+      .where('m.role', 'in', ['team_manager', 'headteacher', 'dsl', 'deputy_dsl'])
+      .execute()
     const pick = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).map((r) => r.id)
     const ofTeam = m.team_id ? pick((r) => r.role === 'team_manager' && r.team_id === m.team_id) : []
     if (ofTeam.length) return ofTeam

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
+import { assertPdfUnavailable } from '../../../test/support/pdf.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { EXPORT_LIMIT } from './repository.ts'
 
@@ -205,16 +206,7 @@ describeApp('the merged chronology', (ctx) => {
     const officer = await ctx.s.signIn('police.mash')
     const exports = async () => (await ctx.s.t.db.selectFrom('audit_event').select('id').where('action', '=', 'chronology.export').execute()).length
     const before = await exports()
-    const chromium = ctx.s.config.chromiumPath
-    ctx.s.config.chromiumPath = '/nonexistent/chromium'
-    try {
-      const pdf = await officer.get(`/children/${childId}/chronology.pdf`)
-      assert.equal(pdf.statusCode, 503)
-      assert.match(pdf.body, /PDF export is not available/)
-      assert.match(pdf.body, /spreadsheet \(CSV\)/)
-    } finally {
-      ctx.s.config.chromiumPath = chromium
-    }
+    await assertPdfUnavailable(ctx.s, () => officer.get(`/children/${childId}/chronology.pdf`), /download the chronology as a spreadsheet \(CSV\) instead/)
     assert.equal(await exports(), before)
   })
 

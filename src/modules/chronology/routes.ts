@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
 import { inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
 import { humanise } from '../../platform/http/render.ts'
-import { htmlToPdf, pdfAvailable, PdfUnavailableError } from '../../platform/pdf/print.ts'
+import { pdfAvailable } from '../../platform/pdf/print.ts'
+import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { dateError, queryInt } from '../../web/forms.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { csvCell } from '../../web/csv.ts'
@@ -127,8 +128,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
 
   // PDF: Chromium prints the same entries the viewer can see (never more), and the export is audited
   r.get('/children/:childId/chronology.pdf', { permission: 'child:read', audit: 'chronology.export', record: true }, async (request, reply) => {
-    const unavailable = () => reply.code(503).page('error.njk', { title: 'PDF export is not available', detail: 'This server cannot make PDFs at the moment. Download the chronology as a spreadsheet (CSV) instead.', status: 503 })
-    if (!pdfAvailable(config.chromiumPath)) return unavailable()
+    const alternative = 'You can download the chronology as a spreadsheet (CSV) instead.'
+    if (!pdfAvailable(config.chromiumPath)) return pdfUnavailable(reply, alternative)
     const read = await readForExport(request, reply, 'pdf')
     if (!read) return reply
     const { result, f } = read
@@ -142,12 +143,6 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       exportedAt: clock.now(),
       filterText,
     })
-    try {
-      const pdf = await htmlToPdf(html, { chromiumPath: config.chromiumPath })
-      return reply.type('application/pdf').header('content-disposition', 'attachment; filename="chronology.pdf"').send(pdf)
-    } catch (err) {
-      if (err instanceof PdfUnavailableError) return unavailable()
-      throw err
-    }
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: 'chronology.pdf', alternative })
   })
 }

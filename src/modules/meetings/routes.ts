@@ -8,7 +8,8 @@ import { routes } from '../../platform/http/route.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
-import { htmlToPdf, pdfAvailable, PdfUnavailableError } from '../../platform/pdf/print.ts'
+import { pdfAvailable } from '../../platform/pdf/print.ts'
+import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { LEVEL_LABELS } from '../tac/access.ts'
 import { ATTENDANCE_LABELS, MEETING_KIND_LABELS, MODE_LABELS, type Attendance } from './store.ts'
 
@@ -298,8 +299,8 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     const { tacId, meetingId } = request.params as { tacId: string; meetingId: string }
     const audience = (request.query as { for?: string }).for ?? 'members'
     if (audience !== 'members' && audience !== 'family') return reply.code(400).type('text/plain; charset=utf-8').send('Choose the copy to print: for=members or for=family')
-    const unavailable = () => reply.code(503).page('error.njk', { title: 'PDF printing is not available', detail: 'This server cannot make PDFs at the moment. The minutes are on the meeting page: try printing again later.', status: 503 })
-    if (!pdfAvailable(config.chromiumPath)) return unavailable()
+    const alternative = 'You can read the minutes on the meeting page instead.'
+    if (!pdfAvailable(config.chromiumPath)) return pdfUnavailable(reply, alternative)
     let found
     try {
       found = await repo(request).forExport(tacId, meetingId, audience)
@@ -317,12 +318,6 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
       exportedBy: `${who.givenName} ${who.familyName}`,
       exportedAt: clock.now(),
     })
-    try {
-      const pdf = await htmlToPdf(html, { chromiumPath: config.chromiumPath })
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${audience === 'family' ? 'meeting-for-the-family' : 'meeting-minutes'}.pdf"`).send(pdf)
-    } catch (err) {
-      if (err instanceof PdfUnavailableError) return unavailable()
-      throw err
-    }
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: `${audience === 'family' ? 'meeting-for-the-family' : 'meeting-minutes'}.pdf`, alternative })
   })
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import type { Agent } from '../../../test/support/agent.ts'
+import { assertPdfUnavailable } from '../../../test/support/pdf.ts'
 import { makeTac, membershipOf, pupilOf } from '../../../test/support/tac.ts'
 import { progressSvg } from './chart.ts'
 import { diffSnapshots, formatPence, type PlanSnapshot } from './plan-store.ts'
@@ -310,9 +311,14 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
 
   it('the PDF for members and for the family', async () => {
     const sw = await ctx.s.signIn('sw.north')
+    // without Chromium: the one "not available" page, the printable page offered, nothing read or audited as exported
+    const exports = async () => (await db().selectFrom('audit_event').select('id').where('action', '=', 'plan.export').execute()).length
+    const before = await exports()
+    await assertPdfUnavailable(ctx.s, () => sw.get(`/teams/${tacId}/plan.pdf?for=family`), /use the printable page of the plan instead/)
+    assert.equal(await exports(), before)
     const pdf = await sw.get(`/teams/${tacId}/plan.pdf?for=family`)
     if (pdf.statusCode === 503) {
-      assert.match(pdf.body, /PDF export is not available/)
+      assert.match(pdf.body, /Sorry, you cannot download a PDF at the moment/)
     } else {
       assert.equal(pdf.statusCode, 200)
       assert.equal(pdf.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-')

@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { htmlToPdf, pdfAvailable, PdfUnavailableError } from '../../platform/pdf/print.ts'
+import { pdfAvailable } from '../../platform/pdf/print.ts'
+import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { fieldError, oneValue, parseForm, queryInt, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { ACTION_STATUSES, type ActionStatus } from '../../data/schema.ts'
@@ -333,20 +334,14 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
     const q = request.query as { for?: string }
     const audience = q.for === 'family' ? 'family' : q.for === 'members' || q.for === undefined ? 'members' : null
     if (!audience) return reply.code(400).type('text/plain; charset=utf-8').send('Choose the PDF for the family (for=family) or for members (for=members)')
-    const unavailable = () => reply.code(503).page('error.njk', { title: 'PDF export is not available', detail: 'This server cannot make PDFs at the moment. Use the printable page of the plan instead (your browser can print it or save it as a PDF).', status: 503 })
-    if (!pdfAvailable(config.chromiumPath)) return unavailable()
+    const alternative = 'You can use the printable page of the plan instead: your browser can print it or save it as a PDF.'
+    if (!pdfAvailable(config.chromiumPath)) return pdfUnavailable(reply, alternative)
     const p = await repo(request).plan(tacOf(request), 'plan.export', { format: 'pdf', for: audience })
     if (!p) return reply.callNotFound()
     const who = request.session!.practitioner
     const f = familyContext(p)
     const html = reply.renderToString('plans/views/print.njk', { ...p, ...f, family: audience === 'family', title: audience === 'family' ? `Our plan for ${f.names}` : `Joint agency plan — ${p.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`, exportedBy: `${who.givenName} ${who.familyName}`, exportedAt: clock.now() })
-    try {
-      const pdf = await htmlToPdf(html, { chromiumPath: config.chromiumPath })
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${audience === 'family' ? 'our-plan' : 'joint-plan'}.pdf"`).send(pdf)
-    } catch (err) {
-      if (err instanceof PdfUnavailableError) return unavailable()
-      throw err
-    }
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: `${audience === 'family' ? 'our-plan' : 'joint-plan'}.pdf`, alternative })
   })
 
   // ---------- reviews and progress ----------

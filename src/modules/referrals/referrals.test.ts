@@ -40,6 +40,9 @@ describeApp('the front door: teacher → DSL → front door → decision → the
     assert.equal((await ctx.s.t.db.selectFrom('referral').select('urgency').where('id', '=', rows[0]!.id).executeTakeFirstOrThrow()).urgency, 'today')
     referralId = rows[0]!.id
     assert.equal(rows[0]!.out_of_hours, false)
+    // the front door's sight of the child: its queue team's, from receipt, open until the decision sets its end
+    const sight = await ctx.s.t.db.selectFrom('relationship').select(['child_id', 'type', 'holder_team_id', 'holder_membership_id', 'holder_agency_id', 'starts_at', 'ends_at', 'reason', 'created_by_membership_id']).where('source', '=', `referral ${referralId}`).execute()
+    assert.deepEqual(sight, [{ child_id: childId, type: 'front_door_contact', holder_team_id: rows[0]!.queue_team_id, holder_membership_id: null, holder_agency_id: null, starts_at: rows[0]!.received_at, ends_at: null, reason: 'Open referral at the front door', created_by_membership_id: rows[0]!.recorded_by_membership_id }])
     const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', referralId).where('rule', '=', 'R1').executeTakeFirstOrThrow()
     assert.equal(clock.due_at.toISOString(), '2026-11-24T17:00:00.000Z', 'R1: one working day, due at the end of the next working day')
   })

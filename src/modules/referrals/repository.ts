@@ -7,6 +7,7 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
+import { grantFrontDoorContact } from '../../data/relationships.ts'
 import type { DB, Decision } from '../../data/schema.ts'
 import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -241,10 +242,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             })
             .execute()
           // the front door may see the child while the contact is open, and for 10 working days after the decision
-          await trx
-            .insertInto('relationship')
-            .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: queueTeamId, holder_membership_id: null, starts_at: now, ends_at: null, source: `referral ${id}`, reason: `Open ${input.kind} at the front door`, created_by_membership_id: actor.membershipId, created_at: now })
-            .execute()
+          await grantFrontDoorContact(trx, { partnershipId: actor.partnershipId, childId, teamId: queueTeamId, source: `referral ${id}`, reason: `Open ${input.kind} at the front door`, createdBy: actor.membershipId, now })
           await writeEntry(trx, now, childId, {
             type: input.kind,
             summary: `${input.kind === 'referral' ? 'Referral' : 'Contact'} to the front door (${input.urgency}${input.levelBelieved ? `, level ${input.levelBelieved} believed` : ''})${previous ? ' — a re-referral within 12 months' : ''}.`,

@@ -6,7 +6,8 @@ import { SAR_ITEM_DECISIONS, SAR_REQUESTERS } from '../../data/schema.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { htmlToPdf, pdfAvailable, PdfUnavailableError } from '../../platform/pdf/print.ts'
+import { pdfAvailable } from '../../platform/pdf/print.ts'
+import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { identifiersCross } from '../breakglass/identifiers.ts'
@@ -222,18 +223,12 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
 
   r.get('/subject-access/:sarId/response.pdf', { permission: 'sar:manage', audit: 'sar.export', record: true }, async (request, reply) => {
     const { sarId } = request.params as { sarId: string }
-    const unavailable = () => reply.code(503).page('error.njk', { title: 'PDF printing is not available', detail: 'This server cannot make PDFs at the moment. The JSON export of the response is available: try the PDF again later.', status: 503 })
-    if (!pdfAvailable(config.chromiumPath)) return unavailable()
+    const alternative = 'You can download the response as JSON instead.'
+    if (!pdfAvailable(config.chromiumPath)) return pdfUnavailable(reply, alternative)
     const doc = await repo(request).exportRelease(sarId, 'pdf')
     if (!doc) return reply.callNotFound()
     const html = reply.renderToString('sar/views/print.njk', { title: `Your information: ${doc.child.name}`, doc })
-    try {
-      const pdf = await htmlToPdf(html, { chromiumPath: config.chromiumPath })
-      return reply.type('application/pdf').header('content-disposition', 'attachment; filename="subject-access-response.pdf"').send(pdf)
-    } catch (err) {
-      if (err instanceof PdfUnavailableError) return unavailable()
-      throw err
-    }
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: 'subject-access-response.pdf', alternative })
   })
 
   // ---- disputes of an entry ----

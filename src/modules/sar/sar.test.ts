@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { startTestApp, type TestApp } from '../../../test/support/app.ts'
 import { testEngines } from '../../../test/support/db.ts'
+import { assertPdfUnavailable } from '../../../test/support/pdf.ts'
 import { membershipOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
@@ -285,6 +286,8 @@ for (const engine of testEngines()) {
       assert.doesNotMatch(res.body, /Jordan|Mark Stone|EXEMPT-CONTENT|POLICE-CONTENT|best interests” to the mother/)
       assert.doesNotMatch(res.body, /not be in Ellie’s best interests/, 'the reason for withholding is IG’s, not in the response')
       assert.match(doc.withheld[0]!.withheld, /Schedule 3, Part 5/)
+      // without Chromium: the one "not available" page, the JSON offered, and no export recorded (the list below)
+      await assertPdfUnavailable(ctx.s, () => ig.get(`${url()}/response.pdf`), /download the response as JSON instead/)
       const pdf = await ig.get(`${url()}/response.pdf`)
       if (fs.existsSync(ctx.s.config.chromiumPath)) {
         assert.equal(pdf.statusCode, 200)

@@ -1,10 +1,10 @@
 // Where a risk signal goes: to whom it is routed on its child (when it fires, and when a merge or an unmerge brings
 // it to another child), and which child it belongs to when the entries it names move (ADR 0008).
-import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import type { DB } from '../../data/schema.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { notifyMemberships } from '../../data/notify.ts'
+import { grantFrontDoorContact } from '../../data/relationships.ts'
 
 type Trx = Transaction<DB>
 
@@ -38,8 +38,7 @@ export async function routeSignal(trx: Trx, partnershipId: string, childId: stri
       to = await reach(members.map((m) => m.id))
       // the front door needs a reason to see the child while the signal is open (one per signal: a signal that moved
       // brought its own with it)
-      const held = await trx.selectFrom('relationship').select('id').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('type', '=', 'front_door_contact').where('source', '=', signalSource(signal.id)).executeTakeFirst()
-      if (!held) await trx.insertInto('relationship').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: team.id, holder_membership_id: null, starts_at: now, ends_at: null, source: signalSource(signal.id), reason: `Risk signal: ${signal.ruleName}`, created_by_membership_id: null, created_at: now }).execute()
+      await grantFrontDoorContact(trx, { partnershipId, childId, teamId: team.id, source: signalSource(signal.id), reason: `Risk signal: ${signal.ruleName}`, createdBy: null, now, unlessHeld: true })
     }
   }
   return to
