@@ -36,6 +36,7 @@ import * as correctionsFollow from './20261130T1110_corrections_follow.ts'
 import * as concernRoutedTo from './20261130T1800_concern_routed_to.ts'
 import * as signalsFollow from './20261130T1830_signals_follow.ts'
 import * as assessmentClosedWithTeam from './20261130T1840_assessment_closed_with_team.ts'
+import * as signalsStranded from './20261130T2120_signals_stranded.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -74,4 +75,5 @@ export const migrations: Record<string, Migration> = {
   '20261130T1800_concern_routed_to': concernRoutedTo,
   '20261130T1830_signals_follow': signalsFollow,
   '20261130T1840_assessment_closed_with_team': assessmentClosedWithTeam,
+  '20261130T2120_signals_stranded': signalsStranded,
 }

@@ -560,6 +560,15 @@ export interface RiskSignalTable {
   response: string | null
 }
 
+/** Signals moved to the child their entries are on by migration 20261130T2120, to be routed and audited by the next evaluation. */
+export interface SignalFollowPendingTable {
+  partnership_id: string
+  signal_id: string
+  from_child_id: string
+  to_child_id: string
+  moved_at: Timestamp
+}
+
 export interface SignalWatermarkTable {
   partnership_id: string
   evaluated_through: Timestamp
@@ -1531,6 +1540,7 @@ export interface DB {
   signal_rule: SignalRuleTable
   risk_signal: RiskSignalTable
   signal_watermark: SignalWatermarkTable
+  signal_follow_pending: SignalFollowPendingTable
   bank_holiday: BankHolidayTable
   school_term: SchoolTermTable
   school_closure: SchoolClosureTable

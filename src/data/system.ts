@@ -1,20 +1,55 @@
 // The one named system repository: what jobs do outside any practitioner's scope (escalating overdue clocks,
 // delivering the outbox). Every action is audited as the system. Greppable on purpose: `systemRepository(`.
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
 import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
-import { routeSignal } from '../modules/signals/routing.ts'
+import { routeFollowedSignals, routeSignal } from '../modules/signals/routing.ts'
+import { lockChildren } from './repositories/children.ts'
 import type { Ctx } from './unit-of-work.ts'
+import type { DB } from './schema.ts'
 import { recordsImporter } from '../modules/records/repository.ts'
 import { runRetention } from '../modules/retention/job.ts'
 import { escalationStandIns } from '../modules/requests/rules.ts'
 
 /** How far before the last signal run an entry's recorded_at may be and still be looked at again (a late commit). */
 export const SIGNAL_COMMIT_GRACE_MS = 10 * 60_000
+
+/**
+ * Takes the rows of the children a signal evaluation looks at as a merge takes them (lockChildren: in id order, so
+ * the two never wait on each other crosswise) and answers, for each, the child to evaluate in its place: itself; the
+ * child it went into, when a merge has emptied it (marked merged_into_child_id) — its entries are there now; or none
+ * (a merge cycle, or no such child). The child a merge went into is taken too, in the same order: a merge seen only
+ * once the rows are held (it held one of them, and has just committed) names a child not yet taken, so every row
+ * taken is let go (a savepoint) and all of them taken again in id order, never one out of order while others are held.
+ */
+async function lockForEvaluation(trx: Transaction<DB>, partnershipId: string, childIds: readonly string[]): Promise<Map<string, string | null>> {
+  const want = new Set(childIds)
+  for (;;) {
+    await sql`savepoint signal_children`.execute(trx)
+    const into = new Map((await lockChildren(trx, partnershipId, [...want])).map((c) => [c.id, c.merged_into_child_id]))
+    const missing = [...into.values()].filter((t): t is string => !!t && !want.has(t))
+    if (missing.length) {
+      await sql`rollback to savepoint signal_children`.execute(trx)
+      for (const m of missing) want.add(m)
+      continue
+    }
+    await sql`release savepoint signal_children`.execute(trx)
+    const out = new Map<string, string | null>()
+    for (const id of childIds) {
+      let at = id
+      for (const seen = new Set<string>(); into.get(at) && !seen.has(at); ) {
+        seen.add(at)
+        at = into.get(at)!
+      }
+      out.set(id, into.has(at) && !into.get(at) ? at : null)
+    }
+    return out
+  }
+}
 
 export function systemRepository(ctx: Ctx, job: string) {
   const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -89,7 +124,9 @@ export function systemRepository(ctx: Ctx, job: string) {
      * entries already there). A fired signal names its entries, goes to the lead practitioner of the child's open
      * team around the child (issue 4: "the lead practitioner or the front door"), failing them the allocated workers,
      * failing them the front door; it lands in the chronology as a signal entry, and is not fired again for entries
-     * it already named.
+     * it already named. The children's rows are taken as a merge takes them (lockForEvaluation), and a child a merge
+     * has emptied is evaluated as the child it went into. The signals migration 20261130T2120 moved are routed and
+     * audited here first (routeFollowedSignals).
      */
     async evaluateSignals(): Promise<number> {
       const now = ctx.clock.now()
@@ -118,7 +155,25 @@ export function systemRepository(ctx: Ctx, job: string) {
           const again = changed.length && mark
             ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('occurred_at', '>=', new Date(now.getTime() - lookbackDays(changed.map((r) => r.definition)) * 2 * 86_400_000)).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
             : []
-          const children = [...recent.map((c) => ({ childId: c.child_id, rules })), ...again.map((c) => ({ childId: c.child_id, rules: changed }))]
+          const listed = [...recent.map((c) => ({ childId: c.child_id, rules })), ...again.map((c) => ({ childId: c.child_id, rules: changed }))]
+          // the signals migration 20261130T2120 moved, still to be routed on the child they are on now
+          const pending = await trx.selectFrom('signal_follow_pending as p').innerJoin('risk_signal as s', (j) => j.onRef('s.partnership_id', '=', 'p.partnership_id').onRef('s.id', '=', 'p.signal_id')).select('s.child_id').where('p.partnership_id', '=', partnershipId).execute()
+          // The children's rows are taken as a merge takes them, before their entries are read: a merge at the same
+          // moment either finishes first — and a child it emptied is evaluated as the child it went into — or waits
+          // for this run; never a signal fired on entries a merge is taking away to another child.
+          const evaluateAs = await lockForEvaluation(trx, partnershipId, [...listed.map((c) => c.childId), ...pending.map((p) => p.child_id)])
+          const followed = await routeFollowedSignals(trx, partnershipId, now)
+          const byChild = new Map<string, Map<string, (typeof rules)[number]>>()
+          const mergedAway: string[] = []
+          for (const { childId, rules: toEvaluate } of listed) {
+            const as = evaluateAs.get(childId)
+            if (as !== childId) mergedAway.push(childId)
+            if (!as) continue
+            const set = byChild.get(as) ?? new Map<string, (typeof rules)[number]>()
+            for (const r of toEvaluate) set.set(r.code, r)
+            byChild.set(as, set)
+          }
+          const children = [...byChild].map(([childId, set]) => ({ childId, rules: [...set.values()] }))
           let n = 0
           const touched: string[] = []
           for (const { childId, rules: toEvaluate } of children) {
@@ -151,8 +206,18 @@ export function systemRepository(ctx: Ctx, job: string) {
             }
           }
           await trx.insertInto('signal_watermark').values({ partnership_id: partnershipId, evaluated_through: now }).onConflict((oc) => oc.column('partnership_id').doUpdateSet({ evaluated_through: now })).execute()
-          if (children.length) {
-            await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, { action: 'signal.evaluate', outcome: 'success', childIds: children.map((c) => c.childId), details: { fired: n, firedFor: touched, ...(changed.length && mark ? { rulesChanged: changed.map((r) => `${r.code}@${r.version}`) } : {}) } })
+          if (children.length || mergedAway.length) {
+            await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, { action: 'signal.evaluate', outcome: 'success', childIds: [...new Set([...children.map((c) => c.childId), ...mergedAway])], details: { fired: n, firedFor: touched, ...(mergedAway.length ? { mergedAway } : {}), ...(changed.length && mark ? { rulesChanged: changed.map((r) => `${r.code}@${r.version}`) } : {}) } })
+          }
+          if (followed.length) {
+            // what the migration moved, and whom each open signal reached on its new child (as a merge's audit row says)
+            const routed = followed.filter((f) => f.told.length)
+            await writeAudit(trx, { kind: 'system', partnershipId, job, requestId: holder }, now, {
+              action: 'signal.follow',
+              outcome: 'success',
+              childIds: [...new Set(followed.flatMap((f) => [f.fromChildId, f.toChildId]))],
+              details: { migration: '20261130T2120_signals_stranded', signals: followed.map((f) => ({ id: f.id, from: f.fromChildId, to: f.toChildId, entries: f.entryIds })), ...(routed.length ? { signalsRoutedTo: Object.fromEntries(routed.map((f) => [f.id, f.told])) } : {}) },
+            })
           }
           return n
         })

@@ -447,12 +447,15 @@ export async function exactIdentityMatches(trx: Transaction<DB>, partnershipId: 
  * crosswise), before a check that allows one of a thing per child — one open team around the child, one open request
  * to an agency, one file transfer waiting — and the insert that follows it. Without it two submissions at the same
  * moment (a double click) both pass the check. `FOR NO KEY UPDATE` does not block the inserts that only refer to the
- * child (concerns, entries: their foreign keys take `FOR KEY SHARE`), so the front door is not held up.
+ * child (concerns, entries: their foreign keys take `FOR KEY SHARE`), so the front door is not held up. A merge or
+ * an unmerge takes its two children this way before moving a record's entries, and a signal evaluation the children it
+ * evaluates, so that neither sees the other half done; returns each child's merged_into_child_id as locked.
  */
-export async function lockChildren(trx: Transaction<DB>, partnershipId: string, childIds: readonly string[]): Promise<void> {
+export async function lockChildren(trx: Transaction<DB>, partnershipId: string, childIds: readonly string[]): Promise<{ id: string; merged_into_child_id: string | null }[]> {
   const ids = [...new Set(childIds)].filter(isUuid).sort()
-  if (!ids.length) return
-  await trx.selectFrom('child').select('id').where('partnership_id', '=', partnershipId).where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute()
+  if (!ids.length) return []
+  // read as locked: a mark that a merge holding the row until now has just set is seen
+  return trx.selectFrom('child').select(['id', 'merged_into_child_id']).where('partnership_id', '=', partnershipId).where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute()
 }
 
 /**

@@ -21,6 +21,7 @@ import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-w
 import type { DB, MatchState } from '../../data/schema.ts'
 import { DEFAULTS, FIELDS, compareRecords, dedupe, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
 import { signalsFollowEntries, type MovedSignal } from '../signals/routing.ts'
+import { lockChildren } from '../../data/repositories/children.ts'
 import { checkEntry, checkRecord, CsvFileError, ENTRY_COLUMNS, ENTRY_REQUIRED, parseCsv, RECORD_COLUMNS, RECORD_REQUIRED, type EntryInput, type RecordInput } from './validate.ts'
 
 type Trx = Transaction<DB>
@@ -884,7 +885,7 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
         let to = rec.review_child_id!
         for (const seen = new Set<string>(); ; ) {
           seen.add(to)
-          const locked = await trx.selectFrom('child').select(['id', 'merged_into_child_id']).where('partnership_id', '=', P).where('id', 'in', [rec.child_id, to]).orderBy('id').forNoKeyUpdate().execute()
+          const locked = await lockChildren(trx, P, [rec.child_id, to])
           const next = locked.find((c) => c.id === to)?.merged_into_child_id
           if (!next || seen.has(next)) break
           to = next
@@ -935,6 +936,9 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
           .orderBy('decided_at', 'desc')
           .orderBy('id', 'desc')
           .executeTakeFirst()
+        // the two children's rows, as a merge takes them: a signal evaluation at the same moment waits for the entries
+        // to be on one child or the other (a new child made here is seen by nobody else until this commits)
+        await lockChildren(trx, P, [rec.child_id, ...(last?.from_child_id ? [last.from_child_id] : [])])
         const scope = { partnershipId: P, agencyId: rec.agency_id, membershipId: actor.membershipId, teamId: actor.teamId }
         const to = last?.from_child_id ?? (await newChildFrom(trx, scope, { sourceRef: rec.source_ref, givenName: rec.given_name, familyName: rec.family_name, dateOfBirth: rec.date_of_birth, sex: rec.sex, nhsNumber: rec.nhs_number, upn: rec.upn, postcode: rec.postcode, address: rec.address }, now, false))
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to, now)

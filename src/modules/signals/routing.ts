@@ -98,3 +98,42 @@ export async function signalsFollowEntries(trx: Trx, partnershipId: string, from
   }
   return out
 }
+
+/** A signal that migration 20261130T2120 moved to the child its entries are on, as the evaluation routed it. */
+export interface FollowedSignal extends MovedSignal {
+  fromChildId: string
+  toChildId: string
+}
+
+/**
+ * The signals that merges made before signals followed their entries had left behind, moved by migration
+ * 20261130T2120 to the child their entries are on (signal_follow_pending): a migration cannot run routeSignal, so the
+ * next evaluation does, as signalsFollowEntries does for a signal a merge moves — an unacknowledged one is routed on
+ * the child it is on now, telling only those it had not reached, and `routed_to` grows by them — and clears the list.
+ * The caller holds the children's rows (lockChildren), taken before the signals' as a merge takes them.
+ */
+export async function routeFollowedSignals(trx: Trx, partnershipId: string, now: Date): Promise<FollowedSignal[]> {
+  const pending = await trx
+    .selectFrom('signal_follow_pending as p')
+    .innerJoin('risk_signal as s', (j) => j.onRef('s.partnership_id', '=', 'p.partnership_id').onRef('s.id', '=', 'p.signal_id'))
+    .innerJoin('signal_rule as r', (j) => j.onRef('r.partnership_id', '=', 's.partnership_id').onRef('r.code', '=', 's.rule_code').onRef('r.version', '=', 's.rule_version'))
+    .select(['s.id', 's.child_id', 's.routed_to', 's.acknowledged_at', 'r.name as rule_name', 'p.from_child_id', 'p.to_child_id'])
+    .where('p.partnership_id', '=', partnershipId)
+    .orderBy('s.fired_at')
+    .orderBy('s.id')
+    .forUpdate('s')
+    .execute()
+  const out: FollowedSignal[] = []
+  for (const s of pending) {
+    let told: string[] = []
+    if (!s.acknowledged_at) {
+      const reached = await routeSignal(trx, partnershipId, s.child_id, { id: s.id, ruleName: s.rule_name, toldAlready: s.routed_to }, now)
+      told = reached.filter((m) => !s.routed_to.includes(m))
+      if (told.length) await trx.updateTable('risk_signal').set({ routed_to: [...s.routed_to, ...told] }).where('partnership_id', '=', partnershipId).where('id', '=', s.id).execute()
+    }
+    const entries = await trx.selectFrom('entry').select('id').where('partnership_id', '=', partnershipId).where('detail_type', '=', 'risk_signal').where('detail_id', '=', s.id).execute()
+    out.push({ id: s.id, entryIds: entries.map((e) => e.id), told, fromChildId: s.from_child_id, toChildId: s.to_child_id })
+  }
+  if (pending.length) await trx.deleteFrom('signal_follow_pending').where('partnership_id', '=', partnershipId).where('signal_id', 'in', pending.map((s) => s.id)).execute()
+  return out
+}
