@@ -37,6 +37,7 @@ import * as concernRoutedTo from './20261130T1800_concern_routed_to.ts'
 import * as signalsFollow from './20261130T1830_signals_follow.ts'
 import * as assessmentClosedWithTeam from './20261130T1840_assessment_closed_with_team.ts'
 import * as signalsStranded from './20261130T2120_signals_stranded.ts'
+import * as sharingDecisionConcern from './20261130T2110_sharing_decision_concern.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -76,4 +77,5 @@ export const migrations: Record<string, Migration> = {
   '20261130T1830_signals_follow': signalsFollow,
   '20261130T1840_assessment_closed_with_team': assessmentClosedWithTeam,
   '20261130T2120_signals_stranded': signalsStranded,
+  '20261130T2110_sharing_decision_concern': sharingDecisionConcern,
 }

@@ -1043,7 +1043,7 @@ export interface SharingAgreementRuleTable {
 }
 
 export type SharingConsent = 'given' | 'refused' | 'not_sought'
-export type SharingContext = 'manual' | 'request_answer' | 'referral' | 'visibility_change' | 'file_transfer'
+export type SharingContext = 'manual' | 'request_answer' | 'referral' | 'visibility_change' | 'file_transfer' | 'concern'
 
 export interface SharingDecisionTable {
   id: string

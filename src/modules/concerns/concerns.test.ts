@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
@@ -486,4 +487,185 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', stranger).execute()).length, 0)
   })
   const form_ = (child: string, key: string) => form(child, 'Said she had not eaten since yesterday.', key)
+})
+
+describeApp('concerns: a concern routed to another agency is a sharing decision, in the concern’s transaction', (ctx) => {
+  const agencyOf = (key: string) => stableUuid(`northshire:agency:${key}`)
+  const form = (children: string[], seenOrHeard: string, key: string = randomUUID()) => ({ idempotencyKey: key, children, category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
+  const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).execute()
+  const decisionsFor = (childId: string) => ctx.s.t.db.selectFrom('sharing_decision').selectAll().where('child_id', '=', childId).where('context', '=', 'concern').execute()
+  const allDecisions = async () => Number((await ctx.s.t.db.selectFrom('sharing_decision').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  const summary = (sent: { statusCode: number; body: string }) => /govuk-error-summary[\s\S]*?<\/ul>/.exec(sent.body)?.[0]
+  async function actorOf(key: string) {
+    const m = await ctx.s.t.db.selectFrom('membership').selectAll().where('id', '=', membershipOf(key)).executeTakeFirstOrThrow()
+    return { kind: 'practitioner' as const, partnershipId: m.partnership_id, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: randomUUID() }
+  }
+  /** A child known to no agency, reached by `key` only through a self-claimed relationship of their own. */
+  async function childReachedOnlyBy(key: string, familyName: string) {
+    const childId = randomUUID()
+    const now = ctx.s.clock.now()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Sky', family_name: familyName, date_of_birth: '2020-05-05', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: now }).execute()
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: PARTNERSHIP, child_id: childId, type: 'self_claimed', holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf(key), starts_at: now, ends_at: null, source: 'test', reason: 'Knows the child from a community group', created_by_membership_id: membershipOf(key), created_at: now }).execute()
+    return childId
+  }
+
+  it('a police officer’s concern about a school’s pupil, routed to the school’s DSLs: one sharing decision, seen in the child’s sharing record and chronology by those who may see it', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'academy', 2)
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['police.missing'] })
+    const police = await ctx.s.signIn('police.missing')
+    const sent = form([childId], 'Found at 2am with older youths near the station; said she had nowhere to sleep.')
+    const res = await police.post('/concerns', sent)
+    assert.equal(res.statusCode, 303, summary(res))
+    const [concern] = await concernBy(sent.idempotencyKey)
+    assert.deepEqual([...concern!.routed_to].sort(), [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort())
+    const decisions = await decisionsFor(childId)
+    assert.equal(decisions.length, 1, 'one decision: one receiving agency')
+    const d = decisions[0]!
+    assert.equal(d.context_id, concern!.id)
+    assert.deepEqual(d.entry_ids, [concern!.entry_id], 'the concern’s chronology entry')
+    assert.deepEqual(d.with_agency_ids, [agencyOf('academy')])
+    assert.equal(d.with_other, null)
+    assert.equal(d.shared, true)
+    assert.equal(d.purpose, 'safeguarding')
+    assert.equal(d.lawful_basis, '6.1.e', 'public task, not consent')
+    assert.equal(d.consent, 'not_sought')
+    assert.match(d.consent_reason ?? '', /Working Together to Safeguard Children 2023/)
+    assert.equal(d.special_category, false)
+    assert.equal(d.within_agreement, true, 'the agreement covers police to schools for safeguarding')
+    assert.equal(d.author_membership_id, membershipOf('police.missing'))
+    assert.equal(d.author_agency_id, agencyOf('police'))
+    assert.doesNotMatch(d.what + d.reasons, /2am|nowhere to sleep/, 'the concern’s words stay on the concern')
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['details']).where('action', '=', 'sharing.decision.record').where('entity_id', '=', d.id).executeTakeFirstOrThrow()
+    assert.equal((audit.details as { context?: string }).context, 'concern')
+    // the receiving school's DSL: the child's sharing record (page and API), the decision in full, the chronology
+    const dsl = await ctx.s.signIn('dsl.academy')
+    const log = await dsl.get(`/children/${childId}/sharing-decisions`)
+    assert.equal(log.statusCode, 200)
+    assert.match(log.body, new RegExp(`/sharing-decisions/${d.id}`))
+    const api = (await dsl.get(`/api/v1/children/${childId}/sharing-decisions`)).body
+    assert.match(api, new RegExp(d.id))
+    const page = await dsl.get(`/sharing-decisions/${d.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /A concern routed to whoever can act on it/)
+    assert.match(page.body, /Northshire Academy/)
+    assert.match((await dsl.get(`/children/${childId}/chronology`)).body, /Sharing decision: information \(identity and contact details, safeguarding concerns and decisions\) shared with Northshire Academy/)
+    // the raiser sees the decision they are recorded as making
+    assert.equal((await police.get(`/sharing-decisions/${d.id}`)).statusCode, 200)
+    // a school that does not hold the child: not found
+    const other = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await other.get(`/children/${childId}/sharing-decisions`)).statusCode, 404)
+    assert.equal((await other.get(`/sharing-decisions/${d.id}`)).statusCode, 404)
+    // sent again (a double click): the same concern, no second decision
+    assert.equal((await police.post('/concerns', sent)).statusCode, 303)
+    assert.equal((await decisionsFor(childId)).length, 1)
+  })
+
+  it('a health visitor’s concern routed to a school: special-category data shared under Art 9(2)(g) and DPA 2018 Sch 1 para 18, without consent', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'academy', 3)
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['hv'] })
+    const hv = await ctx.s.signIn('hv')
+    const sent = form([childId], 'Younger sibling’s visit: the older child has untreated tooth decay and said she is often hungry.')
+    const res = await hv.post('/concerns', sent)
+    assert.equal(res.statusCode, 303, summary(res))
+    const [d, ...more] = await decisionsFor(childId)
+    assert.equal(more.length, 0)
+    assert.deepEqual(d!.with_agency_ids, [agencyOf('academy')])
+    assert.deepEqual([d!.lawful_basis, d!.special_category, d!.art9_condition, d!.schedule1_condition, d!.consent], ['6.1.e', true, '9.2.g', 'sch1.18', 'not_sought'])
+    assert.ok(d!.para18_reason, 'the para 18(2) reason for going ahead without consent')
+    assert.ok(d!.categories.includes('health'))
+    assert.equal(d!.within_agreement, true, 'the agreement covers health to schools')
+  })
+
+  it('a teacher’s concern about their own pupil (one statement or the general path) and a concern routed within the raiser’s own agency: no sharing decision', async () => {
+    const before = await allDecisions()
+    const own = await pupilOf(ctx.s.t.db, 'brookside', 2)
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    // one statement
+    const fast = form([own], 'Our own pupil: no PE kit all term.')
+    assert.equal((await teacher.post('/concerns', fast)).statusCode, 303)
+    assert.deepEqual((await concernBy(fast.idempotencyKey))[0]!.routed_to, [])
+    // the general path (a child not yet known named beside the pupil)
+    const general = { ...form([own], 'Our pupil and her cousin, new to the area.'), newChildGivenName: 'Ada', newChildFamilyName: 'Unknownperson', newChildDob: '2017-02-02' }
+    const res = await teacher.post('/concerns', general)
+    assert.equal(res.statusCode, 303, summary(res))
+    const made = await concernBy(general.idempotencyKey)
+    assert.equal(made.length, 2, 'the pupil and the child not yet known')
+    assert.ok(made.every((k) => k.routed_to.length === 0))
+    // a social worker's concern about a child known to no agency goes to the front door: their own agency's
+    const sw = await ctx.s.signIn('sw.south')
+    const childId = await childReachedOnlyBy('sw.south', 'Ownagency')
+    const sent = form([childId], 'Seen alone at the park after dark.')
+    assert.equal((await sw.post('/concerns', sent)).statusCode, 303)
+    const [routed] = await concernBy(sent.idempotencyKey)
+    assert.ok(routed!.routed_to.includes(membershipOf('frontdoor')), 'routed to the front door, of the same agency')
+    assert.equal(await allDecisions(), before, 'nothing moved beyond the raiser’s agency')
+  })
+
+  it('a concern routed to the front door: one sharing decision for the front door’s agency', async () => {
+    const childId = await childReachedOnlyBy('teacher.brookside', 'Frontdoor')
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form([childId], 'Said nobody collected her from the holiday club.')
+    const res = await teacher.post('/concerns', sent)
+    assert.equal(res.statusCode, 303, summary(res))
+    const [concern] = await concernBy(sent.idempotencyKey)
+    assert.ok(concern!.routed_to.includes(membershipOf('frontdoor')))
+    const decisions = await decisionsFor(childId)
+    assert.equal(decisions.length, 1)
+    assert.deepEqual(decisions[0]!.with_agency_ids, [agencyOf('csc')])
+    assert.equal(decisions[0]!.context_id, concern!.id)
+    assert.equal(decisions[0]!.author_agency_id, agencyOf('brookside'))
+    assert.match(decisions[0]!.reasons, /front door/)
+    const fd = await ctx.s.signIn('frontdoor')
+    assert.match((await fd.get(`/children/${childId}/sharing-decisions`)).body, new RegExp(`/sharing-decisions/${decisions[0]!.id}`))
+  })
+
+  it('a concern write that fails writes no sharing decision, and a sharing decision that fails writes no concern: one transaction', async () => {
+    const first = await pupilOf(ctx.s.t.db, 'academy', 4)
+    const second = await pupilOf(ctx.s.t.db, 'academy', 5)
+    await makeTac(ctx.s.t.db, { childIds: [first, second], lead: 'sw.north', members: ['police.mash'] })
+    const actor = await actorOf('police.mash')
+    const submit = (key: string) => ctx.s.data.forActor(actor).concerns.submit({ childIds: [first, second], category: 'neglect', seenOrHeard: 'Both found out late.', occurredAt: new Date('2026-11-20T22:00:00Z'), immediateDanger: false, bodyMap: [], idempotencyKey: key })
+    const before = await allDecisions()
+    // a trigger made for the test refuses the insert: a submission's second concern (written after the first child's
+    // concern and its sharing decision), or any sharing decision
+    const failOn = async (table: 'concern' | 'sharing_decision') =>
+      ctx.s.t.privileged(async (db) => {
+        await sql`create or replace function test_refuse_write() returns trigger language plpgsql as $$
+          begin
+            if tg_table_name = 'sharing_decision' then
+              raise exception 'refused for the test';
+            end if;
+            if exists (select 1 from concern where submission_id = new.submission_id) then
+              raise exception 'refused for the test';
+            end if;
+            return new;
+          end $$`.execute(db)
+        await sql`create trigger test_refuse_write before insert on ${sql.table(table)} for each row execute function test_refuse_write()`.execute(db)
+      })
+    const lift = (table: 'concern' | 'sharing_decision') => ctx.s.t.privileged((db) => sql`drop trigger test_refuse_write on ${sql.table(table)}`.execute(db))
+    const key = randomUUID()
+    await failOn('concern')
+    try {
+      await assert.rejects(submit(key), /refused for the test/)
+    } finally {
+      await lift('concern')
+    }
+    assert.equal((await concernBy(key)).length, 0)
+    assert.equal(await allDecisions(), before, 'no sharing decision for the first child')
+    assert.equal((await ctx.s.t.db.selectFrom('entry').select('id').where('type', '=', 'sharing_decision').where('child_id', 'in', [first, second]).execute()).length, 0)
+    // the other way round: the first child's sharing decision fails, and no concern is written
+    const again = randomUUID()
+    await failOn('sharing_decision')
+    try {
+      await assert.rejects(submit(again), /refused for the test/)
+    } finally {
+      await lift('sharing_decision')
+    }
+    assert.equal((await concernBy(again)).length, 0)
+    assert.equal((await ctx.s.t.db.selectFrom('notification').select('id').where('kind', '=', 'concern.new').where('child_id', 'in', [first, second]).execute()).length, 0)
+    // and with nothing in the way, both concerns and a decision each
+    const ok = randomUUID()
+    assert.equal((await submit(ok))!.concerns.length, 2)
+    assert.equal((await decisionsFor(first)).length + (await decisionsFor(second)).length, 2)
+  })
 })

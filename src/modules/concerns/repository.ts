@@ -7,6 +7,7 @@ import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { currentMembershipsQuery, membershipsWithRolesQuery } from '../../data/memberships.ts'
 import { emailFor, notifyMemberships } from '../../data/notify.ts'
+import { grantFrontDoorContact } from '../../data/relationships.ts'
 import { auditDetails, auditValues } from '../../data/audit.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, RelationshipType, Significance } from '../../data/schema.ts'
@@ -14,6 +15,7 @@ import { auditedTransaction, auditFailure, FieldRefusedError, KeyReusedError, Re
 import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 import { casePractitioners } from '../tac/access.ts'
+import { recordConcernSharing, type ConcernRoute } from '../sharing/concern.ts'
 
 export const TRIAGE_ACTIONS = {
   monitor: 'Monitor',
@@ -202,14 +204,19 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // path's case); a child they cannot open, to someone who can (routeAway), told by the same statement
         const home = await heldByMyAgency(trx, childIds, now)
         const made = new Map<string, { id: string; childId: string }>()
-        const toWrite: { childIds: string[]; routedTo?: string[] }[] = [{ childIds: childIds.filter((c) => home.has(c)) }]
+        const toWrite: { childIds: string[]; routed?: { to: string[]; via: ConcernRoute } }[] = [{ childIds: childIds.filter((c) => home.has(c)) }]
         for (const c of childIds.filter((c) => !home.has(c))) {
-          const routedTo = await routeAway(trx, c, submissionId, now)
+          const routed = await routeAway(trx, c, submissionId, now)
           // nobody at all (no front door in the partnership): my agency's leads, as before, rather than no concern
-          toWrite.push(routedTo.length ? { childIds: [c], routedTo } : { childIds: [c] })
+          toWrite.push(routed ? { childIds: [c], routed } : { childIds: [c] })
         }
         for (const w of toWrite.filter((w) => w.childIds.length)) {
-          for (const k of await writeConcerns(trx, input, w.childIds, submissionId, now, { checkInStatement: false, auditInStatement: false }, w.routedTo)) made.set(k.childId, k)
+          for (const k of await writeConcerns(trx, input, w.childIds, submissionId, now, { checkInStatement: false, auditInStatement: false }, w.routed?.to)) {
+            made.set(k.childId, k)
+            // routed to people of another agency: my agency's information moves to theirs, which is itself a record —
+            // one sharing decision per receiving agency, in this transaction (none for people of my own agency)
+            if (w.routed) await recordConcernSharing(trx, actor, now, { concernId: k.id, childId: k.childId, routedTo: w.routed.to, route: w.routed.via })
+          }
         }
         const concerns = childIds.map((c) => made.get(c)!)
         return {
@@ -248,7 +255,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
        * front door's members, given a front-door relationship to the child so they can open it (as a risk signal does).
        * Never me: I raised it. Everyone returned reaches the child, so the concern opens for them and they decide it.
        */
-      async function routeAway(trx: Transaction<DB>, childId: string, submissionId: string, now: Date): Promise<string[]> {
+      async function routeAway(trx: Transaction<DB>, childId: string, submissionId: string, now: Date): Promise<{ to: string[]; via: ConcernRoute } | null> {
         const holders = await currentMembershipsQuery(trx, actor.partnershipId, now)
           .innerJoin('relationship as r', (j) => j.onRef('r.holder_agency_id', '=', 'm.agency_id').on('r.partnership_id', '=', actor.partnershipId))
           .select(['m.id', 'r.type'])
@@ -261,7 +268,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .execute()
         for (const type of HELD_BY_AGENCY) {
           const leads = holders.filter((h) => h.type === type).map((h) => h.id)
-          if (leads.length) return [...new Set(leads)].sort()
+          if (leads.length) return { to: [...new Set(leads)].sort(), via: 'holder_leads' }
         }
         // the lead practitioner, while their membership of the team gives them the child (joining is the access grant)
         const teamLeads = await currentMembershipsQuery(trx, actor.partnershipId, now)
@@ -286,16 +293,13 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             ),
           )
           .execute()
-        if (teamLeads.length) return teamLeads.map((l) => l.id).sort()
+        if (teamLeads.length) return { to: teamLeads.map((l) => l.id).sort(), via: 'team_lead' }
         const frontDoor = await trx.selectFrom('team').select('id').where('partnership_id', '=', actor.partnershipId).where('is_front_door', '=', true).orderBy('id').executeTakeFirst()
-        if (!frontDoor) return []
+        if (!frontDoor) return null
         const members = await currentMembershipsQuery(trx, actor.partnershipId, now).select('m.id').where('m.team_id', '=', frontDoor.id).where('m.role', 'in', FRONT_DOOR_ROLES).where('m.id', '<>', actor.membershipId).orderBy('m.id').execute()
-        if (!members.length) return []
-        await trx
-          .insertInto('relationship')
-          .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: childId, type: 'front_door_contact', holder_agency_id: null, holder_team_id: frontDoor.id, holder_membership_id: null, starts_at: now, ends_at: null, source: `concern submission ${submissionId}`, reason: 'A concern that no agency holding the child, and no team around the child, could take', created_by_membership_id: actor.membershipId, created_at: now })
-          .execute()
-        return members.map((m) => m.id)
+        if (!members.length) return null
+        await grantFrontDoorContact(trx, { partnershipId: actor.partnershipId, childId, teamId: frontDoor.id, source: `concern submission ${submissionId}`, reason: 'A concern that no agency holding the child, and no team around the child, could take', createdBy: actor.membershipId, now })
+        return { to: members.map((m) => m.id), via: 'front_door' }
       }
 
       /**

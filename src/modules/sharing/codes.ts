@@ -103,6 +103,7 @@ export const CONTEXTS = [
   { code: 'referral', label: 'A referral to the front door' },
   { code: 'visibility_change', label: 'Widening who can see an entry' },
   { code: 'file_transfer', label: 'A safeguarding file moving with the child' },
+  { code: 'concern', label: 'A concern routed to whoever can act on it' },
 ] as const satisfies readonly Code[]
 
 export const codesOf = (list: readonly Code[]): string[] => list.map((c) => c.code)

@@ -16,7 +16,7 @@
 //   refer a child who may need help or protection (Working Together 2023) — and the decision is flagged for review.
 import type { Transaction } from 'kysely'
 import type { Actor } from '../../data/actor.ts'
-import type { DB } from '../../data/schema.ts'
+import type { AgencyKind, DB } from '../../data/schema.ts'
 import { checkAgainstAgreement, recordSharingDecision, type RecordedSharingDecision } from './store.ts'
 
 export interface ReferralSharing {
@@ -32,6 +32,13 @@ export interface ReferralSharing {
 }
 
 const CATEGORIES = ['identity', 'safeguarding', 'family']
+
+/**
+ * The lawful basis an agency shares on to safeguard a child (a referral, a concern routed to another agency): public
+ * task (Art 6(1)(e)) for a public body; legitimate interests (6(1)(f)) for a voluntary or other non-statutory agency,
+ * which has no public task to rest on.
+ */
+export const lawfulBasisFor = (kind: AgencyKind): '6.1.e' | '6.1.f' => (kind === 'voluntary' || kind === 'other' ? '6.1.f' : '6.1.e')
 
 export async function recordReferralSharing(trx: Transaction<DB>, actor: Actor, now: Date, r: ReferralSharing): Promise<RecordedSharingDecision | null> {
   if (r.fromPublic) return null
@@ -56,7 +63,7 @@ export async function recordReferralSharing(trx: Transaction<DB>, actor: Actor, 
     withAgencyIds: [team.agency_id],
     purpose: 'referral',
     categories,
-    lawfulBasis: mine.kind === 'voluntary' || mine.kind === 'other' ? '6.1.f' : '6.1.e',
+    lawfulBasis: lawfulBasisFor(mine.kind),
     specialCategory: health,
     art9Condition: health ? '9.2.g' : null,
     schedule1Condition: health ? 'sch1.18' : null,
