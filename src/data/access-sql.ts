@@ -1,7 +1,7 @@
 // The access policy compiled into SQL. Every query about children or entries composes these predicates, so
 // lists, counts, searches, exports, timelines and the API obey one rule, and a page costs one query.
 import { sql, type ExpressionBuilder, type Expression, type SqlBool, type Kysely, type Transaction } from 'kysely'
-import { REACH } from '../access/policy.ts'
+import { REACH, ROLES, type Role } from '../access/policy.ts'
 import type { Actor } from './actor.ts'
 import type { DB, RelationshipType } from './schema.ts'
 
@@ -10,15 +10,26 @@ type Q = Kysely<DB> | Transaction<DB>
 const PERSONAL: readonly RelationshipType[] = ['allocated_worker', 'team_member', 'break_glass', 'self_claimed']
 
 /**
+ * The relationship types a role reaches through, by who holds them: the membership itself (break-glass for every
+ * role), its team (the front door's contact) or its agency (a pupil on roll, the agency's own record). One derivation
+ * for reachingRelationships (one actor) and membershipReachesChild (many memberships at once).
+ */
+function holderTypes(role: Role) {
+  const through = REACH[role].through
+  return {
+    personal: [...new Set<RelationshipType>(['break_glass', ...through.filter((t) => PERSONAL.includes(t))])],
+    team: through.filter((t) => t === 'front_door_contact'),
+    agency: through.filter((t) => t === 'pupil_at' || t === 'agency_record'),
+  }
+}
+
+/**
  * The actor's current relationships (id, child_id, type): the only way a child comes into reach.
  * Break-glass reaches for any role during its window; everything else follows the role's reach table.
  */
 export function reachingRelationships(db: Q, actor: Actor, now: Date) {
   const reach = REACH[actor.role]
-  const through = reach.through
-  const personalTypes = [...new Set<RelationshipType>(['break_glass', ...through.filter((t) => PERSONAL.includes(t))])]
-  const teamTypes = through.filter((t) => t === 'front_door_contact')
-  const agencyTypes = through.filter((t) => t === 'pupil_at' || t === 'agency_record')
+  const { personal: personalTypes, team: teamTypes, agency: agencyTypes } = holderTypes(actor.role)
   return db
     .selectFrom('relationship as r')
     .select(['r.id', 'r.child_id', 'r.type', 'r.holder_membership_id'])
@@ -81,6 +92,80 @@ export function childInReach(actor: Actor, now: Date) {
       return eb.exists(reachingRelationships(eb as unknown as Q, actor, now).where('r.type', '=', 'break_glass').where('r.child_id', '=', sql.ref<string>('c.id')))
     }
     return eb.exists(reachingRelationships(eb as unknown as Q, actor, now).where('r.child_id', '=', sql.ref<string>('c.id')))
+  }
+}
+
+/**
+ * childInReach for many practitioners in one statement: a predicate on `membership as m` — the child is in the reach
+ * of whoever holds this membership, acting in it. The same holders and the same reach table as reachingRelationships
+ * and childInReach (holderTypes), read from the membership's own role, team and agency instead of an actor's, so a
+ * query can ask it of every candidate at once (who stands in for someone who has left) rather than once per person.
+ * Whether the membership is in post is the caller's (currentMembershipsQuery), as the actor's session is for childInReach.
+ * `childId`: an id, or a reference to the outer query's child (one statement over many rows).
+ */
+export function membershipReachesChild(partnershipId: string, childId: string | Expression<string>, now: Date) {
+  // the roles, grouped by the types they reach through from one kind of holder (roles with no identity reach: break-glass only)
+  const byTypes = (pick: (h: ReturnType<typeof holderTypes>) => RelationshipType[]) => {
+    const groups = new Map<string, { types: RelationshipType[]; roles: Role[] }>()
+    for (const role of ROLES) {
+      const types = REACH[role].identity ? pick(holderTypes(role)) : pick(holderTypes(role)).filter((t) => t === 'break_glass')
+      if (!types.length) continue
+      const key = [...types].sort().join()
+      groups.set(key, { types, roles: [...(groups.get(key)?.roles ?? []), role] })
+    }
+    return [...groups.values()]
+  }
+  const personal = byTypes((h) => h.personal)
+  const team = byTypes((h) => h.team)
+  const agency = byTypes((h) => h.agency)
+  const asTeamMembers = ROLES.filter((r) => REACH[r].identity && REACH[r].asTeamMembers)
+  const viaServedSchools = ROLES.filter((r) => REACH[r].identity && REACH[r].viaServedSchools)
+  return (eb: ExpressionBuilder<DB & { m: DB['membership'] }, 'm'>): Expression<SqlBool> => {
+    const m = (column: 'id' | 'role' | 'team_id' | 'agency_id') => sql.ref<string>(`m.${column}`)
+    return eb.exists(
+      (eb as unknown as Q)
+        .selectFrom('relationship as r')
+        .select('r.id')
+        .where('r.partnership_id', '=', partnershipId)
+        .where('r.child_id', '=', childId)
+        .where('r.starts_at', '<=', now)
+        .where((e) => e.or([e('r.ends_at', 'is', null), e('r.ends_at', '>', now)]))
+        .where((e) => {
+          const holders: Expression<SqlBool>[] = []
+          for (const g of personal) holders.push(e.and([e('r.holder_membership_id', '=', m('id')), e(m('role'), 'in', g.roles), e('r.type', 'in', g.types)]))
+          for (const g of team) holders.push(e.and([e('r.holder_team_id', '=', m('team_id')), e(m('role'), 'in', g.roles), e('r.type', 'in', g.types)]))
+          for (const g of agency) holders.push(e.and([e('r.holder_agency_id', '=', m('agency_id')), e(m('role'), 'in', g.roles), e('r.type', 'in', g.types)]))
+          if (asTeamMembers.length) {
+            holders.push(
+              e.and([
+                e(m('role'), 'in', asTeamMembers),
+                e('r.type', 'in', ['allocated_worker', 'team_member']),
+                e(
+                  'r.holder_membership_id',
+                  'in',
+                  e
+                    .selectFrom('membership as tm')
+                    .select('tm.id')
+                    .where('tm.partnership_id', '=', partnershipId)
+                    .where('tm.team_id', '=', m('team_id'))
+                    .where('tm.starts_at', '<=', now)
+                    .where((e2) => e2.or([e2('tm.ends_at', 'is', null), e2('tm.ends_at', '>', now)])),
+                ),
+              ]),
+            )
+          }
+          if (viaServedSchools.length) {
+            holders.push(
+              e.and([
+                e(m('role'), 'in', viaServedSchools),
+                e('r.type', '=', 'pupil_at'),
+                e('r.holder_agency_id', 'in', e.selectFrom('membership_school as ms').select('ms.school_agency_id').where('ms.partnership_id', '=', partnershipId).where('ms.membership_id', '=', m('id'))),
+              ]),
+            )
+          }
+          return e.or(holders)
+        }),
+    )
   }
 }
 

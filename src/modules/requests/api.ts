@@ -103,11 +103,14 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
         sharingDecisionId: q.sharingDecisionId,
         withdrawnAt: q.withdrawnAt,
         withdrawnReason: q.withdrawnReason,
+        withdrawnBy: q.withdrawnBy,
       },
       child: { givenName: found.child.givenName, familyName: found.child.familyName, dateOfBirth: found.child.dateOfBirth, expectedDateOfBirth: found.child.expectedDateOfBirth, nhsNumber: found.child.nhsNumber, address: found.child.address, addressConfidential: found.child.addressConfidential },
       answers: found.entries.map((e) => ({ id: e.id, summary: e.summary, occurredOn: londonDateTime(new Date(e.occurred_at)).date, significance: e.significance, visibility: e.visibility, recordedAt: e.recorded_at })),
       canAnswer: found.canAnswer,
       canWithdraw: found.canWithdraw,
+      // the requester has left and the caller stands in for them (told in their place): they may withdraw it as the requester could
+      actsForRequester: found.actsForRequester,
       // the people the request names who have left: whether the requester has (and an answer then reaches nobody), and
       // the escalation manager of an overdue request (and whether any manager in post was told instead)
       requesterLeft: found.requesterLeft,

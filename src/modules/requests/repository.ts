@@ -20,12 +20,13 @@
 // now, linked to the child the requester named, when the agency holds none), each with the visibility the answerer
 // chose and addressed to the requester, who therefore always sees the answers; "nothing known" is an answer too, and
 // is recorded. Answering or declining (with reasons) is a sharing decision (src/modules/sharing/store.ts), recorded in
-// the same transaction. The requester is told; they may withdraw an open request with a reason. Every call is one
-// audited transaction.
+// the same transaction. The requester is told; they may withdraw an open request with a reason — or, once they have
+// left, one of those who stand in for them (requesterStandInsQuery), the request, its entry and the audit row saying
+// who did and for whom. Every call is one audited transaction.
 import { randomUUID } from 'node:crypto'
 import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
 import { hasPermission, INFORMATION_REQUEST_ANSWERERS, isRole, ROLE_LABELS, ROLES } from '../../access/policy.ts'
-import { childInReach, entryVisible } from '../../data/access-sql.ts'
+import { childInReach, entryVisible, membershipReachesChild } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
@@ -79,6 +80,14 @@ export interface AskResult {
   replayed: boolean
 }
 
+/** What the stand-in search needs of a request: whose it is, and whom about. */
+interface StandInSubject {
+  child_id: string
+  requested_by: string
+  requester_agency_id: string
+  requester_team_id: string | null
+}
+
 /** The roles that ask other agencies (and so may follow a request): case reach with the team's entries. */
 const ASKING_ROLES = ROLES.filter((r) => hasPermission(r, 'requests:ask'))
 
@@ -102,33 +111,35 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   }
 
   /**
-   * Who stands in for a requester no longer in post: the people in post of the requester's agency who could have asked
-   * about the child themselves — a role that asks, and the child in their reach now, so that the request and its
-   * answers open for them — those of the requester's team first, else the agency's. `first`: stop at the first found.
+   * Who stands in for a requester no longer in post, as one statement (`s.id`, nothing run yet): the people in post of
+   * the requester's agency who could have asked about the child themselves — a role that asks, and the child in their
+   * reach now (membershipReachesChild: the one reach rule, asked of every colleague at once), so that the request and
+   * its answers open for them — those of the requester's team first, else the agency's. Nobody while the requester is
+   * in post. They are told of the answer in the requester's place, and may do what the requester could (withdraw).
    */
-  async function requesterStandIns(trx: Trx, q: { child_id: string; requested_by: string; requester_agency_id: string; requester_team_id: string | null }, now: Date, opts: { first?: boolean } = {}): Promise<string[]> {
-    const candidates = await currentMembershipsQuery(trx, P, now)
-      .select(['m.id', 'm.practitioner_id', 'm.team_id', 'm.role'])
-      .where('m.agency_id', '=', q.requester_agency_id)
-      .where('m.role', 'in', ASKING_ROLES)
-      .where('m.id', '<>', q.requested_by)
-      .orderBy('m.id')
-      .execute()
-    const reaching = async (list: typeof candidates) => {
-      const out: string[] = []
-      for (const m of list) {
-        if (!isRole(m.role)) continue
-        // the one reach rule, for them as they would act
-        const as: Actor = { kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: q.requester_agency_id, teamId: m.team_id, role: m.role, requestId: actor.requestId }
-        const reached = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', P).where('c.id', '=', q.child_id).where(childInReach(as, now)).executeTakeFirst()
-        if (reached) out.push(m.id)
-        if (reached && opts.first) break
-      }
-      return out
-    }
+  function requesterStandInsQuery(trx: Trx, q: StandInSubject, now: Date) {
     const team = q.requester_team_id
-    const sameTeam = team ? await reaching(candidates.filter((m) => m.team_id === team)) : []
-    return sameTeam.length ? sameTeam : reaching(candidates.filter((m) => !team || m.team_id !== team))
+    return trx
+      .with('s', () =>
+        currentMembershipsQuery(trx, P, now)
+          .select(['m.id', 'm.team_id'])
+          .where('m.agency_id', '=', q.requester_agency_id)
+          .where('m.role', 'in', ASKING_ROLES)
+          .where('m.id', '<>', q.requested_by)
+          .where(membershipReachesChild(P, q.child_id, now))
+          // only while the requester has left (their membership ended, or their account disabled)
+          .where((eb) => eb.not(eb.exists(currentMembershipsQuery(trx, P, now).select('m.id').where('m.id', '=', q.requested_by)))),
+      )
+      .selectFrom('s')
+      .select('s.id')
+      .where((eb) => (team ? eb.or([eb('s.team_id', '=', team), eb.not(eb.exists(eb.selectFrom('s as t').select('t.id').where('t.team_id', '=', team)))]) : sql<SqlBool>`true`))
+  }
+
+  /** requesterStandIns, run: their membership ids (`first`: one is enough — whether anyone stands in). */
+  async function requesterStandIns(trx: Trx, q: StandInSubject, now: Date, opts: { first?: boolean } = {}): Promise<string[]> {
+    let query = requesterStandInsQuery(trx, q, now).orderBy('s.id')
+    if (opts.first) query = query.limit(1)
+    return (await query.execute()).map((r) => r.id)
   }
 
   /** Agencies that can be asked: another agency of the partnership whose kind has answering roles, with someone in one now. */
@@ -173,6 +184,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .leftJoin('team as rt', 'rt.id', 'q.requester_team_id')
       .leftJoin('membership as am', 'am.id', 'q.responded_by')
       .leftJoin('practitioner as ap', 'ap.id', 'am.practitioner_id')
+      .leftJoin('membership as wm', 'wm.id', 'q.withdrawn_by')
+      .leftJoin('practitioner as wp', 'wp.id', 'wm.practitioner_id')
       .selectAll('q')
       .select([
         'ta.name as to_agency_name',
@@ -185,6 +198,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         'p.phone as requester_phone',
         sql<string | null>`ap.given_name || ' ' || ap.family_name`.as('responder_name'),
         'am.role as responder_role',
+        sql<string | null>`wp.given_name || ' ' || wp.family_name`.as('withdrawer_name'),
       ])
       .where('q.partnership_id', '=', P)
   }
@@ -194,6 +208,9 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
    * The request, if the actor is a party to it: `requester` (their own request, the child still in their reach),
    * `answerer` (an answering role of the addressed agency), `escalation` (the overdue request was escalated to them);
    * or `standIn` for the requester or the escalation manager when they have left (see the top of this file).
+   * `actsForRequester`: the requester has left and the actor is one of those who stand in for them (requesterStandIns:
+   * told in their place, of the requester's team first) — they may do what the requester could (withdraw). Any other
+   * colleague who reaches the child opens the request and its answers (shared with the agency), and no more.
    */
   async function requestAccess(trx: Trx, requestId: string, now: Date, opts: { forUpdate?: boolean } = {}) {
     if (!isUuid(requestId)) return undefined
@@ -223,7 +240,11 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       }
       if (!standIn) return undefined
     }
-    return { q, answerer, requester, escalation, standIn, relationshipId: (reach ?? standInReach)?.relationshipId ?? null }
+    // the same statement that says whom the answer goes to, asked of the actor: the requester has left, the actor is in
+    // post at their agency in a role that asks, the child in their reach, of the requester's team when anyone there is
+    const actsForRequester =
+      !requester && mayAsk && q.requester_agency_id === actor.agencyId && (standIn === 'requester' || escalation) && Boolean(await requesterStandInsQuery(trx, q, now).where('s.id', '=', actor.membershipId).executeTakeFirst())
+    return { q, answerer, requester, escalation, standIn, actsForRequester, relationshipId: (reach ?? standInReach)?.relationshipId ?? null }
   }
 
   /** What identifies the child to an agency asked about them: name, date of birth, NHS number, an address if held. */
@@ -267,6 +288,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       sharingDecisionId: q.sharing_decision_id,
       withdrawnAt: q.withdrawn_at,
       withdrawnReason: q.withdrawn_reason,
+      /** Who withdrew it: the requester, or a colleague standing in for them once they had left. */
+      withdrawnBy: q.withdrawn_by ? { name: q.withdrawer_name ?? '', inPlaceOfRequester: q.withdrawn_by !== q.requested_by } : null,
       rowVersion: q.row_version,
     }
   }
@@ -349,8 +372,11 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .execute()
   }
 
-  /** The label of the entry the requester's side writes (asking, withdrawing): the front door's work stays the front door's. */
-  const requesterVisibility = (): Visibility => (actor.role === 'front_door_social_worker' ? 'front_door' : 'team')
+  /**
+   * The label of the entry the requester's side writes (asking, withdrawing): the front door's work stays the front
+   * door's. By the requester's role — a colleague withdrawing in their place writes what the requester would have.
+   */
+  const requesterVisibility = (requesterRole: string = actor.role): Visibility => (requesterRole === 'front_door_social_worker' ? 'front_door' : 'team')
 
   async function writeEntry(trx: Trx, now: Date, e: { childId: string; type: string; summary: string; significance: Significance; visibility: Visibility; occurredAt: Date; occurredTimeKnown?: boolean; detailId: string; agencyRecordId?: string | null; restrictedAgencyIds?: string[]; addressedTo?: string | null }) {
     const id = randomUUID()
@@ -485,7 +511,10 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
-    /** My requests (newest first), and the requests escalated to me (or to a manager of my agency who has left, when I manage). */
+    /**
+     * My requests (newest first), the requests escalated to me (or to a manager of my agency who has left, when I
+     * manage), and the open requests of colleagues who have left that I stand in for.
+     */
     async mine() {
       return auditedTransaction(ctx, actor, 'request.mine', async (trx, now) => {
         const kind = await ownAgencyKind(trx)
@@ -526,10 +555,52 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .orderBy('q.due_at')
           .limit(500)
           .execute()
+        // open requests of colleagues who have left that I stand in for (requesterStandInsQuery, read for many requests
+        // in one statement): my agency's, the child in my reach, the requester no longer in post, and I am of their team
+        // — or nobody in post there who asks reaches the child. I may withdraw them in the requester's place.
+        const standingIn = mayAsk
+          ? await requestQuery(trx)
+              .innerJoin('child as c', 'c.id', 'q.child_id')
+              .select(['c.given_name as child_given_name', 'c.family_name as child_family_name'])
+              .where('q.requester_agency_id', '=', actor.agencyId)
+              .where('q.requested_by', '!=', actor.membershipId)
+              .where('q.status', '=', 'open')
+              .where(childInReach(actor, now) as never)
+              .where((eb) => eb.not(eb.exists(currentMembershipsQuery(trx, P, now).select('m.id').where('m.id', '=', sql.ref<string>('q.requested_by')))))
+              .where((eb) =>
+                eb.or([
+                  eb('q.requester_team_id', 'is', null),
+                  ...(actor.teamId ? [eb('q.requester_team_id', '=', actor.teamId)] : []),
+                  eb.not(
+                    eb.exists(
+                      currentMembershipsQuery(trx, P, now)
+                        .select('m.id')
+                        .where('m.agency_id', '=', actor.agencyId)
+                        .where('m.team_id', '=', sql.ref<string>('q.requester_team_id'))
+                        .where('m.role', 'in', ASKING_ROLES)
+                        .where('m.id', '!=', sql.ref<string>('q.requested_by'))
+                        .where(membershipReachesChild(P, sql.ref<string>('q.child_id'), now)),
+                    ),
+                  ),
+                ]),
+              )
+              .orderBy('q.due_at')
+              .limit(500)
+              .execute()
+          : []
         const childName = (q: { child_given_name: string; child_family_name: string }) => `${q.child_given_name} ${q.child_family_name}`
         return {
-          result: { asked: asked.map((q) => ({ ...view(q, now), childName: childName(q) })), escalated: escalated.map((q) => ({ ...view(q, now), childName: childName(q) })) },
-          audit: { action: 'request.mine', outcome: 'success' as const, childIds: [...new Set([...asked, ...escalated].map((q) => q.child_id))], details: { requests: asked.map((q) => q.id), escalated: escalated.map((q) => q.id) } },
+          result: {
+            asked: asked.map((q) => ({ ...view(q, now), childName: childName(q) })),
+            escalated: escalated.map((q) => ({ ...view(q, now), childName: childName(q) })),
+            standingIn: standingIn.map((q) => ({ ...view(q, now), childName: childName(q), requesterName: q.requester_name })),
+          },
+          audit: {
+            action: 'request.mine',
+            outcome: 'success' as const,
+            childIds: [...new Set([...asked, ...escalated, ...standingIn].map((q) => q.child_id))],
+            details: { requests: asked.map((q) => q.id), escalated: escalated.map((q) => q.id), ...(standingIn.length ? { standingIn: standingIn.map((q) => q.id) } : {}) },
+          },
         }
       })
     },
@@ -560,7 +631,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return auditedTransaction(ctx, actor, 'request.view', async (trx, now) => {
         const found = await requestAccess(trx, requestId, now)
         if (!found) return { result: null, audit: { action: 'request.view', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
-        const { q, answerer, requester, escalation, standIn } = found
+        const { q, answerer, requester, escalation, standIn, actsForRequester } = found
         const followsRequest = requester || standIn === 'requester'
         const entries = await answerEntries(trx, q, answerer, now, standIn === 'requester')
         const child = await identification(trx, q.child_id)
@@ -588,7 +659,9 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             /** The overdue request's escalation manager has left: who they were, and whether any manager in post was told instead. */
             escalationLeft,
             canAnswer: answerer && q.status === 'open',
-            canWithdraw: requester && q.status === 'open',
+            /** Stands in for the requester who has left (told in their place): may do what they could — withdraw. */
+            actsForRequester,
+            canWithdraw: (requester || actsForRequester) && q.status === 'open',
             /** The requester (and the team they work in) sees the child's record; the agency asked does not, through the request. */
             canSeeChild: followsRequest,
           },
@@ -719,14 +792,19 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
-    /** The requester withdraws an open request, with the reason; the agency asked is told. */
+    /**
+     * The requester withdraws an open request, with the reason; the agency asked is told. Once the requester has left,
+     * one of those who stand in for them may (actsForRequester); the request, its chronology entry and the audit row
+     * say who withdrew it, and for whom.
+     */
     async withdraw(requestId: string, reason: string) {
       return auditedTransaction(ctx, actor, 'request.withdraw', async (trx, now) => {
         const found = await requestAccess(trx, requestId, now, { forUpdate: true })
-        if (!found || !found.requester) return { result: null, audit: { action: 'request.withdraw', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
+        if (!found || !(found.requester || found.actsForRequester)) return { result: null, audit: { action: 'request.withdraw', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
         const { q } = found
         if (q.status !== 'open') throw new RefusedError(`This request has already been ${q.status}: it cannot be withdrawn`)
         if (!reason.trim()) throw new FieldRefusal('reason', 'Say why the request is withdrawn')
+        const inPlace = !found.requester
         await trx.updateTable('information_request').set({ status: 'withdrawn', withdrawn_by: actor.membershipId, withdrawn_at: now, withdrawn_reason: reason.trim(), row_version: q.row_version + 1 }).where('id', '=', q.id).execute()
         await trx
           .updateTable('clock')
@@ -736,10 +814,24 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .where('subject_id', '=', q.id)
           .where('state', 'in', ['running', 'overdue'])
           .execute()
-        await writeEntry(trx, now, { childId: q.child_id, type: ASKED_ENTRY, summary: `Withdrew the request to ${q.to_agency_name} (the reason is on the request)`, significance: 'low', visibility: requesterVisibility(), occurredAt: now, detailId: q.id })
+        // written by whoever withdrew it (its author), saying for whom when it was not the requester
+        const summary = inPlace ? `Withdrew the request to ${q.to_agency_name} in place of ${q.requester_name}, who asked it and has left (the reason is on the request)` : `Withdrew the request to ${q.to_agency_name} (the reason is on the request)`
+        await writeEntry(trx, now, { childId: q.child_id, type: ASKED_ENTRY, summary, significance: 'low', visibility: requesterVisibility(q.requester_role), occurredAt: now, detailId: q.id })
         const answerers = await membershipsWithRoles(trx, P, q.to_agency_id, answeringRoles(q.to_agency_kind), now)
         await notifyMemberships(trx, P, answerers.map((m) => m.id), { kind: 'request.withdrawn', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }, now)
-        return { result: { id: q.id }, audit: { action: 'request.withdraw', outcome: 'success' as const, entityType: 'information_request', entityId: q.id, childIds: [q.child_id], relationshipId: found.relationshipId } }
+        return {
+          result: { id: q.id, inPlaceOfRequester: inPlace },
+          audit: {
+            action: 'request.withdraw',
+            outcome: 'success' as const,
+            entityType: 'information_request',
+            entityId: q.id,
+            childIds: [q.child_id],
+            relationshipId: found.relationshipId,
+            // the row's actor is who withdrew it; a stand-in's row names the requester they acted for
+            details: inPlace ? { as: 'requester_stand_in', forRequester: q.requested_by } : { as: 'requester' },
+          },
+        }
       })
     },
   }

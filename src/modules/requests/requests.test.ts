@@ -9,6 +9,10 @@ import { systemRepository } from '../../data/system.ts'
 import { clockPort } from '../calendar/clocks.ts'
 import { GOLDEN_RULES } from '../sharing/codes.ts'
 import { requestDueAt } from './rules.ts'
+import { hasPermission, isRole } from '../../access/policy.ts'
+import { childInReach, membershipReachesChild } from '../../data/access-sql.ts'
+import type { Actor } from '../../data/actor.ts'
+import { currentMembershipsQuery } from '../../data/memberships.ts'
 
 const agency = (k: string) => stableUuid(`northshire:agency:${k}`)
 const team = (a: string, t: string) => stableUuid(`northshire:team:${a}:${t}`)
@@ -480,6 +484,7 @@ describeApp('information requests between agencies', (ctx) => {
     assert.match(clock.reason ?? '', /withdrawn/)
     assert.ok((await notificationsOf('gp', 'request.withdrawn')).some((n) => n.subject_id === q.id))
     assert.equal((await auditOf('request.withdraw', 'frontdoor'))[0]!.entity_id, q.id)
+    assert.deepEqual((await auditOf('request.withdraw', 'frontdoor'))[0]!.details, { as: 'requester' })
     const gp = await ctx.s.signIn('gp')
     const page = await gp.get(`/information-requests/${q.id}`)
     assert.equal(page.statusCode, 200)
@@ -871,5 +876,184 @@ describeApp('information requests between agencies', (ctx) => {
     } finally {
       await db().updateTable('membership').set({ ends_at: null }).where('id', 'in', [membershipOf('frontdoor2'), membershipOf('sw2.north')]).execute()
     }
+  })
+
+  /** Ends these demo memberships as of `at` (undone by `rejoin`). */
+  const leave = (keys: string[], at: Date) => db().updateTable('membership').set({ ends_at: at }).where('id', 'in', keys.map((k) => membershipOf(k))).execute()
+  const rejoin = (keys: string[]) => db().updateTable('membership').set({ ends_at: null }).where('id', 'in', keys.map((k) => membershipOf(k))).execute()
+  /** A relationship held by a demo practitioner's membership (an allocation, or a place in a team around the child). */
+  const heldBy = (childId: string, key: string, type: 'allocated_worker' | 'team_member') =>
+    db().insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: childId, type, holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf(key), starts_at: new Date('2026-11-01T09:00:00Z'), ends_at: null, source: 'test', reason: 'test', created_by_membership_id: null, created_at: new Date('2026-11-01T09:00:00Z') }).execute()
+
+  /**
+   * The stand-in search as it was, one colleague at a time through childInReach (the one reach rule, for each as they
+   * would act): in post at the requester's agency, a role that asks, not the requester, the child in reach — the
+   * requester's team first, else the agency's. The batched statement must find the same people.
+   */
+  async function standInsOneByOne(q: { child_id: string; requested_by: string; requester_agency_id: string; requester_team_id: string | null }): Promise<string[]> {
+    const now = ctx.s.clock.now()
+    const candidates = await currentMembershipsQuery(db(), P, now).select(['m.id', 'm.practitioner_id', 'm.team_id', 'm.role']).where('m.agency_id', '=', q.requester_agency_id).where('m.id', '<>', q.requested_by).orderBy('m.id').execute()
+    const reaching: { id: string; team_id: string | null }[] = []
+    for (const m of candidates) {
+      if (!isRole(m.role) || !hasPermission(m.role, 'requests:ask')) continue
+      const as: Actor = { kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: q.requester_agency_id, teamId: m.team_id, role: m.role, requestId: 'test' }
+      if (await db().selectFrom('child as c').select('c.id').where('c.id', '=', q.child_id).where(childInReach(as, now)).executeTakeFirst()) reaching.push(m)
+    }
+    const sameTeam = reaching.filter((m) => q.requester_team_id && m.team_id === q.requester_team_id)
+    return (sameTeam.length ? sameTeam : reaching).map((m) => m.id).sort()
+  }
+
+  it('a colleague who stands in for a requester who has left can withdraw the request — not before they leave, nor anyone who is not a stand-in; the request, the chronology and the audit say who withdrew it, for whom', async () => {
+    ctx.s.clock.set('2026-12-16T10:00:00Z')
+    const child = await makeChild('Pia', '9990004411')
+    // Ben Carter (the north team) is allocated to Pia: he reaches her and opens the request once Marcus has left, but
+    // Marcus's own team (the front door) has colleagues who reach her, so they stand in, not Ben
+    await heldBy(child, 'sw.north', 'allocated_worker')
+    const marcus = await ctx.s.signIn('frontdoor2')
+    await marcus.get(`/children/${child}/information-requests`)
+    assert.equal((await marcus.post(`/children/${child}/information-requests`, { agencies: [POLICE, HEALTH], question: 'Anything on Pia’s household?', urgency: 'standard' })).statusCode, 303)
+    const q = await requestTo(child, POLICE)
+    const toHealth = await requestTo(child, HEALTH)
+    const before = await ctx.s.signIn('frontdoor')
+    await before.get(`/children/${child}/information-requests`)
+    // while Marcus is in post, the request is his: Joanne cannot open it, nor withdraw it
+    assert.equal((await before.get(`/information-requests/${q.id}`)).statusCode, 404)
+    assert.equal((await before.post(`/information-requests/${q.id}/withdraw`, { withdrawReason: 'Not hers to withdraw yet' })).statusCode, 404)
+    assert.doesNotMatch((await before.get('/information-requests')).body, new RegExp(q.id))
+    assert.equal((await requestTo(child, POLICE)).status, 'open')
+    assert.equal((await auditOf('request.withdraw', 'frontdoor'))[0]!.outcome, 'not_found')
+
+    await leave(['frontdoor2'], new Date('2026-12-16T12:00:00Z'))
+    try {
+      ctx.s.clock.set('2026-12-16T14:00:00Z')
+      // Joanne stands in: the page offers the withdrawal (a plain form), the API says she may
+      const joanne = await ctx.s.signIn('frontdoor')
+      const page = await joanne.get(`/information-requests/${q.id}`)
+      assert.equal(page.statusCode, 200, page.body.slice(0, 300))
+      assert.match(page.body, /Marcus Reid, who asked it, has left: you can withdraw it in their place/)
+      assert.match(page.body, /action="\/information-requests\/[^"]+\/withdraw"/)
+      const api = JSON.parse((await joanne.get(`/api/v1/information-requests/${q.id}`)).body) as { canWithdraw: boolean; actsForRequester: boolean }
+      assert.deepEqual([api.canWithdraw, api.actsForRequester], [true, true])
+      // she finds both of Marcus's open requests among her own, with who asked them
+      const mine = await joanne.get('/information-requests')
+      assert.match(mine.body, /Requests you stand in for/)
+      assert.match(mine.body, new RegExp(q.id))
+      assert.match(mine.body, new RegExp(toHealth.id))
+      assert.match(mine.body, /Marcus Reid/)
+      // Ben opens it (the answers were shared with the agency) but is not a stand-in: no form, and 404 if he posts
+      const ben = await ctx.s.signIn('sw.north')
+      const benPage = await ben.get(`/information-requests/${q.id}`)
+      assert.equal(benPage.statusCode, 200)
+      assert.doesNotMatch(benPage.body, /Withdraw the request/)
+      assert.deepEqual(JSON.parse((await ben.get(`/api/v1/information-requests/${q.id}`)).body).canWithdraw, false)
+      assert.equal((await ben.post(`/information-requests/${q.id}/withdraw`, { withdrawReason: 'Not his' })).statusCode, 404)
+      assert.doesNotMatch((await ben.get('/information-requests')).body, /Requests you stand in for/)
+      // nor anyone else: a colleague who does not reach Pia, or the agency asked
+      for (const key of ['sw2.north', 'police.mash']) {
+        const a = await ctx.s.signIn(key)
+        await a.get('/')
+        assert.equal((await a.post(`/information-requests/${q.id}/withdraw`, { withdrawReason: 'Not theirs' })).statusCode, 404, key)
+      }
+      assert.equal((await requestTo(child, POLICE)).status, 'open')
+
+      const w = await joanne.post(`/information-requests/${q.id}/withdraw`, { withdrawReason: 'Pia’s family moved away: Marcus’s question no longer matters.' })
+      assert.equal(w.statusCode, 303, w.body.slice(0, 500))
+      const after = await requestTo(child, POLICE)
+      assert.equal(after.status, 'withdrawn')
+      assert.equal(after.withdrawn_by, membershipOf('frontdoor'), 'the request names who withdrew it')
+      assert.equal((await clockOf(q.id)).state, 'stopped')
+      assert.ok((await notificationsOf('police.mash', 'request.withdrawn')).some((n) => n.subject_id === q.id))
+      // the audit row is Joanne's, acting for Marcus
+      const audit = (await auditOf('request.withdraw', 'frontdoor'))[0]!
+      assert.equal(audit.outcome, 'success')
+      assert.equal(audit.entity_id, q.id)
+      assert.deepEqual(audit.details, { as: 'requester_stand_in', forRequester: membershipOf('frontdoor2') })
+      // the chronology entry is hers, saying for whom, labelled as Marcus's own would be (the front door's)
+      const entry = await db().selectFrom('entry').selectAll().where('detail_id', '=', q.id).where('summary', 'like', 'Withdrew%').executeTakeFirstOrThrow()
+      assert.equal(entry.author_membership_id, membershipOf('frontdoor'))
+      assert.match(entry.summary, /in place of Marcus Reid, who asked it and has left/)
+      assert.doesNotMatch(entry.summary, /family moved away/, 'the reason stays on the request')
+      assert.equal(entry.visibility, 'front_door')
+      // the page says so, to her and to the agency asked
+      assert.match((await joanne.get(`/information-requests/${q.id}?saved=withdrawn`)).body, /Withdrawn by Joanne Clarke in place of Marcus Reid, who asked it and had left/)
+      assert.match((await (await ctx.s.signIn('police.mash')).get(`/information-requests/${q.id}`)).body, /Withdrawn by Joanne Clarke in place of Marcus Reid/)
+      assert.deepEqual(JSON.parse((await joanne.get(`/api/v1/information-requests/${q.id}`)).body).request.withdrawnBy, { name: 'Joanne Clarke', inPlaceOfRequester: true })
+      // the team manager of Marcus's team stands in too (through the front door's contact), and withdraws the other
+      const elaine = await ctx.s.signIn('manager.frontdoor')
+      await elaine.get(`/information-requests/${toHealth.id}`)
+      assert.equal((await elaine.post(`/information-requests/${toHealth.id}/withdraw`, { withdrawReason: 'No longer needed.' })).statusCode, 303)
+      assert.equal((await requestTo(child, HEALTH)).withdrawn_by, membershipOf('manager.frontdoor'))
+      assert.doesNotMatch((await elaine.get('/information-requests')).body, new RegExp(toHealth.id), 'a withdrawn request is no longer waiting on anyone')
+    } finally {
+      await rejoin(['frontdoor2'])
+    }
+  })
+
+  it('the stand-in search is one statement over all the colleagues: with several in post, of whom only some reach the child, it finds the same people as asking each in turn (the requester’s team first, else the agency)', async () => {
+    ctx.s.clock.set('2026-12-17T10:00:00Z')
+    const child = await makeChild('Esme', '9990003311')
+    // Aisha Begum (north) asks about Esme, allocated to her. Of her north team: Lucy Morgan (school social worker) reaches
+    // Esme through the school she serves (Brookside); Ben Carter and Kate Turner do not. The front door (another
+    // team) reaches her through its contact.
+    await heldBy(child, 'sw2.north', 'allocated_worker')
+    const aisha = await ctx.s.signIn('sw2.north')
+    await aisha.get(`/children/${child}/information-requests`)
+    assert.equal((await aisha.post(`/children/${child}/information-requests`, { agencies: [POLICE, HEALTH], question: 'Anything on Esme?', urgency: 'standard' })).statusCode, 303)
+    const toPolice = await requestTo(child, POLICE)
+    const toHealth = await requestTo(child, HEALTH)
+    await leave(['sw2.north'], new Date('2026-12-17T12:00:00Z'))
+    try {
+      ctx.s.clock.set('2026-12-17T14:00:00Z')
+      const told = async (requestId: string) => (await db().selectFrom('notification').select('membership_id').where('kind', '=', 'request.answered').where('subject_id', '=', requestId).execute()).map((n) => n.membership_id).sort()
+      // her team first: only Lucy, not Ben or Kate (no reach), nor the front door (another team)
+      const expected = await standInsOneByOne(toPolice)
+      assert.deepEqual(expected, [membershipOf('ssw')])
+      const police = await ctx.s.signIn('police.mash')
+      assert.equal((await answerAs(police, toPolice.id, { action: 'answer', entryCount: '1', response: 'nothing_known', note: 'Checked.', ...SHARING })).statusCode, 303)
+      assert.deepEqual(await told(toPolice.id), expected)
+      // Lucy may act for Aisha (API), Ben may not even open it
+      const lucy = await ctx.s.signIn('ssw')
+      assert.equal(JSON.parse((await lucy.get(`/api/v1/information-requests/${toHealth.id}`)).body).actsForRequester, true)
+      assert.match((await lucy.get('/information-requests')).body, new RegExp(toHealth.id))
+      assert.equal((await (await ctx.s.signIn('sw.north')).get(`/information-requests/${toHealth.id}`)).statusCode, 404)
+      // the front door reaches Esme but Aisha's own team has Lucy: they open the request, and no more
+      const joanne = await ctx.s.signIn('frontdoor')
+      assert.equal(JSON.parse((await joanne.get(`/api/v1/information-requests/${toHealth.id}`)).body).actsForRequester, false)
+      assert.doesNotMatch((await joanne.get('/information-requests')).body, new RegExp(toHealth.id))
+
+      // Lucy leaves too: nobody in the north team reaches Esme, so the agency's colleagues who do stand in — the front door
+      await leave(['ssw'], new Date('2026-12-17T15:00:00Z'))
+      ctx.s.clock.set('2026-12-17T16:00:00Z')
+      const agencyWide = await standInsOneByOne(toHealth)
+      assert.deepEqual(agencyWide, [membershipOf('frontdoor'), membershipOf('frontdoor2'), membershipOf('manager.frontdoor')].sort())
+      const joanneNow = await ctx.s.signIn('frontdoor')
+      assert.equal(JSON.parse((await joanneNow.get(`/api/v1/information-requests/${toHealth.id}`)).body).actsForRequester, true)
+      assert.match((await joanneNow.get('/information-requests')).body, new RegExp(toHealth.id))
+      const nurse = await ctx.s.signIn('nurse')
+      assert.equal((await answerAs(nurse, toHealth.id, { action: 'answer', entryCount: '1', response: 'nothing_known', note: 'Checked.', ...HEALTH_SHARING })).statusCode, 303)
+      assert.deepEqual(await told(toHealth.id), agencyWide)
+    } finally {
+      await rejoin(['sw2.north', 'ssw'])
+    }
+  })
+
+  it('the stand-in search’s reach rule is childInReach’s: for every membership of the demo partnership and every child with a relationship, the batched predicate and the one-actor predicate agree', async () => {
+    const now = ctx.s.clock.now()
+    const members = await db().selectFrom('membership').select(['id', 'practitioner_id', 'agency_id', 'team_id', 'role']).where('partnership_id', '=', P).execute()
+    const children = (await db().selectFrom('relationship').select('child_id').distinct().where('partnership_id', '=', P).orderBy('child_id').execute()).map((r) => r.child_id)
+    assert.ok(members.length > 20 && children.length > 50)
+    const byActor = new Set<string>()
+    for (const m of members) {
+      if (!isRole(m.role)) continue
+      const as: Actor = { kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role, requestId: 'test' }
+      for (const c of await db().selectFrom('child as c').select('c.id').where('c.partnership_id', '=', P).where(childInReach(as, now)).execute()) byActor.add(`${m.id}:${c.id}`)
+    }
+    const batched = new Set<string>()
+    for (const childId of children) {
+      for (const m of await db().selectFrom('membership as m').select('m.id').where('m.partnership_id', '=', P).where(membershipReachesChild(P, childId, now)).execute()) batched.add(`${m.id}:${childId}`)
+    }
+    assert.ok(byActor.size > 100, 'the demo data reaches through every kind of holder')
+    assert.deepEqual([...batched].filter((k) => !byActor.has(k)), [], 'nobody reaches more in the batch')
+    assert.deepEqual([...byActor].filter((k) => !batched.has(k)), [], 'nobody reaches less in the batch')
   })
 })
