@@ -55,6 +55,15 @@ export function oneValue(v: unknown): string | null {
 /** The error for a field that came more than once (oneValue gave null). */
 export const sentTwice = (label: string): string => `${label} was sent more than once: enter it once`
 
+/**
+ * The fields of a form body that came more than once (`a=1&a=2`), other than `lists` (the form's checkbox groups and
+ * other fields it sends as a list). For a handler that reads its fields without a schema: each is refused with
+ * sentTwice, never read as its first value or dropped as empty.
+ */
+export function repeatedFields(values: Record<string, unknown>, lists: readonly string[] = []): string[] {
+  return Object.keys(values).filter((k) => Array.isArray(values[k]) && !lists.includes(k))
+}
+
 export type CrossCheck = (values: Record<string, unknown>) => { path: string; message: string }[]
 
 /**

@@ -16,6 +16,9 @@ async function apiClient(agent: Agent) {
     me: me.json() as { role: string; agency: string; csrfToken: string },
     get: (url: string) => agent.get(url),
     post: (url: string, body: unknown = {}, headers: Record<string, string> = {}) => agent.postJson(url, body, { 'x-csrf-token': token, ...headers }),
+    /** A POST of JSON text exactly as given (JSON.stringify cannot write a key twice). */
+    postText: (url: string, text: string, headers: Record<string, string> = {}) =>
+      agent.app.inject({ method: 'POST', url, payload: text, headers: { 'content-type': 'application/json', cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': token, ...headers } }),
     /** A create: with a fresh Idempotency-Key unless one is given. */
     create: (url: string, body: unknown = {}, key: string = randomUUID()) => agent.postJson(url, body, { 'x-csrf-token': token, 'idempotency-key': key }),
     /** An update of the record read at `readUrl`: its ETag goes in If-Match. */
@@ -247,5 +250,45 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     const v = String(again.headers.etag)
     const [x, y] = await Promise.all([dslOwn.post(url, triage, { 'if-match': v }), dslOwn.post(url, triage, { 'if-match': v })])
     assert.deepEqual([x.statusCode, y.statusCode].sort(), [201, 412])
+  })
+
+  it('a JSON body with a key twice in one object, at any depth, is 400 problem+json naming the key, before any handler: nothing is saved', async () => {
+    const teacher = await apiClient(await ctx.s.signIn('teacher.brookside'))
+    const concerns = async () => (await ctx.s.t.db.selectFrom('concern').select('id').execute()).length
+    const before = await concerns()
+    const body = { children: [childId], category: 'neglect', seenOrHeard: 'Came in hungry again.', occurredAt: '2026-11-23T09:00:00Z', immediateDanger: false, bodyMap: [{ view: 'front', region: 'left_arm', description: 'A bruise' }, { view: 'back', region: 'back_upper', description: 'A scratch' }], idempotencyKey: randomUUID() }
+    const text = JSON.stringify(body)
+    const key = randomUUID()
+    const cases: [string, string, string][] = [
+      // a gateway or an audit log reading the first value would see another child than the app's last
+      ['top level', text.replace('{"children":', `{"children":["${randomUUID()}"],"children":`), 'children'],
+      ['nested in an array of objects', text.replace('"description":"A bruise"', '"description":"A bruise","description":"No mark"'), 'bodyMap.0.description'],
+      // the same key written with an escape is the same key
+      ['written with an escape', text.replace('{"children":', '{"\\u0063ategory":"sexual_abuse","children":'), 'category'],
+    ]
+    for (const [name, dup, path] of cases) {
+      assert.ok(dup !== text, `${name}: the body was changed`)
+      const res = await teacher.postText('/api/v1/concerns', dup, { 'idempotency-key': key })
+      assert.equal(res.statusCode, 400, `${name}: ${res.body.slice(0, 200)}`)
+      assert.match(String(res.headers['content-type']), /application\/problem\+json/, name)
+      const problem = res.json() as { status: number; title: string; detail: string; 'invalid-params': { name: string; reason: string }[] }
+      assert.equal(problem.status, 400)
+      assert.equal(problem.title, 'Invalid request')
+      assert.match(problem.detail, /more than once/)
+      assert.deepEqual(problem['invalid-params'].map((p) => p.name), [path], name)
+      assert.equal(await concerns(), before, `${name}: nothing saved`)
+    }
+    // an update: refused before the handler, the record keeps its version
+    const dsl = await apiClient(await ctx.s.signIn('dsl.brookside'))
+    const read = await dsl.get(`/api/v1/concerns/${concernId}`)
+    const triage = await dsl.postText(`/api/v1/concerns/${concernId}/triage`, '{"actions":["monitor"],"outcome":"monitor","outcome":"closed","reasons":"Reasons."}', { 'if-match': String(read.headers.etag) })
+    assert.equal(triage.statusCode, 400)
+    assert.deepEqual((triage.json() as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['outcome'])
+    assert.equal(String((await dsl.get(`/api/v1/concerns/${concernId}`)).headers.etag), String(read.headers.etag), 'the concern is unchanged')
+    // the refused bodies never claimed the Idempotency-Key: the same key with each key sent once creates the concern
+    // (the body map's two marks each have a view, a region and a description: the same key in different objects)
+    const ok = await teacher.postText('/api/v1/concerns', text, { 'idempotency-key': key })
+    assert.equal(ok.statusCode, 201, ok.body.slice(0, 300))
+    assert.equal(await concerns(), before + 1)
   })
 })

@@ -366,6 +366,14 @@ for (const engine of testEngines()) {
       assert.match(bad.body, /golden rules/)
       assert.equal((await entryOf()).visibility, 'agency')
       assert.equal((await db().selectFrom('sharing_decision').select('id').where('child_id', '=', childId).where('context', '=', 'visibility_change').execute()).length, 0)
+      // an answer sent twice (a hand-made request) is refused, on the sharing step, never read as another answer:
+      // specialCategory=yes&specialCategory=yes was recorded as not special-category
+      const twice = await sw.post(`/entries/${entryId}/visibility`, { ...sharing, specialCategory: ['yes', 'yes'] })
+      assert.equal(twice.statusCode, 400)
+      assert.match(twice.body, /This answer was sent more than once: enter it once/)
+      assert.match(twice.body, /Record the sharing decision/)
+      assert.equal((await entryOf()).visibility, 'agency')
+      assert.equal((await db().selectFrom('sharing_decision').select('id').where('child_id', '=', childId).where('context', '=', 'visibility_change').execute()).length, 0)
       const done = await sw.post(`/entries/${entryId}/visibility`, sharing)
       assert.equal(done.statusCode, 303, done.body.slice(0, 600))
       assert.equal((await entryOf()).visibility, 'team')

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, fieldError, formNotShown, parseForm, type FormErrors } from '../../web/forms.ts'
+import { dateError, fieldError, formNotShown, parseForm, repeatedFields, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ROLE_LABELS } from '../../access/policy.ts'
@@ -85,7 +85,7 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     })
   }
 
-  async function entryAgain(request: FastifyRequest, reply: FastifyReply, entryId: string, state: { values?: Values; errors?: FormErrors; status?: number }) {
+  async function entryAgain(request: FastifyRequest, reply: FastifyReply, entryId: string, state: { values?: Values; errors?: FormErrors; step?: 'sharing'; status?: number }) {
     const page = await repo(request).entry(entryId)
     if (!page) return reply.callNotFound()
     return entryView(request, reply, page, state)
@@ -101,6 +101,10 @@ export async function governanceRoutes(app: FastifyInstance, { data, config, clo
     const { entryId } = request.params as { entryId: string }
     const body = bodyOf(request)
     const values = { ...body, restrictedAgencyIds: list(body.restrictedAgencyIds), restrictedRoles: list(body.restrictedRoles), categories: list(body.categories), goldenRules: list(body.goldenRules) }
+    // a single-value field sent twice is refused, not dropped: the sharing step reads its answers without a schema, so
+    // specialCategory=yes&specialCategory=yes would be recorded as not special-category, and a repeated reason as none
+    const repeated = repeatedFields(body, ['restrictedAgencyIds', 'restrictedRoles', 'categories', 'goldenRules'])
+    if (repeated.length) return entryAgain(request, reply, entryId, { values, errors: fromProblems(repeated.map((f) => ({ path: f, message: sentTwice('This answer') }))), ...(body.step === 'sharing' ? { step: 'sharing' as const } : {}) })
     const parsed = parseForm(changeForm, body)
     if (!parsed.ok) return entryAgain(request, reply, entryId, { values, errors: parsed.errors })
     const sharingStep = body.step === 'sharing'

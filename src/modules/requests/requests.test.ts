@@ -450,6 +450,11 @@ describeApp('information requests between agencies', (ctx) => {
     const declineNoReasons = await nurse.post(`/information-requests/${ids.health}/answer`, { action: 'answer', entryCount: '1', response: 'decline', ...SHARING, reasons: '' })
     assert.equal(declineNoReasons.statusCode, 400)
     assert.match(declineNoReasons.body, /Give the reasons your agency declines to share/)
+    // a field sent twice (a hand-made request) is refused, not saved empty
+    const noteTwice = await nurse.post(`/information-requests/${ids.health}/answer`, { action: 'answer', entryCount: '1', response: 'nothing_known', note: ['Checked SystmOne', 'and the caseload'], ...HEALTH_SHARING })
+    assert.equal(noteTwice.statusCode, 400)
+    assert.match(noteTwice.body, /href="#note"/)
+    assert.match(noteTwice.body, /This answer was sent more than once/)
     assert.equal((await requestTo(childId, HEALTH)).status, 'open', 'nothing was answered')
     assert.equal(await db().selectFrom('entry').select('id').where('detail_id', '=', ids.health!).where('type', '=', 'information_shared').executeTakeFirst(), undefined)
 

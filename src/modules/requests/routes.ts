@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, repeatedFields, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, GOLDEN_RULES, LAWFUL_BASES, PARA18_REASONS, PURPOSES, SCHEDULE1_CONDITIONS } from '../sharing/codes.ts'
@@ -187,6 +187,10 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
     const b = bodyOf(request)
     const count = entryCountOf(b)
     if (b.action === 'add') return detailPage(request, reply, requestId, { values: b, entryCount: Math.min(count + 1, MAX_ANSWER_ENTRIES), status: 200 })
+    // a single-value field sent twice is refused, not dropped: the answer's optional texts (a note, a reason) would be
+    // saved empty
+    const repeated = repeatedFields(b, ['categories', 'goldenRules'])
+    if (repeated.length) return detailPage(request, reply, requestId, { values: b, errors: fromProblems(repeated.map((f) => ({ path: f, message: sentTwice('This answer') }))), entryCount: count })
     const now = clock.now()
     const checked = checkAnswer(rawAnswer(b, count), { now, today: londonDateTime(now).date })
     if (!checked.ok) return detailPage(request, reply, requestId, { values: b, errors: fromProblems(checked.problems), entryCount: count })

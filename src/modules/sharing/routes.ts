@@ -10,7 +10,7 @@ import { routes } from '../../platform/http/route.ts'
 import { conflictProblem, invalidParams, problem, validationProblem } from '../../platform/http/problem.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { AGENCY_KINDS, type Visibility } from '../../data/schema.ts'
-import { oneValue, sentTwice, type FormErrors } from '../../web/forms.ts'
+import { oneValue, repeatedFields, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, CONTEXTS, GOLDEN_RULES, LAWFUL_BASES, PARA18_REASONS, PURPOSES, SCHEDULE1_CONDITIONS, labelOf } from './codes.ts'
 import { SharingValidationError, validateSharingDecision, type FieldProblem } from './store.ts'
 import type { ManualDecision } from './repository.ts'
@@ -69,7 +69,7 @@ function formProblems(v: Values): FieldProblem[] {
 }
 
 /** The form's fields that take one value (the rest are checkbox groups). */
-const SINGLE_FIELDS = ['shared', 'what', 'withOther', 'purpose', 'lawfulBasis', 'specialCategory', 'art9Condition', 'schedule1Condition', 'para18Reason', 'consent', 'consentReason', 'reasons', 'outsideAgreementReason'] as const
+const SINGLE_FIELDS = ['shared', 'what', 'withOther', 'purpose', 'lawfulBasis', 'specialCategory', 'art9Condition', 'schedule1Condition', 'para18Reason', 'consent', 'consentReason', 'reasons', 'outsideAgreementReason', 'idempotencyKey'] as const
 
 function toFormErrors(problems: FieldProblem[]): FormErrors {
   const out: FormErrors = { errors: [], fieldErrors: {} }
@@ -304,7 +304,9 @@ export async function sharingRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     const values = bodyOf(request)
     const version = Number(str(values.version))
     const rule: RuleInput = { from: str(values.from), to: str(values.to), categories: list(values.categories), purposes: list(values.purposes), note: str(values.note) }
-    const problems = [...(Number.isInteger(version) && version >= 0 ? [] : [{ path: 'version', message: 'Reload the page and try again' }]), ...validateRule(rule)]
+    // a single-value field sent twice (from=agency:a&from=agency:b) is refused, not read as its first value
+    const repeated = repeatedFields(values, ['categories', 'purposes']).map((f) => ({ path: f, message: sentTwice('This answer') }))
+    const problems = [...(Number.isInteger(version) && version >= 0 ? [] : [{ path: 'version', message: 'Reload the page and try again' }]), ...repeated, ...validateRule(rule)]
     if (problems.length) return agreementPage(request, reply, { values, errors: toFormErrors(problems) })
     try {
       const done = await agreementRepo(request).change({ version, endRuleId: str(values.endRuleId) || null, rule })
@@ -319,7 +321,9 @@ export async function sharingRoutes(app: FastifyInstance, { data }: AppDeps): Pr
 
   r.post('/settings/sharing-agreement/rules/:ruleId/end', { permission: 'partnership:administer', audit: 'sharing.agreement.change', record: true }, async (request, reply) => {
     const { ruleId } = request.params as { ruleId: string }
-    const version = Number(str(bodyOf(request).version))
+    // sent twice, the version is no version: refused, not read as its first value
+    const sent = oneValue(bodyOf(request).version)
+    const version = sent === null ? Number.NaN : Number(sent)
     if (!Number.isInteger(version) || version < 0) return agreementPage(request, reply, { errors: toFormErrors([{ path: 'version', message: 'Reload the page and try again' }]) })
     const done = await agreementRepo(request).change({ version, endRuleId: ruleId })
     if (!done) return reply.callNotFound()

@@ -291,6 +291,13 @@ describeApp('sharing decisions', (ctx) => {
     assert.equal(bad.statusCode, 400)
     assert.match(summary(bad.body), /Choose who shares/)
     assert.match(summary(bad.body), /Choose at least one purpose/)
+    // a single-value field sent twice (a hand-made request) is refused, not read as its first value
+    const twice = await admin.post('/settings/sharing-agreement', { version: '1', ...rule, from: ['kind:school', 'any'] })
+    assert.equal(twice.statusCode, 400)
+    assert.match(summary(twice.body), /This answer was sent more than once/)
+    const endTwice = await admin.post(`/settings/sharing-agreement/rules/${randomUUID()}/end`, { version: ['1', '1'] })
+    assert.equal(endTwice.statusCode, 400)
+    assert.equal((await db().selectFrom('sharing_agreement').select('version').executeTakeFirstOrThrow()).version, 1, 'nothing changed')
     const added = await admin.post('/settings/sharing-agreement', { version: '1', ...rule })
     assert.equal(added.statusCode, 303, summary(added.body))
     const head = await db().selectFrom('sharing_agreement').selectAll().executeTakeFirstOrThrow()

@@ -20,6 +20,7 @@ import { declarationOf } from './route.ts'
 import { registerApiReliability } from './api-reliability.ts'
 import { passkeyRequired } from '../auth/passkeys.ts'
 import { problem } from './problem.ts'
+import { duplicateKey } from './json-duplicates.ts'
 import { createRenderer, type Renderer } from './render.ts'
 import { navigationItems, serviceNavigationHtml } from '../../web/navigation.ts'
 import { registerModules } from '../../modules/index.ts'
@@ -44,6 +45,8 @@ declare module 'fastify' {
 
 /** The error code of a JSON body that is not UTF-8 (refused by the app's JSON parser). */
 const NOT_UTF8 = 'TA_BODY_NOT_UTF8'
+/** The error code of a JSON body with a key twice in one object (refused by the app's JSON parser). */
+const DUPLICATE_KEY = 'TA_BODY_DUPLICATE_KEY'
 export const SESSION_COOKIE = '__Host-ta_session'
 export const PRE_COOKIE = '__Host-ta_pre'
 
@@ -111,7 +114,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch {
       return done(Object.assign(new Error('The body is not UTF-8'), { statusCode: 400, code: NOT_UTF8 }), undefined)
     }
-    jsonParser(request, text, done)
+    // a key twice in one object ({"childId":"a","childId":"b"}) is refused, not read as its last value: see
+    // json-duplicates.ts. Checked once the text has parsed, so broken JSON is answered as before.
+    jsonParser(request, text, (err, parsed) => {
+      if (err) return done(err, undefined)
+      const repeated = duplicateKey(text)
+      if (repeated) return done(Object.assign(new Error('A key is repeated in the JSON body'), { statusCode: 400, code: DUPLICATE_KEY, path: repeated }), undefined)
+      done(null, parsed)
+    })
   })
   await app.register(rateLimit, { global: false })
 
@@ -358,6 +368,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (status === 429) return sendError(request, reply, 429, 'Too many attempts', 'Wait a few minutes, then try again.')
     if (status === 415) return sendError(request, reply, 415, 'Unsupported content type', 'Send application/x-www-form-urlencoded or application/json.')
     if ((error as { code?: string }).code === NOT_UTF8) return sendError(request, reply, 400, 'What you sent is not UTF-8 text', 'The body has bytes that are not UTF-8 (text saved in another encoding, such as Latin-1 or Windows-1252). Nothing was saved. Send the body encoded as UTF-8.')
+    if ((error as { code?: string }).code === DUPLICATE_KEY) {
+      const name = fieldPath((error as { path?: FieldPath }).path ?? [])
+      if (isApi(request)) {
+        return problem(reply, 400, 'Invalid request', `The JSON body has the key “${name}” more than once in the same object, so which value was meant is unclear. Send each key once. Nothing was saved.`, [
+          { name, reason: 'Sent more than once in the same object. Send each key once.' },
+        ])
+      }
+      return sendError(request, reply, 400, 'There is a problem with what you sent', `What you sent names “${plainFieldName((error as { path?: FieldPath }).path ?? [])}” more than once, so TeamAround cannot tell which was meant. Nothing was saved. Go back and try again.`)
+    }
     if (status === 413) return sendError(request, reply, 413, 'What you sent is too large', 'Nothing was saved. Send less at a time — a large file can be split, or imported with the command line (npm run import).')
     if (status >= 500) return sendError(request, reply, 500, 'Sorry, there is a problem with TeamAround', 'Try again later. Nothing you sent was half-saved.')
     return sendError(request, reply, status, 'There is a problem with the request', 'Check what you sent and try again.')
