@@ -36,8 +36,9 @@ import * as correctionsFollow from './20261130T1110_corrections_follow.ts'
 import * as concernRoutedTo from './20261130T1800_concern_routed_to.ts'
 import * as signalsFollow from './20261130T1830_signals_follow.ts'
 import * as assessmentClosedWithTeam from './20261130T1840_assessment_closed_with_team.ts'
-import * as signalsStranded from './20261130T2120_signals_stranded.ts'
 import * as sharingDecisionConcern from './20261130T2110_sharing_decision_concern.ts'
+import * as signalsStranded from './20261130T2120_signals_stranded.ts'
+import * as secondFactorLockout from './20261130T2130_second_factor_lockout.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -76,6 +77,7 @@ export const migrations: Record<string, Migration> = {
   '20261130T1800_concern_routed_to': concernRoutedTo,
   '20261130T1830_signals_follow': signalsFollow,
   '20261130T1840_assessment_closed_with_team': assessmentClosedWithTeam,
-  '20261130T2120_signals_stranded': signalsStranded,
   '20261130T2110_sharing_decision_concern': sharingDecisionConcern,
+  '20261130T2120_signals_stranded': signalsStranded,
+  '20261130T2130_second_factor_lockout': secondFactorLockout,
 }

@@ -53,6 +53,8 @@ export interface PractitionerTable {
   totp_enrolled_at: Timestamp | null
   totp_last_step: number | null
   failed_sign_ins: Generated<number>
+  /** Consecutive wrong second-factor codes (migration 20261130T2130); reset only by a second factor that succeeds. */
+  failed_second_factors: Generated<number>
   locked_until: Timestamp | null
   disabled_at: Timestamp | null
   created_at: Timestamp

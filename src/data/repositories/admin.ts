@@ -242,7 +242,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         if (!p) return { result: null, audit: { action, outcome: 'not_found' as const, entityId: practitionerId } }
         if (practitionerId === actor.practitionerId) throw new RefusedError('You cannot disable your own account')
         await refuseIfOutranked(trx, practitionerId, now)
-        await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, locked_until: null }).where('id', '=', practitionerId).execute()
+        await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, failed_second_factors: 0, locked_until: null }).where('id', '=', practitionerId).execute()
         if (disabled) await endSessions(trx, practitionerId, 'disabled', now)
         return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
       })
@@ -254,7 +254,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const p = await inScope(trx, practitionerId)
         if (!p) return { result: null, audit: { action: 'practitioner.reset-mfa', outcome: 'not_found' as const, entityId: practitionerId } }
         await refuseIfOutranked(trx, practitionerId, now)
-        await trx.updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null }).where('id', '=', practitionerId).execute()
+        await trx.updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null, failed_second_factors: 0 }).where('id', '=', practitionerId).execute()
         const passkeys = await trx.deleteFrom('passkey').where('partnership_id', '=', actor.partnershipId).where('practitioner_id', '=', practitionerId).executeTakeFirst()
         await endSessions(trx, practitionerId, 'mfa-reset', now)
         return { result: { ok: true }, audit: { action: 'practitioner.reset-mfa', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason, passkeysRemoved: Number(passkeys.numDeletedRows) } } }

@@ -13,6 +13,24 @@ export const IDLE_MINUTES = 30
 export const ABSOLUTE_HOURS = 12
 export const MAX_FAILED_SIGN_INS = 5
 export const LOCKOUT_MINUTES = 15
+/**
+ * Consecutive wrong second-factor codes (at sign-in, at enrolment, and wherever the code is asked again) that lock the
+ * account for LOCKOUT_MINUTES, as the password does. Five, like the password: whoever reaches the code already has the
+ * password, so every guess is a real attempt (about 3 in a million of being right: ±1 step of a six-digit code), and a
+ * real user, reading the code off their phone, rarely gets it wrong five times running. The count is not reset by
+ * the lock (as failed_sign_ins is not): each wrong code after it locks the account again, so after the first five a
+ * guesser gets one code per lockout period — far inside NIST SP 800-63B's limit of 100 consecutive failures per
+ * account for any realistic attack, every one audited. Only a second factor that succeeds resets it.
+ */
+export const MAX_FAILED_SECOND_FACTORS = 5
+
+/**
+ * The account is not locked now (by the password or the second factor): a condition on `practitioner` for every
+ * statement that spends a code or completes a second factor, so a lock set a moment ago is seen (the row is locked).
+ */
+export function notLocked(now: Date) {
+  return sql<boolean>`(locked_until is null or locked_until <= ${now})`
+}
 
 export interface SessionView {
   idHash: string
@@ -85,15 +103,20 @@ export function authRepository(ctx: Ctx) {
     },
 
     /** A failed sign-in: counts towards the lockout, audited in its own transaction. */
-    async signInFailed(email: string, practitioner: { id: string; partnership_id: string; failed_sign_ins: number } | null, reason: string, requestId: string): Promise<void> {
+    async signInFailed(email: string, practitioner: { id: string; partnership_id: string } | null, reason: string, requestId: string): Promise<void> {
       const now = ctx.clock.now()
+      const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000)
       const partnershipId = practitioner?.partnership_id ?? (await defaultPartnership(db))
       await db.transaction().execute(async (trx) => {
         if (practitioner) {
-          const failed = practitioner.failed_sign_ins + 1
+          // counted in SQL (two failures at once both count); a lock is only ever set or extended here, never lifted:
+          // a wrong password must not unlock an account the second factor locked
           await trx
             .updateTable('practitioner')
-            .set({ failed_sign_ins: failed, locked_until: failed >= MAX_FAILED_SIGN_INS ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null })
+            .set({
+              failed_sign_ins: sql<number>`failed_sign_ins + 1`,
+              locked_until: sql<Date>`case when failed_sign_ins + 1 >= ${MAX_FAILED_SIGN_INS} then greatest(locked_until, ${until}) else locked_until end`,
+            })
             .where('id', '=', practitioner.id)
             .execute()
         }
@@ -112,7 +135,10 @@ export function authRepository(ctx: Ctx) {
       const now = ctx.clock.now()
       const token = randomBytes(32).toString('base64url')
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('practitioner').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', practitionerId).execute()
+        // the password's count only: the second factor's is reset by a second factor that succeeds, or someone who has
+        // the password could sign in again between guesses and never reach its limit. (A lock is not lifted here
+        // either: the caller found none, and one set since then stands; this session cannot complete while it does.)
+        await trx.updateTable('practitioner').set({ failed_sign_ins: 0 }).where('id', '=', practitionerId).execute()
         await trx
           .insertInto('session')
           .values({
@@ -225,7 +251,9 @@ export function authRepository(ctx: Ctx) {
 
     /**
      * Second factor accepted: the session is rotated (new id), becomes active — or, for a role that requires a
-     * passkey and has none yet, moves on to adding one ('passkey_enrol') — and the TOTP step is spent.
+     * passkey and has none yet, moves on to adding one ('passkey_enrol') — the TOTP step is spent and the count of
+     * wrong codes reset. Refused (null) when the step was spent already, or the account is locked (a right code from a
+     * session opened before the lock included).
      */
     async completeMfa(session: SessionView, timeStep: number, enrolSecret: string | null, requestId: string, next: 'active' | 'passkey_enrol' = 'active'): Promise<string | null> {
       const now = ctx.clock.now()
@@ -236,10 +264,12 @@ export function authRepository(ctx: Ctx) {
           .updateTable('practitioner')
           .set({
             totp_last_step: timeStep,
+            failed_second_factors: 0,
             ...(enrolSecret ? { totp_secret: enrolSecret, totp_enrolled_at: now } : {}),
           })
           .where('id', '=', session.practitionerId)
           .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', timeStep)]))
+          .where(notLocked(now))
           // enrolling sets up the first authenticator only: a session that began enrolling before the practitioner
           // enrolled elsewhere (another tab, or someone else who had the password) must not replace it
           .$if(Boolean(enrolSecret), (q) => q.where('totp_enrolled_at', 'is', null))
@@ -256,6 +286,65 @@ export function authRepository(ctx: Ctx) {
       return ok ? token : null
     },
 
+    /**
+     * A wrong second-factor code — or a replayed one, or any code while the account is locked — counted on the
+     * account in one statement (two at once both count) and audited with the count, in its own transaction so nothing
+     * rolls it back. At MAX_FAILED_SECOND_FACTORS the account is locked (audited, `auth.lockout`). While the account
+     * is locked, the session that sent the code ends, with every other of the practitioner's sessions still short of
+     * a second factor (audited, `auth.session-end`): the caller sends it back to the sign-in page.
+     */
+    async wrongCode(session: SessionView, failure: { action: string; reason: string }, requestId: string, actor?: Actor): Promise<{ locked: boolean }> {
+      const now = ctx.clock.now()
+      const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000)
+      const who = actor ?? { kind: 'anonymous' as const, partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }
+      return db.transaction().execute(async (trx) => {
+        // the lock as it stood (the row locked until the end: the count below follows it, nothing between)
+        const before = await trx.selectFrom('practitioner').select('locked_until').where('id', '=', session.practitionerId).forUpdate().executeTakeFirst()
+        if (!before) return { locked: false }
+        const row = await trx
+          .updateTable('practitioner')
+          .set({
+            failed_second_factors: sql<number>`failed_second_factors + 1`,
+            locked_until: sql<Date>`case when failed_second_factors + 1 >= ${MAX_FAILED_SECOND_FACTORS} then greatest(locked_until, ${until}) else locked_until end`,
+          })
+          .where('id', '=', session.practitionerId)
+          .returning(['failed_second_factors', 'locked_until'])
+          .executeTakeFirstOrThrow()
+        const failures = row.failed_second_factors
+        const wasLocked = before.locked_until !== null && before.locked_until > now
+        await writeAudit(trx, who, now, { action: failure.action, outcome: 'failure', details: { reason: failure.reason, consecutiveFailures: failures, ...(wasLocked ? { accountLocked: true } : {}) } })
+        if (failures >= MAX_FAILED_SECOND_FACTORS) {
+          await writeAudit(trx, who, now, {
+            action: 'auth.lockout',
+            outcome: 'success',
+            entityType: 'practitioner',
+            entityId: session.practitionerId,
+            details: { factor: 'totp', consecutiveFailures: failures, until: row.locked_until, minutes: LOCKOUT_MINUTES },
+          })
+        }
+        const locked = row.locked_until !== null && row.locked_until > now
+        if (locked) {
+          const ended = await trx
+            .updateTable('session')
+            .set({ ended_at: now, end_reason: 'locked' })
+            .where('partnership_id', '=', session.partnershipId)
+            .where('practitioner_id', '=', session.practitionerId)
+            .where('ended_at', 'is', null)
+            .where((eb) => eb.or([eb('id_hash', '=', session.idHash), eb('state', '!=', 'active')]))
+            .executeTakeFirst()
+          await writeAudit(trx, who, now, {
+            action: 'auth.session-end',
+            outcome: 'success',
+            entityType: 'practitioner',
+            entityId: session.practitionerId,
+            details: { reason: 'account locked', sessionsEnded: Number(ended.numUpdatedRows) },
+          })
+        }
+        return { locked }
+      })
+    },
+
+    /** A second-factor step refused without a code being checked (the code alone, where a passkey is required). */
     async mfaFailed(session: SessionView, reason: string, requestId: string): Promise<void> {
       await writeAudit(db, { kind: 'anonymous', partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }, ctx.clock.now(), {
         action: session.state === 'mfa_enrol' ? 'auth.mfa-enrol' : 'auth.mfa',

@@ -7,7 +7,7 @@ import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
-import { rotateSession, type SessionView } from './auth.ts'
+import { notLocked, rotateSession, type SessionView } from './auth.ts'
 import type { NewPasskey, StoredPasskey } from '../../platform/auth/passkeys.ts'
 
 export interface PasskeyView extends StoredPasskey {
@@ -113,10 +113,15 @@ export function passkeyRepository(ctx: Ctx) {
       return row.challenge
     },
 
-    /** Passkey accepted at sign-in: the counter moves on (only forwards), the session becomes active. */
-    async signedIn(session: SessionView, passkey: PasskeyView, newCount: number, requestId: string): Promise<string | null> {
+    /**
+     * Passkey accepted at sign-in: the counter moves on (only forwards), the session becomes active, and the count of
+     * wrong codes is reset (a second factor succeeded). Refused while the account is locked.
+     */
+    async signedIn(session: SessionView, passkey: PasskeyView, newCount: number, requestId: string): Promise<{ token: string } | { refused: 'account locked' | 'counter changed concurrently' }> {
       const now = ctx.clock.now()
       return db.transaction().execute(async (trx) => {
+        const open = await trx.updateTable('practitioner').set({ failed_second_factors: 0 }).where('id', '=', session.practitionerId).where(notLocked(now)).executeTakeFirst()
+        if (Number(open.numUpdatedRows) !== 1) return { refused: 'account locked' as const }
         const moved = await trx
           .updateTable('passkey')
           .set({ sign_count: newCount, last_used_at: now })
@@ -124,7 +129,7 @@ export function passkeyRepository(ctx: Ctx) {
           .where('id', '=', passkey.id)
           .where('sign_count', '=', passkey.signCount)
           .executeTakeFirst()
-        if (Number(moved.numUpdatedRows) !== 1) return null
+        if (Number(moved.numUpdatedRows) !== 1) return { refused: 'counter changed concurrently' as const }
         const { token, membershipId } = await rotate(trx, session, 'active', now)
         await writeAudit(trx, anon(session, requestId), now, {
           action: 'auth.sign-in',
@@ -133,7 +138,7 @@ export function passkeyRepository(ctx: Ctx) {
           entityId: passkey.id,
           details: { factor: 'passkey', membershipId },
         })
-        return token
+        return { token }
       })
     },
 
@@ -155,15 +160,19 @@ export function passkeyRepository(ctx: Ctx) {
       })
     },
 
-    /** A signed-in practitioner adds a passkey after re-entering their TOTP code (the step is spent, single use). */
+    /**
+     * A signed-in practitioner adds a passkey after re-entering their TOTP code (the step is spent, single use, and
+     * the count of wrong codes reset). While the account is locked the code is refused as if already used.
+     */
     async add(actor: Actor, p: NewPasskey, name: string, totpStep: number): Promise<{ ok: true; id: string } | { ok: false; reason: 'code already used' | 'already registered' }> {
       const now = ctx.clock.now()
       return db.transaction().execute(async (trx) => {
         const spent = await trx
           .updateTable('practitioner')
-          .set({ totp_last_step: totpStep })
+          .set({ totp_last_step: totpStep, failed_second_factors: 0 })
           .where('id', '=', actor.practitionerId)
           .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', totpStep)]))
+          .where(notLocked(now))
           .executeTakeFirst()
         if (Number(spent.numUpdatedRows) !== 1) return { ok: false as const, reason: 'code already used' as const }
         const id = await insertPasskey(trx, actor, p, name, now)

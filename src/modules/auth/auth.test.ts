@@ -125,7 +125,8 @@ describeApp('sign-in throttling (the default limit)', (ctx) => {
 
   it('wrong authenticator codes are counted per practitioner: a made-up field or a fresh sign-in does not start a new count', async () => {
     const { startTestApp } = await import('../../../test/support/app.ts')
-    const s = await startTestApp(ctx.s.t.engine, { config: { signInRateLimit: 5 } })
+    // below the account's lockout (five wrong codes), which would end the session first
+    const s = await startTestApp(ctx.s.t.engine, { config: { signInRateLimit: 3 } })
     try {
       const now = s.clock.now().getTime()
       const near = await Promise.all([-30_000, 0, 30_000].map((d) => totpAt(dsl.totpSecret, new Date(now + d))))
@@ -136,9 +137,9 @@ describeApp('sign-in throttling (the default limit)', (ctx) => {
       await a.get('/sign-in/mfa')
       const codes: number[] = []
       // an `email` field sent with the code once chose the count the attempt went to
-      for (let i = 0; i < 7; i++) codes.push((await a.post('/sign-in/mfa', { code: wrong, email: `guess${i}@northshire.example` })).statusCode)
-      assert.deepEqual(codes.slice(0, 5), [401, 401, 401, 401, 401])
-      assert.equal(codes[6], 429)
+      for (let i = 0; i < 5; i++) codes.push((await a.post('/sign-in/mfa', { code: wrong, email: `guess${i}@northshire.example` })).statusCode)
+      assert.deepEqual(codes.slice(0, 3), [401, 401, 401])
+      assert.equal(codes[4], 429)
       // a new session from the password carries on the same count
       const b = s.agent()
       await b.get('/sign-in')
@@ -158,5 +159,205 @@ describeApp('sign-in throttling (the default limit)', (ctx) => {
     assert.equal((await a.post('/sign-in', { email: nurse.email, password: DEMO_PASSWORD })).statusCode, 401)
     ctx.s.clock.advanceMinutes(16)
     assert.equal((await a.post('/sign-in', { email: nurse.email, password: DEMO_PASSWORD })).statusCode, 303)
+  })
+})
+
+describeApp('second-factor lockout (consecutive wrong codes, counted on the account)', (ctx) => {
+  const person = (key: string) => demoPractitioners().find((p) => p.key === key)!
+  const db = () => ctx.s.t.db
+  /** A six-digit code no step near now accepts. */
+  async function wrongCode(key: string): Promise<string> {
+    const now = ctx.s.clock.now().getTime()
+    const near = await Promise.all([-60_000, -30_000, 0, 30_000, 60_000].map((d) => totpAt(person(key).totpSecret, new Date(now + d))))
+    return ['000000', '111111', '222222', '333333', '444444'].find((c) => !near.includes(c))!
+  }
+  async function rightCode(key: string): Promise<string> {
+    ctx.s.clock.advance(31_000)
+    return totpAt(person(key).totpSecret, ctx.s.clock.now())
+  }
+  /** Past the password, at the code. */
+  async function atCode(key: string) {
+    const a = ctx.s.agent()
+    await a.get('/sign-in')
+    const r = await a.post('/sign-in', { email: person(key).email, password: DEMO_PASSWORD })
+    assert.equal(r.statusCode, 303, `${key}: the password is accepted`)
+    assert.equal(r.headers.location, '/sign-in/mfa')
+    await a.get('/sign-in/mfa')
+    return a
+  }
+  const account = async (key: string) =>
+    db().selectFrom('practitioner').select(['id', 'failed_second_factors', 'locked_until']).where('email', '=', person(key).email).executeTakeFirstOrThrow()
+  const audits = async (key: string, actions: string[]) =>
+    db()
+      .selectFrom('audit_event')
+      .select(['action', 'outcome', 'details'])
+      .where('actor_practitioner_id', '=', (await account(key)).id)
+      .where('action', 'in', actions)
+      .orderBy('id')
+      .execute()
+  const strip = (s: string) => s.replace(/nonce="[^"]+"/g, '').replace(/value="[^"]*"/g, '')
+
+  it('five wrong codes — across fresh sign-ins with the password — lock the account and end the session, audited; a right code from a session opened before the lock is refused', async () => {
+    const key = 'hv'
+    const early = await atCode(key) // opened before the lock, never used until after it
+    const a = await atCode(key)
+    for (let i = 0; i < 3; i++) {
+      const r = await a.post('/sign-in/mfa', { code: await wrongCode(key) })
+      assert.equal(r.statusCode, 401)
+      assert.match(r.body, /The code is not right/)
+    }
+    assert.equal((await account(key)).failed_second_factors, 3)
+    // signing in again with the password does not start a new count
+    const b = await atCode(key)
+    assert.equal((await b.post('/sign-in/mfa', { code: await wrongCode(key) })).statusCode, 401)
+    // a replayed code counts as wrong: the code that signed someone in moments ago cannot be used again
+    const spent = await rightCode(key)
+    const other = await atCode(key)
+    assert.equal((await other.post('/sign-in/mfa', { code: spent })).statusCode, 303)
+    assert.equal((await account(key)).failed_second_factors, 0, 'a second factor that succeeds resets the count')
+    for (let i = 0; i < 4; i++) assert.equal((await b.post('/sign-in/mfa', { code: i === 0 ? spent : await wrongCode(key) })).statusCode, 401)
+    assert.equal((await account(key)).failed_second_factors, 4)
+    // the fifth: locked, the session ended, back to the sign-in page with the password step's own answer
+    const locked = await b.post('/sign-in/mfa', { code: await wrongCode(key) })
+    assert.equal(locked.statusCode, 401)
+    assert.ok(!b.cookies.has('__Host-ta_session'), 'the session cookie is cleared')
+    assert.match(locked.body, /The email address or password is not right, or the account cannot sign in at the moment/)
+    const again = ctx.s.agent()
+    await again.get('/sign-in')
+    const refusedPassword = await again.post('/sign-in', { email: 'nobody@northshire.example', password: 'x' })
+    assert.equal(strip(locked.body), strip(refusedPassword.body), 'the same page as any refused sign-in: nothing says the account is locked')
+    const row = await account(key)
+    assert.equal(row.failed_second_factors, 5)
+    assert.equal(row.locked_until?.getTime(), ctx.s.clock.now().getTime() + 15 * 60_000)
+    // the ended session, and the one opened before the lock, cannot go on — not even with the right code
+    const late = await early.post('/sign-in/mfa', { code: await rightCode(key) })
+    assert.equal(late.statusCode, 403, 'refused: the form was bound to a session that has ended')
+    assert.equal((await early.get('/')).headers.location, '/sign-in')
+    assert.equal((await b.get('/sign-in/mfa')).headers.location, '/sign-in')
+    // nor the password while the lock lasts — and a wrong password then does not lift it
+    const c = ctx.s.agent()
+    await c.get('/sign-in')
+    assert.equal((await c.post('/sign-in', { email: person(key).email, password: 'wrong' })).statusCode, 401)
+    assert.equal((await c.post('/sign-in', { email: person(key).email, password: DEMO_PASSWORD })).statusCode, 401)
+    // audited: each failure with its count, the lock, the end of the sessions
+    const rows = await audits(key, ['auth.mfa', 'auth.lockout', 'auth.session-end'])
+    const failures = rows.filter((r) => r.action === 'auth.mfa')
+    assert.deepEqual(failures.map((r) => (r.details as { consecutiveFailures: number }).consecutiveFailures), [1, 2, 3, 4, 1, 2, 3, 4, 5])
+    assert.ok(failures.every((r) => r.outcome === 'failure'))
+    assert.match((failures[4]!.details as { reason: string }).reason, /already used/)
+    const lock = rows.filter((r) => r.action === 'auth.lockout')
+    assert.equal(lock.length, 1)
+    assert.deepEqual({ ...(lock[0]!.details as object), until: undefined }, { factor: 'totp', consecutiveFailures: 5, minutes: 15, until: undefined })
+    const ended = rows.filter((r) => r.action === 'auth.session-end')
+    assert.equal(ended.length, 1)
+    // the guessing session and the two others still at the code (the one that succeeded is active: left alone)
+    assert.deepEqual(ended[0]!.details, { reason: 'account locked', sessionsEnded: 3 })
+    assert.equal(rows.at(-1)!.action, 'auth.session-end')
+    const sessions = await db().selectFrom('session').select('end_reason').where('practitioner_id', '=', row.id).where('end_reason', '=', 'locked').execute()
+    assert.equal(sessions.length, 3)
+    assert.equal((await other.get('/')).statusCode, 200)
+  })
+
+  it('the lock expires with the clock: then the password and a right code sign in, and the count starts again', async () => {
+    const key = 'hv'
+    ctx.s.clock.advanceMinutes(16)
+    const a = await atCode(key)
+    const r = await a.post('/sign-in/mfa', { code: await rightCode(key) })
+    assert.equal(r.statusCode, 303)
+    assert.equal(r.headers.location, '/')
+    assert.equal((await a.get('/')).statusCode, 200)
+    assert.equal((await account(key)).failed_second_factors, 0)
+  })
+
+  it('four wrong codes then a right one reset the count: four more do not lock', async () => {
+    const key = 'gp'
+    const a = await atCode(key)
+    for (let i = 0; i < 4; i++) assert.equal((await a.post('/sign-in/mfa', { code: await wrongCode(key) })).statusCode, 401)
+    assert.equal((await a.post('/sign-in/mfa', { code: await rightCode(key) })).statusCode, 303)
+    const b = await atCode(key)
+    for (let i = 0; i < 4; i++) assert.equal((await b.post('/sign-in/mfa', { code: await wrongCode(key) })).statusCode, 401)
+    assert.equal((await account(key)).failed_second_factors, 4)
+    assert.equal((await account(key)).locked_until, null)
+    assert.equal((await b.post('/sign-in/mfa', { code: await rightCode(key) })).statusCode, 303)
+    assert.equal((await b.get('/')).statusCode, 200)
+    assert.equal((await audits(key, ['auth.lockout'])).length, 0)
+  })
+
+  it('two wrong codes at once both count', async () => {
+    const key = 'senco.academy'
+    const [a, b] = [await atCode(key), await atCode(key)]
+    const code = await wrongCode(key)
+    const rs = await Promise.all([a.post('/sign-in/mfa', { code }), b.post('/sign-in/mfa', { code })])
+    assert.deepEqual(rs.map((r) => r.statusCode), [401, 401])
+    assert.equal((await account(key)).failed_second_factors, 2)
+  })
+
+  it('an account locked by wrong passwords while a session waits at the code: the right code is refused and the session ends', async () => {
+    const key = 'pastoral.stannes'
+    const a = await atCode(key)
+    const someone = ctx.s.agent()
+    await someone.get('/sign-in')
+    for (let i = 0; i < 5; i++) await someone.post('/sign-in', { email: person(key).email, password: 'wrong' })
+    const r = await a.post('/sign-in/mfa', { code: await rightCode(key) })
+    assert.equal(r.statusCode, 401)
+    assert.match(r.body, /the account cannot sign in at the moment/)
+    assert.equal((await a.get('/')).headers.location, '/sign-in')
+    const ended = await audits(key, ['auth.session-end'])
+    assert.equal(ended.length, 1)
+  })
+
+  it('wrong codes at enrolment count too', async () => {
+    const who = person('deputy.academy')
+    await db().updateTable('practitioner').set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null }).where('email', '=', who.email).execute()
+    const a = ctx.s.agent()
+    await a.get('/sign-in')
+    assert.equal((await a.post('/sign-in', { email: who.email, password: DEMO_PASSWORD })).headers.location, '/sign-in/mfa/enrol')
+    const page = await a.get('/sign-in/mfa/enrol')
+    const secret = /id="secret">([^<]+)</.exec(page.body)![1]!.replace(/\s+/g, '')
+    const now = ctx.s.clock.now().getTime()
+    const near = await Promise.all([-60_000, -30_000, 0, 30_000, 60_000].map((d) => totpAt(secret, new Date(now + d))))
+    const wrong = ['000000', '111111', '222222', '333333', '444444'].find((c) => !near.includes(c))!
+    for (let i = 0; i < 4; i++) assert.equal((await a.post('/sign-in/mfa/enrol', { code: wrong })).statusCode, 401)
+    const r = await a.post('/sign-in/mfa/enrol', { code: wrong })
+    assert.equal(r.statusCode, 401)
+    assert.match(r.body, /the account cannot sign in at the moment/)
+    assert.equal((await a.get('/sign-in/mfa/enrol')).headers.location, '/sign-in')
+    const rows = await audits('deputy.academy', ['auth.mfa-enrol', 'auth.lockout', 'auth.session-end'])
+    assert.deepEqual(rows.map((x) => `${x.action}:${x.outcome}`), [...Array(5).fill('auth.mfa-enrol:failure'), 'auth.lockout:success', 'auth.session-end:success'])
+  })
+
+  it('wrong codes asked again for emergency access count too', async () => {
+    const key = 'sw.north'
+    const a = await ctx.s.signIn(key)
+    const child = await db().selectFrom('child').select('nhs_number').where('nhs_number', 'is not', null).limit(1).executeTakeFirstOrThrow()
+    await a.get('/access/emergency')
+    const form = async () => ({ nhsNumber: child.nhs_number!, reason: 'Child presented at hospital with injuries, out of hours', code: await wrongCode(key) })
+    for (let i = 0; i < 4; i++) {
+      const r = await a.post('/access/emergency', await form())
+      assert.equal(r.statusCode, 400)
+      assert.match(r.body, /The code is not right/)
+    }
+    const r = await a.post('/access/emergency', await form())
+    assert.equal(r.statusCode, 401)
+    assert.match(r.body, /the account cannot sign in at the moment/)
+    assert.equal((await a.get('/')).headers.location, '/sign-in')
+    assert.equal((await audits(key, ['auth.lockout'])).length, 1)
+  })
+
+  it('wrong codes asked again to add a passkey count too: the fifth locks the account and ends the signed-in session', async () => {
+    const key = 'teacher.academy'
+    const a = await ctx.s.signIn(key)
+    await a.get('/account/passkeys')
+    for (let i = 0; i < 4; i++) {
+      const r = await a.post('/account/passkeys', { name: 'Laptop', code: await wrongCode(key), response: '{}' })
+      assert.equal(r.statusCode, 401)
+      assert.match(r.body, /The code is not right/)
+    }
+    const r = await a.post('/account/passkeys', { name: 'Laptop', code: await wrongCode(key), response: '{}' })
+    assert.equal(r.statusCode, 401)
+    assert.match(r.body, /the account cannot sign in at the moment/)
+    assert.equal((await a.get('/')).headers.location, '/sign-in')
+    const rows = await audits(key, ['auth.passkey-enrol', 'auth.lockout', 'auth.session-end'])
+    assert.deepEqual(rows.map((x) => `${x.action}:${x.outcome}`), [...Array(5).fill('auth.passkey-enrol:failure'), 'auth.lockout:success', 'auth.session-end:success'])
   })
 })

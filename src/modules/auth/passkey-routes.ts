@@ -20,6 +20,7 @@ import {
 } from '../../platform/auth/passkeys.ts'
 import type { SessionView } from '../../data/repositories/auth.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { signedOutLocked } from './lockout.ts'
 
 const nameField = z.string().trim().min(1, 'Enter a name for the passkey, like "Work laptop"').max(60, 'The name must be 60 characters or fewer')
 const responseField = z.string().min(1, 'Use your passkey: select the button and follow your browser’s steps').max(20_000)
@@ -81,9 +82,15 @@ export async function passkeyRoutes(app: FastifyInstance, { data, clock, config 
       if (!stored) return refuse('passkey not registered to this practitioner')
       const check = await checkAssertion(rp(request), challenge, parsed.data.response, stored)
       if (!check.ok) return refuse(check.reason)
-      const token = await passkeys.signedIn(session, stored, check.newCount, request.id)
-      if (!token) return refuse('counter changed concurrently')
-      reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
+      const done = await passkeys.signedIn(session, stored, check.newCount, request.id)
+      if ('refused' in done) {
+        if (done.refused !== 'account locked') return refuse(done.refused)
+        // a locked account finishes no sign-in, with a passkey either: the session ends, as with a wrong code
+        await passkeys.failed(who(session), 'auth.passkey', 'account locked: the session ended', request.id)
+        await data.auth.endSession(session.idHash, 'locked')
+        return signedOutLocked(request, reply)
+      }
+      reply.header('set-cookie', setCookie(SESSION_COOKIE, done.token))
       return reply.redirect('/', 303)
     },
     strict,
@@ -172,17 +179,25 @@ export async function passkeyRoutes(app: FastifyInstance, { data, clock, config 
         await passkeys.failed(actor, 'auth.passkey-enrol', reason, request.id)
         return accountPage(request, reply, { errors: [{ text, href }], fieldErrors: href === '#code' ? { code: { text } } : {}, values }, 401)
       }
+      // a wrong code here counts on the account as at sign-in (a replayed one too): at the limit the account locks and
+      // this session ends
+      const wrongCode = async (reason: string, text: string) => {
+        const { locked } = await data.auth.wrongCode(session, { action: 'auth.passkey-enrol', reason }, request.id, actor)
+        if (locked) return signedOutLocked(request, reply)
+        return accountPage(request, reply, { errors: [{ text, href: '#code' }], fieldErrors: { code: { text } }, values }, 401)
+      }
       const secret = session.practitioner.totpSecret
       const totp = secret ? await checkTotp(secret, parsed.data.code, clock.now()) : { valid: false as const }
       // the challenge is spent whatever happens next: a new attempt starts a new ceremony
       const challenge = await passkeys.takeChallenge(session, 'register')
-      if (!totp.valid) return refuse('wrong code', 'The code is not right or has already been used. Wait for a new code and try again', '#code')
+      if (!totp.valid) return wrongCode('wrong code', 'The code is not right or has already been used. Wait for a new code and try again')
       if (!challenge) return refuse('no current challenge (missing, expired or already used)', 'The passkey could not be added. Try again', '#name')
       const check = await checkRegistration(rp(request), challenge, parsed.data.response)
       if (!check.ok) return refuse(check.reason, 'The passkey could not be added. Try again', '#name')
       const added = await passkeys.add(actor, check.passkey, parsed.data.name, totp.timeStep)
       if (!added.ok) {
-        return refuse(added.reason, added.reason === 'code already used' ? 'The code has already been used. Wait for a new code and try again' : 'This passkey is already registered', added.reason === 'code already used' ? '#code' : '#name')
+        if (added.reason === 'code already used') return wrongCode('code already used, or the account is locked', 'The code has already been used. Wait for a new code and try again')
+        return refuse(added.reason, 'This passkey is already registered', '#name')
       }
       return reply.redirect(`${PASSKEYS_URL}?done=added`, 303)
     },

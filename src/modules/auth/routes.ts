@@ -11,13 +11,13 @@ import { checkTotp, groupSecret, newTotpSecret, totpUri } from '../../platform/a
 import { formErrors, oneValue } from '../../web/forms.ts'
 import { passkeyRequired } from '../../platform/auth/passkeys.ts'
 import { mfaPageContext, passkeyRoutes } from './passkey-routes.ts'
+import { SIGN_IN_REFUSED, signedOutLocked } from './lockout.ts'
 
 const signInForm = z.object({
   email: z.string().trim().min(1, 'Enter your email address').max(320).email('Enter an email address in the correct format, like name@example.org'),
   password: z.string().min(1, 'Enter your password').max(1000),
 })
 const codeForm = z.object({ code: z.string().trim().min(1, 'Enter the 6-digit code from your authenticator app').max(20) })
-const GENERIC = 'The email address or password is not right, or the account cannot sign in at the moment'
 
 export async function authRoutes(app: FastifyInstance, { data, clock, config }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -57,7 +57,7 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
         await data.auth.signInFailed(email, practitioner ?? null, !practitioner ? 'unknown' : locked ? 'locked' : practitioner.disabled_at ? 'disabled' : 'password', request.id)
         return reply.code(401).page('auth/views/sign-in.njk', {
           title: 'Sign in to TeamAround',
-          errors: [{ text: GENERIC, href: '#email' }],
+          errors: [{ text: SIGN_IN_REFUSED, href: '#email' }],
           values: { email },
         })
       }
@@ -94,7 +94,10 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       const check = await checkTotp(session.practitioner.totpSecret, parsed.data.code, clock.now())
       const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, null, request.id, required ? 'passkey_enrol' : 'active') : null
       if (!token) {
-        await data.auth.mfaFailed(session, check.valid ? 'code already used' : 'wrong code', request.id)
+        // counted on the account (a replayed code, or a right one while the account is locked, counts as wrong): at
+        // the limit the account locks and this session ends
+        const { locked } = await data.auth.wrongCode(session, { action: 'auth.mfa', reason: check.valid ? 'code already used, or the account is locked' : 'wrong code' }, request.id)
+        if (locked) return signedOutLocked(request, reply)
         return reply.code(401).page('auth/views/mfa.njk', {
           ...page,
           errors: [{ text: 'The code is not right or has already been used. Wait for a new code and try again', href: '#code' }],
@@ -125,7 +128,9 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       const required = passkeyRequired(session.memberships) && (await data.auth.passkeys.count(session)) === 0
       const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, session.pendingTotpSecret, request.id, required ? 'passkey_enrol' : 'active') : null
       if (!token) {
-        await data.auth.mfaFailed(session, check.valid ? 'code already used, or an authenticator was set up since this enrolment began' : 'wrong code at enrolment', request.id)
+        const reason = check.valid ? 'code already used, the account is locked, or an authenticator was set up since this enrolment began' : 'wrong code at enrolment'
+        const { locked } = await data.auth.wrongCode(session, { action: 'auth.mfa-enrol', reason }, request.id)
+        if (locked) return signedOutLocked(request, reply)
         return reply.code(401).page('auth/views/enrol.njk', { ...ctx, errors: [{ text: 'The code is not right. Check the key you typed and the time on your phone, then try again', href: '#code' }] })
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))

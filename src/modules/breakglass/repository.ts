@@ -19,6 +19,7 @@ import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { exactIdentityMatches, isUuid } from '../../data/repositories/children.ts'
+import { notLocked } from '../../data/repositories/auth.ts'
 import type { AccessReviewOutcome, DB } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { writeAudit } from '../../data/audit.ts'
@@ -74,6 +75,9 @@ export const OUTCOME_LABELS: Record<AccessReviewOutcome, string> = {
 
 type Trx = Transaction<DB>
 
+/** The refusal of a replayed code (or any code while the account is locked): the route counts it as a wrong code. */
+export const CODE_REFUSED = 'The code from your authenticator app has already been used'
+
 export function breakGlassRepository(ctx: Ctx, actor: Actor) {
   const p = actor.partnershipId
 
@@ -86,16 +90,20 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
     return row ? [row.id] : []
   }
 
-  /** Spends the second-factor code's time step, once: a replayed (or older) code is refused. */
-  async function spendCode(trx: Trx, step: number): Promise<void> {
+  /**
+   * Spends the second-factor code's time step, once, and resets the count of wrong codes: a replayed (or older) code
+   * is refused, and so is any code while the account is locked (the route counts it as a wrong code).
+   */
+  async function spendCode(trx: Trx, step: number, now: Date): Promise<void> {
     const spent = await trx
       .updateTable('practitioner')
-      .set({ totp_last_step: step })
+      .set({ totp_last_step: step, failed_second_factors: 0 })
       .where('id', '=', actor.practitionerId)
       .where('partnership_id', '=', p)
       .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .where(notLocked(now))
       .executeTakeFirst()
-    if (Number(spent.numUpdatedRows) !== 1) throw new RefusedError('The code from your authenticator app has already been used')
+    if (Number(spent.numUpdatedRows) !== 1) throw new RefusedError(CODE_REFUSED)
   }
 
   /**
@@ -148,7 +156,7 @@ export function breakGlassRepository(ctx: Ctx, actor: Actor) {
       if (reason.length < MIN_REASON) throw new RefusedError(`Give the reason you need access, in at least ${MIN_REASON} characters`)
       if (!input.identifierHash) throw new RefusedError('Enter the identifiers')
       if (kind === 'break_glass' && input.identifiers.kind === 'identity_index') throw new RefusedError('Enter the NHS number, or the full name and date of birth')
-      await spendCode(trx, input.totpStep)
+      await spendCode(trx, input.totpStep, now)
       const matches = await exactMatches(trx, input.identifiers)
       const childId = matches.length === 1 ? matches[0]! : null
       const reviewId = randomUUID()

@@ -12,7 +12,8 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { identifierHash, identifiersCross, identifiersForm, identifiersOf, knownChildForm } from './identifiers.ts'
-import { MIN_REASON, OUTCOME_LABELS, type AccessKind, type AccessRequest, type Identifiers } from './repository.ts'
+import { CODE_REFUSED, MIN_REASON, OUTCOME_LABELS, type AccessKind, type AccessRequest, type Identifiers } from './repository.ts'
+import { signedOutLocked } from '../auth/lockout.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -123,11 +124,19 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
       reason = parsed.data.reason
       code = parsed.data.code
     }
-    const secret = request.session?.practitioner.totpSecret
+    const session = request.session!
+    const secret = session.practitioner.totpSecret
     const check = secret ? await checkTotp(secret, code, clock.now()) : { valid: false as const }
+    // a wrong code here counts on the account as at sign-in (a replayed one too): at the limit the account locks and
+    // this session ends
+    const wrongCode = async (reason: string, text: string) => {
+      const { locked } = await data.auth.wrongCode(session, { action: 'auth.mfa', reason: `${reason} (${kind === 'break_glass' ? 'emergency access' : 'claimed relationship'})` }, request.id, actor)
+      if (locked) return signedOutLocked(request, reply)
+      return formPage(reply, kind, { values, known, errors: fieldError(text, 'code') })
+    }
     if (!check.valid) {
       await repo(request).refused(kind, { secondFactor: 'wrong code' })
-      return formPage(reply, kind, { values, known, errors: fieldError('The code is not right or has already been used. Wait for a new code and try again', 'code') })
+      return wrongCode('wrong code', 'The code is not right or has already been used. Wait for a new code and try again')
     }
     const input: AccessRequest = { identifiers, identifierHash: identifierHash(config.audit.hmacKey, actor.partnershipId, identifiers), reason, totpStep: check.timeStep }
     try {
@@ -135,6 +144,7 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
       if (result.found) return reply.redirect(`/children/${result.childId}`, 303)
       return reply.page('breakglass/views/no-match.njk', { title: 'No record matches exactly', kind, backLink: kind === 'break_glass' ? '/access/emergency' : '/access/claim' })
     } catch (err) {
+      if (err instanceof RefusedError && err.message === CODE_REFUSED) return wrongCode('code already used, or the account is locked', err.message)
       if (err instanceof RefusedError) return formPage(reply, kind, { values, known, errors: fieldError(err.message, /code/i.test(err.message) ? 'code' : 'reason') })
       throw err
     }
