@@ -1,7 +1,8 @@
 // Sign-in and sessions: the named repository that acts before a practitioner is known. Every sign-in success
 // and failure writes exactly one audit row (failures in their own transaction, so nothing can roll them back).
 import { createHash, randomBytes } from 'node:crypto'
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type InferResult, type Kysely, type Transaction } from 'kysely'
+import { statementCache } from '../compiled-statements.ts'
 import { isRole, type Role } from '../../access/policy.ts'
 import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
@@ -79,6 +80,76 @@ export interface MembershipView {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
+
+/**
+ * The session load every request makes (with the practitioner's current memberships and running break-glass
+ * accesses), compiled once and filled in with each request's token hash and time: building and compiling it with
+ * Kysely cost the server about as much as running it cost PostgreSQL (src/data/compiled-statements.ts).
+ */
+const sessionStatements = statementCache({ idHash: '\u0000idHash', now: new Date(0) })
+
+function sessionStatement(db: Kysely<DB>, values: { idHash: string; now: Date }) {
+  return sessionStatements.fill('session', ({ idHash, now }) => buildSessionQuery(db, idHash as string, now as Date).compile(), values)
+}
+
+function buildSessionQuery(db: Kysely<DB>, idHash: string, now: Date) {
+  return db
+    .selectFrom('session as s')
+    // every request runs it: parsed and planned once per connection (src/data/db.ts PREPARED)
+    .modifyFront(sql`/* prepared */`)
+    .innerJoin('practitioner as p', 'p.id', 's.practitioner_id')
+    .select([
+      's.id_hash',
+      's.partnership_id',
+      's.practitioner_id',
+      's.membership_id',
+      's.state',
+      's.pending_totp_secret',
+      's.second_factor',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      'p.email',
+      'p.given_name',
+      'p.family_name',
+      'p.totp_secret',
+      'p.totp_last_step',
+      'p.disabled_at',
+    ])
+    // the practitioner's current memberships in the same round trip (every request needs them)
+    .select((eb) =>
+      eb
+        .selectFrom('membership as m')
+        .innerJoin('agency as a', 'a.id', 'm.agency_id')
+        .leftJoin('team as t', 't.id', 'm.team_id')
+        .select(
+          sql<MembershipRow[]>`coalesce(json_agg(json_build_object('id', m.id, 'role', m.role, 'agency_id', m.agency_id, 'agency_name', a.name, 'team_id', m.team_id, 'team_name', t.name) order by m.created_at), '[]'::json)`.as('list'),
+        )
+        .whereRef('m.partnership_id', '=', 's.partnership_id')
+        .whereRef('m.practitioner_id', '=', 's.practitioner_id')
+        .where('m.starts_at', '<=', now)
+        .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
+        .as('memberships'),
+    )
+    // ...and their running break-glass accesses (few: a partial index finds them among all relationships held)
+    .select((eb) =>
+      eb
+        .selectFrom('membership as bm')
+        .innerJoin('relationship as r', (j) => j.onRef('r.partnership_id', '=', 'bm.partnership_id').onRef('r.holder_membership_id', '=', 'bm.id'))
+        .select(sql<{ membership_id: string; child_id: string; until: string }[]>`coalesce(json_agg(json_build_object('membership_id', r.holder_membership_id, 'child_id', r.child_id, 'until', r.ends_at)), '[]'::json)`.as('list'))
+        .whereRef('bm.partnership_id', '=', 's.partnership_id')
+        .whereRef('bm.practitioner_id', '=', 's.practitioner_id')
+        // a literal, not a parameter: the prepared statement's generic plan can use the partial index only so
+        .where(sql<boolean>`r.type = 'break_glass'`)
+        .where('r.starts_at', '<=', now)
+        .where('r.ends_at', '>', now)
+        .as('break_glass'),
+    )
+    .where('s.id_hash', '=', idHash)
+    .where('s.ended_at', 'is', null)
+}
+
+type SessionRow = InferResult<ReturnType<typeof buildSessionQuery>>[number]
 
 export function authRepository(ctx: Ctx) {
   const db = ctx.db
@@ -166,61 +237,7 @@ export function authRepository(ctx: Ctx) {
     async loadSession(token: string): Promise<SessionView | null> {
       const now = ctx.clock.now()
       const idHash = hashToken(token)
-      const row = await db
-        .selectFrom('session as s')
-        // every request runs it: parsed and planned once per connection (src/data/db.ts PREPARED)
-        .modifyFront(sql`/* prepared */`)
-        .innerJoin('practitioner as p', 'p.id', 's.practitioner_id')
-        .select([
-          's.id_hash',
-          's.partnership_id',
-          's.practitioner_id',
-          's.membership_id',
-          's.state',
-          's.pending_totp_secret',
-          's.second_factor',
-          's.created_at',
-          's.last_seen_at',
-          's.expires_at',
-          'p.email',
-          'p.given_name',
-          'p.family_name',
-          'p.totp_secret',
-          'p.totp_last_step',
-          'p.disabled_at',
-        ])
-        // the practitioner's current memberships in the same round trip (every request needs them)
-        .select((eb) =>
-          eb
-            .selectFrom('membership as m')
-            .innerJoin('agency as a', 'a.id', 'm.agency_id')
-            .leftJoin('team as t', 't.id', 'm.team_id')
-            .select(
-              sql<MembershipRow[]>`coalesce(json_agg(json_build_object('id', m.id, 'role', m.role, 'agency_id', m.agency_id, 'agency_name', a.name, 'team_id', m.team_id, 'team_name', t.name) order by m.created_at), '[]'::json)`.as('list'),
-            )
-            .whereRef('m.partnership_id', '=', 's.partnership_id')
-            .whereRef('m.practitioner_id', '=', 's.practitioner_id')
-            .where('m.starts_at', '<=', now)
-            .where((w) => w.or([w('m.ends_at', 'is', null), w('m.ends_at', '>', now)]))
-            .as('memberships'),
-        )
-        // ...and their running break-glass accesses (few: a partial index finds them among all relationships held)
-        .select((eb) =>
-          eb
-            .selectFrom('membership as bm')
-            .innerJoin('relationship as r', (j) => j.onRef('r.partnership_id', '=', 'bm.partnership_id').onRef('r.holder_membership_id', '=', 'bm.id'))
-            .select(sql<{ membership_id: string; child_id: string; until: string }[]>`coalesce(json_agg(json_build_object('membership_id', r.holder_membership_id, 'child_id', r.child_id, 'until', r.ends_at)), '[]'::json)`.as('list'))
-            .whereRef('bm.partnership_id', '=', 's.partnership_id')
-            .whereRef('bm.practitioner_id', '=', 's.practitioner_id')
-            // a literal, not a parameter: the prepared statement's generic plan can use the partial index only so
-            .where(sql<boolean>`r.type = 'break_glass'`)
-            .where('r.starts_at', '<=', now)
-            .where('r.ends_at', '>', now)
-            .as('break_glass'),
-        )
-        .where('s.id_hash', '=', idHash)
-        .where('s.ended_at', 'is', null)
-        .executeTakeFirst()
+      const row = (await db.executeQuery<SessionRow>(sessionStatement(db, { idHash, now }))).rows[0]
       if (!row) return null
       const idle = now.getTime() - row.last_seen_at.getTime() > IDLE_MINUTES * 60_000
       const expired = now >= row.expires_at
