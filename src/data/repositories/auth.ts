@@ -165,7 +165,7 @@ export function authRepository(ctx: Ctx) {
     async findForSignIn(email: string) {
       const rows = await db
         .selectFrom('practitioner')
-        .select(['id', 'partnership_id', 'password_hash', 'disabled_at', 'locked_until', 'failed_sign_ins', 'totp_enrolled_at'])
+        .select(['id', 'partnership_id', 'password_hash', 'disabled_at', 'locked_until', 'totp_enrolled_at'])
         .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
         .limit(2)
         .execute()

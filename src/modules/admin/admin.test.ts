@@ -133,6 +133,14 @@ describeApp('practitioner administration', (ctx) => {
     // ...in that role's form only: the authenticator form's reason stays empty
     assert.doesNotMatch(long.body, /<input class="govuk-input" id="reason" name="reason" type="text" value="Leaving/)
     assert.equal(long.body.match(/value="Leaving x{2000}"/g)?.length, 1)
+    // a field sent twice (a hand-made request) is said to be so, on that role's field, and nothing moves
+    const twiceTo = await admin.post(`/admin/memberships/${m}/reassign`, { to: [shownTo, shownTo], reason: 'Leaving the authority' })
+    assert.equal(twiceTo.statusCode, 400)
+    assert.match(twiceTo.body, new RegExp(`href="#to-${m}"[^>]*>The colleague was sent more than once: enter it once`))
+    const twiceReason = await admin.post(`/admin/memberships/${m}/reassign`, { to: shownTo, reason: ['Leaving', 'the authority'] })
+    assert.equal(twiceReason.statusCode, 400)
+    assert.match(twiceReason.body, new RegExp(`href="#reason-${m}"[^>]*>The reason was sent more than once: enter it once`))
+    assert.equal(await held(), heldBefore, 'nothing moved')
     assert.match(long.body, new RegExp(`<option value="${shownTo}" selected>`))
     assert.equal(await held(), heldBefore, 'nothing moved')
     // a school admin cannot touch social care's memberships

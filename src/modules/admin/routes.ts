@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, formErrors, oneValue, type FormErrors } from '../../web/forms.ts'
+import { fieldError, formErrors, oneValue, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -121,8 +121,11 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
   r.post('/admin/memberships/:membershipId/reassign', decl('relationship.reassign', true), async (request, reply) => {
     const from = (request.params as { membershipId: string }).membershipId
     const b = (request.body ?? {}) as { to?: unknown; reason?: unknown }
-    const to = typeof b.to === 'string' ? b.to : ''
-    const reason = typeof b.reason === 'string' ? b.reason.trim() : ''
+    // a field sent twice (a hand-made request) is said to be so, not answered as though it were missing
+    const sentTo = oneValue(b.to)
+    const sentReason = oneValue(b.reason)
+    const to = sentTo ?? ''
+    const reason = (sentReason ?? '').trim()
     // the page has a form per role: the error is on this role's field, and what was chosen and typed is kept
     const fail = async (text: string, field: 'to' | 'reason' = 'to') => {
       const back = await repo(request).practitionerOfMembership(from)
@@ -130,6 +133,8 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
       // the typed reason goes back to this role's form only, not the page's other reason fields
       return showPage(request, reply, back, { to, reassignReason: reason, reassignFrom: from }, { errors: [{ text, href: `#${field}-${from}` }], fieldErrors: { [`${field}-${from}`]: { text } } })
     }
+    if (sentTo === null) return fail(sentTwice('The colleague'))
+    if (sentReason === null) return fail(sentTwice('The reason'), 'reason')
     if (!to) return fail('Choose the colleague to move the children to')
     if (!reason) return fail('Give the reason: it is recorded', 'reason')
     if (reason.length > 2000) return fail('The reason must be 2,000 characters or fewer', 'reason')

@@ -111,6 +111,10 @@ describeApp('the front door: teacher → DSL → front door → decision → the
     const dsl = await ctx.s.signIn('dsl.brookside')
     await dsl.get(`/referrals/${referralId}`)
     assert.equal((await dsl.post(`/referrals/${referralId}/challenge`, { reason: '' })).statusCode, 400)
+    // the reasons sent twice (a hand-made request) are said to be so, not answered as missing
+    const twice = await dsl.post(`/referrals/${referralId}/challenge`, { reason: ['We disagree.', 'A joint visit is needed today.'] })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /Your reason was sent more than once: enter it once/)
     assert.equal((await dsl.post(`/referrals/${referralId}/challenge`, { reason: 'We think a joint visit with police is needed today, not tomorrow.' })).statusCode, 303)
     const ch = await ctx.s.t.db.selectFrom('challenge').selectAll().where('referral_id', '=', referralId).executeTakeFirstOrThrow()
     const clock = await ctx.s.t.db.selectFrom('clock').selectAll().where('subject_id', '=', ch.id).executeTakeFirstOrThrow()

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, formErrors, parseForm, unlessFormGone, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, formErrors, oneValue, parseForm, sentTwice, unlessFormGone, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
@@ -124,9 +124,10 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
 
   r.post('/referrals/:referralId/challenge', { permission: 'referral:make', audit: 'referral.challenge', record: true }, async (request, reply) => {
     const id = (request.params as { referralId: string }).referralId
-    const raw = (request.body as { reason?: unknown })?.reason
-    const reason = typeof raw === 'string' ? raw.trim() : ''
-    const problem = !reason ? 'Say why you disagree with the decision' : reason.length > 10_000 ? 'Your reasons must be 10,000 characters or fewer' : null
+    const sent = oneValue((request.body as { reason?: unknown })?.reason)
+    const reason = (sent ?? '').trim()
+    // sent twice (a hand-made request), the reason is said to be so, not answered as though it were missing
+    const problem = sent === null ? sentTwice('Your reason') : !reason ? 'Say why you disagree with the decision' : reason.length > 10_000 ? 'Your reasons must be 10,000 characters or fewer' : null
     if (problem) return statusPage(request, reply, id, { reason }, fieldError(problem, 'reason'))
     try {
       const done = await repo(request).challenge(id, reason)
