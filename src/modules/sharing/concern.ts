@@ -9,7 +9,7 @@
 // - what: the concern (its category, what was seen or heard, the child's words, when and where, other children, marks
 //   on a body map), named by the decision's context (`concern`, the concern's id) and its chronology entry;
 // - purpose `safeguarding`; lawful basis public task (Art 6(1)(e)), or legitimate interests (6(1)(f)) for a voluntary
-//   or other non-statutory agency, as for a referral (lawfulBasisFor); a health raiser's information is
+//   or other non-statutory agency, as for a referral (safeguardingBasis); a health raiser's information is
 //   special-category data shared under Art 9(2)(g) with DPA 2018 Sch 1 para 18 (safeguarding of children), the para
 //   18(2) reason being that consent cannot reasonably be obtained before a concern is passed on, the same day;
 // - consent: not the basis, and not sought (Working Together to Safeguard Children 2023: practitioners should not seek
@@ -21,7 +21,7 @@
 import type { Transaction } from 'kysely'
 import type { Actor } from '../../data/actor.ts'
 import type { DB } from '../../data/schema.ts'
-import { lawfulBasisFor } from './referral.ts'
+import { safeguardingBasis } from './referral.ts'
 import { recordSharingDecision, type RecordedSharingDecision } from './store.ts'
 
 /** How the concern was routed (routeAway's rungs, in order). */
@@ -86,11 +86,7 @@ export async function recordConcernSharing(trx: Transaction<DB>, actor: Actor, n
         withAgencyIds: [to.id],
         purpose: 'safeguarding',
         categories,
-        lawfulBasis: lawfulBasisFor(mine.kind),
-        specialCategory: health,
-        art9Condition: health ? '9.2.g' : null,
-        schedule1Condition: health ? 'sch1.18' : null,
-        para18Reason: health ? 'cannot_reasonably_obtain' : null,
+        ...safeguardingBasis(mine.kind, 'cannot_reasonably_obtain'),
         consent: 'not_sought',
         consentReason:
           'Consent is not the basis for passing on a safeguarding concern and was not sought: practitioners should not seek consent where doing so would place a child at risk (Working Together to Safeguard Children 2023), and a concern goes to whoever can act on it the same day',

@@ -36,9 +36,19 @@ const CATEGORIES = ['identity', 'safeguarding', 'family']
 /**
  * The lawful basis an agency shares on to safeguard a child (a referral, a concern routed to another agency): public
  * task (Art 6(1)(e)) for a public body; legitimate interests (6(1)(f)) for a voluntary or other non-statutory agency,
- * which has no public task to rest on.
+ * which has no public task to rest on. A health agency's information is special-category data, shared under Art 9(2)(g)
+ * with DPA 2018 Sch 1 para 18 (safeguarding of children) for the para 18(2) reason the caller gives.
  */
-export const lawfulBasisFor = (kind: AgencyKind): '6.1.e' | '6.1.f' => (kind === 'voluntary' || kind === 'other' ? '6.1.f' : '6.1.e')
+export function safeguardingBasis(kind: AgencyKind, para18Reason: 'cannot_reasonably_obtain' | 'would_prejudice') {
+  const health = kind === 'health'
+  return {
+    lawfulBasis: kind === 'voluntary' || kind === 'other' ? '6.1.f' : '6.1.e',
+    specialCategory: health,
+    art9Condition: health ? '9.2.g' : null,
+    schedule1Condition: health ? 'sch1.18' : null,
+    para18Reason: health ? para18Reason : null,
+  }
+}
 
 export async function recordReferralSharing(trx: Transaction<DB>, actor: Actor, now: Date, r: ReferralSharing): Promise<RecordedSharingDecision | null> {
   if (r.fromPublic) return null
@@ -63,11 +73,7 @@ export async function recordReferralSharing(trx: Transaction<DB>, actor: Actor, 
     withAgencyIds: [team.agency_id],
     purpose: 'referral',
     categories,
-    lawfulBasis: lawfulBasisFor(mine.kind),
-    specialCategory: health,
-    art9Condition: health ? '9.2.g' : null,
-    schedule1Condition: health ? 'sch1.18' : null,
-    para18Reason: health ? (r.parentsKnow ? 'cannot_reasonably_obtain' : 'would_prejudice') : null,
+    ...safeguardingBasis(mine.kind, r.parentsKnow ? 'cannot_reasonably_obtain' : 'would_prejudice'),
     consent: 'not_sought',
     consentReason: r.parentsKnow
       ? 'The parents or carers know about the referral; consent is not needed to refer a child who may be at risk of harm'

@@ -88,15 +88,22 @@ export async function signalsFollowEntries(trx: Trx, partnershipId: string, from
     // the entry trigger admits this one move: a signal's entry goes to the child its signal is on
     const entries = await trx.updateTable('entry').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('child_id', '=', fromChildId).where('detail_type', '=', 'risk_signal').where('detail_id', '=', s.id).returning('id').execute()
     await trx.updateTable('relationship').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('type', '=', 'front_door_contact').where('source', '=', signalSource(s.id)).where('child_id', '=', fromChildId).execute()
-    let told: string[] = []
-    if (!s.acknowledged_at) {
-      const reached = await routeSignal(trx, partnershipId, toChildId, { id: s.id, ruleName: s.rule_name, toldAlready: s.routed_to }, now)
-      told = reached.filter((m) => !s.routed_to.includes(m))
-      if (told.length) await trx.updateTable('risk_signal').set({ routed_to: [...s.routed_to, ...told] }).where('partnership_id', '=', partnershipId).where('id', '=', s.id).execute()
-    }
+    const told = await routeMoved(trx, partnershipId, toChildId, s, now)
     out.push({ id: s.id, entryIds: entries.map((e) => e.id), told })
   }
   return out
+}
+
+/**
+ * A signal that has moved to another child, routed there if still unacknowledged: those it reaches that it had not
+ * told before are told and added to its `routed_to`; returns them.
+ */
+async function routeMoved(trx: Trx, partnershipId: string, childId: string, s: { id: string; rule_name: string; routed_to: string[]; acknowledged_at: Date | null }, now: Date): Promise<string[]> {
+  if (s.acknowledged_at) return []
+  const reached = await routeSignal(trx, partnershipId, childId, { id: s.id, ruleName: s.rule_name, toldAlready: s.routed_to }, now)
+  const told = reached.filter((m) => !s.routed_to.includes(m))
+  if (told.length) await trx.updateTable('risk_signal').set({ routed_to: [...s.routed_to, ...told] }).where('partnership_id', '=', partnershipId).where('id', '=', s.id).execute()
+  return told
 }
 
 /** A signal that migration 20261130T2120 moved to the child its entries are on, as the evaluation routed it. */
@@ -125,12 +132,7 @@ export async function routeFollowedSignals(trx: Trx, partnershipId: string, now:
     .execute()
   const out: FollowedSignal[] = []
   for (const s of pending) {
-    let told: string[] = []
-    if (!s.acknowledged_at) {
-      const reached = await routeSignal(trx, partnershipId, s.child_id, { id: s.id, ruleName: s.rule_name, toldAlready: s.routed_to }, now)
-      told = reached.filter((m) => !s.routed_to.includes(m))
-      if (told.length) await trx.updateTable('risk_signal').set({ routed_to: [...s.routed_to, ...told] }).where('partnership_id', '=', partnershipId).where('id', '=', s.id).execute()
-    }
+    const told = await routeMoved(trx, partnershipId, s.child_id, s, now)
     const entries = await trx.selectFrom('entry').select('id').where('partnership_id', '=', partnershipId).where('detail_type', '=', 'risk_signal').where('detail_id', '=', s.id).execute()
     out.push({ id: s.id, entryIds: entries.map((e) => e.id), told, fromChildId: s.from_child_id, toChildId: s.to_child_id })
   }
