@@ -115,13 +115,19 @@ export function passkeyRepository(ctx: Ctx) {
 
     /**
      * Passkey accepted at sign-in: the counter moves on (only forwards), the session becomes active, and the count of
-     * wrong codes is reset (a second factor succeeded). Refused while the account is locked.
+     * wrong codes is reset (a second factor succeeded). Refused while the account is locked, and the session ended.
      */
     async signedIn(session: SessionView, passkey: PasskeyView, newCount: number, requestId: string): Promise<{ token: string } | { refused: 'account locked' | 'counter changed concurrently' }> {
       const now = ctx.clock.now()
       return db.transaction().execute(async (trx) => {
         const open = await trx.updateTable('practitioner').set({ failed_second_factors: 0 }).where('id', '=', session.practitionerId).where(notLocked(now)).executeTakeFirst()
-        if (Number(open.numUpdatedRows) !== 1) return { refused: 'account locked' as const }
+        if (Number(open.numUpdatedRows) !== 1) {
+          // a locked account finishes no sign-in, with a passkey either: this session ends, as with a wrong code, and
+          // the refusal is audited with it
+          await trx.updateTable('session').set({ ended_at: now, end_reason: 'locked' }).where('id_hash', '=', session.idHash).where('ended_at', 'is', null).execute()
+          await writeAudit(trx, anon(session, requestId), now, { action: 'auth.passkey', outcome: 'failure', details: { reason: 'account locked: the session ended' } })
+          return { refused: 'account locked' as const }
+        }
         const moved = await trx
           .updateTable('passkey')
           .set({ sign_count: newCount, last_used_at: now })

@@ -84,11 +84,8 @@ export async function passkeyRoutes(app: FastifyInstance, { data, clock, config 
       if (!check.ok) return refuse(check.reason)
       const done = await passkeys.signedIn(session, stored, check.newCount, request.id)
       if ('refused' in done) {
-        if (done.refused !== 'account locked') return refuse(done.refused)
-        // a locked account finishes no sign-in, with a passkey either: the session ends, as with a wrong code
-        await passkeys.failed(who(session), 'auth.passkey', 'account locked: the session ended', request.id)
-        await data.auth.endSession(session.idHash, 'locked')
-        return signedOutLocked(request, reply)
+        // a locked account: the data layer has ended the session and audited the refusal
+        return done.refused === 'account locked' ? signedOutLocked(request, reply) : refuse(done.refused)
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, done.token))
       return reply.redirect('/', 303)

@@ -129,6 +129,28 @@ describeApp('passkeys', (ctx) => {
     assert.ok(row.last_used_at)
   })
 
+  it('a passkey finishes no sign-in on an account locked since the password step: the session ends, audited', async () => {
+    const passkey = ctx.s.passkeys.get('partnership.admin')!
+    const a = await password('partnership.admin')
+    const o = await options(a, '/sign-in/passkey/options')
+    const id = await practitionerId('partnership.admin')
+    // locked after the password was accepted (wrong codes from another session, say)
+    await ctx.s.t.db.updateTable('practitioner').set({ locked_until: new Date(ctx.s.clock.now().getTime() + 15 * 60_000) }).where('id', '=', id).execute()
+    try {
+      const r = await a.post('/sign-in/passkey', { response: passkey.authenticate(o, ctx.s.origin) })
+      assert.equal(r.statusCode, 401)
+      assert.match(r.body, /The email address or password is not right/)
+      assert.equal((await a.get('/')).headers.location, '/sign-in')
+      const refused = await audits('partnership.admin', 'auth.passkey')
+      assert.equal(refused.at(-1)!.outcome, 'failure')
+      assert.match(JSON.stringify(refused.at(-1)!.details), /account locked: the session ended/)
+      const ended = await ctx.s.t.db.selectFrom('session').select('id_hash').where('practitioner_id', '=', id).where('end_reason', '=', 'locked').execute()
+      assert.equal(ended.length, 1)
+    } finally {
+      await ctx.s.t.db.updateTable('practitioner').set({ locked_until: null }).where('id', '=', id).execute()
+    }
+  })
+
   it('a role that requires a passkey, granted while a session made with the code alone is open, ends that session at once', async () => {
     const a = await ctx.s.signIn('sw.north')
     assert.equal((await a.get('/')).statusCode, 200)
