@@ -47,6 +47,8 @@ interface PostSpec {
   tables: string[]
   /** Which of the setup's ids fills :referralId (each step of the front door works on a referral in the right state). */
   referral?: 'A' | 'B' | 'C' | 'D'
+  /** Which of the setup's ids fills a URL parameter, when not the one of the same name (a record in the state the route needs). */
+  ids?: Record<string, string>
 }
 
 /** GET routes: the query parameters each reads (the generic ones are sent to every route too). */
@@ -121,6 +123,8 @@ describeApp('hostile JSON on the API, on real records', (ctx) => {
       }),
       tables: ['entry', 'sharing_decision'],
     },
+    // its own open request (the other one is answered by the route above)
+    '/api/v1/information-requests/:requestId/withdraw': { body: () => ({ reason: 'The GP has phoned the front door with the answer.' }), tables: ['entry', 'notification'], ids: { requestId: 'toWithdraw' } },
     '/api/v1/children/:childId/sharing-decisions': {
       body: () => ({ shared: true, what: 'Attendance this term', entryIds: [], withAgencyIds: [id('agency:health')], withOther: null, purpose: 'safeguarding', categories: ['education'], lawfulBasis: '6.1.e', specialCategory: false, consent: 'given', goldenRules: { ...ALL_RULES }, reasons: 'The school nurse is seeing the child on Monday', idempotencyKey: randomUUID() }),
       tables: ['sharing_decision', 'entry'],
@@ -179,6 +183,9 @@ describeApp('hostile JSON on the API, on real records', (ctx) => {
     // an information request to the police, for the police to answer
     const asked = await step('information request', () => create(fd, `/api/v1/children/${childId}/information-requests`, { agencies: [id('agency:police')], question: 'Anything known at the address?', urgency: 'standard', idempotencyKey: randomUUID() }))
     ids.requestId = (asked as { requests: { id: string }[] } | null)?.requests[0]?.id ?? ''
+    // and one to the GP, for the front door to withdraw
+    const toGp = await step('information request to withdraw', () => create(fd, `/api/v1/children/${childId}/information-requests`, { agencies: [id('agency:gp')], question: 'Is the child registered with you?', urgency: 'standard', idempotencyKey: randomUUID() }))
+    ids.toWithdraw = (toGp as { requests: { id: string }[] } | null)?.requests[0]?.id ?? ''
     // an agency record of the CSC's own, for the entries API
     await step('agency record', () => create(admin, '/api/v1/records', { sourceRef: 'HA-SETUP', givenName: 'Hostile', familyName: 'Setup', dateOfBirth: '2014-05-06', sex: 'male' }))
     for (const [k, v] of Object.entries({ ...ids, ...Object.fromEntries(Object.entries(referrals).map(([k, v]) => [`referral${k}`, v])) })) if (!v) setupNotes.push(`setup: no ${k}`)
@@ -193,6 +200,8 @@ describeApp('hostile JSON on the API, on real records', (ctx) => {
       // the referrer's status page reads A (theirs), the front door's work page reads C
       return route.startsWith('/api/v1/front-door/') ? referrals.C : referrals.A
     }
+    const named = SPECS[route]?.ids?.[param]
+    if (named) return ids[named] || undefined
     return ids[param] || undefined
   }
 

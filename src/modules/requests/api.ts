@@ -1,12 +1,15 @@
 // The JSON API for information requests (the same repository as the pages: the same access rule, the same audit
 // rows). Errors are problem+json: invalid fields in invalid-params (400), a request out of reach or absent 404, a step
-// its state refuses (answering an answered or withdrawn request) 409. Both POSTs are creates (src/platform/http/
-// api-reliability.ts): the same Idempotency-Key (the ask's body field idempotencyKey, or the header) replays the first
-// response, a different body with it is 422; the repository also refuses a key reused for a different ask.
+// its state refuses (answering or withdrawing an answered, declined or withdrawn request) 409. Every POST is a create
+// (src/platform/http/api-reliability.ts): the same Idempotency-Key (the ask's body field idempotencyKey, or the
+// header) replays the first response, a different body with it is 422; the repository also refuses a key reused for a
+// different ask.
 //
-//   POST /api/v1/children/:childId/information-requests   ask one or more agencies (one request each); idempotencyKey
-//   GET  /api/v1/information-requests/:requestId          a request: what identifies the child, the question, the answers
-//   POST /api/v1/information-requests/:requestId/answers  answer (entries, or nothing known) or decline, with the sharing decision
+//   POST /api/v1/children/:childId/information-requests    ask one or more agencies (one request each); idempotencyKey
+//   GET  /api/v1/information-requests/:requestId           a request: what identifies the child, the question, the answers
+//   POST /api/v1/information-requests/:requestId/answers   answer (entries, or nothing known) or decline, with the sharing decision
+//   POST /api/v1/information-requests/:requestId/withdraw  withdraw an open request, with the reason: the requester, or
+//                                                          once they have left one who stands in for them (actsForRequester)
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
@@ -16,7 +19,7 @@ import { KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { SharingValidationError } from '../sharing/store.ts'
 import { checkAnswer, RESPONSES } from './answer-check.ts'
-import { FieldRefusal, MAX_ANSWER_ENTRIES } from './rules.ts'
+import { FieldRefusal, MAX_ANSWER_ENTRIES, withdrawReasonField } from './rules.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
 
@@ -51,6 +54,9 @@ const answerBody = z.strictObject({
     outsideAgreementReason: z.string().nullable().default(null),
   }),
 })
+
+// the reason, checked as the page's withdraw form checks it
+const withdrawBody = z.strictObject({ reason: withdrawReasonField })
 
 export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -129,6 +135,20 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
       const done = await repo(request).answer(param(request, 'requestId'), checked.value)
       if (!done) return reply.callNotFound()
       return reply.code(201).send(done)
+    } catch (err) {
+      return refused(reply, err)
+    }
+  })
+
+  // the page's withdrawal (the same repository call: who may, the state it needs, the chronology entry and the audit
+  // row); a request the caller cannot see, or may not withdraw, is the same 404 as one that does not exist
+  r.post('/api/v1/information-requests/:requestId/withdraw', { permission: 'requests:ask', audit: 'request.withdraw', record: true, api: 'create' }, async (request, reply) => {
+    const parsed = withdrawBody.safeParse(request.body ?? {})
+    if (!parsed.success) return validationProblem(reply, invalidParams(parsed.error))
+    try {
+      const done = await repo(request).withdraw(param(request, 'requestId'), parsed.data.reason)
+      if (!done) return reply.callNotFound()
+      return reply.send({ id: done.id, status: 'withdrawn', inPlaceOfRequester: done.inPlaceOfRequester })
     } catch (err) {
       return refused(reply, err)
     }

@@ -1042,6 +1042,138 @@ describeApp('information requests between agencies', (ctx) => {
     }
   })
 
+  /** An API client: signed in, with the CSRF token /api/v1/me gives. */
+  const apiAgent = async (key: string) => {
+    const a = await ctx.s.signIn(key)
+    a.csrf = (JSON.parse((await a.get('/api/v1/me')).body) as { csrfToken: string }).csrfToken
+    return a
+  }
+  const withdrawApi = (a: Agent, requestId: string, body: unknown, key: string = randomUUID()) => a.postJson(`/api/v1/information-requests/${requestId}/withdraw`, body, { 'idempotency-key': key })
+  const problemOf = (res: { statusCode: number; headers: Record<string, unknown>; body: string }) => {
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/, `${res.statusCode} ${res.body.slice(0, 300)}`)
+    return JSON.parse(res.body) as { status: number; title: string; detail: string; 'invalid-params'?: { name: string; reason: string }[] }
+  }
+
+  it('the API withdraws as the page does: the requester, with the reason (400 problem+json without one); 404 for anyone else; 409 once answered or withdrawn', async () => {
+    ctx.s.clock.set('2026-12-18T10:00:00Z')
+    const child = await makeChild('Wren', '9990002211')
+    const fd = await apiAgent('frontdoor')
+    const made = await fd.postJson(`/api/v1/children/${child}/information-requests`, { agencies: [POLICE, HEALTH], question: 'API: anything on Wren’s household?', urgency: 'standard', idempotencyKey: randomUUID() })
+    assert.equal(made.statusCode, 201, made.body)
+    const q = await requestTo(child, POLICE)
+    const toHealth = await requestTo(child, HEALTH)
+
+    // bad bodies: 400 problem+json naming the field, as the page's form checks it; nothing is withdrawn
+    const empty = problemOf(await withdrawApi(fd, q.id, {}))
+    assert.equal(empty.status, 400)
+    assert.deepEqual(empty['invalid-params'], [{ name: 'reason', reason: 'Say why you are withdrawing the request' }])
+    const blank = problemOf(await withdrawApi(fd, q.id, { reason: '   ' }))
+    assert.deepEqual(blank['invalid-params'], [{ name: 'reason', reason: 'Say why you are withdrawing the request' }])
+    const long = problemOf(await withdrawApi(fd, q.id, { reason: 'x'.repeat(5001) }))
+    assert.deepEqual(long['invalid-params'], [{ name: 'reason', reason: 'Must be 5,000 characters or fewer' }])
+    const wrongType = problemOf(await withdrawApi(fd, q.id, { reason: 12 }))
+    assert.equal(wrongType.status, 400)
+    assert.equal(wrongType['invalid-params']![0]!.name, 'reason')
+    const extra = await withdrawApi(fd, q.id, { reason: 'No longer needed.', withdrawnBy: membershipOf('frontdoor2') })
+    assert.equal(problemOf(extra).status, 400, 'an unknown field is refused, not ignored')
+    const noKey = await fd.postJson(`/api/v1/information-requests/${q.id}/withdraw`, { reason: 'No longer needed.' })
+    assert.equal(problemOf(noKey).status, 400, 'a withdrawal is a create: it needs an Idempotency-Key')
+    assert.equal((await requestTo(child, POLICE)).status, 'open')
+
+    // anyone else — another agency, another practitioner of the same agency who does not reach the child, the agency
+    // asked — gets the same 404 problem+json as a request that does not exist
+    const absent = await withdrawApi(fd, randomUUID(), { reason: 'No longer needed.' })
+    assert.equal(problemOf(absent).status, 404)
+    for (const key of ['gp', 'sw2.north', 'police.mash']) {
+      const other = await apiAgent(key)
+      const res = await withdrawApi(other, q.id, { reason: 'Not mine to withdraw' })
+      assert.equal(res.statusCode, 404, `${key}: ${res.body.slice(0, 300)}`)
+      assert.equal(problemOf(res).title, problemOf(absent).title, key)
+    }
+    assert.equal((await requestTo(child, POLICE)).status, 'open')
+
+    // the requester withdraws: what the page's withdrawal writes — the request, its clock, the chronology entry, the
+    // agency told, the audit row
+    const key = randomUUID()
+    const reason = 'API: the police phoned the front door with the answer.'
+    const w = await withdrawApi(fd, q.id, { reason: `  ${reason} ` }, key)
+    assert.equal(w.statusCode, 200, w.body)
+    assert.deepEqual(JSON.parse(w.body), { id: q.id, status: 'withdrawn', inPlaceOfRequester: false })
+    const after = await requestTo(child, POLICE)
+    assert.equal(after.status, 'withdrawn')
+    assert.equal(after.withdrawn_reason, reason)
+    assert.equal(after.withdrawn_by, membershipOf('frontdoor'))
+    assert.equal((await clockOf(q.id)).state, 'stopped')
+    const entry = await db().selectFrom('entry').selectAll().where('detail_id', '=', q.id).where('summary', 'like', 'Withdrew%').executeTakeFirstOrThrow()
+    assert.equal(entry.summary, 'Withdrew the request to Northshire Police (the reason is on the request)')
+    assert.equal(entry.author_membership_id, membershipOf('frontdoor'))
+    assert.ok((await notificationsOf('police.mash', 'request.withdrawn')).some((n) => n.subject_id === q.id))
+    const audit = (await auditOf('request.withdraw', 'frontdoor'))[0]!
+    assert.deepEqual([audit.outcome, audit.entity_id, audit.details], ['success', q.id, { as: 'requester' }])
+    assert.deepEqual(JSON.parse((await fd.get(`/api/v1/information-requests/${q.id}`)).body).request.withdrawnBy, { name: 'Joanne Clarke', inPlaceOfRequester: false })
+
+    // sent again with the same key: the same answer, withdrawn once
+    const replay = await withdrawApi(fd, q.id, { reason: `  ${reason} ` }, key)
+    assert.equal(replay.statusCode, 200)
+    assert.equal(replay.headers['idempotent-replayed'], 'true')
+    assert.equal(replay.body, w.body)
+    // withdrawing it again is the state's refusal: 409 problem+json, nothing written
+    const entries = (await db().selectFrom('entry').select('id').where('detail_id', '=', q.id).execute()).length
+    const again = problemOf(await withdrawApi(fd, q.id, { reason: 'Again' }))
+    assert.equal(again.status, 409)
+    assert.match(again.detail, /already been withdrawn/)
+    assert.equal((await db().selectFrom('entry').select('id').where('detail_id', '=', q.id).execute()).length, entries)
+    assert.equal((await requestTo(child, POLICE)).withdrawn_reason, reason)
+
+    // an answered request cannot be withdrawn either
+    const nurse = await ctx.s.signIn('nurse')
+    assert.equal((await answerAs(nurse, toHealth.id, { action: 'answer', entryCount: '1', response: 'nothing_known', note: 'Checked.', ...HEALTH_SHARING })).statusCode, 303)
+    const answered = problemOf(await withdrawApi(fd, toHealth.id, { reason: 'Too late' }))
+    assert.equal(answered.status, 409)
+    assert.match(answered.detail, /already been answered/)
+    assert.equal((await requestTo(child, HEALTH)).status, 'answered')
+  })
+
+  it('the API: a colleague who stands in for a requester who has left withdraws in their place — not before they leave, nor anyone who only sees the request', async () => {
+    ctx.s.clock.set('2026-12-18T11:00:00Z')
+    const child = await makeChild('Iris', '9990002233')
+    // Ben Carter is allocated to Iris: he opens the request once Marcus has left, but does not stand in (the front door does)
+    await heldBy(child, 'sw.north', 'allocated_worker')
+    const marcus = await ctx.s.signIn('frontdoor2')
+    await marcus.get(`/children/${child}/information-requests`)
+    assert.equal((await marcus.post(`/children/${child}/information-requests`, { agencies: POLICE, question: 'Anything on Iris’s household?', urgency: 'standard' })).statusCode, 303)
+    const q = await requestTo(child, POLICE)
+    const before = await apiAgent('frontdoor')
+    assert.equal(problemOf(await withdrawApi(before, q.id, { reason: 'Not hers to withdraw yet' })).status, 404)
+    assert.equal((await auditOf('request.withdraw', 'frontdoor'))[0]!.outcome, 'not_found')
+
+    await leave(['frontdoor2'], new Date('2026-12-18T12:00:00Z'))
+    try {
+      ctx.s.clock.set('2026-12-18T14:00:00Z')
+      const ben = await apiAgent('sw.north')
+      assert.equal((await ben.get(`/api/v1/information-requests/${q.id}`)).statusCode, 200, 'Ben sees the request')
+      assert.equal(problemOf(await withdrawApi(ben, q.id, { reason: 'Not his' })).status, 404, 'but may not withdraw it')
+      assert.equal((await requestTo(child, POLICE)).status, 'open')
+
+      const joanne = await apiAgent('frontdoor')
+      const w = await withdrawApi(joanne, q.id, { reason: 'Iris’s family moved away: the question no longer matters.' })
+      assert.equal(w.statusCode, 200, w.body)
+      assert.deepEqual(JSON.parse(w.body), { id: q.id, status: 'withdrawn', inPlaceOfRequester: true })
+      const after = await requestTo(child, POLICE)
+      assert.equal(after.status, 'withdrawn')
+      assert.equal(after.withdrawn_by, membershipOf('frontdoor'))
+      const audit = (await auditOf('request.withdraw', 'frontdoor'))[0]!
+      assert.deepEqual([audit.outcome, audit.entity_id, audit.details], ['success', q.id, { as: 'requester_stand_in', forRequester: membershipOf('frontdoor2') }])
+      const entry = await db().selectFrom('entry').selectAll().where('detail_id', '=', q.id).where('summary', 'like', 'Withdrew%').executeTakeFirstOrThrow()
+      assert.equal(entry.author_membership_id, membershipOf('frontdoor'))
+      assert.match(entry.summary, /in place of Marcus Reid, who asked it and has left/)
+      assert.equal(entry.visibility, 'front_door')
+      assert.equal(problemOf(await withdrawApi(joanne, q.id, { reason: 'Again' })).status, 409)
+    } finally {
+      await rejoin(['frontdoor2'])
+    }
+  })
+
   it('the stand-in search’s reach rule is childInReach’s: for every membership of the demo partnership and every child with a relationship, the batched predicate and the one-actor predicate agree', async () => {
     const now = ctx.s.clock.now()
     const members = await db().selectFrom('membership').select(['id', 'practitioner_id', 'agency_id', 'team_id', 'role']).where('partnership_id', '=', P).execute()

@@ -13,7 +13,7 @@ import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, GOLDEN_RULES, LAWFUL_BASES
 import { SharingValidationError } from '../sharing/store.ts'
 import type { AgencyKind } from '../../data/schema.ts'
 import { checkAnswer, fieldFor, RESPONSES, type Problem, type RawAnswer } from './answer-check.ts'
-import { FieldRefusal, MAX_ANSWER_ENTRIES, URGENCY_LABELS } from './rules.ts'
+import { FieldRefusal, MAX_ANSWER_ENTRIES, URGENCY_LABELS, withdrawReasonField } from './rules.ts'
 import { requestsApiRoutes } from './api.ts'
 
 type Values = Record<string, unknown>
@@ -38,9 +38,7 @@ const askForm = z.object({
   referral: z.string().optional().default(''),
 })
 
-const withdrawForm = z.object({
-  withdrawReason: z.string({ message: 'Say why you are withdrawing the request' }).trim().min(1, 'Say why you are withdrawing the request').max(5000, 'Must be 5,000 characters or fewer'),
-})
+const withdrawForm = z.object({ withdrawReason: withdrawReasonField })
 
 /** The categories an agency of this kind usually shares (the answer form's starting ticks). */
 const USUAL_CATEGORIES: Record<AgencyKind, string[]> = {

@@ -3,6 +3,7 @@
 // due at 17:00 on the partnership's N-th working day after the day it counts on (default 3); an urgent one at 17:00 on
 // the day it counts on — the same working day, or the next working day when asked outside working hours.
 import type { Transaction } from 'kysely'
+import { z } from 'zod'
 import { INFORMATION_REQUEST_ANSWERERS, type Role } from '../../access/policy.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { inPost, membershipsWithRoles } from '../../data/memberships.ts'
@@ -24,6 +25,13 @@ export const URGENCY_LABELS: Record<RequestUrgency, string> = {
   urgent: 'Urgent: by the end of the working day',
   standard: 'Standard',
 }
+
+/** Why a request is withdrawn: the page's withdraw form (withdrawReason) and the API's body (reason) check it alike. */
+export const withdrawReasonField = z
+  .string({ message: 'Say why you are withdrawing the request' })
+  .trim()
+  .min(1, 'Say why you are withdrawing the request')
+  .max(5000, 'Must be 5,000 characters or fewer')
 
 export const STATUS_LABELS = { open: 'Waiting for an answer', answered: 'Answered', declined: 'Declined', withdrawn: 'Withdrawn' } as const
 
