@@ -20,7 +20,7 @@ import {
 } from '../../platform/auth/passkeys.ts'
 import type { SessionView } from '../../data/repositories/auth.ts'
 import { parseForm, type FormErrors } from '../../web/forms.ts'
-import { signedOutLocked } from './lockout.ts'
+import { answerWrongCode, signedOutLocked } from './lockout.ts'
 
 const nameField = z.string().trim().min(1, 'Enter a name for the passkey, like "Work laptop"').max(60, 'The name must be 60 characters or fewer')
 const responseField = z.string().min(1, 'Use your passkey: select the button and follow your browser’s steps').max(20_000)
@@ -178,11 +178,8 @@ export async function passkeyRoutes(app: FastifyInstance, { data, clock, config 
       }
       // a wrong code here counts on the account as at sign-in (a replayed one too): at the limit the account locks and
       // this session ends
-      const wrongCode = async (reason: string, text: string) => {
-        const { locked } = await data.auth.wrongCode(session, { action: 'auth.passkey-enrol', reason }, request.id, actor)
-        if (locked) return signedOutLocked(request, reply)
-        return accountPage(request, reply, { errors: [{ text, href: '#code' }], fieldErrors: { code: { text } }, values }, 401)
-      }
+      const wrongCode = (reason: string, text: string) =>
+        answerWrongCode(data.auth, request, reply, { session, actor, action: 'auth.passkey-enrol', reason }, () => accountPage(request, reply, { errors: [{ text, href: '#code' }], fieldErrors: { code: { text } }, values }, 401))
       const secret = session.practitioner.totpSecret
       const totp = secret ? await checkTotp(secret, parsed.data.code, clock.now()) : { valid: false as const }
       // the challenge is spent whatever happens next: a new attempt starts a new ceremony

@@ -11,7 +11,7 @@ import { checkTotp, groupSecret, newTotpSecret, totpUri } from '../../platform/a
 import { formErrors, oneValue } from '../../web/forms.ts'
 import { passkeyRequired } from '../../platform/auth/passkeys.ts'
 import { mfaPageContext, passkeyRoutes } from './passkey-routes.ts'
-import { SIGN_IN_REFUSED, signedOutLocked } from './lockout.ts'
+import { SIGN_IN_REFUSED, answerWrongCode } from './lockout.ts'
 
 const signInForm = z.object({
   email: z.string().trim().min(1, 'Enter your email address').max(320).email('Enter an email address in the correct format, like name@example.org'),
@@ -96,12 +96,12 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       if (!token) {
         // counted on the account (a replayed code, or a right one while the account is locked, counts as wrong): at
         // the limit the account locks and this session ends
-        const { locked } = await data.auth.wrongCode(session, { action: 'auth.mfa', reason: check.valid ? 'code already used, or the account is locked' : 'wrong code' }, request.id)
-        if (locked) return signedOutLocked(request, reply)
-        return reply.code(401).page('auth/views/mfa.njk', {
-          ...page,
-          errors: [{ text: 'The code is not right or has already been used. Wait for a new code and try again', href: '#code' }],
-        })
+        return answerWrongCode(data.auth, request, reply, { session, action: 'auth.mfa', reason: check.valid ? 'code already used, or the account is locked' : 'wrong code' }, () =>
+          reply.code(401).page('auth/views/mfa.njk', {
+            ...page,
+            errors: [{ text: 'The code is not right or has already been used. Wait for a new code and try again', href: '#code' }],
+          }),
+        )
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
       return reply.redirect(required ? '/sign-in/passkey/enrol' : '/', 303)
@@ -129,9 +129,9 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
       const token = check.valid ? await data.auth.completeMfa(session, check.timeStep, session.pendingTotpSecret, request.id, required ? 'passkey_enrol' : 'active') : null
       if (!token) {
         const reason = check.valid ? 'code already used, the account is locked, or an authenticator was set up since this enrolment began' : 'wrong code at enrolment'
-        const { locked } = await data.auth.wrongCode(session, { action: 'auth.mfa-enrol', reason }, request.id)
-        if (locked) return signedOutLocked(request, reply)
-        return reply.code(401).page('auth/views/enrol.njk', { ...ctx, errors: [{ text: 'The code is not right. Check the key you typed and the time on your phone, then try again', href: '#code' }] })
+        return answerWrongCode(data.auth, request, reply, { session, action: 'auth.mfa-enrol', reason }, () =>
+          reply.code(401).page('auth/views/enrol.njk', { ...ctx, errors: [{ text: 'The code is not right. Check the key you typed and the time on your phone, then try again', href: '#code' }] }),
+        )
       }
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
       return reply.redirect(required ? '/sign-in/passkey/enrol' : '/', 303)

@@ -13,7 +13,7 @@ import { routes } from '../../platform/http/route.ts'
 import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { identifierHash, identifiersCross, identifiersForm, identifiersOf, knownChildForm } from './identifiers.ts'
 import { CODE_REFUSED, MIN_REASON, OUTCOME_LABELS, type AccessKind, type AccessRequest, type Identifiers } from './repository.ts'
-import { signedOutLocked } from '../auth/lockout.ts'
+import { answerWrongCode } from '../auth/lockout.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -129,11 +129,8 @@ export async function breakGlassRoutes(app: FastifyInstance, { data, clock, conf
     const check = secret ? await checkTotp(secret, code, clock.now()) : { valid: false as const }
     // a wrong code here counts on the account as at sign-in (a replayed one too): at the limit the account locks and
     // this session ends
-    const wrongCode = async (reason: string, text: string) => {
-      const { locked } = await data.auth.wrongCode(session, { action: 'auth.mfa', reason: `${reason} (${kind === 'break_glass' ? 'emergency access' : 'claimed relationship'})` }, request.id, actor)
-      if (locked) return signedOutLocked(request, reply)
-      return formPage(reply, kind, { values, known, errors: fieldError(text, 'code') })
-    }
+    const wrongCode = (reason: string, text: string) =>
+      answerWrongCode(data.auth, request, reply, { session, actor, action: 'auth.mfa', reason: `${reason} (${kind === 'break_glass' ? 'emergency access' : 'claimed relationship'})` }, () => formPage(reply, kind, { values, known, errors: fieldError(text, 'code') }))
     if (!check.valid) {
       await repo(request).refused(kind, { secondFactor: 'wrong code' })
       return wrongCode('wrong code', 'The code is not right or has already been used. Wait for a new code and try again')
