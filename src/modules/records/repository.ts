@@ -62,6 +62,8 @@ export interface RecordOutcome {
   probability: number | null
   candidateChildId: string | null
   explanation: StoredExplanation | null
+  /** the child the record left, when an update linked it to another (its entries moved with it) */
+  fromChildId?: string | null
 }
 
 export interface Rejection {
@@ -443,6 +445,18 @@ async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fro
   return { entries: [...moved, ...signals.flatMap((s) => s.entryIds)], signals }
 }
 
+/** A child a record has left, with no other record and no entry on it, is marked as merged into the child it went to. */
+async function markMergedWhenEmpty(trx: Trx, partnershipId: string, childId: string, into: string): Promise<void> {
+  await trx
+    .updateTable('child as c')
+    .set({ merged_into_child_id: into })
+    .where('c.partnership_id', '=', partnershipId)
+    .where('c.id', '=', childId)
+    .where(({ exists, selectFrom, not }) => not(exists(selectFrom('agency_record as o').select('o.id').where('o.partnership_id', '=', partnershipId).whereRef('o.child_id', '=', 'c.id'))))
+    .where(({ exists, selectFrom, not }) => not(exists(selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', partnershipId).whereRef('e.child_id', '=', 'c.id'))))
+    .execute()
+}
+
 /** What a merge's or an unmerge's audit row says moved: the entries, and the signals with whom each newly reached. */
 const movedDetails = (m: { entries: string[]; signals: MovedSignal[] }) => {
   const routed = m.signals.filter((s) => s.told.length)
@@ -455,11 +469,43 @@ async function decide(trx: Trx, partnershipId: string, recordId: string, kind: D
 
 const pct = (p: number) => `${(p * 100).toFixed(1)}%`
 
+/**
+ * Takes the children's rows (lockChildren: in id order) for a link, and answers, for each, the child a record linked
+ * to it goes to: itself, or — when a merge has emptied it (merged_into_child_id) — the child it went into, or none (a
+ * merge cycle, no such child). As a signal evaluation does, a child gone into that is not yet held is taken only after
+ * every row held is let go (a savepoint), all of them again in id order, never one out of order while others are held.
+ */
+async function lockLinkedChildren(trx: Trx, partnershipId: string, childIds: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>()
+  if (!childIds.length) return out
+  const want = new Set(childIds)
+  for (;;) {
+    await sql`savepoint link_children`.execute(trx)
+    const into = new Map((await lockChildren(trx, partnershipId, [...want])).map((c) => [c.id, c.merged_into_child_id]))
+    const missing = [...into.values()].filter((t): t is string => !!t && !want.has(t))
+    if (missing.length) {
+      await sql`rollback to savepoint link_children`.execute(trx)
+      for (const m of missing) want.add(m)
+      continue
+    }
+    await sql`release savepoint link_children`.execute(trx)
+    for (const id of childIds) {
+      let at = id
+      for (const seen = new Set<string>(); into.get(at) && !seen.has(at); ) {
+        seen.add(at)
+        at = into.get(at)!
+      }
+      out.set(id, into.has(at) && !into.get(at) ? at : null)
+    }
+    return out
+  }
+}
+
 /** Creates or updates the agency's records and links each to a child. */
 async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[], now: Date): Promise<RecordOutcome[]> {
   const P = scope.partnershipId
   const existing = inputs.length
-    ? await trx.selectFrom('agency_record').selectAll().where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', inputs.map((i) => i.sourceRef)).forUpdate().execute()
+    ? await trx.selectFrom('agency_record').selectAll().where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', inputs.map((i) => i.sourceRef)).orderBy('id').forUpdate().execute()
     : []
   const bySource = new Map(existing.map((e) => [e.source_ref, e]))
   const outcomes: (RecordOutcome | null)[] = inputs.map(() => null)
@@ -481,19 +527,37 @@ async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[]
     toMatch.push({ i, req: { input, recordId: old?.id ?? null, currentChildId: old?.child_id ?? null } })
   }
   const found = await matchBatch(trx, P, toMatch.map((t) => t.req))
+  const stateOf = (match: MatchFound | null): MatchState => (!match ? 'new_child' : match.probability >= DEFAULTS.threshold && !needsAPerson(match) ? 'matched' : match.probability >= DEFAULTS.reviewThreshold ? 'review' : 'new_child')
+  // the children a link touches — the one each record goes to, and the one a record already held leaves — are taken
+  // as a merge and a signal evaluation take them, all at once and in id order, before anything moves: neither sees a
+  // child half moved, and none of the three waits on another crosswise
+  const linkTo = await lockLinkedChildren(
+    trx,
+    P,
+    toMatch.flatMap(({ req }, k) => (stateOf(found[k] ?? null) === 'matched' ? [found[k]!.childId, ...(req.currentChildId ? [req.currentChildId] : [])] : [])),
+  )
   for (const [k, { i, req }] of toMatch.entries()) {
     const match = found[k] ?? null
     const input = req.input
-    const state: MatchState = !match ? 'new_child' : match.probability >= DEFAULTS.threshold && !needsAPerson(match) ? 'matched' : match.probability >= DEFAULTS.reviewThreshold ? 'review' : 'new_child'
+    let state = stateOf(match)
+    // the child matched may have been emptied by a merge since it was matched: the record goes to the child that
+    // one went into (never onto a child that neither the matcher nor the search offers), or to a child of its own
+    const target = state === 'matched' ? (linkTo.get(match!.childId) ?? null) : null
+    if (state === 'matched' && !target) state = 'new_child'
     const explanation = match ? JSON.stringify(match.explanation) : null
     const probability = match?.probability ?? null
     if (!req.recordId) {
       const recordId = randomUUID()
-      const childId = state === 'matched' ? match!.childId : await newChildFrom(trx, scope, input, now, state === 'review')
-      await trx
+      const childId = state === 'matched' ? target! : await newChildFrom(trx, scope, input, now, state === 'review')
+      const inserted = await trx
         .insertInto('agency_record')
         .values({ id: recordId, partnership_id: P, agency_id: scope.agencyId, source_ref: input.sourceRef, given_name: input.givenName, family_name: input.familyName, date_of_birth: input.dateOfBirth, sex: input.sex, nhs_number: input.nhsNumber, upn: input.upn, postcode: input.postcode, address: input.address, child_id: childId, match_state: state, match_probability: probability, match_explanation: explanation, review_child_id: state === 'review' ? match!.childId : null, created_at: now, updated_at: now })
-        .execute()
+        // another import or request creating the same record at this moment has taken its reference (and committed):
+        // refused with the row named, nothing of this transaction kept — sent again, it is an update of that record
+        .onConflict((oc) => oc.columns(['partnership_id', 'agency_id', 'source_ref']).doNothing())
+        .returning('id')
+        .executeTakeFirst()
+      if (!inserted) throw new RefusedError(`source_ref ${input.sourceRef}: another import or request created this record at the same moment. Nothing was imported: send it again`)
       await trx
         .insertInto('relationship')
         .values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'agency_record', holder_agency_id: scope.agencyId, holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: relationshipSource(recordId), reason: `The agency holds its own record of the child (${input.sourceRef})`, created_by_membership_id: scope.membershipId, created_at: now })
@@ -508,15 +572,25 @@ async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[]
       const from = req.currentChildId!
       const old = bySource.get(input.sourceRef)!
       let childId = from
-      if (state === 'matched') {
-        await moveRecord(trx, P, recordId, from, match!.childId, now)
-        childId = match!.childId
+      if (state === 'matched' && target !== from) {
+        await moveRecord(trx, P, recordId, from, target!, now)
+        childId = target!
+        // the child it leaves, when nothing else is on it, is marked as a merge marks it: neither the matcher nor the
+        // search offers an empty copy of the record again, and a signal evaluation looks at the child it went into
+        await markMergedWhenEmpty(trx, P, from, childId)
         await decide(trx, P, recordId, 'auto', from, childId, probability, `Linked by the matcher after an update (match probability ${pct(probability!)})`, scope.membershipId, now)
       } else if (state === 'review' && (old.match_state !== 'review' || old.review_child_id !== match!.childId)) {
         await decide(trx, P, recordId, 'review', null, match!.childId, probability, `Possible match after an update (probability ${pct(probability!)})`, scope.membershipId, now)
       }
+      // its own child is provisional while the record waits for a reviewer (as on arrival: unless another agency record
+      // is on it too), and a child of its own again once the update leaves no likely match — as a reviewer's decisions do
+      if (state === 'new_child' && old.match_state === 'review') await trx.updateTable('child').set({ provisional: false }).where('partnership_id', '=', P).where('id', '=', from).execute()
+      else if (state === 'review' && old.match_state === 'new_child') {
+        const others = await trx.selectFrom('agency_record').select('id').where('partnership_id', '=', P).where('child_id', '=', from).where('id', '<>', recordId).limit(1).execute()
+        if (!others.length) await trx.updateTable('child').set({ provisional: true }).where('partnership_id', '=', P).where('id', '=', from).execute()
+      }
       await trx.updateTable('agency_record').set({ match_state: state, match_probability: probability, match_explanation: explanation, review_child_id: state === 'review' ? match!.childId : null }).where('id', '=', recordId).execute()
-      outcomes[i] = { recordId, sourceRef: input.sourceRef, created: false, childId, state, probability, candidateChildId: state === 'review' ? match!.childId : null, explanation: match?.explanation ?? null }
+      outcomes[i] = { recordId, sourceRef: input.sourceRef, created: false, childId, state, probability, candidateChildId: state === 'review' ? match!.childId : null, explanation: match?.explanation ?? null, fromChildId: childId !== from ? from : null }
     }
   }
   return outcomes.map((o) => o!)
@@ -700,7 +774,7 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
           if (kind === 'records') {
             const outcomes = await upsertRecords(trx, scope, slice as RecordInput[], now)
             for (const o of outcomes) counts[o.created ? o.state : 'updated'] = (counts[o.created ? o.state : 'updated'] ?? 0) + 1
-            childIds = outcomes.flatMap((o) => [o.childId, ...(o.candidateChildId ? [o.candidateChildId] : [])])
+            childIds = outcomes.flatMap((o) => [o.childId, ...(o.candidateChildId ? [o.candidateChildId] : []), ...(o.fromChildId ? [o.fromChildId] : [])])
           } else {
             const { made, held } = await insertEntries(trx, scope, slice as EntryInput[], now, { skipHeld: true })
             counts['entries'] = (counts['entries'] ?? 0) + made.length
@@ -728,7 +802,7 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
         const [outcome] = await upsertRecords(trx, scope, [checked.value], now)
         return {
           result: { ok: true as const, outcome: outcome! },
-          audit: { action: 'records.create', outcome: 'success' as const, entityType: 'agency_record', entityId: outcome!.recordId, childIds: [outcome!.childId, ...(outcome!.candidateChildId ? [outcome!.candidateChildId] : [])], details: { agencyId: scope.agencyId, state: outcome!.state, created: outcome!.created } },
+          audit: { action: 'records.create', outcome: 'success' as const, entityType: 'agency_record', entityId: outcome!.recordId, childIds: [outcome!.childId, ...(outcome!.candidateChildId ? [outcome!.candidateChildId] : []), ...(outcome!.fromChildId ? [outcome!.fromChildId] : [])], details: { agencyId: scope.agencyId, state: outcome!.state, created: outcome!.created, ...(outcome!.fromChildId ? { from: outcome!.fromChildId } : {}) } },
         }
       })
     },
@@ -892,14 +966,7 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
         }
         if (to === rec.child_id) throw new RefusedError('The candidate child has since been merged into this record’s own child: there is nothing to merge')
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to, now)
-        await trx
-          .updateTable('child as c')
-          .set({ merged_into_child_id: to })
-          .where('c.partnership_id', '=', P)
-          .where('c.id', '=', rec.child_id)
-          .where(({ exists, selectFrom, not }) => not(exists(selectFrom('agency_record as o').select('o.id').where('o.partnership_id', '=', P).whereRef('o.child_id', '=', 'c.id'))))
-          .where(({ exists, selectFrom, not }) => not(exists(selectFrom('entry as e').select('e.id').where('e.partnership_id', '=', P).whereRef('e.child_id', '=', 'c.id'))))
-          .execute()
+        await markMergedWhenEmpty(trx, P, rec.child_id, to)
         await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()
         await decide(trx, P, rec.id, 'merge', rec.child_id, to, rec.match_probability, reason, actor.membershipId, now)
         const candidate = rec.review_child_id!

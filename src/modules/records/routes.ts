@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { validationProblem } from '../../platform/http/problem.ts'
+import { conflictProblem, validationProblem } from '../../platform/http/problem.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
 import { fieldError, oneValue, sentTwice } from '../../web/forms.ts'
@@ -155,7 +155,13 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     if (!importer) return reply.callNotFound()
     const input = fromCamel(b, RECORD_COLUMNS)
     if (input.problems.length) return invalid(reply, input.problems)
-    const res = await importer.putRecord(input.values)
+    let res
+    try {
+      res = await importer.putRecord(input.values)
+    } catch (err) {
+      if (err instanceof RefusedError) return conflictProblem(reply, err.message)
+      throw err
+    }
     if (!res.ok) return invalid(reply, res.problems)
     const o = res.outcome
     return reply.code(o.created ? 201 : 200).send({ id: o.recordId, sourceRef: o.sourceRef, created: o.created, childId: o.childId, matchState: o.state, probability: o.probability, candidateChildId: o.candidateChildId, explanation: o.explanation })
