@@ -127,6 +127,22 @@ describeApp('missing episodes and return home interviews', (ctx) => {
     assert.equal(await count(), before + 2)
   })
 
+  it('a field over its length is refused with a message naming it, shown at the field (the police reference too); nothing saved', async () => {
+    ctx.s.clock.set('2026-11-28T12:00:00Z')
+    const officer = await ctx.s.signIn('police.missing')
+    const url = `/children/${childId}/missing`
+    await officer.get(url)
+    const count = async () => Number((await ctx.s.t.db.selectFrom('missing_episode').select((eb) => eb.fn.countAll().as('n')).where('child_id', '=', childId).executeTakeFirstOrThrow()).n)
+    const before = await count()
+    const res = await officer.post(url, { formKey: randomUUID(), missingDate: '2026-11-27', missingTime: '22:00', risk: 'low', policeReference: 'R'.repeat(51), circumstances: 'C'.repeat(5001) })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /govuk-error-summary[\s\S]*href="#policeReference"[^>]*>The police reference must be 50 characters or fewer/)
+    assert.match(res.body, /id="policeReference-error"[\s\S]*The police reference must be 50 characters or fewer/, 'the message is shown at the field')
+    assert.match(res.body, /href="#circumstances"[^>]*>The circumstances must be 5,000 characters or fewer/)
+    assert.doesNotMatch(res.body, /Too big/)
+    assert.equal(await count(), before)
+  })
+
   it('classroom staff see the pupil, never the episodes’ record (circumstances, where found, what the child said); the DSL does', async () => {
     await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'pupil_at', holder_agency_id: id('agency:brookside'), holder_team_id: null, holder_membership_id: null, starts_at: new Date('2026-01-01'), ends_at: null, source: 'test', reason: 'Pupil on roll', created_by_membership_id: null, created_at: new Date('2026-01-01') }).execute()
     const teacher = await ctx.s.signIn('teacher.brookside')

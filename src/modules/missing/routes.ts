@@ -10,16 +10,16 @@ import { hasPermission } from '../../access/policy.ts'
 
 const date = dateField('The date', { format: 'Enter the date as YYYY-MM-DD' })
 const time = z.string().trim().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Enter the time as HH:MM')
-const reportForm = z.object({ missingDate: date, missingTime: time, risk: z.enum(['no_apparent_risk', 'low', 'medium', 'high'], { message: 'Choose the risk assessed' }), policeReference: z.string().trim().max(50).optional().default(''), circumstances: z.string().trim().min(1, 'Describe the circumstances').max(5000) })
-const foundForm = z.object({ foundDate: date, foundTime: time, whereFound: z.string().trim().min(1, 'Say where the child was found').max(1000) })
+const reportForm = z.object({ missingDate: date, missingTime: time, risk: z.enum(['no_apparent_risk', 'low', 'medium', 'high'], { message: 'Choose the risk assessed' }), policeReference: z.string().trim().max(50, 'The police reference must be 50 characters or fewer').optional().default(''), circumstances: z.string().trim().min(1, 'Describe the circumstances').max(5000, 'The circumstances must be 5,000 characters or fewer') })
+const foundForm = z.object({ foundDate: date, foundTime: time, whereFound: z.string().trim().min(1, 'Say where the child was found').max(1000, 'Where the child was found must be 1,000 characters or fewer') })
 const rhiForm = z.object({
   offeredDate: date,
   offeredTime: time,
-  by: z.string().trim().min(1, 'Say who offered the interview').max(200),
+  by: z.string().trim().min(1, 'Say who offered the interview').max(200, 'Who offered the interview must be 200 characters or fewer'),
   independent: z.enum(['yes', 'no'], { message: 'Say whether they are independent of the child’s care' }),
   accepted: z.enum(['yes', 'no'], { message: 'Say whether the child accepted' }),
-  childSaid: z.string().trim().max(10_000).optional().default(''),
-  lateReason: z.string().trim().max(5000).optional().default(''),
+  childSaid: z.string().trim().max(10_000, 'What the child said must be 10,000 characters or fewer').optional().default(''),
+  lateReason: z.string().trim().max(5000, 'Why the interview was late must be 5,000 characters or fewer').optional().default(''),
 })
 
 export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
