@@ -31,7 +31,7 @@ import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-w
 import { entryTypeLabel, formatDate } from '../../platform/http/render.ts'
 import { addMonths } from '../calendar/calendar.ts'
 import { decide, openApproval, requestApproval, withdraw, type Approval } from '../governance/approvals.ts'
-import { namesIn, namesToRedact, proposeRedactions, type Person } from './redaction.ts'
+import { namesIn, namesToKeep, namesToRedact, proposeRedactions, type Person } from './redaction.ts'
 import { recordDispute, type DisputeInput } from './disputes.ts'
 
 type Trx = Transaction<DB>
@@ -142,7 +142,9 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       ...family.filter((f) => f.rc_given).map((f) => ({ name: `${f.rc_given} ${f.rc_family}` })),
       ...concerns.flatMap((c) => namesIn(c.other_children)),
     ]
-    const names = namesToRedact(people, { givenName: child.given_name, familyName: child.family_name, otherNames: otherNames.flatMap((n) => [n.given_name, n.family_name]) }, requesterName)
+    const childNames = [{ givenName: child.given_name, familyName: child.family_name }, ...otherNames.map((n) => ({ givenName: n.given_name, familyName: n.family_name }))]
+    const names = namesToRedact(people, { ...childNames[0]!, otherNames: childNames.slice(1) }, requesterName)
+    const keep = namesToKeep(childNames, requesterName)
     const items: { source_type: SarSourceType; source_id: string; occurred_at: Date | null; title: string; content: string }[] = [
       ...records.map((r) => ({
         source_type: 'agency_record' as const,
@@ -185,7 +187,7 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         .insertInto('subject_access_item')
         .values(
           items.map((i) => {
-            const proposal = proposeRedactions(i.content, names)
+            const proposal = proposeRedactions(i.content, names, keep)
             return { partnership_id: P, id: randomUUID(), request_id: requestId, ...i, proposed_names: proposal.found, proposed_text: proposal.text, decision: null, released_text: null, decision_reason: null, decided_by: null, decided_at: null }
           }),
         )

@@ -13,7 +13,7 @@ import { membershipOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { namesIn, namesToRedact, proposeRedactions, REDACTED } from './redaction.ts'
+import { namesIn, namesToKeep, namesToRedact, proposeRedactions, REDACTED } from './redaction.ts'
 import { sarDue } from './repository.ts'
 
 const CSC = stableUuid('northshire:agency:csc')
@@ -45,6 +45,17 @@ describe('redaction proposals', () => {
     const p = proposeRedactions('Sarah said Jordan Marsh and mark stone argued; Jordanna was not there. Ellie Marsh was upset.', names)
     assert.equal(p.text, `Sarah said ${REDACTED} and ${REDACTED} argued; Jordanna was not there. Ellie Marsh was upset.`)
     assert.deepEqual(p.found.sort(), ['Jordan Marsh', 'Mark Stone'])
+  })
+  it('a given name a third party shares with the requester or the child is proposed where it stands alone; their own full names stay', () => {
+    // the father asks; the mother's partner is also Mark, and a girl in Ellie's class is also Ellie
+    const names = namesToRedact([{ name: 'Mark Marsh' }, { name: 'Mark Stone' }, { name: 'Ellie Stone' }], child, 'Mark Marsh')
+    assert.deepEqual([...names].sort(), ['Ellie', 'Ellie Stone', 'Mark', 'Mark Stone'].sort())
+    const keep = namesToKeep([child], 'Mark Marsh')
+    const p = proposeRedactions('Mark said he would hurt the children. Mark Marsh was told. Ellie Stone and ellie marsh fought; Ellie cried.', names, keep)
+    assert.equal(p.text, `${REDACTED} said he would hurt the children. Mark Marsh was told. ${REDACTED} and ellie marsh fought; ${REDACTED} cried.`)
+    assert.deepEqual([...p.found].sort(), ['Ellie', 'Ellie Stone', 'Mark'].sort())
+    // the item is flagged, so its proposed decision is "release with redactions", not "release"
+    assert.ok(p.found.length > 0)
   })
   it('names typed in an “other children” field', () => {
     assert.deepEqual(namesIn('Tia Brown (Y4), Kai Smith and Ben Ng'), [{ name: 'Tia Brown' }, { name: 'Kai Smith' }, { name: 'Ben Ng' }])
