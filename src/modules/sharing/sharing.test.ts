@@ -170,6 +170,30 @@ describeApp('sharing decisions', (ctx) => {
     assert.ok((await audits('sharing.decision.record')).some((a) => a.outcome === 'refused' && JSON.stringify(a.details).includes('information-sharing agreement')))
   })
 
+  it('consent as the basis needs the record of the consent (who, when, to what): refused without it, kept and shown with it', async () => {
+    const before = (await decisions()).length
+    const overs: Record<string, string | string[]>[] = [{ lawfulBasis: '6.1.a' }, { specialCategory: 'yes', categories: ['safeguarding', 'health'], art9Condition: '9.2.a' }]
+    for (const over of overs) {
+      const res = await dsl.post(`/children/${childId}/sharing-decisions`, form({ ...over, consent: 'given', consentReason: ' ' }))
+      assert.equal(res.statusCode, 400, JSON.stringify(over))
+      assert.match(summary(res.body), /Consent is the basis for sharing: record who gave consent, when, and what they agreed to share/)
+      assert.match(res.body, /href="#consentReason"/)
+    }
+    const token = ((await dsl.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const api = await dsl.postJson(`/api/v1/children/${childId}/sharing-decisions`, { shared: true, what: 'Attendance this term', withAgencyIds: [agency('csc')], purpose: 'safeguarding', categories: ['education'], lawfulBasis: '6.1.a', specialCategory: false, consent: 'given', goldenRules: Object.fromEntries(ALL_RULES.map((r) => [r, true])), reasons: 'The family asked us to share it', idempotencyKey: randomUUID() }, { 'x-csrf-token': token })
+    assert.equal(api.statusCode, 400, api.body)
+    assert.match(String(api.headers['content-type']), /application\/problem\+json/)
+    assert.match(api.body, /consentReason/)
+    assert.equal((await decisions()).length, before, 'nothing recorded')
+    const record = 'Given by the mother, Sarah Marsh, in person on 28 November 2026, to share this term’s attendance with social care'
+    const ok = await dsl.post(`/children/${childId}/sharing-decisions`, form({ lawfulBasis: '6.1.a', consent: 'given', consentReason: record }))
+    assert.equal(ok.statusCode, 303, summary(ok.body))
+    const d = (await decisions()).at(-1)!
+    assert.equal(d.lawful_basis, '6.1.a')
+    assert.equal(d.consent_reason, record)
+    assert.match((await dsl.get(`/sharing-decisions/${d.id}`)).body, /Given by the mother, Sarah Marsh, in person on 28 November 2026/)
+  })
+
   it('sharing outside the agreement with a justification is recorded and flagged; special-category data without consent names paragraph 18(2)', async () => {
     const res = await dsl.post(`/children/${childId}/sharing-decisions`, form({ withAgencyIds: [agency('gp')], withOther: 'Eastshire Children’s Services', purpose: 'crime_prevention', outsideAgreementReason: 'The GP must know today: the child may be at risk of serious harm tonight' }))
     assert.equal(res.statusCode, 303, summary(res.body))

@@ -64,7 +64,7 @@ export interface SharingDecisionInput {
   /** Required with Sch 1 para 18 when consent is not given: which para 18(2) reason applies (R18). */
   para18Reason?: string | null
   consent: SharingConsent
-  /** Required unless consent = 'given'. */
+  /** Required unless consent = 'given'; when consent is the basis (Art 6(1)(a) or 9(2)(a)), the record of the consent: who gave it, when, to what. */
   consentReason?: string | null
   /** The seven golden rules check: every key of GOLDEN_RULES, true or false. */
   goldenRules: Record<string, boolean>
@@ -128,6 +128,10 @@ export function validateSharingDecision(input: SharingDecisionInput): FieldProbl
   }
   if (!['given', 'refused', 'not_sought'].includes(input.consent)) add('consent', 'Say whether consent was given, refused or not sought')
   else if (input.consent !== 'given' && blank(input.consentReason)) add('consentReason', input.consent === 'refused' ? 'Consent was refused: record why you are going ahead, or why it matters' : 'Consent was not sought: record why')
+  // consent as the basis of a share (Art 6(1)(a) or explicit consent, Art 9(2)(a)) stands on a record of the consent
+  // itself: who gave it, when, and to what they agreed (UK GDPR Art 7(1): the controller must be able to show it)
+  else if (input.shared && input.consent === 'given' && (input.lawfulBasis === '6.1.a' || (input.specialCategory && input.art9Condition === '9.2.a')) && blank(input.consentReason))
+    add('consentReason', 'Consent is the basis for sharing: record who gave consent, when, and what they agreed to share')
   const rules = input.goldenRules ?? {}
   const missing = GOLDEN_RULES.filter((r) => typeof rules[r.code] !== 'boolean')
   if (missing.length) add('goldenRules', 'Answer every golden rule')
