@@ -30,6 +30,18 @@ describeApp('practitioner administration', (ctx) => {
     assert.equal((await ctx.s.t.db.selectFrom('practitioner').select('id').where('email', '=', 'sam.new@brookside.example').execute()).length, 0)
     const made = await admin.post('/admin/practitioners', { givenName: 'Sam', familyName: 'New', email: 'sam.new@brookside.example', role: 'teacher' })
     assert.equal(made.statusCode, 200)
+    // an email address already in use: the summary links to the email field, which says so; what was typed is kept
+    const twice = await admin.post('/admin/practitioners', { givenName: 'Samuel', familyName: 'Newer', email: 'Sam.New@brookside.example', role: 'teacher' })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /govuk-error-summary[\s\S]*href="#email"[^>]*>Someone already uses that email address/)
+    assert.match(twice.body, /id="email-error"[\s\S]*?Someone already uses that email address/)
+    assert.match(twice.body, /value="Samuel"/)
+    // a team of another agency: the summary links to the team field, which says so
+    const otherTeam = await ctx.s.t.db.selectFrom('team').select('id').where('agency_id', '<>', (await ctx.s.t.db.selectFrom('membership as m').innerJoin('practitioner as p', 'p.id', 'm.practitioner_id').select('m.agency_id').where('p.email', '=', 'sam.new@brookside.example').executeTakeFirstOrThrow()).agency_id).executeTakeFirstOrThrow()
+    const wrongTeam = await admin.post('/admin/practitioners', { givenName: 'Kim', familyName: 'New', email: 'kim.new@brookside.example', role: 'teacher', teamId: otherTeam.id })
+    assert.equal(wrongTeam.statusCode, 400)
+    assert.match(wrongTeam.body, /govuk-error-summary[\s\S]*href="#teamId"[^>]*>Choose a team of the agency/)
+    assert.match(wrongTeam.body, /id="teamId-error"/)
     const password = /id="temporary-password">([^<]+)</.exec(made.body)![1]!.trim()
     const newbie = ctx.s.agent()
     await newbie.get('/sign-in')

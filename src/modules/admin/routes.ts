@@ -45,7 +45,8 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
       // the temporary password is shown once, here, and never stored in the clear
       return reply.page('admin/views/created.njk', { title: 'Practitioner added', made, email: parsed.data.email })
     } catch (err) {
-      if (err instanceof RefusedError) return newPage(request, reply, values, { errors: [{ text: err.message, href: '#role' }], fieldErrors: {} })
+      // the refusal on the field it is about (the email already in use, a team or agency not offered), else the role
+      if (err instanceof RefusedError) return newPage(request, reply, values, fieldError(err.message, /email/i.test(err.message) ? 'email' : /team/i.test(err.message) ? 'teamId' : /agency/i.test(err.message) ? 'agencyId' : 'role'))
       throw err
     }
   })

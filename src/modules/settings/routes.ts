@@ -25,11 +25,12 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   await tacSettingsRoutes(app, deps)
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).settings
-  const page = async (request: FastifyRequest, reply: FastifyReply, errors: FieldError[] = [], done?: string) => {
+  /** `typed`: what a refused form sent, by the form (its URL's last part), so that form shows it again. */
+  const page = async (request: FastifyRequest, reply: FastifyReply, errors: FieldError[] = [], done?: string, typed: Record<string, Record<string, string>> = {}) => {
     const s = await repo(request).calendar()
     const years = [...new Set(s.holidays.map((h) => h.on_date.slice(0, 4)))]
     const tac = hasPermission(request.actor!.role, 'partnership:administer') ? await data.forActor(request.actor!).tacSettings.overview() : null
-    return reply.code(errors.length ? 400 : 200).page('settings/views/settings.njk', { title: tac ? 'Settings' : 'Calendars and lists', ...s, years, tac, tacUrl: TAC_SETTINGS_URL, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])), done: done ?? (request.query as { done?: string }).done, backLink: '/' })
+    return reply.code(errors.length ? 400 : 200).page('settings/views/settings.njk', { title: tac ? 'Settings' : 'Calendars and lists', ...s, years, tac, tacUrl: TAC_SETTINGS_URL, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])), typed, done: done ?? (request.query as { done?: string }).done, backLink: '/' })
   }
   r.get('/settings', { permission: 'practitioner:administer', audit: 'none: configuration, no case data' }, async (request, reply) => page(request, reply))
   /**
@@ -39,16 +40,18 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   const post = (url: string, audit: string, run: (request: FastifyRequest, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>, refusedAt = '#main-content', check?: (body: Record<string, unknown>) => (FieldError | null)[], formKey = false) =>
     r.post(url, { permission: 'practitioner:administer', audit, record: url.includes(':'), formKey }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, string>
+      // what was typed goes back into the refused form (never the token nor the form key)
+      const typed = { [url.split('/').pop()!]: Object.fromEntries(Object.entries(body).filter(([k, v]) => typeof v === 'string' && k !== '_csrf' && k !== 'formKey')) }
       // these forms send each field once: a repeated one is refused, not saved as "a,b"
       const repeated = Object.keys(body).filter((k) => oneValue(body[k]) === null)
-      if (repeated.length) return page(request, reply, [{ text: sentTwice(`The field “${repeated[0]}”`), href: refusedAt }])
+      if (repeated.length) return page(request, reply, [{ text: sentTwice(`The field “${repeated[0]}”`), href: refusedAt }], undefined, typed)
       const errors = (check?.(body) ?? []).filter((e): e is FieldError => e !== null)
-      if (errors.length) return page(request, reply, errors)
+      if (errors.length) return page(request, reply, errors, undefined, typed)
       try {
         const done = await run(request, body, request.params as Record<string, string>)
         if (!done) return reply.callNotFound()
       } catch (err) {
-        if (err instanceof RefusedError) return page(request, reply, [{ text: err.message, href: refusedAt }])
+        if (err instanceof RefusedError) return page(request, reply, [{ text: err.message, href: refusedAt }], undefined, typed)
         throw err
       }
       return reply.redirect('/settings?done=1', 303)
