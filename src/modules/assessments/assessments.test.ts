@@ -482,3 +482,22 @@ describeApp('assessments in a team around the child', (ctx) => {
     await started(next, 'child_and_family')
   })
 })
+
+describeApp('starting an assessment in a team of siblings', (ctx) => {
+  it('no child chosen: the error says to choose the child (not a field name), and nothing starts', async () => {
+    const db = ctx.s.t.db
+    const [a, b] = [await pupilOf(db, 'brookside', 3), await pupilOf(db, 'brookside', 4)]
+    const tacId = await makeTac(db, { childIds: [a, b], lead: 'sw.north' })
+    const sw = await ctx.s.signIn('sw.north')
+    const form = await sw.get(`/teams/${tacId}/assessments/new`)
+    assert.equal(form.statusCode, 200)
+    assert.doesNotMatch(form.body, /name="childId" type="radio" value="[^"]*" checked/, 'two children: none chosen for the user')
+    // radios with none chosen send no field at all
+    const res = await sw.post(`/teams/${tacId}/assessments`, { kind: 'early_help' })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /<a href="#childId">Choose the child the assessment is about<\/a>/)
+    assert.doesNotMatch(res.body, /Check childId/)
+    assert.match(res.body, /value="early_help" checked/, 'the kind chosen is kept')
+    assert.equal(await db.selectFrom('assessment').select('id').where('tac_id', '=', tacId).executeTakeFirst(), undefined)
+  })
+})

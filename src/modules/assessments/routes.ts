@@ -14,7 +14,8 @@ const text = z.string().trim().max(MAX, `Must be ${MAX.toLocaleString('en-GB')} 
 const rowVersion = z.coerce.number({ message: 'This form is out of date: reload the page' }).int().positive('This form is out of date: reload the page')
 
 const startForm = z.object({
-  childId: z.string().trim().min(1, 'Choose the child the assessment is about'),
+  // radios: none chosen sends no field at all, which must read as the same plain message as an empty one
+  childId: z.string({ message: 'Choose the child the assessment is about' }).trim().min(1, 'Choose the child the assessment is about'),
   kind: z.enum(['early_help', 'child_and_family'], { message: 'Choose the kind of assessment' }),
 })
 const editForm = z.object({ rowVersion, childViews: text, familyViews: text, analysis: text, recommendation: text })

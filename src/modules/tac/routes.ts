@@ -80,7 +80,18 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
     }
   })
 
-  async function teamPage(request: FastifyRequest, reply: FastifyReply, tacId: string, values: Record<string, unknown> = {}, errors?: FormErrors & { form?: string }, status?: number) {
+  /**
+   * The errors of one of several forms of the same kind on the page (a member's role, removing a member, a family
+   * member's details): its fields' ids end in `-<target>`; a refusal links to that row's details (shown open).
+   */
+  const scopedErrors = (e: FormErrors, form: string, target: string): FormErrors & { form: string; target: string } => ({
+    form,
+    target,
+    errors: e.errors.map((x) => ({ text: x.text, href: x.href === '#main-content' ? `#${form}-${target}` : `${x.href}-${target}` })),
+    fieldErrors: e.fieldErrors,
+  })
+
+  async function teamPage(request: FastifyRequest, reply: FastifyReply, tacId: string, values: Record<string, unknown> = {}, errors?: FormErrors & { form?: string; target?: string }, status?: number) {
     const found = await repo(request).overview(tacId)
     if (!found) return reply.callNotFound()
     const q = request.query as { done?: string }
@@ -91,6 +102,7 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
       levelLabels: LEVEL_LABELS,
       canChangeLevel: found.isMember && (found.isLead || ['team_manager', 'social_worker'].includes(request.actor!.role)),
       values,
+      target: errors?.target ?? null,
       done: q.done,
       backLink: '/teams',
       ...(errors ?? { errors: [], fieldErrors: {} }),
@@ -99,13 +111,15 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
   r.get('/teams/:tacId', { permission: 'tac:work', audit: 'tac.view', record: true }, async (request, reply) => teamPage(request, reply, (request.params as { tacId: string }).tacId))
 
   /** A POST on the team: parse, run, and on a refusal show the team page with the error summary and the input. */
-  const post = <T,>(url: string, audit: string, schema: z.ZodType<T>, form: string, run: (request: FastifyRequest, tacId: string, v: T, params: Record<string, string>) => Promise<unknown>, done = 'saved', formKey = false) =>
+  // `target`: the param naming the row of a form the page shows once per row (its fields' ids carry the row's id)
+  const post = <T,>(url: string, audit: string, schema: z.ZodType<T>, form: string, run: (request: FastifyRequest, tacId: string, v: T, params: Record<string, string>) => Promise<unknown>, done = 'saved', formKey = false, target?: string) =>
     r.post(url, { permission: 'tac:work', audit, record: true, formKey }, async (request, reply) => {
       const params = request.params as Record<string, string>
       const tacId = params.tacId!
       const body = (request.body ?? {}) as Record<string, unknown>
       const parsed = schema.safeParse(body)
-      if (!parsed.success) return teamPage(request, reply, tacId, body, { ...formErrors(parsed.error), form })
+      const scope = (e: FormErrors) => (target ? scopedErrors(e, form, params[target]!) : { ...e, form })
+      if (!parsed.success) return teamPage(request, reply, tacId, body, scope(formErrors(parsed.error)))
       try {
         const result = await run(request, tacId, parsed.data, params)
         if (!result) return reply.callNotFound()
@@ -115,18 +129,18 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
           return reply.code(409).page('tac/views/conflict.njk', { title: 'Someone else changed this', theirs: (result as { conflict: unknown }).conflict, yours: body, tacId, backLink: `/teams/${tacId}` })
         }
       } catch (err) {
-        if (err instanceof RefusedError) return teamPage(request, reply, tacId, body, { errors: [{ text: err.message, href: `#${form}` }], fieldErrors: {}, form })
+        if (err instanceof RefusedError) return teamPage(request, reply, tacId, body, target ? scope({ errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }) : { errors: [{ text: err.message, href: `#${form}` }], fieldErrors: {}, form })
         throw err
       }
       return reply.redirect(`/teams/${tacId}?done=${done}`, 303)
     })
 
   post('/teams/:tacId/members', 'tac.invite', inviteForm, 'invite', (q, id, v) => repo(q).invite(id, v), 'invited')
-  post('/teams/:tacId/members/:memberId/role', 'tac.role', roleForm, 'roles', (q, id, v, p) => repo(q).setRole(id, p.memberId!, v))
+  post('/teams/:tacId/members/:memberId/role', 'tac.role', roleForm, 'member', (q, id, v, p) => repo(q).setRole(id, p.memberId!, v), 'saved', false, 'memberId')
   post('/teams/:tacId/lead', 'tac.lead', leadForm, 'lead', (q, id, v) => repo(q).handOver(id, v.leadMembershipId, v.leadReason))
   // adding a family member makes a record with no key of its own: the form carries the page's key (route.ts)
   post('/teams/:tacId/family', 'tac.family', familyForm, 'family', (q, id, v) => repo(q).saveFamilyMember(id, v), 'saved', true)
-  post('/teams/:tacId/family/:familyId', 'tac.family', familyForm, 'family', (q, id, v, p) => repo(q).saveFamilyMember(id, { ...v, id: p.familyId! }))
+  post('/teams/:tacId/family/:familyId', 'tac.family', familyForm, 'familyMember', (q, id, v, p) => repo(q).saveFamilyMember(id, { ...v, id: p.familyId! }), 'saved', false, 'familyId')
   post('/teams/:tacId/level', 'tac.level', levelForm, 'level', (q, id, v) => repo(q).changeLevel(id, v))
 
   // leaving: the page after is "my teams" (the team may no longer be visible to the one who left)
@@ -134,12 +148,15 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
     const tacId = (request.params as { tacId: string }).tacId
     const body = (request.body ?? {}) as Record<string, unknown>
     const parsed = leaveForm.safeParse(body)
-    if (!parsed.success) return teamPage(request, reply, tacId, body, { ...formErrors(parsed.error), form: 'leave' })
+    // the lead removing a member uses that member's form (in the row of "who does what"); leaving, the page's own
+    const removing = typeof body.memberId === 'string' && body.memberId.trim() ? body.memberId.trim() : null
+    const scope = (e: FormErrors) => (removing ? scopedErrors(e, 'member', removing) : { ...e, form: 'leave' })
+    if (!parsed.success) return teamPage(request, reply, tacId, body, scope(formErrors(parsed.error)))
     try {
       const done = await repo(request).leave(tacId, { memberId: parsed.data.memberId || undefined, reason: parsed.data.leaveReason })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof RefusedError) return teamPage(request, reply, tacId, body, { errors: [{ text: err.message, href: '#leaveReason' }], fieldErrors: {}, form: 'leave' })
+      if (err instanceof RefusedError) return teamPage(request, reply, tacId, body, removing ? scope({ errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }) : { errors: [{ text: err.message, href: '#leaveReason' }], fieldErrors: {}, form: 'leave' })
       throw err
     }
     return reply.redirect(parsed.data.memberId ? `/teams/${tacId}?done=removed` : '/teams?left=1', 303)

@@ -163,3 +163,65 @@ describeApp('the team around the child: start, invite, join, family, level, leav
     assert.equal((await dsl.get(`/teams/${team}`)).statusCode, 200)
   })
 })
+
+describeApp('the team page’s forms shown once per row (a member’s role, removing a member, a family member)', (ctx) => {
+  /** The `<details>` of one row, from its opening tag to its end. */
+  const detailsOf = (body: string, id: string) => {
+    const start = body.indexOf(`id="${id}"`)
+    assert.ok(start > 0, `no ${id} on the page`)
+    return body.slice(body.lastIndexOf('<details', start), body.indexOf('</details>', start))
+  }
+  /** The "Add a family member" form. */
+  const addFamilyForm = (body: string, tacId: string) => {
+    const start = body.indexOf(`action="/teams/${tacId}/family"`)
+    return body.slice(start, body.indexOf('</form>', start))
+  }
+
+  it('an error in one row’s form is linked to that row’s field, shown beside it, with what was typed, in that row (not in another form)', async () => {
+    const db = ctx.s.t.db
+    const childId = await pupilOf(db, 'brookside', 5)
+    const tacId = await makeTac(db, { childIds: [childId], lead: 'dsl.brookside', members: ['nurse'] })
+    const team = `/teams/${tacId}`
+    const nurse = (await db.selectFrom('tac_member').select('id').where('tac_id', '=', tacId).where('membership_id', '=', membershipOf('nurse')).executeTakeFirstOrThrow()).id
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(team)
+
+    // the nurse's role emptied, duties typed: the error is the nurse's role field's, the duties typed are kept there
+    const role = await dsl.post(`${team}/members/${nurse}/role`, { teamRole: ' ', duties: 'Sleep routine advice, weekly' })
+    assert.equal(role.statusCode, 400)
+    assert.match(role.body, new RegExp(`<a href="#teamRole-${nurse}">Say what their role in the team is</a>`))
+    const row = detailsOf(role.body, `member-${nurse}`)
+    assert.match(row, /^<details [^>]* open>/, 'the row is open to show its error')
+    assert.match(row, /govuk-error-message[\s\S]*Say what their role in the team is[\s\S]*id="teamRole-/)
+    assert.match(row, /Sleep routine advice, weekly<\/textarea>/)
+    assert.doesNotMatch(role.body.slice(role.body.indexOf('id="invite"')), /Sleep routine advice/, 'not in the invitation form')
+
+    // the lead removes the nurse without a reason: linked to and shown at the nurse's "why remove them" field
+    const remove = await dsl.post(`${team}/leave`, { memberId: nurse, leaveReason: '' })
+    assert.equal(remove.statusCode, 400)
+    assert.match(remove.body, new RegExp(`<a href="#leaveReason-${nurse}">Say why they are leaving the team</a>`))
+    assert.match(detailsOf(remove.body, `member-${nurse}`), /^<details [^>]* open>[\s\S]*govuk-error-message[\s\S]*Say why they are leaving the team[\s\S]*id="leaveReason-/)
+    assert.equal((await db.selectFrom('tac_member').select('status').where('id', '=', nurse).executeTakeFirstOrThrow()).status, 'joined')
+
+    // a family member's update with the name emptied and views typed: shown in that family member's form, not the add form
+    assert.equal((await dsl.post(`${team}/family`, { name: 'Dana Example', relationship: 'Mother', agreement: 'not_asked' })).statusCode, 303)
+    const mum = await db.selectFrom('tac_family_member').select(['id', 'row_version']).where('tac_id', '=', tacId).executeTakeFirstOrThrow()
+    const update = { name: '', relationship: 'Mother', views: 'Mornings are hard with the baby', agreement: 'not_agreed', agreementNote: '', rowVersion: String(mum.row_version) }
+    const bad = await dsl.post(`${team}/family/${mum.id}`, update)
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, new RegExp(`<a href="#name-${mum.id}">Enter the family member’s name</a>`))
+    const mine = detailsOf(bad.body, `familyMember-${mum.id}`)
+    assert.match(mine, /^<details [^>]* open>/)
+    assert.match(mine, /govuk-error-message[\s\S]*Enter the family member’s name/)
+    assert.match(mine, /Mornings are hard with the baby<\/textarea>/)
+    assert.match(mine, /value="not_agreed" checked/)
+    assert.doesNotMatch(addFamilyForm(bad.body, tacId), /Mornings are hard with the baby|govuk-error-message|value="Mother"/, 'the add form is left as it was')
+    // "not agreed" without a reason (the repository's refusal): linked to that family member's form, the input kept there
+    const noReason = await dsl.post(`${team}/family/${mum.id}`, { ...update, name: 'Dana Example' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, new RegExp(`<a href="#familyMember-${mum.id}">Say why they do not agree to the plan</a>`))
+    assert.match(detailsOf(noReason.body, `familyMember-${mum.id}`), /^<details [^>]* open>[\s\S]*Mornings are hard with the baby<\/textarea>/)
+    assert.doesNotMatch(addFamilyForm(noReason.body, tacId), /Mornings are hard with the baby/)
+    assert.equal((await db.selectFrom('tac_family_member').select('id').where('tac_id', '=', tacId).execute()).length, 1, 'nothing added')
+  })
+})
