@@ -184,8 +184,16 @@ describeApp('meetings of a team around the child', (ctx) => {
     const nurse = await ctx.s.signIn('nurse')
     const police = await ctx.s.signIn('police.missing')
     await nurse.get(meetingUrl())
-    assert.equal((await nurse.post(`${meetingUrl()}/minutes`, { minutes: '', rowVersion: String(await rowVersion()) })).statusCode, 400)
-    assert.equal((await nurse.post(`${meetingUrl()}/minutes`, { minutes: 'Draft by the nurse: attendance is improving.', rowVersion: String(await rowVersion()) })).statusCode, 303)
+    const empty = await nurse.post(`${meetingUrl()}/minutes`, { minutes: '', rowVersion: String(await rowVersion()) })
+    assert.equal(empty.statusCode, 400)
+    // the error summary's link goes to the text box: `minutes` is its id and no other element's (not the heading's)
+    assert.match(empty.body, /<a href="#minutes">Enter the minutes<\/a>/)
+    assert.equal(empty.body.match(/\sid="minutes"/g)?.length, 1)
+    assert.match(empty.body, /<textarea [^>]*id="minutes"/)
+    const saved = await nurse.post(`${meetingUrl()}/minutes`, { minutes: 'Draft by the nurse: attendance is improving.', rowVersion: String(await rowVersion()) })
+    assert.equal(saved.statusCode, 303)
+    assert.match(String(saved.headers.location), /\?done=minutes#minutes-section$/)
+    assert.match((await nurse.get(String(saved.headers.location))).body, /<h2 class="govuk-heading-m" id="minutes-section">Minutes<\/h2>/)
     let m = await db().selectFrom('meeting').select(['minutes', 'minutes_status', 'row_version']).where('id', '=', meetingId).executeTakeFirstOrThrow()
     assert.equal(m.minutes_status, 'draft')
     // both open the page at the same version
@@ -391,5 +399,70 @@ describeApp('meetings of a team around the child', (ctx) => {
       assert.equal(after.statusCode, 404)
       assert.equal((await police.post(`${meetingUrl()}/decisions`, { decision: 'x' })).statusCode, 404)
     }
+  })
+})
+
+describeApp('a meeting whose chair leaves the team', (ctx) => {
+  it('the lead hands the chair on (members in post only), so the minutes can still be approved; audited', async () => {
+    const db = ctx.s.t.db
+    const childId = await pupilOf(db, 'brookside', 6)
+    const tacId = await makeTac(db, { childIds: [childId], lead: 'sw.north', members: ['nurse', 'police.missing'] })
+    const team = `/teams/${tacId}`
+    let sw = await ctx.s.signIn('sw.north')
+    await sw.get(`${team}/meetings/new`)
+    const scheduled = await sw.post(`${team}/meetings`, { kind: 'team', date: '2026-11-30', time: '10:00', mode: 'online', place: '', chair: membershipOf('nurse'), invite: [membershipOf('sw.north'), membershipOf('nurse'), membershipOf('police.missing')] })
+    assert.equal(scheduled.statusCode, 303)
+    const meetingId = (await db.selectFrom('meeting').select('id').where('tac_id', '=', tacId).executeTakeFirstOrThrow()).id
+    const meeting = `${team}/meetings/${meetingId}`
+    const version = async () => String((await db.selectFrom('meeting').select('row_version').where('id', '=', meetingId).executeTakeFirstOrThrow()).row_version)
+
+    // the meeting is held and minuted; then the nurse (the chair) leaves the team before approving them
+    ctx.s.clock.set('2026-11-30T12:00:00Z')
+    sw = await ctx.s.signIn('sw.north')
+    await sw.get(meeting)
+    const invitees = await db.selectFrom('meeting_invitee').select('id').where('meeting_id', '=', meetingId).execute()
+    assert.equal((await sw.post(`${meeting}/attendance`, Object.fromEntries(invitees.map((i) => [`att-${i.id}`, 'present'])))).statusCode, 303)
+    assert.equal((await sw.post(`${meeting}/held`, { heldDate: '2026-11-30', heldTime: '10:00' })).statusCode, 303)
+    assert.equal((await sw.post(`${meeting}/minutes`, { minutes: 'Agreed a breakfast club place.', rowVersion: await version() })).statusCode, 303)
+    const nurse = await ctx.s.signIn('nurse')
+    await nurse.get(team)
+    assert.equal((await nurse.post(`${team}/leave`, { leaveReason: 'Moved to another patch' })).statusCode, 303)
+    assert.equal((await nurse.post(`${meeting}/minutes/approve`, { rowVersion: await version() })).statusCode, 404, 'she no longer sees the team')
+    const notChair = await sw.post(`${meeting}/minutes/approve`, { rowVersion: await version() })
+    assert.match(notChair.body, /Only the chair of the meeting can approve the minutes/)
+
+    // a member who is neither the lead nor the chair cannot hand the chair on; nor can it go to someone outside the team
+    const police = await ctx.s.signIn('police.missing')
+    await police.get(meeting)
+    const byPolice = await police.post(`${meeting}/chair`, { newChair: membershipOf('police.missing') })
+    assert.equal(byPolice.statusCode, 400)
+    assert.match(byPolice.body, /Only the lead practitioner or the chair can change the chair/)
+    let page = await sw.get(meeting)
+    assert.match(page.body, /Change the chair/)
+    assert.doesNotMatch(page.body.slice(page.body.indexOf('id="newChair"'), page.body.indexOf('</select>', page.body.indexOf('id="newChair"'))), new RegExp(membershipOf('nurse')), 'a former member is not offered')
+    const none = await sw.post(`${meeting}/chair`, { newChair: '' })
+    assert.equal(none.statusCode, 400)
+    assert.match(none.body, /<a href="#newChair">Choose the member who will chair the meeting<\/a>/)
+    const former = await sw.post(`${meeting}/chair`, { newChair: membershipOf('nurse') })
+    assert.equal(former.statusCode, 400)
+    assert.match(former.body, /The chair must be a member of the team/)
+    assert.equal((await db.selectFrom('meeting').select('chair_membership_id').where('id', '=', meetingId).executeTakeFirstOrThrow()).chair_membership_id, membershipOf('nurse'))
+
+    // the lead takes the chair, then approves
+    const handed = await sw.post(`${meeting}/chair`, { newChair: membershipOf('sw.north') })
+    assert.equal(handed.statusCode, 303)
+    assert.match(String(handed.headers.location), /\?done=chair#details$/)
+    page = await sw.get(String(handed.headers.location))
+    assert.match(page.body, /Chair changed/)
+    assert.equal((await sw.post(`${meeting}/minutes/approve`, { rowVersion: await version() })).statusCode, 303)
+    assert.equal((await db.selectFrom('meeting').select('minutes_status').where('id', '=', meetingId).executeTakeFirstOrThrow()).minutes_status, 'approved')
+    page = await sw.get(meeting)
+    assert.doesNotMatch(page.body, /Change the chair/, 'approved minutes: the chair no longer changes')
+    assert.equal((await sw.post(`${meeting}/chair`, { newChair: membershipOf('police.missing') })).statusCode, 400)
+    const audit = await db.selectFrom('audit_event').select(['outcome', 'details', 'child_ids']).where('action', '=', 'meeting.chair').orderBy('id').execute()
+    // the police officer's attempt, the former member named, the change, the attempt after approval
+    assert.deepEqual(audit.map((a) => a.outcome), ['refused', 'refused', 'success', 'refused'])
+    assert.deepEqual(audit[2]!.details, { from: membershipOf('nurse'), to: membershipOf('sw.north') })
+    assert.deepEqual([...audit[2]!.child_ids], [childId])
   })
 })

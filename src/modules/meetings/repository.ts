@@ -203,6 +203,8 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
               cancel: open && m.status === 'scheduled',
               reschedule: open && m.status === 'scheduled' && m.minutes_status === 'none',
               invite: open && !approved,
+              // the chair can be handed on until the minutes are approved (a chair who leaves the team could not approve them)
+              changeChair: open && !approved && (tac.isLead || isChair),
             },
             isChair,
           },
@@ -265,6 +267,24 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!rows.some((r) => r.attendance === 'present')) throw new RefusedError('Nobody is recorded as present: record attendance first')
         await trx.updateTable('meeting').set({ status: 'held', held_at: heldAt }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
         return { result: { id: meetingId }, audit: ok('meeting.held', f.tac, meetingId) }
+      })
+    },
+
+    /**
+     * Hands the chair to another member of the team in post (the lead practitioner or the chair does), until the
+     * minutes are approved: the chair who leaves the team, or their post, would otherwise leave them unapprovable.
+     */
+    async changeChair(tacId: string, meetingId: string, membershipId: string) {
+      return auditedTransaction(ctx, actor, 'meeting.chair', async (trx, now) => {
+        const f = await forChange(trx, tacId, meetingId, now)
+        if (!f) return notFound('meeting.chair', meetingId)
+        if (!f.tac.isLead && f.meeting.chair_membership_id !== actor.membershipId) throw new RefusedError('Only the lead practitioner or the chair can change the chair of a meeting')
+        if (f.meeting.minutes_status === 'approved') throw new RefusedError('The chair has approved these minutes: the chair can no longer change')
+        const members = await teamMembers(trx, actor.partnershipId, f.tac.id, now)
+        if (!members.some((m) => m.membership_id === membershipId)) throw new RefusedError('The chair must be a member of the team')
+        if (membershipId === f.meeting.chair_membership_id) return { result: { id: meetingId }, audit: ok('meeting.chair', f.tac, meetingId, { unchanged: true }) }
+        await trx.updateTable('meeting').set({ chair_membership_id: membershipId }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
+        return { result: { id: meetingId }, audit: ok('meeting.chair', f.tac, meetingId, { from: f.meeting.chair_membership_id, to: membershipId }) }
       })
     },
 

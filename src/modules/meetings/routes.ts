@@ -114,6 +114,8 @@ const actionChecks = (v: Record<string, unknown>) => {
 const pence = (cost: string): number | null => (cost ? Math.round(Number(cost.replace('£', '')) * 100) : null)
 
 type Body = Record<string, unknown>
+/** The id of the page's section a change lands on (the minutes' heading is not `minutes`: that is the minutes' text box, the error summary's link). */
+const sectionOf = (done: string) => (done === 'minutes' ? 'minutes-section' : done === 'chair' ? 'details' : done)
 const bodyOf = (request: FastifyRequest): Body => (request.body ?? {}) as Body
 const refused = (err: RefusedError, href: string): FormErrors => ({ errors: [{ text: err.message, href }], fieldErrors: {} })
 
@@ -211,7 +213,7 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
         if (err instanceof RefusedError) return meetingPage(request, reply, body, refused(err, href))
         throw err
       }
-      return reply.redirect(`/teams/${tacId}/meetings/${meetingId}?done=${done}#${done}`, 303)
+      return reply.redirect(`/teams/${tacId}/meetings/${meetingId}?done=${done}#${sectionOf(done)}`, 303)
     })
 
   post('/attendance', 'meeting.attendance', '#attendance', async (request, tacId, meetingId, body) => {
@@ -252,6 +254,12 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     return repo(request).addAction(tacId, meetingId, { outcomeId: v.outcomeId, what: v.what, ownerMembershipId: own ? v.owner : null, ownerName: own ? '' : v.ownerName, ownerAgency: own ? '' : v.ownerAgency, dueOn: v.dueOn, place: v.place, costPence: pence(v.cost) })
   }, 'actions', true)
 
+  post('/chair', 'meeting.chair', '#newChair', async (request, tacId, meetingId, body) => {
+    const chair = typeof body.newChair === 'string' ? body.newChair.trim() : ''
+    if (!chair) return { errors: [{ text: 'Choose the member who will chair the meeting', href: '#newChair' }], fieldErrors: { newChair: { text: 'Choose the member who will chair the meeting' } } }
+    return repo(request).changeChair(tacId, meetingId, chair)
+  }, 'chair')
+
   post('/cancel', 'meeting.cancel', '#reason', async (request, tacId, meetingId, body) => {
     const parsed = parseForm(cancelForm, body)
     if (!parsed.ok) return parsed.errors
@@ -290,7 +298,7 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
       if (err instanceof RefusedError) return meetingPage(request, reply, body, refused(err, '#minutes'))
       throw err
     }
-    return reply.redirect(`/teams/${tacId}/meetings/${meetingId}?done=minutes#minutes`, 303)
+    return reply.redirect(`/teams/${tacId}/meetings/${meetingId}?done=minutes#${sectionOf('minutes')}`, 303)
   })
 
   // the minutes printed by Chromium: the members' copy (full), or the family's (plain words, roles not contact
