@@ -6,6 +6,7 @@ import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
 import { makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
+import { londonDateTime } from '../../web/dates.ts'
 import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
@@ -128,9 +129,11 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     assert.equal(queue.statusCode, 200)
     const concern = await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', childId).orderBy('created_at', 'desc').executeTakeFirstOrThrow()
     assert.match(queue.body, new RegExp(concern.id))
-    await dsl.get(`/concerns/${concern.id}`)
+    // the DSL came from the queue, and goes back to it (not to the concerns they have logged themselves)
+    assert.match((await dsl.get(`/concerns/${concern.id}`)).body, /<a href="\/triage" class="govuk-back-link/)
     const bad = await dsl.post(`/concerns/${concern.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: '' })
     assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /<a href="\/triage" class="govuk-back-link/)
     assert.match(bad.body, /govuk-error-summary/)
     assert.equal(await count('triage_action'), 0, 'nothing saved half-way')
     const ok = await dsl.post(`/concerns/${concern.id}/triage`, { actions: ['speak_to_parents', 'consult_ssw'], outcome: 'monitor', reasons: 'Second concern about food this month; parents to be seen today.' })
@@ -183,8 +186,69 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     assert.match(res.body, /govuk-error-summary/)
     assert.match(res.body, /Enter the date as YYYY-MM-DD/)
     assert.match(res.body, /describe what you saw/)
+    // the body map's error is announced with its fieldset, which is marked as in error, as every GOV.UK field's is
+    assert.match(res.body, /<div class="govuk-form-group govuk-form-group--error">\s*<fieldset class="govuk-fieldset" aria-describedby="marks-hint marks">/)
+    assert.match(res.body, /<p class="govuk-error-message" id="marks"[^>]*>[\s\S]*?describe what you saw/)
+    assert.match(res.body, /<a href="#marks">Body map mark 1: describe what you saw/)
     assert.match(res.body, /Kept text/)
     assert.equal(await count('concern'), before)
+  })
+
+  it('a concern about this morning with the time left out (the form offers today’s date, the time is optional): logged, not refused as in the future, and shown by its date alone', async () => {
+    const now = ctx.s.clock.now()
+    const today = londonDateTime(now)
+    assert.ok(today.time < '12:00', 'the test runs before midday, London time')
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const own = await pupilOf(ctx.s.t.db, 'brookside', 2)
+    const form = await teacher.get(`/concerns/new?child=${own}`)
+    assert.match(form.body, new RegExp(`name="occurredDate" type="text" value="${today.date}"`))
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+    // one child of my own school (the one-statement path), and a child not yet known (the general path)
+    const sent = { idempotencyKey: key, children: [own], newChildGivenName: 'Morgan', newChildFamilyName: 'Thismorning', newChildDob: '2017-02-03', category: 'neglect', seenOrHeard: 'Came in this morning without breakfast.', occurredDate: today.date, occurredTime: '', immediateDanger: 'no' }
+    const res = await teacher.post('/concerns', { ...sent, newChildGivenName: '', newChildFamilyName: '', newChildDob: '' })
+    assert.equal(res.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(res.body)?.[0])
+    // a double click is the same concern, not "sent before with different details"
+    assert.equal((await teacher.post('/concerns', { ...sent, newChildGivenName: '', newChildFamilyName: '', newChildDob: '' })).headers.location, res.headers.location)
+    const both = await teacher.post('/concerns', { ...sent, idempotencyKey: randomUUID() })
+    assert.equal(both.statusCode, 303, /govuk-error-summary[\s\S]*?<\/ul>/.exec(both.body)?.[0])
+    const made = await ctx.s.t.db
+      .selectFrom('concern as k')
+      .innerJoin('entry as e', 'e.id', 'k.entry_id')
+      .select(['k.id', 'k.occurred_at', 'e.occurred_at as entry_at', 'e.occurred_time_known'])
+      .where('k.seen_or_heard', '=', sent.seenOrHeard)
+      .execute()
+    assert.equal(made.length, 3)
+    for (const k of made) {
+      assert.ok(k.occurred_at <= ctx.s.clock.now(), 'not in the future')
+      assert.equal(londonDateTime(k.occurred_at).date, today.date)
+      assert.equal(k.entry_at.getTime(), k.occurred_at.getTime())
+      assert.equal(k.occurred_time_known, false, 'the time was not given')
+    }
+    const page = await teacher.get(res.headers.location as string)
+    assert.match(page.body, /time not recorded/)
+    // a time given is known, and shown
+    const timed = await teacher.post('/concerns', { ...sent, idempotencyKey: randomUUID(), newChildGivenName: '', newChildFamilyName: '', newChildDob: '', seenOrHeard: 'At registration.', occurredTime: '08:45' })
+    assert.equal(timed.statusCode, 303)
+    const e = await ctx.s.t.db.selectFrom('concern as k').innerJoin('entry as e', 'e.id', 'k.entry_id').select('e.occurred_time_known').where('k.seen_or_heard', '=', 'At registration.').executeTakeFirstOrThrow()
+    assert.equal(e.occurred_time_known, true)
+    assert.doesNotMatch((await teacher.get(timed.headers.location as string)).body, /time not recorded/)
+    // a day still to come is refused
+    const tomorrow = await teacher.post('/concerns', { ...sent, idempotencyKey: randomUUID(), newChildGivenName: '', newChildFamilyName: '', newChildDob: '', occurredDate: londonDateTime(new Date(now.getTime() + 86_400_000)).date })
+    assert.equal(tomorrow.statusCode, 400)
+    assert.match(tomorrow.body, /cannot be in the future/)
+  })
+
+  it('a child not yet known with a date of birth still to come (2061 for 2016): refused with the field’s error, what was typed kept, nothing saved', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = /name="idempotencyKey" value="([^"]+)"/.exec((await teacher.get('/concerns/new')).body)![1]!
+    const res = await teacher.post('/concerns', { idempotencyKey: key, newChildGivenName: 'Sam', newChildFamilyName: 'Futureborn', newChildDob: '2061-05-01', category: 'neglect', seenOrHeard: 'Typed the year backwards.', occurredDate: '2026-11-20', immediateDanger: 'no' })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /<a href="#newChildDob">Date of birth must be today or in the past<\/a>/)
+    assert.match(res.body, /id="newChildDob-error"/)
+    assert.match(res.body, /value="Futureborn"/)
+    assert.match(res.body, /Typed the year backwards/)
+    assert.equal((await ctx.s.t.db.selectFrom('child').select('id').where('family_name', '=', 'Futureborn').execute()).length, 0)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).execute()).length, 0)
   })
 
   it('the concern statement, built once for a teacher, takes each submission’s own values: children, words, time, danger, body map and audit', async () => {
@@ -411,9 +475,19 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     const page = await lead.get(`/concerns/${concern.id}`)
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /Record your decision/)
+    // the lead practitioner (a school nurse) has no triage queue: the page's back link goes to their notifications,
+    // where the concern came, before and after a decision sent without its reasons — never to a page they may not open
+    const back = (body: string) => /<a href="([^"]+)" class="govuk-back-link/.exec(body)?.[1]
+    assert.equal(back(page.body), '/notifications')
+    const bad = await lead.post(`/concerns/${concern.id}/triage`, { actions: ['early_help'], outcome: 'escalated', reasons: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(back(bad.body), '/notifications')
+    assert.equal((await lead.get(back(bad.body)!)).statusCode, 200)
     assert.equal((await lead.post(`/concerns/${concern.id}/triage`, { actions: ['early_help'], outcome: 'escalated', reasons: 'Raised at the team’s next meeting.' })).statusCode, 303)
     const dsl = await ctx.s.signIn('dsl.brookside')
     assert.equal((await dsl.get(`/concerns/${concern.id}`)).statusCode, 404)
+    // the raiser goes back to the concerns they have logged
+    assert.equal(back((await teacher.get(`/concerns/${concern.id}`)).body), '/concerns')
   })
 
   it('a child known to no agency and in no team: the concern goes to the front door, which opens it and decides', async () => {

@@ -67,6 +67,7 @@ const WRITE_SLOT = {
   seenOrHeard: '\u0000seenOrHeard',
   childWords: '\u0000childWords',
   occurredAt: new Date(0),
+  occurredTimeKnown: '\u0000occurredTimeKnown',
   location: '\u0000location',
   otherChildren: '\u0000otherChildren',
   immediateDanger: '\u0000immediateDanger',
@@ -87,6 +88,8 @@ export interface ConcernInput {
   seenOrHeard: string
   childWords?: string | null
   occurredAt: Date
+  /** Whether the time of day was given (default true): without it the chronology shows the date alone. */
+  occurredTimeKnown?: boolean
   location?: string | null
   otherChildren?: string | null
   immediateDanger: boolean
@@ -353,6 +356,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           seenOrHeard: input.seenOrHeard,
           childWords: input.childWords || null,
           occurredAt: input.occurredAt,
+          occurredTimeKnown: input.occurredTimeKnown ?? true,
           location: input.location || null,
           otherChildren: input.otherChildren || null,
           immediateDanger: input.immediateDanger,
@@ -428,9 +432,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             returning id, child_id, entry_id
           ),
           e as (
-            insert into entry (id, partnership_id, child_id, type, category, occurred_at, recorded_at, author_membership_id, author_team_id, source_agency_id,
+            insert into entry (id, partnership_id, child_id, type, category, occurred_at, occurred_time_known, recorded_at, author_membership_id, author_team_id, source_agency_id,
                                significance, summary, detail_type, detail_id, visibility)
-            select k.entry_id, ${p}::uuid, k.child_id, 'concern', ${slot.category}::text, ${slot.occurredAt}::timestamptz, ${now}::timestamptz, ${actor.membershipId}::uuid, ${actor.teamId}::uuid, ${actor.agencyId}::uuid,
+            select k.entry_id, ${p}::uuid, k.child_id, 'concern', ${slot.category}::text, ${slot.occurredAt}::timestamptz, ${slot.occurredTimeKnown}::boolean, ${now}::timestamptz, ${actor.membershipId}::uuid, ${actor.teamId}::uuid, ${actor.agencyId}::uuid,
                    ${slot.significance}::text, ${slot.summary}::text, 'concern', k.id, 'agency'
             from k
           ),
@@ -508,7 +512,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
           .innerJoin('agency as a', 'a.id', 'k.agency_id')
           .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
+          .leftJoin('entry as e', (j) => j.onRef('e.id', '=', 'k.entry_id').onRef('e.partnership_id', '=', 'k.partnership_id'))
           .selectAll('k')
+          .select(sql<boolean>`coalesce(e.occurred_time_known, true)`.as('occurred_time_known'))
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()

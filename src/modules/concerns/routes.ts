@@ -34,8 +34,8 @@ const concernForm = z
     marks: z.array(z.object({ view: z.enum(['front', 'back']), region: z.string(), description: z.string().trim().max(1000), x: z.number().nullable(), y: z.number().nullable() })).default([]),
   })
 
-/** Checks across fields, on the raw values (so they are reported with the field errors). */
-const concernCross: CrossCheck = (raw) => {
+/** Checks across fields, on the raw values (so they are reported with the field errors); `today` is London's date. */
+const concernCross = (today: string): CrossCheck => (raw) => {
   const v = raw as Record<string, string | undefined> & { children?: string[]; marks?: { region: string; description: string; repeated?: boolean }[] }
   const out: { path: string; message: string }[] = []
   const s = (x: unknown) => String(x ?? '').trim()
@@ -45,6 +45,8 @@ const concernCross: CrossCheck = (raw) => {
     if (!s(v.newChildFamilyName)) out.push({ path: 'newChildFamilyName', message: 'Enter the last name of the child not yet known' })
     const dobError = dateError(s(v.newChildDob), 'Date of birth', { format: 'Enter the date of birth as YYYY-MM-DD (your best estimate)' })
     if (dobError) out.push({ path: 'newChildDob', message: dobError })
+    // a child not yet born is not named here (a best estimate is still a date in the past): 2061 for 2016 is a typing slip
+    else if (s(v.newChildDob) > today) out.push({ path: 'newChildDob', message: 'Date of birth must be today or in the past' })
   }
   if (!(v.children ?? []).length && !anyNew) out.push({ path: 'children', message: 'Choose the child or children the concern is about' })
   const occurredError = s(v.occurredDate) ? dateError(s(v.occurredDate), 'The date it happened', { format: 'Enter the date as YYYY-MM-DD' }) : null
@@ -94,6 +96,10 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
   // the next steps the concern page offers whoever decides it (a team's lead practitioner or the front door decides a
   // concern routed to them, and may not ask the school-based social worker)
   const nextSteps = (req: FastifyRequest) => ({ mayRefer: hasPermission(req.actor!.role, 'referral:make'), mayConsult: hasPermission(req.actor!.role, 'consultation:ask') })
+  // back to where the concern was found: the safeguarding lead's queue for whoever decides it and has one, the
+  // notifications for someone else it was routed to (a team's lead practitioner, the front door: no queue), else the
+  // concerns I have logged
+  const backTo = (req: FastifyRequest, canTriage: boolean) => (!canTriage ? '/concerns' : hasPermission(req.actor!.role, 'concern:triage') ? '/triage' : '/notifications')
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) {
     const actor = request.actor!
@@ -118,11 +124,16 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
   r.post('/concerns', { permission: 'concern:raise', audit: 'concern.create' }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
     const values = { ...body, children: list(body.children), marks: marksFrom(body) }
-    const parsed = parseForm(concernForm, values, concernCross)
+    const now = clock.now()
+    const parsed = parseForm(concernForm, values, concernCross(londonDateTime(now).date))
     if (!parsed.ok) return renderForm(request, reply, values, parsed.errors)
     const v = parsed.data
-    const occurredAt = londonDateTime.toInstant(v.occurredDate, v.occurredTime || '12:00')
-    if (occurredAt > clock.now()) return renderForm(request, reply, values, { errors: [{ text: 'The date and time cannot be in the future', href: '#occurredDate' }], fieldErrors: { occurredDate: { text: 'The date and time cannot be in the future' } } })
+    // no time given: midday of that day, or its start when today's midday has not come yet (the form offers today's
+    // date and the time is optional, so a concern about this morning must not be refused as in the future); the
+    // chronology then shows the date alone
+    const midday = londonDateTime.toInstant(v.occurredDate, '12:00')
+    const occurredAt = v.occurredTime ? londonDateTime.toInstant(v.occurredDate, v.occurredTime) : v.occurredDate === londonDateTime(now).date && midday > now ? londonDateTime.toInstant(v.occurredDate) : midday
+    if (occurredAt > now) return renderForm(request, reply, values, { errors: [{ text: 'The date and time cannot be in the future', href: '#occurredDate' }], fieldErrors: { occurredDate: { text: 'The date and time cannot be in the future' } } })
     try {
       const result = await repo(request).submit({
         childIds: v.children,
@@ -131,6 +142,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
         seenOrHeard: v.seenOrHeard,
         childWords: v.childWords,
         occurredAt,
+        occurredTimeKnown: Boolean(v.occurredTime),
         location: v.location,
         otherChildren: v.otherChildren,
         immediateDanger: v.immediateDanger === 'yes',
@@ -163,7 +175,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     if (!found) return reply.callNotFound()
     const submitted = Number((request.query as { submitted?: string }).submitted ?? 0)
     const frontDoor = found.concern.immediate_danger ? await data.directory.frontDoor(request.actor!.partnershipId) : null
-    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: '/concerns' })
+    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: backTo(request, found.canTriage) })
   })
 
   // formKey: a decision has no key of its own, so the form carries the page's key (route.ts): sent twice, one decision.
@@ -177,7 +189,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     const show = async (errors: ReturnType<typeof formErrors>) => {
       const found = await repo(request).get(concernId)
       if (!found) return reply.callNotFound()
-      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: '/triage' })
+      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: backTo(request, found.canTriage) })
     }
     if (!parsed.success) return show(formErrors(parsed.error))
     try {
