@@ -31,6 +31,12 @@ describeApp('Operation Encompass', (ctx) => {
     assert.equal(res.statusCode, 200)
     const notices = await ctx.s.t.db.selectFrom('encompass_notice').selectAll().orderBy('school_agency_id').execute()
     assert.equal(notices.length, 2)
+    // the officer sees which child each notice is for, each linked to its notice, which they open
+    for (const n of notices) {
+      const c = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name']).where('id', '=', n.child_id).executeTakeFirstOrThrow()
+      assert.match(res.body, new RegExp(`<a class="govuk-link" href="/encompass/${n.id}">${c.given_name} ${c.family_name}</a>: the school has it`))
+      assert.equal((await officer.get(`/encompass/${n.id}`)).statusCode, 200)
+    }
     const due = Object.fromEntries(notices.map((n) => [n.school_agency_id, n.due_at!.toISOString()]))
     assert.equal(due[id('agency:brookside')], '2026-11-23T08:45:00.000Z') // Monday, Brookside starts 08:45
     assert.equal(due[id('agency:academy')], '2026-11-23T08:30:00.000Z') // the Academy starts 08:30
@@ -44,7 +50,10 @@ describeApp('Operation Encompass', (ctx) => {
     const key = /name="idempotencyKey" value="([^"]+)"/.exec((await officer.get('/encompass/new')).body)![1]!
     const body = { idempotencyKey: key, children: [childId], incidentDate: '2026-11-20', incidentTime: '21:40', summary: 'Police attended a domestic incident at home; the child was present.' }
     const entries = () => ctx.s.t.db.selectFrom('entry').select(['id', 'summary']).where('child_id', '=', childId).execute()
-    assert.equal((await officer.post('/encompass', body)).statusCode, 200)
+    const first = await officer.post('/encompass', body)
+    assert.equal(first.statusCode, 200)
+    // the officer is told which child has no school to tell (by name, linked to the notice)
+    assert.match(first.body, /<li><a class="govuk-link" href="\/encompass\/[0-9a-f-]{36}">Noor Unschooled<\/a>: no school on roll/)
     assert.equal((await entries()).length, 1)
     const again = await officer.post('/encompass', body)
     assert.equal(again.statusCode, 200)
@@ -61,6 +70,16 @@ describeApp('Operation Encompass', (ctx) => {
     const notices = await ctx.s.t.db.selectFrom('encompass_notice').select(['child_id', 'school_agency_id', 'due_at']).where('idempotency_key', '=', key).execute()
     assert.deepEqual(notices, [{ child_id: childId, school_agency_id: null, due_at: null }], 'the child with no school has the submission’s notice row, and no clock')
     assert.equal((await ctx.s.t.db.selectFrom('clock').select('id').where('child_id', '=', childId).execute()).length, 0)
+    // the officer opens the notice they recorded (it has no school), and its back link goes to a page they may open
+    // (the schools' list of notices is the safeguarding leads')
+    const [notice] = await ctx.s.t.db.selectFrom('encompass_notice').select('id').where('idempotency_key', '=', key).execute()
+    const page = await officer.get(`/encompass/${notice!.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /No school on roll/)
+    const back = /<a href="([^"]+)" class="govuk-back-link/.exec(page.body)![1]!
+    assert.equal((await officer.get(back)).statusCode, 200)
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids']).where('action', '=', 'encompass.view').where('entity_id', '=', notice!.id).execute()
+    assert.deepEqual(audit, [{ outcome: 'success', child_ids: [childId] }])
   })
 
   it('each school sees only its own pupil’s notice and entry', async () => {

@@ -2,7 +2,7 @@
 // the notice before the school's start of the next school day (R12), acknowledges it, and it lands as an entry
 // for that child only — one school never learns of another school's pupil.
 import { randomUUID } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
@@ -11,6 +11,7 @@ import { membershipsWithRoles } from '../../data/memberships.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import type { DB } from '../../data/schema.ts'
 
 export interface EncompassInput {
   childIds: string[]
@@ -24,7 +25,13 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const isLead = SAFEGUARDING_LEAD_ROLES.includes(actor.role)
   return {
     async record(input: EncompassInput) {
-      return auditedTransaction<{ notices: { id: string; childId: string; school: string | null; dueAt: Date | null }[] } | null>(ctx, actor, 'encompass.create', async (trx, now) => {
+      type Notice = { id: string; childId: string; childName: string; school: string | null; dueAt: Date | null }
+      // each notice names its child, so the officer knows which child has no school to tell
+      const named = async (trx: Transaction<DB>, notices: Omit<Notice, 'childName'>[]): Promise<Notice[]> => {
+        const names = new Map((await trx.selectFrom('child').select(['id', 'given_name', 'family_name']).where('partnership_id', '=', actor.partnershipId).where('id', 'in', notices.map((n) => n.childId)).execute()).map((c) => [c.id, `${c.given_name} ${c.family_name}`]))
+        return notices.map((n) => ({ ...n, childName: names.get(n.childId) ?? '' }))
+      }
+      return auditedTransaction<{ notices: Notice[] } | null>(ctx, actor, 'encompass.create', async (trx, now) => {
         if (actor.role !== 'police_officer') throw new RefusedError('Only police officers record Operation Encompass notices')
         await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
         // a key is the officer's own: another officer's use of the same key is another submission, never a replay of
@@ -40,14 +47,14 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             childIds.every((c) => sent.has(c)) &&
             existing.every((n) => n.summary === input.summary && n.incident_at.getTime() === input.incidentAt.getTime() && (n.incident_reference ?? '') === (input.incidentReference ?? ''))
           if (!same) throw new KeyReusedError('This idempotency key was already used for a different incident: choose a new key for a new incident')
-          return { result: { notices: existing.map((n) => ({ id: n.id, childId: n.child_id, school: n.school_agency_id, dueAt: n.due_at })) }, audit: { action: 'encompass.create', outcome: 'success', childIds: [...sent], details: { replayed: true } } }
+          return { result: { notices: await named(trx, existing.map((n) => ({ id: n.id, childId: n.child_id, school: n.school_agency_id, dueAt: n.due_at }))) }, audit: { action: 'encompass.create', outcome: 'success', childIds: [...sent], details: { replayed: true } } }
         }
         if (!childIds.length) throw new RefusedError('Choose the children involved')
         const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
         const policeAgency = actor.agencyId
         const submissionId = randomUUID()
-        const notices: { id: string; childId: string; school: string | null; dueAt: Date | null }[] = []
+        const notices: Omit<Notice, 'childName'>[] = []
         for (const childId of childIds) {
           const school = await trx
             .selectFrom('relationship')
@@ -102,7 +109,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           await notifyMemberships(trx, actor.partnershipId, leads.map((l) => l.id), { kind: 'encompass.notice', childId, subjectType: 'encompass_notice', subjectId: id, link: `/encompass/${id}` }, now)
           notices.push({ id, childId, school: schoolId, dueAt })
         }
-        return { result: { notices }, audit: { action: 'encompass.create', outcome: 'success', entityType: 'encompass_submission', entityId: submissionId, childIds, details: { notices: notices.length } } }
+        return { result: { notices: await named(trx, notices) }, audit: { action: 'encompass.create', outcome: 'success', entityType: 'encompass_submission', entityId: submissionId, childIds, details: { notices: notices.length } } }
       })
     },
 
@@ -131,7 +138,8 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const n = await trx
           .selectFrom('encompass_notice as n')
           .innerJoin('child as c', 'c.id', 'n.child_id')
-          .innerJoin('agency as s', 's.id', 'n.school_agency_id')
+          // a child with no school on roll has a notice with no school: its officer still opens it
+          .leftJoin('agency as s', 's.id', 'n.school_agency_id')
           .selectAll('n')
           .select(['c.given_name', 'c.family_name', 's.name as school_name'])
           .where('n.partnership_id', '=', actor.partnershipId)

@@ -8,6 +8,7 @@ import { dateField, fieldError, formErrors, oneValue, sentTwice, unlessFormGone,
 import { londonDateTime } from '../../web/dates.ts'
 import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { childPicker } from '../search/picker.ts'
+import { hasPermission } from '../../access/policy.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const form = z
@@ -61,7 +62,7 @@ export async function encompassRoutes(app: FastifyInstance, { data, clock }: App
     const found = await repo(request).get(id)
     if (!found) return reply.callNotFound()
     const shown = errors && !found.canAcknowledge ? unlessFormGone(errors, found.notice.acknowledged_at ? 'This notice has already been acknowledged' : 'Only the designated safeguarding lead of the child’s school can acknowledge this notice') : errors
-    return reply.code(errors ? 400 : 200).page('encompass/views/show.njk', { title: 'Operation Encompass notice', ...found, values, late: found.notice.due_at !== null && clock.now() > found.notice.due_at, backLink: '/encompass', ...(shown ?? {}) })
+    return reply.code(errors ? 400 : 200).page('encompass/views/show.njk', { title: 'Operation Encompass notice', ...found, values, late: found.notice.due_at !== null && clock.now() > found.notice.due_at, backLink: hasPermission(request.actor!.role, 'concern:triage') ? '/encompass' : '/', ...(shown ?? {}) })
   }
   r.get('/encompass/:noticeId', { permission: 'signed-in', audit: 'encompass.view', record: true }, async (request, reply) => show(request, reply, (request.params as { noticeId: string }).noticeId, {}))
 
