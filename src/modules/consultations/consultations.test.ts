@@ -35,6 +35,18 @@ describeApp('consultations with the school-based social worker', (ctx) => {
     const notReal = await ssw.post(`/consultations/${consultationId}/answer`, { advice: 'x', nextStep: 'y', followUpOn: '2026-02-30' })
     assert.equal(notReal.statusCode, 400)
     assert.match(notReal.body, /govuk-error-summary[\s\S]*href="#followUpOn"[^>]*>The follow-up date must be a real date/)
+    // a follow-up on a day already gone: the field's error, what was typed kept, nothing saved
+    const past = await ssw.post(`/consultations/${consultationId}/answer`, { advice: 'Kept advice', nextStep: 'y', followUpOn: '2025-12-07' })
+    assert.equal(past.statusCode, 400)
+    assert.match(past.body, /href="#followUpOn"[^>]*>The follow-up date must be today or in the future/)
+    assert.match(past.body, /id="followUpOn-error"/)
+    assert.match(past.body, /Kept advice/)
+    // too long: a GOV.UK message naming the field, not the validator's own words
+    const long = await ssw.post(`/consultations/${consultationId}/answer`, { advice: 'x'.repeat(10_001), nextStep: 'y'.repeat(5001) })
+    assert.equal(long.statusCode, 400)
+    assert.match(long.body, /href="#advice"[^>]*>The advice must be 10,000 characters or fewer/)
+    assert.match(long.body, /href="#nextStep"[^>]*>The agreed next step must be 5,000 characters or fewer/)
+    assert.equal((await ctx.s.t.db.selectFrom('consultation').select('status').where('id', '=', consultationId).executeTakeFirstOrThrow()).status, 'asked')
     const ok = await ssw.post(`/consultations/${consultationId}/answer`, { advice: 'Offer early help; I will join the first meeting.', nextStep: 'DSL to speak to mum this week', followUpOn: '2026-12-07' })
     assert.equal(ok.statusCode, 303)
     const dsl = await ctx.s.signIn('dsl.brookside')

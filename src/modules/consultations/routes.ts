@@ -3,15 +3,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, formErrors } from '../../web/forms.ts'
+import { dateError, fieldError, formErrors } from '../../web/forms.ts'
+import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { childPicker } from '../search/picker.ts'
 
 const askForm = z.object({ childId: z.string().optional().default(''), question: z.string().trim().min(1, 'Enter your question').max(10_000, 'Must be 10,000 characters or fewer') })
 const answerForm = z.object({
-  advice: z.string().trim().min(1, 'Enter the advice you gave').max(10_000),
-  nextStep: z.string().trim().min(1, 'Enter the agreed next step').max(5000),
+  advice: z.string().trim().min(1, 'Enter the advice you gave').max(10_000, 'The advice must be 10,000 characters or fewer'),
+  nextStep: z.string().trim().min(1, 'Enter the agreed next step').max(5000, 'The agreed next step must be 5,000 characters or fewer'),
   followUpOn: z
     .string()
     .trim()
@@ -24,7 +25,7 @@ const answerForm = z.object({
     .default(''),
 })
 
-export async function consultationRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+export async function consultationRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).consultations
 
@@ -70,6 +71,8 @@ export async function consultationRoutes(app: FastifyInstance, { data }: AppDeps
     const id = (request.params as { consultationId: string }).consultationId
     const parsed = answerForm.safeParse(request.body ?? {})
     if (!parsed.success) return showPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, formErrors(parsed.error))
+    // a follow-up is still to come (a day already gone is a typing slip, and would never be followed up)
+    if (parsed.data.followUpOn && parsed.data.followUpOn < londonDateTime(clock.now()).date) return showPage(request, reply, id, parsed.data, fieldError('The follow-up date must be today or in the future', 'followUpOn'))
     try {
       const done = await repo(request).answer(id, { advice: parsed.data.advice, nextStep: parsed.data.nextStep, followUpOn: parsed.data.followUpOn || null })
       if (!done) return reply.callNotFound()
