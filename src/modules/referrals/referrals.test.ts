@@ -3,6 +3,7 @@ import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
+import { makeTac, pupilOf } from '../../../test/support/tac.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 const idempotencyKey = (html: string) => /name="idempotencyKey" value="([^"]+)"/.exec(html)![1]!
@@ -315,5 +316,112 @@ describeApp('the front door’s clocks when a decision is returned, and when a c
     assert.doesNotMatch(tampered.body, new RegExp(stranger))
     assert.equal((await officer.post('/referrals', { ...body, idempotencyKey: idempotencyKey(tampered.body), children: [stranger] })).statusCode, 404)
     assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').where('child_id', '=', stranger).execute()).length, 0)
+  })
+})
+
+describeApp('the front door’s own record of a call, and a step taken late', (ctx) => {
+  let childId: string
+  let referralId: string
+  const work = () => `/front-door/referrals/${referralId}`
+
+  it('a call from the public recorded by the front door: the worker is sent to a page they can see, and follows it; a caller who gives only a number is still the caller', async () => {
+    childId = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    // the school's referral opens the front door's sight of the child
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const sent = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], kind: 'referral', reason: 'Often hungry and in the same clothes all week.', levelBelieved: '3', levelReason: 'Neglect over months', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(sent.statusCode, 303)
+    referralId = (sent.headers.location as string).split('/')[2]!.split('?')[0]!
+    const fd = await ctx.s.signIn('frontdoor')
+    const form = await fd.get(`/referrals/new?child=${childId}`)
+    assert.equal(form.statusCode, 200)
+    const call = { children: [childId], kind: 'contact', reason: 'A neighbour heard shouting and a child crying late at night.', levelBelieved: '2', levelReason: 'One report', parentsKnow: 'no', parentsNotToldReason: 'The caller asked not to be named to the family', urgency: 'routine' }
+    // the caller's name too long: said beside the field, the call's details kept
+    const long = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(form.body), publicName: 'M'.repeat(201), publicContact: '07700 900000' })
+    assert.equal(long.statusCode, 400)
+    assert.match(long.body, /href="#publicName"/)
+    assert.match(long.body, /id="publicName-error"/, 'the error is shown at the caller’s name')
+    assert.match(long.body, /07700 900000/)
+    const made = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(long.body), publicName: 'Mrs Smith', publicContact: '07700 900000' })
+    assert.equal(made.statusCode, 303)
+    const followed = await fd.get(made.headers.location as string)
+    assert.equal(followed.statusCode, 200, 'the page the worker is sent to after recording the call')
+    assert.match(followed.body, /A neighbour heard shouting/)
+    assert.doesNotMatch(followed.body, /Challenge the decision/)
+    const publicId = (made.headers.location as string).split('/')[2]!.split('?')[0]!
+    assert.match((await fd.get('/referrals')).body, new RegExp(publicId), 'listed with the referrals they made')
+    // a caller who gives only a number: a call from the public all the same, the number kept
+    const again = await fd.get(`/referrals/new?child=${childId}`)
+    const anonymous = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(again.body), publicName: '', publicContact: '07700 900123' })
+    assert.equal(anonymous.statusCode, 303)
+    const row = await ctx.s.t.db.selectFrom('referral').select(['source', 'referrer_membership_id', 'referrer_name', 'referrer_contact']).where('id', '=', (anonymous.headers.location as string).split('/')[2]!.split('?')[0]!).executeTakeFirstOrThrow()
+    assert.deepEqual(row, { source: 'public', referrer_membership_id: null, referrer_name: null, referrer_contact: '07700 900123' })
+    // someone else at the front door does not follow it as theirs
+    assert.equal((await (await ctx.s.signIn('frontdoor2')).get(`/referrals/${publicId}`)).statusCode, 404)
+    // the work page's "earlier referrals" are those received before it, not the calls that came after
+    assert.doesNotMatch((await fd.get(work())).body, /Earlier referrals for this child/)
+    assert.match((await fd.get(`/front-door/referrals/${publicId}`)).body, /Earlier referrals for this child: 1\./)
+  })
+
+  it('a decision made after its working day without the reason it is late: the error is at the reason’s field, nothing saved (page and API)', async () => {
+    ctx.s.clock.set('2026-11-25T10:00:00Z') // Wednesday: R1 was due Tuesday 17:00
+    const fd = await ctx.s.signIn('frontdoor')
+    await fd.get(work())
+    const late = await fd.post(`${work()}/decision`, { decision: 'early_help', levelFound: '2', rationale: 'Early help with the school nurse.' })
+    assert.equal(late.statusCode, 400)
+    assert.match(late.body, /govuk-error-summary[\s\S]*href="#lateReason"[^>]*>[^<]*record the reason it is late/)
+    assert.match(late.body, /id="lateReason-error"/, 'the error is shown beside the reason’s field')
+    assert.match(late.body, /Early help with the school nurse\./, 'what was typed is kept')
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('status').where('id', '=', referralId).executeTakeFirstOrThrow()).status, 'received')
+    const token = ((await fd.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const read = await fd.get(`/api/v1${work()}`)
+    const api = await fd.postJson(`/api/v1${work()}/decision`, { decision: 'early_help', levelFound: 2, rationale: 'Early help with the school nurse.' }, { 'x-csrf-token': token, 'if-match': String(read.headers.etag) })
+    assert.equal(api.statusCode, 400, api.body)
+    assert.match(String(api.headers['content-type']), /application\/problem\+json/)
+    assert.equal((api.json() as { 'invalid-params': { name: string }[] })['invalid-params'][0]!.name, 'lateReason')
+    const ok = await fd.post(`${work()}/decision`, { decision: 'early_help', levelFound: '2', rationale: 'Early help with the school nurse.', lateReason: 'Two staff off sick on Tuesday.' })
+    assert.equal(ok.statusCode, 303)
+    const r1 = await ctx.s.t.db.selectFrom('clock').select(['state', 'reason']).where('subject_id', '=', referralId).where('rule', '=', 'R1').executeTakeFirstOrThrow()
+    assert.deepEqual([r1.state, r1.reason], ['met_late', 'Two staff off sick on Tuesday.'])
+  })
+
+  it('a challenged decision is in the front door’s queue, due when the answer is, until it is answered; answered late without the reason, the error is at the reason’s field', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    await dsl.get(`/referrals/${referralId}`)
+    assert.equal((await dsl.post(`/referrals/${referralId}/challenge`, { reason: 'Early help was tried last term.' })).statusCode, 303)
+    const row = (html: string) => new RegExp(`href="/front-door/referrals/${referralId}">([^<]*)</a>[\\s\\S]*?</tr>`).exec(html)
+    const queued = row((await (await ctx.s.signIn('manager.frontdoor')).get('/front-door')).body)
+    assert.ok(queued, 'the challenged referral is in the queue')
+    assert.equal(queued[1]!.trim(), '27 November 2026 at 5:00pm', 'due when the challenge must be answered (two working days)')
+    assert.match(queued[0], /Challenged/)
+    ctx.s.clock.set('2026-11-30T10:00:00Z') // due Friday 17:00
+    const manager = await ctx.s.signIn('manager.frontdoor')
+    await manager.get(work())
+    const late = await manager.post(`${work()}/challenge-answer`, { upheld: 'no', response: 'Early help with a named lead practitioner.' })
+    assert.equal(late.statusCode, 400)
+    assert.match(late.body, /href="#lateReason"/)
+    assert.match(late.body, /id="lateReason-error"/)
+    assert.equal((await ctx.s.t.db.selectFrom('challenge').select('status').where('referral_id', '=', referralId).executeTakeFirstOrThrow()).status, 'open')
+    assert.equal((await manager.post(`${work()}/challenge-answer`, { upheld: 'no', response: 'Early help with a named lead practitioner.', lateReason: 'Manager on leave.' })).statusCode, 303)
+    assert.equal(row((await manager.get('/front-door')).body), null, 'answered, it leaves the queue')
+  })
+  it('a concern routed to another school’s DSL, referred by that DSL: it leaves their triage queue, as their own school’s concern would', async () => {
+    ctx.s.clock.set('2026-12-01T10:00:00Z')
+    const childId = await pupilOf(ctx.s.t.db, 'academy', 2)
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['police.missing'] })
+    const police = await ctx.s.signIn('police.missing')
+    const form = await police.get(`/concerns/new?child=${childId}`)
+    const made = await police.post('/concerns', { idempotencyKey: idempotencyKey(form.body), children: [childId], category: 'neglect', seenOrHeard: 'Found at 2am near the station; said she had nowhere to sleep.', occurredDate: '2026-11-30', immediateDanger: 'no' })
+    assert.equal(made.statusCode, 303)
+    const concernId = (made.headers.location as string).split('/')[2]!.split('?')[0]!
+    assert.ok((await ctx.s.t.db.selectFrom('concern').select('routed_to').where('id', '=', concernId).executeTakeFirstOrThrow()).routed_to.length, 'routed to the school’s DSLs')
+    const dsl = await ctx.s.signIn('dsl.academy')
+    assert.match((await dsl.get('/triage')).body, new RegExp(concernId))
+    const rf = await dsl.get(`/referrals/new?concern=${concernId}`)
+    assert.match(rf.body, /nowhere to sleep/)
+    const sent = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], concernIds: [concernId], kind: 'referral', reason: 'Found at 2am near the station; nowhere to sleep.', levelBelieved: '3', levelReason: 'Missing overnight', parentsKnow: 'yes', urgency: 'today' })
+    assert.equal(sent.statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', concernId).executeTakeFirstOrThrow()).status, 'triaged')
+    assert.doesNotMatch((await dsl.get('/triage')).body, new RegExp(concernId), 'no longer waiting in the triage queue')
   })
 })

@@ -1,7 +1,7 @@
 // Contacts and referrals to the front door (MASH), the front door's work on them, and what goes back to the
 // referrer: the decision and its rationale, at every step a status they can follow, and a way to challenge.
 import { randomUUID } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { sql, type ExpressionBuilder, type Transaction } from 'kysely'
 import { SAFEGUARDING_LEAD_ROLES } from '../../access/policy.ts'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
@@ -9,7 +9,7 @@ import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { grantFrontDoorContact } from '../../data/relationships.ts'
 import type { DB, Decision } from '../../data/schema.ts'
-import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
@@ -56,7 +56,11 @@ export interface ReferralInput {
 export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const frontDoorWorker = actor.role === 'front_door_social_worker' || actor.role === 'team_manager'
 
-  /** Referrals the actor may see as a referrer: their own, and (safeguarding leads) their agency's. */
+  /**
+   * Referrals the actor may see as a referrer: their own, those they recorded (the front door's record of a call from
+   * the public, whose referrer is the caller: the one who took the call follows it, to tell the caller), and
+   * (safeguarding leads) their agency's.
+   */
   function asReferrer(trx: Transaction<DB>) {
     return trx
       .selectFrom('referral as f')
@@ -65,6 +69,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       .where((eb) =>
         eb.or([
           eb('f.referrer_membership_id', '=', actor.membershipId),
+          eb('f.recorded_by_membership_id', '=', actor.membershipId),
           ...(SAFEGUARDING_LEAD_ROLES.includes(actor.role) ? [eb('f.source_agency_id', '=', actor.agencyId)] : []),
         ]),
       )
@@ -222,8 +227,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               source,
               source_agency_id: isPublic ? null : actor.agencyId,
               referrer_membership_id: isPublic ? null : actor.membershipId,
-              referrer_name: input.publicReferrer?.name ?? null,
-              referrer_contact: input.publicReferrer?.contact ?? null,
+              referrer_name: input.publicReferrer?.name || null,
+              referrer_contact: input.publicReferrer?.contact || null,
               recorded_by_membership_id: actor.membershipId,
               concern_ids: input.concernIds,
               reason: input.reason,
@@ -256,8 +261,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           await notifyMemberships(trx, actor.partnershipId, await teamMembers(trx, queueTeamId, now), { kind: 'referral.new', childId, subjectType: 'referral', subjectId: id, link: `/front-door/referrals/${id}` }, now)
           created.push({ id, childId, reReferral: Boolean(previous) })
         }
-        if (input.concernIds.length) {
-          await trx.updateTable('concern').set({ status: 'triaged' }).where('partnership_id', '=', actor.partnershipId).where('id', 'in', input.concernIds).where('agency_id', '=', actor.agencyId).where('status', '=', 'open').execute()
+        // the concerns it is made from are decided: each was checked above to be the referrer's to decide (their agency's
+        // own, or routed to them), so one routed from another agency leaves the triage queue too
+        if (concernIds.length) {
+          await trx.updateTable('concern').set({ status: 'triaged' }).where('partnership_id', '=', actor.partnershipId).where('id', 'in', concernIds).where('status', '=', 'open').execute()
         }
         return {
           result: { submissionId, referrals: created, replayed: false },
@@ -301,15 +308,22 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
-    /** The front door's queue: open referrals of my team, ordered by the R1 clock. */
+    /**
+     * The front door's queue: open referrals of my team, and decided ones whose referrer has challenged the decision
+     * (the challenge is the team manager's to answer, on its own clock), ordered by when the next step is due: the
+     * decision (R1), a decision's sign-off (the referrer is waiting to be told: R2), or the challenge's answer (CH).
+     */
     async queue() {
       return auditedTransaction(ctx, actor, 'referral.queue', async (trx, now) => {
         if (!frontDoorWorker) return { result: [], audit: { action: 'referral.queue', outcome: 'success' } }
+        const openChallenge = (eb: ExpressionBuilder<DB & { f: DB['referral'] }, 'f'>) => eb.selectFrom('challenge as ch').select('ch.id').whereRef('ch.referral_id', '=', 'f.id').where('ch.partnership_id', '=', actor.partnershipId).where('ch.status', '=', 'open')
+        const challengeDue = sql<Date | null>`(select k.due_at from challenge ch join clock k on k.subject_id = ch.id and k.partnership_id = ch.partnership_id where ch.referral_id = f.id and ch.partnership_id = f.partnership_id and ch.status = 'open' and k.rule = 'CH' and k.state in ('running', 'overdue') order by k.created_at desc limit 1)`
         const rows = await asFrontDoor(trx, now)
           .leftJoin('agency as a', 'a.id', 'f.source_agency_id')
           .select(['f.id', 'f.kind', 'f.status', 'f.urgency', 'f.received_at', 'f.child_id', 'f.source', 'f.out_of_hours', 'f.re_referral_of', 'f.level_believed', 'c.given_name', 'c.family_name', 'a.name as source_agency'])
-          .select(clocks.dueExpression('R1').as('due_at'))
-          .where('f.status', 'not in', ['decided', 'closed'])
+          .select(sql<Date | null>`coalesce(${clocks.dueExpression('R1')}, ${clocks.dueExpression('R2')}, ${challengeDue})`.as('due_at'))
+          .select((eb) => eb.exists(openChallenge(eb)).as('challenged'))
+          .where((eb) => eb.or([eb('f.status', 'not in', ['decided', 'closed']), eb.exists(openChallenge(eb))]))
           .orderBy(sql`case f.urgency when 'immediate' then 0 when 'today' then 1 else 2 end`)
           .orderBy('due_at')
           .orderBy('f.received_at')
@@ -336,7 +350,8 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const [checks, challenges, previous] = await Promise.all([
           trx.selectFrom('referral_check as k').innerJoin('membership as m', 'm.id', 'k.by_membership_id').innerJoin('practitioner as p', 'p.id', 'm.practitioner_id').select(['k.agency', 'k.finding', 'k.created_at', 'p.given_name', 'p.family_name']).where('k.partnership_id', '=', actor.partnershipId).where('k.referral_id', '=', referralId).orderBy('k.created_at').execute(),
           trx.selectFrom('challenge').selectAll().where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', referralId).orderBy('created_at').execute(),
-          trx.selectFrom('referral').select(['id', 'received_at', 'decision', 'status']).where('partnership_id', '=', actor.partnershipId).where('child_id', '=', f.child_id).where('id', '<>', referralId).orderBy('received_at', 'desc').limit(20).execute(),
+          // the page says "earlier referrals": those received before this one (a later one is not its history)
+          trx.selectFrom('referral').select(['id', 'received_at', 'decision', 'status']).where('partnership_id', '=', actor.partnershipId).where('child_id', '=', f.child_id).where('id', '<>', referralId).where('received_at', '<', f.received_at).orderBy('received_at', 'desc').limit(20).execute(),
         ])
         const dueBy = await clocks.due(trx, actor.partnershipId, 'referral', referralId, 'R1')
         return {
@@ -365,6 +380,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     async decide(referralId: string, d: { decision: Decision; rationale: string; levelFound: number; lateReason?: string | null }, signOff: readonly Decision[] = DEFAULT_SIGN_OFF) {
       return transition(referralId, 'referral.decide', async (trx, now, f) => {
         if (['decided', 'closed', 'awaiting_sign_off'].includes(f.status)) throw new RefusedError('This referral has already been decided')
+        await lateReasonNeeded(trx, now, 'referral', f.id, d.lateReason, 'The decision is later than its one working day: record the reason it is late')
         const needsSignOff = signOff.includes(d.decision) && actor.role !== 'team_manager'
         await trx
           .updateTable('referral')
@@ -445,6 +461,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (actor.role !== 'team_manager') throw new RefusedError('Only a team manager can answer a challenge')
         const c = await trx.selectFrom('challenge').selectAll().where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', f.id).where('status', '=', 'open').executeTakeFirst()
         if (!c) throw new RefusedError('There is no open challenge to answer')
+        await lateReasonNeeded(trx, now, 'challenge', c.id, a.lateReason, 'The answer is later than its two working days: record the reason it is late')
         await trx.updateTable('challenge').set({ status: a.upheld ? 'upheld' : 'not_upheld', response: a.response, responded_by: actor.membershipId, responded_at: now }).where('id', '=', c.id).execute()
         // answered after its two working days: met late, with the reason (the form asks for it)
         await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now, a.lateReason || null)
@@ -460,6 +477,16 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
+  }
+
+  /**
+   * A step that meets a clock past its due time needs the reason it is late: refused on the form's late-reason field
+   * (the page shows the error beside it, the API names it), before anything is written.
+   */
+  async function lateReasonNeeded(trx: Transaction<DB>, now: Date, subjectType: string, subjectId: string, reason: string | null | undefined, message: string) {
+    if (reason) return
+    const late = await trx.selectFrom('clock').select('id').where('partnership_id', '=', actor.partnershipId).where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).where('state', 'in', ['running', 'overdue']).where('due_at', '<', now).executeTakeFirst()
+    if (late) throw new FieldRefusedError(message, 'lateReason')
   }
 
   /** When the front door's sight of the referral's child (its front_door_contact) ends: null while open. */

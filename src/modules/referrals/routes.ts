@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { fieldError, formErrors, oneValue, parseForm, sentTwice, unlessFormGone, type CrossCheck, type FormErrors } from '../../web/forms.ts'
-import { FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
 import { childPicker } from '../search/picker.ts'
@@ -78,7 +78,8 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
     const parsed = parseForm(referralForm, values, referralCross)
     if (!parsed.ok) return renderForm(request, reply, values, parsed.errors)
     const v = parsed.data
-    const isPublic = request.actor!.role === 'front_door_social_worker' && Boolean(v.publicName)
+    // a caller who gives only a way to reach them (or only a name) is still a call from the public, never the worker's own referral
+    const isPublic = request.actor!.role === 'front_door_social_worker' && Boolean(v.publicName || v.publicContact)
     try {
       const result = await repo(request).submit({
         childIds: v.children,
@@ -169,6 +170,7 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
         if (!done) return reply.callNotFound()
         if ('errors' in done) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, done, gone)
       } catch (err) {
+        if (err instanceof FieldRefusedError) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, fieldError(err.message, err.field), gone)
         if (err instanceof RefusedError) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }, gone)
         throw err
       }
