@@ -4,6 +4,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { dateError } from '../../web/forms.ts'
 import { formHref, pickingFor, PICKER_FORMS } from './picker.ts'
+import { IDENTITY_INDEX_ROLES } from './repository.ts'
 
 export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -27,7 +28,9 @@ export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Pro
     const choosing = picking && { ...picking, ...PICKER_FORMS[picking.form], back: formHref(picking.form, picking.carried) }
     return reply
       .code(out.errors.length ? 400 : 200)
-      .page('search/views/search.njk', { title: 'Find a child', ...out, results, choosing, ...(choosing ? { backLink: choosing.back } : {}), fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
+      // what the search covers is said before a search and after one that found nothing, not only beside results: "no
+      // matches" in the partnership's identity index is not "no matches among my children"
+      .page('search/views/search.njk', { title: 'Find a child', ...out, results, choosing, identityIndex: (IDENTITY_INDEX_ROLES as readonly string[]).includes(request.actor!.role), ...(choosing ? { backLink: choosing.back } : {}), fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
   })
   r.get('/api/v1/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
     const out = await run(request.query as Record<string, string | undefined>, request.actor!)

@@ -48,6 +48,13 @@ describeApp('person search', (ctx) => {
     assert.equal(hit.identityOnly, true)
     const page = await fd.get(`/search?name=${encodeURIComponent(`${stranger.given_name} ${stranger.family_name}`)}`)
     assert.doesNotMatch(page.body, new RegExp(`href="/children/${stranger.id}"`))
+    // what the search covers is said whether or not anything is found: nothing found is nothing in the partnership
+    for (const url of ['/search', '/search?name=Qwxzvbn+Plokmijn']) {
+      const body = (await fd.get(url)).body
+      assert.match(body, /searching the partnership's identity index|searching the partnership&#39;s identity index/, url)
+      assert.doesNotMatch(body, /Searches the children you have a current reason to see/, url)
+    }
+    assert.match((await dsl.get('/search?name=Qwxzvbn+Plokmijn')).body, /Searches the children you have a current reason to see/)
   })
 
   it('searching for a form (?for=): links back to it only for a form the practitioner may use, a child in reach, and well-formed ids', async () => {
