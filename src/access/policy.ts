@@ -54,7 +54,7 @@ export const PERMISSIONS = [
   'practitioner:administer', // people and memberships of the admin's agency
   'partnership:administer',
   'concern:raise', // log a concern about a child (and name a child not yet known)
-  'concern:triage', // the DSL's queue and linking concerns (deciding one — actions, outcome, reasons — is the data layer's: the concern's agency's leads, or whom it was routed to)
+  'concern:triage', // the DSL's triage: linking concerns, the API's queue (the page of concerns to decide, /triage, and deciding one — actions, outcome, reasons — are the data layer's: the concern's agency's leads, or whom it was routed to)
   'consultation:ask', // ask the school-based social worker
   'consultation:give', // answer as the school-based social worker
   'allegation:raise', // a concern about an adult who works with children

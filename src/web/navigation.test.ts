@@ -41,6 +41,14 @@ describe('the service navigation', () => {
     assert.deepEqual(dsl.filter((i) => i.active).map((i) => i.text), ['Triage'])
     assert.ok(['My children', 'Find a child', 'Notifications', 'Who does what', 'Concerns', 'Referrals', 'Triage', 'Encompass'].every((t) => dsl.some((i) => i.text === t)))
     assert.ok(!dsl.some((i) => i.href.startsWith('/admin')))
+    // anyone a concern can be routed to (the front door; a team's lead practitioner, of any case role) has the concerns
+    // to decide that are theirs, where a safeguarding lead has triage; a role that raises no concern has neither
+    for (const role of ['front_door_social_worker', 'school_nurse', 'social_worker', 'teacher'] as const) {
+      const items = navigationItems({ role, can: canFor(role) }, '/triage')
+      assert.deepEqual(items.filter((i) => i.href === '/triage').map((i) => [i.text, i.active]), [['Concerns to decide', true]], role)
+    }
+    assert.deepEqual(dsl.filter((i) => i.href === '/triage').map((i) => i.text), ['Triage'])
+    assert.ok(!navigationItems({ role: 'ig_officer', can: canFor('ig_officer') }, '/').some((i) => i.href === '/triage'))
     const under = navigationItems({ role: 'dsl', can: canFor('dsl') }, '/concerns/123')
     assert.deepEqual(under.filter((i) => i.active).map((i) => i.href), ['/concerns'])
     const admin = navigationItems({ role: 'partnership_admin', can: canFor('partnership_admin') }, '/settings/x')

@@ -20,7 +20,7 @@ export type Can = Partial<Record<
  * Every link, in the order shown: who gets it (`when`: what their role may do; none: everyone signed in) and when it
  * is the current one (the path itself, or any path under `under`; neither: never).
  */
-const LINKS: readonly { href: string; text: string | ((role: string) => string); when?: keyof Can; is?: true; under?: string }[] = [
+const LINKS: readonly { href: string; text: string | ((role: string, can: Can) => string); when?: keyof Can; is?: true; under?: string }[] = [
   { href: '/', text: 'My children', is: true },
   { href: '/search', text: 'Find a child', when: 'raiseConcern', is: true },
   { href: '/notifications', text: 'Notifications', is: true },
@@ -36,7 +36,9 @@ const LINKS: readonly { href: string; text: string | ((role: string) => string);
   { href: '/file-transfers', text: 'Child protection files', when: 'transferFiles', under: '/file-transfers' },
   { href: '/front-door', text: 'Front door', when: 'frontDoor', under: '/front-door' },
   { href: '/encompass/new', text: 'Encompass', when: 'encompass', under: '/encompass' },
-  { href: '/triage', text: 'Triage', when: 'triage', is: true },
+  // the open concerns that are mine to decide: a safeguarding lead's triage queue; anyone a concern can be routed to (a
+  // team's lead practitioner, of any case role; the front door) has the concerns routed to them
+  { href: '/triage', text: (_role, can) => (can.triage ? 'Triage' : 'Concerns to decide'), when: 'raiseConcern', is: true },
   { href: '/encompass', text: 'Encompass', when: 'triage', under: '/encompass' },
   { href: '/admin/practitioners', text: 'Practitioners', when: 'administer', under: '/admin' },
   { href: '/settings', text: (role) => (role === 'partnership_admin' ? 'Settings' : 'Calendars and lists'), when: 'administer', under: '/settings' },
@@ -56,7 +58,7 @@ export function navigationItems(user: { role: string; can: Can } | null, current
   if (!user) return []
   return LINKS.filter((l) => !l.when || user.can[l.when]).map((l) => ({
     href: l.href,
-    text: typeof l.text === 'function' ? l.text(user.role) : l.text,
+    text: typeof l.text === 'function' ? l.text(user.role, user.can) : l.text,
     ...(l.is || l.under ? { active: l.is ? currentPath === l.href : currentPath.startsWith(l.under!) } : {}),
   }))
 }

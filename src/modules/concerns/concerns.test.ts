@@ -127,6 +127,9 @@ describeApp('concerns: teacher → DSL triage → the outcome and reasons back t
     const dsl = await ctx.s.signIn('dsl.brookside')
     const queue = await dsl.get('/triage')
     assert.equal(queue.statusCode, 200)
+    // the safeguarding lead's queue as it was: its name, its words, the menu's "Triage"
+    assert.match(queue.body, /<h1 class="govuk-heading-l">Concerns to triage<\/h1>\s*<p class="govuk-body">Open concerns logged by staff at your school, children in immediate danger first, then oldest first.<\/p>/)
+    assert.match(queue.body, /href="\/triage" aria-current="true">\s*<strong class="govuk-service-navigation__active-fallback">Triage<\/strong>/)
     const concern = await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', childId).orderBy('created_at', 'desc').executeTakeFirstOrThrow()
     assert.match(queue.body, new RegExp(concern.id))
     // the DSL came from the queue, and goes back to it (not to the concerns they have logged themselves)
@@ -475,13 +478,13 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     const page = await lead.get(`/concerns/${concern.id}`)
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /Record your decision/)
-    // the lead practitioner (a school nurse) has no triage queue: the page's back link goes to their notifications,
-    // where the concern came, before and after a decision sent without its reasons — never to a page they may not open
+    // the lead practitioner (a school nurse) is not a safeguarding lead: the page's back link goes to their list of
+    // concerns to decide, before and after a decision sent without its reasons — never to a page they may not open
     const back = (body: string) => /<a href="([^"]+)" class="govuk-back-link/.exec(body)?.[1]
-    assert.equal(back(page.body), '/notifications')
+    assert.equal(back(page.body), '/triage')
     const bad = await lead.post(`/concerns/${concern.id}/triage`, { actions: ['early_help'], outcome: 'escalated', reasons: '' })
     assert.equal(bad.statusCode, 400)
-    assert.equal(back(bad.body), '/notifications')
+    assert.equal(back(bad.body), '/triage')
     assert.equal((await lead.get(back(bad.body)!)).statusCode, 200)
     assert.equal((await lead.post(`/concerns/${concern.id}/triage`, { actions: ['early_help'], outcome: 'escalated', reasons: 'Raised at the team’s next meeting.' })).statusCode, 303)
     const dsl = await ctx.s.signIn('dsl.brookside')
@@ -505,6 +508,73 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     assert.equal((await fd.get(`/concerns/${concern.id}`)).statusCode, 200)
     assert.equal((await fd.post(`/concerns/${concern.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact.' })).statusCode, 303)
     assert.equal((await (await ctx.s.signIn('dsl.brookside')).get(`/concerns/${concern.id}`)).statusCode, 404)
+  })
+
+  it('whoever a concern is routed to finds it in their list of concerns to decide — a team’s lead practitioner, the front door, a teacher leading a team — and nobody else’s, until it is decided', async () => {
+    const raiser = await ctx.s.signIn('teacher.brookside')
+    const now = ctx.s.clock.now()
+    // a child in a team led by a school nurse, a child in a team led by another school's teacher, a child nobody holds
+    const nurseTeam = await childKnownToNobody('Listnurse')
+    await makeTac(ctx.s.t.db, { childIds: [nurseTeam], lead: 'nurse', members: ['teacher.brookside'] })
+    const teacherTeam = await childKnownToNobody('Listteacher')
+    await makeTac(ctx.s.t.db, { childIds: [teacherTeam], lead: 'teacher.academy', members: ['teacher.brookside'] })
+    const claimed = await childKnownToNobody('Listfrontdoor')
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: PARTNERSHIP, child_id: claimed, type: 'self_claimed', holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf('teacher.brookside'), starts_at: now, ends_at: null, source: 'test', reason: 'Coaches the child at the weekend club', created_by_membership_id: membershipOf('teacher.brookside'), created_at: now }).execute()
+    const raise = async (child: string, words: string) => {
+      const sent = form(child, words)
+      assert.equal((await raiser.post('/concerns', sent)).statusCode, 303)
+      return concernBy(sent.idempotencyKey)
+    }
+    const toNurse = await raise(nurseTeam, 'Came to the team meeting with a black eye.')
+    const toTeacher = await raise(teacherTeam, 'Asleep in the corridor after the team meeting.')
+    const toFrontDoor = await raise(claimed, 'Says there is no food at home.')
+    assert.deepEqual(toNurse.routed_to, [membershipOf('nurse')])
+    assert.deepEqual(toTeacher.routed_to, [membershipOf('teacher.academy')])
+    assert.ok(toFrontDoor.routed_to.includes(membershipOf('frontdoor')) && toFrontDoor.routed_to.includes(membershipOf('frontdoor2')))
+    const ids = [toNurse.id, toTeacher.id, toFrontDoor.id]
+    const listed = async (agent: Awaited<ReturnType<typeof ctx.s.signIn>>) => {
+      const res = await agent.get('/triage')
+      assert.equal(res.statusCode, 200)
+      return ids.filter((k) => res.body.includes(`href="/concerns/${k}"`))
+    }
+    const nurse = await ctx.s.signIn('nurse')
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    const frontDoor2 = await ctx.s.signIn('frontdoor2')
+    const teamLeadTeacher = await ctx.s.signIn('teacher.academy')
+    assert.deepEqual(await listed(nurse), [toNurse.id])
+    // the API's list is the same (it asked concern:triage, and answered 403 to whoever else decides)
+    const api = await nurse.get('/api/v1/triage')
+    assert.equal(api.statusCode, 200)
+    assert.deepEqual((api.json() as { concerns: { id: string }[] }).concerns.map((k) => k.id), [toNurse.id])
+    assert.deepEqual(await listed(frontDoor), [toFrontDoor.id])
+    assert.deepEqual(await listed(frontDoor2), [toFrontDoor.id])
+    assert.deepEqual(await listed(teamLeadTeacher), [toTeacher.id])
+    // the raiser decides none of them (a teacher to whom nothing is routed has an empty list), nor do their school's leads
+    assert.deepEqual(await listed(raiser), [])
+    assert.match((await raiser.get('/triage')).body, /No open concerns/)
+    assert.deepEqual(await listed(await ctx.s.signIn('dsl.brookside')), [])
+    // a role that raises no concerns has no such page
+    assert.equal((await (await ctx.s.signIn('admin.brookside')).get('/triage')).statusCode, 403)
+    // the list's name, in the page and the menu (the current page)
+    const page = (await nurse.get('/triage')).body
+    assert.match(page, /<h1 class="govuk-heading-l">Concerns to decide<\/h1>/)
+    assert.match(page, /href="\/triage" aria-current="true">\s*<strong class="govuk-service-navigation__active-fallback">Concerns to decide<\/strong>/)
+    // each look is audited, naming the children listed
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids']).where('action', '=', 'concern.queue').where('actor_membership_id', '=', membershipOf('nurse')).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.equal(audit.outcome, 'success')
+    assert.ok(audit.child_ids.includes(nurseTeam) && !audit.child_ids.includes(claimed) && !audit.child_ids.includes(teacherTeam))
+    // the concern's back link goes to the list
+    const back = (body: string) => /<a href="([^"]+)" class="govuk-back-link/.exec(body)?.[1]
+    assert.equal(back((await nurse.get(`/concerns/${toNurse.id}`)).body), '/triage')
+    assert.equal(back((await frontDoor.get(`/concerns/${toFrontDoor.id}`)).body), '/triage')
+    assert.equal(back((await raiser.get(`/concerns/${toNurse.id}`)).body), '/concerns')
+    // decided, it leaves the list — at the front door, every member's, not only the one who decided
+    assert.equal((await nurse.post(`/concerns/${toNurse.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Seen with the family; monitoring at the next team meeting.' })).statusCode, 303)
+    assert.deepEqual(await listed(nurse), [])
+    assert.equal((await frontDoor.post(`/concerns/${toFrontDoor.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact.' })).statusCode, 303)
+    assert.deepEqual(await listed(frontDoor), [])
+    assert.deepEqual(await listed(frontDoor2), [])
+    assert.deepEqual(await listed(teamLeadTeacher), [toTeacher.id])
   })
 
   it('one form naming the teacher’s own pupil and another school’s pupil: each child’s concern goes to the leads who can open that child', async () => {

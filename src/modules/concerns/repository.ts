@@ -484,10 +484,14 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** The DSL's queue: open concerns I decide (raised in my agency, or routed to me) about children in my reach, oldest first. */
+    /**
+     * The open concerns I decide (decidedByMe: the same rule as deciding one) about children in my reach, children in
+     * immediate danger first, then oldest first: a safeguarding lead's triage queue (raised in my agency, or routed to
+     * me); for anyone else, the concerns routed to them — as a team's lead practitioner (of any role) or at the front
+     * door — so an undecided concern is not found only through its notification.
+     */
     async queue() {
       return auditedTransaction(ctx, actor, 'concern.queue', async (trx, now) => {
-        if (!isLead) return { result: [], audit: { action: 'concern.queue', outcome: 'success' } }
         const rows = await visibleConcerns(trx, now)
           .innerJoin('membership as m', 'm.id', 'k.raised_by_membership_id')
           .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')

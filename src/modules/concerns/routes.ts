@@ -1,4 +1,5 @@
-// Logging a concern, the DSL's triage queue, and the concern page (the raiser sees the outcome and its reasons).
+// Logging a concern, the concerns to decide (the DSL's triage queue), and the concern page (the raiser sees the outcome
+// and its reasons).
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -96,10 +97,9 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
   // the next steps the concern page offers whoever decides it (a team's lead practitioner or the front door decides a
   // concern routed to them, and may not ask the school-based social worker)
   const nextSteps = (req: FastifyRequest) => ({ mayRefer: hasPermission(req.actor!.role, 'referral:make'), mayConsult: hasPermission(req.actor!.role, 'consultation:ask') })
-  // back to where the concern was found: the safeguarding lead's queue for whoever decides it and has one, the
-  // notifications for someone else it was routed to (a team's lead practitioner, the front door: no queue), else the
-  // concerns I have logged
-  const backTo = (req: FastifyRequest, canTriage: boolean) => (!canTriage ? '/concerns' : hasPermission(req.actor!.role, 'concern:triage') ? '/triage' : '/notifications')
+  // back to where the concern was found: whoever decides it, to their list of concerns to decide (a safeguarding lead's
+  // triage queue; the concerns routed to a team's lead practitioner or the front door); else the concerns I have logged
+  const backTo = (canTriage: boolean) => (canTriage ? '/triage' : '/concerns')
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof formErrors>) {
     const actor = request.actor!
@@ -164,9 +164,12 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     return reply.page('concerns/views/mine.njk', { title: 'Concerns I have logged', concerns, backLink: '/' })
   })
 
-  r.get('/triage', { permission: 'concern:triage', audit: 'concern.queue' }, async (request, reply) => {
+  // the open concerns that are mine to decide: a safeguarding lead's triage queue; for anyone else, those routed to them
+  // (a team's lead practitioner may be of any role, so any case role may ask: the data layer decides what is theirs)
+  r.get('/triage', { permission: 'concern:raise', audit: 'concern.queue' }, async (request, reply) => {
     const queue = await repo(request).queue()
-    return reply.page('concerns/views/queue.njk', { title: 'Concerns to triage', queue, backLink: '/' })
+    const lead = hasPermission(request.actor!.role, 'concern:triage')
+    return reply.page('concerns/views/queue.njk', { title: lead ? 'Concerns to triage' : 'Concerns to decide', lead, queue, backLink: '/' })
   })
 
   r.get('/concerns/:concernId', { permission: 'concern:raise', audit: 'concern.view', record: true }, async (request, reply) => {
@@ -175,7 +178,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     if (!found) return reply.callNotFound()
     const submitted = Number((request.query as { submitted?: string }).submitted ?? 0)
     const frontDoor = found.concern.immediate_danger ? await data.directory.frontDoor(request.actor!.partnershipId) : null
-    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: backTo(request, found.canTriage) })
+    return reply.page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted, frontDoor, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values: {}, backLink: backTo(found.canTriage) })
   })
 
   // formKey: a decision has no key of its own, so the form carries the page's key (route.ts): sent twice, one decision.
@@ -189,7 +192,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     const show = async (errors: ReturnType<typeof formErrors>) => {
       const found = await repo(request).get(concernId)
       if (!found) return reply.callNotFound()
-      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: backTo(request, found.canTriage) })
+      return reply.code(400).page('concerns/views/concern.njk', { title: `Concern about ${found.concern.given_name} ${found.concern.family_name}`, ...found, ...nextSteps(request), submitted: 0, frontDoor: null, actions: TRIAGE_ACTIONS, outcomes: TRIAGE_OUTCOMES, referralDecisions: DECISION_LABELS, values, ...errors, backLink: backTo(found.canTriage) })
     }
     if (!parsed.success) return show(formErrors(parsed.error))
     try {
