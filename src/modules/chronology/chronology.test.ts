@@ -295,6 +295,7 @@ describeApp('the merged chronology', (ctx) => {
     const csv = await dsl.get(`/children/${longId}/chronology.csv`)
     assert.equal(csv.statusCode, 422)
     assert.match(csv.body, /too long to download in one go/)
+    assert.match(csv.body, new RegExp(`href="/children/${longId}/chronology" class="govuk-back-link"`), 'the way back it speaks of')
     const seen = Number(/You can see ([\d,]+) entries/.exec(csv.body)?.[1]?.replace(/,/g, ''))
     assert.ok(seen > EXPORT_LIMIT, `${seen} entries said`)
     // the audit says nothing left: a refused export, not an export of 5,000 entries
@@ -314,5 +315,64 @@ describeApp('the merged chronology', (ctx) => {
     assert.match(svg.body, new RegExp(`<desc id="tl-desc">The newest ${EXPORT_LIMIT} of the ${seen} entries you may see: `))
     const filtered = await dsl.get(`/children/${longId}/chronology?from=2027-01-01`)
     assert.doesNotMatch(filtered.body, /The picture shows the newest/)
+  })
+
+  it('a page past the last says so and links to the last page, keeping the filter, rather than "No entries"', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const first = await dsl.get(`/children/${childId}/chronology?category=neglect`)
+    const pages = Number(/aria-label="Page (\d+)"[^>]*>\s*\d+\s*<\/a>\s*<\/li>\s*<\/ul>/.exec(first.body)?.[1] ?? 1)
+    const past = await dsl.get(`/children/${childId}/chronology?category=neglect&page=${pages + 3}`)
+    assert.equal(past.statusCode, 200)
+    assert.doesNotMatch(past.body, /No entries you are entitled to see/)
+    assert.match(past.body, new RegExp(`There is no page ${pages + 3}: [\\s\\S]*<a class="govuk-link" href="\\?category=neglect&amp;page=${pages}">Go to the last page \\(${pages}\\)</a>`))
+    // a chronology with nothing in it (a teacher's view) still says simply that there is nothing
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    assert.match((await teacher.get(`/children/${childId}/chronology?page=3`)).body, /No entries you are entitled to see/)
+  })
+
+  it('an agency or a category the viewer has no entries from is said to be wrong, not shown as "All" over an empty page', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const agency = await dsl.get(`/children/${childId}/chronology?agency=${id('agency:no-such-agency')}`)
+    assert.equal(agency.statusCode, 400)
+    assert.match(agency.body, /govuk-error-summary[\s\S]*href="#agency"[^>]*>Choose an agency from the list/)
+    const category = await dsl.get(`/children/${childId}/chronology?category=no_such_category`)
+    assert.equal(category.statusCode, 400)
+    assert.match(category.body, /govuk-error-summary[\s\S]*href="#category"[^>]*>Choose a category from the list/)
+    assert.match(category.body, /<p id="category-error" class="govuk-error-message">/)
+    assert.equal((await dsl.get(`/children/${childId}/chronology?category=neglect&agency=${id('agency:police')}`)).statusCode, 200, 'choices from the list are fine')
+  })
+
+  it('an entry a child or parent disputes is marked as disputed in the CSV export, as it is on the page', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const entry = await ctx.s.t.db.selectFrom('entry').select(['id', 'child_id']).where('child_id', '=', childId).where('visibility', '=', 'team').orderBy('occurred_at', 'desc').limit(1).executeTakeFirstOrThrow()
+    await ctx.s.t.db
+      .insertInto('entry_dispute')
+      .values({ partnership_id: stableUuid('partnership:northshire'), id: randomUUID(), entry_id: entry.id, child_id: entry.child_id, kind: 'dispute', raised_by_name: 'A parent', raised_by_relationship: 'parent', statement: 'That did not happen', subject_access_item_id: null, recorded_by: id('membership:dsl.brookside:0'), recorded_at: new Date(), outcome: null, correcting_entry_id: null, response: null, responded_by: null, responded_at: null })
+      .execute()
+    const page = await dsl.get(`/children/${childId}/chronology`)
+    assert.match(page.body, new RegExp(`href="/entries/${entry.id}#disputes"`))
+    const csv = await dsl.get(`/children/${childId}/chronology.csv`)
+    const lines = csv.body.trim().split('\r\n')
+    const header = lines[0]!.split(',')
+    const col = header.indexOf('disputed')
+    assert.ok(col >= 0, 'a disputed column')
+    const row = lines.find((l) => l.includes(entry.id))!
+    // these rows' cells hold no comma (the summaries are not quoted): a split finds the column
+    assert.equal(row.split(',')[col], 'yes', row)
+    const others = lines.slice(1).filter((l) => !l.includes(entry.id))
+    assert.ok(others.length > 0 && others.every((l) => l.split(',')[col] === ''), 'only the disputed entry is marked')
+  })
+
+  it('the CSV gives an entry of unknown time its date only, as the page does, not a time of day nobody recorded', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const entryId = randomUUID()
+    await ctx.s.t.db.insertInto('entry').values({ id: entryId, partnership_id: stableUuid('partnership:northshire'), child_id: childId, type: 'health_attendance', category: 'neglect', occurred_at: new Date('2026-07-14T12:00:00Z'), occurred_time_known: false, recorded_at: new Date('2026-07-15T09:00:00Z'), author_membership_id: null, author_team_id: null, source_agency_id: id('agency:health'), significance: 'low', summary: 'Dated only', visibility: 'team' }).execute()
+    const page = await dsl.get(`/children/${childId}/chronology?from=2026-07-14&to=2026-07-14`)
+    assert.match(page.body, /<td class="govuk-table__cell">14 July 2026<\/td>/)
+    const csv = await dsl.get(`/children/${childId}/chronology.csv?from=2026-07-14&to=2026-07-14`)
+    const row = csv.body.trim().split('\r\n').find((l) => l.includes(entryId))!
+    assert.equal(row.split(',')[0], '2026-07-14', row)
+    const timed = csv.body.trim().split('\r\n').slice(1).filter((l) => !l.includes(entryId))
+    assert.ok(timed.every((l) => /^2026-07-14T\d\d:\d\d:\d\d\.\d{3}Z,/.test(l)), 'an entry with its time keeps it')
   })
 })

@@ -34,3 +34,16 @@ describe('the chronology filter’s fields, written by functions', () => {
     }
   })
 })
+
+describe('the chronology’s PDF (the page Chromium prints)', () => {
+  it('marks an entry a child or parent disputes, as the chronology page does', async () => {
+    const { createRenderer } = await import('../../platform/http/render.ts')
+    const render = createRenderer(process.cwd(), false)
+    const entry = (id: string, disputed: boolean) => ({ id, child_id: 'c', type: 'incident', category: 'neglect', occurred_at: new Date('2026-07-14T09:00:00Z'), occurred_time_known: true, recorded_at: new Date('2026-07-14T10:00:00Z'), significance: 'high', summary: `Summary ${id}`, supersedes_entry_id: null, disputed, agency: 'Police', author: null, role: null, childName: 'A B' })
+    const html = render.render('chronology/views/print.njk', { children: [{ id: 'c', given_name: 'A', family_name: 'B' }], entries: [entry('one', true), entry('two', false)], total: 2, family: false, title: 't', exportedBy: 'Claire Dawson', exportedAt: new Date('2026-12-01T10:00:00Z'), filterText: '' })
+    const rows = html.split('<tr>').slice(2)
+    assert.equal(rows.length, 2)
+    assert.match(rows[0]!, /Summary one[\s\S]*Disputed/)
+    assert.doesNotMatch(rows[1]!, /Disputed/)
+  })
+})

@@ -12,6 +12,7 @@ import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { dateError, queryInt } from '../../web/forms.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { csvCell } from '../../web/csv.ts'
+import { londonDateTime } from '../../web/dates.ts'
 
 /** The highest page number asked for: beyond it (or not a whole number) the page says so, a 400, not a database error. */
 export const MAX_PAGE = 10_000
@@ -46,6 +47,13 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     if (f.pageError) f.errors.push(f.pageError)
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, page: f.page })
     if (!result) return reply.callNotFound()
+    // the choices come from every entry the viewer may see: an agency or category not among them (a link from another
+    // child's chronology, or typed) would show no entries under a list reading "All", as though no filter were applied
+    if (f.filter.agencyId && !result.agencies.some((a) => a.id === f.filter.agencyId)) f.errors.push({ text: 'Choose an agency from the list', href: '#agency' })
+    if (f.filter.category && !result.categories.includes(f.filter.category)) f.errors.push({ text: 'Choose a category from the list', href: '#category' })
+    // a page past the last (a bookmark, a link from when there were more entries) says so and links to the last page,
+    // rather than "No entries you are entitled to see" with no way back
+    const pastTheEnd = !f.pageError && result.total > 0 && f.page > result.pages
     const query = new URLSearchParams(Object.entries({ ...f.raw, ...(f.family ? { family: '1' } : {}) }).filter(([, v]) => v)).toString()
     const fieldErrors: Record<string, { text: string }> = Object.fromEntries(f.errors.map((e) => [e.href.slice(1), { text: e.text }]))
     // the rows, the filter's fields and the pagination as HTML written by functions, not a macro call each
@@ -53,7 +61,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       rows: rowsHtml(result.entries, f.family),
       pagination: result.entries.length ? paginationHtml(result.page, result.pages, query) : '',
       agencySelect: selectHtml('agency', 'Agency', [{ value: '', text: 'All agencies' }, ...result.agencies.map((a) => ({ value: a.id, text: a.name, selected: f.raw.agency === a.id }))], fieldErrors.agency),
-      categorySelect: selectHtml('category', 'Category', [{ value: '', text: 'All categories' }, ...result.categories.map((c) => ({ value: c, text: humanise(c), selected: f.raw.category === c }))]),
+      categorySelect: selectHtml('category', 'Category', [{ value: '', text: 'All categories' }, ...result.categories.map((c) => ({ value: c, text: humanise(c), selected: f.raw.category === c }))], fieldErrors.category),
       fromInput: inputHtml('from', 'From (YYYY-MM-DD)', f.raw.from ?? '', fieldErrors.from),
       toInput: inputHtml('to', 'To (YYYY-MM-DD)', f.raw.to ?? '', fieldErrors.to),
     }
@@ -69,6 +77,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       html,
       backLink: `/children/${childId}`,
       timelineLimit: EXPORT_LIMIT,
+      lastPageHref: pastTheEnd ? `?${query ? `${query}&` : ''}page=${result.pages}` : null,
     })
   })
 
@@ -108,6 +117,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
         title: 'This chronology is too long to download in one go',
         detail: `You can see ${result.total.toLocaleString('en-GB')} entries here, and a download holds up to ${EXPORT_LIMIT.toLocaleString('en-GB')}. Go back to the chronology, choose an agency or a date range, and download each part.`,
         status: 422,
+        // the way back it speaks of, as the filter's error page has
+        backLink: `/children/${childId}/chronology`,
       })
       return null
     }
@@ -118,8 +129,11 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const read = await readForExport(request, reply, 'csv')
     if (!read) return reply
     const { result } = read
-    const header = ['occurred_at', 'child', 'agency', 'author', 'type', 'category', 'significance', 'summary', 'recorded_at', 'entry_id', 'supersedes']
-    const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_at, e.childName, e.agency, e.author, e.type, e.category, e.significance, e.summary, e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
+    // `disputed`: the page marks an entry a child or parent disputes, and so does its export
+    const header = ['occurred_at', 'child', 'agency', 'author', 'type', 'category', 'significance', 'summary', 'disputed', 'recorded_at', 'entry_id', 'supersedes']
+    // an entry whose time of day the agency did not give (stored at midday UTC) is its London date, as on the page: not
+    // a time that nobody recorded
+    const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_time_known ? e.occurred_at : londonDateTime(e.occurred_at).date, e.childName, e.agency, e.author, e.type, e.category, e.significance, e.summary, e.disputed ? 'yes' : '', e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="chronology.csv"')

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { textWidth, timelineSvg, wrapLabel, type TimelineEntry } from './timeline.ts'
+import { londonDateTime } from '../../web/dates.ts'
 
 const DAY = 86_400_000
 const LABEL_COLUMN = 192 // agency names end before this x
@@ -182,7 +183,7 @@ function assertLegible(list: TimelineEntry[]) {
   const byCategory = new Map(p.legend.map((l) => [l.category, l]))
   const named = new Map(list.map((e) => [e.id, e]))
   for (const m of p.markers) {
-    const e = [...named.values()].find((x) => m.title.startsWith(`${x.occurred_at.toISOString().slice(0, 10)}, ${x.agency}: `) && m.title.includes(x.type.replace(/_/g, ' ')))
+    const e = [...named.values()].find((x) => m.title.startsWith(`${londonDateTime(x.occurred_at).date}, ${x.agency}: `) && m.title.includes(x.type.replace(/_/g, ' ')))
     assert.ok(e, m.title)
     if (m.title.endsWith('risk signal')) {
       assert.match(m.shapes, /stroke="#d4351c"/, 'a signal is ringed')
@@ -253,6 +254,17 @@ describe('a picture of only the newest entries', () => {
     assert.match(desc(timelineSvg(some, { title: 'T', total: 6000 })), /^The newest 40 of the 6000 entries you may see: 40 entries from/)
     assert.match(desc(timelineSvg(some, { title: 'T', total: 40 })), /^40 entries from/)
     assert.match(desc(timelineSvg(some, { title: 'T' })), /^40 entries from/)
+  })
+})
+
+describe('dates in the picture', () => {
+  it('are London’s, as in the chronology table: an entry just after midnight in summer time is on its own day', () => {
+    const svg = timelineSvg([
+      { id: 'a', occurred_at: new Date('2026-07-31T23:30:00Z'), agency: 'Police', type: 'incident', category: 'neglect', significance: 'high' }, // 00:30 BST, 1 August
+      { id: 'b', occurred_at: new Date('2026-08-10T10:00:00Z'), agency: 'Police', type: 'incident', category: 'neglect', significance: 'low' },
+    ], { title: 'T' })
+    assert.match(svg, /<title>2026-08-01, Police: incident \(neglect\), high significance<\/title>/)
+    assert.match(/<desc id="tl-desc">([^<]*)<\/desc>/.exec(svg)![1]!, /between 2026-08-01 and 2026-08-10/)
   })
 })
 

@@ -13,6 +13,7 @@
 //   label column, which is clipped as well; axis ticks step from days to years so that labels never collide.
 import { DEFAULT_CONCERN_CATEGORIES } from '../../data/partnership-defaults.ts'
 import { esc } from './html.ts'
+import { londonDateTime } from '../../web/dates.ts'
 
 export interface TimelineEntry {
   id: string
@@ -60,7 +61,8 @@ const RANK: Record<Significance, number> = { low: 0, medium: 1, high: 2, critica
 const humanise = (s: string) => s.replace(/_/g, ' ')
 const categoryName = (k: string) => LABEL.get(k) ?? humanise(k).replace(/^./, (c) => c.toUpperCase())
 const n1 = (v: number) => String(Math.round(v * 10) / 10)
-const ymd = (t: number) => new Date(t).toISOString().slice(0, 10)
+/** An entry's date as the chronology table gives it: London's (an entry at 00:30 BST is that day's, not the day before's). */
+const ymd = (t: number) => londonDateTime(new Date(t)).date
 
 // Advance widths (1/1000 em) of ASCII 32–126 in Arial / Liberation Sans / Helvetica, regular and bold.
 const REGULAR = [278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584]
