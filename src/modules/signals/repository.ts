@@ -57,8 +57,11 @@ export function signalsRepository(ctx: Ctx, actor: Actor) {
           .selectFrom('risk_signal as s')
           .innerJoin('child as c', 'c.id', 's.child_id')
           .innerJoin('signal_rule as r', (j) => j.onRef('r.partnership_id', '=', 's.partnership_id').onRef('r.code', '=', 's.rule_code').onRef('r.version', '=', 's.rule_version'))
+          // who acknowledged it: a signal routed to several people (the front door's members) says which of them did
+          .leftJoin('membership as am', (j) => j.onRef('am.id', '=', 's.acknowledged_by').onRef('am.partnership_id', '=', 's.partnership_id'))
+          .leftJoin('practitioner as ap', 'ap.id', 'am.practitioner_id')
           .selectAll('s')
-          .select(['r.name as rule_name', 'c.given_name', 'c.family_name'])
+          .select(['r.name as rule_name', 'c.given_name', 'c.family_name', 'ap.given_name as acknowledged_by_given_name', 'ap.family_name as acknowledged_by_family_name'])
           .where('s.partnership_id', '=', actor.partnershipId)
           .where('s.id', '=', id)
           .where(sql<boolean>`${actor.membershipId}::uuid = any(s.routed_to)`)
@@ -69,7 +72,7 @@ export function signalsRepository(ctx: Ctx, actor: Actor) {
         const entries = await trx
           .selectFrom('entry as e')
           .innerJoin('agency as a', 'a.id', 'e.source_agency_id')
-          .select(['e.id', 'e.type', 'e.category', 'e.occurred_at', 'e.summary', 'e.visibility', 'a.name as agency'])
+          .select(['e.id', 'e.type', 'e.category', 'e.occurred_at', 'e.occurred_time_known', 'e.summary', 'e.visibility', 'a.name as agency'])
           .where('e.partnership_id', '=', actor.partnershipId)
           .where('e.id', 'in', s.entry_ids.length ? s.entry_ids : ['00000000-0000-0000-0000-000000000000'])
           // still this child's: an entry that an unmerge moved to another child is that child's record now

@@ -219,4 +219,29 @@ describeApp('risk signals when strands combine', (ctx) => {
     await system.evaluateSignals()
     assert.equal((await db.selectFrom('risk_signal').select('id').where('child_id', '=', childId).where('rule_code', '=', 'domestic_abuse_and_health').execute()).length, 1)
   })
+
+  it('the signal’s page shows an entry of unknown time by its date only, and says who acknowledged it and their response', async () => {
+    const db = ctx.s.t.db
+    const childId = (await db.selectFrom('relationship').select('child_id').where('type', '=', 'allocated_worker').where('holder_membership_id', '=', id('membership:sw.north:0')).executeTakeFirstOrThrow()).child_id
+    // as an agency's import writes an entry with a date and no time (src/modules/records/validate.ts): midday UTC, time unknown
+    const mk = (type: string, category: string | null, agency: string, day: string) => ({ id: randomUUID(), partnership_id: P, child_id: childId, type, category, occurred_at: new Date(`${day}T12:00:00Z`), occurred_time_known: false, recorded_at: ctx.s.clock.now(), author_membership_id: null, author_team_id: null, source_agency_id: id(`agency:${agency}`), significance: 'high' as const, summary: `${type} dated only`, visibility: 'team' as const })
+    const notice = mk('notice', 'domestic_abuse', 'police', '2026-08-03')
+    const health = mk('health_attendance', null, 'health', '2026-08-07')
+    await db.insertInto('entry').values([notice, health]).execute()
+    const signalId = randomUUID()
+    await db.insertInto('risk_signal').values({ id: signalId, partnership_id: P, child_id: childId, rule_code: 'domestic_abuse_and_health', rule_version: 1, fingerprint: signalId, entry_ids: [notice.id, health.id].sort(), fired_at: ctx.s.clock.now(), routed_to: [membershipOf('sw.north')] }).execute()
+    const sw = await ctx.s.signIn('sw.north')
+    const page = await sw.get(`/signals/${signalId}`)
+    assert.equal(page.statusCode, 200)
+    const listed = [...page.body.matchAll(/<li><strong>([^<]+)<\/strong> — /g)].map((m) => m[1]!.trim())
+    assert.equal(listed.length, 2, page.body)
+    for (const when of listed) assert.doesNotMatch(when, /\d{1,2}[:.]\d\d|am|pm/i, `“${when}”: no time the agency did not give`)
+    assert.equal((await sw.post(`/signals/${signalId}/acknowledge`, { response: 'Visited with the police on Monday.' })).statusCode, 303)
+    const row = await db.selectFrom('risk_signal').select(['acknowledged_by', 'response']).where('id', '=', signalId).executeTakeFirstOrThrow()
+    assert.deepEqual([row.acknowledged_by, row.response], [membershipOf('sw.north'), 'Visited with the police on Monday.'])
+    const who = await db.selectFrom('membership as m').innerJoin('practitioner as p', 'p.id', 'm.practitioner_id').select(['p.given_name', 'p.family_name']).where('m.id', '=', membershipOf('sw.north')).executeTakeFirstOrThrow()
+    const after = await sw.get(`/signals/${signalId}`)
+    assert.match(after.body, new RegExp(`Acknowledged [^<]* by ${who.given_name} ${who.family_name}</h2>`))
+    assert.match(after.body, /Visited with the police on Monday\./)
+  })
 })
