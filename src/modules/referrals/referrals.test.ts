@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
@@ -423,5 +424,74 @@ describeApp('the front door’s own record of a call, and a step taken late', (c
     assert.equal(sent.statusCode, 303)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', concernId).executeTakeFirstOrThrow()).status, 'triaged')
     assert.doesNotMatch((await dsl.get('/triage')).body, new RegExp(concernId), 'no longer waiting in the triage queue')
+  })
+})
+
+describeApp('the front door records a call about a child it does not yet reach (found in the partnership’s identity index)', (ctx) => {
+  const call = { kind: 'contact', reason: 'A neighbour saw the child locked out in the cold for hours.', levelBelieved: '2', levelReason: 'One report from a neighbour', parentsKnow: 'no', parentsNotToldReason: 'The caller asked not to be named to the family', urgency: 'today', publicName: 'Mr Jones', publicContact: '07700 900456' }
+  const referralIdOf = (res: { headers: Record<string, unknown> }) => (res.headers.location as string).split('/')[2]!.split('?')[0]!
+
+  it('a front-door worker finds the child in the index, chooses them, and records the call: saved, caller kept, audited, and the worker then reaches the child while the contact lasts', async () => {
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Perpetua', familyName: 'Quillfeather' })
+    const fd = await ctx.s.signIn('frontdoor')
+    assert.equal((await fd.get(`/children/${stranger}`)).statusCode, 404, 'not in the worker’s reach before the call')
+    // the search (for the referral) links the identity-only result to the form with the child chosen
+    const found = await fd.get('/search?for=referral&name=Perpetua+Quillfeather')
+    assert.match(found.body, new RegExp(`href="/referrals/new\\?child=${stranger}">Refer this child`))
+    assert.doesNotMatch(found.body, new RegExp(`href="/children/${stranger}"`), 'identity only: no link to the record')
+    const form = await fd.get(`/referrals/new?child=${stranger}`)
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, new RegExp(`value="${stranger}"[^>]*checked`), 'listed on the form, chosen')
+    assert.match(form.body, /Perpetua Quillfeather/)
+    // sent back with an error, the child stays listed and chosen
+    const bad = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(form.body), children: [stranger], reason: '' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, new RegExp(`value="${stranger}"[^>]*checked`))
+    const made = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(bad.body), children: [stranger] })
+    assert.equal(made.statusCode, 303)
+    const referralId = referralIdOf(made)
+    const { queue_team_id: queueTeamId, ...row } = await ctx.s.t.db.selectFrom('referral').select(['child_id', 'source', 'referrer_membership_id', 'referrer_name', 'referrer_contact', 'queue_team_id']).where('id', '=', referralId).executeTakeFirstOrThrow()
+    assert.deepEqual(row, { child_id: stranger, source: 'public', referrer_membership_id: null, referrer_name: 'Mr Jones', referrer_contact: '07700 900456' })
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids']).where('action', '=', 'referral.create').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.deepEqual(audit, { outcome: 'success', child_ids: [stranger] })
+    // the contact is the front door's sight of the child: the worker opens the call, the child and the referral
+    const sight = await ctx.s.t.db.selectFrom('relationship').select(['id', 'type', 'holder_team_id']).where('source', '=', `referral ${referralId}`).executeTakeFirstOrThrow()
+    assert.deepEqual({ type: sight.type, holder_team_id: sight.holder_team_id }, { type: 'front_door_contact', holder_team_id: queueTeamId })
+    assert.equal((await fd.get(`/referrals/${referralId}`)).statusCode, 200)
+    assert.equal((await fd.get(`/children/${stranger}`)).statusCode, 200)
+    assert.equal((await fd.get(`/front-door/referrals/${referralId}`)).statusCode, 200)
+    // and loses it when that relationship ends, as for any referral
+    await ctx.s.t.db.updateTable('relationship').set({ ends_at: new Date('2026-11-23T09:00:00Z') }).where('id', '=', sight.id).execute()
+    assert.equal((await fd.get(`/children/${stranger}`)).statusCode, 404)
+    assert.equal((await fd.get(`/front-door/referrals/${referralId}`)).statusCode, 404)
+  })
+
+  it('only the front-door worker: a school’s DSL or a police officer in the MASH naming a child outside their reach is refused as before (not found, nothing saved)', async () => {
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Ignatius', familyName: 'Quillfeather' })
+    // a teacher does not refer at all (their DSL does): refused by permission, as today
+    assert.equal((await (await ctx.s.signIn('teacher.brookside')).get(`/referrals/new?child=${stranger}`)).statusCode, 403)
+    for (const who of ['dsl.brookside', 'police.mash']) {
+      const referrer = await ctx.s.signIn(who)
+      const form = await referrer.get(`/referrals/new?child=${stranger}`)
+      assert.equal(form.statusCode, 200, who)
+      assert.doesNotMatch(form.body, new RegExp(stranger), `${who}: not listed for anyone who does not search the index`)
+      const sent = await referrer.post('/referrals', { ...call, publicName: '', publicContact: '', idempotencyKey: idempotencyKey(form.body), children: [stranger] })
+      assert.equal(sent.statusCode, 404, who)
+      assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').where('child_id', '=', stranger).execute()).length, 0, who)
+    }
+  })
+
+  it('a front-door worker naming an id that is no child of the partnership: not found, audited as such, nothing saved', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    const form = await fd.get('/referrals/new')
+    const before = (await ctx.s.t.db.selectFrom('referral').select('id').execute()).length
+    const random = randomUUID()
+    const listed = await fd.get(`/referrals/new?child=${random}`)
+    assert.equal(listed.statusCode, 200)
+    assert.doesNotMatch(listed.body, new RegExp(`value="${random}"`))
+    const sent = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(form.body), children: [random] })
+    assert.equal(sent.statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
+    assert.equal((await ctx.s.t.db.selectFrom('audit_event').select('outcome').where('action', '=', 'referral.create').orderBy('id', 'desc').executeTakeFirstOrThrow()).outcome, 'not_found')
   })
 })

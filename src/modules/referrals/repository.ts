@@ -13,6 +13,7 @@ import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, ty
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
+import { inIdentityIndex, searchesIdentityIndex } from '../search/repository.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 
 export const DECISION_LABELS: Record<Decision, string> = {
@@ -187,7 +188,15 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const childIds = [...new Set(input.childIds)]
         if (!childIds.length) throw new RefusedError('Choose the child or children the referral is about')
         if (childIds.some((id) => !isUuid(id))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
-        const inReach = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', 'in', childIds).where(childInReach(actor, now)).execute()
+        // the front door records calls about children it does not yet reach: it may name any child of the partnership's
+        // identity index (the set its search covers: src/modules/search), whose sight this referral's contact then gives it
+        const inReach = await trx
+          .selectFrom('child as c')
+          .select('c.id')
+          .where('c.partnership_id', '=', actor.partnershipId)
+          .where('c.id', 'in', childIds)
+          .where((eb) => (searchesIdentityIndex(actor) ? eb.or([childInReach(actor, now)(eb), inIdentityIndex(actor)]) : childInReach(actor, now)(eb)))
+          .execute()
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         // the concerns it is made from are the referrer's agency's own, or were routed to the referrer (their raiser's own
         // leads could not open the child: src/modules/concerns): whoever raised one is told the decision and its reasons,

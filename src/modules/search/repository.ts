@@ -1,12 +1,27 @@
 // Person search for practitioners: typo-tolerant name (trigram similarity, also over other names) plus date of
 // birth (exact, or day and month transposed). Results are only children in the searcher's reach — except for the
 // front door, who may search the partnership's identity index to match a referral, and see identity only.
-import { sql, type SqlBool } from 'kysely'
+import { sql, type Expression, type SqlBool } from 'kysely'
 import { childInReach } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
+import { isUuid } from '../../data/repositories/children.ts'
 
 export const IDENTITY_INDEX_ROLES = ['front_door_social_worker'] as const
+
+/** The actor searches the partnership's identity index (the front door), not only the children in their reach. */
+export function searchesIdentityIndex(actor: Pick<Actor, 'role'>): boolean {
+  return (IDENTITY_INDEX_ROLES as readonly string[]).includes(actor.role)
+}
+
+/**
+ * A predicate on a child as `c`: the child is in the partnership's identity index — the partnership's, and not one a
+ * reviewer's merge left empty (its record is on the child it was merged into). What the front door's search covers,
+ * and what the front door may name in a referral it records (src/modules/referrals): one set, said once.
+ */
+export function inIdentityIndex(actor: Pick<Actor, 'partnershipId'>): Expression<SqlBool> {
+  return sql<SqlBool>`(c.partnership_id = ${actor.partnershipId} and c.merged_into_child_id is null)`
+}
 
 export interface SearchResult {
   id: string
@@ -21,8 +36,23 @@ export interface SearchResult {
 }
 
 export function searchRepository(ctx: Ctx, actor: Actor) {
-  const identityIndex = (IDENTITY_INDEX_ROLES as readonly string[]).includes(actor.role)
+  const identityIndex = searchesIdentityIndex(actor)
   return {
+    /**
+     * Identity (name, date of birth) of the children with these ids that are in the partnership's identity index, for
+     * the front door's referral form, where a child found by its search is chosen (src/modules/search/picker.ts).
+     * Nothing for a role that does not search the index, nor for an id that is not a child of the index.
+     */
+    async identities(ids: readonly string[]): Promise<{ id: string; givenName: string; familyName: string; dateOfBirth: string | null }[]> {
+      const wanted = [...new Set(ids.filter(isUuid).map((i) => i.toLowerCase()))]
+      if (!identityIndex || !wanted.length) return []
+      return auditedTransaction(ctx, actor, 'child.search', async (trx) => {
+        const rows = await trx.selectFrom('child as c').select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth']).where('c.id', 'in', wanted).where(inIdentityIndex(actor)).orderBy('c.family_name').orderBy('c.given_name').execute()
+        const result = rows.map((r) => ({ id: r.id, givenName: r.given_name, familyName: r.family_name, dateOfBirth: r.date_of_birth }))
+        return { result, audit: { action: 'child.search', outcome: 'success', childIds: result.map((r) => r.id), details: { index: 'partnership-identity', chosen: wanted.length } } }
+      })
+    },
+
     async people(q: { name: string; dateOfBirth?: string | null; limit?: number }): Promise<SearchResult[]> {
       return auditedTransaction(ctx, actor, 'child.search', async (trx, now) => {
         // `%` uses the connection's pg_trgm.similarity_threshold, set once per connection (SEARCH_SIMILARITY_THRESHOLD, src/data/db.ts)
@@ -53,8 +83,8 @@ export function searchRepository(ctx: Ctx, actor: Actor) {
           .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex'])
           .select(sql<number>`(${nameScore}) + (${dobScore})`.as('score'))
           .select((eb) => eb.selectFrom('child_address as a').select('a.postcode').whereRef('a.child_id', '=', 'c.id').where('a.confidential', '=', false).where('a.to_date', 'is', null).limit(1).as('postcode'))
-          // a child a reviewer's merge left empty is not a child to find: its record is on the child it was merged into
-          .where('c.merged_into_child_id', 'is', null)
+          // a child a reviewer's merge left empty is not a child to find (inIdentityIndex)
+          .where(inIdentityIndex(actor))
           .orderBy('score', 'desc')
           .orderBy('c.family_name')
           .limit(Math.min(q.limit ?? 20, 50))

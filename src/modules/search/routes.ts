@@ -4,7 +4,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { dateError } from '../../web/forms.ts'
 import { formHref, pickingFor, PICKER_FORMS } from './picker.ts'
-import { IDENTITY_INDEX_ROLES } from './repository.ts'
+import { searchesIdentityIndex } from './repository.ts'
 
 export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -22,15 +22,16 @@ export async function searchRoutes(app: FastifyInstance, { data }: AppDeps): Pro
   r.get('/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
     const out = await run(request.query as Record<string, string | undefined>, request.actor!)
     // searching for a form whose list of children was cut off (?for=referral): each result in reach links back to the
-    // form with the child chosen, added to those the form had chosen already
+    // form with the child chosen, added to those the form had chosen already; a result from the identity index only
+    // for a form that takes one (the front door's referral: picker.ts)
     const picking = pickingFor(request.query as { for?: unknown; child?: unknown }, request.actor!.role)
-    const results = picking ? out.results.map((c) => ({ ...c, chooseHref: c.identityOnly ? null : formHref(picking.form, [...new Set([...picking.carried, c.id])]) })) : out.results
+    const results = picking ? out.results.map((c) => ({ ...c, chooseHref: c.identityOnly && !PICKER_FORMS[picking.form].identityIndex ? null : formHref(picking.form, [...new Set([...picking.carried, c.id])]) })) : out.results
     const choosing = picking && { ...picking, ...PICKER_FORMS[picking.form], back: formHref(picking.form, picking.carried) }
     return reply
       .code(out.errors.length ? 400 : 200)
       // what the search covers is said before a search and after one that found nothing, not only beside results: "no
       // matches" in the partnership's identity index is not "no matches among my children"
-      .page('search/views/search.njk', { title: 'Find a child', ...out, results, choosing, identityIndex: (IDENTITY_INDEX_ROLES as readonly string[]).includes(request.actor!.role), ...(choosing ? { backLink: choosing.back } : {}), fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
+      .page('search/views/search.njk', { title: 'Find a child', ...out, results, choosing, identityIndex: searchesIdentityIndex(request.actor!), ...(choosing ? { backLink: choosing.back } : {}), fieldErrors: Object.fromEntries(out.errors.map((e) => [e.href.slice(1), { text: e.text }])) })
   })
   r.get('/api/v1/search', { permission: 'child:read', audit: 'child.search' }, async (request, reply) => {
     const out = await run(request.query as Record<string, string | undefined>, request.actor!)

@@ -69,11 +69,16 @@ describeApp('person search', (ctx) => {
     const forTeacher = await teacher.get(`/search?for=referral&name=${name(pupil)}`)
     assert.match(forTeacher.body, new RegExp(`href="/children/${pupil.id}"`))
     assert.doesNotMatch(forTeacher.body, /Refer this child|name="for"/)
-    // the front door's identity-only match is not a child to choose
+    // the front door's identity-only match is a child to choose for the referral it records (a call about a child it
+    // does not yet reach: src/modules/referrals), and for no other form; still identity only, no link to the record
     const fd = await ctx.s.signIn('frontdoor')
     const forFd = await fd.get(`/search?for=referral&name=${name(stranger)}`)
     assert.match(forFd.body, new RegExp(`${stranger.given_name} ${stranger.family_name}`))
-    assert.doesNotMatch(forFd.body, new RegExp(`/referrals/new\\?child=${stranger.id}`))
+    assert.match(forFd.body, new RegExp(`href="/referrals/new\\?child=${stranger.id}">Refer this child`))
+    assert.doesNotMatch(forFd.body, new RegExp(`href="/children/${stranger.id}"`))
+    const concernFd = await fd.get(`/search?for=concern&name=${name(stranger)}`)
+    assert.match(concernFd.body, /name="for" value="concern"/, 'the front door may raise a concern: the search chooses for it')
+    assert.doesNotMatch(concernFd.body, new RegExp(`/concerns/new\\?child=${stranger.id}`))
   })
 
   it('bad input and injection attempts are answered, never a 500', async () => {
