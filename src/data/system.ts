@@ -1,55 +1,21 @@
 // The one named system repository: what jobs do outside any practitioner's scope (escalating overdue clocks,
 // delivering the outbox). Every action is audited as the system. Greppable on purpose: `systemRepository(`.
 import { randomBytes } from 'node:crypto'
-import { sql, type Transaction } from 'kysely'
+import { sql } from 'kysely'
 import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
 import { randomUUID } from 'node:crypto'
 import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
 import { routeFollowedSignals, routeSignal } from '../modules/signals/routing.ts'
-import { lockChildren } from './repositories/children.ts'
+import { lockFollowingMerges } from './repositories/children.ts'
 import type { Ctx } from './unit-of-work.ts'
-import type { DB } from './schema.ts'
 import { recordsImporter } from '../modules/records/repository.ts'
 import { runRetention } from '../modules/retention/job.ts'
 import { escalationStandIns } from '../modules/requests/rules.ts'
 
 /** How far before the last signal run an entry's recorded_at may be and still be looked at again (a late commit). */
 export const SIGNAL_COMMIT_GRACE_MS = 10 * 60_000
-
-/**
- * Takes the rows of the children a signal evaluation looks at as a merge takes them (lockChildren: in id order, so
- * the two never wait on each other crosswise) and answers, for each, the child to evaluate in its place: itself; the
- * child it went into, when a merge has emptied it (marked merged_into_child_id) — its entries are there now; or none
- * (a merge cycle, or no such child). The child a merge went into is taken too, in the same order: a merge seen only
- * once the rows are held (it held one of them, and has just committed) names a child not yet taken, so every row
- * taken is let go (a savepoint) and all of them taken again in id order, never one out of order while others are held.
- */
-async function lockForEvaluation(trx: Transaction<DB>, partnershipId: string, childIds: readonly string[]): Promise<Map<string, string | null>> {
-  const want = new Set(childIds)
-  for (;;) {
-    await sql`savepoint signal_children`.execute(trx)
-    const into = new Map((await lockChildren(trx, partnershipId, [...want])).map((c) => [c.id, c.merged_into_child_id]))
-    const missing = [...into.values()].filter((t): t is string => !!t && !want.has(t))
-    if (missing.length) {
-      await sql`rollback to savepoint signal_children`.execute(trx)
-      for (const m of missing) want.add(m)
-      continue
-    }
-    await sql`release savepoint signal_children`.execute(trx)
-    const out = new Map<string, string | null>()
-    for (const id of childIds) {
-      let at = id
-      for (const seen = new Set<string>(); into.get(at) && !seen.has(at); ) {
-        seen.add(at)
-        at = into.get(at)!
-      }
-      out.set(id, into.has(at) && !into.get(at) ? at : null)
-    }
-    return out
-  }
-}
 
 export function systemRepository(ctx: Ctx, job: string) {
   const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -124,7 +90,7 @@ export function systemRepository(ctx: Ctx, job: string) {
      * entries already there). A fired signal names its entries, goes to the lead practitioner of the child's open
      * team around the child (issue 4: "the lead practitioner or the front door"), failing them the allocated workers,
      * failing them the front door; it lands in the chronology as a signal entry, and is not fired again for entries
-     * it already named. The children's rows are taken as a merge takes them (lockForEvaluation), and a child a merge
+     * it already named. The children's rows are taken as a merge takes them (lockFollowingMerges), and a child a merge
      * has emptied is evaluated as the child it went into. The signals migration 20261130T2120 moved are routed and
      * audited here first (routeFollowedSignals).
      */
@@ -161,7 +127,7 @@ export function systemRepository(ctx: Ctx, job: string) {
           // The children's rows are taken as a merge takes them, before their entries are read: a merge at the same
           // moment either finishes first — and a child it emptied is evaluated as the child it went into — or waits
           // for this run; never a signal fired on entries a merge is taking away to another child.
-          const evaluateAs = await lockForEvaluation(trx, partnershipId, [...listed.map((c) => c.childId), ...pending.map((p) => p.child_id)])
+          const evaluateAs = await lockFollowingMerges(trx, partnershipId, [...listed.map((c) => c.childId), ...pending.map((p) => p.child_id)])
           const followed = await routeFollowedSignals(trx, partnershipId, now)
           const byChild = new Map<string, Map<string, (typeof rules)[number]>>()
           const mergedAway: string[] = []

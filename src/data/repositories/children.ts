@@ -459,6 +459,41 @@ export async function lockChildren(trx: Transaction<DB>, partnershipId: string, 
 }
 
 /**
+ * Takes the children's rows as lockChildren does (in id order), following merges: answers, for each child asked for,
+ * the child that stands for it now — itself; the child it went into, when a merge has emptied it (marked
+ * merged_into_child_id): its entries are there now; or none (a merge cycle, or no such child). The child a merge went
+ * into is taken too, in the same order: a merge seen only once the rows are held (it held one of them, and has just
+ * committed) names a child not yet taken, so every row taken is let go (a savepoint) and all of them taken again in id
+ * order, never one out of order while others are held. A signal evaluation takes the children it evaluates this way,
+ * and an import the children it links records to.
+ */
+export async function lockFollowingMerges(trx: Transaction<DB>, partnershipId: string, childIds: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>()
+  if (!childIds.length) return out
+  const want = new Set(childIds)
+  for (;;) {
+    await sql`savepoint lock_following_merges`.execute(trx)
+    const into = new Map((await lockChildren(trx, partnershipId, [...want])).map((c) => [c.id, c.merged_into_child_id]))
+    const missing = [...into.values()].filter((t): t is string => !!t && !want.has(t))
+    if (missing.length) {
+      await sql`rollback to savepoint lock_following_merges`.execute(trx)
+      for (const m of missing) want.add(m)
+      continue
+    }
+    await sql`release savepoint lock_following_merges`.execute(trx)
+    for (const id of childIds) {
+      let at = id
+      for (const seen = new Set<string>(); into.get(at) && !seen.has(at); ) {
+        seen.add(at)
+        at = into.get(at)!
+      }
+      out.set(id, into.has(at) && !into.get(at) ? at : null)
+    }
+    return out
+  }
+}
+
+/**
  * A child in the actor's reach, for a capability's own pages: identity, the relationship that let the actor in (a
  * standing one before break-glass, for the audit row), and whether that reach takes in the team's entries (the
  * role's reach, or break-glass's). Undefined when out of reach or not an id — the caller answers "not found".

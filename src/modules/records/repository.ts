@@ -21,7 +21,7 @@ import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-w
 import type { DB, MatchState } from '../../data/schema.ts'
 import { DEFAULTS, FIELDS, compareRecords, dedupe, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
 import { signalsFollowEntries, type MovedSignal } from '../signals/routing.ts'
-import { lockChildren } from '../../data/repositories/children.ts'
+import { lockChildren, lockFollowingMerges } from '../../data/repositories/children.ts'
 import { checkEntry, checkRecord, CsvFileError, ENTRY_COLUMNS, ENTRY_REQUIRED, parseCsv, RECORD_COLUMNS, RECORD_REQUIRED, type EntryInput, type RecordInput } from './validate.ts'
 
 type Trx = Transaction<DB>
@@ -469,38 +469,6 @@ async function decide(trx: Trx, partnershipId: string, recordId: string, kind: D
 
 const pct = (p: number) => `${(p * 100).toFixed(1)}%`
 
-/**
- * Takes the children's rows (lockChildren: in id order) for a link, and answers, for each, the child a record linked
- * to it goes to: itself, or — when a merge has emptied it (merged_into_child_id) — the child it went into, or none (a
- * merge cycle, no such child). As a signal evaluation does, a child gone into that is not yet held is taken only after
- * every row held is let go (a savepoint), all of them again in id order, never one out of order while others are held.
- */
-async function lockLinkedChildren(trx: Trx, partnershipId: string, childIds: readonly string[]): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>()
-  if (!childIds.length) return out
-  const want = new Set(childIds)
-  for (;;) {
-    await sql`savepoint link_children`.execute(trx)
-    const into = new Map((await lockChildren(trx, partnershipId, [...want])).map((c) => [c.id, c.merged_into_child_id]))
-    const missing = [...into.values()].filter((t): t is string => !!t && !want.has(t))
-    if (missing.length) {
-      await sql`rollback to savepoint link_children`.execute(trx)
-      for (const m of missing) want.add(m)
-      continue
-    }
-    await sql`release savepoint link_children`.execute(trx)
-    for (const id of childIds) {
-      let at = id
-      for (const seen = new Set<string>(); into.get(at) && !seen.has(at); ) {
-        seen.add(at)
-        at = into.get(at)!
-      }
-      out.set(id, into.has(at) && !into.get(at) ? at : null)
-    }
-    return out
-  }
-}
-
 /** Creates or updates the agency's records and links each to a child. */
 async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[], now: Date): Promise<RecordOutcome[]> {
   const P = scope.partnershipId
@@ -531,7 +499,7 @@ async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[]
   // the children a link touches — the one each record goes to, and the one a record already held leaves — are taken
   // as a merge and a signal evaluation take them, all at once and in id order, before anything moves: neither sees a
   // child half moved, and none of the three waits on another crosswise
-  const linkTo = await lockLinkedChildren(
+  const linkTo = await lockFollowingMerges(
     trx,
     P,
     toMatch.flatMap(({ req }, k) => (stateOf(found[k] ?? null) === 'matched' ? [found[k]!.childId, ...(req.currentChildId ? [req.currentChildId] : [])] : [])),
