@@ -133,3 +133,41 @@ export function queryInt(raw: unknown, { min, max, fallback }: { min: number; ma
   const n = Number(raw.trim())
   return Number.isSafeInteger(n) && n >= min && n <= max ? n : null
 }
+
+/**
+ * The fields of "a child not yet known" (the concern form; the front door's referral form): first and last name, and
+ * a date of birth, the best estimate of whoever names the child.
+ */
+export const newChildFields = {
+  newChildGivenName: z.string().trim().max(100, 'Must be 100 characters or fewer').optional().default(''),
+  newChildFamilyName: z.string().trim().max(100, 'Must be 100 characters or fewer').optional().default(''),
+  newChildDob: z.string().trim().max(10, 'Must be 10 characters or fewer').optional().default(''),
+}
+
+const field = (x: unknown) => String(x ?? '').trim()
+
+/** Whether the form names a child not yet known (any of its fields filled in), on the raw values. */
+export function newChildSent(v: Record<string, unknown>): boolean {
+  return Boolean(field(v.newChildGivenName) || field(v.newChildFamilyName) || field(v.newChildDob))
+}
+
+/**
+ * The cross-field check of a child not yet known, on the raw values: when any of its fields is filled in, every one
+ * must be, the date of birth a real date and not after `today` (London's date). None when no new child is named.
+ */
+export function newChildErrors(v: Record<string, unknown>, today: string): { path: string; message: string }[] {
+  if (!newChildSent(v)) return []
+  const out: { path: string; message: string }[] = []
+  if (!field(v.newChildGivenName)) out.push({ path: 'newChildGivenName', message: 'Enter the first name of the child not yet known' })
+  if (!field(v.newChildFamilyName)) out.push({ path: 'newChildFamilyName', message: 'Enter the last name of the child not yet known' })
+  const dobError = dateError(field(v.newChildDob), 'Date of birth', { format: 'Enter the date of birth as YYYY-MM-DD (your best estimate)' })
+  if (dobError) out.push({ path: 'newChildDob', message: dobError })
+  // a child not yet born is not named here (a best estimate is still a date in the past): 2061 for 2016 is a typing slip
+  else if (field(v.newChildDob) > today) out.push({ path: 'newChildDob', message: 'Date of birth must be today or in the past' })
+  return out
+}
+
+/** The child not yet known of a form that passed newChildErrors, or null when it names none. */
+export function newChildFrom(v: { newChildGivenName: string; newChildFamilyName: string; newChildDob: string }): { givenName: string; familyName: string; dateOfBirth: string } | null {
+  return v.newChildGivenName ? { givenName: v.newChildGivenName, familyName: v.newChildFamilyName, dateOfBirth: v.newChildDob } : null
+}

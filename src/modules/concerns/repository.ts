@@ -14,6 +14,7 @@ import type { BodyMark, DB, RelationshipType, Significance } from '../../data/sc
 import { auditedTransaction, auditFailure, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
+import { createProvisionalChild, type NewChild } from '../../data/repositories/provisional-child.ts'
 import { casePractitioners } from '../tac/access.ts'
 import { recordConcernSharing, type ConcernRoute } from '../sharing/concern.ts'
 
@@ -83,7 +84,7 @@ type WriteValues = { [K in keyof typeof WRITE_SLOT]: unknown }
 
 export interface ConcernInput {
   childIds: string[]
-  newChild?: { givenName: string; familyName: string; dateOfBirth: string } | null
+  newChild?: NewChild | null
   category: string
   seenOrHeard: string
   childWords?: string | null
@@ -200,7 +201,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         }
         if (!looked.category_ok) throw new FieldRefusedError('Choose a category from the list', 'category')
         if ((looked.in_reach ?? []).length !== childIds.length) return notFound()
-        if (input.newChild) childIds.push(await provisionalChild(trx, input.newChild, now))
+        // the raiser's agency holds a record of the child until it is matched (its safeguarding leads see it)
+        if (input.newChild) childIds.push(await createProvisionalChild(trx, actor, input.newChild, now, { source: 'provisional child named in a concern', reason: 'Named in a concern; not yet matched to a known child' }))
         if (!childIds.length) throw new RefusedError('Choose the child or children the concern is about')
         const submissionId = randomUUID()
         // each child's concern goes to my agency's safeguarding leads when they can open the child (the one-statement
@@ -450,20 +452,6 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             from k cross join (select distinct email from leads) x
           )${auditCte}
           select id, child_id from k`.compile(db)
-      }
-
-      async function provisionalChild(trx: Transaction<DB>, c: NonNullable<ConcernInput['newChild']>, now: Date): Promise<string> {
-        const id = randomUUID()
-        await trx
-          .insertInto('child')
-          .values({ id, partnership_id: actor.partnershipId, given_name: c.givenName, family_name: c.familyName, date_of_birth: c.dateOfBirth, expected_date_of_birth: null, sex: 'unknown', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, provisional: true, created_at: now })
-          .execute()
-        // the raiser's agency holds a record of the child until it is matched (its safeguarding leads see it)
-        await trx
-          .insertInto('relationship')
-          .values({ id: randomUUID(), partnership_id: actor.partnershipId, child_id: id, type: 'agency_record', holder_agency_id: actor.agencyId, holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: 'provisional child named in a concern', reason: 'Named in a concern; not yet matched to a known child', created_by_membership_id: actor.membershipId, created_at: now })
-          .execute()
-        return id
       }
     },
 

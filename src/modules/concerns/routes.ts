@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, fieldError, formErrors, oneValue, parseForm, sentTwice, type CrossCheck } from '../../web/forms.ts'
+import { dateError, fieldError, formErrors, newChildErrors, newChildFields, newChildFrom, newChildSent, oneValue, parseForm, sentTwice, type CrossCheck } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from './repository.ts'
 import { BODY_REGIONS } from './body-map.ts'
@@ -20,9 +20,7 @@ const text = (max: number) => z.string().trim().max(max, `Must be ${max} charact
 const concernForm = z
   .object({
     children: z.array(z.string()).default([]),
-    newChildGivenName: text(100).optional().default(''),
-    newChildFamilyName: text(100).optional().default(''),
-    newChildDob: text(10).optional().default(''),
+    ...newChildFields,
     category: z.string({ message: 'Choose the kind of concern' }).min(1, 'Choose the kind of concern'),
     seenOrHeard: text(10_000).min(1, 'Describe what you saw or heard'),
     childWords: text(10_000).optional().default(''),
@@ -40,16 +38,9 @@ const concernCross = (today: string): CrossCheck => (raw) => {
   const v = raw as Record<string, string | undefined> & { children?: string[]; marks?: { region: string; description: string; repeated?: boolean }[] }
   const out: { path: string; message: string }[] = []
   const s = (x: unknown) => String(x ?? '').trim()
-  const anyNew = s(v.newChildGivenName) || s(v.newChildFamilyName) || s(v.newChildDob)
-  if (anyNew) {
-    if (!s(v.newChildGivenName)) out.push({ path: 'newChildGivenName', message: 'Enter the first name of the child not yet known' })
-    if (!s(v.newChildFamilyName)) out.push({ path: 'newChildFamilyName', message: 'Enter the last name of the child not yet known' })
-    const dobError = dateError(s(v.newChildDob), 'Date of birth', { format: 'Enter the date of birth as YYYY-MM-DD (your best estimate)' })
-    if (dobError) out.push({ path: 'newChildDob', message: dobError })
-    // a child not yet born is not named here (a best estimate is still a date in the past): 2061 for 2016 is a typing slip
-    else if (s(v.newChildDob) > today) out.push({ path: 'newChildDob', message: 'Date of birth must be today or in the past' })
-  }
-  if (!(v.children ?? []).length && !anyNew) out.push({ path: 'children', message: 'Choose the child or children the concern is about' })
+  // a child not yet known: its names and a best-estimate date of birth, never in the future (src/web/forms.ts)
+  out.push(...newChildErrors(raw, today))
+  if (!(v.children ?? []).length && !newChildSent(raw)) out.push({ path: 'children', message: 'Choose the child or children the concern is about' })
   const occurredError = s(v.occurredDate) ? dateError(s(v.occurredDate), 'The date it happened', { format: 'Enter the date as YYYY-MM-DD' }) : null
   if (occurredError) out.push({ path: 'occurredDate', message: occurredError })
   if (s(v.occurredTime) && !/^([01]\d|2[0-3]):[0-5]\d$/.test(s(v.occurredTime))) out.push({ path: 'occurredTime', message: 'Enter the time as HH:MM, for example 14:30' })
@@ -137,7 +128,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
     try {
       const result = await repo(request).submit({
         childIds: v.children,
-        newChild: v.newChildGivenName ? { givenName: v.newChildGivenName, familyName: v.newChildFamilyName, dateOfBirth: v.newChildDob } : null,
+        newChild: newChildFrom(v),
         category: v.category,
         seenOrHeard: v.seenOrHeard,
         childWords: v.childWords,

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
+import type { Role } from '../../access/policy.ts'
+import { RefusedError } from '../../data/unit-of-work.ts'
 import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 import { makeTac, pupilOf } from '../../../test/support/tac.ts'
 
@@ -493,5 +495,101 @@ describeApp('the front door records a call about a child it does not yet reach (
     assert.equal(sent.statusCode, 404)
     assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
     assert.equal((await ctx.s.t.db.selectFrom('audit_event').select('outcome').where('action', '=', 'referral.create').orderBy('id', 'desc').executeTakeFirstOrThrow()).outcome, 'not_found')
+  })
+
+  const newChild = { newChildGivenName: 'Wilhelmina', newChildFamilyName: 'Thistlewood', newChildDob: '2019-06-01' }
+  const counts = async () => ({
+    children: (await ctx.s.t.db.selectFrom('child').select('id').execute()).length,
+    referrals: (await ctx.s.t.db.selectFrom('referral').select('id').execute()).length,
+  })
+
+  it('a front-door worker records a call about a child not yet known: a provisional child and the referral, the caller kept; the worker opens the referral and the child, and finds the child in the index', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    const form = await fd.get('/referrals/new')
+    assert.match(form.body, /A child not yet known/)
+    assert.match(form.body, /name="newChildGivenName"/)
+    const key = idempotencyKey(form.body)
+    const made = await fd.post('/referrals', { ...call, ...newChild, idempotencyKey: key })
+    assert.equal(made.statusCode, 303)
+    const referralId = referralIdOf(made)
+    const { child_id: childId, ...row } = await ctx.s.t.db.selectFrom('referral').select(['child_id', 'source', 'referrer_membership_id', 'referrer_name', 'referrer_contact']).where('id', '=', referralId).executeTakeFirstOrThrow()
+    assert.deepEqual(row, { source: 'public', referrer_membership_id: null, referrer_name: 'Mr Jones', referrer_contact: '07700 900456' })
+    const child = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name', 'date_of_birth', 'sex', 'provisional']).where('id', '=', childId).executeTakeFirstOrThrow()
+    assert.deepEqual(child, { given_name: 'Wilhelmina', family_name: 'Thistlewood', date_of_birth: '2019-06-01', sex: 'unknown', provisional: true })
+    // the front door holds no agency record of the child: its sight is the contact's, as for any child it names
+    const held = await ctx.s.t.db.selectFrom('relationship').select(['type', 'source']).where('child_id', '=', childId).execute()
+    assert.deepEqual(held, [{ type: 'front_door_contact', source: `referral ${referralId}` }])
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids']).where('action', '=', 'referral.create').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.deepEqual(audit, { outcome: 'success', child_ids: [childId] })
+    assert.equal((await fd.get(`/referrals/${referralId}`)).statusCode, 200)
+    assert.equal((await fd.get(`/children/${childId}`)).statusCode, 200)
+    assert.equal((await fd.get(`/front-door/referrals/${referralId}`)).statusCode, 200)
+    assert.match((await fd.get('/search?for=referral&name=Wilhelmina+Thistlewood')).body, new RegExp(childId))
+    // sent again (a double click): the first submission, no second child
+    const before = await counts()
+    const again = await fd.post('/referrals', { ...call, ...newChild, idempotencyKey: key })
+    assert.equal(again.statusCode, 303)
+    assert.equal(referralIdOf(again), referralId)
+    assert.deepEqual(await counts(), before)
+    // changed and sent again with its key: refused, nothing saved
+    const changed = await fd.post('/referrals', { ...call, ...newChild, newChildDob: '2019-06-02', idempotencyKey: key })
+    assert.equal(changed.statusCode, 400)
+    assert.match(changed.body, /This form was already sent with different details/)
+    assert.deepEqual(await counts(), before)
+  })
+
+  it('a front-door worker names a chosen child and a child not yet known: one referral each, in one submission', async () => {
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Octavia', familyName: 'Thistlewood' })
+    const fd = await ctx.s.signIn('frontdoor')
+    const form = await fd.get(`/referrals/new?child=${stranger}`)
+    const made = await fd.post('/referrals', { ...call, ...newChild, newChildGivenName: 'Bartholomew', idempotencyKey: idempotencyKey(form.body), children: [stranger] })
+    assert.equal(made.statusCode, 303)
+    const submission = (await ctx.s.t.db.selectFrom('referral').select('submission_id').where('id', '=', referralIdOf(made)).executeTakeFirstOrThrow()).submission_id
+    const rows = await ctx.s.t.db.selectFrom('referral as f').innerJoin('child as c', 'c.id', 'f.child_id').select(['c.given_name', 'c.provisional']).where('f.submission_id', '=', submission).orderBy('c.given_name').execute()
+    assert.deepEqual(rows, [{ given_name: 'Bartholomew', provisional: true }, { given_name: 'Octavia', provisional: false }])
+  })
+
+  it('a child not yet known with no last name, or born in the future: the error summary and the field’s error; nothing saved', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    const form = await fd.get('/referrals/new')
+    const before = await counts()
+    const noFamily = await fd.post('/referrals', { ...call, ...newChild, newChildFamilyName: '', idempotencyKey: idempotencyKey(form.body) })
+    assert.equal(noFamily.statusCode, 400)
+    assert.match(noFamily.body, /govuk-error-summary/)
+    assert.match(noFamily.body, /href="#newChildFamilyName">Enter the last name of the child not yet known/)
+    assert.match(noFamily.body, /value="Wilhelmina"/, 'what was typed is kept')
+    assert.doesNotMatch(noFamily.body, /Choose the child or children/, 'a child not yet known is a child named')
+    const future = await fd.post('/referrals', { ...call, ...newChild, newChildDob: '2027-01-01', idempotencyKey: idempotencyKey(form.body) })
+    assert.equal(future.statusCode, 400)
+    assert.match(future.body, /govuk-error-summary/)
+    assert.match(future.body, /href="#newChildDob">Date of birth must be today or in the past/)
+    assert.deepEqual(await counts(), before)
+  })
+
+  it('anyone else (a school’s DSL): the fields are not on the form and, sent anyway, ignored — no child not yet known is made', async () => {
+    const pupil = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const form = await dsl.get('/referrals/new')
+    assert.doesNotMatch(form.body, /newChildGivenName|A child not yet known/)
+    const before = await counts()
+    const alone = await dsl.post('/referrals', { ...call, ...newChild, newChildGivenName: 'Cornelius'.repeat(20), publicName: '', publicContact: '', idempotencyKey: idempotencyKey(form.body) })
+    assert.equal(alone.statusCode, 400)
+    assert.match(alone.body, /Choose the child or children the referral is about/)
+    assert.doesNotMatch(alone.body, /Must be 100 characters or fewer|newChildGivenName/, 'a field not on the form is not checked, nor sent back')
+    assert.deepEqual(await counts(), before)
+    const sent = await dsl.post('/referrals', { ...call, ...newChild, newChildGivenName: 'Cornelius', publicName: '', publicContact: '', idempotencyKey: idempotencyKey(form.body), children: [pupil] })
+    assert.equal(sent.statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('child_id').where('id', '=', referralIdOf(sent)).executeTakeFirstOrThrow()).child_id, pupil)
+    assert.deepEqual(await counts(), { children: before.children, referrals: before.referrals + 1 })
+    assert.equal((await ctx.s.t.db.selectFrom('child').select('id').where('given_name', '=', 'Cornelius').execute()).length, 0)
+    // and the data layer refuses it outright, whatever the caller: nothing saved
+    const m = await ctx.s.t.db.selectFrom('membership').selectAll().where('id', '=', id('membership:dsl.brookside:0')).executeTakeFirstOrThrow()
+    const actor = { kind: 'practitioner' as const, partnershipId: m.partnership_id, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: randomUUID() }
+    const after = await counts()
+    await assert.rejects(
+      ctx.s.data.forActor(actor).referrals.submit({ childIds: [pupil], newChild: { givenName: 'Cornelius', familyName: 'Thistlewood', dateOfBirth: '2019-06-01' }, kind: 'referral', reason: 'r', levelBelieved: 2, levelReason: 'r', parentsKnow: true, parentsNotToldReason: null, urgency: 'routine', ppnReference: null, concernIds: [], idempotencyKey: randomUUID() }),
+      (err) => err instanceof RefusedError && /Only the front door names a child not yet known/.test(err.message),
+    )
+    assert.deepEqual(await counts(), after)
   })
 })

@@ -15,6 +15,7 @@ import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
 import { inIdentityIndex, searchesIdentityIndex } from '../search/repository.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
+import { createProvisionalChild, type NewChild } from '../../data/repositories/provisional-child.ts'
 
 export const DECISION_LABELS: Record<Decision, string> = {
   nfa: 'No further action',
@@ -52,6 +53,11 @@ export interface ReferralInput {
   idempotencyKey: string
   /** Recorded by the front door from a phone call from the public. */
   publicReferrer?: { name: string; contact: string } | null
+  /**
+   * A child nobody knows yet, named by the front door (searchesIdentityIndex: refused for anyone else): created
+   * provisional in the referral's transaction, its sight the referral's front_door_contact as for every child named.
+   */
+  newChild?: NewChild | null
 }
 
 export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
@@ -153,19 +159,25 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return auditedTransaction<{ submissionId: string; referrals: { id: string; childId: string; reReferral: boolean }[]; replayed: boolean } | null>(ctx, actor, 'referral.create', async (trx, now) => {
         await sql`select pg_advisory_xact_lock(hashtext(${`referral:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
         const existing = await trx
-          .selectFrom('referral')
-          .select(['id', 'child_id', 'submission_id', 're_referral_of', 'kind', 'reason', 'level_believed', 'level_reason', 'parents_know', 'parents_not_told_reason', 'urgency', 'ppn_reference', 'referrer_name', 'referrer_contact'])
-          .where('partnership_id', '=', actor.partnershipId)
-          .where('idempotency_key', '=', input.idempotencyKey)
-          .where('recorded_by_membership_id', '=', actor.membershipId)
+          .selectFrom('referral as f')
+          .innerJoin('child as c', 'c.id', 'f.child_id')
+          .select(['f.id', 'f.child_id', 'f.submission_id', 'f.re_referral_of', 'f.kind', 'f.reason', 'f.level_believed', 'f.level_reason', 'f.parents_know', 'f.parents_not_told_reason', 'f.urgency', 'f.ppn_reference', 'f.referrer_name', 'f.referrer_contact'])
+          .select(['c.given_name', 'c.family_name', 'c.date_of_birth'])
+          .where('f.partnership_id', '=', actor.partnershipId)
+          .where('f.idempotency_key', '=', input.idempotencyKey)
+          .where('f.recorded_by_membership_id', '=', actor.membershipId)
           .execute()
         if (existing.length) {
           // the same form sent again is the first submission; the form changed and sent again with its key is refused
+          // (a child not yet known was made by the first submission, so it is the one child the form does not name)
           const named = new Set(existing.map((e) => e.child_id))
+          const chosen = new Set(input.childIds)
+          const made = existing.filter((e) => !chosen.has(e.child_id))
           const text = (v: string | null | undefined) => v ?? ''
           const same =
-            named.size === new Set(input.childIds).size &&
+            named.size === chosen.size + (input.newChild ? 1 : 0) &&
             input.childIds.every((c) => named.has(c)) &&
+            made.every((e) => e.given_name === input.newChild?.givenName && e.family_name === input.newChild.familyName && e.date_of_birth === input.newChild.dateOfBirth) &&
             existing.every(
               (e) =>
                 e.kind === input.kind &&
@@ -185,18 +197,22 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             audit: { action: 'referral.create', outcome: 'success', entityType: 'referral_submission', entityId: existing[0]!.submission_id, childIds: existing.map((e) => e.child_id), details: { replayed: true } },
           }
         }
+        // a child nobody knows yet is the front door's to name (a call from the public about a child no agency knows)
+        if (input.newChild && !searchesIdentityIndex(actor)) throw new RefusedError('Only the front door names a child not yet known in a referral: log a concern about them instead')
         const childIds = [...new Set(input.childIds)]
-        if (!childIds.length) throw new RefusedError('Choose the child or children the referral is about')
+        if (!childIds.length && !input.newChild) throw new RefusedError('Choose the child or children the referral is about')
         if (childIds.some((id) => !isUuid(id))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         // the front door records calls about children it does not yet reach: it may name any child of the partnership's
         // identity index (the set its search covers: src/modules/search), whose sight this referral's contact then gives it
-        const inReach = await trx
-          .selectFrom('child as c')
-          .select('c.id')
-          .where('c.partnership_id', '=', actor.partnershipId)
-          .where('c.id', 'in', childIds)
-          .where((eb) => (searchesIdentityIndex(actor) ? eb.or([childInReach(actor, now)(eb), inIdentityIndex(actor)]) : childInReach(actor, now)(eb)))
-          .execute()
+        const inReach = childIds.length
+          ? await trx
+              .selectFrom('child as c')
+              .select('c.id')
+              .where('c.partnership_id', '=', actor.partnershipId)
+              .where('c.id', 'in', childIds)
+              .where((eb) => (searchesIdentityIndex(actor) ? eb.or([childInReach(actor, now)(eb), inIdentityIndex(actor)]) : childInReach(actor, now)(eb)))
+              .execute()
+          : []
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         // the concerns it is made from are the referrer's agency's own, or were routed to the referrer (their raiser's own
         // leads could not open the child: src/modules/concerns): whoever raised one is told the decision and its reasons,
@@ -219,6 +235,11 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const source = isPublic ? 'public' : agency.kind === 'school' ? 'school' : agency.kind === 'police' ? 'police' : agency.kind === 'health' ? 'health' : 'other'
         const outOfHours = !(await clocks.isWorkingTime(trx, actor.partnershipId, now))
         const queueTeamId = await frontDoorTeam(trx, outOfHours)
+        // the child not yet known, once every check that answers "not found" has passed (that answer commits its audit
+        // row, which must not leave a child behind): provisional, in the index, with no agency_record — the front door
+        // is no agency holding a record of the child; it sees the child through the contact granted below, as any
+        // child it names, and afterwards finds it in the index, like any other
+        if (input.newChild) childIds.push(await createProvisionalChild(trx, actor, input.newChild, now, null))
         const submissionId = randomUUID()
         const created: { id: string; childId: string; reReferral: boolean }[] = []
         for (const childId of childIds) {

@@ -4,18 +4,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, formErrors, oneValue, parseForm, sentTwice, unlessFormGone, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, formErrors, newChildErrors, newChildFields, newChildFrom, newChildSent, oneValue, parseForm, sentTwice, unlessFormGone, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { londonDateTime } from '../../web/dates.ts'
 import { FieldRefusedError, FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
 import { childPicker } from '../search/picker.ts'
+import { searchesIdentityIndex } from '../search/repository.ts'
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === '' ? [] : [String(v)])
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
 
 const referralForm = z
   .object({
-    children: z.array(z.string()).min(1, 'Choose the child or children the referral is about'),
+    children: z.array(z.string()).default([]),
+    ...newChildFields,
     kind: z.enum(['referral', 'contact'], { message: 'Say whether you are asking for a service or sharing information' }),
     reason: text(20_000).min(1, 'Say what you are worried about and why'),
     levelBelieved: z.enum(['1', '2', '3', '4'], { message: 'Choose the level of need you believe applies' }),
@@ -30,7 +33,19 @@ const referralForm = z
     publicContact: text(200).optional().default(''),
   })
 
-const referralCross: CrossCheck = (v) => (v.parentsKnow === 'no' && !String(v.parentsNotToldReason ?? '').trim() ? [{ path: 'parentsNotToldReason', message: 'Say why the parents or carers have not been told' }] : [])
+/**
+ * Checks across fields, on the raw values. `newChild`: the actor may name a child not yet known (the front door:
+ * searchesIdentityIndex), checked as on the concern form (`today` is London's date); for anyone else its fields are
+ * not on the form and, if sent, ignored, as the caller's are.
+ */
+const referralCross = (today: string, newChild: boolean): CrossCheck => (v) => {
+  const named = newChild && newChildSent(v)
+  return [
+    ...(!list(v.children).length && !named ? [{ path: 'children', message: 'Choose the child or children the referral is about' }] : []),
+    ...(newChild ? newChildErrors(v, today) : []),
+    ...(v.parentsKnow === 'no' && !String(v.parentsNotToldReason ?? '').trim() ? [{ path: 'parentsNotToldReason', message: 'Say why the parents or carers have not been told' }] : []),
+  ]
+}
 
 const decisionForm = z.object({
   decision: z.enum(DECISIONS, { message: 'Choose the decision' }),
@@ -39,7 +54,7 @@ const decisionForm = z.object({
   lateReason: text(5000).optional().default(''),
 })
 
-export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+export async function referralRoutes(app: FastifyInstance, { data, clock }: AppDeps): Promise<void> {
   const r = routes(app)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).referrals
 
@@ -52,6 +67,7 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
       picker,
       values,
       isFrontDoor: actor.role === 'front_door_social_worker',
+      mayNameNewChild: searchesIdentityIndex(actor),
       isPolice: actor.role === 'police_officer',
       backLink: '/referrals',
       ...(errors ?? {}),
@@ -74,8 +90,11 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
 
   r.post('/referrals', { permission: 'referral:make', audit: 'referral.create' }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>
-    const values = { ...body, children: list(body.children), concernIds: list(body.concernIds) }
-    const parsed = parseForm(referralForm, values, referralCross)
+    const mayNameNewChild = searchesIdentityIndex(request.actor!)
+    // a child not yet known is the front door's to name: anyone else's form has no such fields, and any sent are ignored
+    const sent = mayNameNewChild ? body : Object.fromEntries(Object.entries(body).filter(([k]) => !(k in newChildFields)))
+    const values = { ...sent, children: list(body.children), concernIds: list(body.concernIds) }
+    const parsed = parseForm(referralForm, values, referralCross(londonDateTime(clock.now()).date, mayNameNewChild))
     if (!parsed.ok) return renderForm(request, reply, values, parsed.errors)
     const v = parsed.data
     // a caller who gives only a way to reach them (or only a name) is still a call from the public, never the worker's own referral
@@ -94,6 +113,7 @@ export async function referralRoutes(app: FastifyInstance, { data }: AppDeps): P
         concernIds: v.concernIds,
         idempotencyKey: v.idempotencyKey,
         publicReferrer: isPublic ? { name: v.publicName, contact: v.publicContact } : null,
+        newChild: mayNameNewChild ? newChildFrom(v) : null,
       })
       if (!result) return reply.callNotFound()
       return reply.redirect(`/referrals/${result.referrals[0]!.id}?sent=${result.referrals.length}`, 303)
