@@ -10,7 +10,7 @@ import type { Actor } from '../actor.ts'
 import { currentMembershipsQuery, inPost, membershipNames } from '../memberships.ts'
 import { writeTacEntries } from '../../modules/tac/access.ts'
 import type { DB } from '../schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
 export interface NewPractitioner {
@@ -72,7 +72,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
     if (role === 'partnership_admin' && !partnershipAdmin) throw new RefusedError('Only a partnership administrator can grant the partnership administrator role')
     if (teamId) {
       const team = isUuid(teamId) ? await trx.selectFrom('team').select('id').where('id', '=', teamId).where('agency_id', '=', agencyId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst() : undefined
-      if (!team) throw new RefusedError('Choose a team of the agency')
+      if (!team) throw new FieldRefusedError('Choose a team of the agency', 'teamId')
     }
   }
 
@@ -216,13 +216,13 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'practitioner.create', async (trx, now) => {
         if (!isAdmin) return { result: null, audit: { action: 'practitioner.create', outcome: 'not_found' as const } }
         const agencyId = partnershipAdmin && input.agencyId ? input.agencyId : actor.agencyId
-        if (!isUuid(agencyId)) throw new RefusedError('Choose an agency')
+        if (!isUuid(agencyId)) throw new FieldRefusedError('Choose an agency', 'agencyId')
         const agency = await trx.selectFrom('agency').select('id').where('id', '=', agencyId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
-        if (!agency) throw new RefusedError('Choose an agency')
+        if (!agency) throw new FieldRefusedError('Choose an agency', 'agencyId')
         await checkRoleAndTeam(trx, input.role, input.teamId, agencyId)
         const email = input.email.trim().toLowerCase()
         const taken = await trx.selectFrom('practitioner').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email)).executeTakeFirst()
-        if (taken) throw new RefusedError('Someone already uses that email address')
+        if (taken) throw new FieldRefusedError('Someone already uses that email address', 'email')
         const temporaryPassword = `${randomBytes(9).toString('base64url')}-${randomBytes(3).toString('hex')}`
         const id = randomUUID()
         await trx

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { fieldError, formErrors, oneValue, sentTwice, type FormErrors } from '../../web/forms.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
 const newForm = z.object({
@@ -45,8 +45,8 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
       // the temporary password is shown once, here, and never stored in the clear
       return reply.page('admin/views/created.njk', { title: 'Practitioner added', made, email: parsed.data.email })
     } catch (err) {
-      // the refusal on the field it is about (the email already in use, a team or agency not offered), else the role
-      if (err instanceof RefusedError) return newPage(request, reply, values, fieldError(err.message, /email/i.test(err.message) ? 'email' : /team/i.test(err.message) ? 'teamId' : /agency/i.test(err.message) ? 'agencyId' : 'role'))
+      // the refusal on the field the data layer names (the email already in use, a team or agency not offered), else the role
+      if (err instanceof RefusedError) return newPage(request, reply, values, fieldError(err.message, err instanceof FieldRefusedError ? err.field : 'role'))
       throw err
     }
   })
