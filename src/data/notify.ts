@@ -50,6 +50,7 @@ export const NOTIFICATION_TEXT: Record<string, string> = {
   'approval.decided': 'Your request for approval has been decided',
   'sar.release-requested': 'A subject access response is waiting for a second information governance officer’s approval',
   'export.requested': 'A bulk export is waiting for a second information governance officer’s approval',
+  'account.suspended': 'An account has been suspended after repeated wrong sign-in codes: an administrator must enable it again',
 }
 
 export interface Notice {

@@ -5,7 +5,9 @@ import { sql, type InferResult, type Kysely, type Transaction } from 'kysely'
 import { statementCache } from '../compiled-statements.ts'
 import { isRole, type Role } from '../../access/policy.ts'
 import type { Actor } from '../actor.ts'
-import { writeAudit } from '../audit.ts'
+import { writeAudit, type AuditActor } from '../audit.ts'
+import { currentMembershipsQuery } from '../memberships.ts'
+import { notifyMemberships } from '../notify.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
 import { passkeyRepository } from './passkeys.ts'
@@ -20,10 +22,18 @@ export const LOCKOUT_MINUTES = 15
  * password, so every guess is a real attempt (about 3 in a million of being right: ±1 step of a six-digit code), and a
  * real user, reading the code off their phone, rarely gets it wrong five times running. The count is not reset by
  * the lock (as failed_sign_ins is not): each wrong code after it locks the account again, so after the first five a
- * guesser gets one code per lockout period — far inside NIST SP 800-63B's limit of 100 consecutive failures per
- * account for any realistic attack, every one audited. Only a second factor that succeeds resets it.
+ * guesser gets one code per lockout period, every one audited, until SUSPEND_AFTER_SECOND_FACTORS suspends the
+ * account. Only a second factor that succeeds resets it.
  */
 export const MAX_FAILED_SECOND_FACTORS = 5
+/**
+ * Consecutive wrong second-factor codes after which the account is suspended (disabled) until an administrator enables
+ * it again: the fourth lockout. The lockout alone lets a guesser who has the password try one code every
+ * LOCKOUT_MINUTES for ever — 96 a day, past NIST SP 800-63B's limit of 100 consecutive failures within a day or so.
+ * A real user who reads the code off their phone does not get twenty wrong without one right between; an account
+ * that does is being guessed at, and its administrators are told.
+ */
+export const SUSPEND_AFTER_SECOND_FACTORS = 20
 
 /**
  * The account is not locked now (by the password or the second factor): a condition on `practitioner` for every
@@ -150,6 +160,52 @@ function buildSessionQuery(db: Kysely<DB>, idHash: string, now: Date) {
 }
 
 type SessionRow = InferResult<ReturnType<typeof buildSessionQuery>>[number]
+
+/**
+ * The account reached SUSPEND_AFTER_SECOND_FACTORS: in the transaction that counted the code, it was disabled (as an
+ * administrator's disable does, so their "enable" lifts it and resets the counts). Audited (`auth.suspend`); every
+ * session of the practitioner ends — the signed-in ones too: whoever is guessing has the password —; and the
+ * administrators who can enable the account are told: the agency administrators of each agency the practitioner is in
+ * post at, and the partnership's administrators (not the practitioner themself).
+ */
+async function suspendForGuessing(trx: Transaction<DB>, who: AuditActor, session: SessionView, failures: number, now: Date): Promise<void> {
+  const p = session.partnershipId
+  await writeAudit(trx, who, now, {
+    action: 'auth.suspend',
+    outcome: 'success',
+    entityType: 'practitioner',
+    entityId: session.practitionerId,
+    details: { factor: 'totp', consecutiveFailures: failures, reason: 'consecutive wrong second-factor codes' },
+  })
+  const ended = await trx
+    .updateTable('session')
+    .set({ ended_at: now, end_reason: 'suspended' })
+    .where('partnership_id', '=', p)
+    .where('practitioner_id', '=', session.practitionerId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst()
+  await writeAudit(trx, who, now, {
+    action: 'auth.session-end',
+    outcome: 'success',
+    entityType: 'practitioner',
+    entityId: session.practitionerId,
+    details: { reason: 'account suspended', sessionsEnded: Number(ended.numUpdatedRows) },
+  })
+  // the practitioner's own memberships are not in post now (the account is disabled), so they are not among these
+  const admins = await currentMembershipsQuery(trx, p, now)
+    .select('m.id')
+    .where((eb) =>
+      eb.or([
+        eb('m.role', '=', 'partnership_admin'),
+        eb.and([
+          eb('m.role', '=', 'agency_admin'),
+          eb('m.agency_id', 'in', eb.selectFrom('membership as own').select('own.agency_id').where('own.partnership_id', '=', p).where('own.practitioner_id', '=', session.practitionerId).where('own.starts_at', '<=', now).where((o) => o.or([o('own.ends_at', 'is', null), o('own.ends_at', '>', now)]))),
+        ]),
+      ]),
+    )
+    .execute()
+  await notifyMemberships(trx, p, admins.map((a) => a.id), { kind: 'account.suspended', childId: null, subjectType: 'practitioner', subjectId: session.practitionerId, link: `/admin/practitioners/${session.practitionerId}` }, now)
+}
 
 export function authRepository(ctx: Ctx) {
   const db = ctx.db
@@ -316,16 +372,17 @@ export function authRepository(ctx: Ctx) {
       const who = actor ?? { kind: 'anonymous' as const, partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }
       return db.transaction().execute(async (trx) => {
         // the lock as it stood (the row locked until the end: the count below follows it, nothing between)
-        const before = await trx.selectFrom('practitioner').select('locked_until').where('id', '=', session.practitionerId).forUpdate().executeTakeFirst()
+        const before = await trx.selectFrom('practitioner').select(['locked_until', 'disabled_at']).where('id', '=', session.practitionerId).forUpdate().executeTakeFirst()
         if (!before) return { locked: false }
         const row = await trx
           .updateTable('practitioner')
           .set({
             failed_second_factors: sql<number>`failed_second_factors + 1`,
             locked_until: sql<Date>`case when failed_second_factors + 1 >= ${MAX_FAILED_SECOND_FACTORS} then greatest(locked_until, ${until}) else locked_until end`,
+            disabled_at: sql<Date | null>`case when failed_second_factors + 1 >= ${SUSPEND_AFTER_SECOND_FACTORS} then coalesce(disabled_at, ${now}) else disabled_at end`,
           })
           .where('id', '=', session.practitionerId)
-          .returning(['failed_second_factors', 'locked_until'])
+          .returning(['failed_second_factors', 'locked_until', 'disabled_at'])
           .executeTakeFirstOrThrow()
         const failures = row.failed_second_factors
         const wasLocked = before.locked_until !== null && before.locked_until > now
@@ -340,6 +397,10 @@ export function authRepository(ctx: Ctx) {
           })
         }
         const locked = row.locked_until !== null && row.locked_until > now
+        if (before.disabled_at === null && row.disabled_at !== null) {
+          await suspendForGuessing(trx, who, session, failures, now)
+          return { locked: true }
+        }
         if (locked) {
           const ended = await trx
             .updateTable('session')

@@ -360,4 +360,65 @@ describeApp('second-factor lockout (consecutive wrong codes, counted on the acco
     const rows = await audits(key, ['auth.passkey-enrol', 'auth.lockout', 'auth.session-end'])
     assert.deepEqual(rows.map((x) => `${x.action}:${x.outcome}`), [...Array(5).fill('auth.passkey-enrol:failure'), 'auth.lockout:success', 'auth.session-end:success'])
   })
+
+  it('twenty wrong codes in a row suspend the account until an administrator enables it: every session ends and its administrators are told', async () => {
+    const key = 'sw2.north'
+    const working = await ctx.s.signIn(key) // signed in before the guessing starts (the count is 0)
+    assert.equal((await working.get('/')).statusCode, 200)
+    const first = await atCode(key)
+    for (let i = 0; i < 5; i++) assert.equal((await first.post('/sign-in/mfa', { code: await wrongCode(key) })).statusCode, 401)
+    // after the first lock, one code for each lockout period: each wrong one locks the account again
+    for (let n = 6; n < 20; n++) {
+      ctx.s.clock.advanceMinutes(16)
+      // the signed-in session goes on working meanwhile (a lock leaves it alone; used, it does not go idle)
+      assert.equal((await working.get('/')).statusCode, 200)
+      assert.equal((await (await atCode(key)).post('/sign-in/mfa', { code: await wrongCode(key) })).statusCode, 401)
+    }
+    const account19 = await db().selectFrom('practitioner').select(['failed_second_factors', 'disabled_at']).where('email', '=', person(key).email).executeTakeFirstOrThrow()
+    assert.deepEqual(account19, { failed_second_factors: 19, disabled_at: null }, 'nineteen: locked, not suspended')
+    ctx.s.clock.advanceMinutes(16)
+    assert.equal((await working.get('/')).statusCode, 200, 'a lock leaves a signed-in session alone')
+    const last = await atCode(key)
+    const r = await last.post('/sign-in/mfa', { code: await wrongCode(key) })
+    assert.equal(r.statusCode, 401)
+    assert.match(r.body, /the account cannot sign in at the moment/)
+    const row = await db().selectFrom('practitioner').select(['id', 'failed_second_factors', 'disabled_at']).where('email', '=', person(key).email).executeTakeFirstOrThrow()
+    assert.equal(row.failed_second_factors, 20)
+    assert.equal(row.disabled_at?.getTime(), ctx.s.clock.now().getTime(), 'suspended: the account is disabled')
+    // every session ends, the signed-in one too: whoever guessed has the password
+    assert.equal((await working.get('/')).headers.location, '/sign-in')
+    const suspend = await audits(key, ['auth.suspend'])
+    assert.equal(suspend.length, 1)
+    assert.deepEqual(suspend[0]!.details, { factor: 'totp', consecutiveFailures: 20, reason: 'consecutive wrong second-factor codes' })
+    const ended = (await audits(key, ['auth.session-end'])).at(-1)!
+    assert.deepEqual(ended.details, { reason: 'account suspended', sessionsEnded: 2 })
+    // the lock's time passes: the right password and the right code still cannot sign in
+    ctx.s.clock.advanceMinutes(16)
+    const tryAgain = ctx.s.agent()
+    await tryAgain.get('/sign-in')
+    assert.equal((await tryAgain.post('/sign-in', { email: person(key).email, password: DEMO_PASSWORD })).statusCode, 401)
+    // told: the agency's administrator (the practitioner's own agency) and the partnership's; not another agency's
+    const told = await db()
+      .selectFrom('notification as n')
+      .innerJoin('membership as m', 'm.id', 'n.membership_id')
+      .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+      .select(['p.email', 'n.link'])
+      .where('n.kind', '=', 'account.suspended')
+      .orderBy('p.email')
+      .execute()
+    assert.deepEqual(told, [person('admin.csc'), person('partnership.admin')].map((p) => ({ email: p.email, link: `/admin/practitioners/${row.id}` })).sort((x, y) => x.email.localeCompare(y.email)))
+    // the administrator enables the account: the counts start again, and the right code signs in
+    const admin = await ctx.s.signIn('admin.csc')
+    const inbox = await admin.get('/notifications')
+    assert.match(inbox.body, /An account has been suspended after repeated wrong sign-in codes/)
+    const item = /action="\/notifications\/([0-9a-f-]+)\/open"/.exec(inbox.body)![1]!
+    const opened = await admin.post(`/notifications/${item}/open`, {})
+    assert.equal(opened.headers.location, `/admin/practitioners/${row.id}`, 'the notification opens the account, where it can be enabled')
+    const page = await admin.get(`/admin/practitioners/${row.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.equal((await admin.post(`/admin/practitioners/${row.id}/enable`, { reason: 'Spoke to Aisha: her phone was replaced; codes were from the old one.' })).statusCode, 303)
+    const back = await atCode(key)
+    assert.equal((await back.post('/sign-in/mfa', { code: await rightCode(key) })).statusCode, 303)
+    assert.equal((await db().selectFrom('practitioner').select('failed_second_factors').where('id', '=', row.id).executeTakeFirstOrThrow()).failed_second_factors, 0)
+  })
 })
