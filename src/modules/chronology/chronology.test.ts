@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
 import { describeApp } from '../../../test/support/app.ts'
-import { assertPdfUnavailable } from '../../../test/support/pdf.ts'
+import { assertPdfUnavailable, pdfText } from '../../../test/support/pdf.ts'
 import { stableUuid } from '../../data/ids.ts'
-import { EXPORT_LIMIT } from './repository.ts'
+import { EXPORT_LIMIT, PAGE_SIZE } from './repository.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -313,6 +314,9 @@ describeApp('the merged chronology', (ctx) => {
     assert.match(page.body, new RegExp(`The picture shows the newest ${EXPORT_LIMIT.toLocaleString('en-GB')} of these ${seen.toLocaleString('en-GB')} entries`))
     const svg = await dsl.get(`/children/${longId}/timeline.svg`)
     assert.match(svg.body, new RegExp(`<desc id="tl-desc">The newest ${EXPORT_LIMIT} of the ${seen} entries you may see: `))
+    // the text alternatives say which entries the picture draws, and that the table has them all, a page at a time
+    assert.match(page.body, new RegExp(`alt="Timeline picture, one row per agency, of the newest ${EXPORT_LIMIT.toLocaleString('en-GB')} of these ${seen.toLocaleString('en-GB')} entries\\. The table below lists them all as text, ${PAGE_SIZE} to a page: this is page 1 of ${Math.ceil(seen / PAGE_SIZE)}\\."`))
+    assert.match(svg.body, new RegExp(`The chronology table lists all ${seen} as text, page by page\\.</desc>`))
     const filtered = await dsl.get(`/children/${longId}/chronology?from=2027-01-01`)
     assert.doesNotMatch(filtered.body, /The picture shows the newest/)
   })
@@ -374,5 +378,77 @@ describeApp('the merged chronology', (ctx) => {
     assert.equal(row.split(',')[0], '2026-07-14', row)
     const timed = csv.body.trim().split('\r\n').slice(1).filter((l) => !l.includes(entryId))
     assert.ok(timed.every((l) => /^2026-07-14T\d\d:\d\d:\d\d\.\d{3}Z,/.test(l)), 'an entry with its time keeps it')
+  })
+  it('the timeline’s text alternatives say which entries it draws, and that the table lists them page by page', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/chronology`)
+    const total = Number(/(\d+) entr(?:y|ies), /.exec(page.body)?.[1])
+    assert.ok(total > PAGE_SIZE, 'more entries than one page of the table holds')
+    const alt = /<img src="\/children\/[^"]+\/timeline\.svg[^"]*" alt="([^"]*)"/.exec(page.body)?.[1]
+    // the picture draws every entry the filter finds (this page of the table holds only the first 50 of them)
+    assert.equal(alt, `Timeline picture, one row per agency, of all ${total} of these entries. The table below lists them all as text, ${PAGE_SIZE} to a page: this is page 1 of ${Math.ceil(total / PAGE_SIZE)}.`)
+    const last = await dsl.get(`/children/${childId}/chronology?page=${Math.ceil(total / PAGE_SIZE)}`)
+    assert.match(last.body, new RegExp(`to a page: this is page ${Math.ceil(total / PAGE_SIZE)} of ${Math.ceil(total / PAGE_SIZE)}\\."`))
+    const svg = await dsl.get(`/children/${childId}/timeline.svg`)
+    const desc = /<desc id="tl-desc">([^<]*)<\/desc>/.exec(svg.body)?.[1] ?? ''
+    assert.match(desc, new RegExp(`^${total} entries from `), 'the picture draws all of them')
+    assert.match(desc, / The chronology table lists these entries as text, page by page\.$/)
+    assert.doesNotMatch(`${alt} ${desc}`, /same entries/)
+    // one entry, on one page
+    const one = await dsl.get(`/children/${childId}/chronology?from=2026-01-01&to=2026-01-01`)
+    assert.match(one.body, /alt="Timeline picture, one row per agency, of this entry\. The table below lists it as text, 50 to a page\."/)
+    const none = await dsl.get(`/children/${childId}/chronology?from=2019-01-01&to=2019-01-02`)
+    assert.match(none.body, /alt="Timeline picture: no entries to draw\."/)
+  })
+
+  it('the CSV has the author’s role, as the page names it, after the author; the other columns keep their names and order', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const byDsl = randomUUID()
+    const byTeacher = randomUUID()
+    const base = { partnership_id: stableUuid('partnership:northshire'), child_id: childId, type: 'dsl_action', category: 'domestic_abuse', occurred_time_known: true, author_team_id: null, source_agency_id: id('agency:brookside'), significance: 'medium' as const, visibility: 'team' as const }
+    await ctx.s.t.db
+      .insertInto('entry')
+      .values([
+        { ...base, id: byDsl, occurred_at: new Date('2026-08-03T09:00:00Z'), recorded_at: new Date('2026-08-03T09:00:00Z'), author_membership_id: id('membership:dsl.brookside:0'), summary: 'Written by the DSL' },
+        { ...base, id: byTeacher, occurred_at: new Date('2026-08-04T09:00:00Z'), recorded_at: new Date('2026-08-04T09:00:00Z'), author_membership_id: id('membership:teacher.brookside:0'), summary: 'Written by a teacher' },
+      ])
+      .execute()
+    const page = await dsl.get(`/children/${childId}/chronology?from=2026-08-03&to=2026-08-04`)
+    assert.match(page.body, /, Designated safeguarding lead<\/span>/)
+    assert.match(page.body, /, Teacher<\/span>/)
+    const csv = await dsl.get(`/children/${childId}/chronology.csv`)
+    assert.equal(csv.statusCode, 200)
+    const lines = csv.body.trim().split('\r\n')
+    const header = lines[0]!.split(',')
+    assert.deepEqual(header, ['occurred_at', 'child', 'agency', 'author', 'author_role', 'type', 'category', 'significance', 'summary', 'disputed', 'recorded_at', 'entry_id', 'supersedes'])
+    const col = header.indexOf('author_role')
+    // these rows' cells hold no comma: a split finds the column
+    const cells = (entryId: string) => lines.find((l) => l.includes(entryId))!.split(',')
+    const dslName = /<span class="govuk-hint">([^,<]+), Designated safeguarding lead<\/span>/.exec(page.body)![1]
+    assert.deepEqual([cells(byDsl)[col - 1], cells(byDsl)[col]], [dslName, 'Designated safeguarding lead'])
+    assert.equal(cells(byTeacher)[col], 'Teacher')
+    assert.equal(cells(byTeacher)[header.indexOf('summary')], 'Written by a teacher', 'the columns after it are where the header says')
+    // an entry with no author recorded has no role either
+    const unauthored = lines.slice(1).filter((l) => !l.includes(byDsl) && !l.includes(byTeacher))
+    assert.ok(unauthored.length > 0 && unauthored.every((l) => l.split(',')[col - 1] === '' && l.split(',')[col] === ''))
+  })
+
+  it('the PDF’s filter line names the category and type as the page does, not by their codes', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const query = `category=domestic_abuse&type=dsl_action&agency=${id('agency:brookside')}`
+    const page = await dsl.get(`/children/${childId}/chronology?${query}`)
+    assert.equal(page.statusCode, 200)
+    // the page's own names for the filter (its choices), the ones the PDF must use too
+    assert.match(page.body, /<option value="domestic_abuse" selected>Domestic abuse<\/option>/)
+    assert.match(page.body, /<strong>DSL action<\/strong>/)
+    if (!fs.existsSync(ctx.s.config.chromiumPath)) {
+      console.log(`skipped the PDF content check: no Chromium at ${ctx.s.config.chromiumPath}`)
+      return
+    }
+    const pdf = await dsl.get(`/children/${childId}/chronology.pdf?${query}`)
+    assert.equal(pdf.statusCode, 200)
+    const text = pdfText(pdf.rawPayload).replace(/\s+/g, ' ')
+    assert.match(text, /filtered by Brookside[^,]*, Domestic abuse, DSL action, newest first/)
+    assert.doesNotMatch(text, /domestic_abuse|dsl_action/)
   })
 })

@@ -12,7 +12,8 @@ export const esc = (v: unknown): string => {
   const s = String(v)
   return SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ESC[c]!) : s
 }
-const roleLabel = (r: string) => (isRole(r) ? ROLE_LABELS[r] : r)
+/** An author's role as the page names it ("Designated safeguarding lead"), for the page and its exports. */
+export const roleLabel = (r: string) => (isRole(r) ? ROLE_LABELS[r] : r)
 
 const TAG: Record<string, string> = { critical: 'govuk-tag--red', high: 'govuk-tag--orange', medium: 'govuk-tag--yellow', low: 'govuk-tag--grey' }
 

@@ -2,11 +2,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { EXPORT_LIMIT, type ChronologyFilter } from './repository.ts'
+import { EXPORT_LIMIT, PAGE_SIZE, type ChronologyFilter } from './repository.ts'
 import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
-import { inputHtml, paginationHtml, rowsHtml, selectHtml } from './html.ts'
-import { humanise } from '../../platform/http/render.ts'
+import { inputHtml, paginationHtml, roleLabel, rowsHtml, selectHtml } from './html.ts'
+import { entryTypeLabel, humanise } from '../../platform/http/render.ts'
 import { pdfAvailable } from '../../platform/pdf/print.ts'
 import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { dateError, queryInt } from '../../web/forms.ts'
@@ -77,6 +77,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       html,
       backLink: `/children/${childId}`,
       timelineLimit: EXPORT_LIMIT,
+      pageSize: PAGE_SIZE,
       lastPageHref: pastTheEnd ? `?${query ? `${query}&` : ''}page=${result.pages}` : null,
     })
   })
@@ -130,10 +131,11 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     if (!read) return reply
     const { result } = read
     // `disputed`: the page marks an entry a child or parent disputes, and so does its export
-    const header = ['occurred_at', 'child', 'agency', 'author', 'type', 'category', 'significance', 'summary', 'disputed', 'recorded_at', 'entry_id', 'supersedes']
+    // `author_role`: the author's role as the page names it, so that a reader can tell a DSL's entry from a teacher's
+    const header = ['occurred_at', 'child', 'agency', 'author', 'author_role', 'type', 'category', 'significance', 'summary', 'disputed', 'recorded_at', 'entry_id', 'supersedes']
     // an entry whose time of day the agency did not give (stored at midday UTC) is its London date, as on the page: not
     // a time that nobody recorded
-    const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_time_known ? e.occurred_at : londonDateTime(e.occurred_at).date, e.childName, e.agency, e.author, e.type, e.category, e.significance, e.summary, e.disputed ? 'yes' : '', e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
+    const lines = [header.join(','), ...result.entries.map((e) => [e.occurred_time_known ? e.occurred_at : londonDateTime(e.occurred_at).date, e.childName, e.agency, e.author, e.author ? roleLabel(e.role ?? '') : '', e.type, e.category, e.significance, e.summary, e.disputed ? 'yes' : '', e.recorded_at, e.id, e.supersedes_entry_id].map(csvCell).join(','))]
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="chronology.csv"')
@@ -148,7 +150,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     if (!read) return reply
     const { result, f } = read
     const who = request.session!.practitioner
-    const filterText = [f.raw.agency && result.agencies.find((a) => a.id === f.raw.agency)?.name, f.raw.category, f.raw.type, f.raw.from && `from ${f.raw.from}`, f.raw.to && `to ${f.raw.to}`].filter(Boolean).join(', ')
+    // the filter in the words the page uses for it (the category and type as the page names them), not their codes
+    const filterText = [f.raw.agency && result.agencies.find((a) => a.id === f.raw.agency)?.name, f.raw.category && humanise(f.raw.category), f.raw.type && entryTypeLabel(f.raw.type), f.raw.from && `from ${f.raw.from}`, f.raw.to && `to ${f.raw.to}`].filter(Boolean).join(', ')
     const html = reply.renderToString('chronology/views/print.njk', {
       ...result,
       family: f.family,
