@@ -27,8 +27,13 @@ export interface ClockPort {
   addWorkingDays(trx: Transaction<DB>, partnershipId: string, from: Date, n: number): Promise<Date>
   nextSchoolDayStart(trx: Transaction<DB>, partnershipId: string, schoolAgencyId: string, from: Date): Promise<Date>
   start(trx: Transaction<DB>, c: StartClock): Promise<{ id: string; dueAt: Date }>
-  /** Meets the running clock(s) of a subject: met, or met late (a reason is then required). */
-  meet(trx: Transaction<DB>, partnershipId: string, subjectType: string, subjectId: string, at: Date, reason?: string | null): Promise<void>
+  /**
+   * Meets the running clock(s) of a subject: met, or met late (a reason is then required). A late step without its
+   * reason is refused on the form's late-reason field (FieldRefusedError on `lateReason`: the page shows the message
+   * beside it, the API names it), nothing written; `lateMessage` is the step's own wording, else the clock's rule says
+   * it ("<rule>: the timescale was missed — record the reason it is late").
+   */
+  meet(trx: Transaction<DB>, partnershipId: string, subjectType: string, subjectId: string, at: Date, reason?: string | null, lateMessage?: string): Promise<void>
   due(trx: Transaction<DB>, partnershipId: string, subjectType: string, subjectId: string, rule: string): Promise<Date | null>
   /** The due time of a subject's running clock, as a correlated subquery on `subjectRef` (default `f.id`). */
   dueExpression(rule: string, subjectRef?: string): RawBuilder<Date | null>

@@ -6,7 +6,10 @@
 // CSRF token in the `x-csrf-token` header, which GET /api/v1/me returns.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { dateField } from '../../web/forms.ts'
+import { dateField, newChildErrors, newChildFields, newChildFrom, newChildSent } from '../../web/forms.ts'
+import { searchesIdentityIndex } from '../search/repository.ts'
+import type { Actor } from '../../data/actor.ts'
+import type { NewChild } from '../../data/repositories/provisional-child.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { csrfToken } from '../../platform/http/csrf.ts'
@@ -15,7 +18,7 @@ import { etag } from '../../platform/http/api-reliability.ts'
 import { FieldRefusedError, KeyReusedError, PreconditionFailedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
 import { TRIAGE_ACTIONS, TRIAGE_OUTCOMES, type TriageActionCode } from '../concerns/repository.ts'
-import { isCalendarDate } from '../../web/dates.ts'
+import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { BODY_REGIONS } from '../concerns/body-map.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
@@ -58,7 +61,9 @@ const triageBody = z.strictObject({
 
 const referralBody = z
   .strictObject({
-    children: z.array(z.string().uuid('A child id')).min(1, 'Name the child or children').max(20),
+    children: z.array(z.string().uuid('A child id')).max(20).default([]),
+    // a child not yet known (the front door only): the page's fields, checked by the page's check (referralNewChild)
+    newChild: z.strictObject({ givenName: newChildFields.newChildGivenName, familyName: newChildFields.newChildFamilyName, dateOfBirth: newChildFields.newChildDob }).nullable().default(null),
     kind: z.enum(['referral', 'contact']),
     reason: text(20_000).min(1, 'Say what you are worried about and why'),
     levelBelieved: z.number().int().min(1).max(4),
@@ -73,6 +78,27 @@ const referralBody = z
   .superRefine((v, c) => {
     if (!v.parentsKnow && !v.parentsNotToldReason) c.addIssue({ code: 'custom', path: ['parentsNotToldReason'], message: 'Say why the parents or carers have not been told' })
   })
+
+/** The API's name of each of the page's fields of a child not yet known (newChildFields). */
+const NEW_CHILD_PARAMS: Record<string, string> = { newChildGivenName: 'newChild.givenName', newChildFamilyName: 'newChild.familyName', newChildDob: 'newChild.dateOfBirth' }
+
+/**
+ * A referral body's child not yet known, as the page's form has it (newChildFields): checked by the page's own check
+ * (newChildErrors: every field, a real date of birth not after `today`, London's), its problems named by the API's
+ * field names. Only the front door names one (searchesIdentityIndex, as on the page); anyone else is told so on the
+ * field, nothing saved (the page has no such fields for them; the data layer refuses it too).
+ */
+function referralNewChild(actor: Actor, b: z.infer<typeof referralBody>, today: string): { newChild: NewChild | null; problems: InvalidParam[] } {
+  const form = { newChildGivenName: b.newChild?.givenName ?? '', newChildFamilyName: b.newChild?.familyName ?? '', newChildDob: b.newChild?.dateOfBirth ?? '' }
+  const named = newChildSent(form)
+  const problems: InvalidParam[] = named && !searchesIdentityIndex(actor)
+    ? [{ name: 'newChild', reason: 'Only the front door names a child not yet known in a referral: name the child or children, or log a concern about them instead' }]
+    : [
+        ...(!b.children.length && !named ? [{ name: 'children', reason: searchesIdentityIndex(actor) ? 'Name the child or children, or a child not yet known (newChild)' : 'Name the child or children' }] : []),
+        ...newChildErrors(form, today).map((e) => ({ name: NEW_CHILD_PARAMS[e.path] ?? e.path, reason: e.message })),
+      ]
+  return { newChild: problems.length ? null : newChildFrom(form), problems }
+}
 
 const decisionBody = z.strictObject({
   decision: z.enum(DECISIONS),
@@ -209,8 +235,10 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
 
   // referrals: the referrer's side
   r.post('/api/v1/referrals', { permission: 'referral:make', audit: 'referral.create', api: 'create' }, async (request, reply) => {
-    const v = parse(referralBody, request, reply)
+    const today = londonDateTime(clock.now()).date
+    const v = parse(referralBody, request, reply, (b) => referralNewChild(request.actor!, b, today).problems)
     if (!v) return reply
+    const { newChild } = referralNewChild(request.actor!, v, today)
     return run(
       reply,
       () =>
@@ -226,6 +254,7 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
           ppnReference: v.ppnReference || null,
           concernIds: v.concernIds,
           idempotencyKey: v.idempotencyKey,
+          newChild,
         }),
       (result) => reply.code(result.replayed ? 200 : 201).send(result),
     )

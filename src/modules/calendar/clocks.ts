@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { ClockPort, StartClock } from '../../data/clock-port.ts'
 import type { DB } from '../../data/schema.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError } from '../../data/unit-of-work.ts'
 import { addHours, addMonths, addSchoolDays, addWorkingDays, calendar, DEFAULT_SCHOOL_START, isWorkingTime, nextSchoolDayStart, type Calendar, type SchoolCalendar } from './calendar.ts'
 
 /** The rules and how they count (statutory-clocks.md); partnerships may override the numbers. */
@@ -116,11 +116,13 @@ export const clockPort: ClockPort = {
       .execute()
     return { id, dueAt }
   },
-  async meet(trx, partnershipId, subjectType, subjectId, at, reason) {
+  async meet(trx, partnershipId, subjectType, subjectId, at, reason, lateMessage) {
     const open = await trx.selectFrom('clock').select(['id', 'due_at', 'rule']).where('partnership_id', '=', partnershipId).where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).where('state', 'in', ['running', 'overdue']).execute()
     for (const c of open) {
       const late = at > c.due_at
-      if (late && !reason) throw new RefusedError(`${RULES[c.rule]?.label ?? c.rule}: the timescale was missed — record the reason it is late`)
+      // refused on the step's late-reason field (its form's and API body's `lateReason`); the caller's transaction, and
+      // so the whole step, writes nothing
+      if (late && !reason) throw new FieldRefusedError(lateMessage ?? `${RULES[c.rule]?.label ?? c.rule}: the timescale was missed — record the reason it is late`, 'lateReason')
       await trx.updateTable('clock').set({ state: late ? 'met_late' : 'met', met_at: at, reason: late ? reason! : null }).where('id', '=', c.id).execute()
     }
   },

@@ -592,4 +592,106 @@ describeApp('the front door records a call about a child it does not yet reach (
     )
     assert.deepEqual(await counts(), after)
   })
+
+  it('the API: a front-door worker names a child not yet known, checked as on the page (problem+json naming each field, nothing saved); the referral and the provisional child are made once', async () => {
+    const fd = await ctx.s.signIn('frontdoor')
+    const token = ((await fd.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const create = (body: Record<string, unknown>, key = String(body.idempotencyKey)) => fd.postJson('/api/v1/referrals', body, { 'x-csrf-token': token, 'idempotency-key': key })
+    const body = { children: [], kind: 'contact', reason: 'A caller saw a child alone at the bus station at midnight.', levelBelieved: 2, levelReason: 'One report from the public', parentsKnow: false, parentsNotToldReason: 'Parents not known', urgency: 'today', idempotencyKey: randomUUID() }
+    const params = (res: { json(): unknown }) => (res.json() as { 'invalid-params': { name: string; reason: string }[] })['invalid-params']
+    const before = await counts()
+    const bad = await create({ ...body, newChild: { givenName: 'Ambrose', familyName: '', dateOfBirth: '2027-01-01' } })
+    assert.equal(bad.statusCode, 400, bad.body)
+    assert.match(String(bad.headers['content-type']), /application\/problem\+json/)
+    assert.deepEqual(params(bad), [
+      { name: 'newChild.familyName', reason: 'Enter the last name of the child not yet known' },
+      { name: 'newChild.dateOfBirth', reason: 'Date of birth must be today or in the past' },
+    ])
+    const impossible = await create({ ...body, idempotencyKey: randomUUID(), newChild: { givenName: 'Ambrose', familyName: 'Thistlewood', dateOfBirth: '2019-02-30' } })
+    assert.equal(impossible.statusCode, 400)
+    assert.deepEqual(params(impossible), [{ name: 'newChild.dateOfBirth', reason: 'Date of birth must be a real date' }])
+    const nobody = await create({ ...body, idempotencyKey: randomUUID() })
+    assert.equal(nobody.statusCode, 400)
+    assert.deepEqual(params(nobody).map((p) => p.name), ['children'])
+    assert.deepEqual(await counts(), before, 'nothing saved')
+    // the corrected body, with the key the refused one left free
+    const made = await create({ ...body, newChild: { givenName: 'Ambrose', familyName: 'Thistlewood', dateOfBirth: '2019-02-28' } })
+    assert.equal(made.statusCode, 201, made.body)
+    const [referral] = (made.json() as { referrals: { id: string; childId: string }[] }).referrals
+    const child = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name', 'date_of_birth', 'provisional']).where('id', '=', referral!.childId).executeTakeFirstOrThrow()
+    assert.deepEqual(child, { given_name: 'Ambrose', family_name: 'Thistlewood', date_of_birth: '2019-02-28', provisional: true })
+    assert.deepEqual(await ctx.s.t.db.selectFrom('relationship').select(['type', 'source']).where('child_id', '=', referral!.childId).execute(), [{ type: 'front_door_contact', source: `referral ${referral!.id}` }])
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids']).where('action', '=', 'referral.create').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.deepEqual(audit, { outcome: 'success', child_ids: [referral!.childId] })
+    assert.deepEqual(await counts(), { children: before.children + 1, referrals: before.referrals + 1 })
+    // sent again: the first response, no second child
+    const again = await create({ ...body, newChild: { givenName: 'Ambrose', familyName: 'Thistlewood', dateOfBirth: '2019-02-28' } })
+    assert.equal(again.statusCode, 201)
+    assert.equal(again.headers['idempotent-replayed'], 'true')
+    assert.equal((again.json() as { referrals: { id: string }[] }).referrals[0]!.id, referral!.id)
+    assert.deepEqual(await counts(), { children: before.children + 1, referrals: before.referrals + 1 })
+  })
+
+  it('the API: anyone else (a school’s DSL) naming a child not yet known is refused on the field, nothing saved', async () => {
+    const pupil = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const token = ((await dsl.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const key = randomUUID()
+    const body = { children: [pupil], kind: 'referral', reason: 'Her younger brother, not at our school, is often left alone.', levelBelieved: 2, levelReason: 'Neglect', parentsKnow: true, urgency: 'routine', idempotencyKey: key }
+    const before = await counts()
+    const refused = await dsl.postJson('/api/v1/referrals', { ...body, newChild: { givenName: 'Cornelius', familyName: 'Thistlewood', dateOfBirth: '2021-01-01' } }, { 'x-csrf-token': token, 'idempotency-key': key })
+    assert.equal(refused.statusCode, 400, refused.body)
+    assert.deepEqual((refused.json() as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['newChild'])
+    assert.deepEqual(await counts(), before)
+    assert.equal((await ctx.s.t.db.selectFrom('child').select('id').where('given_name', '=', 'Cornelius').execute()).length, 0)
+  })
+
+  it('two front-door workers press “Acknowledge” (or one presses it twice): the second lands on the referral, told who acknowledged it and when — no error, nothing changed or written again; the API still answers 409', async () => {
+    const stranger = await addChildOutOfReach(ctx.s.t.db, { givenName: 'Lavinia', familyName: 'Quillfeather' })
+    const fd = await ctx.s.signIn('frontdoor')
+    const form = await fd.get(`/referrals/new?child=${stranger}`)
+    const made = await fd.post('/referrals', { ...call, idempotencyKey: idempotencyKey(form.body), children: [stranger] })
+    assert.equal(made.statusCode, 303)
+    const referralId = referralIdOf(made)
+    const work = `/front-door/referrals/${referralId}`
+    // both have the page open, with its Acknowledge button
+    const other = await ctx.s.signIn('frontdoor2')
+    const opened = await other.get(work)
+    assert.match(opened.body, /Acknowledged\s*<\/dt>\s*<dd[^>]*>\s*Not yet/)
+    assert.match(opened.body, new RegExp(`action="${work}/acknowledge"`))
+    await fd.get(work)
+    assert.equal((await fd.post(`${work}/acknowledge`)).statusCode, 303)
+    const state = async () => ({
+      referral: await ctx.s.t.db.selectFrom('referral').select(['status', 'acknowledged_at', 'acknowledged_by', 'row_version']).where('id', '=', referralId).executeTakeFirstOrThrow(),
+      acknowledged: (await ctx.s.t.db.selectFrom('audit_event').select('id').where('action', '=', 'referral.acknowledge').where('entity_id', '=', referralId).where('outcome', '=', 'success').execute()).length,
+      entries: (await ctx.s.t.db.selectFrom('entry').select('id').where('child_id', '=', stranger).execute()).length,
+    })
+    const first = await state()
+    assert.equal(first.referral.acknowledged_by, id('membership:frontdoor:0'))
+    assert.equal(first.acknowledged, 1)
+    for (const [who, agent] of [['a colleague', other], ['the same worker again', fd]] as const) {
+      const second = await agent.post(`${work}/acknowledge`)
+      assert.equal(second.statusCode, 303, `${who}: ${second.body.slice(0, 300)}`)
+      assert.equal(second.headers.location, `${work}?notice=already-acknowledged`)
+      const landed = await agent.get(second.headers.location as string)
+      assert.equal(landed.statusCode, 200)
+      assert.doesNotMatch(landed.body, /govuk-error-summary/, `${who}: no error`)
+      assert.match(landed.body, /govuk-notification-banner[\s\S]*This referral had already been acknowledged by Joanne Clarke on 23 November 2026 at/, `${who}: told, as information`)
+      assert.doesNotMatch(landed.body, /govuk-notification-banner--success/)
+      assert.match(landed.body, /Acknowledged\s*<\/dt>\s*<dd[^>]*>\s*23 November 2026 at [^<]*by Joanne Clarke/, `${who}: the referral shows by whom and when`)
+      assert.doesNotMatch(landed.body, new RegExp(`action="${work}/acknowledge"`), 'no Acknowledge button now')
+      assert.deepEqual(await state(), first, `${who}: nothing changed, no second acknowledgement in the audit or the chronology`)
+    }
+    // the API keeps its 409
+    const token = ((await other.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const read = await other.get(`/api/v1${work}`)
+    const api = await other.postJson(`/api/v1${work}/acknowledge`, {}, { 'x-csrf-token': token, 'if-match': String(read.headers.etag) })
+    assert.equal(api.statusCode, 409)
+    assert.match((api.json() as { detail: string }).detail, /already been acknowledged/)
+    assert.deepEqual(await state(), first)
+    // the notice is said only of a referral that is acknowledged
+    const fresh = await fd.get(`/referrals/new?child=${stranger}`)
+    const next = referralIdOf(await fd.post('/referrals', { ...call, reason: 'A second call about the same child.', idempotencyKey: idempotencyKey(fresh.body), children: [stranger] }))
+    assert.doesNotMatch((await fd.get(`/front-door/referrals/${next}?notice=already-acknowledged`)).body, /already been acknowledged/)
+  })
 })

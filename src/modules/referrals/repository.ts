@@ -9,7 +9,7 @@ import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { grantFrontDoorContact } from '../../data/relationships.ts'
 import type { DB, Decision } from '../../data/schema.ts'
-import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
@@ -59,6 +59,12 @@ export interface ReferralInput {
    */
   newChild?: NewChild | null
 }
+
+/**
+ * Acknowledging a referral already acknowledged (by a colleague, or the same button pressed twice): nothing is changed.
+ * The API answers 409; the page takes the worker to the referral, which shows who acknowledged it and when.
+ */
+export class AlreadyAcknowledgedError extends RefusedError {}
 
 export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
   const frontDoorWorker = actor.role === 'front_door_social_worker' || actor.role === 'team_manager'
@@ -372,8 +378,11 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .leftJoin('agency as a', 'a.id', 'f.source_agency_id')
           .leftJoin('membership as rm', 'rm.id', 'f.referrer_membership_id')
           .leftJoin('practitioner as rp', 'rp.id', 'rm.practitioner_id')
+          // who acknowledged it (the page says by whom and when)
+          .leftJoin('membership as am', 'am.id', 'f.acknowledged_by')
+          .leftJoin('practitioner as ap', 'ap.id', 'am.practitioner_id')
           .selectAll('f')
-          .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'a.name as source_agency', 'rp.given_name as ref_given', 'rp.family_name as ref_family', 'rp.email as ref_email', 'rp.phone as ref_phone'])
+          .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'a.name as source_agency', 'rp.given_name as ref_given', 'rp.family_name as ref_family', 'rp.email as ref_email', 'rp.phone as ref_phone', 'ap.given_name as ack_given', 'ap.family_name as ack_family'])
           .where('f.id', '=', referralId)
           .executeTakeFirst()
         if (!f) return none
@@ -393,7 +402,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
     async acknowledge(referralId: string) {
       return transition(referralId, 'referral.acknowledge', async (trx, now, f) => {
-        if (f.status !== 'received') throw new RefusedError('This referral has already been acknowledged')
+        if (f.status !== 'received') throw new AlreadyAcknowledgedError('This referral has already been acknowledged')
         await trx.updateTable('referral').set({ status: 'acknowledged', acknowledged_at: now, acknowledged_by: actor.membershipId }).where('id', '=', f.id).execute()
       })
     },
@@ -410,7 +419,6 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     async decide(referralId: string, d: { decision: Decision; rationale: string; levelFound: number; lateReason?: string | null }, signOff: readonly Decision[] = DEFAULT_SIGN_OFF) {
       return transition(referralId, 'referral.decide', async (trx, now, f) => {
         if (['decided', 'closed', 'awaiting_sign_off'].includes(f.status)) throw new RefusedError('This referral has already been decided')
-        await lateReasonNeeded(trx, now, 'referral', f.id, d.lateReason, 'The decision is later than its one working day: record the reason it is late')
         const needsSignOff = signOff.includes(d.decision) && actor.role !== 'team_manager'
         await trx
           .updateTable('referral')
@@ -419,8 +427,9 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .set({ decision: d.decision, rationale: d.rationale, level_found: d.levelFound, decided_by: actor.membershipId, decided_at: now, needs_sign_off: needsSignOff, status: needsSignOff ? 'awaiting_sign_off' : 'decided', acknowledged_at: f.acknowledged_at ?? now, acknowledged_by: f.acknowledged_by ?? actor.membershipId, signed_off_by: null, signed_off_at: null, sign_off_note: null })
           .where('id', '=', f.id)
           .execute()
-        // R1 is met by the decision; R2 (the referrer told) runs from it
-        await clocks.meet(trx, actor.partnershipId, 'referral', f.id, now, d.lateReason ?? null)
+        // R1 is met by the decision (late only with the reason, refused on its field: nothing above is kept); R2 (the
+        // referrer told) runs from it
+        await clocks.meet(trx, actor.partnershipId, 'referral', f.id, now, d.lateReason ?? null, 'The decision is later than its one working day: record the reason it is late')
         // a decision made again after a manager returned it: the referrer has been waiting since the first, and
         // R2 keeps running from then (restarting it would hide how late they were told)
         await clocks.start(trx, { partnershipId: actor.partnershipId, rule: 'R2', childId: f.child_id, subjectType: 'referral-feedback', subjectId: f.id, startedAt: now, keepRunning: true })
@@ -491,10 +500,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (actor.role !== 'team_manager') throw new RefusedError('Only a team manager can answer a challenge')
         const c = await trx.selectFrom('challenge').selectAll().where('partnership_id', '=', actor.partnershipId).where('referral_id', '=', f.id).where('status', '=', 'open').executeTakeFirst()
         if (!c) throw new RefusedError('There is no open challenge to answer')
-        await lateReasonNeeded(trx, now, 'challenge', c.id, a.lateReason, 'The answer is later than its two working days: record the reason it is late')
         await trx.updateTable('challenge').set({ status: a.upheld ? 'upheld' : 'not_upheld', response: a.response, responded_by: actor.membershipId, responded_at: now }).where('id', '=', c.id).execute()
-        // answered after its two working days: met late, with the reason (the form asks for it)
-        await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now, a.lateReason || null)
+        // answered after its two working days: met late, with the reason (the form asks for it; without it, refused on
+        // its field and nothing above is kept)
+        await clocks.meet(trx, actor.partnershipId, 'challenge', c.id, now, a.lateReason || null, 'The answer is later than its two working days: record the reason it is late')
         if (!a.upheld) {
           // the decision stands: the front door keeps sight of the child for 10 working days after the answer
           await frontDoorSightUntil(trx, f.id, await clocks.addWorkingDays(trx, actor.partnershipId, now, 10))
@@ -507,16 +516,6 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       })
     },
 
-  }
-
-  /**
-   * A step that meets a clock past its due time needs the reason it is late: refused on the form's late-reason field
-   * (the page shows the error beside it, the API names it), before anything is written.
-   */
-  async function lateReasonNeeded(trx: Transaction<DB>, now: Date, subjectType: string, subjectId: string, reason: string | null | undefined, message: string) {
-    if (reason) return
-    const late = await trx.selectFrom('clock').select('id').where('partnership_id', '=', actor.partnershipId).where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).where('state', 'in', ['running', 'overdue']).where('due_at', '<', now).executeTakeFirst()
-    if (late) throw new FieldRefusedError(message, 'lateReason')
   }
 
   /** When the front door's sight of the referral's child (its front_door_contact) ends: null while open. */

@@ -8,7 +8,7 @@ import { fieldError, formErrors, newChildErrors, newChildFields, newChildFrom, n
 import { londonDateTime } from '../../web/dates.ts'
 import { FieldRefusedError, FORM_SENT_BEFORE, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { DECISIONS, type Decision } from '../../data/schema.ts'
-import { DECISION_LABELS, STATUS_LABELS } from './repository.ts'
+import { AlreadyAcknowledgedError, DECISION_LABELS, STATUS_LABELS } from './repository.ts'
 import { childPicker } from '../search/picker.ts'
 import { searchesIdentityIndex } from '../search/repository.ts'
 
@@ -172,7 +172,8 @@ export async function referralRoutes(app: FastifyInstance, { data, clock }: AppD
     const [found, levels] = await Promise.all([repo(request).work(id), repo(request).levels()])
     if (!found) return reply.callNotFound()
     const shown = errors && gone ? unlessFormGone(errors, gone(found)) : errors
-    return reply.code(errors ? 400 : 200).page('referrals/views/work.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, levels, statuses: STATUS_LABELS, decisions: DECISION_LABELS, values, backLink: '/front-door', ...(shown ?? {}) })
+    const notice = errors ? undefined : (request.query as { notice?: string }).notice
+    return reply.code(errors ? 400 : 200).page('referrals/views/work.njk', { title: `Referral for ${found.referral.given_name} ${found.referral.family_name}`, ...found, levels, statuses: STATUS_LABELS, decisions: DECISION_LABELS, values, notice, backLink: '/front-door', ...(shown ?? {}) })
   }
 
   // why a step's form is not on the work page (the referral moved on since the page was loaded, or the role cannot)
@@ -182,22 +183,34 @@ export async function referralRoutes(app: FastifyInstance, { data, clock }: AppD
 
   r.get('/front-door/referrals/:referralId', { permission: 'front-door:work', audit: 'referral.view', record: true }, async (request, reply) => workPage(request, reply, (request.params as { referralId: string }).referralId, {}))
 
-  const step = (url: string, audit: string, run: (request: FastifyRequest, id: string) => Promise<{ ok: true } | null | FormErrors>, gone?: (found: Work) => string | null, formKey = false) =>
+  /** A step done lands on the referral; `notice` says something the page tells the worker about it (`?notice=`). */
+  const step = (url: string, audit: string, run: (request: FastifyRequest, id: string) => Promise<{ ok: true; notice?: string } | null | FormErrors>, gone?: (found: Work) => string | null, formKey = false) =>
     r.post(url, { permission: 'front-door:work', audit, record: true, formKey }, async (request, reply) => {
       const id = (request.params as { referralId: string }).referralId
+      let notice: string | undefined
       try {
         const done = await run(request, id)
         if (!done) return reply.callNotFound()
         if ('errors' in done) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, done, gone)
+        notice = done.notice
       } catch (err) {
         if (err instanceof FieldRefusedError) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, fieldError(err.message, err.field), gone)
         if (err instanceof RefusedError) return workPage(request, reply, id, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }, gone)
         throw err
       }
-      return reply.redirect(`/front-door/referrals/${id}`, 303)
+      return reply.redirect(`/front-door/referrals/${id}${notice ? `?notice=${notice}` : ''}`, 303)
     })
 
-  step('/front-door/referrals/:referralId/acknowledge', 'referral.acknowledge', (request, id) => repo(request).acknowledge(id))
+  // acknowledged already (a colleague got there first, or the button was pressed twice): what the worker wanted is
+  // done, so they land on the referral, which says who acknowledged it and when; nothing is changed or written again
+  step('/front-door/referrals/:referralId/acknowledge', 'referral.acknowledge', async (request, id) => {
+    try {
+      return await repo(request).acknowledge(id)
+    } catch (err) {
+      if (err instanceof AlreadyAcknowledgedError) return { ok: true as const, notice: 'already-acknowledged' }
+      throw err
+    }
+  })
   step('/front-door/referrals/:referralId/checks', 'referral.check', async (request, id) => {
     const b = (request.body ?? {}) as { agency?: string; finding?: string }
     const parsed = z.object({ agency: text(200).min(1, 'Say which agency you checked with'), finding: text(10_000).min(1, 'Record what the check found') }).safeParse(b)
