@@ -704,6 +704,7 @@ export interface TacMemberTable {
   joined_at: Timestamp | null
   left_at: Timestamp | null
   left_reason: string | null
+  row_version: Generated<number>
 }
 
 export interface TacFamilyMemberTable {
@@ -789,6 +790,8 @@ export interface MeetingTable {
   chair_membership_id: string
   status: Generated<'scheduled' | 'held' | 'cancelled'>
   held_at: Timestamp | null
+  /** When the cancellation was recorded: at or after scheduled_at, the meeting did not take place (null before 2026-12-01). */
+  cancelled_at: Timestamp | null
   minutes: Generated<string>
   minutes_status: Generated<'none' | 'draft' | 'approved'>
   minutes_approved_at: Timestamp | null

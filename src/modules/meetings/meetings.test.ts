@@ -466,3 +466,147 @@ describeApp('a meeting whose chair leaves the team', (ctx) => {
     assert.deepEqual([...audit[2]!.child_ids], [childId])
   })
 })
+
+describeApp('a meeting whose start has passed; the chair handed on; an action’s cost', (ctx) => {
+  const db = () => ctx.s.t.db
+  let tacId: string
+  let childIds: string[]
+  const team = () => `/teams/${tacId}`
+  const schedule = async (key: string, date: string, chair: string, invite: string[]) => {
+    const agent = await ctx.s.signIn(key)
+    await agent.get(`${team()}/meetings/new`)
+    const res = await agent.post(`${team()}/meetings`, { kind: 'team', date, time: '10:00', mode: 'online', place: '', chair: membershipOf(chair), invite: invite.map((k) => membershipOf(k)) })
+    assert.equal(res.statusCode, 303, res.body.slice(0, 400))
+    return /meetings\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1]!
+  }
+  const notices = (meetingId: string, kind: string) =>
+    db().selectFrom('notification').select('membership_id').where('subject_id', '=', meetingId).where('kind', '=', kind).execute().then((rows) => rows.map((r) => r.membership_id).sort())
+
+  it('setup: a team around two siblings', async () => {
+    childIds = [await pupilOf(db(), 'brookside', 2), await pupilOf(db(), 'brookside', 3)]
+    tacId = await makeTac(db(), { childIds, lead: 'sw.north', members: ['nurse', 'police.missing'] })
+  })
+
+  it('before its start a meeting is cancelled (the invitees are told); once the start has passed, the chair records that it did not take place instead', async () => {
+    const early = await schedule('nurse', '2026-12-10', 'nurse', ['sw.north', 'police.missing'])
+    const late = await schedule('nurse', '2026-12-11', 'nurse', ['sw.north', 'police.missing'])
+    let nurse = await ctx.s.signIn('nurse')
+
+    // before the start: "Cancel", not "did not take place" (which is refused, at the reason)
+    let page = await nurse.get(`${team()}/meetings/${early}`)
+    assert.match(page.body, /Cancel this meeting/)
+    assert.doesNotMatch(page.body, /Record that this meeting did not take place/)
+    const tooSoon = await nurse.post(`${team()}/meetings/${early}/not-held`, { reason: 'Nobody came' })
+    assert.equal(tooSoon.statusCode, 400)
+    assert.match(tooSoon.body, /<a href="#reason">The meeting has not started yet: cancel it instead, with the reason<\/a>/)
+    assert.equal((await nurse.post(`${team()}/meetings/${early}/cancel`, { reason: 'The family asked to move it' })).statusCode, 303)
+    assert.deepEqual(await notices(early, 'meeting.cancelled'), [membershipOf('police.missing'), membershipOf('sw.north')].sort(), 'the practitioners invited are told; not the one who cancelled')
+    const cancelled = await db().selectFrom('meeting').select(['status', 'cancelled_at']).where('id', '=', early).executeTakeFirstOrThrow()
+    assert.equal(cancelled.status, 'cancelled')
+    assert.equal(cancelled.cancelled_at?.toISOString(), ctx.s.clock.now().toISOString())
+    page = await nurse.get(`${team()}/meetings/${early}`)
+    assert.match(page.body, /<dd class="govuk-summary-list__value">\s*Cancelled\s*<\/dd>/)
+
+    // the second meeting's start passes with the meeting still "arranged"
+    ctx.s.clock.set('2026-12-11T10:45:00Z')
+    nurse = await ctx.s.signIn('nurse')
+    const url = `${team()}/meetings/${late}`
+    page = await nurse.get(url)
+    assert.doesNotMatch(page.body, /Cancel this meeting/, 'a meeting that has started is not offered “Cancel”')
+    assert.match(page.body, /Record that this meeting did not take place/)
+    assert.match(page.body, /action="\/teams\/[^"]+\/not-held"/)
+
+    // a cancel sent anyway (a page opened before the start): refused at the reason, the reason kept, nothing changed
+    const cancel = await nurse.post(`${url}/cancel`, { reason: 'The family did not come' })
+    assert.equal(cancel.statusCode, 400)
+    assert.match(cancel.body, /<a href="#reason">The meeting’s start time has passed, so it can no longer be cancelled: record that it did not take place, and why<\/a>/)
+    assert.match(cancel.body, /govuk-error-message[\s\S]*The meeting’s start time has passed[\s\S]*<textarea [^>]*id="reason"[^>]*>The family did not come<\/textarea>/)
+    assert.match(cancel.body, /action="\/teams\/[^"]+\/not-held"/, 'shown in the form that records it did not take place')
+    assert.equal((await db().selectFrom('meeting').select('status').where('id', '=', late).executeTakeFirstOrThrow()).status, 'scheduled')
+    assert.equal((await db().selectFrom('entry').select('id').where('detail_id', '=', late).where('type', '=', 'meeting_cancelled').execute()).length, 0)
+    assert.deepEqual(await notices(late, 'meeting.cancelled'), [])
+    const audit = await db().selectFrom('audit_event').select('outcome').where('action', '=', 'meeting.cancel').orderBy('id').execute()
+    assert.equal(audit.at(-1)?.outcome, 'refused')
+
+    const empty = await nurse.post(`${url}/not-held`, { reason: ' ' })
+    assert.equal(empty.statusCode, 400)
+    assert.match(empty.body, /<a href="#reason">Say why the meeting did not take place<\/a>/)
+    const recorded = await nurse.post(`${url}/not-held`, { reason: 'The family did not come and could not be reached' })
+    assert.equal(recorded.statusCode, 303, recorded.body.slice(0, 400))
+    const m = await db().selectFrom('meeting').select(['status', 'cancelled_at', 'scheduled_at']).where('id', '=', late).executeTakeFirstOrThrow()
+    assert.equal(m.status, 'cancelled', 'nothing more can be recorded on it')
+    assert.equal(m.cancelled_at?.toISOString(), ctx.s.clock.now().toISOString())
+    const entries = await db().selectFrom('entry').select(['child_id', 'type', 'summary', 'occurred_at']).where('detail_id', '=', late).where('type', 'in', ['meeting_cancelled', 'meeting_not_held']).execute()
+    assert.deepEqual(entries.map((e) => e.child_id).sort(), [...childIds].sort(), 'one entry per child')
+    for (const e of entries) {
+      assert.equal(e.type, 'meeting_not_held')
+      assert.equal(e.summary, 'Team around the child meeting arranged for 11 December 2026 at 10:00am did not take place: The family did not come and could not be reached')
+      assert.equal(e.occurred_at.toISOString(), '2026-12-11T10:00:00.000Z', 'at the time it was arranged for')
+    }
+    assert.deepEqual(await notices(late, 'meeting.not-held'), [membershipOf('police.missing'), membershipOf('sw.north')].sort())
+    assert.deepEqual(await notices(late, 'meeting.cancelled'), [], 'nobody is told a past meeting is “cancelled”')
+    page = await nurse.get(String(recorded.headers.location))
+    assert.match(page.body, /Recorded that the meeting did not take place/)
+    assert.match(page.body, /<dd class="govuk-summary-list__value">\s*Did not take place\s*<\/dd>/)
+    assert.doesNotMatch(page.body, /Record that this meeting did not take place/)
+    const list = await nurse.get(`${team()}/meetings`)
+    assert.match(list.body, /Did not take place/)
+    const after = await nurse.post(`${url}/decisions`, { decision: 'Too late' })
+    assert.equal(after.statusCode, 400)
+    assert.match(after.body, /This meeting did not take place/)
+  })
+
+  it('a meeting with decisions recorded took place: it is marked as held, not recorded as not taking place', async () => {
+    const id = await schedule('nurse', '2026-12-12', 'nurse', ['sw.north'])
+    ctx.s.clock.set('2026-12-12T11:00:00Z')
+    const nurse = await ctx.s.signIn('nurse')
+    const url = `${team()}/meetings/${id}`
+    await nurse.get(url)
+    assert.equal((await nurse.post(`${url}/decisions`, { decision: 'Refer to the family hub' })).statusCode, 303)
+    const refused = await nurse.post(`${url}/not-held`, { reason: 'Nobody came' })
+    assert.equal(refused.statusCode, 400)
+    assert.match(refused.body, /so it took place: mark it as held instead/)
+    assert.equal((await db().selectFrom('meeting').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status, 'scheduled')
+  })
+
+  it('handing the chair on tells the new chair and the former one (not whoever made the change)', async () => {
+    const id = await schedule('sw.north', '2026-12-20', 'nurse', ['nurse', 'police.missing'])
+    const url = `${team()}/meetings/${id}`
+    const sw = await ctx.s.signIn('sw.north')
+    await sw.get(url)
+    assert.equal((await sw.post(`${url}/chair`, { newChair: membershipOf('police.missing') })).statusCode, 303)
+    assert.deepEqual(await notices(id, 'meeting.chair'), [membershipOf('police.missing')])
+    assert.deepEqual(await notices(id, 'meeting.chair-handed-on'), [membershipOf('nurse')])
+    const note = await db().selectFrom('notification').select('link').where('subject_id', '=', id).where('kind', '=', 'meeting.chair').executeTakeFirstOrThrow()
+    assert.equal(note.link, url)
+    // the chair hands it on herself: the new chair is told, she is not
+    const police = await ctx.s.signIn('police.missing')
+    await police.get(url)
+    assert.equal((await police.post(`${url}/chair`, { newChair: membershipOf('sw.north') })).statusCode, 303)
+    assert.deepEqual(await notices(id, 'meeting.chair'), [membershipOf('police.missing'), membershipOf('sw.north')].sort())
+    assert.deepEqual(await notices(id, 'meeting.chair-handed-on'), [membershipOf('nurse')])
+    const inbox = await (await ctx.s.signIn('sw.north')).get('/notifications')
+    assert.match(inbox.body, /You have been asked to chair a meeting of a team around a child/)
+  })
+
+  it('an action’s cost is read as the plan reads it (“1,200”, “£1,234.50”), and refused in the plan’s words', async () => {
+    const outcomeId = randomUUID()
+    await db().insertInto('plan_outcome').values({ id: outcomeId, partnership_id: PARTNERSHIP, tac_id: tacId, child_id: null, body: 'The children sleep well', measure: 'scale', measure_name: null, sort: 1, created_at: new Date('2026-11-02T10:00:00Z') }).execute()
+    const id = await schedule('nurse', '2026-12-21', 'nurse', ['sw.north'])
+    ctx.s.clock.set('2026-12-21T10:30:00Z')
+    const nurse = await ctx.s.signIn('nurse')
+    const url = `${team()}/meetings/${id}`
+    await nurse.get(url)
+    const action = (cost: string) => nurse.post(`${url}/actions`, { outcomeId, what: `Bedtime routine support (${cost})`, owner: membershipOf('nurse'), dueOn: '2027-01-15', cost })
+    const bad = await action('lots')
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /<a href="#cost">Enter the cost in pounds, like 150 or 1,234.50 \(or leave it blank\)<\/a>/)
+    for (const [cost, pence] of [['1,200', 120_000], ['£1,234.50', 123_450], ['45.5', 4550]] as const) {
+      const res = await action(cost)
+      assert.equal(res.statusCode, 303, `${cost}: ${res.body.slice(0, 300)}`)
+      const row = await db().selectFrom('plan_action').select('cost_pence').where('meeting_id', '=', id).where('what', '=', `Bedtime routine support (${cost})`).executeTakeFirstOrThrow()
+      assert.equal(row.cost_pence, pence, cost)
+    }
+    assert.match((await nurse.get(url)).body, /£1200\.00/)
+  })
+})

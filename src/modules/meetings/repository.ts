@@ -12,7 +12,7 @@ import type { Transaction } from 'kysely'
 import type { Actor } from '../../data/actor.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import type { DB, MeetingKind } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
 import { tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
@@ -20,6 +20,9 @@ import { addPlanAction, type NewPlanAction } from '../plans/plan-store.ts'
 import { MEETING_KIND_LABELS, MODE_LABELS, scheduleMeeting, teamMembers, roleLabelOf, type Attendance, type MeetingMode, type ScheduleMeeting } from './store.ts'
 
 const CP_KINDS: readonly MeetingKind[] = ['strategy_discussion', 'icpc', 'review_conference']
+
+/** A cancelled meeting whose cancellation was recorded once its start time had passed: it did not take place. */
+export const didNotTakePlace = (m: { status: string; scheduled_at: Date; cancelled_at: Date | null }) => m.status === 'cancelled' && m.cancelled_at !== null && m.cancelled_at.getTime() >= m.scheduled_at.getTime()
 
 /** An action agreed at a meeting: a plan action, the meeting named by the route. */
 export type ActionInput = Omit<NewPlanAction, 'meetingId'>
@@ -50,11 +53,17 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
     if (!tac) return undefined
     const meeting = await meetingRow(trx, tacId, meetingId).forUpdate().executeTakeFirst()
     if (!meeting) return undefined
-    if (meeting.status === 'cancelled') throw new RefusedError('This meeting was cancelled')
+    if (meeting.status === 'cancelled') throw new RefusedError(didNotTakePlace(meeting) ? 'This meeting did not take place' : 'This meeting was cancelled')
     return { tac, meeting }
   }
 
   const started = (m: { scheduled_at: Date }, now: Date) => m.scheduled_at.getTime() <= now.getTime()
+
+  /** The practitioners invited (members of a team then), but the actor: whom a change to the meeting is told to. */
+  async function invitedToTell(trx: Transaction<DB>, meetingId: string) {
+    const invited = await trx.selectFrom('meeting_invitee').select('membership_id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).where('membership_id', 'is not', null).execute()
+    return invited.map((i) => i.membership_id!).filter((m) => m !== actor.membershipId)
+  }
 
   async function people(trx: Transaction<DB>, meetingId: string) {
     return trx
@@ -127,7 +136,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!tac) return notFound('meeting.list', tacId)
         const rows = await trx
           .selectFrom('meeting as mt')
-          .select(['mt.id', 'mt.kind', 'mt.title', 'mt.scheduled_at', 'mt.mode', 'mt.status', 'mt.held_at', 'mt.minutes_status'])
+          .select(['mt.id', 'mt.kind', 'mt.title', 'mt.scheduled_at', 'mt.mode', 'mt.status', 'mt.held_at', 'mt.cancelled_at', 'mt.minutes_status'])
           .select((eb) => [
             eb.selectFrom('meeting_invitee as i').select((e) => e.fn.countAll<string>().as('n')).whereRef('i.meeting_id', '=', 'mt.id').as('invited'),
             eb.selectFrom('meeting_invitee as i').select((e) => e.fn.countAll<string>().as('n')).whereRef('i.meeting_id', '=', 'mt.id').where('i.attendance', '=', 'present').as('present'),
@@ -136,6 +145,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
           .where('mt.tac_id', '=', tac.id)
           .orderBy('mt.scheduled_at')
           .execute()
+          .then((all) => all.map((r) => ({ ...r, notHeld: didNotTakePlace(r) })))
         const isPast = (r: (typeof rows)[number]) => r.status !== 'scheduled' || r.scheduled_at.getTime() < now.getTime()
         const upcoming = rows.filter((r) => !isPast(r))
         const past = rows.filter(isPast).reverse()
@@ -193,6 +203,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
             members,
             outcomes,
             started: started(m, now),
+            notHeld: didNotTakePlace(m),
             can: {
               attendance: open && started(m, now) && !approved,
               markHeld: open && started(m, now) && m.status === 'scheduled',
@@ -200,7 +211,10 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
               act: open && started(m, now) && !approved,
               draft: open && started(m, now) && !approved,
               approve: open && isChair && m.status === 'held' && m.minutes_status === 'draft',
-              cancel: open && m.status === 'scheduled',
+              // before its start a meeting is called off (cancel); once its start has passed, what is left to say is
+              // that it did not take place (a record of the past, not news of a future meeting being off)
+              cancel: open && m.status === 'scheduled' && !started(m, now),
+              recordNotHeld: open && m.status === 'scheduled' && started(m, now) && m.minutes_status === 'none',
               reschedule: open && m.status === 'scheduled' && m.minutes_status === 'none',
               invite: open && !approved,
               // the chair can be handed on until the minutes are approved (a chair who leaves the team could not approve them)
@@ -284,17 +298,29 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!members.some((m) => m.membership_id === membershipId)) throw new RefusedError('The chair must be a member of the team')
         if (membershipId === f.meeting.chair_membership_id) return { result: { id: meetingId }, audit: ok('meeting.chair', f.tac, meetingId, { unchanged: true }) }
         await trx.updateTable('meeting').set({ chair_membership_id: membershipId }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
+        // the new chair is asked, and the former chair told (while still a member of the team: anyone else could not
+        // open the meeting); whoever made the change knows already
+        const link = `/teams/${f.tac.id}/meetings/${meetingId}`
+        const tell = (ids: string[], kind: string) => notifyMemberships(trx, actor.partnershipId, ids.filter((id) => id !== actor.membershipId), { kind, subjectType: 'meeting', subjectId: meetingId, link }, now)
+        await tell([membershipId], 'meeting.chair')
+        await tell(members.some((m) => m.membership_id === f.meeting.chair_membership_id) ? [f.meeting.chair_membership_id] : [], 'meeting.chair-handed-on')
         return { result: { id: meetingId }, audit: ok('meeting.chair', f.tac, meetingId, { from: f.meeting.chair_membership_id, to: membershipId }) }
       })
     },
 
-    /** Cancels a meeting that has not been held; the invitees are told and the chronology notes it. */
+    /**
+     * Calls off a meeting that has not started: the practitioners invited are told and the chronology notes it. Once
+     * its start time has passed it is not "cancelled" (news that a future meeting is off): the chair records that it
+     * did not take place instead (recordNotHeld).
+     */
     async cancel(tacId: string, meetingId: string, reason: string) {
       return auditedTransaction(ctx, actor, 'meeting.cancel', async (trx, now) => {
         const f = await forChange(trx, tacId, meetingId, now)
         if (!f) return notFound('meeting.cancel', meetingId)
         if (f.meeting.status !== 'scheduled') throw new RefusedError('Only a meeting that has not been held can be cancelled')
-        await trx.updateTable('meeting').set({ status: 'cancelled' }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
+        if (started(f.meeting, now)) throw new FieldRefusedError('The meeting’s start time has passed, so it can no longer be cancelled: record that it did not take place, and why', 'reason')
+        await trx.updateTable('meeting').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
+        await notifyMemberships(trx, actor.partnershipId, await invitedToTell(trx, meetingId), { kind: 'meeting.cancelled', subjectType: 'meeting', subjectId: meetingId, link: `/teams/${f.tac.id}/meetings/${meetingId}` }, now)
         await writeTacEntries(trx, actor, now, f.tac.childIds, {
           type: 'meeting_cancelled',
           summary: `${MEETING_KIND_LABELS[f.meeting.kind]} arranged for ${formatDateTime(f.meeting.scheduled_at)} was cancelled: ${reason}`,
@@ -304,6 +330,38 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
           detailId: meetingId,
         })
         return { result: { id: meetingId }, audit: ok('meeting.cancel', f.tac, meetingId) }
+      })
+    },
+
+    /**
+     * A meeting whose start time has passed did not take place: recorded with the reason (a cancelled meeting, so
+     * nothing more is recorded on it, cancelled_at at or after its start). Refused before the start (cancel it), and
+     * once anything shows it did take place (minutes drafted, decisions or actions recorded: mark it as held). The
+     * practitioners invited are told; each child's chronology has it at the time it was arranged for.
+     */
+    async recordNotHeld(tacId: string, meetingId: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'meeting.not-held', async (trx, now) => {
+        const f = await forChange(trx, tacId, meetingId, now)
+        if (!f) return notFound('meeting.not-held', meetingId)
+        const m = f.meeting
+        if (m.status !== 'scheduled') throw new RefusedError('This meeting has been marked as held')
+        if (!started(m, now)) throw new FieldRefusedError('The meeting has not started yet: cancel it instead, with the reason', 'reason')
+        const [decisions, actions] = await Promise.all([
+          trx.selectFrom('meeting_decision').select('id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).limit(1).execute(),
+          trx.selectFrom('plan_action').select('id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).where('removed_at', 'is', null).limit(1).execute(),
+        ])
+        if (m.minutes_status !== 'none' || decisions.length || actions.length) throw new RefusedError('Minutes, decisions or actions have been recorded for this meeting, so it took place: mark it as held instead')
+        await trx.updateTable('meeting').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
+        await notifyMemberships(trx, actor.partnershipId, await invitedToTell(trx, meetingId), { kind: 'meeting.not-held', subjectType: 'meeting', subjectId: meetingId, link: `/teams/${f.tac.id}/meetings/${meetingId}` }, now)
+        await writeTacEntries(trx, actor, now, f.tac.childIds, {
+          type: 'meeting_not_held',
+          summary: `${MEETING_KIND_LABELS[m.kind]} arranged for ${formatDateTime(m.scheduled_at)} did not take place: ${reason}`,
+          significance: 'low',
+          occurredAt: m.scheduled_at,
+          detailType: 'meeting',
+          detailId: meetingId,
+        })
+        return { result: { id: meetingId }, audit: ok('meeting.not-held', f.tac, meetingId) }
       })
     },
 
@@ -328,17 +386,10 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
           .where('row_version', '=', input.rowVersion)
           .executeTakeFirst()
         if (Number(moved.numUpdatedRows) !== 1) throw new RefusedError('Someone else changed this meeting since you opened it: check its details and move it again')
-        const invited = await trx
-          .selectFrom('meeting_invitee')
-          .select('membership_id')
-          .where('partnership_id', '=', actor.partnershipId)
-          .where('meeting_id', '=', meetingId)
-          .where('membership_id', 'is not', null)
-          .execute()
         await notifyMemberships(
           trx,
           actor.partnershipId,
-          invited.map((i) => i.membership_id!).filter((m) => m !== actor.membershipId),
+          await invitedToTell(trx, meetingId),
           { kind: 'meeting.rescheduled', subjectType: 'meeting', subjectId: meetingId, link: `/teams/${f.tac.id}/meetings/${meetingId}` },
           now,
         )

@@ -5,12 +5,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { pdfAvailable } from '../../platform/pdf/print.ts'
 import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { LEVEL_LABELS } from '../tac/access.ts'
+import { COST_MESSAGE, parseCost } from '../plans/routes.ts'
 import { ATTENDANCE_LABELS, MEETING_KIND_LABELS, MODE_LABELS, type Attendance } from './store.ts'
 
 const OTHER_ROWS = [1, 2, 3] as const
@@ -72,6 +73,9 @@ const rescheduleForm = z.object({
 })
 const rescheduleChecks = (v: Record<string, unknown>) => (v.newMode === 'in_person' && !String(v.newPlace ?? '').trim() ? [{ path: 'newPlace', message: 'Enter where the meeting will take place' }] : [])
 const cancelForm = z.object({ reason: z.string().trim().min(1, 'Say why the meeting is cancelled').max(1000, 'Must be 1,000 characters or fewer') })
+// once its start time has passed: the same field as cancelling's (the page shows one form or the other), so a cancel
+// sent after the start is shown again in this form, with what was typed
+const notHeldForm = z.object({ reason: z.string().trim().min(1, 'Say why the meeting did not take place').max(1000, 'Must be 1,000 characters or fewer') })
 const inviteForm = z.object({
   member: z.string().trim().optional().default(''),
   inviteName: z.string().trim().max(200).optional().default(''),
@@ -96,12 +100,8 @@ const actionForm = z.object({
   ownerAgency: z.string().trim().max(200).optional().default(''),
   dueOn: date('Enter the date it is due by as YYYY-MM-DD'),
   place: z.string().trim().max(500, 'Must be 500 characters or fewer').optional().default(''),
-  cost: z
-    .string()
-    .trim()
-    .refine((v) => v === '' || /^£?\d{1,7}(\.\d{1,2})?$/.test(v), 'Enter the cost in pounds, for example 120 or 45.50, or leave it blank')
-    .optional()
-    .default(''),
+  // the plan's own cost field's rule and words: the action lands in that plan
+  cost: z.string().trim().max(20, 'Must be 20 characters or fewer').refine((v) => parseCost(v) !== undefined, COST_MESSAGE).optional().default(''),
 })
 const actionChecks = (v: Record<string, unknown>) => {
   const out: { path: string; message: string }[] = []
@@ -111,13 +111,12 @@ const actionChecks = (v: Record<string, unknown>) => {
   }
   return out
 }
-const pence = (cost: string): number | null => (cost ? Math.round(Number(cost.replace('£', '')) * 100) : null)
 
 type Body = Record<string, unknown>
 /** The id of the page's section a change lands on (the minutes' heading is not `minutes`: that is the minutes' text box, the error summary's link). */
-const sectionOf = (done: string) => (done === 'minutes' ? 'minutes-section' : done === 'chair' ? 'details' : done)
+const sectionOf = (done: string) => (done === 'minutes' ? 'minutes-section' : done === 'chair' || done === 'not-held' ? 'details' : done)
 const bodyOf = (request: FastifyRequest): Body => (request.body ?? {}) as Body
-const refused = (err: RefusedError, href: string): FormErrors => ({ errors: [{ text: err.message, href }], fieldErrors: {} })
+const refused = (err: RefusedError, href: string): FormErrors => (err instanceof FieldRefusedError ? fieldError(err.message, err.field) : { errors: [{ text: err.message, href }], fieldErrors: {} })
 
 export async function meetingRoutes(app: FastifyInstance, { data, clock, config }: AppDeps): Promise<void> {
   const r = routes(app)
@@ -251,7 +250,7 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     if (!parsed.ok) return parsed.errors
     const v = parsed.data
     const own = v.owner !== 'other'
-    return repo(request).addAction(tacId, meetingId, { outcomeId: v.outcomeId, what: v.what, ownerMembershipId: own ? v.owner : null, ownerName: own ? '' : v.ownerName, ownerAgency: own ? '' : v.ownerAgency, dueOn: v.dueOn, place: v.place, costPence: pence(v.cost) })
+    return repo(request).addAction(tacId, meetingId, { outcomeId: v.outcomeId, what: v.what, ownerMembershipId: own ? v.owner : null, ownerName: own ? '' : v.ownerName, ownerAgency: own ? '' : v.ownerAgency, dueOn: v.dueOn, place: v.place, costPence: parseCost(v.cost) ?? null })
   }, 'actions', true)
 
   post('/chair', 'meeting.chair', '#newChair', async (request, tacId, meetingId, body) => {
@@ -265,6 +264,12 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     if (!parsed.ok) return parsed.errors
     return repo(request).cancel(tacId, meetingId, parsed.data.reason)
   }, 'details')
+
+  post('/not-held', 'meeting.not-held', '#reason', async (request, tacId, meetingId, body) => {
+    const parsed = parseForm(notHeldForm, body)
+    if (!parsed.ok) return parsed.errors
+    return repo(request).recordNotHeld(tacId, meetingId, parsed.data.reason)
+  }, 'not-held')
 
   post('/reschedule', 'meeting.reschedule', '#newDate', async (request, tacId, meetingId, body) => {
     const parsed = parseForm(rescheduleForm, body, rescheduleChecks)

@@ -25,6 +25,9 @@ const optionalDate = (message: string) => z.string().trim().optional().default('
 const MAX_VERSION = 2_147_483_647
 const rowVersion = z.coerce.number({ message: 'The form is out of date: reload the page' }).int().min(1)
 
+/** What a cost that parseCost refuses is told (the plan's action form and a meeting's, which adds to the plan). */
+export const COST_MESSAGE = 'Enter the cost in pounds, like 150 or 1,234.50 (or leave it blank)'
+
 /** '£1,234.50', '1234.5', '150' → pence; '' → null; anything else → undefined (invalid). */
 export function parseCost(raw: string): number | null | undefined {
   const v = raw.replace(/[£,\s]/g, '')
@@ -54,7 +57,7 @@ const actionForm = z.object({
 })
 const actionCross = (v: Record<string, unknown>) => {
   const out: { path: string; message: string }[] = []
-  if (parseCost(String(v.cost ?? '')) === undefined) out.push({ path: 'cost', message: 'Enter the cost in pounds, like 150 or 1,234.50 (or leave it blank)' })
+  if (parseCost(String(v.cost ?? '')) === undefined) out.push({ path: 'cost', message: COST_MESSAGE })
   if (v.owner === 'other' && !String(v.ownerName ?? '').trim()) out.push({ path: 'ownerName', message: 'Enter the name of the person who will do this' })
   return out
 }

@@ -17,6 +17,15 @@ import { closeTac, cpPlanInPlace, startTac } from './store.ts'
 
 const rank = (l: TacLevel) => TAC_LEVELS.indexOf(l)
 
+/** A member's role and duties as saved by someone else since the form was opened (the "someone else changed this" page). */
+export interface MemberRoleConflict {
+  id: string
+  name: string
+  team_role: string
+  duties: string
+  row_version: number
+}
+
 export function tacRepository(ctx: Ctx, actor: Actor) {
   const notFound = (action: string, entityId?: string) => ({ result: null, audit: { action, outcome: 'not_found' as const, entityType: 'tac', entityId: entityId ?? null } })
 
@@ -41,7 +50,7 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
       .innerJoin('membership as m', 'm.id', 'tm.membership_id')
       .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
       .innerJoin('agency as a', 'a.id', 'm.agency_id')
-      .select(['tm.id', 'tm.membership_id', 'tm.team_role', 'tm.duties', 'tm.status', 'tm.invited_at', 'tm.joined_at', 'tm.left_at', 'tm.left_reason', 'm.role', 'p.given_name', 'p.family_name', 'p.email', 'a.name as agency'])
+      .select(['tm.id', 'tm.membership_id', 'tm.team_role', 'tm.duties', 'tm.row_version', 'tm.status', 'tm.invited_at', 'tm.joined_at', 'tm.left_at', 'tm.left_reason', 'm.role', 'p.given_name', 'p.family_name', 'p.email', 'a.name as agency'])
       .where('tm.partnership_id', '=', actor.partnershipId)
       .where('tm.tac_id', '=', tacId)
       .orderBy(sql`tm.status = 'joined'`, 'desc')
@@ -251,16 +260,33 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
       })
     },
 
-    /** A member's role in the team and their duties (the member, or the lead for anyone). */
-    async setRole(tacId: string, memberId: string, input: { teamRole: string; duties: string }) {
-      return auditedTransaction(ctx, actor, 'tac.role', async (trx, now) => {
+    /**
+     * A member's role in the team and their duties (the member, or the lead for anyone); row_version guards the edit:
+     * a form opened before someone else saved comes back as the conflict, with their version, and nothing is saved.
+     */
+    async setRole(tacId: string, memberId: string, input: { teamRole: string; duties: string; rowVersion: number }) {
+      return auditedTransaction<{ ok: true } | { conflict: MemberRoleConflict; of: 'member' } | null>(ctx, actor, 'tac.role', async (trx, now) => {
         const tac = await tacForChange(trx, actor, tacId, now)
         if (!tac || !isUuid(memberId)) return notFound('tac.role', tacId)
-        const m = await trx.selectFrom('tac_member').select(['id', 'membership_id']).where('tac_id', '=', tacId).where('id', '=', memberId).where('status', 'in', ['joined', 'invited']).executeTakeFirst()
+        const m = await trx
+          .selectFrom('tac_member as tm')
+          .innerJoin('membership as ms', 'ms.id', 'tm.membership_id')
+          .innerJoin('practitioner as p', 'p.id', 'ms.practitioner_id')
+          .select(['tm.id', 'tm.membership_id', 'tm.team_role', 'tm.duties', 'tm.row_version', 'p.given_name', 'p.family_name'])
+          .where('tm.partnership_id', '=', actor.partnershipId)
+          .where('tm.tac_id', '=', tacId)
+          .where('tm.id', '=', memberId)
+          .where('tm.status', 'in', ['joined', 'invited'])
+          .forUpdate('tm')
+          .executeTakeFirst()
         if (!m) return notFound('tac.role', tacId)
         if (m.membership_id !== actor.membershipId && !tac.isLead) throw new RefusedError('Only the lead practitioner can change someone else’s role')
-        await trx.updateTable('tac_member').set({ team_role: input.teamRole, duties: input.duties }).where('id', '=', m.id).execute()
-        return { result: { ok: true }, audit: { action: 'tac.role', outcome: 'success', entityType: 'tac', entityId: tacId, childIds: tac.childIds } }
+        if (m.row_version !== input.rowVersion) {
+          const conflict = { id: m.id, name: `${m.given_name} ${m.family_name}`, team_role: m.team_role, duties: m.duties, row_version: m.row_version }
+          return { result: { conflict, of: 'member' as const }, audit: { action: 'tac.role', outcome: 'refused', entityType: 'tac', entityId: tacId, childIds: tac.childIds, details: { conflict: true, member: m.id, had: input.rowVersion, now: m.row_version } } }
+        }
+        await trx.updateTable('tac_member').set({ team_role: input.teamRole, duties: input.duties, row_version: sql`row_version + 1` }).where('id', '=', m.id).execute()
+        return { result: { ok: true as const }, audit: { action: 'tac.role', outcome: 'success', entityType: 'tac', entityId: tacId, childIds: tac.childIds } }
       })
     },
 

@@ -25,7 +25,7 @@ const startForm = z.object({
   siblingIds: ids,
 })
 const inviteForm = z.object({ membershipId: text(36, 'Choose who to invite'), teamRole: text(200, 'Say what their role in the team is'), duties: optional(2000) })
-const roleForm = z.object({ teamRole: text(200, 'Say what their role in the team is'), duties: optional(2000) })
+const roleForm = z.object({ teamRole: text(200, 'Say what their role in the team is'), duties: optional(2000), rowVersion: z.coerce.number({ message: 'The form is out of date: reload the page' }).int().min(1, 'The form is out of date: reload the page') })
 const leaveForm = z.object({ memberId: optional(36), leaveReason: text(2000, 'Say why they are leaving the team') })
 const leadForm = z.object({ leadMembershipId: text(36, 'Choose the member who takes over the lead'), leadReason: text(2000, 'Say why the lead is changing') })
 const familyForm = z.object({
@@ -126,7 +126,8 @@ export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promis
         if (typeof result === 'object' && 'conflict' in (result as object)) {
           const found = await repo(request).overview(tacId)
           if (!found) return reply.callNotFound()
-          return reply.code(409).page('tac/views/conflict.njk', { title: 'Someone else changed this', theirs: (result as { conflict: unknown }).conflict, yours: body, tacId, backLink: `/teams/${tacId}` })
+          const { conflict, of = 'family' } = result as { conflict: unknown; of?: 'member' | 'family' }
+          return reply.code(409).page('tac/views/conflict.njk', { title: 'Someone else changed this', theirs: conflict, of, yours: body, tacId, backLink: `/teams/${tacId}` })
         }
       } catch (err) {
         if (err instanceof RefusedError) return teamPage(request, reply, tacId, body, target ? scope({ errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }) : { errors: [{ text: err.message, href: `#${form}` }], fieldErrors: {}, form })

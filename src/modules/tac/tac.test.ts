@@ -187,7 +187,7 @@ describeApp('the team page’s forms shown once per row (a member’s role, remo
     await dsl.get(team)
 
     // the nurse's role emptied, duties typed: the error is the nurse's role field's, the duties typed are kept there
-    const role = await dsl.post(`${team}/members/${nurse}/role`, { teamRole: ' ', duties: 'Sleep routine advice, weekly' })
+    const role = await dsl.post(`${team}/members/${nurse}/role`, { teamRole: ' ', duties: 'Sleep routine advice, weekly', rowVersion: '1' })
     assert.equal(role.statusCode, 400)
     assert.match(role.body, new RegExp(`<a href="#teamRole-${nurse}">Say what their role in the team is</a>`))
     const row = detailsOf(role.body, `member-${nurse}`)
@@ -223,5 +223,46 @@ describeApp('the team page’s forms shown once per row (a member’s role, remo
     assert.match(detailsOf(noReason.body, `familyMember-${mum.id}`), /^<details [^>]* open>[\s\S]*Mornings are hard with the baby<\/textarea>/)
     assert.doesNotMatch(addFamilyForm(noReason.body, tacId), /Mornings are hard with the baby/)
     assert.equal((await db.selectFrom('tac_family_member').select('id').where('tac_id', '=', tacId).execute()).length, 1, 'nothing added')
+  })
+})
+
+describeApp('a member’s role and duties edited by two people at once', (ctx) => {
+  it('the second save, from a form opened before the first, is refused with both versions (409); nothing is lost, and it can be saved over', async () => {
+    const db = ctx.s.t.db
+    const childId = await pupilOf(db, 'brookside', 7)
+    const tacId = await makeTac(db, { childIds: [childId], lead: 'dsl.brookside', members: ['nurse'] })
+    const team = `/teams/${tacId}`
+    const nurseRow = (await db.selectFrom('tac_member').select('id').where('tac_id', '=', tacId).where('membership_id', '=', membershipOf('nurse')).executeTakeFirstOrThrow()).id
+    const versionIn = (body: string) => {
+      const at = body.indexOf(`action="${team}/members/${nurseRow}/role"`)
+      assert.ok(at > 0, 'the nurse’s role form is on the page')
+      return /name="rowVersion" value="(\d+)"/.exec(body.slice(at, body.indexOf('</form>', at)))![1]!
+    }
+    // the lead and the nurse both open the team page
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const nurse = await ctx.s.signIn('nurse')
+    const seenByLead = versionIn((await dsl.get(team)).body)
+    const seenByNurse = versionIn((await nurse.get(team)).body)
+    assert.equal(seenByLead, seenByNurse)
+
+    assert.equal((await nurse.post(`${team}/members/${nurseRow}/role`, { teamRole: 'School nurse', duties: 'Health review; sleep advice', rowVersion: seenByNurse })).statusCode, 303)
+    const stale = await dsl.post(`${team}/members/${nurseRow}/role`, { teamRole: 'Health lead', duties: 'Attend every meeting', rowVersion: seenByLead })
+    assert.equal(stale.statusCode, 409)
+    assert.match(stale.body, /Someone else changed this/)
+    assert.match(stale.body, /saved a change to Claire Dawson’s role and duties/)
+    assert.match(stale.body, /Health review; sleep advice/, 'their version')
+    assert.match(stale.body, /Attend every meeting/, 'yours')
+    let row = await db.selectFrom('tac_member').select(['team_role', 'duties', 'row_version']).where('id', '=', nurseRow).executeTakeFirstOrThrow()
+    assert.deepEqual([row.team_role, row.duties], ['School nurse', 'Health review; sleep advice'], 'the first save is kept')
+    const audit = await db.selectFrom('audit_event').select(['outcome', 'details']).where('action', '=', 'tac.role').orderBy('id').execute()
+    assert.deepEqual(audit.map((a) => a.outcome), ['success', 'refused'])
+
+    // saving again from the conflict page (it carries the current version) succeeds
+    const retry = /name="rowVersion" value="(\d+)"/.exec(stale.body)![1]!
+    assert.equal(Number(retry), row.row_version)
+    assert.equal((await dsl.post(`${team}/members/${nurseRow}/role`, { teamRole: 'Health lead', duties: 'Health review; sleep advice; attend every meeting', rowVersion: retry })).statusCode, 303)
+    row = await db.selectFrom('tac_member').select(['team_role', 'duties', 'row_version']).where('id', '=', nurseRow).executeTakeFirstOrThrow()
+    assert.deepEqual([row.team_role, row.duties, row.row_version], ['Health lead', 'Health review; sleep advice; attend every meeting', Number(retry) + 1])
+    assert.equal(versionIn((await dsl.get(team)).body), String(row.row_version), 'the page carries the new version')
   })
 })
