@@ -746,6 +746,46 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal((await currentMatcherModel(ctx.s.t.db, P))!.version, 2, 'a new version each time')
   })
 
+  it('a date outside 1900 to 2100 is refused as out of range, naming the range, the column and the line; nothing is imported', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const runs = (await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length
+    const records = (await ctx.s.t.db.selectFrom('agency_record').select('id').execute()).length
+    const entries = (await ctx.s.t.db.selectFrom('entry').select('id').execute()).length
+    const range = 'is out of range: a date must be between 1 January 1900 and 31 December 2100'
+    const rowOf = (body: string, line: number) => new RegExp(`<td class="govuk-table__cell">${line}</td><td class="govuk-table__cell">([^<]*)</td>`).exec(body)?.[1]?.replace(/&quot;/g, '"')
+    const recs = await admin.post('/records/import', { kind: 'records', csv: [HEADER, 'RANGE-1,Ann,Lee,2015-01-01,female,,,,', 'RANGE-2,Bea,Lee,1066-10-14,female,,,,'].join('\n') })
+    assert.equal(recs.statusCode, 400)
+    assert.match(recs.body, /Nothing was imported: 1 row has a problem/)
+    assert.equal(rowOf(recs.body, 3), `date_of_birth "1066-10-14" ${range}`)
+    const ents = await admin.post('/records/import', { kind: 'entries', csv: ['source_ref,occurred_at,type,category,significance,summary,visibility', 'CSC-1,1850-06-01,exclusion,,low,Excluded,', 'CSC-1,2026-11-20,exclusion,,low,Excluded,', 'CSC-1,2101-01-01T09:00:00Z,exclusion,,low,Excluded,'].join('\n') })
+    assert.equal(ents.statusCode, 400)
+    assert.equal(rowOf(ents.body, 2), `occurred_at "1850-06-01" ${range}`)
+    assert.equal(rowOf(ents.body, 4), `occurred_at "2101-01-01T09:00:00Z" ${range}`)
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').execute()).length, records, 'not even the good row')
+    assert.equal((await ctx.s.t.db.selectFrom('entry').select('id').execute()).length, entries)
+    // the rejected runs are kept with their reasons, as any rejected file's are
+    assert.equal((await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length, runs + 2)
+  })
+
+  it('a file name over 200 characters is refused with the form kept, nothing imported; one of 200 is kept whole', async () => {
+    const admin = await ctx.s.signIn('admin.csc')
+    const runs = (await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length
+    const csv = [HEADER, 'NAMED-1,Cleo,Quillfeather,2011-03-04,female,,,,'].join('\n')
+    const long = `${'a'.repeat(196)}.csv`
+    const refused = await admin.post('/records/import', { kind: 'records', csv, fileName: `${long}x` })
+    assert.equal(refused.statusCode, 400)
+    assert.match(refused.body, /govuk-error-summary/)
+    assert.match(refused.body, /The file name must be 200 characters or fewer \(it has 201\): shorten it, or leave it blank/)
+    assert.ok(refused.body.includes(`${long}x`), 'the name as typed is shown back')
+    assert.ok(refused.body.includes('NAMED-1,Cleo,Quillfeather'), 'the pasted file is kept')
+    assert.equal((await ctx.s.t.db.selectFrom('import_run').select('id').execute()).length, runs, 'no run, not even a rejected one')
+    assert.equal((await ctx.s.t.db.selectFrom('agency_record').select('id').where('source_ref', '=', 'NAMED-1').execute()).length, 0)
+    const taken = await admin.post('/records/import', { kind: 'records', csv, fileName: long })
+    assert.equal(taken.statusCode, 200, taken.body.slice(0, 300))
+    const run = await ctx.s.t.db.selectFrom('import_run').select(['file_name', 'status', 'rows_done']).where('file_name', 'like', 'aaaa%').execute()
+    assert.deepEqual(run, [{ file_name: long, status: 'finished', rows_done: 1 }])
+  })
+
   // last: its 501 new children change the population the matcher samples for chance agreement
   it('the page’s import is one transaction: a file longer than a command-line batch is saved whole, with one audit row', async () => {
     const admin = await ctx.s.signIn('admin.csc')

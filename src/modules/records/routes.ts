@@ -10,6 +10,9 @@ import { fieldError, oneValue, sentTwice } from '../../web/forms.ts'
 import type { ImportResult } from './repository.ts'
 
 const MAX_CSV = 1_000_000
+// The file name kept with the import, as typed: one longer is refused (with the form kept, the file still pasted), not
+// cut — a user finds the import again by the name they gave, and a name silently shortened is one they never typed.
+const FILE_NAME_MAX = 200
 const REASON_MAX = 2000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -23,20 +26,21 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
   const recordId = (req: FastifyRequest) => (req.params as { recordId: string }).recordId
 
   const importPage = (reply: FastifyReply, values: Record<string, unknown>, extra: { result?: ImportResult; errors?: { text: string; href: string }[]; fieldErrors?: Record<string, { text: string }> } = {}, code = 200) =>
-    reply.code(code).page('records/views/import.njk', { title: 'Import agency records', values, recordColumns: RECORD_COLUMNS.join(','), entryColumns: ENTRY_COLUMNS.join(','), entryTypes: ENTRY_TYPES.join(', '), errors: [], fieldErrors: {}, backLink: '/', ...extra })
+    reply.code(code).page('records/views/import.njk', { title: 'Import agency records', values, recordColumns: RECORD_COLUMNS.join(','), entryColumns: ENTRY_COLUMNS.join(','), entryTypes: ENTRY_TYPES.join(', '), fileNameMax: FILE_NAME_MAX, errors: [], fieldErrors: {}, backLink: '/', ...extra })
 
   r.get('/records/import', { permission: 'records:import', audit: 'none: the import form' }, async (_request, reply) => importPage(reply, { kind: 'records' }))
 
   r.post('/records/import', { permission: 'records:import', audit: 'records.import' }, async (request, reply) => {
     const kind = field(request, 'kind')
     const csv = oneValue(body(request)['csv']) ?? ''
-    const fileName = field(request, 'fileName').slice(0, 200)
+    const fileName = field(request, 'fileName')
     const values = { kind, csv, fileName }
     const fieldErrors: Record<string, { text: string }> = {}
     // each sent once: two pasted files (csv=…&csv=…) would otherwise be joined into one with a comma between
     if (twice(request, 'kind')) fieldErrors['kind'] = { text: sentTwice('What the file holds') }
     else if (kind !== 'records' && kind !== 'entries') fieldErrors['kind'] = { text: 'Choose what the file holds: records or entries' }
     if (twice(request, 'fileName')) fieldErrors['fileName'] = { text: sentTwice('The file name') }
+    else if (fileName.length > FILE_NAME_MAX) fieldErrors['fileName'] = { text: `The file name must be ${FILE_NAME_MAX} characters or fewer (it has ${fileName.length}): shorten it, or leave it blank` }
     if (twice(request, 'csv')) fieldErrors['csv'] = { text: sentTwice('The CSV file') }
     else if (!csv.trim()) fieldErrors['csv'] = { text: 'Paste the CSV file, with its header row' }
     else if (csv.length > MAX_CSV) fieldErrors['csv'] = { text: 'The file must be 1 MB or smaller: split it, or use the command line (npm run import)' }

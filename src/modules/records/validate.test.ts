@@ -18,6 +18,25 @@ describe('agency record validation', () => {
     assert.equal(good.ok, true, JSON.stringify(good))
   })
 
+  it('a date written correctly in a year outside 1900 to 2100 is said to be out of range, with the range, in its column', () => {
+    const range = 'is out of range: a date must be between 1 January 1900 and 31 December 2100'
+    for (const dob of ['1066-10-14', '1899-12-31', '2101-01-01']) {
+      const checked = checkRecord(row(dob), now)
+      assert.equal(checked.ok, false, dob)
+      if (!checked.ok) assert.deepEqual(checked.problems, [{ field: 'date_of_birth', reason: `"${dob}" ${range}` }])
+    }
+    assert.equal(checkRecord(row('1900-01-01'), now).ok, true)
+    const entry = (occurredAt: string) => checkEntry({ source_ref: 'E1', occurred_at: occurredAt, type: 'police_incident', significance: 'low', summary: 'x' }, now, { sealedAllowed: false })
+    for (const t of ['1850-06-01', '1899-12-31T23:30:00Z', '2150-01-01', '2101-01-01T00:00:00+01:00']) {
+      const checked = entry(t)
+      assert.equal(checked.ok, false, t)
+      if (!checked.ok) assert.deepEqual(checked.problems, [{ field: 'occurred_at', reason: `"${t}" ${range}` }])
+    }
+    // not a date at all is still said so
+    const garbled = entry('1850-13-01')
+    assert.ok(!garbled.ok && /is not a date/.test(garbled.problems[0]!.reason))
+  })
+
   it('an entry\'s time is a real time of day with a real offset: 24:00 is not rolled over into the next day', () => {
     const entry = (occurredAt: string) => checkEntry({ source_ref: 'E1', occurred_at: occurredAt, type: 'police_incident', significance: 'low', summary: 'x' }, now, { sealedAllowed: false })
     for (const t of ['2026-11-20T24:00:00Z', '2026-11-20T23:60:00Z', '2026-11-20T12:00:60Z', '2026-11-20T12:00:00+15:00', '2026-02-30T12:00:00Z']) {

@@ -1,7 +1,7 @@
 // Validating agency records and entries, one row at a time: the same rules for a CSV row and an API body, so an
 // integration and an import refuse the same things with the same reasons.
 import { nhsCheckDigit } from '../../data/ids.ts'
-import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
+import { calendarDateProblem, DATE_YEARS, isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { parse } from 'csv-parse/sync'
 import { ALL_VISIBILITIES } from '../../access/policy.ts'
 import type { Significance, Visibility } from '../../data/schema.ts'
@@ -11,7 +11,7 @@ import type { Significance, Visibility } from '../../data/schema.ts'
  *   source_ref     required  the agency's own id for the record (pupil id, person id, nominal id, patient id); unique per agency
  *   given_name     required
  *   family_name    required
- *   date_of_birth  required  YYYY-MM-DD, not in the future
+ *   date_of_birth  required  YYYY-MM-DD, not in the future, from 1900 to 2100 (the years every date field takes)
  *   sex            optional  female | male | unknown | indeterminate (F / M accepted); blank = unknown
  *   nhs_number     optional  10 digits (spaces allowed) with a valid modulus-11 check digit
  *   upn            optional  unique pupil number: 13 characters, a letter then 11 digits then a digit or letter
@@ -24,7 +24,8 @@ export const RECORD_REQUIRED = ['source_ref', 'given_name', 'family_name', 'date
 /**
  * Entries CSV, one row per event the agency records about a child it holds a record of:
  *   source_ref     required  the agency record the entry concerns (must already be loaded)
- *   occurred_at    required  YYYY-MM-DD, or an ISO 8601 date and time with an offset (2026-11-20T21:30:00Z); not in the future
+ *   occurred_at    required  YYYY-MM-DD, or an ISO 8601 date and time with an offset (2026-11-20T21:30:00Z); not in the future,
+ *                            from 1900 to 2100
  *   type           required  police_incident | health_attendance | missed_appointment | attendance_drop | exclusion
  *   category       optional  the partnership's category (e.g. domestic_abuse, neglect), up to 100 characters
  *   significance   required  low | medium | high | critical
@@ -71,6 +72,10 @@ export function validNhsNumber(s: string): boolean {
 const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
 
 
+/** A row's date written correctly but in a year outside the years every date field takes (`DATE_YEARS`): the reason says so, with the range. */
+const outOfRange = (value: string) => `"${value}" is out of range: a date must be between 1 January ${DATE_YEARS.min} and 31 December ${DATE_YEARS.max}`
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/
+
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v).trim())
 
 /** Each field given as a list or an object (JSON) is a problem: read as text it would be "a,b" or "[object Object]". */
@@ -87,7 +92,9 @@ export function checkRecord(raw: Record<string, unknown>, now: Date): Checked<Re
   if (v.source_ref.length > 100) bad('source_ref', 'must be 100 characters or fewer')
   if (v.given_name.length > 100) bad('given_name', 'must be 100 characters or fewer')
   if (v.family_name.length > 100) bad('family_name', 'must be 100 characters or fewer')
-  if (v.date_of_birth && !isCalendarDate(v.date_of_birth)) bad('date_of_birth', `"${v.date_of_birth}" is not a date as YYYY-MM-DD`)
+  const dobProblem = v.date_of_birth ? calendarDateProblem(v.date_of_birth) : null
+  if (dobProblem === 'range') bad('date_of_birth', outOfRange(v.date_of_birth))
+  else if (dobProblem) bad('date_of_birth', `"${v.date_of_birth}" is not a date as YYYY-MM-DD`)
   // today is today in England: a child born at 00:30 on a summer morning is born on that day, not UTC's day before
   else if (v.date_of_birth && v.date_of_birth > londonDateTime(now).date) bad('date_of_birth', 'is in the future')
   const sexRaw = v.sex.toLowerCase()
@@ -132,9 +139,10 @@ export function checkEntry(raw: Record<string, unknown>, now: Date, opts: { seal
     if (isCalendarDate(v.occurred_at)) {
       occurredAt = new Date(`${v.occurred_at}T12:00:00Z`)
       occurredTimeKnown = false
-    } else if (/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/.test(v.occurred_at) && isCalendarDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
+    } else if (DATE_TIME.test(v.occurred_at) && isCalendarDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
       occurredAt = new Date(v.occurred_at)
-    } else bad('occurred_at', `"${v.occurred_at}" is not a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset`)
+    } else if ((DATE_TIME.test(v.occurred_at) ? calendarDateProblem(v.occurred_at.slice(0, 10)) : calendarDateProblem(v.occurred_at)) === 'range') bad('occurred_at', outOfRange(v.occurred_at))
+    else bad('occurred_at', `"${v.occurred_at}" is not a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset`)
     if (occurredAt && occurredAt.getTime() > now.getTime() + (occurredTimeKnown ? 0 : 86_400_000)) bad('occurred_at', 'is in the future')
   }
   if (v.type && !(ENTRY_TYPES as readonly string[]).includes(v.type)) bad('type', `"${v.type}" is not one of ${ENTRY_TYPES.join(', ')}`)

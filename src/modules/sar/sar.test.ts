@@ -41,7 +41,7 @@ describe('redaction proposals', () => {
   const child = { givenName: 'Ellie', familyName: 'Marsh' }
   it('other people’s full and given names, never the child’s or the requester’s', () => {
     const names = namesToRedact([{ name: 'Sarah Marsh' }, { name: 'Jordan Marsh' }, { name: 'Mark Stone' }, { name: 'Al Li' }], child, 'Sarah Marsh')
-    assert.deepEqual([...names].sort(), ['Jordan', 'Jordan Marsh', 'Al Li', 'Mark', 'Mark Stone'].sort())
+    assert.deepEqual(names.map((n) => `${n.kind}:${n.name}`).sort(), ['full:Al Li', 'full:Jordan Marsh', 'full:Mark Stone', 'given:Al', 'given:Jordan', 'given:Mark', 'surname:Li', 'surname:Marsh', 'surname:Stone'])
     const p = proposeRedactions('Sarah said Jordan Marsh and mark stone argued; Jordanna was not there. Ellie Marsh was upset.', names)
     assert.equal(p.text, `Sarah said ${REDACTED} and ${REDACTED} argued; Jordanna was not there. Ellie Marsh was upset.`)
     assert.deepEqual(p.found.sort(), ['Jordan Marsh', 'Mark Stone'])
@@ -49,7 +49,7 @@ describe('redaction proposals', () => {
   it('a given name a third party shares with the requester or the child is proposed where it stands alone; their own full names stay', () => {
     // the father asks; the mother's partner is also Mark, and a girl in Ellie's class is also Ellie
     const names = namesToRedact([{ name: 'Mark Marsh' }, { name: 'Mark Stone' }, { name: 'Ellie Stone' }], child, 'Mark Marsh')
-    assert.deepEqual([...names].sort(), ['Ellie', 'Ellie Stone', 'Mark', 'Mark Stone'].sort())
+    assert.deepEqual(names.filter((n) => n.kind !== 'surname').map((n) => n.name).sort(), ['Ellie', 'Ellie Stone', 'Mark', 'Mark Stone'].sort())
     const keep = namesToKeep([child], 'Mark Marsh')
     const p = proposeRedactions('Mark said he would hurt the children. Mark Marsh was told. Ellie Stone and ellie marsh fought; Ellie cried.', names, keep)
     assert.equal(p.text, `${REDACTED} said he would hurt the children. Mark Marsh was told. ${REDACTED} and ellie marsh fought; ${REDACTED} cried.`)
@@ -57,6 +57,50 @@ describe('redaction proposals', () => {
     // the item is flagged, so its proposed decision is "release with redactions", not "release"
     assert.ok(p.found.length > 0)
   })
+  // the record knows: the mother Sarah O’Neill (the requester), her partner Will Stone, the neighbour Raj Patel, the
+  // child's aunt Ann Smith-Jones, the brother Jo Marsh, a friend Al Hart, the grandmother Grace May Hope
+  const family = [{ name: 'Sarah O’Neill' }, { name: 'Will Stone' }, { name: 'Raj Patel' }, { name: 'Ann Smith-Jones' }, { name: 'Jo Marsh' }, { name: 'Al Hart' }, { name: 'Grace May Hope' }]
+  const names = namesToRedact(family, child, 'Sarah O’Neill')
+  const keep = namesToKeep([child], 'Sarah O’Neill')
+  const propose = (text: string) => proposeRedactions(text, names, keep)
+
+  it('a known third party’s surname after a title is proposed, with the title; the bare surname and other people’s are not', () => {
+    const p = propose('Mr Stone shouted at Dr Patel. Dr. Patel, MR STONE and mr stone left. Ms Smith-Jones called; Mrs Smith did not. Stone walls; a patel.')
+    assert.equal(p.text, `${REDACTED} shouted at ${REDACTED}. ${REDACTED}, ${REDACTED} and mr stone left. ${REDACTED} called; Mrs Smith did not. Stone walls; a patel.`)
+    assert.deepEqual(p.found, ['Mr Stone', 'Dr Patel', 'Dr. Patel', 'MR STONE', 'Ms Smith-Jones'])
+    // a surname written with another apostrophe than the record’s, and one of a third party whose name is the requester’s family name
+    const family2 = namesToRedact([{ name: 'Liam O’Neill' }], child, 'Sarah O’Neill')
+    assert.equal(proposeRedactions("Mrs O'Neill and Mr O’Neill argued", family2, keep).text, `${REDACTED} and ${REDACTED} argued`)
+  })
+
+  it('short known given names (under three letters) are proposed as whole words as written, never in other words or lower case', () => {
+    const p = propose('Jo hit Al. Jo’s coat; Joanne and Alfie; jo and al; JO; a Jo-jo.')
+    assert.equal(p.text, `${REDACTED} hit ${REDACTED}. ${REDACTED}’s coat; Joanne and Alfie; jo and al; JO; a ${REDACTED}-jo.`)
+    assert.deepEqual(p.found.sort(), ['Al', 'Jo'])
+    // a one-letter given name is an initial, not looked for alone
+    assert.ok(!namesToRedact([{ name: 'J Brown' }], child, null).some((n) => n.kind === 'given'))
+  })
+
+  it('a given name that is also a word is proposed where capitalised or beside the person’s other name; the word in lower case is left', () => {
+    const words = namesToRedact([...family, { name: 'Mark Lee' }, { name: 'May Ford' }, { name: 'Hope Ward' }], child, 'Sarah O’Neill')
+    const p = proposeRedactions('We will visit; she hopes for grace, and we hope she may mark it. Then Will came, with Grace, Mark, May and Hope. will stone swore; Grace Hope cried; MAY FORD.', words, keep)
+    assert.equal(p.text, `We will visit; she hopes for grace, and we hope she may mark it. Then ${REDACTED} came, with ${REDACTED}, ${REDACTED}, ${REDACTED} and ${REDACTED}. ${REDACTED} swore; ${REDACTED} cried; ${REDACTED}.`)
+    assert.deepEqual(p.found.sort(), ['Grace', 'Grace Hope', 'Hope', 'Mark', 'May', 'May Ford', 'Will', 'Will Stone'])
+    // at the start of a sentence a capital cannot tell the name from the word: the proposal errs towards redacting
+    assert.equal(proposeRedactions('Will said he would. May we call?', words, keep).text, `${REDACTED} said he would. ${REDACTED} we call?`)
+    // a given name that is not a word is still proposed in any case, as before
+    assert.equal(propose('raj and RAJ').text, `${REDACTED} and ${REDACTED}`)
+  })
+
+  it('the child’s and the requester’s full names stay, even where they hold a third party’s name or surname', () => {
+    // the child Ellie Marsh shares her family name with her brother Jo Marsh: "Miss Marsh" may be either, so it is proposed
+    const p = propose('Sarah O’Neill and Ellie Marsh met Jo Marsh. Sarah O’Neill’s son Jo; Miss Marsh.')
+    assert.equal(p.text, `Sarah O’Neill and Ellie Marsh met ${REDACTED}. Sarah O’Neill’s son ${REDACTED}; ${REDACTED}.`)
+    assert.deepEqual(p.found.sort(), ['Jo', 'Jo Marsh', 'Miss Marsh'])
+    // the requester herself is never a third party: neither her given name nor "Mrs O’Neill" is proposed for her
+    assert.ok(!names.some((n) => n.name === 'Sarah' || n.name === 'O’Neill'))
+  })
+
   it('names typed in an “other children” field', () => {
     assert.deepEqual(namesIn('Tia Brown (Y4), Kai Smith and Ben Ng'), [{ name: 'Tia Brown' }, { name: 'Kai Smith' }, { name: 'Ben Ng' }])
     assert.deepEqual(namesIn(null), [])
