@@ -196,6 +196,9 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     assert.equal(late.statusCode, 400)
     assert.match(late.body, /govuk-error-summary/)
     assert.match(late.body, /Initial child protection conference \(15 working days\): the timescale was missed — record the reason it is late/)
+    // beside the conference form's late-reason field, and the summary links to it
+    assert.match(late.body, new RegExp(`id="lateReason-${icpc}-error"[^>]*>[\\s\\S]*?Initial child protection conference \\(15 working days\\): the timescale was missed`))
+    assert.match(late.body, new RegExp(`href="#lateReason-${icpc}"`))
     assert.equal((await clockOf('cp_enquiry', enquiryId, 'R5')).state, 'running', 'nothing saved')
     assert.equal((await db().selectFrom('cp_plan').select('id').where('tac_id', '=', tacId).execute()).length, 0)
 

@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { hasPermission } from '../../access/policy.ts'
 import { CP_CATEGORIES, type CpCategory } from '../../data/schema.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
-import { unlessFormGone, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, unlessFormGone, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { RULES } from '../calendar/clocks.ts'
 import { CATEGORY_LABELS, DASHBOARD_RULES, OUTCOME_LABELS, STRATEGY_AGENCIES, type DashboardRule, type OtherParticipant } from './repository.ts'
 
@@ -130,6 +130,11 @@ export async function cpRoutes(app: FastifyInstance, { data, clock }: AppDeps): 
           return page(request, reply, p.tacId!, body, suffix ? scoped(e, form, suffix) : { ...e, form })
         }
       } catch (err) {
+        // a refusal of one field (held late without its reason: the clock's) is shown beside it
+        if (err instanceof FieldRefusedError) {
+          const e = fieldError(err.message, err.field)
+          return page(request, reply, p.tacId!, body, suffix ? scoped(e, form, suffix) : { ...e, form })
+        }
         if (err instanceof RefusedError) return page(request, reply, p.tacId!, body, { form, errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} })
         throw err
       }

@@ -111,6 +111,9 @@ describeApp('Operation Encompass', (ctx) => {
     await academy.get(`/encompass/${theirs.id}`)
     const late = await academy.post(`/encompass/${theirs.id}/acknowledge`, { response: '' })
     assert.equal(late.statusCode, 400)
+    // the clock's refusal (clocks.meet), in the page's words, beside the response (the late reason); nothing recorded
+    assert.match(late.body, /id="response-error"[^>]*>[\s\S]*?The notice is acknowledged after the start of the school day: record why, and what the school has done/)
+    assert.equal((await ctx.s.t.db.selectFrom('encompass_notice').select('acknowledged_at').where('id', '=', theirs.id).executeTakeFirstOrThrow()).acknowledged_at, null)
     const long = await academy.post(`/encompass/${theirs.id}/acknowledge`, { response: 'x'.repeat(5001) })
     assert.equal(long.statusCode, 400, 'too long: an error, never cut short')
     assert.match(long.body, /The response must be 5,000 characters or fewer/)

@@ -159,9 +159,9 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!n) return none
         if (n.acknowledged_at) throw new RefusedError('This notice has already been acknowledged')
         const late = n.due_at !== null && now > n.due_at
-        if (late && !response.trim()) throw new RefusedError('The notice is acknowledged after the start of the school day: record why, and what the school has done')
         await trx.updateTable('encompass_notice').set({ acknowledged_at: now, acknowledged_by: actor.membershipId, school_response: response || null }).where('id', '=', id).execute()
-        await clocks.meet(trx, actor.partnershipId, 'encompass_notice', id, now, late ? response : null)
+        // R12: met, or met late with the school's response as the reason (without it, refused: nothing above is kept)
+        await clocks.meet(trx, actor.partnershipId, 'encompass_notice', id, now, late ? response.trim() || null : null, 'The notice is acknowledged after the start of the school day: record why, and what the school has done')
         return { result: { ok: true }, audit: { action: 'encompass.acknowledge', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id], details: { late } } }
       })
     },

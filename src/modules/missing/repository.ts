@@ -133,9 +133,9 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
         if (!input.independent) throw new RefusedError('A return home interview is offered by an independent person: someone not involved in the child’s care')
         const due = await clocks.due(trx, actor.partnershipId, 'missing_episode', id, 'R13')
         const late = due !== null && input.offeredAt > due
-        if (late && !input.lateReason) throw new RefusedError('The interview was offered after 72 hours: record why')
         await trx.updateTable('missing_episode').set({ rhi_offered_at: input.offeredAt, rhi_by: input.by, rhi_independent: input.independent, rhi_accepted: input.accepted, rhi_held_at: input.heldAt, rhi_child_said: input.childSaid || null, rhi_recorded_by: actor.membershipId }).where('id', '=', id).execute()
-        await clocks.meet(trx, actor.partnershipId, 'missing_episode', id, input.offeredAt, late ? input.lateReason : null)
+        // R13: met, or met late with the reason (without it, refused on its field: nothing above is kept)
+        await clocks.meet(trx, actor.partnershipId, 'missing_episode', id, input.offeredAt, late ? input.lateReason : null, 'The interview was offered after 72 hours: record why')
         await entry(trx, now, m.child_id, id, { type: 'return_home_interview', summary: `Return home interview ${input.accepted ? 'held' : 'offered and declined'}${input.childSaid ? `. The child said: ${input.childSaid}` : ''}`, significance: 'medium', occurredAt: input.heldAt ?? input.offeredAt })
         return { result: { ok: true, late }, audit: { action: 'missing.rhi', outcome: 'success', entityType: 'missing_episode', entityId: id, childIds: [m.child_id], details: { late } } }
       })

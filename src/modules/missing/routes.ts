@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, formErrors, unlessFormGone, type FormErrors } from '../../web/forms.ts'
+import { dateField, fieldError, formErrors, unlessFormGone, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 
 const date = dateField('The date', { format: 'Enter the date as YYYY-MM-DD' })
@@ -76,6 +76,8 @@ export async function missingRoutes(app: FastifyInstance, { data, clock }: AppDe
         if (!done) return reply.callNotFound()
         if (typeof done === 'object' && 'errors' in (done as object)) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, done as FormErrors, episode)
       } catch (err) {
+        // a refusal of one field (a late interview without its reason) is shown beside it
+        if (err instanceof FieldRefusedError) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, fieldError(err.message, err.field), episode)
         if (err instanceof RefusedError) return page(request, reply, p.childId, (request.body ?? {}) as Record<string, unknown>, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }, episode)
         throw err
       }

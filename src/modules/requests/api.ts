@@ -15,11 +15,11 @@ import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { conflictProblem, invalidParams, problem, validationProblem } from '../../platform/http/problem.ts'
-import { KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, KeyReusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { SharingValidationError } from '../sharing/store.ts'
 import { checkAnswer, RESPONSES } from './answer-check.ts'
-import { FieldRefusal, MAX_ANSWER_ENTRIES, withdrawReasonField } from './rules.ts'
+import { MAX_ANSWER_ENTRIES, withdrawReasonField } from './rules.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
 
@@ -66,7 +66,8 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
   /** Refusals: a field's → 400 with it named; the record's state → 409. */
   function refused(reply: FastifyReply, err: unknown) {
     if (err instanceof SharingValidationError) return validationProblem(reply, err.fields.map((f) => ({ name: `sharing.${f.path}`, reason: f.message })))
-    if (err instanceof FieldRefusal) return validationProblem(reply, [{ name: err.field, reason: err.message }])
+    // a field's refusal (FieldRefusal, or the clock's: answered late without the reason) is named
+    if (err instanceof FieldRefusedError) return validationProblem(reply, [{ name: err.field, reason: err.message }])
     if (err instanceof KeyReusedError) return problem(reply, 422, 'Idempotency key reused', err.message)
     if (err instanceof RefusedError) return conflictProblem(reply, err.message)
     throw err

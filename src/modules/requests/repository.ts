@@ -691,7 +691,6 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (q.status !== 'open') throw new RefusedError(`This request has already been ${q.status}: it cannot be answered again`)
         const late = now > q.due_at
         const lateReason = input.lateReason?.trim() || null
-        if (late && !lateReason) throw new FieldRefusal('lateReason', 'The request is overdue: record the reason the answer is late')
         if (input.response === 'share' && !input.entries.length) throw new FieldRefusal('entries', 'Add at least one entry, or say that nothing is known')
         // the answers are addressed to the requester (who always sees them); a restricted answer names both agencies
         const entryIds: string[] = []
@@ -764,7 +763,8 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .set({ status, responded_by: actor.membershipId, responded_at: now, nothing_known: input.response === 'nothing_known', response_note: note, agency_record_id: record?.id ?? null, sharing_decision_id: decision.id, row_version: q.row_version + 1 })
           .where('id', '=', q.id)
           .execute()
-        await clocks.meet(trx, P, REQUEST_SUBJECT, q.id, now, lateReason)
+        // met, or met late with the reason (without it, refused on its field: nothing above is kept)
+        await clocks.meet(trx, P, REQUEST_SUBJECT, q.id, now, lateReason, 'The request is overdue: record the reason the answer is late')
         const notice = { kind: status === 'declined' ? 'request.declined' : 'request.answered', childId: q.child_id, subjectType: REQUEST_SUBJECT, subjectId: q.id, link: `/information-requests/${q.id}` }
         let told = await notifyMemberships(trx, P, [q.requested_by], notice, now)
         // the requester has left: those who stand in for them (who can open the request and its answers); nobody at all:

@@ -621,6 +621,13 @@ describeApp('information requests between agencies', (ctx) => {
     assert.equal(noReason.statusCode, 400)
     assert.match(noReason.body, /href="#lateReason"/)
     assert.match(noReason.body, /record the reason the answer is late/)
+    // the clock's refusal (clocks.meet), beside the late-reason field, not only in the summary
+    assert.match(noReason.body, /id="lateReason-error"[^>]*>[\s\S]*?The request is overdue: record the reason the answer is late/)
+    // the API names the field (400), as for any field's refusal: not a 409 of the request's state
+    const apiSharing = { purpose: 'request_answer', categories: ['health'], lawfulBasis: '6.1.e', specialCategory: true, art9Condition: '9.2.g', schedule1Condition: 'sch1.18', para18Reason: 'would_prejudice', consent: 'not_sought', consentReason: 'Risk to the child', goldenRules: Object.fromEntries(ALL_RULES.map((r) => [r, true])), reasons: 'Necessary for the front door’s decision', outsideAgreementReason: 'No agreement yet' }
+    const apiNoReason = await nurse.postJson(`/api/v1/information-requests/${ids.health}/answers`, { response: 'nothing_known', note: 'Checked SystmOne.', sharing: apiSharing }, { 'idempotency-key': randomUUID() })
+    assert.equal(apiNoReason.statusCode, 400, apiNoReason.body)
+    assert.deepEqual((JSON.parse(apiNoReason.body) as { 'invalid-params': { name: string; reason: string }[] })['invalid-params'], [{ name: 'lateReason', reason: 'The request is overdue: record the reason the answer is late' }])
     assert.equal((await requestTo(childId, HEALTH)).status, 'open')
     const ok = await nurse.post(`/information-requests/${ids.health}/answer`, { action: 'answer', entryCount: '1', response: 'nothing_known', note: 'Checked SystmOne and the school nursing caseload.', lateReason: 'The school nurse was on leave; picked up on her return.', ...HEALTH_SHARING })
     assert.equal(ok.statusCode, 303, ok.body.slice(0, 1500))

@@ -8,7 +8,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { fieldError, parseForm, repeatedFields, sentTwice, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, GOLDEN_RULES, LAWFUL_BASES, PARA18_REASONS, PURPOSES, SCHEDULE1_CONDITIONS } from '../sharing/codes.ts'
 import { SharingValidationError } from '../sharing/store.ts'
 import type { AgencyKind } from '../../data/schema.ts'
@@ -197,7 +197,8 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       if (!done) return reply.callNotFound()
     } catch (err) {
       if (err instanceof SharingValidationError) return detailPage(request, reply, requestId, { values: b, errors: fromProblems(err.fields.map((f) => ({ path: `sharing.${f.path}`, message: f.message }))), entryCount: count })
-      if (err instanceof FieldRefusal) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, fieldFor(err.field)), entryCount: count })
+      // a field's refusal (FieldRefusal, or the clock's: answered late without the reason) is shown beside it
+      if (err instanceof FieldRefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, fieldFor(err.field)), entryCount: count })
       if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'status'), entryCount: count, status: 409 })
       throw err
     }

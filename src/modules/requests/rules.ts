@@ -8,7 +8,7 @@ import { INFORMATION_REQUEST_ANSWERERS, type Role } from '../../access/policy.ts
 import type { ClockPort } from '../../data/clock-port.ts'
 import { inPost, membershipsWithRoles } from '../../data/memberships.ts'
 import type { AgencyKind, DB, RequestUrgency } from '../../data/schema.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError } from '../../data/unit-of-work.ts'
 import { setting } from '../tac/access.ts'
 
 export const REQUEST_SUBJECT = 'information_request'
@@ -81,11 +81,12 @@ export async function escalationStandIns(trx: Transaction<DB>, partnershipId: st
   return { agencyId: named.agency_id, agencyName: named.name, inPost: namedInPost, managers }
 }
 
-/** A refusal that belongs to one field of the form (the page puts it there; the API lists it in invalid-params). */
-export class FieldRefusal extends RefusedError {
-  readonly field: string
+/**
+ * A refusal that belongs to one field of the form (the page puts it there; the API lists it in invalid-params): the
+ * data layer's FieldRefusedError (as the clocks' late-reason refusal is), its field named first.
+ */
+export class FieldRefusal extends FieldRefusedError {
   constructor(field: string, message: string) {
-    super(message)
-    this.field = field
+    super(message, field)
   }
 }

@@ -429,7 +429,6 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         }
         const late = now > dueOf(r)
         const lateReason = (a.payload as { lateReason?: string | null }).lateReason ?? null
-        if (late && !lateReason) throw new RefusedError('The request is now overdue: the officer who asked for the release must give the reason it is late (withdraw and ask again)')
         const items = await itemsOf(trx, r.id)
         const released = items.filter((i) => i.decision === 'release' || i.decision === 'release_redacted')
         const withheld: Withheld[] = items.filter((i) => i.decision === 'withhold_exemption' || i.decision === 'withhold_third_party').map((i) => ({ id: i.id, title: SOURCE_LABELS[i.source_type], decision: i.decision! }))
@@ -441,7 +440,9 @@ export function sarRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .insertInto('subject_access_release')
           .values({ partnership_id: P, id: releaseId, request_id: r.id, approval_id: a.id, requested_by: a.requested_by, approved_by: actor.membershipId, released_at: now, released_item_ids: released.map((i) => i.id), withheld: JSON.stringify(withheld), content_hash: hash })
           .execute()
-        await clocks.meet(trx, P, SUBJECT_TYPE, r.id, now, late ? lateReason : null)
+        // the clock is met, or met late with the reason the officer who asked for the release gave; overdue since they
+        // asked, without one: refused (the release, the approval above: nothing kept)
+        await clocks.meet(trx, P, SUBJECT_TYPE, r.id, now, late ? lateReason : null, 'The request is now overdue: the officer who asked for the release must give the reason it is late (withdraw and ask again)')
         await trx
           .updateTable('subject_access_request')
           .set({ state: 'closed', outcome: late ? 'met_late' : 'met', late_reason: late ? lateReason : null, closed_at: now, row_version: r.row_version + 1 })

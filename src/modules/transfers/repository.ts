@@ -283,8 +283,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     return { id, created }
   }
 
-  async function stopClock(trx: Trx, t: Row, at: Date, lateReason: string | null) {
-    await clocks.meet(trx, P, TRANSFER_SUBJECT, t.id, at, lateReason)
+  async function stopClock(trx: Trx, t: Row, at: Date, lateReason: string | null, lateMessage: string) {
+    await clocks.meet(trx, P, TRANSFER_SUBJECT, t.id, at, lateReason, lateMessage)
   }
 
   const notFound = (action: string, entityType: string, id: string) => ({ result: null, audit: { action, outcome: 'not_found' as const, entityType, entityId: isUuid(id) ? id : null } })
@@ -474,7 +474,6 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (t.status !== 'sent') throw new RefusedError('This file has already been received')
         const late = now > t.due_at
         const lateReason = lateReasonRaw?.trim() || null
-        if (late && !lateReason) throw new FieldRefusal('lateReason', 'The file is received after its due date: record the reason it is late')
         const record = await receivingRecord(trx, t, now)
         const originals = await itemEntries(trx, t.id).execute()
         const copies: string[] = []
@@ -507,7 +506,8 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           await trx.updateTable('file_transfer_item').set({ copy_entry_id: copyId }).where('partnership_id', '=', P).where('transfer_id', '=', t.id).where('original_entry_id', '=', e.id).execute()
           copies.push(copyId)
         }
-        await stopClock(trx, t, now, late ? lateReason : null)
+        // met, or met late with the reason (without it, refused on its field: the copies above are not kept)
+        await stopClock(trx, t, now, late ? lateReason : null, 'The file is received after its due date: record the reason it is late')
         const keeps = await applyKeeps(trx, t, now)
         await trx
           .updateTable('file_transfer')
@@ -592,8 +592,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const at = new Date(Math.max(t.started_at.getTime(), Math.min(now.getTime(), londonDateTime.toInstant(input.confirmedOn, '12:00').getTime())))
         const late = at > t.due_at
         const lateReason = input.lateReason?.trim() || null
-        if (late && !lateReason) throw new FieldRefusal('lateReason', 'Receipt was confirmed after the due date: record the reason it is late')
-        await stopClock(trx, t, at, late ? lateReason : null)
+        await stopClock(trx, t, at, late ? lateReason : null, 'Receipt was confirmed after the due date: record the reason it is late')
         const keeps = await applyKeeps(trx, t, now)
         await trx
           .updateTable('file_transfer')

@@ -9,7 +9,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { SharingValidationError } from '../sharing/store.ts'
 import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
 
@@ -141,7 +141,8 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const done = await repo(request).receive(transferId, parsed.data.lateReason || null)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
+      // a field's refusal (FieldRefusal, or the clock's: received late without the reason) is shown beside it
+      if (err instanceof FieldRefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       // withdrawn while the page was open: the transfer is no longer the school's to see; its list says so
       if (err instanceof WithdrawnRefusal) return listPage(request, reply, { status: 409, message: err.message })
       if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, 'lateReason'), status: 409 })
@@ -190,7 +191,8 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const done = await repo(request).confirm(transferId, { name: parsed.data.name, role: parsed.data.role, confirmedOn: parsed.data.confirmedOn, lateReason: parsed.data.lateReason || null })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof FieldRefusal) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
+      // a field's refusal (FieldRefusal, or the clock's: confirmed late without the reason) is shown beside it
+      if (err instanceof FieldRefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, 'name'), status: 409 })
       throw err
     }

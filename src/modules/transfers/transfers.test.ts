@@ -259,7 +259,10 @@ describeApp(
       const noReason = await academy.post(`/file-transfers/${t.id}/receive`, {})
       assert.equal(noReason.statusCode, 400)
       assert.match(noReason.body, /record the reason it is late/)
+      // the clock's refusal (clocks.meet), beside the late-reason field; nothing copied into the school's record
+      assert.match(noReason.body, /id="lateReason-error"[^>]*>[\s\S]*?The file is received after its due date: record the reason it is late/)
       assert.equal((await transferOf(ids.child2)).status, 'sent')
+      assert.equal((await db().selectFrom('entry').select('id').where('detail_type', '=', 'file_transfer').where('detail_id', '=', t.id).execute()).length, 0)
       const res = await academy.post(`/file-transfers/${t.id}/receive`, { lateReason: 'Our DSL was on leave; the deputy picked it up on return' })
       assert.equal(res.statusCode, 303)
       const after = await transferOf(ids.child2)
