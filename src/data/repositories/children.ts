@@ -8,6 +8,7 @@ import { currentMembershipsQuery } from '../memberships.ts'
 import type { ChildTable, DB, RelationshipType } from '../schema.ts'
 import { auditedTransaction, type Ctx } from '../unit-of-work.ts'
 import { COUNT_CAP, entryPage, entryView, type EntryView } from './entries.ts'
+import { categoryLabelsJson, type CategoryLabels } from '../category-labels.ts'
 
 export interface MyChild {
   id: string
@@ -161,7 +162,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
      * rows ('child.view', then 'entry.list') written by the same statement. Null — audited as not found — when
      * the child is absent or out of reach.
      */
-    async page(childId: string, opts: { entries?: number } = {}): Promise<{ child: ChildSummary; entries: EntryView[]; total: number; totalCapped: boolean } | null> {
+    async page(childId: string, opts: { entries?: number } = {}): Promise<{ child: ChildSummary; entries: EntryView[]; categoryLabels: CategoryLabels; total: number; totalCapped: boolean } | null> {
       if (!isUuid(childId)) return (await this.summary(childId)) && null
       const now = ctx.clock.now()
       const db = ctx.db
@@ -200,6 +201,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
           involved: (Omit<InvolvedRow, 'starts_at'> & { starts_at: string })[] | null
           leads: LeadRow[] | null
           entries: Parameters<typeof entryView>[0][] | null
+          category_labels: CategoryLabels | null
           n: number
         }>`/* prepared */
           with c as materialized (${child}),
@@ -227,6 +229,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
             (select json_agg(inv order by inv.agency_name) from inv) as involved,
             (select json_agg(l order by l.role) from (${leads}) l) as leads,
             (select json_agg(latest order by latest.occurred_at desc, latest.recorded_at desc, latest.id) from latest) as entries,
+            ${categoryLabelsJson(p, sql`array(select latest.category from latest)`)} as category_labels,
             (select count(*)::int from (${counted}) x) as n`.execute(db)
         const row = got.rows[0]!
         if (!row.child) return null
@@ -240,7 +243,7 @@ export function childrenRepository(ctx: Ctx, actor: Actor) {
           involved: groupInvolved(rels, row.leads ?? []),
         })
         const entries = (row.entries ?? []).map(entryView)
-        return { child: summary, entries, total: Math.min(Number(row.n), COUNT_CAP), totalCapped: Number(row.n) > COUNT_CAP }
+        return { child: summary, entries, categoryLabels: row.category_labels ?? {}, total: Math.min(Number(row.n), COUNT_CAP), totalCapped: Number(row.n) > COUNT_CAP }
       } catch (err) {
         // as auditedTransaction does: the failure is audited in a statement of its own
         await writeAudit(db, actor, now, { action: 'child.view', outcome: 'failure', details: { error: (err as Error)?.name ?? 'Error' } }).catch(() => undefined)

@@ -27,6 +27,7 @@ export async function childrenRoutes(app: FastifyInstance, { data }: AppDeps): P
       title: `${child.givenName} ${child.familyName}`,
       child,
       entries: found.entries,
+      categoryLabels: found.categoryLabels,
       totalEntries: found.total,
       totalCapped: found.totalCapped,
       canSeeAccessLog: hasPermission(request.actor!.role, 'child:read-access-log'),

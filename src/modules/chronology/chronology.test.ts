@@ -452,3 +452,124 @@ describeApp('the merged chronology', (ctx) => {
     assert.doesNotMatch(text, /domestic_abuse|dsl_action/)
   })
 })
+
+describeApp('the chronology names categories as the partnership does, and shows its type-of-entry filter', (ctx) => {
+  const P = stableUuid('partnership:northshire')
+  const db = () => ctx.s.t.db
+  let childId: string
+  const ids = { fgm: randomUUID(), neglect: randomUUID(), countyLines: randomUUID(), imported: randomUUID() }
+
+  it('setup: the administrator adds a category in the settings, another is renamed; a pupil has entries under them, one under a code the partnership does not have', async () => {
+    const admin = await ctx.s.signIn('partnership.admin')
+    await admin.get('/settings')
+    assert.equal((await admin.post('/settings/categories', { label: 'County lines (CCE)' })).statusCode, 303)
+    await db().updateTable('concern_category').set({ label: 'Neglect (long-standing)' }).where('partnership_id', '=', P).where('code', '=', 'neglect').execute()
+    childId = (
+      await db()
+        .selectFrom('relationship')
+        .select('child_id')
+        .where('type', '=', 'pupil_at')
+        .where('holder_agency_id', '=', id('agency:brookside'))
+        .orderBy('child_id')
+        .executeTakeFirstOrThrow()
+    ).child_id
+    const now = ctx.s.clock.now().getTime()
+    const entry = (entryId: string, type: string, category: string | null, daysAgo: number) => ({
+      id: entryId,
+      partnership_id: P,
+      child_id: childId,
+      type,
+      category,
+      occurred_at: new Date(now - daysAgo * 86_400_000),
+      recorded_at: new Date(now - daysAgo * 86_400_000),
+      author_membership_id: null,
+      author_team_id: null,
+      source_agency_id: id('agency:brookside'),
+      significance: 'medium' as const,
+      summary: `Labelled ${type} ${category ?? ''}`,
+      visibility: 'team' as const,
+    })
+    await db()
+      .insertInto('entry')
+      .values([
+        entry(ids.fgm, 'incident', 'fgm', 1),
+        entry(ids.neglect, 'incident', 'neglect', 2),
+        entry(ids.countyLines, 'health_attendance', 'county_lines_cce', 3),
+        entry(ids.imported, 'incident', 'agency_specific_code', 4),
+        // older home visits, more than a page of them
+        ...Array.from({ length: PAGE_SIZE + 5 }, (_, i) => entry(randomUUID(), 'home_visit', null, 400 + i)),
+      ])
+      .execute()
+  })
+
+  it('the page, its category choices, the timeline legend and the PDF use the partnership’s labels; a code it does not have is humanised; the CSV keeps the code', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/chronology`)
+    assert.equal(page.statusCode, 200)
+    for (const [code, label] of [
+      ['fgm', 'Female genital mutilation (FGM)'],
+      ['neglect', 'Neglect (long-standing)'],
+      ['county_lines_cce', 'County lines (CCE)'],
+      ['agency_specific_code', 'Agency specific code'],
+    ] as const) {
+      assert.match(page.body, new RegExp(`<option value="${code}">${label.replace(/[()]/g, '\\$&')}</option>`), `${code} in the choices`)
+      assert.match(page.body, new RegExp(`</a> \\(${label.replace(/[()]/g, '\\$&')}\\)<br>Labelled`), `${code} in the rows`)
+    }
+    assert.doesNotMatch(page.body, /\(Fgm\)|>Fgm<|County lines cce|>Neglect</)
+    // a category filter the page names as it names the choice
+    const filtered = await dsl.get(`/children/${childId}/chronology?category=neglect`)
+    assert.match(filtered.body, /<option value="neglect" selected>Neglect \(long-standing\)<\/option>/)
+
+    const svg = (await dsl.get(`/children/${childId}/timeline.svg`)).body
+    const legend = (code: string) => new RegExp(`<g class="tl-legend" data-category="${code}"[^>]*>.*?<text[^>]*>(?:<title>[^<]*</title>)?([^<]*)</text></g>`).exec(svg)?.[1]
+    assert.equal(legend('neglect'), 'Neglect (long-standing)')
+    assert.equal(legend('county_lines_cce'), 'County lines (CCE)')
+    assert.equal(legend('agency_specific_code'), 'Agency specific code')
+
+    const csv = (await dsl.get(`/children/${childId}/chronology.csv`)).body.split('\r\n')
+    const column = csv[0]!.split(',').indexOf('category')
+    assert.equal(csv.find((l) => l.includes(ids.neglect))!.split(',')[column], 'neglect', 'integrations read the code')
+
+    if (!fs.existsSync(ctx.s.config.chromiumPath)) {
+      console.log(`skipped the PDF content check: no Chromium at ${ctx.s.config.chromiumPath}`)
+      return
+    }
+    const pdf = await dsl.get(`/children/${childId}/chronology.pdf?category=neglect`)
+    assert.equal(pdf.statusCode, 200)
+    const text = pdfText(pdf.rawPayload).replace(/\s+/g, ' ')
+    assert.match(text, /filtered by Neglect \(long-standing\), newest first/)
+    assert.match(text, /\(Neglect \(long-standing\)\)/)
+  })
+
+  it('the child’s page and the entry’s page name the category as the partnership does', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const child = await dsl.get(`/children/${childId}`)
+    assert.equal(child.statusCode, 200)
+    assert.match(child.body, /Incident<\/a> \(Female genital mutilation \(FGM\)\)/)
+    assert.match(child.body, /Incident<\/a> \(Neglect \(long-standing\)\)/)
+    assert.match(child.body, /Health attendance<\/a> \(County lines \(CCE\)\)/)
+    assert.match(child.body, /Incident<\/a> \(Agency specific code\)/)
+    const entry = await dsl.get(`/entries/${ids.countyLines}`)
+    assert.equal(entry.statusCode, 200)
+    assert.match(entry.body, /Category\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*County lines \(CCE\)\s*<\/dd>/)
+  })
+
+  it('the filter has a “Type of entry” choice: the type asked for is selected, kept by the pagination and downloads, and one not offered is said to be wrong', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const all = await dsl.get(`/children/${childId}/chronology`)
+    assert.match(all.body, /<label class="govuk-label" for="type">\s*Type of entry\s*<\/label>\s*<select class="govuk-select govuk-!-width-full" id="type" name="type">\s*<option value="">All types<\/option>/)
+    assert.match(all.body, /<option value="home_visit">Home visit<\/option>/)
+    const page = await dsl.get(`/children/${childId}/chronology?type=home_visit`)
+    assert.equal(page.statusCode, 200)
+    // inside the filter's form, so that Apply keeps it
+    const form = /<form method="get" action="\/children\/[^"]+\/chronology"[\s\S]*?<\/form>/.exec(page.body)![0]
+    assert.match(form, /<option value="home_visit" selected>Home visit<\/option>/)
+    assert.match(page.body, new RegExp(`${PAGE_SIZE + 5} entries`))
+    assert.match(page.body, /href="\?type=home_visit&amp;page=2"/)
+    assert.match(page.body, /chronology\.csv\?type=home_visit"/)
+    const bad = await dsl.get(`/children/${childId}/chronology?type=not_a_type`)
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /govuk-error-summary[\s\S]*href="#type"[^>]*>Choose a type of entry from the list/)
+    assert.match(bad.body, /No entries you are entitled to see match the filter\./)
+  })
+})

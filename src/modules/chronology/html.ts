@@ -3,7 +3,7 @@
 // govukSelect, govukInput and govukPagination macros give for these uses, at a fraction of the rendering cost
 // (measured: the macros were most of the page's rendering time). Every value is escaped as Nunjucks escapes it.
 import { ROLE_LABELS, isRole } from '../../access/policy.ts'
-import { entryTypeLabel, formatDate, formatDateTime, humanise } from '../../platform/http/render.ts'
+import { categoryLabel, entryTypeLabel, formatDate, formatDateTime, humanise } from '../../platform/http/render.ts'
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 const SPECIAL = /[&<>"']/
@@ -34,8 +34,8 @@ export interface RowEntry {
   significance: string
 }
 
-/** The table's rows (the `<tr>`s of its body). */
-export function rowsHtml(entries: readonly RowEntry[], family: boolean): string {
+/** The table's rows (the `<tr>`s of its body); each category as the partnership names it (`labels`: code → label). */
+export function rowsHtml(entries: readonly RowEntry[], family: boolean, labels: Readonly<Record<string, string>>): string {
   let out = ''
   for (const e of entries) {
     out +=
@@ -43,7 +43,7 @@ export function rowsHtml(entries: readonly RowEntry[], family: boolean): string 
       `      <td class="govuk-table__cell">${esc(e.occurred_time_known ? formatDateTime(e.occurred_at) : formatDate(e.occurred_at))}</td>\n` +
       (family ? `      <td class="govuk-table__cell">${esc(e.childName)}</td>\n` : '') +
       `      <td class="govuk-table__cell">${esc(e.agency)}${e.author ? `<br><span class="govuk-hint">${esc(e.author)}, ${esc(roleLabel(e.role ?? ''))}</span>` : ''}</td>\n` +
-      `      <td class="govuk-table__cell"><a class="govuk-link" href="/entries/${esc(e.id)}"><strong>${esc(entryTypeLabel(e.type))}</strong></a>${e.category ? ` (${esc(humanise(e.category))})` : ''}<br>${esc(e.summary)}${e.supersedes_entry_id ? '<br><span class="govuk-hint">A correction of an earlier entry.</span>' : ''}${e.disputed ? `<br><a class="govuk-link" href="/entries/${esc(e.id)}#disputes"><strong class="govuk-tag govuk-tag--orange">Disputed</strong></a>` : ''}</td>\n` +
+      `      <td class="govuk-table__cell"><a class="govuk-link" href="/entries/${esc(e.id)}"><strong>${esc(entryTypeLabel(e.type))}</strong></a>${e.category ? ` (${esc(categoryLabel(e.category, labels))})` : ''}<br>${esc(e.summary)}${e.supersedes_entry_id ? '<br><span class="govuk-hint">A correction of an earlier entry.</span>' : ''}${e.disputed ? `<br><a class="govuk-link" href="/entries/${esc(e.id)}#disputes"><strong class="govuk-tag govuk-tag--orange">Disputed</strong></a>` : ''}</td>\n` +
       `      <td class="govuk-table__cell"><strong class="govuk-tag ${TAG[e.significance] ?? ''}">\n  ${esc(humanise(e.significance))}\n</strong>\n</td>\n` +
       `    </tr>\n    `
   }

@@ -9,6 +9,7 @@ import { auditedTransaction, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { newestFirst } from '../../data/repositories/entries.ts'
 import { actorKey, statementCache } from '../../data/compiled-statements.ts'
+import { categoryLabelsJson, type CategoryLabels } from '../../data/category-labels.ts'
 
 export interface ChronologyFilter {
   agencyId?: string | null
@@ -49,7 +50,7 @@ interface ChildJson {
 
 type Action = 'chronology.view' | 'chronology.export' | 'chronology.timeline'
 
-type Result = { children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; types: string[] | null }
+type Result = { children: ChildJson[] | null; rows: RowJson[] | null; n: number; significant: number; agencies: { id: string; name: string }[] | null; categories: string[] | null; category_labels: CategoryLabels | null; types: string[] | null }
 
 /** What, besides the actor, decides the chronology statement's text: the family or not, the filters given, export or page. */
 interface Shape {
@@ -202,7 +203,9 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
          left join (select distinct ed.entry_id from entry_dispute ed where ed.partnership_id = ${p}::uuid and ed.entry_id in (select id from pg)) d on d.entry_id = pe.id) r) as rows,
       coalesce(t.n, 0) as n, coalesce(t.significant, 0) as significant,
       (select json_agg(json_build_object('id', ag.id, 'name', ag.name)) from agency ag where ag.partnership_id = ${p}::uuid and ag.id = any(t.agency_ids)) as agencies,
-      t.categories, t.types
+      t.categories, t.types,
+      -- the partnership's names of those categories (the page's rows and choices are among them)
+      ${categoryLabelsJson(p, sql`t.categories`)} as category_labels
     from t`.compile(db)
 }
 
@@ -274,6 +277,8 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
           pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
           agencies: (got.agencies ?? []).sort((x, y) => x.name.localeCompare(y.name)),
           categories: (got.categories ?? []).sort(),
+          /** The partnership's label of each of those categories it has (code → label); the rest are shown humanised. */
+          categoryLabels: got.category_labels ?? {},
           types: (got.types ?? []).sort(),
         }
       } catch (err) {

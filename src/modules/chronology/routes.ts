@@ -6,13 +6,18 @@ import { EXPORT_LIMIT, PAGE_SIZE, type ChronologyFilter } from './repository.ts'
 import { createHash } from 'node:crypto'
 import { timelineSvg } from './timeline.ts'
 import { inputHtml, paginationHtml, roleLabel, rowsHtml, selectHtml } from './html.ts'
-import { entryTypeLabel, humanise } from '../../platform/http/render.ts'
+import { categoryLabel, entryTypeLabel } from '../../platform/http/render.ts'
 import { pdfAvailable } from '../../platform/pdf/print.ts'
 import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { dateError, queryInt } from '../../web/forms.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { csvCell } from '../../web/csv.ts'
 import { londonDateTime } from '../../web/dates.ts'
+
+/** A filter's choices, in the order of the words shown for them, the one asked for selected. */
+function choices(codes: readonly string[], label: (code: string) => string, asked: string | undefined) {
+  return codes.map((c) => ({ value: c, text: label(c), selected: asked === c })).sort((a, b) => a.text.localeCompare(b.text, 'en-GB'))
+}
 
 /** The highest page number asked for: beyond it (or not a whole number) the page says so, a 400, not a database error. */
 export const MAX_PAGE = 10_000
@@ -51,6 +56,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     // child's chronology, or typed) would show no entries under a list reading "All", as though no filter were applied
     if (f.filter.agencyId && !result.agencies.some((a) => a.id === f.filter.agencyId)) f.errors.push({ text: 'Choose an agency from the list', href: '#agency' })
     if (f.filter.category && !result.categories.includes(f.filter.category)) f.errors.push({ text: 'Choose a category from the list', href: '#category' })
+    if (f.filter.type && !result.types.includes(f.filter.type)) f.errors.push({ text: 'Choose a type of entry from the list', href: '#type' })
     // a page past the last (a bookmark, a link from when there were more entries) says so and links to the last page,
     // rather than "No entries you are entitled to see" with no way back
     const pastTheEnd = !f.pageError && result.total > 0 && f.page > result.pages
@@ -58,10 +64,11 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const fieldErrors: Record<string, { text: string }> = Object.fromEntries(f.errors.map((e) => [e.href.slice(1), { text: e.text }]))
     // the rows, the filter's fields and the pagination as HTML written by functions, not a macro call each
     const html = {
-      rows: rowsHtml(result.entries, f.family),
+      rows: rowsHtml(result.entries, f.family, result.categoryLabels),
       pagination: result.entries.length ? paginationHtml(result.page, result.pages, query) : '',
       agencySelect: selectHtml('agency', 'Agency', [{ value: '', text: 'All agencies' }, ...result.agencies.map((a) => ({ value: a.id, text: a.name, selected: f.raw.agency === a.id }))], fieldErrors.agency),
-      categorySelect: selectHtml('category', 'Category', [{ value: '', text: 'All categories' }, ...result.categories.map((c) => ({ value: c, text: humanise(c), selected: f.raw.category === c }))], fieldErrors.category),
+      categorySelect: selectHtml('category', 'Category', [{ value: '', text: 'All categories' }, ...choices(result.categories, (c) => categoryLabel(c, result.categoryLabels), f.raw.category)], fieldErrors.category),
+      typeSelect: selectHtml('type', 'Type of entry', [{ value: '', text: 'All types' }, ...choices(result.types, entryTypeLabel, f.raw.type)], fieldErrors.type),
       fromInput: inputHtml('from', 'From (YYYY-MM-DD)', f.raw.from ?? '', fieldErrors.from),
       toInput: inputHtml('to', 'To (YYYY-MM-DD)', f.raw.to ?? '', fieldErrors.to),
     }
@@ -91,7 +98,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const f = filterFrom(request)
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.timeline' })
     if (!result) return reply.callNotFound()
-    const svg = timelineSvg(result.entries, { title: `Timeline for ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`, total: result.total })
+    const svg = timelineSvg(result.entries, { title: `Timeline for ${result.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`, total: result.total, categoryLabels: result.categoryLabels })
     const etag = `"${createHash('sha256').update(request.actor!.membershipId).update(svg).digest('base64url').slice(0, 27)}"`
     reply.header('cache-control', 'private, no-cache').header('etag', etag).header('vary', 'Cookie')
     if (request.headers['if-none-match'] === etag) return reply.code(304).send()
@@ -151,7 +158,7 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     const { result, f } = read
     const who = request.session!.practitioner
     // the filter in the words the page uses for it (the category and type as the page names them), not their codes
-    const filterText = [f.raw.agency && result.agencies.find((a) => a.id === f.raw.agency)?.name, f.raw.category && humanise(f.raw.category), f.raw.type && entryTypeLabel(f.raw.type), f.raw.from && `from ${f.raw.from}`, f.raw.to && `to ${f.raw.to}`].filter(Boolean).join(', ')
+    const filterText = [f.raw.agency && result.agencies.find((a) => a.id === f.raw.agency)?.name, f.raw.category && categoryLabel(f.raw.category, result.categoryLabels), f.raw.type && entryTypeLabel(f.raw.type), f.raw.from && `from ${f.raw.from}`, f.raw.to && `to ${f.raw.to}`].filter(Boolean).join(', ')
     const html = reply.renderToString('chronology/views/print.njk', {
       ...result,
       family: f.family,

@@ -13,6 +13,7 @@
 //   label column, which is clipped as well; axis ticks step from days to years so that labels never collide.
 import { DEFAULT_CONCERN_CATEGORIES } from '../../data/partnership-defaults.ts'
 import { esc } from './html.ts'
+import { categoryLabel } from '../../platform/http/render.ts'
 import { londonDateTime } from '../../web/dates.ts'
 
 export interface TimelineEntry {
@@ -51,15 +52,12 @@ const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'plu
 type Shape = (typeof SHAPES)[number] | 'star'
 /** Glyph i: every (colour, shape) pair once, neighbours differing in both. */
 const GLYPHS = Array.from({ length: COLOURS.length * SHAPES.length }, (_, i) => ({ colour: COLOURS[i % COLOURS.length]!, shape: SHAPES[((i % COLOURS.length) + Math.floor(i / COLOURS.length)) % SHAPES.length]! }))
-/** The partnership defaults' concern categories keep the same glyph on every child's timeline (their names, two shortened for the legend). */
+/** The partnership defaults' concern categories keep the same glyph on every child's timeline (their names are the partnership's: `categoryLabels`). */
 const KNOWN = DEFAULT_CONCERN_CATEGORIES.map(([code]) => code)
-const SHORT: Record<string, string> = { missing: 'Missing', fgm: 'FGM' }
-const LABEL = new Map(DEFAULT_CONCERN_CATEGORIES.map(([code, label]) => [code, SHORT[code] ?? label]))
 const SIZE: Record<Significance, number> = { low: 7, medium: 10, high: 13, critical: 13 }
 const RANK: Record<Significance, number> = { low: 0, medium: 1, high: 2, critical: 3 }
 
 const humanise = (s: string) => s.replace(/_/g, ' ')
-const categoryName = (k: string) => LABEL.get(k) ?? humanise(k).replace(/^./, (c) => c.toUpperCase())
 const n1 = (v: number) => String(Math.round(v * 10) / 10)
 /** An entry's date as the chronology table gives it: London's (an entry at 00:30 BST is that day's, not the day before's). */
 const ymd = (t: number) => londonDateTime(new Date(t)).date
@@ -225,7 +223,7 @@ interface Placed {
  * The timeline picture of the entries given. `total` is how many the viewer may see in all: when the picture holds only
  * the newest of them (the timeline's limit), its description says so.
  */
-export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: string; width?: number; total?: number } = { title: 'Timeline' }): string {
+export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: string; width?: number; total?: number; categoryLabels?: Readonly<Record<string, string>> } = { title: 'Timeline' }): string {
   const width = Math.max(opts.width ?? 1100, PLOT_X0 + RIGHT + 10 * CELL)
   if (!entries.length) {
     return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} 80" width="${width}" height="80" role="img" aria-labelledby="t" font-family="${esc(FONT)}"><title id="t">${esc(opts.title)}: no entries</title><rect width="${width}" height="80" fill="#ffffff"/><text x="20" y="45" font-size="16" fill="${INK}">No entries you are entitled to see.</text></svg>`
@@ -235,6 +233,8 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
   const agencies = [...new Set(entries.map((e) => e.agency))].sort((a, b) => a.localeCompare(b))
   const isSignal = (e: TimelineEntry) => e.type === 'signal'
   const keyOf = (e: TimelineEntry) => e.category ?? e.type
+  // the legend names a category as the partnership does (as the chronology's table does); an entry without one, by its type
+  const categoryName = (k: string) => categoryLabel(k, opts.categoryLabels)
 
   // category glyphs: the known ones fixed, the rest the next unused pairs; beyond 48 categories, one "other" glyph
   const keys = [...new Set(entries.filter((e) => !isSignal(e)).map(keyOf))].sort((a, b) => categoryName(a).localeCompare(categoryName(b)))

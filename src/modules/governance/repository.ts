@@ -15,6 +15,7 @@ import type { Actor } from '../../data/actor.ts'
 import { verifyAudit, type VerifyReport } from '../../data/audit-seal.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { categoryLabelsJson, type CategoryLabels } from '../../data/category-labels.ts'
 import type { DB, Visibility, VisibilityChangeKind } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { entryTypeLabel, formatDate } from '../../platform/http/render.ts'
@@ -48,6 +49,8 @@ export interface EntryRow {
   childName: string
   type: string
   category: string | null
+  /** The partnership's label of the category, when it has it (code → label). */
+  categoryLabels: CategoryLabels
   occurredAt: Date
   occurredTimeKnown: boolean
   recordedAt: Date
@@ -135,6 +138,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
         'e.author_team_id',
         't.name as team_name',
         'e.supersedes_entry_id',
+        categoryLabelsJson(P, sql`array[e.category]`).as('category_labels'),
       ])
       .where('e.partnership_id', '=', P)
       .where('e.id', '=', entryId)
@@ -150,6 +154,7 @@ export function governanceRepository(ctx: Ctx, actor: Actor) {
       childName: `${r.given_name} ${r.family_name}`,
       type: r.type,
       category: r.category,
+      categoryLabels: r.category_labels ?? {},
       occurredAt: r.occurred_at,
       occurredTimeKnown: r.occurred_time_known,
       recordedAt: r.recorded_at,

@@ -607,6 +607,10 @@ describeApp('a meeting whose start has passed; the chair handed on; an action’
       const row = await db().selectFrom('plan_action').select('cost_pence').where('meeting_id', '=', id).where('what', '=', `Bedtime routine support (${cost})`).executeTakeFirstOrThrow()
       assert.equal(row.cost_pence, pence, cost)
     }
-    assert.match((await nurse.get(url)).body, /£1200\.00/)
+    // and shown as the plan's page shows a cost (formatPence), thousands separated: not "£1200.00"
+    const page = (await nurse.get(url)).body
+    assert.match(page, /<td class="govuk-table__cell govuk-table__cell--numeric">£1,200\.00<\/td>/)
+    assert.match(page, /<td class="govuk-table__cell govuk-table__cell--numeric">£1,234\.50<\/td>/)
+    assert.doesNotMatch(page, /£1200\.00|£1234\.50/)
   })
 })

@@ -16,7 +16,7 @@ import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '.
 import { isUuid } from '../../data/repositories/children.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
 import { tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
-import { addPlanAction, type NewPlanAction } from '../plans/plan-store.ts'
+import { addPlanAction, formatPence, type NewPlanAction } from '../plans/plan-store.ts'
 import { MEETING_KIND_LABELS, MODE_LABELS, scheduleMeeting, teamMembers, roleLabelOf, type Attendance, type MeetingMode, type ScheduleMeeting } from './store.ts'
 
 const CP_KINDS: readonly MeetingKind[] = ['strategy_discussion', 'icpc', 'review_conference']
@@ -124,7 +124,8 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         .execute(),
       childrenOf(trx, tac),
     ])
-    const priced = actions.map((a) => ({ ...a, cost: a.cost_pence === null ? '' : `£${(a.cost_pence / 100).toFixed(2)}` }))
+    // the cost as the plan's page gives it (£1,234.50)
+    const priced = actions.map((a) => ({ ...a, cost: formatPence(a.cost_pence) }))
     return { meeting, invitees, decisions, actions: priced, children }
   }
 

@@ -7,6 +7,7 @@ import { hasPermission } from '../../access/policy.ts'
 import type { DB, SignalDefinition } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { categoryLabels } from '../../data/category-labels.ts'
 import { DEFAULT_SIGNAL_RULES, parametersOf, ruleName, withParameters, type RuleParameters } from './rules.ts'
 
 /** One rule as its administrator sees it: the latest version, and how many versions and signals it has had. */
@@ -80,7 +81,9 @@ export function signalsRepository(ctx: Ctx, actor: Actor) {
           .where(entryVisible(actor, now))
           .orderBy('e.occurred_at')
           .execute()
-        return { result: { signal: s, entries }, audit: { action: 'signal.view', outcome: 'success', entityType: 'risk_signal', entityId: id, childIds: [s.child_id] } }
+        // their categories as the partnership names them
+        const labels = await categoryLabels(trx, actor.partnershipId, entries.map((e) => e.category))
+        return { result: { signal: s, entries, categoryLabels: labels }, audit: { action: 'signal.view', outcome: 'success', entityType: 'risk_signal', entityId: id, childIds: [s.child_id] } }
       })
     },
 
@@ -105,6 +108,11 @@ export function signalsRepository(ctx: Ctx, actor: Actor) {
         await trx.updateTable('risk_signal').set({ acknowledged_at: now, acknowledged_by: actor.membershipId, response }).where('id', '=', id).execute()
         return { result: { ok: true }, audit: { action: 'signal.acknowledge', outcome: 'success', entityType: 'risk_signal', entityId: id, childIds: [s.child_id] } }
       })
+    },
+
+    /** The partnership's names of these concern categories, for the rules' descriptions (configuration, no case data). */
+    async categoryLabels(codes: readonly string[]) {
+      return categoryLabels(ctx.db, actor.partnershipId, codes)
     },
 
     /** Every rule of the partnership, its latest version first, with all its versions (configuration, no case data). */

@@ -79,9 +79,12 @@ export async function signalRuleRoutes(app: FastifyInstance, { data }: AppDeps):
       }
     })
     const savedRule = found.find((x) => x.code === q.rule)
+    // the categories the rules match, as the partnership names them
+    const categoryLabels = await repo(request).categoryLabels(found.flatMap(({ definition: d }) => (d.kind === 'count' ? [d.match] : [d.first, d.second]).flatMap((m) => m.categories ?? [])))
     return reply.code(st.conflict ? 409 : st.errors ? 400 : 200).page('signals/views/rules.njk', {
       title: 'Risk signal rules',
       rules,
+      categoryLabels,
       saved: savedRule && (q.saved === 'saved' || q.saved === 'unchanged') ? { what: q.saved, rule: savedRule } : null,
       windowRange: WINDOW_DAYS,
       countRange: MIN_COUNT,

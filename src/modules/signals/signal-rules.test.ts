@@ -35,9 +35,13 @@ describeApp('the partnership administrator’s risk signal rules', (ctx) => {
     assert.equal((await signalsFor(childId)).length, 0, 'version 1 (14 days) does not fire')
 
     const admin = await ctx.s.signIn('partnership.admin')
+    // the categories a rule matches, as the partnership names them (its label, renamed here)
+    await db().updateTable('concern_category').set({ label: 'Domestic abuse (DA)' }).where('partnership_id', '=', P).where('code', '=', 'domestic_abuse').execute()
     const page = await admin.get(URL)
+    await db().updateTable('concern_category').set({ label: 'Domestic abuse' }).where('partnership_id', '=', P).where('code', '=', 'domestic_abuse').execute()
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /A domestic abuse notice and a health attendance within 14 days/)
+    assert.match(page.body, /\(category: Domestic abuse \(DA\)\)/)
     assert.match(page.body, /href="\/settings\/risk-signals"/, 'in the service navigation')
     assert.match(page.body, /Save as version 2/)
     const saved = await admin.post(`${URL}/domestic_abuse_and_health`, { version: '1', windowDays: '30', active: 'yes' })

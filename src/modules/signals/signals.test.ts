@@ -38,10 +38,14 @@ describeApp('risk signals when strands combine', (ctx) => {
     await system.evaluateSignals()
     assert.equal((await ctx.s.t.db.selectFrom('risk_signal').select('id').where('child_id', '=', childId).where('rule_code', '=', 'domestic_abuse_and_health').execute()).length, before.length + 1)
 
+    // the entries' categories as the partnership names them (its label, renamed here), not their codes humanised
+    await ctx.s.t.db.updateTable('concern_category').set({ label: 'Domestic abuse (DA)' }).where('partnership_id', '=', P).where('code', '=', 'domestic_abuse').execute()
     const sw = await ctx.s.signIn('sw.north')
     const page = await sw.get(`/signals/${s.id}`)
+    await ctx.s.t.db.updateTable('concern_category').set({ label: 'Domestic abuse' }).where('partnership_id', '=', P).where('code', '=', 'domestic_abuse').execute()
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /A domestic abuse notice and a health attendance within 14 days/)
+    assert.match(page.body, /Notice \(Domestic abuse \(DA\)\)<\/li>/)
     assert.equal((await sw.post(`/signals/${s.id}/acknowledge`, { response: '' })).statusCode, 400)
     const long = await sw.post(`/signals/${s.id}/acknowledge`, { response: 'x'.repeat(10_001) })
     assert.equal(long.statusCode, 400)

@@ -83,6 +83,15 @@ export function entryTypeLabel(type: string): string {
   return ENTRY_TYPE_LABELS[type] ?? humanise(type)
 }
 
+/**
+ * A category as the partnership names it (its concern_category label, from src/data/category-labels.ts), or, for a
+ * code the partnership does not have (an agency's import may carry its own), the code humanised; nothing for nothing.
+ */
+export function categoryLabel(code: string | null | undefined, labels: Readonly<Record<string, string>> | null | undefined): string {
+  if (!code) return ''
+  return labels && Object.hasOwn(labels, code) ? labels[code]! : humanise(code)
+}
+
 export function createRenderer(root: string, watch: boolean): Renderer {
   void watch
   const env = nunjucksEnvironment(root, { importsAsGlobals: true })
@@ -116,6 +125,7 @@ export function nunjucksEnvironment(root: string, opts: { importsAsGlobals: bool
   env.addFilter('relationshipLabel', (r: string) => RELATIONSHIP_LABELS[r] ?? r)
   env.addFilter('entryType', entryTypeLabel)
   env.addFilter('humanise', humanise)
+  env.addFilter('categoryLabel', categoryLabel)
   env.addFilter('number', (n: number) => Number(n).toLocaleString('en-GB'))
   for (const { file, name } of macros) {
     // getExported is Nunjucks' own (what `{% from %}` calls), missing from its type declarations; it answers at once
