@@ -39,6 +39,7 @@ import * as assessmentClosedWithTeam from './20261130T1840_assessment_closed_wit
 import * as sharingDecisionConcern from './20261130T2110_sharing_decision_concern.ts'
 import * as signalsStranded from './20261130T2120_signals_stranded.ts'
 import * as secondFactorLockout from './20261130T2130_second_factor_lockout.ts'
+import * as concernRoutedVia from './20261201T0501_concern_routed_via.ts'
 import * as meetingNotHeldMemberVersion from './20261201T0502_meeting_not_held_member_version.ts'
 
 export const migrations: Record<string, Migration> = {
@@ -81,5 +82,6 @@ export const migrations: Record<string, Migration> = {
   '20261130T2110_sharing_decision_concern': sharingDecisionConcern,
   '20261130T2120_signals_stranded': signalsStranded,
   '20261130T2130_second_factor_lockout': secondFactorLockout,
+  '20261201T0501_concern_routed_via': concernRoutedVia,
   '20261201T0502_meeting_not_held_member_version': meetingNotHeldMemberVersion,
 }

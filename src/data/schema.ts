@@ -291,6 +291,8 @@ export interface ConcernTable {
   row_version: Generated<number>
   /** Whom the concern was routed to when its raiser's own safeguarding leads cannot open the child; empty: the raiser's agency's. */
   routed_to: Generated<string[]>
+  /** Which rung of the routing rule it went by (ConcernRoute): null exactly when routed_to is empty. */
+  routed_via: 'holder_leads' | 'team_lead' | 'front_door' | null
 }
 
 export interface ConcernLinkTable {

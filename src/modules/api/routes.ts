@@ -192,7 +192,11 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
   })
 
   r.get('/api/v1/concerns', { permission: 'concern:raise', audit: 'concern.list' }, async (request) => ({ concerns: await repos(request).concerns.mine() }))
-  r.get('/api/v1/triage', { permission: 'concern:raise', audit: 'concern.queue' }, async (request) => ({ concerns: await repos(request).concerns.queue() }))
+  // `concerns`: the open ones to decide, as before; `monitored`: those whose latest decision is to keep them open and monitor
+  r.get('/api/v1/triage', { permission: 'concern:raise', audit: 'concern.queue' }, async (request) => {
+    const { concerns, monitored } = await repos(request).concerns.queue()
+    return { concerns, monitored }
+  })
 
   r.get('/api/v1/concerns/:concernId', { permission: 'concern:raise', audit: 'concern.view', record: true }, async (request, reply) =>
     run(reply, () => repos(request).concerns.get(id(request, 'concernId')), (found) => {

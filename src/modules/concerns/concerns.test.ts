@@ -7,6 +7,7 @@ import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
 import { makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
 import { londonDateTime } from '../../web/dates.ts'
+import { formatDateTime } from '../../platform/http/render.ts'
 import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
@@ -532,10 +533,12 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     assert.deepEqual(toTeacher.routed_to, [membershipOf('teacher.academy')])
     assert.ok(toFrontDoor.routed_to.includes(membershipOf('frontdoor')) && toFrontDoor.routed_to.includes(membershipOf('frontdoor2')))
     const ids = [toNurse.id, toTeacher.id, toFrontDoor.id]
+    // the open concerns to decide (the page lists those being monitored below them, under their own heading)
     const listed = async (agent: Awaited<ReturnType<typeof ctx.s.signIn>>) => {
       const res = await agent.get('/triage')
       assert.equal(res.statusCode, 200)
-      return ids.filter((k) => res.body.includes(`href="/concerns/${k}"`))
+      const open = res.body.split('id="monitored"')[0]!
+      return ids.filter((k) => open.includes(`href="/concerns/${k}"`))
     }
     const nurse = await ctx.s.signIn('nurse')
     const frontDoor = await ctx.s.signIn('frontdoor')
@@ -571,6 +574,9 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     // decided, it leaves the list — at the front door, every member's, not only the one who decided
     assert.equal((await nurse.post(`/concerns/${toNurse.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Seen with the family; monitoring at the next team meeting.' })).statusCode, 303)
     assert.deepEqual(await listed(nurse), [])
+    // …to the list of those being monitored, for whoever decided it (the lead practitioner of any role), and nobody else's
+    assert.deepEqual(((await nurse.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.map((k) => k.id), [toNurse.id])
+    assert.deepEqual(((await frontDoor.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored, [])
     assert.equal((await frontDoor.post(`/concerns/${toFrontDoor.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact.' })).statusCode, 303)
     assert.deepEqual(await listed(frontDoor), [])
     assert.deepEqual(await listed(frontDoor2), [])
@@ -631,6 +637,147 @@ describeApp('concerns: a child the raiser reaches only personally — the concer
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', stranger).execute()).length, 0)
   })
   const form_ = (child: string, key: string) => form(child, 'Said she had not eaten since yesterday.', key)
+
+  it('concerns kept open and monitored: listed under “Being monitored” on /triage and in the API (when, by whom, oldest decision first) for whoever decides them and nobody else; a later decision to close or escalate takes one off', async () => {
+    const own1 = await pupilOf(ctx.s.t.db, 'brookside', 2)
+    const own2 = await pupilOf(ctx.s.t.db, 'brookside', 3)
+    const other = await pupilOf(ctx.s.t.db, 'academy', 3)
+    await makeTac(ctx.s.t.db, { childIds: [other], lead: 'sw.north', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const raise = async (child: string, words: string) => {
+      const sent = form(child, words)
+      assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+      return concernBy(sent.idempotencyKey)
+    }
+    const first = await raise(own1, 'Late every day this week.')
+    const second = await raise(own2, 'Hungry at breakfast club.')
+    const routed = await raise(other, 'A bruise on the wrist at the after-school club.')
+    const undecided = await raise(own1, 'Not decided yet.')
+    assert.deepEqual(routed.routed_to.sort(), [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort())
+    type Agent = Awaited<ReturnType<typeof ctx.s.signIn>>
+    const decide = (agent: Agent, k: string, outcome: string, reasons: string) => agent.post(`/concerns/${k}/triage`, { actions: ['monitor'], outcome, reasons })
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const academy = await ctx.s.signIn('dsl.academy')
+    // the second concern is decided first: the list runs by the date of the decision, not of the concern
+    assert.equal((await decide(dsl, second.id, 'monitor', 'Breakfast club staff to watch.')).statusCode, 303)
+    const secondAt = ctx.s.clock.now()
+    ctx.s.clock.advance(60_000)
+    assert.equal((await decide(dsl, first.id, 'monitor', 'Attendance officer to watch.')).statusCode, 303)
+    const firstAt = ctx.s.clock.now()
+    ctx.s.clock.advance(60_000)
+    assert.equal((await decide(academy, routed.id, 'monitor', 'Our pupil: watching.')).statusCode, 303)
+    const ids = [first.id, second.id, routed.id, undecided.id]
+    type Row = { id: string; monitored_at: string; monitored_by_given: string; monitored_by_family: string }
+    const triage = async (agent: Agent) => {
+      const res = await agent.get('/api/v1/triage')
+      assert.equal(res.statusCode, 200)
+      const body = res.json() as { concerns: { id: string }[]; monitored: Row[] }
+      const ours = (rows: { id: string }[]) => rows.map((r) => r.id).filter((k) => ids.includes(k))
+      return { open: ours(body.concerns), monitored: ours(body.monitored), rows: body.monitored }
+    }
+    const q = await triage(dsl)
+    assert.deepEqual(q.monitored, [second.id, first.id], 'oldest decision first')
+    assert.deepEqual(q.open, [undecided.id], 'the open ones as before, in their own field')
+    const row = q.rows.find((r) => r.id === first.id)!
+    assert.equal(new Date(row.monitored_at).getTime(), firstAt.getTime())
+    assert.equal(`${row.monitored_by_given} ${row.monitored_by_family}`, 'Priya Shah')
+    // the page: below the open ones, under its own heading, when and by whom
+    const page = (await dsl.get('/triage')).body
+    const [openPart, monitoredPart] = page.split('id="monitored"') as [string, string]
+    assert.match(monitoredPart, /^>Being monitored<\/h2>/)
+    assert.ok(openPart.includes(`href="/concerns/${undecided.id}"`) && !openPart.includes(`href="/concerns/${first.id}"`))
+    for (const [k, at] of [[second.id, secondAt], [first.id, firstAt]] as const) {
+      assert.match(monitoredPart, new RegExp(`href="/concerns/${k}">${formatDateTime(at)}</a></td>\\s*<td class="govuk-table__cell">Priya Shah</td>`))
+    }
+    assert.ok(monitoredPart.indexOf(second.id) < monitoredPart.indexOf(first.id))
+    // the look is audited as the queue's always was, naming the children of both lists
+    const audit = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids']).where('action', '=', 'concern.queue').where('actor_membership_id', '=', membershipOf('dsl.brookside')).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.equal(audit.outcome, 'success')
+    assert.ok([own1, own2].every((c) => audit.child_ids.includes(c)) && !audit.child_ids.includes(other))
+    // the same rule that admits the open ones: the school's other leads; the concern routed to the academy, its leads
+    // only; never the raiser, nor another school's leads
+    assert.deepEqual((await triage(await ctx.s.signIn('deputy.brookside'))).monitored, [second.id, first.id])
+    assert.deepEqual((await triage(academy)).monitored, [routed.id])
+    assert.deepEqual((await triage(await ctx.s.signIn('deputy.academy'))).monitored, [routed.id])
+    assert.deepEqual((await triage(teacher)).monitored, [])
+    assert.doesNotMatch((await teacher.get('/triage')).body, new RegExp(`href="/concerns/(${first.id}|${routed.id})"`))
+    assert.match((await teacher.get('/triage')).body, /No concerns are being monitored/)
+    // a later decision, from the concern's page: closed, the first leaves the list and is decided no more
+    const firstPage = (await dsl.get(`/concerns/${first.id}`)).body
+    assert.match(firstPage, /Record your decision/)
+    ctx.s.clock.advance(60_000)
+    assert.equal((await decide(dsl, first.id, 'closed', 'Attendance back to normal.')).statusCode, 303)
+    assert.deepEqual((await triage(dsl)).monitored, [second.id])
+    assert.doesNotMatch((await dsl.get(`/concerns/${first.id}`)).body, /Record your decision/)
+    assert.equal((await decide(dsl, first.id, 'monitor', 'Again.')).statusCode, 400)
+    // escalated, the second leaves it too (its status stays "triaged": the latest decision is what counts)
+    ctx.s.clock.advance(60_000)
+    assert.equal((await decide(dsl, second.id, 'escalated', 'Referred to early help.')).statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', second.id).executeTakeFirstOrThrow()).status, 'triaged')
+    assert.deepEqual((await triage(dsl)).monitored, [])
+    assert.match((await dsl.get('/triage')).body, /No concerns are being monitored/)
+    // …and kept open and monitored again later, it is back, from that decision's date
+    ctx.s.clock.advance(60_000)
+    assert.equal((await decide(dsl, second.id, 'monitor', 'Early help declined by the family: watching again.')).statusCode, 303)
+    const again = await triage(dsl)
+    assert.deepEqual(again.monitored, [second.id])
+    assert.equal(new Date(again.rows.find((r) => r.id === second.id)!.monitored_at).getTime(), ctx.s.clock.now().getTime())
+    assert.deepEqual((await triage(academy)).monitored, [routed.id])
+  })
+
+  it('an undecided concern says whom it waits for — the DSL, the child’s school’s safeguarding lead, the team’s lead practitioner by name, or the front door — to its raiser and on its page', async () => {
+    const own = await pupilOf(ctx.s.t.db, 'brookside', 4)
+    const academyPupil = await pupilOf(ctx.s.t.db, 'academy', 4)
+    await makeTac(ctx.s.t.db, { childIds: [academyPupil], lead: 'sw.north', members: ['teacher.brookside'] })
+    const teamOnly = await childKnownToNobody('Waitsteam')
+    await makeTac(ctx.s.t.db, { childIds: [teamOnly], lead: 'nurse', members: ['teacher.brookside'] })
+    const claimed = await childKnownToNobody('Waitsfrontdoor')
+    const now = ctx.s.clock.now()
+    await ctx.s.t.db.insertInto('relationship').values({ id: randomUUID(), partnership_id: PARTNERSHIP, child_id: claimed, type: 'self_claimed', holder_agency_id: null, holder_team_id: null, holder_membership_id: membershipOf('teacher.brookside'), starts_at: now, ends_at: null, source: 'test', reason: 'Coaches the child at the weekend club', created_by_membership_id: membershipOf('teacher.brookside'), created_at: now }).execute()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const raise = async (child: string, words: string) => {
+      const sent = form(child, words)
+      assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+      return concernBy(sent.idempotencyKey)
+    }
+    const toOwnDsl = await raise(own, 'Waits for our DSL.')
+    const toSchool = await raise(academyPupil, 'Waits for the academy.')
+    const toTeam = await raise(teamOnly, 'Waits for the team’s lead.')
+    const toFrontDoor = await raise(claimed, 'Waits for the front door.')
+    assert.deepEqual([toOwnDsl, toSchool, toTeam, toFrontDoor].map((k) => k.routed_via), [null, 'holder_leads', 'team_lead', 'front_door'])
+    const expected: [string, string][] = [
+      [toOwnDsl.id, 'Waiting for the DSL'],
+      [toSchool.id, 'Waiting for the safeguarding lead at Northshire Academy'],
+      [toTeam.id, 'Waiting for the lead practitioner, Claire Dawson'],
+      [toFrontDoor.id, 'Waiting for the front door'],
+    ]
+    const mine = (await teacher.get('/concerns')).body
+    const rowOf = (body: string, k: string) => new RegExp(`href="/concerns/${k}"[\\s\\S]*?</tr>`).exec(body)?.[0] ?? ''
+    for (const [k, status] of expected) {
+      assert.match(rowOf(mine, k), new RegExp(`govuk-tag--grey">\\s*${status}\\s*</strong>`), status)
+      assert.match((await teacher.get(`/concerns/${k}`)).body, new RegExp(`Status\\s*</dt>\\s*<dd class="govuk-summary-list__value">\\s*${status}\\s*</dd>`), status)
+    }
+    // nobody named that the status is not about: not the front door's workers, not the academy's leads by name
+    assert.doesNotMatch(rowOf(mine, toFrontDoor.id), /Joanne Clarke|Marcus Reid/)
+    assert.doesNotMatch(rowOf(mine, toSchool.id), /Fatima Khan|Liam Walsh/)
+    // whoever it went to reads the same on its page; decided, it waits for nobody
+    const nurse = await ctx.s.signIn('nurse')
+    assert.match((await nurse.get(`/concerns/${toTeam.id}`)).body, /Waiting for the lead practitioner, Claire Dawson/)
+    assert.equal((await nurse.post(`/concerns/${toTeam.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Watching.' })).statusCode, 303)
+    assert.match(rowOf((await teacher.get('/concerns')).body, toTeam.id), /Outcome recorded/)
+    assert.doesNotMatch(rowOf((await teacher.get('/concerns')).body, toTeam.id), /Waiting for/)
+    // concerns routed before the rung was recorded are given the one routeAway took: the migration, run again on every
+    // concern routed in these tests (to a school's leads, to lead practitioners of several roles, to the front door)
+    const stored = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where(sql<boolean>`routed_to <> '{}'`).orderBy('id').execute()
+    assert.deepEqual(new Set(stored.map((k) => k.routed_via)), new Set(['holder_leads', 'team_lead', 'front_door']))
+    const migration = await import('../../../migrations/20261201T0501_concern_routed_via.ts')
+    await ctx.s.t.privileged(async (db) => {
+      await migration.down(db as never)
+      await migration.up(db as never)
+    })
+    assert.deepEqual(await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where(sql<boolean>`routed_to <> '{}'`).orderBy('id').execute(), stored)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').where('routed_via', 'is not', null).where(sql<boolean>`routed_to = '{}'`).execute()).length, 0)
+  })
 })
 
 describeApp('concerns: a concern routed to another agency is a sharing decision, in the concern’s transaction', (ctx) => {
@@ -811,5 +958,26 @@ describeApp('concerns: a concern routed to another agency is a sharing decision,
     const ok = randomUUID()
     assert.equal((await submit(ok))!.concerns.length, 2)
     assert.equal((await decisionsFor(first)).length + (await decisionsFor(second)).length, 2)
+  })
+})
+
+describeApp('a concern’s related concerns are named by the partnership’s category labels', (ctx) => {
+  it('the DSL’s choice of concerns to link gives each one’s kind as the partnership names it, not its code humanised', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'brookside', 0)
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const log = async (category: string, seenOrHeard: string) => {
+      const form = await teacher.get(`/concerns/new?child=${childId}`)
+      const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.body)![1]!
+      const res = await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category, seenOrHeard, occurredDate: '2026-11-23', occurredTime: '08:50', immediateDanger: 'no' })
+      assert.equal(res.statusCode, 303, res.body.slice(0, 500))
+    }
+    await log('child_on_child', 'Pushed over in the playground by older pupils.')
+    await log('neglect', 'Arrived hungry again.')
+    const [first] = await ctx.s.t.db.selectFrom('concern').select('id').where('child_id', '=', childId).where('category', '=', 'neglect').execute()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/concerns/${first!.id}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /<option value="[^"]+">[^<]*\(Child-on-child abuse\)<\/option>/)
+    assert.doesNotMatch(page.body, /\(Child on child\)/)
   })
 })

@@ -13,6 +13,7 @@ import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, RelationshipType, Significance } from '../../data/schema.ts'
 import { auditedTransaction, auditFailure, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
+import { categoryLabels } from '../../data/category-labels.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 import { createProvisionalChild, type NewChild } from '../../data/repositories/provisional-child.ts'
 import { casePractitioners } from '../tac/access.ts'
@@ -103,6 +104,28 @@ export interface SubmissionResult {
   concerns: { id: string; childId: string }[]
   immediateDanger: boolean
   replayed: boolean
+}
+
+/**
+ * Whom those a concern went to are, as its raiser may be told (they may see whom their own concern went to: the
+ * confirmation names them): for a team's lead practitioner, their names; for the safeguarding leads of the agency that
+ * holds the child, the agency's name; nothing more (a front-door worker's or a DSL's name is not the point, nor who is
+ * in post now). Selected on `concern as k`.
+ */
+const routedNames = sql<string[]>`case k.routed_via
+  when 'team_lead' then array(select p.given_name || ' ' || p.family_name from membership m join practitioner p on p.id = m.practitioner_id
+                              where m.partnership_id = k.partnership_id and m.id = any(k.routed_to) order by p.family_name, p.given_name, m.id)
+  when 'holder_leads' then array(select distinct a.name from membership m join agency a on a.id = m.agency_id
+                                 where m.partnership_id = k.partnership_id and m.id = any(k.routed_to) order by a.name)
+  else '{}'::text[] end`.as('routed_names')
+
+/** Whom an undecided concern waits for, in words: its raiser's DSL, or whom routeAway sent it to (routed_via). */
+export function waitingFor(k: { routed_via: ConcernRoute | null; routed_names: string[] }): string {
+  const names = k.routed_names.join(' or ')
+  if (k.routed_via === 'front_door') return 'the front door'
+  if (k.routed_via === 'team_lead') return names ? `the lead practitioner, ${names}` : 'the lead practitioner of the team around the child'
+  if (k.routed_via === 'holder_leads') return names ? `the safeguarding lead at ${names}` : 'the safeguarding lead of the child’s school'
+  return 'the DSL'
 }
 
 export function concernsRepository(ctx: Ctx, actor: Actor) {
@@ -216,7 +239,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           toWrite.push(routed ? { childIds: [c], routed } : { childIds: [c] })
         }
         for (const w of toWrite.filter((w) => w.childIds.length)) {
-          for (const k of await writeConcerns(trx, input, w.childIds, submissionId, now, { checkInStatement: false, auditInStatement: false }, w.routed?.to)) {
+          for (const k of await writeConcerns(trx, input, w.childIds, submissionId, now, { checkInStatement: false, auditInStatement: false }, w.routed)) {
             made.set(k.childId, k)
             // routed to people of another agency: my agency's information moves to theirs, which is itself a record —
             // one sharing decision per receiving agency, in this transaction (none for people of my own agency)
@@ -340,7 +363,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         submissionId: string,
         now: Date,
         opts: { checkInStatement: boolean; auditInStatement: boolean },
-        routedTo?: string[],
+        routed?: { to: string[]; via: ConcernRoute },
       ): Promise<{ id: string; childId: string }[]> {
         const rows = childIds.map((childId) => ({ childId, id: randomUUID(), entryId: randomUUID() }))
         const significance: Significance = input.immediateDanger ? 'critical' : SERIOUS.has(input.category) ? 'high' : 'medium'
@@ -372,14 +395,14 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // one child (the common case) is `c.id in ($n)`, which keeps PostgreSQL on its generic plan (an array of them
         // would make it plan every time); several children are built each time with their own values
         // (a concern routed away, on the general path, is built each time: its text names whom it is routed to)
-        const statement = childIds.length === 1 && !routedTo ? statements.fill(key, (slot) => buildWrite(db, slot, [slot.child], opts), values) : buildWrite(db, values, childIds, opts, routedTo)
+        const statement = childIds.length === 1 && !routed ? statements.fill(key, (slot) => buildWrite(db, slot, [slot.child], opts), values) : buildWrite(db, values, childIds, opts, routed)
         const made = await db.executeQuery<{ id: string; child_id: string }>(statement)
         const byChild = new Map(made.rows.map((r) => [r.child_id, r.id]))
         return childIds.filter((c) => byChild.has(c)).map((c) => ({ id: byChild.get(c)!, childId: c }))
       }
 
       /** The statement of writeConcerns for this actor and path, from a submission's values or from the stand-ins (WRITE_SLOT). */
-      function buildWrite(db: Kysely<DB> | Transaction<DB>, slot: WriteValues, inList: readonly unknown[], opts: { checkInStatement: boolean; auditInStatement: boolean }, routedTo?: string[]) {
+      function buildWrite(db: Kysely<DB> | Transaction<DB>, slot: WriteValues, inList: readonly unknown[], opts: { checkInStatement: boolean; auditInStatement: boolean }, routed?: { to: string[]; via: ConcernRoute }) {
         const p = actor.partnershipId
         const now = slot.now as Date
         const inReach = db
@@ -399,11 +422,12 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
                 and (${heldHere}) = ${slot.childCount} and exists (${membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now)})`
           : sql`true`
         // who is told: my agency's safeguarding leads (not me), or those the concern was routed to (routeAway)
-        const leads = routedTo
-          ? currentMembershipsQuery(db, p, now).select(['m.id', 'p.email']).where('m.id', 'in', routedTo)
+        const leads = routed
+          ? currentMembershipsQuery(db, p, now).select(['m.id', 'p.email']).where('m.id', 'in', routed.to)
           : membershipsWithRolesQuery(db, p, actor.agencyId, SAFEGUARDING_LEAD_ROLES, now).where('m.id', '<>', actor.membershipId)
-        // (a concern not routed away leaves routed_to to its default, empty)
-        const [routedColumn, routedValue] = routedTo ? [sql`, routed_to`, sql`, ${routedTo}::uuid[]`] : [sql``, sql``]
+        // (a concern not routed away leaves routed_to to its default, empty, and routed_via null; a routed one records
+        // which rung of routeAway it went by, so its status says whom it waits for)
+        const [routedColumn, routedValue] = routed ? [sql`, routed_to, routed_via`, sql`, ${routed.to}::uuid[], ${routed.via}::text`] : [sql``, sql``]
         const email = emailFor('concern.new')
         const audit = { ...auditValues({ ...actor, requestId: slot.requestId as string }, now, { action: 'concern.create', outcome: 'success', entityType: 'concern_submission', entityId: slot.submissionId as string }), details: slot.auditDetails }
         const auditCte = opts.auditInStatement
@@ -462,13 +486,14 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .selectFrom('concern as k')
           .innerJoin('child as c', 'c.id', 'k.child_id')
           .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
-          .select(['k.id', 'k.status', 'k.created_at', 'k.child_id', 'c.given_name', 'c.family_name', 'cc.label as category'])
+          .select(['k.id', 'k.status', 'k.created_at', 'k.child_id', 'c.given_name', 'c.family_name', 'cc.label as category', 'k.routed_via', routedNames])
           .where('k.partnership_id', '=', actor.partnershipId)
           .where('k.raised_by_membership_id', '=', actor.membershipId)
           .orderBy('k.created_at', 'desc')
           .limit(200)
           .execute()
-        return { result: rows, audit: { action: 'concern.list', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))], details: { list: 'my-concerns' } } }
+        // an open concern says whom it waits for: the DSL, or whom it was routed to (the raiser may see whom it went to)
+        return { result: rows.map(({ routed_names, ...r }) => ({ ...r, waiting_for: waitingFor({ routed_via: r.routed_via, routed_names }) })), audit: { action: 'concern.list', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))], details: { list: 'my-concerns' } } }
       })
     },
 
@@ -476,22 +501,47 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
      * The open concerns I decide (decidedByMe: the same rule as deciding one) about children in my reach, children in
      * immediate danger first, then oldest first: a safeguarding lead's triage queue (raised in my agency, or routed to
      * me); for anyone else, the concerns routed to them — as a team's lead practitioner (of any role) or at the front
-     * door — so an undecided concern is not found only through its notification.
+     * door — so an undecided concern is not found only through its notification. And, by the same rule, the concerns
+     * being monitored: not closed, their latest decision "Keep open and monitor", with when and by whom it was made,
+     * oldest decision first — so whoever decides them comes back to decide them again (close or escalate) rather than
+     * finding them only through each child's record. One look, one audit row naming the children of both lists.
      */
     async queue() {
       return auditedTransaction(ctx, actor, 'concern.queue', async (trx, now) => {
-        const rows = await visibleConcerns(trx, now)
-          .innerJoin('membership as m', 'm.id', 'k.raised_by_membership_id')
-          .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
-          .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
-          .select(['k.id', 'k.status', 'k.created_at', 'k.occurred_at', 'k.immediate_danger', 'k.child_id', 'c.given_name', 'c.family_name', 'c.provisional', 'cc.label as category', 'p.given_name as by_given', 'p.family_name as by_family'])
-          .where((eb) => decidedByMe(eb as never))
-          .where('k.status', '=', 'open')
-          .orderBy('k.immediate_danger', 'desc')
+        const mine = () =>
+          visibleConcerns(trx, now)
+            .innerJoin('membership as m', 'm.id', 'k.raised_by_membership_id')
+            .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
+            .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
+            .select(['k.id', 'k.status', 'k.created_at', 'k.occurred_at', 'k.immediate_danger', 'k.child_id', 'c.given_name', 'c.family_name', 'c.provisional', 'cc.label as category', 'p.given_name as by_given', 'p.family_name as by_family'])
+            .where((eb) => decidedByMe(eb as never))
+        const open = await mine().where('k.status', '=', 'open').orderBy('k.immediate_danger', 'desc').orderBy('k.created_at').limit(500).execute()
+        const monitored = await mine()
+          // the concern's latest decision and who made it (two decisions take turns on the concern's row; two in the same
+          // millisecond, by id)
+          .innerJoinLateral(
+            (eb) =>
+              eb
+                .selectFrom('triage_action as t')
+                .innerJoin('membership as tm', 'tm.id', 't.by_membership_id')
+                .innerJoin('practitioner as tp', 'tp.id', 'tm.practitioner_id')
+                .select(['t.outcome', 't.created_at', 'tp.given_name', 'tp.family_name'])
+                .where('t.partnership_id', '=', actor.partnershipId)
+                .whereRef('t.concern_id', '=', 'k.id')
+                .orderBy('t.created_at', 'desc')
+                .orderBy('t.id', 'desc')
+                .limit(1)
+                .as('d'),
+            (j) => j.onTrue(),
+          )
+          .select(['d.created_at as monitored_at', 'd.given_name as monitored_by_given', 'd.family_name as monitored_by_family'])
+          .where('k.status', '<>', 'closed')
+          .where('d.outcome', '=', 'monitor')
+          .orderBy('d.created_at')
           .orderBy('k.created_at')
           .limit(500)
           .execute()
-        return { result: rows, audit: { action: 'concern.queue', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))] } }
+        return { result: { concerns: open, monitored }, audit: { action: 'concern.queue', outcome: 'success', childIds: [...new Set([...open, ...monitored].map((r) => r.child_id))] } }
       })
     },
 
@@ -507,6 +557,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .leftJoin('entry as e', (j) => j.onRef('e.id', '=', 'k.entry_id').onRef('e.partnership_id', '=', 'k.partnership_id'))
           .selectAll('k')
           .select(sql<boolean>`coalesce(e.occurred_time_known, true)`.as('occurred_time_known'))
+          .select(routedNames)
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()
@@ -552,8 +603,10 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         const told = referrals.map((f) => ({ ...f, decision: f.referrer_told_at ? f.decision : null, rationale: f.referrer_told_at ? f.rationale : null, level_found: f.referrer_told_at ? f.level_found : null }))
         // a concern routed away says to whom (those still in post), so its raiser is not told "your DSL has been alerted"
         const routedTo = k.routed_to.length ? (await casePractitioners(trx, actor.partnershipId, now, { ids: k.routed_to })).map((r) => ({ name: r.name, roleLabel: r.roleLabel, agency: r.agency })) : []
+        // the related concerns' kinds as the partnership names them
+        const relatedLabels = await categoryLabels(trx, actor.partnershipId, siblings.map((s) => s.category))
         return {
-          result: { concern: k, triage, links, related: siblings, referrals: told, routedTo, canTriage: k.routed_to.length ? k.routed_to.includes(actor.membershipId) : isLead && k.agency_id === actor.agencyId },
+          result: { concern: { ...k, waiting_for: waitingFor(k) }, triage, links, related: siblings, categoryLabels: relatedLabels, referrals: told, routedTo, canTriage: k.routed_to.length ? k.routed_to.includes(actor.membershipId) : isLead && k.agency_id === actor.agencyId },
           audit: { action: 'concern.view', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id] },
         }
       })

@@ -156,11 +156,12 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
   })
 
   // the open concerns that are mine to decide: a safeguarding lead's triage queue; for anyone else, those routed to them
-  // (a team's lead practitioner may be of any role, so any case role may ask: the data layer decides what is theirs)
+  // (a team's lead practitioner may be of any role, so any case role may ask: the data layer decides what is theirs);
+  // and, below them, those being monitored, to come back to and decide
   r.get('/triage', { permission: 'concern:raise', audit: 'concern.queue' }, async (request, reply) => {
-    const queue = await repo(request).queue()
+    const { concerns: queue, monitored } = await repo(request).queue()
     const lead = hasPermission(request.actor!.role, 'concern:triage')
-    return reply.page('concerns/views/queue.njk', { title: lead ? 'Concerns to triage' : 'Concerns to decide', lead, queue, backLink: '/' })
+    return reply.page('concerns/views/queue.njk', { title: lead ? 'Concerns to triage' : 'Concerns to decide', lead, queue, monitored, backLink: '/' })
   })
 
   r.get('/concerns/:concernId', { permission: 'concern:raise', audit: 'concern.view', record: true }, async (request, reply) => {
