@@ -132,9 +132,15 @@ describeApp('real dates and sensible numbers, everywhere they are typed', (ctx) 
     assert.equal(await count(), before, 'nothing saved')
   })
 
-  it('the API: a new child’s impossible date of birth is a 400 problem naming newChild.dateOfBirth', async () => {
+  it('the API: a new child’s impossible or future date of birth is a 400 problem naming newChild.dateOfBirth, checked as the page checks it', async () => {
     const teacher = await ctx.s.signIn('teacher.brookside')
     const token = JSON.parse((await teacher.get('/api/v1/me')).body).csrfToken
+    const future = await teacher.postJson('/api/v1/concerns', { children: [], newChild: { givenName: 'A', familyName: '', dateOfBirth: '2061-05-01' }, category: 'neglect', seenOrHeard: 'x', occurredAt: '2026-11-23T09:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() }, { 'x-csrf-token': token, 'idempotency-key': randomUUID() })
+    assert.equal(future.statusCode, 400, future.body)
+    assert.deepEqual(JSON.parse(future.body)['invalid-params'], [
+      { name: 'newChild.familyName', reason: 'Enter the last name of the child not yet known' },
+      { name: 'newChild.dateOfBirth', reason: 'Date of birth must be today or in the past' },
+    ])
     for (const dob of ['2026-02-30', '0000-01-01', '0001-01-01']) {
       const r = await teacher.postJson('/api/v1/concerns', { children: [], newChild: { givenName: 'A', familyName: 'B', dateOfBirth: dob }, category: 'neglect', seenOrHeard: 'x', occurredAt: '2026-11-23T09:00:00Z', immediateDanger: false, idempotencyKey: randomUUID() }, { 'x-csrf-token': token, 'idempotency-key': randomUUID() })
       assert.equal(r.statusCode, 400, dob)

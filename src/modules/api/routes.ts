@@ -6,7 +6,7 @@
 // CSRF token in the `x-csrf-token` header, which GET /api/v1/me returns.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { dateField, newChildErrors, newChildFields, newChildFrom, newChildSent } from '../../web/forms.ts'
+import { newChildErrors, newChildFields, newChildFrom, newChildSent } from '../../web/forms.ts'
 import { searchesIdentityIndex } from '../search/repository.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { NewChild } from '../../data/repositories/provisional-child.ts'
@@ -22,11 +22,11 @@ import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { BODY_REGIONS } from '../concerns/body-map.ts'
 
 const text = (max: number) => z.string().trim().max(max, `Must be ${max} characters or fewer`)
-const isoDate = dateField('Date of birth', { format: 'Date of birth must be a real date as YYYY-MM-DD' })
 
 const concernBody = z.strictObject({
   children: z.array(z.string().uuid('A child id')).max(20).default([]),
-  newChild: z.strictObject({ givenName: text(100).min(1, 'Enter the first name'), familyName: text(100).min(1, 'Enter the last name'), dateOfBirth: isoDate }).nullable().default(null),
+  // a child not yet known: the page's fields, checked by the page's check (newChildProblems)
+  newChild: z.strictObject({ givenName: newChildFields.newChildGivenName, familyName: newChildFields.newChildFamilyName, dateOfBirth: newChildFields.newChildDob }).nullable().default(null),
   category: z.string().min(1, 'Choose the kind of concern'),
   seenOrHeard: text(10_000).min(1, 'Describe what you saw or heard'),
   childWords: text(10_000).default(''),
@@ -83,20 +83,25 @@ const referralBody = z
 const NEW_CHILD_PARAMS: Record<string, string> = { newChildGivenName: 'newChild.givenName', newChildFamilyName: 'newChild.familyName', newChildDob: 'newChild.dateOfBirth' }
 
 /**
- * A referral body's child not yet known, as the page's form has it (newChildFields): checked by the page's own check
- * (newChildErrors: every field, a real date of birth not after `today`, London's), its problems named by the API's
- * field names. Only the front door names one (searchesIdentityIndex, as on the page); anyone else is told so on the
- * field, nothing saved (the page has no such fields for them; the data layer refuses it too).
+ * A body's child not yet known (`newChild`), as the page's form has it (newChildFields), checked by the page's own
+ * check (newChildErrors: every field, a real date of birth not after `today`, London's), its problems named by the
+ * API's field names — the same rules for a concern and a referral, on the page and in the API.
+ */
+function newChildProblems(newChild: { givenName: string; familyName: string; dateOfBirth: string } | null, today: string) {
+  const form = { newChildGivenName: newChild?.givenName ?? '', newChildFamilyName: newChild?.familyName ?? '', newChildDob: newChild?.dateOfBirth ?? '' }
+  return { form, named: newChildSent(form), problems: newChildErrors(form, today).map((e): InvalidParam => ({ name: NEW_CHILD_PARAMS[e.path] ?? e.path, reason: e.message })) }
+}
+
+/**
+ * A referral body's child not yet known (newChildProblems). Only the front door names one (searchesIdentityIndex, as
+ * on the page); anyone else is told so on the field, nothing saved (the page has no such fields for them; the data
+ * layer refuses it too).
  */
 function referralNewChild(actor: Actor, b: z.infer<typeof referralBody>, today: string): { newChild: NewChild | null; problems: InvalidParam[] } {
-  const form = { newChildGivenName: b.newChild?.givenName ?? '', newChildFamilyName: b.newChild?.familyName ?? '', newChildDob: b.newChild?.dateOfBirth ?? '' }
-  const named = newChildSent(form)
+  const { form, named, problems: childProblems } = newChildProblems(b.newChild, today)
   const problems: InvalidParam[] = named && !searchesIdentityIndex(actor)
     ? [{ name: 'newChild', reason: 'Only the front door names a child not yet known in a referral: name the child or children, or log a concern about them instead' }]
-    : [
-        ...(!b.children.length && !named ? [{ name: 'children', reason: searchesIdentityIndex(actor) ? 'Name the child or children, or a child not yet known (newChild)' : 'Name the child or children' }] : []),
-        ...newChildErrors(form, today).map((e) => ({ name: NEW_CHILD_PARAMS[e.path] ?? e.path, reason: e.message })),
-      ]
+    : [...(!b.children.length && !named ? [{ name: 'children', reason: searchesIdentityIndex(actor) ? 'Name the child or children, or a child not yet known (newChild)' : 'Name the child or children' }] : []), ...childProblems]
   return { newChild: problems.length ? null : newChildFrom(form), problems }
 }
 
@@ -164,8 +169,10 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
 
   // concerns
   r.post('/api/v1/concerns', { permission: 'concern:raise', audit: 'concern.create', api: 'create' }, async (request, reply) => {
+    const today = londonDateTime(clock.now()).date
     const v = parse(concernBody, request, reply, (b) => [
       ...(!b.children.length && !b.newChild ? [{ name: 'children', reason: 'Name the child or children, or a child not yet known (newChild)' }] : []),
+      ...newChildProblems(b.newChild, today).problems,
       ...(new Date(b.occurredAt) > clock.now() ? [{ name: 'occurredAt', reason: 'Cannot be in the future' }] : []),
       // the years every date field takes (1900 to 2100), as the page's form does
       ...(!isCalendarDate(b.occurredAt.slice(0, 10)) ? [{ name: 'occurredAt', reason: 'Must be a date from 1 January 1900' }] : []),
