@@ -162,6 +162,17 @@ function buildSessionQuery(db: Kysely<DB>, idHash: string, now: Date) {
 type SessionRow = InferResult<ReturnType<typeof buildSessionQuery>>[number]
 
 /**
+ * Ends the practitioner's sessions and audits how many (`auth.session-end`): every one (`all`), or the session that
+ * sent the code and every other still short of a second factor (a lock leaves the signed-in ones alone).
+ */
+async function endSessionsAudited(trx: Transaction<DB>, who: AuditActor, session: SessionView, now: Date, o: { endReason: string; reason: string; all: boolean }): Promise<void> {
+  let q = trx.updateTable('session').set({ ended_at: now, end_reason: o.endReason }).where('partnership_id', '=', session.partnershipId).where('practitioner_id', '=', session.practitionerId).where('ended_at', 'is', null)
+  if (!o.all) q = q.where((eb) => eb.or([eb('id_hash', '=', session.idHash), eb('state', '!=', 'active')]))
+  const ended = await q.executeTakeFirst()
+  await writeAudit(trx, who, now, { action: 'auth.session-end', outcome: 'success', entityType: 'practitioner', entityId: session.practitionerId, details: { reason: o.reason, sessionsEnded: Number(ended.numUpdatedRows) } })
+}
+
+/**
  * The account reached SUSPEND_AFTER_SECOND_FACTORS: in the transaction that counted the code, it was disabled (as an
  * administrator's disable does, so their "enable" lifts it and resets the counts). Audited (`auth.suspend`); every
  * session of the practitioner ends — the signed-in ones too: whoever is guessing has the password —; and the
@@ -177,20 +188,7 @@ async function suspendForGuessing(trx: Transaction<DB>, who: AuditActor, session
     entityId: session.practitionerId,
     details: { factor: 'totp', consecutiveFailures: failures, reason: 'consecutive wrong second-factor codes' },
   })
-  const ended = await trx
-    .updateTable('session')
-    .set({ ended_at: now, end_reason: 'suspended' })
-    .where('partnership_id', '=', p)
-    .where('practitioner_id', '=', session.practitionerId)
-    .where('ended_at', 'is', null)
-    .executeTakeFirst()
-  await writeAudit(trx, who, now, {
-    action: 'auth.session-end',
-    outcome: 'success',
-    entityType: 'practitioner',
-    entityId: session.practitionerId,
-    details: { reason: 'account suspended', sessionsEnded: Number(ended.numUpdatedRows) },
-  })
+  await endSessionsAudited(trx, who, session, now, { endReason: 'suspended', reason: 'account suspended', all: true })
   // the practitioner's own memberships are not in post now (the account is disabled), so they are not among these
   const admins = await currentMembershipsQuery(trx, p, now)
     .select('m.id')
@@ -402,21 +400,7 @@ export function authRepository(ctx: Ctx) {
           return { locked: true }
         }
         if (locked) {
-          const ended = await trx
-            .updateTable('session')
-            .set({ ended_at: now, end_reason: 'locked' })
-            .where('partnership_id', '=', session.partnershipId)
-            .where('practitioner_id', '=', session.practitionerId)
-            .where('ended_at', 'is', null)
-            .where((eb) => eb.or([eb('id_hash', '=', session.idHash), eb('state', '!=', 'active')]))
-            .executeTakeFirst()
-          await writeAudit(trx, who, now, {
-            action: 'auth.session-end',
-            outcome: 'success',
-            entityType: 'practitioner',
-            entityId: session.practitionerId,
-            details: { reason: 'account locked', sessionsEnded: Number(ended.numUpdatedRows) },
-          })
+          await endSessionsAudited(trx, who, session, now, { endReason: 'locked', reason: 'account locked', all: false })
         }
         return { locked }
       })
