@@ -13,7 +13,6 @@ import { actorKey, statementCache } from '../../data/compiled-statements.ts'
 import type { BodyMark, DB, RelationshipType, Significance } from '../../data/schema.ts'
 import { auditedTransaction, auditFailure, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
-import { categoryLabels } from '../../data/category-labels.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 import { createProvisionalChild, type NewChild } from '../../data/repositories/provisional-child.ts'
 import { casePractitioners } from '../tac/access.ts'
@@ -581,7 +580,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             : Promise.resolve([]),
           isLead
             ? visibleConcerns(trx, now)
-                .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category', 'k.status'])
+                // the kind as the partnership names it, as the queue and my list read it
+                .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
+                .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category', 'cc.label as category_label', 'k.status'])
                 .where((eb) => decidedByMe(eb as never))
                 .where('k.id', '<>', concernId)
                 .where((eb) => eb.or([eb('k.child_id', '=', k.child_id), eb('k.submission_id', '=', k.submission_id)]))
@@ -603,10 +604,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         const told = referrals.map((f) => ({ ...f, decision: f.referrer_told_at ? f.decision : null, rationale: f.referrer_told_at ? f.rationale : null, level_found: f.referrer_told_at ? f.level_found : null }))
         // a concern routed away says to whom (those still in post), so its raiser is not told "your DSL has been alerted"
         const routedTo = k.routed_to.length ? (await casePractitioners(trx, actor.partnershipId, now, { ids: k.routed_to })).map((r) => ({ name: r.name, roleLabel: r.roleLabel, agency: r.agency })) : []
-        // the related concerns' kinds as the partnership names them
-        const relatedLabels = await categoryLabels(trx, actor.partnershipId, siblings.map((s) => s.category))
         return {
-          result: { concern: { ...k, waiting_for: waitingFor(k) }, triage, links, related: siblings, categoryLabels: relatedLabels, referrals: told, routedTo, canTriage: k.routed_to.length ? k.routed_to.includes(actor.membershipId) : isLead && k.agency_id === actor.agencyId },
+          result: { concern: { ...k, waiting_for: waitingFor(k) }, triage, links, related: siblings, referrals: told, routedTo, canTriage: k.routed_to.length ? k.routed_to.includes(actor.membershipId) : isLead && k.agency_id === actor.agencyId },
           audit: { action: 'concern.view', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id] },
         }
       })
