@@ -89,6 +89,11 @@ function roundTrips(v: string): boolean {
 /** The years a date typed into a form may have, unless the field says otherwise. */
 export const DATE_YEARS = { min: 1900, max: 2100 } as const
 
+/** The years a date may fall in, in words: "between 1 January 1900 and 31 December 2100" (every date message says it so). */
+export function dateRangeText(years: { min: number; max: number } = DATE_YEARS): string {
+  return `between 1 January ${years.min} and 31 December ${years.max}`
+}
+
 export type DateProblem = 'format' | 'real' | 'range'
 
 /**

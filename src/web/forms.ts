@@ -1,6 +1,6 @@
 // Turning validation issues into the GOV.UK error summary and field messages (input kept by the caller).
 import { z, type ZodError } from 'zod'
-import { calendarDateProblem, DATE_YEARS } from './dates.ts'
+import { calendarDateProblem, DATE_YEARS, dateRangeText } from './dates.ts'
 
 export interface FormErrors {
   errors: { text: string; href: string }[]
@@ -108,7 +108,7 @@ export function dateError(value: string, label: string, opts: DateFieldOptions =
     case 'real':
       return opts.real ?? `${label} must be a real date`
     case 'range':
-      return `${label} must be between 1 January ${years.min} and 31 December ${years.max}`
+      return `${label} must be ${dateRangeText(years)}`
   }
 }
 

@@ -1,7 +1,7 @@
 // Validating agency records and entries, one row at a time: the same rules for a CSV row and an API body, so an
 // integration and an import refuse the same things with the same reasons.
 import { nhsCheckDigit } from '../../data/ids.ts'
-import { calendarDateProblem, DATE_YEARS, isCalendarDate, londonDateTime } from '../../web/dates.ts'
+import { calendarDateProblem, dateRangeText, isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { parse } from 'csv-parse/sync'
 import { ALL_VISIBILITIES } from '../../access/policy.ts'
 import type { Significance, Visibility } from '../../data/schema.ts'
@@ -72,8 +72,8 @@ export function validNhsNumber(s: string): boolean {
 const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/
 
 
-/** A row's date written correctly but in a year outside the years every date field takes (`DATE_YEARS`): the reason says so, with the range. */
-const outOfRange = (value: string) => `"${value}" is out of range: a date must be between 1 January ${DATE_YEARS.min} and 31 December ${DATE_YEARS.max}`
+/** A row's date written correctly but in a year outside the years every date field takes: the reason says so, with the range. */
+const outOfRange = (value: string) => `"${value}" is out of range: a date must be ${dateRangeText()}`
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v).trim())
@@ -141,7 +141,7 @@ export function checkEntry(raw: Record<string, unknown>, now: Date, opts: { seal
       occurredTimeKnown = false
     } else if (DATE_TIME.test(v.occurred_at) && isCalendarDate(v.occurred_at.slice(0, 10)) && !Number.isNaN(Date.parse(v.occurred_at))) {
       occurredAt = new Date(v.occurred_at)
-    } else if ((DATE_TIME.test(v.occurred_at) ? calendarDateProblem(v.occurred_at.slice(0, 10)) : calendarDateProblem(v.occurred_at)) === 'range') bad('occurred_at', outOfRange(v.occurred_at))
+    } else if (calendarDateProblem(DATE_TIME.test(v.occurred_at) ? v.occurred_at.slice(0, 10) : v.occurred_at) === 'range') bad('occurred_at', outOfRange(v.occurred_at))
     else bad('occurred_at', `"${v.occurred_at}" is not a date (YYYY-MM-DD) or an ISO 8601 date and time with an offset`)
     if (occurredAt && occurredAt.getTime() > now.getTime() + (occurredTimeKnown ? 0 : 86_400_000)) bad('occurred_at', 'is in the future')
   }
