@@ -66,7 +66,7 @@ export async function requestsApiRoutes(app: FastifyInstance, { data, clock }: A
   /** Refusals: a field's → 400 with it named; the record's state → 409. */
   function refused(reply: FastifyReply, err: unknown) {
     if (err instanceof SharingValidationError) return validationProblem(reply, err.fields.map((f) => ({ name: `sharing.${f.path}`, reason: f.message })))
-    // a field's refusal (FieldRefusal, or the clock's: answered late without the reason) is named
+    // a field's refusal (the module's, or the clock's: answered late without the reason) is named
     if (err instanceof FieldRefusedError) return validationProblem(reply, [{ name: err.field, reason: err.message }])
     if (err instanceof KeyReusedError) return problem(reply, 422, 'Idempotency key reused', err.message)
     if (err instanceof RefusedError) return conflictProblem(reply, err.message)

@@ -32,10 +32,10 @@ import type { ClockPort } from '../../data/clock-port.ts'
 import { notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { AgencyKind, DB, RequestStatus, RequestUrgency, Significance, Visibility } from '../../data/schema.ts'
-import { auditedTransaction, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, KeyReusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { recordSharingDecision, type SharingDecisionInput } from '../sharing/store.ts'
 import { teamManagerOf } from '../tac/access.ts'
-import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, escalationManagerRoles, escalationStandIns, FieldRefusal, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
+import { ANSWER_ENTRY, ASKED_ENTRY, answeringRoles, answers, escalationManagerRoles, escalationStandIns, REQUEST_SUBJECT, requestDueAt, responseWorkingDays, RULE_FOR, STATUS_LABELS } from './rules.ts'
 import { currentMembershipsQuery, inPost, membershipNames, membershipsWithRoles, membershipsWithRolesQuery } from '../../data/memberships.ts'
 
 type Trx = Transaction<DB>
@@ -460,23 +460,23 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
             }
           }
         }
-        if (!agencyIds.length) throw new FieldRefusal('agencies', 'Choose at least one agency to ask')
-        if (agencyIds.some((id) => !isUuid(id))) throw new FieldRefusal('agencies', 'Choose agencies from the list')
+        if (!agencyIds.length) throw new FieldRefusedError('Choose at least one agency to ask', 'agencies')
+        if (agencyIds.some((id) => !isUuid(id))) throw new FieldRefusedError('Choose agencies from the list', 'agencies')
         const askable = await askableAgencies(trx, now)
         const chosen = agencyIds.map((id) => askable.find((a) => a.id === id))
-        if (agencyIds.includes(actor.agencyId)) throw new FieldRefusal('agencies', 'Your own agency is not asked: choose other agencies')
-        if (chosen.some((a) => !a)) throw new FieldRefusal('agencies', 'Choose agencies from the list: one of them cannot be asked through TeamAround')
+        if (agencyIds.includes(actor.agencyId)) throw new FieldRefusedError('Your own agency is not asked: choose other agencies', 'agencies')
+        if (chosen.some((a) => !a)) throw new FieldRefusedError('Choose agencies from the list: one of them cannot be asked through TeamAround', 'agencies')
         const agencies = chosen as NonNullable<(typeof chosen)[number]>[]
         await lockChildren(trx, P, [childId])
         const open = await trx.selectFrom('information_request').select('to_agency_id').where('partnership_id', '=', P).where('child_id', '=', childId).where('requested_by', '=', actor.membershipId).where('status', '=', 'open').where('to_agency_id', 'in', agencyIds).execute()
         if (open.length) {
           const names = agencies.filter((a) => open.some((o) => o.to_agency_id === a.id)).map((a) => a.name)
-          throw new FieldRefusal('agencies', `You already have an open request to ${joinNames(names)} about this child: see it below, or withdraw it first`)
+          throw new FieldRefusedError(`You already have an open request to ${joinNames(names)} about this child: see it below, or withdraw it first`, 'agencies')
         }
         let referralId: string | null = null
         if (referralIdAsked) {
           const f = isUuid(referralIdAsked) ? await trx.selectFrom('referral').select('id').where('partnership_id', '=', P).where('id', '=', referralIdAsked).where('child_id', '=', childId).executeTakeFirst() : undefined
-          if (!f) throw new FieldRefusal('referralId', 'The referral is not this child’s')
+          if (!f) throw new FieldRefusedError('The referral is not this child’s', 'referralId')
           referralId = f.id
         }
         const batchId = randomUUID()
@@ -691,7 +691,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (q.status !== 'open') throw new RefusedError(`This request has already been ${q.status}: it cannot be answered again`)
         const late = now > q.due_at
         const lateReason = input.lateReason?.trim() || null
-        if (input.response === 'share' && !input.entries.length) throw new FieldRefusal('entries', 'Add at least one entry, or say that nothing is known')
+        if (input.response === 'share' && !input.entries.length) throw new FieldRefusedError('Add at least one entry, or say that nothing is known', 'entries')
         // the answers are addressed to the requester (who always sees them); a restricted answer names both agencies
         const entryIds: string[] = []
         let record: { id: string; created: boolean } | null = null
@@ -803,7 +803,7 @@ export function requestsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!found || !(found.requester || found.actsForRequester)) return { result: null, audit: { action: 'request.withdraw', outcome: 'not_found' as const, entityType: 'information_request', entityId: isUuid(requestId) ? requestId : null } }
         const { q } = found
         if (q.status !== 'open') throw new RefusedError(`This request has already been ${q.status}: it cannot be withdrawn`)
-        if (!reason.trim()) throw new FieldRefusal('reason', 'Say why the request is withdrawn')
+        if (!reason.trim()) throw new FieldRefusedError('Say why the request is withdrawn', 'reason')
         const inPlace = !found.requester
         await trx.updateTable('information_request').set({ status: 'withdrawn', withdrawn_by: actor.membershipId, withdrawn_at: now, withdrawn_reason: reason.trim(), row_version: q.row_version + 1 }).where('id', '=', q.id).execute()
         await trx

@@ -13,7 +13,7 @@ import { ART9_CONDITIONS, CATEGORIES, CONSENT_STATES, GOLDEN_RULES, LAWFUL_BASES
 import { SharingValidationError } from '../sharing/store.ts'
 import type { AgencyKind } from '../../data/schema.ts'
 import { checkAnswer, fieldFor, RESPONSES, type Problem, type RawAnswer } from './answer-check.ts'
-import { FieldRefusal, MAX_ANSWER_ENTRIES, URGENCY_LABELS, withdrawReasonField } from './rules.ts'
+import { MAX_ANSWER_ENTRIES, URGENCY_LABELS, withdrawReasonField } from './rules.ts'
 import { requestsApiRoutes } from './api.ts'
 
 type Values = Record<string, unknown>
@@ -129,7 +129,7 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       if (!done) return reply.callNotFound()
       return reply.redirect(`/children/${childId}/information-requests?asked=${done.requests.length}${v.referral ? `&referral=${encodeURIComponent(v.referral)}` : ''}`, 303)
     } catch (err) {
-      if (err instanceof FieldRefusal) return askPage(request, reply, childId, { values, errors: fieldError(err.message, err.field === 'referralId' ? 'question' : err.field) })
+      if (err instanceof FieldRefusedError) return askPage(request, reply, childId, { values, errors: fieldError(err.message, err.field === 'referralId' ? 'question' : err.field) })
       if (err instanceof RefusedError) return askPage(request, reply, childId, { values, errors: fieldError(err.message, 'agencies') })
       throw err
     }
@@ -197,7 +197,7 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       if (!done) return reply.callNotFound()
     } catch (err) {
       if (err instanceof SharingValidationError) return detailPage(request, reply, requestId, { values: b, errors: fromProblems(err.fields.map((f) => ({ path: `sharing.${f.path}`, message: f.message }))), entryCount: count })
-      // a field's refusal (FieldRefusal, or the clock's: answered late without the reason) is shown beside it
+      // a field's refusal (the module's, or the clock's: answered late without the reason) is shown beside it
       if (err instanceof FieldRefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, fieldFor(err.field)), entryCount: count })
       if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'status'), entryCount: count, status: 409 })
       throw err
@@ -214,7 +214,7 @@ export async function requestRoutes(app: FastifyInstance, deps: AppDeps): Promis
       const done = await repo(request).withdraw(requestId, parsed.data.withdrawReason)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      if (err instanceof FieldRefusal) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'withdrawReason') })
+      if (err instanceof FieldRefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'withdrawReason') })
       if (err instanceof RefusedError) return detailPage(request, reply, requestId, { values: b, errors: fieldError(err.message, 'status'), status: 409 })
       throw err
     }

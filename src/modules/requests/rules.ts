@@ -8,7 +8,6 @@ import { INFORMATION_REQUEST_ANSWERERS, type Role } from '../../access/policy.ts
 import type { ClockPort } from '../../data/clock-port.ts'
 import { inPost, membershipsWithRoles } from '../../data/memberships.ts'
 import type { AgencyKind, DB, RequestUrgency } from '../../data/schema.ts'
-import { FieldRefusedError } from '../../data/unit-of-work.ts'
 import { setting } from '../tac/access.ts'
 
 export const REQUEST_SUBJECT = 'information_request'
@@ -79,14 +78,4 @@ export async function escalationStandIns(trx: Transaction<DB>, partnershipId: st
   const namedInPost = await inPost(trx, partnershipId, namedMembershipId, now)
   const managers = namedInPost ? [] : (await membershipsWithRoles(trx, partnershipId, named.agency_id, escalationManagerRoles(named.kind), now)).map((m) => m.id)
   return { agencyId: named.agency_id, agencyName: named.name, inPost: namedInPost, managers }
-}
-
-/**
- * A refusal that belongs to one field of the form (the page puts it there; the API lists it in invalid-params): the
- * data layer's FieldRefusedError (as the clocks' late-reason refusal is), its field named first.
- */
-export class FieldRefusal extends FieldRefusedError {
-  constructor(field: string, message: string) {
-    super(message, field)
-  }
 }

@@ -42,10 +42,9 @@ import { currentMembershipsQuery, membershipsWithRoles, membershipsWithRolesQuer
 import { notifyMemberships } from '../../data/notify.ts'
 import { childWithRelationship, isUuid, lockChildren } from '../../data/repositories/children.ts'
 import type { DB } from '../../data/schema.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { loadCalendar } from '../calendar/clocks.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { FieldRefusal } from '../requests/rules.ts'
 import { GOLDEN_RULES } from '../sharing/codes.ts'
 import { recordSharingDecision } from '../sharing/store.ts'
 import { setting, teamManagerOf } from '../tac/access.ts'
@@ -53,7 +52,6 @@ import { encryptExport, EXPORT_FORMAT, FILE_VISIBILITIES, KEEPS_DEFAULT, KEEPS_S
 import { authoredNow } from '../../data/repositories/entries.ts'
 
 type Trx = Transaction<DB>
-export { FieldRefusal }
 
 /** The transfer was withdrawn: there is nothing to receive or download (the page answers 409 or 410 with the message). */
 export class WithdrawnRefusal extends RefusedError {}
@@ -307,30 +305,30 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
     /**
      * Starts a transfer: fixes the file, records the sharing decision, starts the R9 clock on the sending school's
-     * calendar, tells the new school's DSLs. Null: the child is not in reach. FieldRefusal: bad input.
+     * calendar, tells the new school's DSLs. Null: the child is not in reach. FieldRefusedError: bad input, on its field.
      */
     async start(childId: string, input: StartInput) {
       return auditedTransaction(ctx, actor, 'transfer.start', async (trx, now) => {
         const access = maySend ? await childAccess(trx, childId, now) : undefined
         if (!access) return notFound('transfer.start', 'child', childId)
         const from = await trx.selectFrom('agency').select(['id', 'name', 'kind']).where('partnership_id', '=', P).where('id', '=', actor.agencyId).executeTakeFirstOrThrow()
-        if (from.kind !== 'school') throw new FieldRefusal('destination', 'Only a school sends a child protection file to a new school')
+        if (from.kind !== 'school') throw new FieldRefusedError('Only a school sends a child protection file to a new school', 'destination')
         let toName: string
         let toAgencyId: string | null = null
         if (input.destination === 'partnership') {
           const schools = await receivingSchools(trx, now)
           const to = input.toAgencyId ? schools.find((s) => s.id === input.toAgencyId) : undefined
-          if (!to) throw new FieldRefusal('toAgencyId', 'Choose the new school from the list')
+          if (!to) throw new FieldRefusedError('Choose the new school from the list', 'toAgencyId')
           toName = to.name
           toAgencyId = to.id
         } else {
-          if (!input.toSchoolName?.trim()) throw new FieldRefusal('toSchoolName', 'Enter the name of the new school')
+          if (!input.toSchoolName?.trim()) throw new FieldRefusedError('Enter the name of the new school', 'toSchoolName')
           toName = input.toSchoolName.trim()
         }
-        if (input.startsOn && input.startsOn < input.leftOn) throw new FieldRefusal('startsOn', 'The start at the new school must be on or after the day the child left')
+        if (input.startsOn && input.startsOn < input.leftOn) throw new FieldRefusedError('The start at the new school must be on or after the day the child left', 'startsOn')
         await lockChildren(trx, P, [childId])
         const open = await trx.selectFrom('file_transfer').select('id').where('partnership_id', '=', P).where('child_id', '=', childId).where('from_agency_id', '=', actor.agencyId).where('status', '=', 'sent').executeTakeFirst()
-        if (open) throw new FieldRefusal('destination', 'A transfer of this child’s file is already waiting for receipt: see it below')
+        if (open) throw new FieldRefusedError('A transfer of this child’s file is already waiting for receipt: see it below', 'destination')
 
         const cal = await loadCalendar(trx, P, [actor.agencyId])
         const due = r9Due(cal, actor.agencyId, input.leftOn, input.startsOn ?? null)
@@ -585,10 +583,10 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (t.destination !== 'outside') throw new RefusedError('A school in the partnership confirms receipt itself')
         if (t.status !== 'sent') throw new RefusedError('Receipt of this file has already been recorded')
         const exported = await trx.selectFrom('file_transfer_export').select('id').where('partnership_id', '=', P).where('transfer_id', '=', t.id).where('downloads', '>', 0).executeTakeFirst()
-        if (!exported) throw new FieldRefusal('name', 'Download the encrypted file and send it before recording its receipt')
+        if (!exported) throw new FieldRefusedError('Download the encrypted file and send it before recording its receipt', 'name')
         // "when": the day the new school confirmed, counted at midday (London), never later than now
-        if (input.confirmedOn < londonDateTime(t.started_at).date) throw new FieldRefusal('confirmedOn', 'Receipt cannot be confirmed before the file was sent')
-        if (input.confirmedOn > londonDateTime(now).date) throw new FieldRefusal('confirmedOn', 'The date receipt was confirmed cannot be in the future')
+        if (input.confirmedOn < londonDateTime(t.started_at).date) throw new FieldRefusedError('Receipt cannot be confirmed before the file was sent', 'confirmedOn')
+        if (input.confirmedOn > londonDateTime(now).date) throw new FieldRefusedError('The date receipt was confirmed cannot be in the future', 'confirmedOn')
         const at = new Date(Math.max(t.started_at.getTime(), Math.min(now.getTime(), londonDateTime.toInstant(input.confirmedOn, '12:00').getTime())))
         const late = at > t.due_at
         const lateReason = input.lateReason?.trim() || null
@@ -621,7 +619,7 @@ export function transfersRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (t.status === 'withdrawn') throw new RefusedError('This transfer has already been withdrawn')
         if (t.row_version !== input.rowVersion) return { result: { status: 'conflict' as const }, audit: { ...base, outcome: 'refused' as const, details: { reason: 'stale', had: input.rowVersion, now: t.row_version } } }
         const reason = input.reason.trim()
-        if (!reason) throw new FieldRefusal('withdrawReason', 'Say why you are withdrawing the transfer')
+        if (!reason) throw new FieldRefusedError('Say why you are withdrawing the transfer', 'withdrawReason')
 
         // an export for a school outside the partnership: emptied; whether one had been downloaded is recorded
         const exports = await trx.selectFrom('file_transfer_export').select(['id', 'downloads', 'sha256']).where('partnership_id', '=', P).where('transfer_id', '=', t.id).execute()

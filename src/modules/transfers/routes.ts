@@ -11,7 +11,7 @@ import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { SharingValidationError } from '../sharing/store.ts'
-import { FieldRefusal, WithdrawnRefusal } from './repository.ts'
+import { WithdrawnRefusal } from './repository.ts'
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
@@ -98,7 +98,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       if (!done) return reply.callNotFound()
       return reply.redirect(`/file-transfers/${done.id}?saved=started`, 303)
     } catch (err) {
-      if (err instanceof FieldRefusal) return startPage(request, reply, childId, { values, errors: fieldError(err.message, err.field) })
+      if (err instanceof FieldRefusedError) return startPage(request, reply, childId, { values, errors: fieldError(err.message, err.field) })
       if (err instanceof SharingValidationError) return startPage(request, reply, childId, { values, errors: fieldError(err.message, 'destination') })
       if (err instanceof RefusedError) return startPage(request, reply, childId, { values, errors: fieldError(err.message, 'destination'), status: 409 })
       throw err
@@ -141,7 +141,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const done = await repo(request).receive(transferId, parsed.data.lateReason || null)
       if (!done) return reply.callNotFound()
     } catch (err) {
-      // a field's refusal (FieldRefusal, or the clock's: received late without the reason) is shown beside it
+      // a field's refusal (the module's, or the clock's: received late without the reason) is shown beside it
       if (err instanceof FieldRefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       // withdrawn while the page was open: the transfer is no longer the school's to see; its list says so
       if (err instanceof WithdrawnRefusal) return listPage(request, reply, { status: 409, message: err.message })
@@ -191,7 +191,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       const done = await repo(request).confirm(transferId, { name: parsed.data.name, role: parsed.data.role, confirmedOn: parsed.data.confirmedOn, lateReason: parsed.data.lateReason || null })
       if (!done) return reply.callNotFound()
     } catch (err) {
-      // a field's refusal (FieldRefusal, or the clock's: confirmed late without the reason) is shown beside it
+      // a field's refusal (the module's, or the clock's: confirmed late without the reason) is shown beside it
       if (err instanceof FieldRefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       if (err instanceof RefusedError) return detailPage(request, reply, transferId, { values, errors: fieldError(err.message, 'name'), status: 409 })
       throw err
@@ -225,7 +225,7 @@ export async function transferRoutes(app: FastifyInstance, deps: AppDeps): Promi
       if (!done) return reply.callNotFound()
       if (done.status === 'conflict') return detailPage(request, reply, transferId, { status: 409, message: 'The transfer changed after you opened the withdrawal page (an encrypted file was made or downloaded, or it was received or withdrawn): nothing was withdrawn. This is where it stands now.' })
     } catch (err) {
-      if (err instanceof FieldRefusal) return withdrawPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
+      if (err instanceof FieldRefusedError) return withdrawPage(request, reply, transferId, { values, errors: fieldError(err.message, err.field) })
       if (err instanceof RefusedError) return detailPage(request, reply, transferId, { status: 409, message: err.message })
       throw err
     }
