@@ -447,7 +447,7 @@ describeApp('the merged chronology', (ctx) => {
     }
     const pdf = await dsl.get(`/children/${childId}/chronology.pdf?${query}`)
     assert.equal(pdf.statusCode, 200)
-    const text = pdfText(pdf.rawPayload).replace(/\s+/g, ' ')
+    const text = (await pdfText(pdf.rawPayload)).replace(/\s+/g, ' ')
     assert.match(text, /filtered by Brookside[^,]*, Domestic abuse, DSL action, newest first/)
     assert.doesNotMatch(text, /domestic_abuse|dsl_action/)
   })
@@ -536,7 +536,7 @@ describeApp('the chronology names categories as the partnership does, and shows 
     }
     const pdf = await dsl.get(`/children/${childId}/chronology.pdf?category=neglect`)
     assert.equal(pdf.statusCode, 200)
-    const text = pdfText(pdf.rawPayload).replace(/\s+/g, ' ')
+    const text = (await pdfText(pdf.rawPayload)).replace(/\s+/g, ' ')
     assert.match(text, /filtered by Neglect \(long-standing\), newest first/)
     assert.match(text, /\(Neglect \(long-standing\)\)/)
   })
