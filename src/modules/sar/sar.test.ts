@@ -41,7 +41,7 @@ describe('redaction proposals', () => {
   const child = { givenName: 'Ellie', familyName: 'Marsh' }
   it('other people’s full and given names, never the child’s or the requester’s', () => {
     const names = namesToRedact([{ name: 'Sarah Marsh' }, { name: 'Jordan Marsh' }, { name: 'Mark Stone' }, { name: 'Al Li' }], child, 'Sarah Marsh')
-    assert.deepEqual(names.map((n) => `${n.kind}:${n.name}`).sort(), ['full:Al Li', 'full:Jordan Marsh', 'full:Mark Stone', 'given:Al', 'given:Jordan', 'given:Mark', 'surname:Li', 'surname:Marsh', 'surname:Stone'])
+    assert.deepEqual(names.map((n) => `${n.kind}:${n.name}`).sort(), ['full:Al Li', 'full:Jordan Marsh', 'full:Mark Stone', 'given:Al', 'given:Jordan', 'given:Mark', 'surname:Li', 'surname:Stone', 'titled:Marsh'])
     const p = proposeRedactions('Sarah said Jordan Marsh and mark stone argued; Jordanna was not there. Ellie Marsh was upset.', names)
     assert.equal(p.text, `Sarah said ${REDACTED} and ${REDACTED} argued; Jordanna was not there. Ellie Marsh was upset.`)
     assert.deepEqual(p.found.sort(), ['Jordan Marsh', 'Mark Stone'])
@@ -64,9 +64,9 @@ describe('redaction proposals', () => {
   const keep = namesToKeep([child], 'Sarah O’Neill')
   const propose = (text: string) => proposeRedactions(text, names, keep)
 
-  it('a known third party’s surname after a title is proposed, with the title; the bare surname and other people’s are not', () => {
-    const p = propose('Mr Stone shouted at Dr Patel. Dr. Patel, MR STONE and mr stone left. Ms Smith-Jones called; Mrs Smith did not. Stone walls; a patel.')
-    assert.equal(p.text, `${REDACTED} shouted at ${REDACTED}. ${REDACTED}, ${REDACTED} and mr stone left. ${REDACTED} called; Mrs Smith did not. Stone walls; a patel.`)
+  it('a known third party’s surname after a title is proposed, with the title; other people’s are not', () => {
+    const p = propose('Mr Stone shouted at Dr Patel. Dr. Patel, MR STONE and mr stone left. Ms Smith-Jones called; Mrs Smith did not. a stone wall; a patel.')
+    assert.equal(p.text, `${REDACTED} shouted at ${REDACTED}. ${REDACTED}, ${REDACTED} and mr stone left. ${REDACTED} called; Mrs Smith did not. a stone wall; a patel.`)
     assert.deepEqual(p.found, ['Mr Stone', 'Dr Patel', 'Dr. Patel', 'MR STONE', 'Ms Smith-Jones'])
     // a surname written with another apostrophe than the record’s, and one of a third party whose name is the requester’s family name
     const family2 = namesToRedact([{ name: 'Liam O’Neill' }], child, 'Sarah O’Neill')
@@ -75,8 +75,8 @@ describe('redaction proposals', () => {
 
   it('short known given names (under three letters) are proposed as whole words as written, never in other words or lower case', () => {
     const p = propose('Jo hit Al. Jo’s coat; Joanne and Alfie; jo and al; JO; a Jo-jo.')
-    assert.equal(p.text, `${REDACTED} hit ${REDACTED}. ${REDACTED}’s coat; Joanne and Alfie; jo and al; JO; a ${REDACTED}-jo.`)
-    assert.deepEqual(p.found.sort(), ['Al', 'Jo'])
+    assert.equal(p.text, `${REDACTED} hit ${REDACTED}. ${REDACTED}’s coat; Joanne and Alfie; jo and al; JO; a ${REDACTED}.`)
+    assert.deepEqual(p.found.sort(), ['Al', 'Jo', 'Jo-jo'])
     // a one-letter given name is an initial, not looked for alone
     assert.ok(!namesToRedact([{ name: 'J Brown' }], child, null).some((n) => n.kind === 'given'))
   })
@@ -90,6 +90,50 @@ describe('redaction proposals', () => {
     assert.equal(proposeRedactions('Will said he would. May we call?', words, keep).text, `${REDACTED} said he would. ${REDACTED} we call?`)
     // a given name that is not a word is still proposed in any case, as before
     assert.equal(propose('raj and RAJ').text, `${REDACTED} and ${REDACTED}`)
+  })
+
+  it('a known third party’s surname alone is proposed where written as a name (capitalised, or in capitals); in lower case it is the word', () => {
+    const p = propose('Stone said he would come back. I spoke to Patel; PATEL was arrested. Hart and Smith-Jones called. a stone wall, a patel; Mrs Smith did not.')
+    assert.equal(p.text, `${REDACTED} said he would come back. I spoke to ${REDACTED}; ${REDACTED} was arrested. ${REDACTED} and ${REDACTED} called. a stone wall, a patel; Mrs Smith did not.`)
+    assert.deepEqual(p.found, ['Stone', 'Patel', 'Hart', 'Smith-Jones'])
+    // surnames that are also words (May, Will, Stone): the word in lower case is left; capitalised, the name is proposed —
+    // at the start of a sentence too, where a capital cannot tell them apart (as for given names)
+    const words = namesToRedact([{ name: 'Kim May' }, { name: 'Tom Will' }, { name: 'Will Stone' }], child, null)
+    const w = proposeRedactions('May said she may call. We will ask Will. Stone walls; a stone. Ask MAY.', words)
+    assert.equal(w.text, `${REDACTED} said she may call. We will ask ${REDACTED}. ${REDACTED} walls; a stone. Ask ${REDACTED}.`)
+    assert.deepEqual(w.found, ['May', 'Will', 'Stone'])
+    // a name the record holds in lower case (typed so in an "other children" field) is still looked for with its capital
+    const typed = namesToRedact(namesIn('tia brown'), child, null)
+    assert.equal(proposeRedactions('Brown took it; brown shoes.', typed).text, `${REDACTED} took it; brown shoes.`)
+    // the subject's own family name alone is never proposed, now or former, though a third party shares it; after a
+    // title it is ("Miss Marsh" may be the child's brother)
+    const shared = namesToRedact([{ name: 'Jo Marsh' }, { name: 'Kim Hart' }], { ...child, otherNames: [{ givenName: 'Ellie', familyName: 'Hart' }] }, null)
+    assert.deepEqual(shared.filter((n) => n.kind === 'titled' || n.kind === 'surname').map((n) => `${n.kind}:${n.name}`).sort(), ['titled:Hart', 'titled:Marsh'])
+    const own = proposeRedactions('Marsh was upset; the Marsh family; Hart, her old name; Miss Marsh and Mrs Hart.', shared)
+    assert.equal(own.text, `Marsh was upset; the Marsh family; Hart, her old name; ${REDACTED} and ${REDACTED}.`)
+    // the requester's family name shared with a third party is proposed alone too, as after a title: restored where it is hers
+    const family2 = namesToRedact([{ name: 'Liam O’Neill' }], child, 'Sarah O’Neill')
+    assert.equal(proposeRedactions("O'Neill shouted; Sarah O’Neill left.", family2, keep).text, `${REDACTED} shouted; Sarah O’Neill left.`)
+    // proposing again proposes nothing more
+    for (const [text, n] of [[p.text, names], [w.text, words], [own.text, shared]] as const) assert.deepEqual(proposeRedactions(text, n, keep), { text, found: [] })
+  })
+
+  it('a hyphenated or apostrophe-joined name holding a known name is proposed whole; a possessive or a contraction is not part of it', () => {
+    const more = namesToRedact([...family, { name: 'Mary Brown' }, { name: 'Liam Neill' }], child, 'Sarah O’Neill')
+    const text = 'Mary-Jane, Mary–Jane and Anne-Mary came. Mrs Brown-Smith met Ms Smith–Jones and Smith\u2011Jones. Jo-Ann’s bag; Jo’s coat; Stone’ll call; Jo-2.'
+    const p = proposeRedactions(text, more, keep)
+    assert.equal(p.text, `${REDACTED}, ${REDACTED} and ${REDACTED} came. ${REDACTED} met ${REDACTED} and ${REDACTED}. ${REDACTED}’s bag; ${REDACTED}’s coat; ${REDACTED}’ll call; ${REDACTED}-2.`)
+    assert.deepEqual(p.found, ['Mary-Jane', 'Mary–Jane', 'Anne-Mary', 'Mrs Brown-Smith', 'Ms Smith–Jones', 'Smith-Jones', 'Jo-Ann', 'Jo', 'Stone'])
+    // apostrophes, straight and curly: a known name joined to another part by one is proposed with it
+    const a = proposeRedactions("Neill-Hart, O’Neill and O'Neill met Al Hart-O’Neill; 'Stone' said so.", more, keep)
+    assert.equal(a.text, `${REDACTED}, ${REDACTED} and ${REDACTED} met ${REDACTED}; '${REDACTED}' said so.`)
+    assert.deepEqual(a.found, ['Neill-Hart', 'O’Neill', "O'Neill", 'Al Hart-O’Neill', 'Stone'])
+    // the child's or the requester's full name is kept only where it is the whole name: "Ellie Marsh-Hart" is not the child
+    const k = proposeRedactions('Ellie Marsh-Hart and Sarah O’Neill-Stone came; Sarah O’Neill’s son and Ellie Marsh stayed.', more, keep)
+    assert.equal(k.text, `Ellie ${REDACTED} and Sarah ${REDACTED} came; Sarah O’Neill’s son and Ellie Marsh stayed.`)
+    assert.deepEqual(k.found, ['Marsh-Hart', 'O’Neill-Stone'])
+    // proposing again proposes nothing more
+    for (const t of [p.text, a.text, k.text]) assert.deepEqual(proposeRedactions(t, more, keep), { text: t, found: [] })
   })
 
   it('the child’s and the requester’s full names stay, even where they hold a third party’s name or surname', () => {
