@@ -346,6 +346,67 @@ describeApp('the merged chronology', (ctx) => {
     assert.equal((await dsl.get(`/children/${childId}/chronology?category=neglect&agency=${id('agency:police')}`)).statusCode, 200, 'choices from the list are fine')
   })
 
+  it('a download checks its filter as the page does: a value not in the lists, or a bad date, is refused with the page’s message before anything is exported', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const exports = async (after: number) => (await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('id', '>', after).where('action', '=', 'chronology.export').execute()).map((a) => (a.details as { returned?: number }).returned)
+    const cases: [query: string, field: string, message: string, read: boolean][] = [
+      ['category=no_such_category', 'category', 'Choose a category from the list', true],
+      ['type=not_a_type', 'type', 'Choose a type of entry from the list', true],
+      [`agency=${id('agency:no-such-agency')}`, 'agency', 'Choose an agency from the list', true],
+      // a category this viewer has no entries under, though it is the partnership's: not among the choices either
+      ['category=radicalisation', 'category', 'Choose a category from the list', true],
+      ['agency=not-an-agency', 'agency', 'Choose an agency from the list', false],
+      ['from=yesterday', 'from', 'Enter the “from” date as YYYY-MM-DD', false],
+      ['to=2026-02-30', 'to', 'Enter the “to” date as YYYY-MM-DD: it must be a real date', false],
+      ['from=2026-03-01&to=2026-02-01', 'from', 'The “from” date must be before the “to” date', false],
+    ]
+    for (const [query, field, message, read] of cases) {
+      // the page's own answer: a 400 with this message in its error summary, linked to the field
+      const page = await dsl.get(`/children/${childId}/chronology?${query}`)
+      assert.equal(page.statusCode, 400, query)
+      assert.match(page.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#${field}"[^>]*>${re(message)}<`), query)
+      for (const format of ['csv', 'pdf']) {
+        const before = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
+        const download = await dsl.get(`/children/${childId}/chronology.${format}?${query}`)
+        assert.equal(download.statusCode, 400, `${format} ${query}`)
+        assert.match(String(download.headers['content-type']), /^text\/html/, `${format} ${query}: no file`)
+        assert.equal(download.headers['content-disposition'], undefined)
+        // the same message, in a GOV.UK error summary linking to the field on the chronology page with this filter
+        assert.match(download.body, new RegExp(`govuk-error-summary[\\s\\S]*href="/children/${childId}/chronology\\?${re(query.replace(/&/g, '&amp;'))}#${field}"[^>]*>${re(message)}<`), `${format} ${query}`)
+        assert.doesNotMatch(download.body, /Entry \d+ /, 'no entry in the answer')
+        // refused before anything is exported: a bad date is refused before the read, a value not in the lists after
+        // the (audited) read of the choices, which holds no entry, none leaving
+        assert.deepEqual(await exports(before.id!), read ? [0] : [], `${format} ${query}`)
+      }
+    }
+  })
+
+  it('a download with a valid filter holds exactly what the page shows with that filter, and is audited as an export', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const query = `agency=${id('agency:brookside')}&category=neglect&type=incident&from=2026-01-15&to=2026-04-15`
+    const shown: string[] = []
+    for (let n = 1; ; n++) {
+      const page = await dsl.get(`/children/${childId}/chronology?${query}&page=${n}`)
+      assert.equal(page.statusCode, 200)
+      const ids = [...page.body.matchAll(/<a class="govuk-link" href="\/entries\/([0-9a-f-]{36})">/g)].map(([, e]) => e!)
+      if (!ids.length) break
+      shown.push(...ids)
+    }
+    assert.ok(shown.length > 0, 'the filter shows some entries')
+    const before = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
+    const csv = await dsl.get(`/children/${childId}/chronology.csv?${query}`)
+    assert.equal(csv.statusCode, 200)
+    const lines = csv.body.trim().split('\r\n')
+    assert.equal(lines[0]!.split(',').at(-2), 'entry_id')
+    assert.deepEqual(lines.slice(1).map((l) => /,([0-9a-f-]{36}),(?:[0-9a-f-]{36})?$/.exec(l)?.[1]), shown, 'the same entries, in the same order')
+    const pdf = await dsl.get(`/children/${childId}/chronology.pdf?${query}`)
+    assert.equal(pdf.statusCode, 200)
+    assert.match(String(pdf.headers['content-type']), /application\/pdf/)
+    const audits = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('id', '>', before.id!).where('action', '=', 'chronology.export').orderBy('id').execute()
+    assert.deepEqual(audits.map((a) => [a.outcome, (a.details as { format?: string }).format, (a.details as { returned?: number }).returned]), [['success', 'csv', shown.length], ['success', 'pdf', shown.length]])
+  })
+
   it('an entry a child or parent disputes is marked as disputed in the CSV export, as it is on the page', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     const entry = await ctx.s.t.db.selectFrom('entry').select(['id', 'child_id']).where('child_id', '=', childId).where('visibility', '=', 'team').orderBy('occurred_at', 'desc').limit(1).executeTakeFirstOrThrow()
@@ -525,6 +586,12 @@ describeApp('the chronology names categories as the partnership does, and shows 
     assert.equal(legend('neglect'), 'Neglect (long-standing)')
     assert.equal(legend('county_lines_cce'), 'County lines (CCE)')
     assert.equal(legend('agency_specific_code'), 'Agency specific code')
+    // and so do the markers' hover texts, from the same read (the labels come with the chronology's choices)
+    const hover = [...svg.matchAll(/<g class="tl-m">.*?<title>([^<]*)<\/title><\/g>/g)].map(([, t]) => t!.replace(/&#39;/g, "'").replace(/&amp;/g, '&'))
+    for (const label of ['Female genital mutilation (FGM)', 'Neglect (long-standing)', 'County lines (CCE)', 'Agency specific code']) {
+      assert.ok(hover.some((t) => t.endsWith(`: ${/County/.test(label) ? 'health attendance' : 'incident'} (${label}), medium significance`)), `${label} in a marker's title`)
+    }
+    assert.ok(hover.every((t) => !/\((fgm|Fgm|neglect|Neglect|county lines cce|County lines cce)\)/.test(t)), hover.join('\n'))
 
     const csv = (await dsl.get(`/children/${childId}/chronology.csv`)).body.split('\r\n')
     const column = csv[0]!.split(',').indexOf('category')

@@ -43,6 +43,26 @@ function filterFrom(request: FastifyRequest): { filter: ChronologyFilter; errors
   return { filter, errors, pageError, family: q.family === '1', page: page ?? 1, raw }
 }
 
+type FieldError = { text: string; href: string }
+
+/**
+ * The filter's agency, category and type checked against its lists, as the page offers them: the choices come from
+ * every entry the viewer may see, so a value not among them (a link from another child's chronology, or typed) would
+ * show no entries under a list reading "All", as though no filter were applied. The page and its downloads alike.
+ */
+function choiceErrors(filter: ChronologyFilter, lists: { agencies: readonly { id: string }[]; categories: readonly string[]; types: readonly string[] }): FieldError[] {
+  const errors: FieldError[] = []
+  if (filter.agencyId && !lists.agencies.some((a) => a.id === filter.agencyId)) errors.push({ text: 'Choose an agency from the list', href: '#agency' })
+  if (filter.category && !lists.categories.includes(filter.category)) errors.push({ text: 'Choose a category from the list', href: '#category' })
+  if (filter.type && !lists.types.includes(filter.type)) errors.push({ text: 'Choose a type of entry from the list', href: '#type' })
+  return errors
+}
+
+/** The filter as the page's query string (its pagination and download links carry it), without the page number. */
+function filterQuery(f: { raw: Record<string, string>; family: boolean }): string {
+  return new URLSearchParams(Object.entries({ ...f.raw, ...(f.family ? { family: '1' } : {}) }).filter(([, v]) => v)).toString()
+}
+
 export async function chronologyRoutes(app: FastifyInstance, { data, config, clock }: AppDeps): Promise<void> {
   const r = routes(app)
 
@@ -52,15 +72,11 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
     if (f.pageError) f.errors.push(f.pageError)
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, page: f.page })
     if (!result) return reply.callNotFound()
-    // the choices come from every entry the viewer may see: an agency or category not among them (a link from another
-    // child's chronology, or typed) would show no entries under a list reading "All", as though no filter were applied
-    if (f.filter.agencyId && !result.agencies.some((a) => a.id === f.filter.agencyId)) f.errors.push({ text: 'Choose an agency from the list', href: '#agency' })
-    if (f.filter.category && !result.categories.includes(f.filter.category)) f.errors.push({ text: 'Choose a category from the list', href: '#category' })
-    if (f.filter.type && !result.types.includes(f.filter.type)) f.errors.push({ text: 'Choose a type of entry from the list', href: '#type' })
+    f.errors.push(...choiceErrors(f.filter, result))
     // a page past the last (a bookmark, a link from when there were more entries) says so and links to the last page,
     // rather than "No entries you are entitled to see" with no way back
     const pastTheEnd = !f.pageError && result.total > 0 && f.page > result.pages
-    const query = new URLSearchParams(Object.entries({ ...f.raw, ...(f.family ? { family: '1' } : {}) }).filter(([, v]) => v)).toString()
+    const query = filterQuery(f)
     const fieldErrors: Record<string, { text: string }> = Object.fromEntries(f.errors.map((e) => [e.href.slice(1), { text: e.text }]))
     // the rows, the filter's fields and the pagination as HTML written by functions, not a macro call each
     const html = {
@@ -109,14 +125,34 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
   async function readForExport(request: FastifyRequest, reply: FastifyReply, format: 'csv' | 'pdf') {
     const { childId } = request.params as { childId: string }
     const f = filterFrom(request)
+    // a download's link carries the page's filter, checked as the page checks it and refused with the page's messages:
+    // the GOV.UK error page, its summary linking to the fields on the chronology page (which marks them), with the way back
+    const refuse = (errors: readonly FieldError[]) => {
+      const query = filterQuery(f)
+      const page = `/children/${childId}/chronology${query ? `?${query}` : ''}`
+      return reply.code(400).page('error.njk', {
+        title: 'There is a problem with the filter',
+        detail: `${errors.map((e) => e.text).join('. ')}. Go back to the chronology, correct the filter and download again.`,
+        errors: errors.map((e) => ({ text: e.text, href: `${page}${e.href}` })),
+        status: 400,
+        backLink: `/children/${childId}/chronology`,
+      })
+    }
+    // dates and an agency that is no id: refused before anything is read
     if (f.errors.length) {
-      // a download's link carries the page's filter: a filter typed wrong is the GOV.UK error page, with the way back
-      await reply.code(400).page('error.njk', { title: 'There is a problem with the filter', detail: `${f.errors.map((e) => e.text).join('. ')}. Go back to the chronology, correct the filter and download again.`, status: 400, backLink: `/children/${(request.params as { childId: string }).childId}/chronology` })
+      await refuse(f.errors)
       return null
     }
     const result = await data.forActor(request.actor!).chronology.read(childId, { family: f.family, filter: f.filter, all: true, action: 'chronology.export', format })
     if (!result) {
       await reply.callNotFound()
+      return null
+    }
+    // an agency, category or type not among the filter's choices: refused before anything is exported (no such filter
+    // matches an entry the viewer may see, so the audited read returned none)
+    const notListed = choiceErrors(f.filter, result)
+    if (notListed.length) {
+      await refuse(notListed)
       return null
     }
     // an export holds exactly what the viewer can see, or nothing: never the first part of it without saying so

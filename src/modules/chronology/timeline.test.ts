@@ -106,7 +106,7 @@ function parse(svg: string) {
   const more = [...svg.matchAll(/<g class="tl-more" data-count="(\d+)">(.*?)<text[^>]*>(\d+)<\/text><title>(.*?)<\/title><\/g>/g)].map(([, count, shapes, shown, title]) => ({ count: Number(count), shown: Number(shown), title: unescape(title!), box: boxOf(shapes!) }))
   const labels = [...svg.matchAll(/<text class="tl-label"[^>]*>(.*?)<\/text>/g)].map(([, inner]) => ({ title: /<title>(.*?)<\/title>/.exec(inner!)?.[1], lines: [...inner!.matchAll(/<tspan x="([\d.]+)"[^>]*>(.*?)<\/tspan>/g)].map(([, x, text]) => ({ x: Number(x), text: unescape(text!) })) }))
   const ticks = [...svg.matchAll(/<text class="tl-tick"[^>]*>(.*?)<\/text>/g)].map(([el, text]) => ({ x: num(el, 'x'), text: unescape(text!) }))
-  const legend = [...svg.matchAll(/<g class="tl-legend" data-category="([^"]*)"[^>]*>(.*?)<text/g)].map(([, category, shapes]) => ({ category: unescape(category!), fill: attr(/<(circle|path)\b[^>]*>/.exec(shapes!)![0], 'fill')!, shape: shapeOf(shapes!) }))
+  const legend = [...svg.matchAll(/<g class="tl-legend" data-category="([^"]*)"[^>]*>(.*?)<text[^>]*>(?:<title>(.*?)<\/title>)?(.*?)<\/text><\/g>/g)].map(([, category, shapes, full, shown]) => ({ category: unescape(category!), name: unescape(full ?? shown!), fill: attr(/<(circle|path)\b[^>]*>/.exec(shapes!)![0], 'fill')!, shape: shapeOf(shapes!) }))
   const width = Number(/<svg[^>]* width="(\d+)"/.exec(svg)![1])
   return { lanes, markers, more, labels, ticks, legend, width }
 }
@@ -120,8 +120,8 @@ const contrast = (a: string, b: string) => {
   return (hi! + 0.05) / (lo! + 0.05)
 }
 
-function assertLegible(list: TimelineEntry[]) {
-  const svg = timelineSvg(list, { title: 'Timeline for Test Child' })
+function assertLegible(list: TimelineEntry[], categoryLabels?: Record<string, string>) {
+  const svg = timelineSvg(list, { title: 'Timeline for Test Child', categoryLabels })
   const p = parse(svg)
   assert.ok(svg.length < 300_000, `${svg.length} bytes`)
   assert.match(svg, /^<svg [^>]*role="img" aria-labelledby="tl-title tl-desc"/)
@@ -181,6 +181,8 @@ function assertLegible(list: TimelineEntry[]) {
   const pairs = p.legend.map((l) => `${l.fill} ${l.shape}`)
   assert.equal(new Set(pairs).size, pairs.length, `repeated glyphs: ${pairs.join(', ')}`)
   const byCategory = new Map(p.legend.map((l) => [l.category, l]))
+  const byName = new Map(p.legend.map((l) => [l.name, l]))
+  assert.equal(byName.size, p.legend.length, 'each legend item its own name')
   const named = new Map(list.map((e) => [e.id, e]))
   for (const m of p.markers) {
     const e = [...named.values()].find((x) => m.title.startsWith(`${londonDateTime(x.occurred_at).date}, ${x.agency}: `) && m.title.includes(x.type.replace(/_/g, ' ')))
@@ -189,9 +191,10 @@ function assertLegible(list: TimelineEntry[]) {
       assert.match(m.shapes, /stroke="#d4351c"/, 'a signal is ringed')
       continue
     }
-    const category = /\(([^)]+)\), \w+ significance$/.exec(m.title)?.[1]?.replace(/ /g, '_') ?? /: ([^,(]+), \w+ significance$/.exec(m.title)![1]!.replace(/ /g, '_')
-    const g = byCategory.get(category)!
-    assert.ok(g, `${category} in the legend`)
+    // a category is named in the title as in the legend (a label may hold brackets); an entry without one, by its type
+    const category = /: [^(]*? \((.*)\), \w+ significance$/.exec(m.title)?.[1]
+    const g = category === undefined ? byCategory.get(/: ([^,(]+), \w+ significance$/.exec(m.title)![1]!.replace(/ /g, '_'))! : byName.get(category)!
+    assert.ok(g, `${category ?? m.title} in the legend`)
     assert.equal(attr(/<(circle|path)\b[^>]*>/.exec(m.shapes)![0], 'fill'), g.fill, m.title)
     assert.equal(shapeOf(m.shapes), g.shape, m.title)
   }
@@ -215,7 +218,8 @@ describe('timeline picture at 500 entries', () => {
 
   it('clustered in three weeks: stacks grow their lanes, the busiest are counted with a box, ticks by day', () => {
     const list = entries('weeks')
-    const p = assertLegible(list)
+    // some categories with the partnership's own names (brackets and all), the rest humanised
+    const p = assertLegible(list, { fgm: 'Female genital mutilation (FGM)', child_on_child: 'Child-on-child abuse (peer on peer)', neglect: 'Neglect (long-standing)' })
     assert.ok(p.more.length > 0, 'some columns overflow')
     assert.ok(p.ticks.every((t) => /^\d{1,2} [A-Z][a-z]{2}( \d{4})?$/.test(t.text)), p.ticks.map((t) => t.text).join(', '))
     // every risk signal stays visible, even in the busiest stack
@@ -263,7 +267,7 @@ describe('dates in the picture', () => {
       { id: 'a', occurred_at: new Date('2026-07-31T23:30:00Z'), agency: 'Police', type: 'incident', category: 'neglect', significance: 'high' }, // 00:30 BST, 1 August
       { id: 'b', occurred_at: new Date('2026-08-10T10:00:00Z'), agency: 'Police', type: 'incident', category: 'neglect', significance: 'low' },
     ], { title: 'T' })
-    assert.match(svg, /<title>2026-08-01, Police: incident \(neglect\), high significance<\/title>/)
+    assert.match(svg, /<title>2026-08-01, Police: incident \(Neglect\), high significance<\/title>/)
     assert.match(/<desc id="tl-desc">([^<]*)<\/desc>/.exec(svg)![1]!, /between 2026-08-01 and 2026-08-10/)
   })
 })
@@ -279,5 +283,34 @@ describe('agency names', () => {
     assert.equal(cut.truncated, true)
     assert.match(cut.lines[1]!, /…$/)
     for (const l of [...cut.lines, ...wrapLabel(AGENCIES[5]!, 184, 13, true).lines]) assert.ok(textWidth(l, 13, true) <= 184, l)
+  })
+})
+
+describe('categories in the picture', () => {
+  const labels = { fgm: 'Female genital mutilation (FGM)', child_on_child: 'Child-on-child abuse', neglect: 'Neglect (long-standing)' }
+  const at = (minutes: number) => new Date(Date.UTC(2025, 5, 5, 10, minutes))
+  // one busy morning at the police (seven neglect entries shown, five more counted by a box), and a week later one
+  // entry of each other category, one of them under a code the partnership does not have
+  const list: TimelineEntry[] = [
+    ...Array.from({ length: 12 }, (_, i) => ({ id: `b${String(i).padStart(2, '0')}`, occurred_at: at(i), agency: 'Police', type: 'incident', category: i < 7 ? 'neglect' : i < 10 ? 'fgm' : 'child_on_child', significance: 'low' as const })),
+    { id: 'f', occurred_at: new Date(Date.UTC(2025, 5, 12, 10)), agency: 'School', type: 'concern', category: 'fgm', significance: 'high' },
+    { id: 'c', occurred_at: new Date(Date.UTC(2025, 5, 13, 10)), agency: 'School', type: 'concern', category: 'child_on_child', significance: 'medium' },
+    { id: 'x', occurred_at: new Date(Date.UTC(2025, 5, 14, 10)), agency: 'School', type: 'concern', category: 'agency_code', significance: 'medium' },
+  ]
+
+  it('are named as the partnership names them in every hover text (markers and count boxes), as in the legend', () => {
+    const svg = timelineSvg(list, { title: 'T', categoryLabels: labels })
+    const p = parse(svg)
+    const titles = [...p.markers.map((m) => m.title), ...p.more.map((m) => m.title)]
+    assert.ok(titles.includes('2025-06-12, School: concern (Female genital mutilation (FGM)), high significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-13, School: concern (Child-on-child abuse), medium significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-05, Police: incident (Neglect (long-standing)), low significance'), titles.join('\n'))
+    assert.deepEqual(p.more.map((m) => m.title), ['5 more entries from Police, 2025-06-05: 3 Female genital mutilation (FGM), 2 Child-on-child abuse'])
+    // a code the partnership does not have is humanised, as on the page
+    assert.ok(titles.includes('2025-06-14, School: concern (Agency code), medium significance'), titles.join('\n'))
+    // past the partnership's names, the codes' own words appear nowhere a person reads
+    const text = [...svg.matchAll(/<(title|text|tspan)\b[^>]*>([^<]*)</g)].map(([, , t]) => unescape(t!)).join('\n')
+    assert.doesNotMatch([...Object.values(labels), 'Agency code'].reduce((rest, label) => rest.replaceAll(label, ''), text), /fgm|child.on.child|neglect|agency.code/i)
+    assert.deepEqual(p.legend.map((l) => l.name).sort(), ['Agency code', 'Child-on-child abuse', 'Female genital mutilation (FGM)', 'Neglect (long-standing)'])
   })
 })

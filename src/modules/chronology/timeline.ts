@@ -233,7 +233,8 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
   const agencies = [...new Set(entries.map((e) => e.agency))].sort((a, b) => a.localeCompare(b))
   const isSignal = (e: TimelineEntry) => e.type === 'signal'
   const keyOf = (e: TimelineEntry) => e.category ?? e.type
-  // the legend names a category as the partnership does (as the chronology's table does); an entry without one, by its type
+  // a category as the partnership names it (as the chronology's table does), in the legend, the markers' and the count
+  // boxes' <title>s alike; an entry without one, by its type
   const categoryName = (k: string) => categoryLabel(k, opts.categoryLabels)
 
   // category glyphs: the known ones fixed, the rest the next unused pairs; beyond 48 categories, one "other" glyph
@@ -354,7 +355,8 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
   parts.push('</g>')
 
   // markers: each entry in its agency's lane, stacked upwards from the lane's foot in its time column
-  const describe = (e: TimelineEntry) => `${ymd(e.occurred_at.getTime())}, ${e.agency}: ${humanise(e.type)}${e.category ? ` (${humanise(e.category)})` : ''}, ${e.significance} significance${isSignal(e) ? ', risk signal' : ''}`
+  // the category as the legend (and the chronology's table) names it: the partnership's label
+  const describe = (e: TimelineEntry) => `${ymd(e.occurred_at.getTime())}, ${e.agency}: ${humanise(e.type)}${e.category ? ` (${categoryName(e.category)})` : ''}, ${e.significance} significance${isSignal(e) ? ', risk signal' : ''}`
   for (const a of agencies) {
     const foot = laneTop.get(a)! + laneHeight(a) - LANE_PAD
     for (const [c, p] of [...placed.get(a)!].sort(([p], [q]) => p - q)) {
@@ -372,7 +374,11 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
       if (p.hidden.length) {
         const cy = foot - (MAX_ROWS - 0.5) * CELL
         const counts = new Map<string, number>()
-        for (const e of p.hidden) counts.set(isSignal(e) ? 'risk signal' : humanise(keyOf(e)), (counts.get(isSignal(e) ? 'risk signal' : humanise(keyOf(e))) ?? 0) + 1)
+        // each category as the legend names it
+        for (const e of p.hidden) {
+          const name = isSignal(e) ? 'risk signal' : categoryName(keyOf(e))
+          counts.set(name, (counts.get(name) ?? 0) + 1)
+        }
         const from = ymd(Math.min(...p.hidden.map((e) => e.occurred_at.getTime())))
         const to = ymd(Math.max(...p.hidden.map((e) => e.occurred_at.getTime())))
         const what = [...counts].sort(([p1, n1], [p2, n2]) => n2 - n1 || p1.localeCompare(p2)).map(([k, n]) => `${n} ${k}`).join(', ')
