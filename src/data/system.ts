@@ -6,7 +6,7 @@ import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
 import { randomUUID } from 'node:crypto'
-import { evaluate, lookbackDays } from '../modules/signals/rules.ts'
+import { evaluate, londonDay, londonDayOf, lookbackDays } from '../modules/signals/rules.ts'
 import { routeFollowedSignals, routeSignal } from '../modules/signals/routing.ts'
 import { lockFollowingMerges } from './repositories/children.ts'
 import type { Ctx } from './unit-of-work.ts'
@@ -87,9 +87,11 @@ export function systemRepository(ctx: Ctx, job: string) {
      * Evaluates the partnership's signal rules — the latest version of each, if that version is active — for every
      * child with entries recorded since the last run; and, when a rule has a new version since the last run, that
      * rule again for every child with entries inside its window (a wider window or a lower count may now fire on
-     * entries already there). A fired signal names its entries, goes to the lead practitioner of the child's open
-     * team around the child (issue 4: "the lead practitioner or the front door"), failing them the allocated workers,
-     * failing them the front door; it lands in the chronology as a signal entry, and is not fired again for entries
+     * entries already there). Windows are calendar days in Europe/London (rules.ts `withinWindow`); a newly recorded
+     * entry is judged with the entries around the day it occurred, however long ago (a late import), and a rule fires
+     * on the most recent set naming a newly recorded entry that it has not fired for. A fired signal names its
+     * entries, goes to the lead practitioner of the child's open team around the child (issue 4: "the lead
+     * practitioner or the front door"), failing them the allocated workers, failing them the front door; it lands in the chronology as a signal entry, and is not fired again for entries
      * it already named. The children's rows are taken as a merge takes them (lockFollowingMerges), and a child a merge
      * has emptied is evaluated as the child it went into. The signals migration 20261130T2120 moved are routed and
      * audited here first (routeFollowedSignals).
@@ -112,14 +114,15 @@ export function systemRepository(ctx: Ctx, job: string) {
             .execute()
           const rules = latest.filter((r) => r.active)
           const changed = rules.filter((r) => r.created_at > since && r.created_at <= now)
-          const back = new Date(now.getTime() - lookbackDays(rules.map((r) => r.definition)) * 2 * 86_400_000)
+          // windows are calendar days in Europe/London (rules.ts withinWindow), worked out in SQL: today's day number
+          const today = (await sql<{ day: number }>`select ${londonDayOf(now)} as day`.execute(trx)).rows[0]!.day
           const recent = rules.length
             ? await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('recorded_at', '>', entriesSince).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()
             : []
           // children with nothing new, looked at again only for the rules that changed
           const recentIds = new Set(recent.map((c) => c.child_id))
           const again = changed.length && mark
-            ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('occurred_at', '>=', new Date(now.getTime() - lookbackDays(changed.map((r) => r.definition)) * 2 * 86_400_000)).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
+            ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where(londonDay('occurred_at'), '>=', today - lookbackDays(changed.map((r) => r.definition)) * 2).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
             : []
           const listed = [...recent.map((c) => ({ childId: c.child_id, rules })), ...again.map((c) => ({ childId: c.child_id, rules: changed }))]
           // the signals migration 20261130T2120 moved, still to be routed on the child they are on now
@@ -142,18 +145,41 @@ export function systemRepository(ctx: Ctx, job: string) {
           const children = [...byChild].map(([childId, set]) => ({ childId, rules: [...set.values()] }))
           let n = 0
           const touched: string[] = []
+          const changedCodes = new Set(mark ? changed.map((r) => r.code) : [])
           for (const { childId, rules: toEvaluate } of children) {
-            const entries = await trx.selectFrom('entry').select(['id', 'type', 'category', 'occurred_at', 'source_agency_id']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('occurred_at', '>=', back)
+            // The entries read: those of the last 2 × the longest window (as before), and those within the longest
+            // window of the day a newly recorded entry occurred on, however long ago: a late import (a police CSV
+            // loaded weeks later) is judged among the entries around it, not only among recent ones.
+            const longest = lookbackDays(toEvaluate.map((r) => r.definition))
+            const entries = await trx
+              .selectFrom('entry as e')
+              .select(['e.id', 'e.type', 'e.category', 'e.occurred_at', 'e.source_agency_id', londonDay('e.occurred_at').as('day'), sql<boolean>`(e.recorded_at > ${entriesSince} and e.recorded_at <= ${now} and e.type <> 'signal')`.as('fresh')])
+              .where('e.partnership_id', '=', partnershipId)
+              .where('e.child_id', '=', childId)
               // a sealed entry's existence is hidden outside its authoring team: no signal (seen by others) may count it
-              .where('visibility', '<>', 'sealed')
+              .where('e.visibility', '<>', 'sealed')
+              .where((eb) => eb.or([
+                eb(londonDay('e.occurred_at'), '>=', today - longest * 2),
+                eb.exists(
+                  eb.selectFrom('entry as n').select(sql<number>`1`.as('one'))
+                    .where('n.partnership_id', '=', partnershipId).where('n.child_id', '=', childId)
+                    .where('n.recorded_at', '>', entriesSince).where('n.recorded_at', '<=', now).where('n.type', '<>', 'signal').where('n.visibility', '<>', 'sealed')
+                    .where(sql<number>`abs(${londonDay('e.occurred_at')} - ${londonDay('n.occurred_at')})`, '<=', longest - 1),
+                ),
+              ]))
               .execute()
-            const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, sourceAgencyId: e.source_agency_id }))
+            const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, day: Number(e.day), sourceAgencyId: e.source_agency_id }))
+            const freshIds = new Set(entries.filter((e) => e.fresh).map((e) => e.id))
+            const firedBefore = await trx.selectFrom('risk_signal').select(['rule_code', 'entry_ids']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).execute()
             for (const rule of toEvaluate) {
-              const hit = evaluate(rule.definition, mapped)
+              // the most recent set that has not fired (one the rule already fired for, or a part of one, never fires
+              // again) and — unless the rule has changed since the last run, when any set inside its window may —
+              // that names a newly recorded entry: every other set was looked at when its entries were recorded
+              const previous = firedBefore.filter((p) => p.rule_code === rule.code).map((p) => new Set(p.entry_ids))
+              const ruleChanged = changedCodes.has(rule.code)
+              const hit = evaluate(rule.definition, mapped, (set) => !previous.some((p) => set.every((e) => p.has(e.id))) && (ruleChanged || set.some((e) => freshIds.has(e.id))))
               if (!hit) continue
               const ids = hit.map((h) => h.id).sort()
-              const previous = await trx.selectFrom('risk_signal').select('entry_ids').where('partnership_id', '=', partnershipId).where('child_id', '=', childId).where('rule_code', '=', rule.code).execute()
-              if (previous.some((p) => ids.every((i) => p.entry_ids.includes(i)))) continue
               const signalId = randomUUID()
               // the lead practitioner, else the allocated workers, else the front door (routeSignal: as when a merge brings it to another child)
               const to = await routeSignal(trx, partnershipId, childId, { id: signalId, ruleName: rule.name }, now)

@@ -5,7 +5,8 @@ import { CONCERN_TYPES, DEFAULT_SIGNAL_RULES, evaluate, ruleName, withParameters
 
 const rule = (code: string) => DEFAULT_SIGNAL_RULES.find((r) => r.code === code)!.definition
 let n = 0
-const e = (type: string, day: number, agency: string, category: string | null = null): SignalEntry => ({ id: `e${n++}`, type, category, occurredAt: new Date(Date.UTC(2026, 10, 1) + day * 86_400_000), sourceAgencyId: agency })
+// `day` is the entry's calendar day number (in SQL, londonDay); the instant is that day at noon
+const e = (type: string, day: number, agency: string, category: string | null = null): SignalEntry => ({ id: `e${n++}`, type, category, occurredAt: new Date(Date.UTC(2026, 10, 1, 12) + day * 86_400_000), day: 9_800 + day, sourceAgencyId: agency })
 
 // The entry types as the product writes them: imported from agencies' systems (API and CSV, records/validate.ts), a
 // school's concern, a contact or referral to the front door, an Operation Encompass notice, a missing episode; and
@@ -54,6 +55,34 @@ describe('risk signal rules', () => {
   it('3+ missing episodes in 30 days', () => {
     assert.ok(evaluate(rule('repeat_missing'), [e('missing_episode', 0, 'police'), e('missing_episode', 10, 'police'), e('missing_episode', 25, 'police')]))
     assert.equal(evaluate(rule('repeat_missing'), [e('missing_episode', 0, 'police'), e('missing_episode', 10, 'police')]), null)
+  })
+
+  it('a window of N days is N calendar days, the first and the last both included, whatever the times of day', () => {
+    // a notice at 23:59 on one day and an attendance at 00:01 thirteen days on: 13 days and 2 minutes elapsed, within
+    // 14 calendar days; the next day is the 15th, outside, though under 14 × 24 hours have passed since the notice
+    const at = (type: string, day: number, hhmm: string, agency: string, category: string | null = null): SignalEntry => ({ ...e(type, day, agency, category), occurredAt: new Date(`2026-11-${String(1 + day).padStart(2, '0')}T${hhmm}:00Z`) })
+    const da = rule('domestic_abuse_and_health')
+    assert.ok(evaluate(da, [at('notice', 0, '23:59', 'police', 'domestic_abuse'), at('health_attendance', 13, '23:59', 'health')]), 'day 1 and day 14')
+    assert.equal(evaluate(da, [at('notice', 0, '23:59', 'police', 'domestic_abuse'), at('health_attendance', 14, '00:01', 'health')]), null, 'day 1 and day 15, 13 days and 2 minutes apart')
+    const missing = rule('repeat_missing')
+    assert.ok(evaluate(missing, [e('missing_episode', 0, 'police'), e('missing_episode', 15, 'police'), e('missing_episode', 29, 'police')]), '1st and 30th of a month')
+    assert.equal(evaluate(missing, [e('missing_episode', 0, 'police'), e('missing_episode', 15, 'police'), e('missing_episode', 30, 'police')]), null, '1st and 31st')
+    const sameDay = withParameters(missing, { windowDays: 1, minCount: 2, minAgencies: 1 })
+    assert.ok(evaluate(sameDay, [at('missing_episode', 3, '00:01', 'police'), at('missing_episode', 3, '23:59', 'police')]), 'within 1 day: the same date')
+    assert.equal(evaluate(sameDay, [at('missing_episode', 3, '23:59', 'police'), at('missing_episode', 4, '00:01', 'police')]), null, 'two minutes apart, on two dates')
+  })
+
+  it('with `accept`, the most recent set it takes: an older pattern that a late entry completes, though a later one exists', () => {
+    const da = rule('domestic_abuse_and_health')
+    const late = e('police_incident', 0, 'police', 'domestic_abuse')
+    const old = e('health_attendance', 5, 'health')
+    const recent = [e('notice', 100, 'police', 'domestic_abuse'), e('health_attendance', 104, 'health')]
+    const all = [late, old, ...recent]
+    assert.deepEqual(evaluate(da, all)?.map((x) => x.id), recent.map((x) => x.id), 'the most recent pair')
+    assert.deepEqual(evaluate(da, all, (set) => set.includes(late))?.map((x) => x.id), [late.id, old.id], 'the pair naming the late entry')
+    const concerns = [e('concern', 0, 'school'), e('police_incident', 3, 'police'), e('concern', 6, 'school'), e('concern', 200, 'school'), e('referral', 201, 'health'), e('contact', 202, 'school')]
+    assert.deepEqual(evaluate(rule('multi_agency_concerns'), concerns, (set) => set.includes(concerns[1]!))?.map((x) => x.id), concerns.slice(0, 3).map((x) => x.id))
+    assert.equal(evaluate(rule('multi_agency_concerns'), concerns, () => false), null)
   })
 
   it('a new version’s parameters change what fires, and its name says them', () => {

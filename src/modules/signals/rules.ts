@@ -1,5 +1,6 @@
 // Risk signals: rules that fire when strands from different agencies combine. Rules are data (per partnership,
 // versioned); this is the evaluator. Pure: it takes a child's entries and returns what fires, naming the entries.
+import { sql, type RawBuilder } from 'kysely'
 import type { EntryMatch, SignalDefinition } from '../../data/schema.ts'
 
 export interface SignalEntry {
@@ -7,7 +8,33 @@ export interface SignalEntry {
   type: string
   category: string | null
   occurredAt: Date
+  /** The calendar day the entry occurred on in England (Europe/London), as a day number: `londonDay` in SQL. */
+  day: number
   sourceAgencyId: string
+}
+
+/**
+ * A rule's window is in calendar days as a practitioner reads "within 30 days": the dates the entries occurred on in
+ * England (Europe/London, so BST or GMT as it was that day), not hours elapsed. "Within N days" means every entry
+ * falls in one run of N consecutive calendar days, the first and the last day both included: their dates are at most
+ * N − 1 days apart, whatever the times of day. Within 30 days: 1 March and 30 March are, 1 March and 31 March are not;
+ * within 1 day: the same date. A clock change between them moves nothing.
+ */
+export function withinWindow(windowDays: number, dayA: number, dayB: number): boolean {
+  return Math.abs(dayA - dayB) <= windowDays - 1
+}
+
+/**
+ * The calendar day (in Europe/London) of a timestamptz column, as a whole number of days since 1 January 2000: the
+ * one definition of an entry's day, worked out in SQL so PostgreSQL and PGlite give the same (both carry the tz data).
+ */
+export function londonDay(column: string): RawBuilder<number> {
+  return sql<number>`((${sql.ref(column)} at time zone 'Europe/London')::date - date '2000-01-01')`
+}
+
+/** The same day number for an instant (the evaluator's "today", from the injected clock). */
+export function londonDayOf(instant: Date): RawBuilder<number> {
+  return sql<number>`((${instant}::timestamptz at time zone 'Europe/London')::date - date '2000-01-01')`
 }
 
 /**
@@ -67,23 +94,25 @@ export function parametersOf(def: SignalDefinition): RuleParameters {
   return def.kind === 'count' ? { windowDays: def.windowDays, minCount: def.minCount, minAgencies: def.minAgencies } : { windowDays: def.windowDays }
 }
 
-const DAY = 86_400_000
-
 function matches(e: SignalEntry, m: EntryMatch): boolean {
   return m.types.includes(e.type) && (!m.categories?.length || (e.category !== null && m.categories.includes(e.category)))
 }
 
-/** The most recent set of entries that satisfies the rule, or null. */
-export function evaluate(def: SignalDefinition, entries: readonly SignalEntry[]): SignalEntry[] | null {
-  const sorted = [...entries].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())
-  const w = def.windowDays * DAY
+/**
+ * The most recent set of entries that satisfies the rule and that `accept` takes, or null. The evaluation passes an
+ * `accept` that wants a set naming at least one newly recorded entry, so a late import — an entry recorded now that
+ * occurred long ago — is judged in the windows around the day it occurred, even when later sets exist.
+ */
+export function evaluate(def: SignalDefinition, entries: readonly SignalEntry[], accept: (set: readonly SignalEntry[]) => boolean = () => true): SignalEntry[] | null {
+  const sorted = [...entries].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.day - b.day || a.id.localeCompare(b.id))
   if (def.kind === 'count') {
     const hits = sorted.filter((e) => matches(e, def.match))
-    // slide a window ending at each hit, latest first
+    // slide a window of calendar days ending on each hit's day, latest first (every set that fits in a window is
+    // inside one of these, with the same or more entries and agencies)
     for (let end = hits.length - 1; end >= 0; end--) {
-      const endAt = hits[end]!.occurredAt.getTime()
-      const inWindow = hits.filter((e, i) => i <= end && endAt - e.occurredAt.getTime() <= w)
-      if (inWindow.length >= def.minCount && new Set(inWindow.map((e) => e.sourceAgencyId)).size >= def.minAgencies) return inWindow
+      const endDay = hits[end]!.day
+      const inWindow = hits.filter((e, i) => i <= end && withinWindow(def.windowDays, endDay, e.day))
+      if (inWindow.length >= def.minCount && new Set(inWindow.map((e) => e.sourceAgencyId)).size >= def.minAgencies && accept(inWindow)) return inWindow
     }
     return null
   }
@@ -92,9 +121,10 @@ export function evaluate(def: SignalDefinition, entries: readonly SignalEntry[])
   let best: [SignalEntry, SignalEntry] | null = null
   for (const a of firsts) {
     for (const b of seconds) {
-      if (a.id === b.id || Math.abs(a.occurredAt.getTime() - b.occurredAt.getTime()) > w) continue
+      if (a.id === b.id || !withinWindow(def.windowDays, a.day, b.day)) continue
       const latest = Math.max(a.occurredAt.getTime(), b.occurredAt.getTime())
-      if (!best || latest > Math.max(best[0].occurredAt.getTime(), best[1].occurredAt.getTime())) best = [a, b]
+      if (best && latest <= Math.max(best[0].occurredAt.getTime(), best[1].occurredAt.getTime())) continue
+      if (accept([a, b])) best = [a, b]
     }
   }
   return best

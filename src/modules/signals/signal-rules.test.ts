@@ -44,6 +44,7 @@ describeApp('the partnership administrator’s risk signal rules', (ctx) => {
     assert.match(page.body, /\(category: Domestic abuse \(DA\)\)/)
     assert.match(page.body, /href="\/settings\/risk-signals"/, 'in the service navigation')
     assert.match(page.body, /Save as version 2/)
+    assert.match(page.body, /Counted in calendar days in UK time, the first and the last day included, whatever the time of day/, 'the window’s hint says what “within” means')
     const saved = await admin.post(`${URL}/domestic_abuse_and_health`, { version: '1', windowDays: '30', active: 'yes' })
     assert.equal(saved.statusCode, 303, saved.body.slice(0, 500))
     const after = await admin.get(saved.headers.location as string)
