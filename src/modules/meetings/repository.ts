@@ -15,7 +15,7 @@ import type { DB, MeetingKind } from '../../data/schema.ts'
 import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
-import { tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
+import { childForTeamRead, tacForChange, tacInReach, tacsOfChild, writeTacEntries, type TacAccess } from '../tac/access.ts'
 import { addPlanAction, formatPence, type NewPlanAction } from '../plans/plan-store.ts'
 import { MEETING_KIND_LABELS, MODE_LABELS, scheduleMeeting, teamMembers, roleLabelOf, type Attendance, type MeetingMode, type ScheduleMeeting } from './store.ts'
 
@@ -152,6 +152,54 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         const past = rows.filter(isPast).reverse()
         const children = await childrenOf(trx, tac)
         return { result: { tac, children, upcoming, past }, audit: { action: 'meeting.list', outcome: 'success', entityType: 'tac', entityId: tac.id, childIds: tac.childIds, relationshipId: tac.relationshipId } }
+      })
+    },
+
+    /**
+     * The API's meetings of a child: every meeting of each team around the child the actor may see (tacInReach, as
+     * the meetings pages), soonest first, with its chair. One audited read; a child out of reach is not found.
+     */
+    async forChild(childId: string) {
+      return auditedTransaction(ctx, actor, 'meeting.child-list', async (trx, now) => {
+        const child = await childForTeamRead(trx, actor, childId, now)
+        if (!child) return { result: null, audit: { action: 'meeting.child-list', outcome: 'not_found' as const, entityType: 'child', entityId: childId } }
+        const teams: TacAccess[] = []
+        for (const t of await tacsOfChild(trx, actor, childId).execute()) {
+          const tac = await tacInReach(trx, actor, t.id, now)
+          if (tac) teams.push(tac)
+        }
+        const meetings = teams.length
+          ? await trx
+              .selectFrom('meeting as mt')
+              .innerJoin('membership as cm', 'cm.id', 'mt.chair_membership_id')
+              .innerJoin('practitioner as cp', 'cp.id', 'cm.practitioner_id')
+              .select(['mt.id', 'mt.tac_id', 'mt.kind', 'mt.title', 'mt.scheduled_at', 'mt.mode', 'mt.place', 'mt.status', 'mt.held_at', 'mt.cancelled_at', 'mt.minutes_status', 'cp.given_name as chair_given', 'cp.family_name as chair_family'])
+              .where('mt.partnership_id', '=', actor.partnershipId)
+              .where('mt.tac_id', 'in', teams.map((t) => t.id))
+              .orderBy('mt.scheduled_at')
+              .orderBy('mt.id')
+              .execute()
+          : []
+        return {
+          result: { child, meetings: meetings.map((m) => ({ ...m, notHeld: didNotTakePlace(m) })) },
+          audit: { action: 'meeting.child-list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], details: { meetingIds: meetings.map((m) => m.id) } },
+        }
+      })
+    },
+
+    /**
+     * The API's meeting, named by its id alone: what its page shows (details, decisions, the actions agreed at it,
+     * the minutes as the page shows them), for an actor who may see its team. Audited as the page's read.
+     */
+    async byId(meetingId: string) {
+      return auditedTransaction(ctx, actor, 'meeting.view', async (trx, now) => {
+        if (!isUuid(meetingId)) return notFound('meeting.view', meetingId)
+        const row = await trx.selectFrom('meeting').select('tac_id').where('partnership_id', '=', actor.partnershipId).where('id', '=', meetingId).executeTakeFirst()
+        const tac = row ? await tacInReach(trx, actor, row.tac_id, now) : undefined
+        if (!tac) return notFound('meeting.view', meetingId)
+        const d = await details(trx, tac, meetingId)
+        if (!d) return notFound('meeting.view', meetingId)
+        return { result: { tac, ...d, notHeld: didNotTakePlace(d.meeting) }, audit: ok('meeting.view', tac, meetingId) }
       })
     },
 

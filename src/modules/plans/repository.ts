@@ -16,7 +16,7 @@ import { isUuid } from '../../data/repositories/children.ts'
 import type { ActionStatus, DB } from '../../data/schema.ts'
 import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import { londonDateTime } from '../../web/dates.ts'
-import { LEVEL_LABELS, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
+import { childForTeamRead, LEVEL_LABELS, openTeamOfChild, tacForChange, tacInReach, writeTacEntries, type TacAccess } from '../tac/access.ts'
 import type { ProgressData } from './chart.ts'
 import {
   actionChanges,
@@ -185,6 +185,23 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const tac = await tacInReach(trx, actor, tacId, now)
         if (!tac) return notFound(action, tacId)
         return { result: await planView(trx, tac, now), audit: success(action, tac, details) }
+      })
+    },
+
+    /**
+     * The API's joint plan of a child: the plan of the open team around the child (openTeamOfChild) as its page shows
+     * it, or null when there is none the actor may see. One audited read; a child out of reach is not found.
+     */
+    async planOfChild(childId: string) {
+      return auditedTransaction(ctx, actor, 'plan.child', async (trx, now) => {
+        const child = await childForTeamRead(trx, actor, childId, now)
+        if (!child) return { result: null, audit: { action: 'plan.child', outcome: 'not_found' as const, entityType: 'child', entityId: childId } }
+        const tac = await openTeamOfChild(trx, actor, childId, now)
+        const plan = tac ? await planView(trx, tac, now) : null
+        return {
+          result: { child, plan },
+          audit: { action: 'plan.child', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], relationshipId: tac?.relationshipId ?? null, ...(tac ? { details: { tac: tac.id, version: tac.planVersion } } : {}) },
+        }
       })
     },
 

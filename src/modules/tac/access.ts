@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
 import { REACH, ROLES, ROLE_LABELS, isRole } from '../../access/policy.ts'
-import { reachingRelationships } from '../../data/access-sql.ts'
+import { childInReach, reachingRelationships } from '../../data/access-sql.ts'
 import type { Actor } from '../../data/actor.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import { isUuid } from '../../data/repositories/children.ts'
@@ -126,6 +126,30 @@ export function tacsOfChild(trx: Transaction<DB>, actor: Actor, childId: string)
     .where('tc.partnership_id', '=', actor.partnershipId)
     .where('tc.child_id', '=', childId)
     .orderBy('t.started_at', 'desc')
+}
+
+/**
+ * A child in the actor's reach (the API's reads of a child's team, meetings and plan start here, as the child's
+ * teams page does): undefined for a bad id, a child out of reach and a child that does not exist alike.
+ */
+export async function childForTeamRead(trx: Transaction<DB>, actor: Actor, childId: string, now: Date) {
+  if (!isUuid(childId)) return undefined
+  return trx
+    .selectFrom('child as c')
+    .select(['c.id', 'c.given_name', 'c.family_name'])
+    .where('c.partnership_id', '=', actor.partnershipId)
+    .where('c.id', '=', childId)
+    .where(childInReach(actor, now))
+    .executeTakeFirst()
+}
+
+/**
+ * The open team around the child (not an exploitation panel's plan: at most one is open, startTac sees to it), if
+ * the actor may see it (tacInReach, as the team's pages); undefined when there is none or it is not theirs to see.
+ */
+export async function openTeamOfChild(trx: Transaction<DB>, actor: Actor, childId: string, now: Date): Promise<TacAccess | undefined> {
+  const open = await tacsOfChild(trx, actor, childId).where('t.status', '=', 'open').where('t.mace', '=', false).executeTakeFirst()
+  return open ? tacInReach(trx, actor, open.id, now) : undefined
 }
 
 export interface TacEntry {

@@ -12,7 +12,7 @@ import { tacMembersInPostQuery } from '../../data/memberships.ts'
 import { isUuid, lockChildren } from '../../data/repositories/children.ts'
 import { TAC_LEVELS, type DB, type TacFamilyMemberTable, type TacLevel } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
-import { casePractitioners, endTeamRelationships, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries, type Practitioner } from './access.ts'
+import { casePractitioners, childForTeamRead, endTeamRelationships, openTeamOfChild, grantTeamRelationships, LEVEL_LABELS, memberIds, tacInReach, tacForChange, writeTacEntries, type Practitioner } from './access.ts'
 import { closeTac, cpPlanInPlace, startTac } from './store.ts'
 
 const rank = (l: TacLevel) => TAC_LEVELS.indexOf(l)
@@ -117,6 +117,24 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         return {
           result: { child, teams: teams.map((t) => ({ ...t, levelLabel: LEVEL_LABELS[t.level], lead: `${t.given_name} ${t.family_name}` })), siblings, leads },
           audit: { action: 'tac.child', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId, ...siblings.map((s) => s.id)] },
+        }
+      })
+    },
+
+    /**
+     * The API's team around the child: the open team (openTeamOfChild) with its current members (joined or invited,
+     * as the team page lists them), or null when there is none the actor may see. One audited read; a child out of
+     * reach is not found.
+     */
+    async teamOfChild(childId: string) {
+      return auditedTransaction(ctx, actor, 'tac.team', async (trx, now) => {
+        const child = await childForTeamRead(trx, actor, childId, now)
+        if (!child) return { result: null, audit: { action: 'tac.team', outcome: 'not_found' as const, entityType: 'child', entityId: childId } }
+        const tac = await openTeamOfChild(trx, actor, childId, now)
+        const team = tac ? { tac, levelLabel: LEVEL_LABELS[tac.level], members: (await members(trx, tac.id)).filter((m) => m.status === 'joined' || m.status === 'invited') } : null
+        return {
+          result: { child, team },
+          audit: { action: 'tac.team', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], relationshipId: tac?.relationshipId ?? null, ...(tac ? { details: { tac: tac.id } } : {}) },
         }
       })
     },

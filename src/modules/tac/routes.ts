@@ -9,6 +9,7 @@ import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { TAC_LEVELS } from '../../data/schema.ts'
 import { LEVEL_LABELS } from './access.ts'
+import { tacApiRoutes } from './api.ts'
 
 const text = (max: number, message: string) => z.string().trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
 const optional = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
@@ -42,8 +43,11 @@ const levelForm = z.object({
   rowVersion: z.coerce.number().int(),
 })
 
-export async function tacRoutes(app: FastifyInstance, { data }: AppDeps): Promise<void> {
+export async function tacRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { data } = deps
   const r = routes(app)
+  // the JSON API of the team, its meetings and its plan (read-only)
+  await tacApiRoutes(app, deps)
   const repo = (req: FastifyRequest) => data.forActor(req.actor!).tac
 
   r.get('/teams', { permission: 'tac:work', audit: 'tac.list' }, async (request, reply) => {
