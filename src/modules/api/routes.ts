@@ -225,6 +225,9 @@ export async function apiRoutes(app: FastifyInstance, { data, config, clock }: A
           immediateDanger: concern.immediate_danger,
           bodyMap: concern.body_map,
           status: concern.status,
+          // whom an open concern waits for, in the page's words ("the front door"; the page reads "Waiting for the front
+          // door"): the same function as the page (waitingFor); null once it is decided
+          waitingFor: concern.waiting_for,
           raisedBy: { name: `${concern.by_given} ${concern.by_family}`, role: concern.by_role, agency: concern.agency_name },
           createdAt: concern.created_at,
         },

@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
-import { makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
+import { disablePractitionerOf, makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { formatDateTime } from '../../platform/http/render.ts'
 import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
@@ -979,5 +979,97 @@ describeApp('a concern’s related concerns are named by the partnership’s cat
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /<option value="[^"]+">[^<]*\(Child-on-child abuse\)<\/option>/)
     assert.doesNotMatch(page.body, /\(Child on child\)/)
+  })
+})
+
+describeApp('concerns: a routed concern whose people have all left waits for whoever the routing rule names now, never for nobody', (ctx) => {
+  const form = (child: string, seenOrHeard: string) => ({ idempotencyKey: randomUUID(), children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
+  const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+  type Api = { concern: { waitingFor: string | null }; canTriage: boolean }
+  const status = (body: string) => /Status\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([^<]*?)\s*<\/dd>/.exec(body)?.[1]
+  const queued = async (agent: Awaited<ReturnType<typeof ctx.s.signIn>>, k: string) => ((await agent.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k)
+  const endMembership = (key: string) => ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf(key)).execute()
+
+  it('a lead practitioner who leaves: the concern waits for the front door, which finds it, opens it and decides; the page and the API say so', async () => {
+    const childId = randomUUID()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Robin', family_name: 'Leftlead', date_of_birth: '2021-03-03', expected_date_of_birth: null, sex: 'male', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'nurse', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form(childId, 'Left at the gate again.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const k = await concernBy(sent.idempotencyKey)
+    assert.deepEqual([k.routed_via, k.routed_to], ['team_lead', [membershipOf('nurse')]])
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    // while the lead practitioner is in post, the concern is theirs: the front door neither finds nor opens it
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the lead practitioner, Claire Dawson')
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.equal(await queued(frontDoor, k.id), false)
+    // the nurse leaves their post: nobody it was routed to can act on it any more
+    ctx.s.clock.advance(60_000)
+    await endMembership('nurse')
+    ctx.s.clock.advance(60_000)
+    // the raiser is told it now waits for the front door, on the page, in the list and in the API (the same words)
+    assert.equal(status((await teacher.get(`/concerns/${k.id}`)).body), 'Waiting for the front door')
+    assert.match(new RegExp(`href="/concerns/${k.id}"[\\s\\S]*?</tr>`).exec((await teacher.get('/concerns')).body)![0], /Waiting for the front door/)
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the front door')
+    assert.equal(((await teacher.get('/api/v1/concerns')).json() as { concerns: { id: string; waiting_for: string | null }[] }).concerns.find((c) => c.id === k.id)!.waiting_for, 'the front door')
+    // the front door's members in post find it in their list, open it and may decide it
+    for (const key of ['frontdoor', 'frontdoor2']) {
+      const worker = key === 'frontdoor' ? frontDoor : await ctx.s.signIn(key)
+      assert.equal(await queued(worker, k.id), true, key)
+      assert.match((await worker.get('/triage')).body, new RegExp(`href="/concerns/${k.id}"`), key)
+      const page = await worker.get(`/concerns/${k.id}`)
+      assert.equal(page.statusCode, 200, key)
+      assert.equal(status(page.body), 'Waiting for the front door', key)
+      assert.match(page.body, /Record your decision/, key)
+      const api = (await worker.get(`/api/v1/concerns/${k.id}`)).json() as Api
+      assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
+    }
+    // nobody else: another agency's safeguarding lead still does not find it
+    const other = await ctx.s.signIn('dsl.academy')
+    assert.equal((await other.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.equal(await queued(other, k.id), false)
+    // the front door decides; decided, it waits for nobody (null in the API)
+    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact: checks under way.' })).statusCode, 303)
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, null)
+    assert.match((await teacher.get(`/concerns/${k.id}`)).body, /Taken as a contact: checks under way\./)
+  })
+
+  it('a school’s safeguarding leads who all leave: the school’s leads in post now take it; with none, the front door', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'academy', 7)
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const sent = form(childId, 'Hungry at the weekend club.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const k = await concernBy(sent.idempotencyKey)
+    assert.deepEqual([k.routed_via, [...k.routed_to].sort()], ['holder_leads', [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort()])
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    // one of them leaves: the other is still in post, and it is still theirs alone
+    await disablePractitionerOf(ctx.s.t.db, membershipOf('dsl.academy'), ctx.s.clock.now())
+    ctx.s.clock.advance(60_000)
+    const deputy = await ctx.s.signIn('deputy.academy')
+    assert.equal(await queued(deputy, k.id), true)
+    assert.equal(await queued(frontDoor, k.id), false)
+    // the deputy leaves too, and the school appoints Rachel Green its deputy DSL: she finds it, and it still waits for
+    // the school's safeguarding lead
+    await endMembership('deputy.academy')
+    const { practitioner_id, team_id } = await ctx.s.t.db.selectFrom('membership').select(['practitioner_id', 'team_id']).where('id', '=', membershipOf('senco.academy')).executeTakeFirstOrThrow()
+    const deputyTeam = (await ctx.s.t.db.selectFrom('membership').select('team_id').where('id', '=', membershipOf('deputy.academy')).executeTakeFirstOrThrow()).team_id ?? team_id
+    await endMembership('senco.academy')
+    const appointed = randomUUID()
+    await ctx.s.t.db.insertInto('membership').values({ id: appointed, partnership_id: PARTNERSHIP, practitioner_id, agency_id: stableUuid('northshire:agency:academy'), team_id: deputyTeam, role: 'deputy_dsl', starts_at: ctx.s.clock.now(), ends_at: null, created_at: ctx.s.clock.now() }).execute()
+    ctx.s.clock.advance(60_000)
+    assert.equal(status((await teacher.get(`/concerns/${k.id}`)).body), 'Waiting for the safeguarding lead at Northshire Academy')
+    const rachel = await ctx.s.signIn('senco.academy')
+    assert.equal(await queued(rachel, k.id), true)
+    const api = (await rachel.get(`/api/v1/concerns/${k.id}`)).json() as Api
+    assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the safeguarding lead at Northshire Academy', true])
+    assert.equal(await queued(frontDoor, k.id), false)
+    // she leaves too, and the academy has no safeguarding lead in post: the front door
+    await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', appointed).execute()
+    ctx.s.clock.advance(60_000)
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the front door')
+    assert.equal(await queued(frontDoor, k.id), true)
+    assert.equal(status((await frontDoor.get(`/concerns/${k.id}`)).body), 'Waiting for the front door')
   })
 })

@@ -118,34 +118,121 @@ const routedNames = sql<string[]>`case k.routed_via
                                  where m.partnership_id = k.partnership_id and m.id = any(k.routed_to) order by a.name)
   else '{}'::text[] end`.as('routed_names')
 
-/** Whom an undecided concern waits for, in words: its raiser's DSL, or whom routeAway sent it to (routed_via). */
-export function waitingFor(k: { routed_via: ConcernRoute | null; routed_names: string[] }): string {
+/**
+ * Someone a routed concern went to is still in post (a predicate on `concern as k`): their membership current and
+ * their account not disabled (currentMembershipsQuery, the one rule of who is in post: ADR 0003).
+ */
+function routedInPost(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
+  return sql<SqlBool>`exists (${currentMembershipsQuery(db, partnershipId, now).select('m.id').where(sql<SqlBool>`m.id = any(k.routed_to)`)})`
+}
+
+/**
+ * Those who stand in when none of those a concern went to by `holder_leads` is in post: the safeguarding leads in post
+ * now of the same agencies, while the agency still holds the child (HELD_BY_AGENCY: what lets them open it) — routeAway's
+ * first rung, asked again today; never its raiser. On `concern as k`: `membership as m`, nothing selected yet.
+ */
+function holderLeadsNow(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
+  return currentMembershipsQuery(db, partnershipId, now)
+    .where('m.role', 'in', SAFEGUARDING_LEAD_ROLES)
+    .where(sql<SqlBool>`m.id <> k.raised_by_membership_id`)
+    .where(sql<SqlBool>`m.agency_id in (select rm.agency_id from membership rm where rm.partnership_id = k.partnership_id and rm.id = any(k.routed_to))`)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('relationship as r')
+          .select('r.id')
+          .where('r.partnership_id', '=', partnershipId)
+          .where(sql<SqlBool>`r.child_id = k.child_id`)
+          .whereRef('r.holder_agency_id', '=', 'm.agency_id')
+          .where('r.type', 'in', HELD_BY_AGENCY)
+          .where('r.starts_at', '<=', now)
+          .where((e2) => e2.or([e2('r.ends_at', 'is', null), e2('r.ends_at', '>', now)])),
+      ),
+    )
+}
+
+/**
+ * The front door's members in post now (routeAway's last rung: the partnership's front-door team, a role the front
+ * door's relationship brings a child into reach for), never the concern's raiser. On `concern as k`: `membership as m`.
+ */
+function frontDoorNow(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
+  return currentMembershipsQuery(db, partnershipId, now)
+    .where('m.role', 'in', FRONT_DOOR_ROLES)
+    .where(sql<SqlBool>`m.id <> k.raised_by_membership_id`)
+    .where(sql<SqlBool>`m.team_id = (select t.id from team t where t.partnership_id = k.partnership_id and t.is_front_door order by t.id limit 1)`)
+}
+
+/**
+ * Which rung of the routing rule a routed concern waits on now (selected on `concern as k` as `waiting_via`): the one it
+ * went by (`routed_via`) while anyone it went to is in post; once none is (they left: membership ended, account
+ * disabled), the next rung of the same rule — a school's or agency's safeguarding leads in post now (holderLeadsNow),
+ * else the front door. Null for a concern not routed away (its raiser's agency's leads, whoever is in post).
+ */
+function waitingVia(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
+  return sql<ConcernRoute | null>`case when k.routed_to = '{}'::uuid[] then null
+    when ${routedInPost(db, partnershipId, now)} then k.routed_via
+    when k.routed_via = 'holder_leads' and exists (${holderLeadsNow(db, partnershipId, now).select('m.id')}) then 'holder_leads'
+    else 'front_door' end`
+}
+
+/**
+ * Whom an undecided concern waits for, in words: its raiser's DSL, or the rung of the routing rule it waits on now
+ * (`waiting_via`); null once it is decided (not open). The one wording of
+ * the concern's page, the raiser's list and the API.
+ */
+export function waitingFor(k: { status: string; waiting_via: ConcernRoute | null; routed_names: string[] }): string | null {
+  if (k.status !== 'open') return null
   const names = k.routed_names.join(' or ')
-  if (k.routed_via === 'front_door') return 'the front door'
-  if (k.routed_via === 'team_lead') return names ? `the lead practitioner, ${names}` : 'the lead practitioner of the team around the child'
-  if (k.routed_via === 'holder_leads') return names ? `the safeguarding lead at ${names}` : 'the safeguarding lead of the child’s school'
+  if (k.waiting_via === 'front_door') return 'the front door'
+  if (k.waiting_via === 'team_lead') return names ? `the lead practitioner, ${names}` : 'the lead practitioner of the team around the child'
+  if (k.waiting_via === 'holder_leads') return names ? `the safeguarding lead at ${names}` : 'the safeguarding lead of the child’s school'
   return 'the DSL'
 }
 
 export function concernsRepository(ctx: Ctx, actor: Actor) {
   const isLead = SAFEGUARDING_LEAD_ROLES.includes(actor.role)
+  const atFrontDoor = FRONT_DOOR_ROLES.includes(actor.role)
+
+  /**
+   * I stand in for those a routed concern went to, none of whom is in post any more, at the front door (a predicate
+   * on `concern as k`): it waits on the front door now (waitingVia) and I am of its members in post.
+   */
+  function frontDoorStandIn(trx: Transaction<DB>, now: Date): Expression<SqlBool> {
+    if (!atFrontDoor) return sql<SqlBool>`false`
+    return sql<SqlBool>`((${waitingVia(trx, actor.partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, actor.partnershipId, now)}
+      and exists (${frontDoorNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`
+  }
 
   /**
    * A concern the actor decides (a predicate on `concern as k`): one raised in their agency and not routed away, for its
-   * safeguarding leads; or one routed to them (its raiser's own leads could not open the child).
+   * safeguarding leads; or one routed to them (its raiser's own leads could not open the child); or, when none of
+   * those it was routed to is in post any more, one that now waits on them (waitingVia): as a safeguarding lead in
+   * post of the agency it went to, which still holds the child, or at the front door.
    */
-  function decidedByMe(eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>): Expression<SqlBool> {
+  function decidedByMe(eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
     const routedToMe = sql<SqlBool>`(k.routed_to <> '{}'::uuid[] and k.routed_to @> array[${actor.membershipId}]::uuid[])`
-    return isLead ? eb.or([eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]), routedToMe]) : routedToMe
+    const ways: Expression<SqlBool>[] = [routedToMe, frontDoorStandIn(trx, now)]
+    if (isLead) {
+      ways.push(eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]))
+      ways.push(
+        sql<SqlBool>`(k.routed_via = 'holder_leads' and not ${routedInPost(trx, actor.partnershipId, now)}
+          and exists (${holderLeadsNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`,
+      )
+    }
+    return eb.or(ways)
   }
 
-  /** A concern the actor may see: one they raised, or one they decide about a child in their reach. */
+  /**
+   * A concern the actor may see: one they raised, or one they decide about a child in their reach — or one that waits
+   * on the front door because those it went to have left, for the front door's members in post (the concern is the
+   * front door's contact: it opens the concern and decides it, but not the child's record, unless it reaches the child).
+   */
   function visibleConcerns(trx: Transaction<DB>, now: Date) {
     return trx
       .selectFrom('concern as k')
       .innerJoin('child as c', 'c.id', 'k.child_id')
       .where('k.partnership_id', '=', actor.partnershipId)
-      .where((eb) => eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never), childInReach(actor, now)(eb as never)])]))
+      .where((eb) => eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]), frontDoorStandIn(trx, now)]))
   }
 
   return {
@@ -480,19 +567,20 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
 
     /** Concerns I raised, with the outcome fed back to me. */
     async mine() {
-      return auditedTransaction(ctx, actor, 'concern.list', async (trx) => {
+      return auditedTransaction(ctx, actor, 'concern.list', async (trx, now) => {
         const rows = await trx
           .selectFrom('concern as k')
           .innerJoin('child as c', 'c.id', 'k.child_id')
           .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
-          .select(['k.id', 'k.status', 'k.created_at', 'k.child_id', 'c.given_name', 'c.family_name', 'cc.label as category', 'k.routed_via', routedNames])
+          .select(['k.id', 'k.status', 'k.created_at', 'k.child_id', 'c.given_name', 'c.family_name', 'cc.label as category', 'k.routed_via', routedNames, waitingVia(trx, actor.partnershipId, now).as('waiting_via')])
           .where('k.partnership_id', '=', actor.partnershipId)
           .where('k.raised_by_membership_id', '=', actor.membershipId)
           .orderBy('k.created_at', 'desc')
           .limit(200)
           .execute()
-        // an open concern says whom it waits for: the DSL, or whom it was routed to (the raiser may see whom it went to)
-        return { result: rows.map(({ routed_names, ...r }) => ({ ...r, waiting_for: waitingFor({ routed_via: r.routed_via, routed_names }) })), audit: { action: 'concern.list', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))], details: { list: 'my-concerns' } } }
+        // an open concern says whom it waits for: the DSL, or whom it was routed to (the raiser may see whom it went to),
+        // or, once none of them is in post, whoever the routing rule names now
+        return { result: rows.map(({ routed_names, waiting_via, ...r }) => ({ ...r, waiting_for: waitingFor({ status: r.status, waiting_via, routed_names }) })), audit: { action: 'concern.list', outcome: 'success', childIds: [...new Set(rows.map((r) => r.child_id))], details: { list: 'my-concerns' } } }
       })
     },
 
@@ -513,7 +601,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
             .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
             .select(['k.id', 'k.status', 'k.created_at', 'k.occurred_at', 'k.immediate_danger', 'k.child_id', 'c.given_name', 'c.family_name', 'c.provisional', 'cc.label as category', 'p.given_name as by_given', 'p.family_name as by_family'])
-            .where((eb) => decidedByMe(eb as never))
+            .where((eb) => decidedByMe(eb as never, trx, now))
         const open = await mine().where('k.status', '=', 'open').orderBy('k.immediate_danger', 'desc').orderBy('k.created_at').limit(500).execute()
         const monitored = await mine()
           // the concern's latest decision and who made it (two decisions take turns on the concern's row; two in the same
@@ -556,7 +644,9 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .leftJoin('entry as e', (j) => j.onRef('e.id', '=', 'k.entry_id').onRef('e.partnership_id', '=', 'k.partnership_id'))
           .selectAll('k')
           .select(sql<boolean>`coalesce(e.occurred_time_known, true)`.as('occurred_time_known'))
-          .select(routedNames)
+          .select([routedNames, waitingVia(trx, actor.partnershipId, now).as('waiting_via')])
+          // whether I decide it: the same predicate as the queue's and the decision's, in the same query
+          .select((eb) => sql<boolean>`${decidedByMe(eb as never, trx, now)}`.as('decides'))
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()
@@ -583,7 +673,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
                 // the kind as the partnership names it, as the queue and my list read it
                 .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
                 .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category', 'cc.label as category_label', 'k.status'])
-                .where((eb) => decidedByMe(eb as never))
+                .where((eb) => decidedByMe(eb as never, trx, now))
                 .where('k.id', '<>', concernId)
                 .where((eb) => eb.or([eb('k.child_id', '=', k.child_id), eb('k.submission_id', '=', k.submission_id)]))
                 .orderBy('k.created_at', 'desc')
@@ -605,7 +695,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // a concern routed away says to whom (those still in post), so its raiser is not told "your DSL has been alerted"
         const routedTo = k.routed_to.length ? (await casePractitioners(trx, actor.partnershipId, now, { ids: k.routed_to })).map((r) => ({ name: r.name, roleLabel: r.roleLabel, agency: r.agency })) : []
         return {
-          result: { concern: { ...k, waiting_for: waitingFor(k) }, triage, links, related: siblings, referrals: told, routedTo, canTriage: k.routed_to.length ? k.routed_to.includes(actor.membershipId) : isLead && k.agency_id === actor.agencyId },
+          result: { concern: { ...k, waiting_for: waitingFor(k) }, triage, links, related: siblings, referrals: told, routedTo, canTriage: Boolean(k.decides) },
           audit: { action: 'concern.view', outcome: 'success', entityType: 'concern', entityId: concernId, childIds: [k.child_id] },
         }
       })
@@ -621,7 +711,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (!isUuid(concernId)) return none
         // the concern's row is held until the decision is in: two DSLs deciding at the same moment take turns, and the
         // second sees the first's (a closed concern is not decided again)
-        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where((eb) => decidedByMe(eb as never)).forNoKeyUpdate('k').executeTakeFirst()
+        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where((eb) => decidedByMe(eb as never, trx, now)).forNoKeyUpdate('k').executeTakeFirst()
         if (!k) return none
         if (k.status === 'closed') throw new RefusedError('This concern is closed')
         const entryId = randomUUID()
@@ -666,7 +756,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'concern.link', async (trx, now) => {
         const none = { result: null, audit: { action: 'concern.link', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
         if (!isLead || !isUuid(concernId) || !isUuid(otherId) || concernId === otherId) return none
-        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where((eb) => decidedByMe(eb as never)).execute()
+        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where((eb) => decidedByMe(eb as never, trx, now)).execute()
         if (both.length !== 2) return none
         await trx
           .insertInto('concern_link')
