@@ -1004,6 +1004,11 @@ describeApp('concerns: a routed concern whose people have all left waits for who
     assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the lead practitioner, Claire Dawson')
     assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
     assert.equal(await queued(frontDoor, k.id), false)
+    // nor may it make a contact from it (the referral's concerns are those its maker decides: the concerns module's rule)
+    const token = ((await frontDoor.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const contact = (key: string) =>
+      frontDoor.postJson('/api/v1/referrals', { children: [childId], kind: 'contact', reason: 'The lead practitioner has left; the school’s worry taken as a contact.', levelBelieved: 2, levelReason: 'One worry, repeated', parentsKnow: true, urgency: 'today', concernIds: [k.id], idempotencyKey: key }, { 'x-csrf-token': token, 'idempotency-key': key })
+    assert.equal((await contact(randomUUID())).statusCode, 404)
     // the nurse leaves their post: nobody it was routed to can act on it any more
     ctx.s.clock.advance(60_000)
     await endMembership('nurse')
@@ -1025,6 +1030,10 @@ describeApp('concerns: a routed concern whose people have all left waits for who
       const api = (await worker.get(`/api/v1/concerns/${k.id}`)).json() as Api
       assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
     }
+    // standing in, the front door may make a contact from it, the concern linked to it
+    const made = await contact(randomUUID())
+    assert.equal(made.statusCode, 201, made.body)
+    assert.deepEqual((await ctx.s.t.db.selectFrom('referral').select('concern_ids').where('child_id', '=', childId).execute()).map((r) => r.concern_ids), [[k.id]])
     // nobody else: another agency's safeguarding lead still does not find it
     const other = await ctx.s.signIn('dsl.academy')
     assert.equal((await other.get(`/concerns/${k.id}`)).statusCode, 404)

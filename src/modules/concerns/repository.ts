@@ -189,38 +189,39 @@ export function waitingFor(k: { status: string; waiting_via: ConcernRoute | null
   return 'the DSL'
 }
 
+/**
+ * The actor stands in for those a routed concern went to, none of whom is in post any more, at the front door (a
+ * predicate on `concern as k`): it waits on the front door now (waitingVia) and the actor is of its members in post.
+ */
+function frontDoorStandIn(actor: Actor, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
+  if (!FRONT_DOOR_ROLES.includes(actor.role)) return sql<SqlBool>`false`
+  return sql<SqlBool>`((${waitingVia(trx, actor.partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, actor.partnershipId, now)}
+    and exists (${frontDoorNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`
+}
+
+/**
+ * A concern the actor decides (a predicate on `concern as k`): one raised in their agency and not routed away, for its
+ * safeguarding leads; or one routed to them (its raiser's own leads could not open the child); or, when none of
+ * those it was routed to is in post any more, one that now waits on them (waitingVia): as a safeguarding lead in
+ * post of the agency it went to, which still holds the child, or at the front door. The one rule of who decides a
+ * concern: the queue, the concern page, the decision, linking concerns, and the concerns a referral is made from.
+ */
+export function concernDecidedBy(actor: Actor, eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
+  const routedToMe = sql<SqlBool>`(k.routed_to <> '{}'::uuid[] and k.routed_to @> array[${actor.membershipId}]::uuid[])`
+  const ways: Expression<SqlBool>[] = [routedToMe, frontDoorStandIn(actor, trx, now)]
+  if (SAFEGUARDING_LEAD_ROLES.includes(actor.role)) {
+    ways.push(eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]))
+    ways.push(
+      sql<SqlBool>`(k.routed_via = 'holder_leads' and not ${routedInPost(trx, actor.partnershipId, now)}
+        and exists (${holderLeadsNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`,
+    )
+  }
+  return eb.or(ways)
+}
+
 export function concernsRepository(ctx: Ctx, actor: Actor) {
   const isLead = SAFEGUARDING_LEAD_ROLES.includes(actor.role)
-  const atFrontDoor = FRONT_DOOR_ROLES.includes(actor.role)
-
-  /**
-   * I stand in for those a routed concern went to, none of whom is in post any more, at the front door (a predicate
-   * on `concern as k`): it waits on the front door now (waitingVia) and I am of its members in post.
-   */
-  function frontDoorStandIn(trx: Transaction<DB>, now: Date): Expression<SqlBool> {
-    if (!atFrontDoor) return sql<SqlBool>`false`
-    return sql<SqlBool>`((${waitingVia(trx, actor.partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, actor.partnershipId, now)}
-      and exists (${frontDoorNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`
-  }
-
-  /**
-   * A concern the actor decides (a predicate on `concern as k`): one raised in their agency and not routed away, for its
-   * safeguarding leads; or one routed to them (its raiser's own leads could not open the child); or, when none of
-   * those it was routed to is in post any more, one that now waits on them (waitingVia): as a safeguarding lead in
-   * post of the agency it went to, which still holds the child, or at the front door.
-   */
-  function decidedByMe(eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
-    const routedToMe = sql<SqlBool>`(k.routed_to <> '{}'::uuid[] and k.routed_to @> array[${actor.membershipId}]::uuid[])`
-    const ways: Expression<SqlBool>[] = [routedToMe, frontDoorStandIn(trx, now)]
-    if (isLead) {
-      ways.push(eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]))
-      ways.push(
-        sql<SqlBool>`(k.routed_via = 'holder_leads' and not ${routedInPost(trx, actor.partnershipId, now)}
-          and exists (${holderLeadsNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`,
-      )
-    }
-    return eb.or(ways)
-  }
+  const decidedByMe = (eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date) => concernDecidedBy(actor, eb, trx, now)
 
   /**
    * A concern the actor may see: one they raised, or one they decide about a child in their reach — or one that waits
@@ -232,7 +233,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       .selectFrom('concern as k')
       .innerJoin('child as c', 'c.id', 'k.child_id')
       .where('k.partnership_id', '=', actor.partnershipId)
-      .where((eb) => eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]), frontDoorStandIn(trx, now)]))
+      .where((eb) => eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]), frontDoorStandIn(actor, trx, now)]))
   }
 
   return {

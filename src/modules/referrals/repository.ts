@@ -14,6 +14,7 @@ import { isUuid } from '../../data/repositories/children.ts'
 import type { ClockPort } from '../../data/clock-port.ts'
 import { recordReferralSharing } from '../sharing/referral.ts'
 import { inIdentityIndex, searchesIdentityIndex } from '../search/repository.ts'
+import { concernDecidedBy } from '../concerns/repository.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 import { createProvisionalChild, type NewChild } from '../../data/repositories/provisional-child.ts'
 
@@ -227,11 +228,13 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (concernIds.length) {
           if (concernIds.some((k) => !isUuid(k))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
           const own = await trx
-            .selectFrom('concern')
-            .select('id')
-            .where('partnership_id', '=', actor.partnershipId)
-            .where('id', 'in', concernIds)
-            .where((eb) => eb.or([eb.and([eb('agency_id', '=', actor.agencyId), sql<boolean>`routed_to = '{}'::uuid[]`]), sql<boolean>`routed_to @> array[${actor.membershipId}]::uuid[]`]))
+            .selectFrom('concern as k')
+            .select('k.id')
+            .where('k.partnership_id', '=', actor.partnershipId)
+            .where('k.id', 'in', concernIds)
+            // the agency's own (any referrer of it), or one the referrer decides (concernDecidedBy: routed to them, or
+            // standing in for those it went to who have left) — the concerns module's one rule
+            .where((eb) => eb.or([eb.and([eb('k.agency_id', '=', actor.agencyId), sql<boolean>`k.routed_to = '{}'::uuid[]`]), concernDecidedBy(actor, eb, trx, now)]))
             .execute()
           if (own.length !== concernIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
         }
