@@ -3,8 +3,10 @@
 // in src/modules/records/validate.ts. Every row is checked first: any bad row → nothing imported, the rejected rows
 // and why on stdout (or --report FILE), exit 2. A file that stopped part-way resumes after its last committed batch;
 // a finished file is refused (exit 2). The file is UTF-8 (or UTF-16 with its byte-order mark): another encoding, or a
-// control character in it, is refused before anything is imported (exit 2). Progress on stderr. Acts as the system
-// (job "records-import"), audited as such with the agency named: no practitioner is signed in at a terminal.
+// control character in it, is refused before anything is imported (exit 2), and so is a file whose name is longer
+// than an import keeps (FILE_NAME_MAX in src/modules/records/repository.ts, the page's rule too): rename it. Progress
+// on stderr. Acts as the system (job "records-import"), audited as such with the agency named: no practitioner is
+// signed in at a terminal.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -12,7 +14,7 @@ import { loadConfig } from '../src/platform/config.ts'
 import { openDatabase, DatabaseLockedError } from '../src/data/db.ts'
 import { systemRepository } from '../src/data/system.ts'
 import { systemClock } from '../src/platform/clock.ts'
-import { RefusedError } from '../src/data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../src/data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS } from '../src/modules/records/validate.ts'
 
 const HELP = `Usage: npm run import -- records|entries FILE.csv --agency AGENCY_ID_OR_NAME [--partnership CODE] [--report FILE]
@@ -139,6 +141,10 @@ try {
 } catch (err) {
   if (err instanceof BadFileError) {
     console.error(err.message)
+    process.exitCode = 2
+  } else if (err instanceof FieldRefusedError && err.field === 'fileName') {
+    // the file's own name is kept with the import, and the data layer refuses one too long to keep whole
+    console.error(`${err.message}: rename the file to a shorter name and import it again. Nothing was imported.`)
     process.exitCode = 2
   } else if (err instanceof UsageError || err instanceof RefusedError) {
     console.error(`${err.message}${err instanceof UsageError ? '\n\n' + HELP : ''}`)

@@ -55,6 +55,22 @@ describe('npm run import (the command line)', () => {
     assert.match(e.stdout, /Imported 1 rows/)
   })
 
+  it('a file whose name is over 200 characters is refused, naming the limit and suggesting a rename, nothing imported; renamed, it imports', () => {
+    const lines = [HEADER, 'LN-1,Perpetua,Inkwright,2012-05-06,female,,,,']
+    const long = file(`${'n'.repeat(197)}.csv`, lines) // 201 characters: Linux allows 255 bytes
+    const r = run('scripts/import.ts', 'records', long, '--agency', 'Northshire Police')
+    assert.equal(r.status, 2, r.stderr)
+    assert.match(r.stderr, /The file name must be 200 characters or fewer \(it has 201\): rename the file to a shorter name and import it again\. Nothing was imported\./)
+    assert.doesNotMatch(r.stdout, /Imported/)
+    // nothing was kept, not even a run: the same bytes under a name of 200 characters import in full, from the start
+    const renamed = path.join(dir, `${'n'.repeat(196)}.csv`)
+    fs.renameSync(long, renamed)
+    const again = run('scripts/import.ts', 'records', renamed, '--agency', 'Northshire Police')
+    assert.equal(again.status, 0, again.stderr)
+    assert.match(again.stdout, /^Imported 1 rows for Northshire Police: /)
+    assert.doesNotMatch(again.stdout, /resumed/)
+  })
+
   it('bad arguments say what is wrong and exit 2', () => {
     const none = run('scripts/import.ts')
     assert.equal(none.status, 2)

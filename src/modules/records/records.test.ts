@@ -5,6 +5,7 @@ import { describeApp } from '../../../test/support/app.ts'
 import { makeTac, membershipOf } from '../../../test/support/tac.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { systemRepository } from '../../data/system.ts'
+import { FieldRefusedError } from '../../data/unit-of-work.ts'
 import { currentMatcherModel, MATCHER_MIN_MATCHES, MATCHER_MIN_RECORDS, matchPair, MATCH_FIELDS, nearbyBirthDates, oneEditVariants } from './repository.ts'
 import { DEFAULTS, FIELDS, startingM } from '../linkage/matcher.ts'
 import { validNhsNumber } from './validate.ts'
@@ -784,6 +785,30 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal(taken.statusCode, 200, taken.body.slice(0, 300))
     const run = await ctx.s.t.db.selectFrom('import_run').select(['file_name', 'status', 'rows_done']).where('file_name', 'like', 'aaaa%').execute()
     assert.deepEqual(run, [{ file_name: long, status: 'finished', rows_done: 1 }])
+  })
+
+  it('the data layer refuses a file name over 200 characters (FieldRefusedError on fileName) before anything is written, whoever imports', async () => {
+    const importer = systemRepository({ db: ctx.s.t.db, clock: ctx.s.clock }, 'records-import-test').recordsImporter(P, CSC)
+    const count = async (table: 'import_run' | 'agency_record' | 'import_rejection') => (await ctx.s.t.db.selectFrom(table).select('partnership_id').execute()).length
+    const before = { runs: await count('import_run'), records: await count('agency_record'), rejections: await count('import_rejection') }
+    const good = [HEADER, 'LONGNAME-1,Perpetua,Inkwright,2012-05-06,female,,,,'].join('\n')
+    const bad = [HEADER, 'LONGNAME-2,Perpetua,,2012-13-40,female,,,,'].join('\n')
+    const long = `${'n'.repeat(197)}.csv` // 201 characters
+    for (const [kind, csv] of [['records', good], ['records', bad], ['entries', 'source_ref,occurred_at,type,category,significance,summary,visibility\nLONGNAME-1,2026-11-20,exclusion,,low,Excluded,']] as const) {
+      await assert.rejects(importer.importCsv(kind, csv, { fileName: long }), (err: unknown) => {
+        assert.ok(err instanceof FieldRefusedError, `a FieldRefusedError, not ${String(err)}`)
+        assert.equal(err.field, 'fileName')
+        assert.equal(err.message, 'The file name must be 200 characters or fewer (it has 201)')
+        return true
+      })
+    }
+    assert.deepEqual({ runs: await count('import_run'), records: await count('agency_record'), rejections: await count('import_rejection') }, before, 'no run (not even a rejected one), no record, no rejection')
+    const refusals = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'details']).where('outcome', '=', 'refused').where('action', 'in', ['records.import', 'entries.import']).orderBy('id', 'desc').limit(3).execute()
+    assert.deepEqual(refusals.map((a) => [a.action, (a.details as { error?: string }).error]).sort(), [['entries.import', 'The file name must be 200 characters or fewer (it has 201)'], ['records.import', 'The file name must be 200 characters or fewer (it has 201)'], ['records.import', 'The file name must be 200 characters or fewer (it has 201)']], 'each refusal audited as refused')
+    // one of 200 is kept whole, and the same file imports under it (the refusal left nothing behind to make it "already imported")
+    const result = await importer.importCsv('records', good, { fileName: long.slice(1) })
+    assert.equal(result.status, 'finished')
+    assert.equal((await ctx.s.t.db.selectFrom('import_run').select('file_name').where('id', '=', result.runId).executeTakeFirstOrThrow()).file_name, long.slice(1))
   })
 
   // last: its 501 new children change the population the matcher samples for chance agreement

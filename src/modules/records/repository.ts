@@ -17,7 +17,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import { hasPermission } from '../../access/policy.ts'
 import type { Actor } from '../../data/actor.ts'
 import type { AuditActor } from '../../data/audit.ts'
-import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
+import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
 import type { DB, MatchState } from '../../data/schema.ts'
 import { DEFAULTS, FIELDS, compareRecords, dedupe, explain, link, score, startingM, type FieldName, type InputRecord, type Model } from '../linkage/matcher.ts'
 import { signalsFollowEntries, type MovedSignal } from '../signals/routing.ts'
@@ -83,9 +83,29 @@ export interface ImportResult {
 }
 
 export interface ImportOptions {
+  /** Kept with the run (`import_run.file_name`) so the import can be found again by it: up to FILE_NAME_MAX. */
   fileName?: string | null
   chunkSize?: number
   onProgress?: (done: number, total: number) => void
+}
+
+/**
+ * The longest file name kept with an import, in characters (UTF-16 code units, as `String.length` counts them). One
+ * longer is refused, never cut: a user finds the import again by the name they gave, and a name silently shortened is
+ * one they never typed. The one rule for every way in: the page (a name typed beside the pasted file) and the command
+ * line (the file's own name, which Linux allows up to 255 bytes).
+ */
+export const FILE_NAME_MAX = 200
+
+/**
+ * Why this file name cannot be kept with an import (null when it can): a FieldRefusedError on 'fileName' whose message
+ * states the rule; each interface adds its own remedy (the page: shorten it or leave it blank; the command line:
+ * rename the file). `importCsv` throws it before anything is written; the page also asks it first, so that the
+ * name's problem is listed with the form's others.
+ */
+export function fileNameRefusal(fileName: string | null | undefined): FieldRefusedError | null {
+  if (!fileName || fileName.length <= FILE_NAME_MAX) return null
+  return new FieldRefusedError(`The file name must be ${FILE_NAME_MAX} characters or fewer (it has ${fileName.length})`, 'fileName')
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
@@ -687,10 +707,17 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
      * Imports a CSV file. Every row is checked first: if any is bad, nothing is imported — only the run and its
      * rejections (row-level reasons) are kept. A good file is written in batches (chunkSize rows; the page asks for
      * one, so that its import is all or nothing), each committed with its audit row; a run that stopped part-way
-     * resumes after its last batch, and a finished file is refused.
+     * resumes after its last batch, and a finished file is refused. A file name over FILE_NAME_MAX is refused
+     * (FieldRefusedError on 'fileName') before anything is read or written, save its own audit row (refused).
      */
     async importCsv(kind: 'records' | 'entries', text: string, opts: ImportOptions = {}): Promise<ImportResult> {
       const action = `${kind}.import`
+      const nameRefused = fileNameRefusal(opts.fileName)
+      if (nameRefused) {
+        return auditedTransaction(ctx, actor, action, async () => {
+          throw nameRefused
+        })
+      }
       const sha = sha256(text)
       const chunk = Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK)
       const previous = await ctx.db.selectFrom('import_run').selectAll().where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('kind', '=', kind).where('file_sha256', '=', sha).executeTakeFirst()

@@ -4,15 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { conflictProblem, validationProblem } from '../../platform/http/problem.ts'
-import { RefusedError } from '../../data/unit-of-work.ts'
+import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
 import { fieldError, oneValue, sentTwice } from '../../web/forms.ts'
-import type { ImportResult } from './repository.ts'
+import { FILE_NAME_MAX, fileNameRefusal, type ImportResult } from './repository.ts'
 
 const MAX_CSV = 1_000_000
-// The file name kept with the import, as typed: one longer is refused (with the form kept, the file still pasted), not
-// cut — a user finds the import again by the name they gave, and a name silently shortened is one they never typed.
-const FILE_NAME_MAX = 200
+// The file name kept with the import, as typed: the data layer's rule (FILE_NAME_MAX, fileNameRefusal), the same as
+// the command line's; one longer is refused with the form kept, the file still pasted, and the page's remedy added.
+const fileNameText = (refused: FieldRefusedError) => `${refused.message}: shorten it, or leave it blank`
 const REASON_MAX = 2000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -40,7 +40,10 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     if (twice(request, 'kind')) fieldErrors['kind'] = { text: sentTwice('What the file holds') }
     else if (kind !== 'records' && kind !== 'entries') fieldErrors['kind'] = { text: 'Choose what the file holds: records or entries' }
     if (twice(request, 'fileName')) fieldErrors['fileName'] = { text: sentTwice('The file name') }
-    else if (fileName.length > FILE_NAME_MAX) fieldErrors['fileName'] = { text: `The file name must be ${FILE_NAME_MAX} characters or fewer (it has ${fileName.length}): shorten it, or leave it blank` }
+    else {
+      const refused = fileNameRefusal(fileName)
+      if (refused) fieldErrors['fileName'] = { text: fileNameText(refused) }
+    }
     if (twice(request, 'csv')) fieldErrors['csv'] = { text: sentTwice('The CSV file') }
     else if (!csv.trim()) fieldErrors['csv'] = { text: 'Paste the CSV file, with its header row' }
     else if (csv.length > MAX_CSV) fieldErrors['csv'] = { text: 'The file must be 1 MB or smaller: split it, or use the command line (npm run import)' }
@@ -57,6 +60,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       }
       return importPage(reply, { kind }, { result })
     } catch (err) {
+      if (err instanceof FieldRefusedError && err.field === 'fileName') return importPage(reply, values, fieldError(fileNameText(err), 'fileName'), 400)
       if (err instanceof RefusedError) return importPage(reply, values, fieldError(err.message, 'csv'), 409)
       throw err
     }
