@@ -349,13 +349,16 @@ describeApp('the merged chronology', (ctx) => {
   it('a download checks its filter as the page does: a value not in the lists, or a bad date, is refused with the page’s message before anything is exported', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    const exports = async (after: number) => (await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('id', '>', after).where('action', '=', 'chronology.export').execute()).map((a) => (a.details as { returned?: number }).returned)
+    const audited = async (after: number, action: string) =>
+      (await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('id', '>', after).where('action', '=', action).orderBy('id').execute()).map((a) => [a.outcome, (a.details as { returned?: number }).returned, (a.details as { refusedBecause?: string }).refusedBecause])
     const cases: [query: string, field: string, message: string, read: boolean][] = [
       ['category=no_such_category', 'category', 'Choose a category from the list', true],
       ['type=not_a_type', 'type', 'Choose a type of entry from the list', true],
       [`agency=${id('agency:no-such-agency')}`, 'agency', 'Choose an agency from the list', true],
       // a category this viewer has no entries under, though it is the partnership's: not among the choices either
       ['category=radicalisation', 'category', 'Choose a category from the list', true],
+      // one value among the choices and one not: refused on the one
+      [`agency=${id('agency:brookside')}&category=neglect&type=not_a_type`, 'type', 'Choose a type of entry from the list', true],
       ['agency=not-an-agency', 'agency', 'Choose an agency from the list', false],
       ['from=yesterday', 'from', 'Enter the “from” date as YYYY-MM-DD', false],
       ['to=2026-02-30', 'to', 'Enter the “to” date as YYYY-MM-DD: it must be a real date', false],
@@ -363,9 +366,15 @@ describeApp('the merged chronology', (ctx) => {
     ]
     for (const [query, field, message, read] of cases) {
       // the page's own answer: a 400 with this message in its error summary, linked to the field
+      const beforePage = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
       const page = await dsl.get(`/children/${childId}/chronology?${query}`)
       assert.equal(page.statusCode, 400, query)
       assert.match(page.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#${field}"[^>]*>${re(message)}<`), query)
+      // the page is shown (with its error), and audited as shown, not as a refusal: with a value not in the lists, a
+      // view of no entries
+      const viewed = await audited(beforePage.id!, 'chronology.view')
+      assert.deepEqual(viewed.map(([outcome, , why]) => [outcome, why]), [['success', undefined]], `page ${query}`)
+      if (read) assert.equal(viewed[0]![1], 0, `page ${query}`)
       for (const format of ['csv', 'pdf']) {
         const before = await ctx.s.t.db.selectFrom('audit_event').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
         const download = await dsl.get(`/children/${childId}/chronology.${format}?${query}`)
@@ -376,8 +385,8 @@ describeApp('the merged chronology', (ctx) => {
         assert.match(download.body, new RegExp(`govuk-error-summary[\\s\\S]*href="/children/${childId}/chronology\\?${re(query.replace(/&/g, '&amp;'))}#${field}"[^>]*>${re(message)}<`), `${format} ${query}`)
         assert.doesNotMatch(download.body, /Entry \d+ /, 'no entry in the answer')
         // refused before anything is exported: a bad date is refused before the read, a value not in the lists after
-        // the (audited) read of the choices, which holds no entry, none leaving
-        assert.deepEqual(await exports(before.id!), read ? [0] : [], `${format} ${query}`)
+        // the read of the choices, which holds no entry, none leaving — and audited by that read as refused, and why
+        assert.deepEqual(await audited(before.id!, 'chronology.export'), read ? [['refused', 0, 'a filter value not among the choices']] : [], `${format} ${query}`)
       }
     }
   })
@@ -589,7 +598,7 @@ describeApp('the chronology names categories as the partnership does, and shows 
     // and so do the markers' hover texts, from the same read (the labels come with the chronology's choices)
     const hover = [...svg.matchAll(/<g class="tl-m">.*?<title>([^<]*)<\/title><\/g>/g)].map(([, t]) => t!.replace(/&#39;/g, "'").replace(/&amp;/g, '&'))
     for (const label of ['Female genital mutilation (FGM)', 'Neglect (long-standing)', 'County lines (CCE)', 'Agency specific code']) {
-      assert.ok(hover.some((t) => t.endsWith(`: ${/County/.test(label) ? 'health attendance' : 'incident'} (${label}), medium significance`)), `${label} in a marker's title`)
+      assert.ok(hover.some((t) => t.endsWith(`: ${/County/.test(label) ? 'Health attendance' : 'Incident'} (${label}), medium significance`)), `${label} in a marker's title`)
     }
     assert.ok(hover.every((t) => !/\((fgm|Fgm|neglect|Neglect|county lines cce|County lines cce)\)/.test(t)), hover.join('\n'))
 

@@ -167,11 +167,22 @@ function buildStatement(db: Ctx['db'], actor: Actor, shape: Shape): CompiledQuer
   // an export holds everything the viewer may see or nothing (the route refuses one longer than a download holds, and
   // nothing leaves): its audit row says so, 'refused' with nothing returned, rather than an export that never happened
   const refused = sql`(select t.n from t) > ${limit}`
-  const outcome = shape.action === 'chronology.export' ? sql`case when not ok then 'not_found' when ${refused} then 'refused' else 'success' end` : sql`case when ok then 'success' else 'not_found' end`
-  const returned =
-    shape.action === 'chronology.export'
-      ? sql`case when ${refused} then jsonb_build_object('returned', 0, 'visible', (select t.n from t), 'refusedBecause', 'more entries than one download holds') else jsonb_build_object('returned', (select count(*) from pg)) end`
-      : sql`jsonb_build_object('returned', (select count(*) from pg))`
+  // ...and one whose agency, category or type is not among the filter's choices (the lists in t, from everything the
+  // viewer may see) is refused by the route with the page's message, nothing leaving: audited so here, as the route
+  // decides it (src/modules/chronology/routes.ts, choiceErrors: the agency's id as text, as the lists give it). Only
+  // in an export's statement, and only for the filters its shape has; the page's statement is as it was.
+  const unlistedChecks: RawBuilder<unknown>[] = []
+  const exporting = shape.action === 'chronology.export'
+  if (exporting && shape.agency) unlistedChecks.push(sql`not coalesce(${SLOT.agency}::text = any(t.agency_ids::text[]), false)`)
+  if (exporting && shape.category) unlistedChecks.push(sql`not coalesce(${SLOT.category}::text = any(t.categories), false)`)
+  if (exporting && shape.type) unlistedChecks.push(sql`not coalesce(${SLOT.type}::text = any(t.types), false)`)
+  const unlisted = unlistedChecks.length ? sql`(select ${sql.join(unlistedChecks, sql` or `)} from t)` : null
+  const unlistedOutcome = unlisted ? sql`when ${unlisted} then 'refused'` : sql``
+  const unlistedReturned = unlisted ? sql`when ${unlisted} then jsonb_build_object('returned', 0, 'refusedBecause', 'a filter value not among the choices')` : sql``
+  const outcome = exporting ? sql`case when not ok then 'not_found' ${unlistedOutcome} when ${refused} then 'refused' else 'success' end` : sql`case when ok then 'success' else 'not_found' end`
+  const returned = exporting
+    ? sql`case ${unlistedReturned} when ${refused} then jsonb_build_object('returned', 0, 'visible', (select t.n from t), 'refusedBecause', 'more entries than one download holds') else jsonb_build_object('returned', (select count(*) from pg)) end`
+    : sql`jsonb_build_object('returned', (select count(*) from pg))`
   // the children in view (kids), the counts and choices (t), the page (pg, then its full rows), and the audit row
   // (a) — in the same statement as the read, so it commits with it or not at all
   return sql<Result>`/* prepared */
@@ -215,7 +226,8 @@ export function chronologyRepository(ctx: Ctx, actor: Actor) {
      * One statement — so one round trip and one implicit transaction — reads the children in view (the child, and
      * with `family` their brothers, sisters and household children, each only if in the viewer's reach), the entries
      * the viewer may see, the page of them, the counts and the filter choices, and writes the audit row: 'success'
-     * with what was returned, or 'not_found' when the child is absent or out of reach (null).
+     * with what was returned, or 'not_found' when the child is absent or out of reach (null); an export the route
+     * refuses (longer than a download holds, or filtered by a value not among the choices) 'refused', nothing returned.
      */
     async read(childId: string, opts: { family?: boolean; filter?: ChronologyFilter; page?: number; all?: boolean; action?: Action; format?: 'csv' | 'pdf' } = {}) {
       const action = opts.action ?? 'chronology.view'

@@ -149,7 +149,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       return null
     }
     // an agency, category or type not among the filter's choices: refused before anything is exported (no such filter
-    // matches an entry the viewer may see, so the audited read returned none)
+    // matches an entry the viewer may see, so the read returned none; its statement audits it as 'refused', deciding
+    // it from the same lists as this check, src/modules/chronology/repository.ts)
     const notListed = choiceErrors(f.filter, result)
     if (notListed.length) {
       await refuse(notListed)

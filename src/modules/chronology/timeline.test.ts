@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { textWidth, timelineSvg, wrapLabel, type TimelineEntry } from './timeline.ts'
 import { londonDateTime } from '../../web/dates.ts'
+import { entryTypeLabel } from '../../platform/http/render.ts'
 
 const DAY = 86_400_000
 const LABEL_COLUMN = 192 // agency names end before this x
@@ -180,20 +181,20 @@ function assertLegible(list: TimelineEntry[], categoryLabels?: Record<string, st
   assert.deepEqual(p.legend.map((l) => l.category).sort(), inUse)
   const pairs = p.legend.map((l) => `${l.fill} ${l.shape}`)
   assert.equal(new Set(pairs).size, pairs.length, `repeated glyphs: ${pairs.join(', ')}`)
-  const byCategory = new Map(p.legend.map((l) => [l.category, l]))
   const byName = new Map(p.legend.map((l) => [l.name, l]))
   assert.equal(byName.size, p.legend.length, 'each legend item its own name')
   const named = new Map(list.map((e) => [e.id, e]))
   for (const m of p.markers) {
-    const e = [...named.values()].find((x) => m.title.startsWith(`${londonDateTime(x.occurred_at).date}, ${x.agency}: `) && m.title.includes(x.type.replace(/_/g, ' ')))
+    const e = [...named.values()].find((x) => m.title.startsWith(`${londonDateTime(x.occurred_at).date}, ${x.agency}: `) && m.title.includes(entryTypeLabel(x.type)))
     assert.ok(e, m.title)
     if (m.title.endsWith('risk signal')) {
       assert.match(m.shapes, /stroke="#d4351c"/, 'a signal is ringed')
       continue
     }
-    // a category is named in the title as in the legend (a label may hold brackets); an entry without one, by its type
+    // a category is named in the title as in the legend (a label may hold brackets); an entry without one, by its type,
+    // named there as in the legend
     const category = /: [^(]*? \((.*)\), \w+ significance$/.exec(m.title)?.[1]
-    const g = category === undefined ? byCategory.get(/: ([^,(]+), \w+ significance$/.exec(m.title)![1]!.replace(/ /g, '_'))! : byName.get(category)!
+    const g = byName.get(category ?? /: ([^,(]+), \w+ significance$/.exec(m.title)![1]!)!
     assert.ok(g, `${category ?? m.title} in the legend`)
     assert.equal(attr(/<(circle|path)\b[^>]*>/.exec(m.shapes)![0], 'fill'), g.fill, m.title)
     assert.equal(shapeOf(m.shapes), g.shape, m.title)
@@ -267,7 +268,7 @@ describe('dates in the picture', () => {
       { id: 'a', occurred_at: new Date('2026-07-31T23:30:00Z'), agency: 'Police', type: 'incident', category: 'neglect', significance: 'high' }, // 00:30 BST, 1 August
       { id: 'b', occurred_at: new Date('2026-08-10T10:00:00Z'), agency: 'Police', type: 'incident', category: 'neglect', significance: 'low' },
     ], { title: 'T' })
-    assert.match(svg, /<title>2026-08-01, Police: incident \(Neglect\), high significance<\/title>/)
+    assert.match(svg, /<title>2026-08-01, Police: Incident \(Neglect\), high significance<\/title>/)
     assert.match(/<desc id="tl-desc">([^<]*)<\/desc>/.exec(svg)![1]!, /between 2026-08-01 and 2026-08-10/)
   })
 })
@@ -302,15 +303,44 @@ describe('categories in the picture', () => {
     const svg = timelineSvg(list, { title: 'T', categoryLabels: labels })
     const p = parse(svg)
     const titles = [...p.markers.map((m) => m.title), ...p.more.map((m) => m.title)]
-    assert.ok(titles.includes('2025-06-12, School: concern (Female genital mutilation (FGM)), high significance'), titles.join('\n'))
-    assert.ok(titles.includes('2025-06-13, School: concern (Child-on-child abuse), medium significance'), titles.join('\n'))
-    assert.ok(titles.includes('2025-06-05, Police: incident (Neglect (long-standing)), low significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-12, School: Concern (Female genital mutilation (FGM)), high significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-13, School: Concern (Child-on-child abuse), medium significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-05, Police: Incident (Neglect (long-standing)), low significance'), titles.join('\n'))
     assert.deepEqual(p.more.map((m) => m.title), ['5 more entries from Police, 2025-06-05: 3 Female genital mutilation (FGM), 2 Child-on-child abuse'])
     // a code the partnership does not have is humanised, as on the page
-    assert.ok(titles.includes('2025-06-14, School: concern (Agency code), medium significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-14, School: Concern (Agency code), medium significance'), titles.join('\n'))
     // past the partnership's names, the codes' own words appear nowhere a person reads
     const text = [...svg.matchAll(/<(title|text|tspan)\b[^>]*>([^<]*)</g)].map(([, , t]) => unescape(t!)).join('\n')
     assert.doesNotMatch([...Object.values(labels), 'Agency code'].reduce((rest, label) => rest.replaceAll(label, ''), text), /fgm|child.on.child|neglect|agency.code/i)
     assert.deepEqual(p.legend.map((l) => l.name).sort(), ['Agency code', 'Child-on-child abuse', 'Female genital mutilation (FGM)', 'Neglect (long-standing)'])
+  })
+})
+
+describe('types of entry in the picture', () => {
+  const at = (minutes: number) => new Date(Date.UTC(2025, 5, 5, 10, minutes))
+  // a busy morning at the school (seven shown, three more counted by a box), and a week later one of each: a DSL's
+  // action and a home visit without a category, a DSL's action under one
+  const list: TimelineEntry[] = [
+    ...Array.from({ length: 10 }, (_, i) => ({ id: `b${i}`, occurred_at: at(i), agency: 'School', type: i % 2 ? 'dsl_action' : 'home_visit', category: null, significance: 'low' as const })),
+    { id: 'd', occurred_at: new Date(Date.UTC(2025, 5, 12, 10)), agency: 'School', type: 'dsl_action', category: null, significance: 'high' },
+    { id: 'h', occurred_at: new Date(Date.UTC(2025, 5, 13, 10)), agency: 'Health', type: 'home_visit', category: null, significance: 'medium' },
+    { id: 'n', occurred_at: new Date(Date.UTC(2025, 5, 14, 10)), agency: 'School', type: 'dsl_action', category: 'neglect', significance: 'medium' },
+  ]
+
+  it('are named as the chronology page names them (“DSL action”, “Home visit”) in the hover texts, the legend and the count boxes', () => {
+    const svg = timelineSvg(list, { title: 'T', categoryLabels: { neglect: 'Neglect' } })
+    const p = parse(svg)
+    const titles = p.markers.map((m) => m.title)
+    assert.ok(titles.includes('2025-06-12, School: DSL action, high significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-13, Health: Home visit, medium significance'), titles.join('\n'))
+    assert.ok(titles.includes('2025-06-14, School: DSL action (Neglect), medium significance'), titles.join('\n'))
+    // an entry without a category is in the legend by its type, named so
+    assert.deepEqual(p.legend.map((l) => [l.category, l.name]).sort(), [['dsl_action', 'DSL action'], ['home_visit', 'Home visit'], ['neglect', 'Neglect']])
+    // the box counting the busy morning's others, each by the legend's name
+    assert.equal(p.more.length, 1)
+    assert.equal(p.more[0]!.title, '3 more entries from School, 2025-06-05: 2 DSL action, 1 Home visit')
+    // the codes' humanised lower case appears nowhere a person reads
+    const text = [...svg.matchAll(/<(title|text|tspan)\b[^>]*>([^<]*)</g)].map(([, , t]) => unescape(t!)).join('\n')
+    assert.doesNotMatch(text, /dsl.action|home.visit|Dsl action/)
   })
 })

@@ -13,7 +13,7 @@
 //   label column, which is clipped as well; axis ticks step from days to years so that labels never collide.
 import { DEFAULT_CONCERN_CATEGORIES } from '../../data/partnership-defaults.ts'
 import { esc } from './html.ts'
-import { categoryLabel } from '../../platform/http/render.ts'
+import { categoryLabel, entryTypeLabel } from '../../platform/http/render.ts'
 import { londonDateTime } from '../../web/dates.ts'
 
 export interface TimelineEntry {
@@ -57,7 +57,6 @@ const KNOWN = DEFAULT_CONCERN_CATEGORIES.map(([code]) => code)
 const SIZE: Record<Significance, number> = { low: 7, medium: 10, high: 13, critical: 13 }
 const RANK: Record<Significance, number> = { low: 0, medium: 1, high: 2, critical: 3 }
 
-const humanise = (s: string) => s.replace(/_/g, ' ')
 const n1 = (v: number) => String(Math.round(v * 10) / 10)
 /** An entry's date as the chronology table gives it: London's (an entry at 00:30 BST is that day's, not the day before's). */
 const ymd = (t: number) => londonDateTime(new Date(t)).date
@@ -234,11 +233,15 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
   const isSignal = (e: TimelineEntry) => e.type === 'signal'
   const keyOf = (e: TimelineEntry) => e.category ?? e.type
   // a category as the partnership names it (as the chronology's table does), in the legend, the markers' and the count
-  // boxes' <title>s alike; an entry without one, by its type
+  // boxes' <title>s alike; an entry without one, by its type, as the table names that (entryTypeLabel: "DSL action")
   const categoryName = (k: string) => categoryLabel(k, opts.categoryLabels)
+  const nameOf = (e: TimelineEntry) => (e.category ? categoryName(e.category) : entryTypeLabel(e.type))
+  const keyNames = new Map<string, string>()
+  for (const e of entries) if (!isSignal(e) && !keyNames.has(keyOf(e))) keyNames.set(keyOf(e), nameOf(e))
+  const keyName = (k: string) => keyNames.get(k)!
 
   // category glyphs: the known ones fixed, the rest the next unused pairs; beyond 48 categories, one "other" glyph
-  const keys = [...new Set(entries.filter((e) => !isSignal(e)).map(keyOf))].sort((a, b) => categoryName(a).localeCompare(categoryName(b)))
+  const keys = [...new Set(entries.filter((e) => !isSignal(e)).map(keyOf))].sort((a, b) => keyName(a).localeCompare(keyName(b)))
   const used = new Set(keys.filter((k) => KNOWN.includes(k)).map((k) => KNOWN.indexOf(k)))
   const glyphOf = new Map<string, number>()
   let next = 0
@@ -355,8 +358,9 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
   parts.push('</g>')
 
   // markers: each entry in its agency's lane, stacked upwards from the lane's foot in its time column
-  // the category as the legend (and the chronology's table) names it: the partnership's label
-  const describe = (e: TimelineEntry) => `${ymd(e.occurred_at.getTime())}, ${e.agency}: ${humanise(e.type)}${e.category ? ` (${categoryName(e.category)})` : ''}, ${e.significance} significance${isSignal(e) ? ', risk signal' : ''}`
+  // the type and category as the chronology's table (and the legend) names them: the type's label, the partnership's
+  // label of the category
+  const describe = (e: TimelineEntry) => `${ymd(e.occurred_at.getTime())}, ${e.agency}: ${entryTypeLabel(e.type)}${e.category ? ` (${categoryName(e.category)})` : ''}, ${e.significance} significance${isSignal(e) ? ', risk signal' : ''}`
   for (const a of agencies) {
     const foot = laneTop.get(a)! + laneHeight(a) - LANE_PAD
     for (const [c, p] of [...placed.get(a)!].sort(([p], [q]) => p - q)) {
@@ -374,9 +378,9 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
       if (p.hidden.length) {
         const cy = foot - (MAX_ROWS - 0.5) * CELL
         const counts = new Map<string, number>()
-        // each category as the legend names it
+        // each category (or, without one, type) as the legend names it
         for (const e of p.hidden) {
-          const name = isSignal(e) ? 'risk signal' : categoryName(keyOf(e))
+          const name = isSignal(e) ? 'risk signal' : nameOf(e)
           counts.set(name, (counts.get(name) ?? 0) + 1)
         }
         const from = ymd(Math.min(...p.hidden.map((e) => e.occurred_at.getTime())))
@@ -396,7 +400,7 @@ export function timelineSvg(entries: readonly TimelineEntry[], opts: { title: st
     const ly = categoryTop + Math.floor(i / legendColumns) * 22
     const other = k === '\u0000other'
     const g = GLYPHS[other ? GLYPHS.length - 1 : glyphOf.get(k)!]!
-    const name = other ? `Other categories (${crowded.length})` : categoryName(k)
+    const name = other ? `Other categories (${crowded.length})` : keyName(k)
     const shown = fit(name, legendColumnWidth - 32, 13, false)
     parts.push(`<g class="tl-legend" data-category="${esc(other ? '' : k)}" data-colour="${g.colour}" data-shape="${g.shape}">${glyph(g.shape, lx + 7, ly - 4, 12, g.colour, INK, 1)}<text x="${lx + 20}" y="${ly}" font-size="13" fill="${INK}">${shown !== name ? `<title>${esc(name)}</title>` : ''}${esc(shown)}</text></g>`)
   })
