@@ -6,7 +6,7 @@ import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
 import { randomUUID } from 'node:crypto'
-import { evaluate, londonDay, londonDayOf, lookbackDays } from '../modules/signals/rules.ts'
+import { evaluate, londonDay, londonDayOf, londonDayStart, lookbackDays } from '../modules/signals/rules.ts'
 import { routeFollowedSignals, routeSignal } from '../modules/signals/routing.ts'
 import { lockFollowingMerges } from './repositories/children.ts'
 import type { Ctx } from './unit-of-work.ts'
@@ -122,7 +122,7 @@ export function systemRepository(ctx: Ctx, job: string) {
           // children with nothing new, looked at again only for the rules that changed
           const recentIds = new Set(recent.map((c) => c.child_id))
           const again = changed.length && mark
-            ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where(londonDay('occurred_at'), '>=', today - lookbackDays(changed.map((r) => r.definition)) * 2).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
+            ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('occurred_at', '>=', londonDayStart(today - lookbackDays(changed.map((r) => r.definition)) * 2)).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
             : []
           const listed = [...recent.map((c) => ({ childId: c.child_id, rules })), ...again.map((c) => ({ childId: c.child_id, rules: changed }))]
           // the signals migration 20261130T2120 moved, still to be routed on the child they are on now
@@ -151,6 +151,18 @@ export function systemRepository(ctx: Ctx, job: string) {
             // window of the day a newly recorded entry occurred on, however long ago: a late import (a police CSV
             // loaded weeks later) is judged among the entries around it, not only among recent ones.
             const longest = lookbackDays(toEvaluate.map((r) => r.definition))
+            // the London days the newly recorded entries occurred on, first and last (one small read), so the entries
+            // are found by ranges of occurred_at the (child, occurred_at) index serves, not a comparison per pair
+            const freshDays = await trx
+              .selectFrom('entry')
+              .select([sql<number | null>`min(${londonDay('occurred_at')})`.as('first'), sql<number | null>`max(${londonDay('occurred_at')})`.as('last')])
+              .where('partnership_id', '=', partnershipId)
+              .where('child_id', '=', childId)
+              .where('recorded_at', '>', entriesSince)
+              .where('recorded_at', '<=', now)
+              .where('type', '<>', 'signal')
+              .where('visibility', '<>', 'sealed')
+              .executeTakeFirstOrThrow()
             const entries = await trx
               .selectFrom('entry as e')
               .select(['e.id', 'e.type', 'e.category', 'e.occurred_at', 'e.source_agency_id', londonDay('e.occurred_at').as('day'), sql<boolean>`(e.recorded_at > ${entriesSince} and e.recorded_at <= ${now} and e.type <> 'signal')`.as('fresh')])
@@ -158,15 +170,12 @@ export function systemRepository(ctx: Ctx, job: string) {
               .where('e.child_id', '=', childId)
               // a sealed entry's existence is hidden outside its authoring team: no signal (seen by others) may count it
               .where('e.visibility', '<>', 'sealed')
-              .where((eb) => eb.or([
-                eb(londonDay('e.occurred_at'), '>=', today - longest * 2),
-                eb.exists(
-                  eb.selectFrom('entry as n').select(sql<number>`1`.as('one'))
-                    .where('n.partnership_id', '=', partnershipId).where('n.child_id', '=', childId)
-                    .where('n.recorded_at', '>', entriesSince).where('n.recorded_at', '<=', now).where('n.type', '<>', 'signal').where('n.visibility', '<>', 'sealed')
-                    .where(sql<number>`abs(${londonDay('e.occurred_at')} - ${londonDay('n.occurred_at')})`, '<=', longest - 1),
-                ),
-              ]))
+              .where((eb) => {
+                const recentOnes = eb('e.occurred_at', '>=', londonDayStart(today - longest * 2))
+                if (freshDays.first === null || freshDays.last === null) return recentOnes
+                const aroundFresh = eb.and([eb('e.occurred_at', '>=', londonDayStart(Number(freshDays.first) - (longest - 1))), eb('e.occurred_at', '<', londonDayStart(Number(freshDays.last) + longest))])
+                return eb.or([recentOnes, aroundFresh])
+              })
               .execute()
             const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, day: Number(e.day), sourceAgencyId: e.source_agency_id }))
             const freshIds = new Set(entries.filter((e) => e.fresh).map((e) => e.id))
@@ -176,8 +185,18 @@ export function systemRepository(ctx: Ctx, job: string) {
               // again) and — unless the rule has changed since the last run, when any set inside its window may —
               // that names a newly recorded entry: every other set was looked at when its entries were recorded
               const previous = firedBefore.filter((p) => p.rule_code === rule.code).map((p) => new Set(p.entry_ids))
+              const named = new Set(previous.flatMap((p) => [...p]))
               const ruleChanged = changedCodes.has(rule.code)
-              const hit = evaluate(rule.definition, mapped, (set) => !previous.some((p) => set.every((e) => p.has(e.id))) && (ruleChanged || set.some((e) => freshIds.has(e.id))))
+              const notFired = (set: readonly { id: string }[]) => !previous.some((p) => set.every((e) => p.has(e.id)))
+              // A newly recorded entry no signal of the rule has named yet, in the most recent set it completes: an
+              // entry already named (it stays "new" for the commit grace of the next runs) never fires an older set
+              // beside its signal. Failing that, the most recent set, as the evaluation has always done, when it has
+              // not fired: that is how entries that came to this child by a merge or a link, recorded earlier, fire.
+              const latest = () => {
+                const set = evaluate(rule.definition, mapped)
+                return set && notFired(set) ? set : null
+              }
+              const hit = evaluate(rule.definition, mapped, (set) => notFired(set) && (ruleChanged || set.some((e) => freshIds.has(e.id) && !named.has(e.id)))) ?? latest()
               if (!hit) continue
               const ids = hit.map((h) => h.id).sort()
               const signalId = randomUUID()

@@ -32,6 +32,11 @@ export function londonDay(column: string): RawBuilder<number> {
   return sql<number>`((${sql.ref(column)} at time zone 'Europe/London')::date - date '2000-01-01')`
 }
 
+/** The instant a day number (`londonDay`) begins in Europe/London: midnight there, BST or GMT as it was. */
+export function londonDayStart(day: number): RawBuilder<Date> {
+  return sql<Date>`((date '2000-01-01' + ${day}::int)::timestamp at time zone 'Europe/London')`
+}
+
 /** The same day number for an instant (the evaluator's "today", from the injected clock). */
 export function londonDayOf(instant: Date): RawBuilder<number> {
   return sql<number>`((${instant}::timestamptz at time zone 'Europe/London')::date - date '2000-01-01')`

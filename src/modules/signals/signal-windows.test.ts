@@ -14,7 +14,7 @@ const P = stableUuid('partnership:northshire')
 describeApp('risk signal windows: calendar days in Europe/London, and late imports', (ctx) => {
   const db = () => ctx.s.t.db
   const system = () => systemRepository({ db: db(), clock: ctx.s.clock }, 'signal-windows-test')
-  let taken = 0
+  const taken: string[] = []
   /** A Brookside pupil known to nobody else and with no entries yet: nothing of the demo data's in its windows. */
   const blankChild = async () => {
     const r = await db()
@@ -24,15 +24,16 @@ describeApp('risk signal windows: calendar days in Europe/London, and late impor
       .where('r.holder_agency_id', '=', id('agency:brookside'))
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('relationship as o').select('o.id').whereRef('o.child_id', '=', 'r.child_id').where('o.type', '!=', 'pupil_at'))))
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('entry as e').select('e.id').whereRef('e.child_id', '=', 'r.child_id'))))
+      .where((eb) => (taken.length ? eb('r.child_id', 'not in', taken) : eb.val(true)))
       .orderBy('r.child_id')
-      .offset(taken++)
       .limit(1)
       .executeTakeFirstOrThrow()
+    taken.push(r.child_id)
     return r.child_id
   }
   /** An entry as an agency's system sends it: `at` is the instant it occurred; recorded now (the fake clock). */
   const entry = (childId: string, type: string, category: string | null, agency: string, at: string) => ({ id: randomUUID(), partnership_id: P, child_id: childId, type, category, occurred_at: new Date(at), recorded_at: ctx.s.clock.now(), author_membership_id: null, author_team_id: null, source_agency_id: id(`agency:${agency}`), significance: 'high' as const, summary: `${type} test`, visibility: 'team' as const })
-  const record = async (...entries: ReturnType<typeof entry>[]) => {
+  const record = async (...entries: (ReturnType<typeof entry> & { agency_record_id?: string })[]) => {
     await db().insertInto('entry').values(entries).execute()
     return entries.map((e) => e.id).sort()
   }
@@ -120,5 +121,51 @@ describeApp('risk signal windows: calendar days in Europe/London, and late impor
     await evaluate()
     assert.deepEqual(await signals(inside, 'repeat_missing'), [insideIds], '1 to 30 March: within 30 days')
     assert.deepEqual(await signals(outside, 'repeat_missing'), [], '1 to 31 March: 31 days')
+  })
+
+  it('one late import fires once, however often the evaluation runs while its entries are new; an entry already named fires no older set beside it', async () => {
+    await evaluate()
+    const child = await blankChild()
+    // two missing episodes recorded long ago (past the commit grace of the runs that follow)
+    await record(entry(child, 'missing_episode', null, 'police', '2026-09-01T12:00:00Z'), entry(child, 'missing_episode', null, 'police', '2026-09-10T12:00:00Z'))
+    await evaluate()
+    ctx.s.clock.advance(20 * 60_000)
+    await evaluate()
+    assert.deepEqual(await signals(child, 'repeat_missing'), [], 'two episodes: nothing')
+    // one import of three more: the most recent set fires (10 September to 8 October, within 30 days)
+    const imported = await record(entry(child, 'missing_episode', null, 'police', '2026-09-20T12:00:00Z'), entry(child, 'missing_episode', null, 'police', '2026-10-05T12:00:00Z'), entry(child, 'missing_episode', null, 'police', '2026-10-08T12:00:00Z'))
+    await evaluate()
+    const first = await signals(child, 'repeat_missing')
+    assert.equal(first.length, 1)
+    assert.ok(imported.every((i) => first[0]!.includes(i)))
+    // the runs of the next ten minutes look at the imported entries again (the commit grace): the older set they are
+    // in (1, 10 and 20 September) must not fire beside the signal that already named them
+    for (let i = 0; i < 4; i++) {
+      ctx.s.clock.advance(30_000)
+      await system().evaluateSignals()
+    }
+    assert.deepEqual(await signals(child, 'repeat_missing'), first)
+  })
+
+  it('entries that came to a child by a link, recorded earlier, fire at the child’s next evaluation, as they always have', async () => {
+    await evaluate()
+    const child = await blankChild()
+    const held = await blankChild()
+    // a police notice on a record held back for review (another child for now), and the child's own attendance
+    const recordId = randomUUID()
+    await db().insertInto('agency_record').values({ id: recordId, partnership_id: P, agency_id: id('agency:police'), source_ref: `HELD-${recordId}`, given_name: 'Held', family_name: 'Back', date_of_birth: '2015-05-05', sex: 'female', nhs_number: null, upn: null, postcode: null, address: null, child_id: held, match_state: 'review', match_probability: null, match_explanation: null, review_child_id: child, created_at: ctx.s.clock.now(), updated_at: ctx.s.clock.now() }).execute()
+    const daysAgo = (n: number) => new Date(ctx.s.clock.now().getTime() - n * 86_400_000).toISOString()
+    const [notice] = await record({ ...entry(held, 'notice', 'domestic_abuse', 'police', daysAgo(12)), agency_record_id: recordId })
+    const [attendance] = await record(entry(child, 'health_attendance', null, 'health', daysAgo(9)))
+    await evaluate()
+    ctx.s.clock.advance(20 * 60_000)
+    await evaluate()
+    assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [])
+    // the record is linked to the child: its entry moves, keeping when it was recorded (as moveRecord does)
+    await db().updateTable('entry').set({ child_id: child }).where('agency_record_id', '=', recordId).execute()
+    // the child's next entry, of no rule's kind, brings the child into the next evaluation: the pair fires
+    await record(entry(child, 'note', null, 'health', daysAgo(1)))
+    await evaluate()
+    assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [[attendance!, notice!].sort()])
   })
 })
