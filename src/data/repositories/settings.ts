@@ -13,12 +13,18 @@ import { isCalendarDate } from '../../web/dates.ts'
 const validDate = (d: string) => isCalendarDate(d)
 
 /** The longest bank-holiday name, term name and closure reason taken (each shown on a line of the settings page). */
-export const SETTINGS_TEXT_MAX = { bankHolidayName: 200, termName: 200, closureReason: 500 } as const
+export const SETTINGS_TEXT_MAX = { bankHolidayName: 200, termName: 200, closureReason: 500, categoryLabel: 100 } as const
+
+/** A rename of a concern category: done (or nothing to do), or refused as stale (someone renamed it since the form was opened). */
+export type CategoryRename = { renamed: boolean } | { stale: { current: string } }
 
 /** A concern category's code from its name: 'Peer-on-peer abuse' → 'peer_on_peer_abuse'; '' when it has no letters or digits. */
 export function categoryCode(label: string): string {
   return label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
 }
+
+/** Two category names are the same name whatever their case and surrounding spaces ('neglect ' is 'Neglect'). */
+const sameLabel = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
 
 export function settingsRepository(ctx: Ctx, actor: Actor) {
   const partnershipAdmin = actor.role === 'partnership_admin'
@@ -37,6 +43,12 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
     const a = await q.executeTakeFirst()
     return a?.kind === 'school' ? a : null
   }
+
+  /**
+   * The partnership's concern categories, locked for the rest of the transaction: an add and a rename check the
+   * names against them and then write, so two at the same moment take turns and the second sees the first's name.
+   */
+  const lockedCategories = (trx: Kysely<DB>) => trx.selectFrom('concern_category').select(['code', 'label', 'active']).where('partnership_id', '=', actor.partnershipId).orderBy('code').forUpdate().execute()
 
   return {
     async calendar() {
@@ -135,16 +147,53 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'settings.category.add', async (trx) => {
         if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
         const clean = label.trim()
-        if (!clean || clean.length > 100) throw new RefusedError('Enter a category name of up to 100 characters')
+        if (!clean || clean.length > SETTINGS_TEXT_MAX.categoryLabel) throw new RefusedError(`Enter a category name of up to ${SETTINGS_TEXT_MAX.categoryLabel} characters`)
         const code = categoryCode(clean)
         // a name with no letters or digits ('!!!') has no code; one whose code is taken ('Neglect!!') is another
         // name for an existing category: both refused, never a category with an empty code or a silent rename
         if (!code) throw new RefusedError('Enter a category name that includes letters A to Z or numbers')
-        const existing = await trx.selectFrom('concern_category').select(['label', 'active']).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()
+        // the partnership's categories, locked (as a rename locks them): a category renamed to this name since its
+        // code was made ('other' renamed 'Young carer') has another code, so the name itself is checked too
+        const all = await lockedCategories(trx)
+        const existing = all.find((c) => c.code === code) ?? all.find((c) => sameLabel(c.label, clean))
         if (existing) throw new RefusedError(`There is already a category called “${existing.label}”${existing.active ? '' : ' (not offered: choose “Offer again”)'}: enter a different name`)
         const max = await trx.selectFrom('concern_category').select((eb) => eb.fn.max('sort').as('m')).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
         await trx.insertInto('concern_category').values({ partnership_id: actor.partnershipId, code, label: clean, sort: Number(max?.m ?? 0) + 1 }).execute()
         return { result: { code }, audit: { action: 'settings.category.add', outcome: 'success', details: { code } } }
+      })
+    },
+
+    /** One of the partnership's concern categories, for its rename page; null when the partnership has none of that code. */
+    async category(code: string) {
+      if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
+      return (await ctx.db.selectFrom('concern_category').select(['code', 'label', 'active']).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()) ?? null
+    },
+
+    /**
+     * Renames a concern category: its label only. The code never changes, so every entry, concern, filter, signal rule
+     * and export under it is named by the new label from the next page read. `from` is the label the form was opened
+     * with (the table has no row_version: the label is the version): when someone renamed it since, the rename is
+     * refused as stale and nothing is saved — unless it already has the new name (the same form sent twice, or both
+     * made the same change), which is nothing to do. A name another of the partnership's categories has (case and
+     * surrounding spaces aside) is refused. Null when the partnership has no category of that code (another
+     * partnership's is not found). Audited with the old and the new label.
+     */
+    async renameCategory(code: string, label: string, from: string): Promise<CategoryRename | null> {
+      return auditedTransaction<CategoryRename | null>(ctx, actor, 'settings.category.rename', async (trx) => {
+        if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
+        const clean = label.trim()
+        if (!clean) throw new RefusedError('Enter the category’s name')
+        if (clean.length > SETTINGS_TEXT_MAX.categoryLabel) throw new RefusedError(`The category’s name must be ${SETTINGS_TEXT_MAX.categoryLabel} characters or fewer`)
+        const all = await lockedCategories(trx)
+        const mine = all.find((c) => c.code === code)
+        if (!mine) return { result: null, audit: { action: 'settings.category.rename', outcome: 'not_found', entityType: 'concern_category', entityId: code.slice(0, 100), details: { code: code.slice(0, 100) } } }
+        const audit = (outcome: 'success' | 'refused', details: Record<string, unknown>) => ({ action: 'settings.category.rename', outcome, entityType: 'concern_category', entityId: code, details: { code, ...details } })
+        if (mine.label === clean) return { result: { renamed: false }, audit: audit('success', { from: mine.label, to: clean, unchanged: true }) }
+        if (mine.label !== from) return { result: { stale: { current: mine.label } }, audit: audit('refused', { stale: true, from, current: mine.label, to: clean }) }
+        const taken = all.find((c) => c.code !== code && sameLabel(c.label, clean))
+        if (taken) throw new RefusedError(`There is already a category called “${taken.label}”${taken.active ? '' : ' (not offered)'}: enter a different name`)
+        await trx.updateTable('concern_category').set({ label: clean }).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).execute()
+        return { result: { renamed: true }, audit: audit('success', { from: mine.label, to: clean }) }
       })
     },
 
@@ -154,7 +203,8 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!active) {
           // a concern is recorded under a category: withdrawing the last one offered would leave no concern recordable
           // (the form would refuse every submission). The rows are locked so two withdrawals cannot each leave the other.
-          const offered = await trx.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('active', '=', true).forUpdate().execute()
+          // (in code order, as lockedCategories takes them: a rename at the same moment waits, never deadlocks)
+          const offered = await trx.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('active', '=', true).orderBy('code').forUpdate().execute()
           if (offered.length === 1 && offered[0]!.code === code) throw new RefusedError('Keep at least one concern category offered: a concern cannot be recorded without one')
         }
         const r = await trx.updateTable('concern_category').set({ active }).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()

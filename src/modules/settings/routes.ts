@@ -65,4 +65,49 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps): Promi
   post('/settings/start-of-day', 'settings.start-of-day', (q, b) => repo(q).setStartOfDay(String(b.time ?? '')), '#time')
   post('/settings/categories', 'settings.category.add', (q, b) => repo(q).addCategory(String(b.label ?? '')), '#label')
   post('/settings/categories/:categoryId/active', 'settings.category.active', (q, b, p) => repo(q).setCategoryActive(p.categoryId!, b.active === 'yes'))
+
+  // ---- renaming a concern category (the "Change" link by each category: a page with its name) ----
+  // Only the partnership administrator (the gate; the repository refuses anyone else too); the URL names the category
+  // by its code, which never changes, so another partnership's category (or none) is not found. The form carries
+  // the name it was opened with (a stale form is shown again with the current name, the typed one kept) and the
+  // page's form key (sent twice, one rename).
+  const CATEGORY_CODE = /^[a-z0-9_]{1,60}$/
+  type RenameState = { typed?: string; errors?: FieldError[]; stale?: string }
+  const renamePage = async (request: FastifyRequest, reply: FastifyReply, st: RenameState = {}) => {
+    const { categoryId } = request.params as { categoryId: string }
+    const category = CATEGORY_CODE.test(categoryId) ? await repo(request).category(categoryId) : null
+    if (!category) return reply.callNotFound()
+    const errors = st.errors ?? []
+    return reply.code(st.stale !== undefined ? 409 : errors.length ? 400 : 200).page('settings/views/category-rename.njk', {
+      title: `Change the name of the category “${category.label}”`,
+      category,
+      value: st.typed ?? category.label,
+      // a stale form is opened again at the current name, so saving it once more renames from there
+      from: category.label,
+      stale: st.stale !== undefined,
+      errors,
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])),
+      backLink: '/settings#categories',
+    })
+  }
+  r.get('/settings/categories/:categoryId/rename', { permission: 'partnership:administer', audit: 'none: configuration, no case data', record: true }, async (request, reply) => renamePage(request, reply))
+  r.post('/settings/categories/:categoryId/rename', { permission: 'partnership:administer', audit: 'settings.category.rename', record: true, formKey: true }, async (request, reply) => {
+    const { categoryId } = request.params as { categoryId: string }
+    if (!CATEGORY_CODE.test(categoryId)) return reply.callNotFound()
+    const body = (request.body ?? {}) as Record<string, unknown>
+    const [label, from] = [oneValue(body.label), oneValue(body.from)]
+    if (label === null || from === null) return renamePage(request, reply, { typed: label ?? '', errors: [{ text: sentTwice(`The field “${label === null ? 'label' : 'from'}”`), href: '#label' }] })
+    const clean = label.trim()
+    const check = !clean ? 'Enter the category’s name' : clean.length > SETTINGS_TEXT_MAX.categoryLabel ? `The category’s name must be ${SETTINGS_TEXT_MAX.categoryLabel} characters or fewer` : !from ? 'Reload the page and try again: the form did not say which name it changed' : null
+    if (check) return renamePage(request, reply, { typed: label, errors: [{ text: check, href: '#label' }] })
+    try {
+      const out = await repo(request).renameCategory(categoryId, clean, from)
+      if (!out) return reply.callNotFound()
+      if ('stale' in out) return renamePage(request, reply, { typed: label, stale: out.stale.current })
+    } catch (err) {
+      if (err instanceof RefusedError) return renamePage(request, reply, { typed: label, errors: [{ text: err.message, href: '#label' }] })
+      throw err
+    }
+    return reply.redirect('/settings?done=category#categories', 303)
+  })
 }

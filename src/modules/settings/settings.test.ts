@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
+import { membershipOf } from '../../../test/support/tac.ts'
+import { stableUuid } from '../../data/ids.ts'
+import type { Actor } from '../../data/actor.ts'
+import type { Role } from '../../access/policy.ts'
 
 describeApp('calendars and lists are data an administrator can change', (ctx) => {
   it('a partnership admin adds a bank holiday, and working-day clocks count it from then on', async () => {
@@ -182,5 +187,165 @@ describeApp('calendars and lists are data an administrator can change', (ctx) =>
     const teacher = await ctx.s.signIn('teacher.brookside')
     assert.match((await teacher.get('/concerns/new')).body, new RegExp(`value="${codes.at(-1)}"`))
     for (const code of codes.slice(0, -1)) assert.equal((await admin.post(`/settings/categories/${code}/active`, { active: 'yes' })).statusCode, 303)
+  })
+})
+
+describeApp('a partnership administrator renames a concern category: its code stays, every page follows the new name', (ctx) => {
+  const P = stableUuid('partnership:northshire')
+  const brookside = stableUuid('northshire:agency:brookside')
+  const db = () => ctx.s.t.db
+  const label = async (code: string, partnershipId = P) => (await db().selectFrom('concern_category').select('label').where('partnership_id', '=', partnershipId).where('code', '=', code).executeTakeFirstOrThrow()).label
+  const from = (body: string) => /name="from" value="([^"]*)"/.exec(body)?.[1]
+  const renameAudit = () => db().selectFrom('audit_event').select(['outcome', 'entity_type', 'entity_id', 'details', 'actor_membership_id']).where('action', '=', 'settings.category.rename').orderBy('id').execute()
+  let childId: string
+
+  it('setup: a Brookside pupil has an entry under “Child-on-child abuse”, and the chronology names it so', async () => {
+    childId = (await db().selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', brookside).orderBy('child_id').executeTakeFirstOrThrow()).child_id
+    const at = new Date(ctx.s.clock.now().getTime() - 86_400_000)
+    await db()
+      .insertInto('entry')
+      .values({ id: randomUUID(), partnership_id: P, child_id: childId, type: 'incident', category: 'child_on_child', occurred_at: at, recorded_at: at, author_membership_id: null, author_team_id: null, source_agency_id: brookside, significance: 'medium', summary: 'Pushed in the playground by older pupils', visibility: 'team' })
+      .execute()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/chronology`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /<option value="child_on_child">Child-on-child abuse<\/option>/)
+    assert.match(page.body, /\(Child-on-child abuse\)<br>Pushed in the playground/)
+  })
+
+  it('the “Change” link opens the name; saved, the chronology’s filter and rows use the new name at once, the code is kept, and the rename is audited', async () => {
+    const admin = await ctx.s.signIn('partnership.admin')
+    const settings = await admin.get('/settings')
+    assert.match(settings.body, /href="\/settings\/categories\/child_on_child\/rename">Change<span class="govuk-visually-hidden"> the name of Child-on-child abuse<\/span>/)
+    const form = await admin.get('/settings/categories/child_on_child/rename')
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, /id="label" name="label" type="text" value="Child-on-child abuse"/)
+    assert.equal(from(form.body), 'Child-on-child abuse')
+    assert.match(form.body, /name="formKey" value="[^"]+"/)
+    const saved = await admin.post('/settings/categories/child_on_child/rename', { from: 'Child-on-child abuse', label: '  Peer-on-peer abuse  ' })
+    assert.equal(saved.statusCode, 303)
+    assert.equal(saved.headers.location, '/settings?done=category#categories')
+    assert.equal(await label('child_on_child'), 'Peer-on-peer abuse', 'trimmed, and the same code')
+    assert.match((await admin.get('/settings?done=category')).body, /names the category by its new name[\s\S]*>Peer-on-peer abuse <a class="govuk-link" href="\/settings\/categories\/child_on_child\/rename"/)
+
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const page = await dsl.get(`/children/${childId}/chronology`)
+    assert.match(page.body, /<option value="child_on_child">Peer-on-peer abuse<\/option>/)
+    assert.match(page.body, /\(Peer-on-peer abuse\)<br>Pushed in the playground/)
+    assert.doesNotMatch(page.body, /Child-on-child abuse/)
+    const filtered = await dsl.get(`/children/${childId}/chronology?category=child_on_child`)
+    assert.match(filtered.body, /<option value="child_on_child" selected>Peer-on-peer abuse<\/option>/)
+
+    const audit = await renameAudit()
+    assert.equal(audit.length, 1)
+    assert.deepEqual([audit[0]!.outcome, audit[0]!.entity_type, audit[0]!.entity_id, audit[0]!.actor_membership_id], ['success', 'concern_category', 'child_on_child', membershipOf('partnership.admin')])
+    assert.deepEqual(audit[0]!.details, { code: 'child_on_child', from: 'Child-on-child abuse', to: 'Peer-on-peer abuse' })
+  })
+
+  it('an empty name, one too long and another category’s name (whatever its case) are refused at the field, in an error summary, the typed name kept and nothing saved', async () => {
+    const admin = await ctx.s.signIn('partnership.admin')
+    await admin.get('/settings/categories/attendance/rename')
+    const cases: [string, RegExp][] = [
+      ['', /Enter the category’s name/],
+      ['   ', /Enter the category’s name/],
+      ['A'.repeat(101), /The category’s name must be 100 characters or fewer/],
+      ['neglect', /There is already a category called “Neglect”: enter a different name/],
+      [' DOMESTIC ABUSE ', /There is already a category called “Domestic abuse”: enter a different name/],
+      ['peer-on-peer ABUSE', /There is already a category called “Peer-on-peer abuse”: enter a different name/],
+    ]
+    for (const [typed, message] of cases) {
+      const res = await admin.post('/settings/categories/attendance/rename', { from: 'Attendance', label: typed })
+      assert.equal(res.statusCode, 400, JSON.stringify(typed))
+      assert.match(res.body, new RegExp(`govuk-error-summary[\\s\\S]*href="#label">${message.source}`), JSON.stringify(typed))
+      assert.match(res.body, new RegExp(`govuk-error-message[\\s\\S]*${message.source}`))
+      assert.ok(res.body.includes(`id="label" name="label" type="text"${typed ? ` value="${typed}"` : ''}`), `the form keeps ${JSON.stringify(typed)}`)
+      assert.equal(from(res.body), 'Attendance')
+    }
+    const twice = await admin.post('/settings/categories/attendance/rename', { from: 'Attendance', label: ['School attendance', 'Absence'] })
+    assert.equal(twice.statusCode, 400)
+    assert.match(twice.body, /The field “label” was sent more than once/)
+    assert.equal(await label('attendance'), 'Attendance', 'nothing saved')
+    // a change of case alone is this category's own name: saved
+    assert.equal((await admin.post('/settings/categories/attendance/rename', { from: 'Attendance', label: 'ATTENDANCE' })).statusCode, 303)
+    assert.equal(await label('attendance'), 'ATTENDANCE')
+    // and a new category cannot take a renamed one's name (its code is another)
+    const add = await admin.post('/settings/categories', { label: 'peer-on-peer abuse' })
+    assert.equal(add.statusCode, 400)
+    assert.match(add.body, /There is already a category called “Peer-on-peer abuse”/)
+    assert.equal((await db().selectFrom('concern_category').select('code').where('partnership_id', '=', P).where('code', '=', 'peer_on_peer_abuse').execute()).length, 0)
+  })
+
+  it('a form opened before someone else renamed the category is not saved: the page says so and keeps the typed name; sent again, it is saved; the same form sent twice renames once', async () => {
+    const first = await ctx.s.signIn('partnership.admin')
+    const second = await ctx.s.signIn('partnership.admin')
+    const opened = await first.get('/settings/categories/online_safety/rename')
+    assert.equal(from(opened.body), 'Online safety')
+    await second.get('/settings')
+    assert.equal((await second.post('/settings/categories/online_safety/rename', { from: 'Online safety', label: 'Online harm' })).statusCode, 303)
+    const stale = await first.post('/settings/categories/online_safety/rename', { from: 'Online safety', label: 'Online safety and harm' })
+    assert.equal(stale.statusCode, 409)
+    assert.match(stale.body, /Someone else renamed this category while you were editing/)
+    assert.match(stale.body, /It is now called “Online harm”/)
+    assert.ok(stale.body.includes('id="label" name="label" type="text" value="Online safety and harm"'), 'the typed name is kept')
+    assert.equal(from(stale.body), 'Online harm', 'saving again renames from the current name')
+    assert.equal(await label('online_safety'), 'Online harm', 'nothing of theirs overwritten')
+    assert.equal((await first.post('/settings/categories/online_safety/rename', { from: 'Online harm', label: 'Online safety and harm' })).statusCode, 303)
+    assert.equal(await label('online_safety'), 'Online safety and harm')
+    assert.ok((await renameAudit()).some((a) => a.outcome === 'refused' && (a.details as { stale?: boolean; current?: string }).current === 'Online harm'), 'the stale form is audited as refused')
+
+    const page = await first.get('/settings/categories/self_harm/rename')
+    const key = /name="formKey" value="([^"]+)"/.exec(page.body)![1]!
+    const before = (await renameAudit()).length
+    const form = { formKey: key, from: 'Self-harm', label: 'Self-harm and self-injury' }
+    assert.equal((await first.post('/settings/categories/self_harm/rename', form)).statusCode, 303)
+    const again = await first.post('/settings/categories/self_harm/rename', form)
+    assert.equal(again.statusCode, 303)
+    assert.equal(again.headers.location, '/settings?done=category#categories')
+    assert.equal(await label('self_harm'), 'Self-harm and self-injury')
+    assert.equal((await renameAudit()).length, before + 1, 'one rename')
+  })
+
+  it('only the partnership administrator renames: an agency administrator and a teacher are refused, and nothing changes', async () => {
+    for (const key of ['admin.brookside', 'admin.csc', 'teacher.brookside']) {
+      const other = await ctx.s.signIn(key)
+      await other.get('/')
+      assert.equal((await other.get('/settings/categories/neglect/rename')).statusCode, 404, key)
+      const res = await other.post('/settings/categories/neglect/rename', { from: 'Neglect', label: 'Neglect (renamed)' })
+      assert.equal(res.statusCode, 404, key)
+      assert.doesNotMatch((await other.get('/settings')).body, /categories\/neglect\/rename/, key)
+    }
+    assert.equal(await label('neglect'), 'Neglect')
+    // and the data layer refuses them too, whatever route reaches it
+    const m = await db().selectFrom('membership').select(['id', 'practitioner_id', 'agency_id', 'team_id', 'role']).where('id', '=', membershipOf('admin.brookside')).executeTakeFirstOrThrow()
+    const actor: Actor = { kind: 'practitioner', partnershipId: P, practitionerId: m.practitioner_id, membershipId: m.id, agencyId: m.agency_id, teamId: m.team_id, role: m.role as Role, requestId: 'test' }
+    await assert.rejects(ctx.s.data.forActor(actor).settings.renameCategory('neglect', 'Neglect (renamed)', 'Neglect'), /Only a partnership administrator/)
+    assert.equal(await label('neglect'), 'Neglect')
+  })
+
+  it('another partnership’s category (or none) is not found, and is left as it was', async () => {
+    const other = randomUUID()
+    await db().insertInto('partnership').values({ id: other, partnership_id: other, name: 'Southshire', code: `south-${other.slice(0, 8)}`, created_at: new Date() }).execute()
+    await db()
+      .insertInto('concern_category')
+      .values([
+        { partnership_id: other, code: 'southshire_only', label: 'Southshire only', sort: 1 },
+        { partnership_id: other, code: 'radicalisation', label: 'Radicalisation (Southshire)', sort: 2 },
+      ])
+      .execute()
+    const admin = await ctx.s.signIn('partnership.admin')
+    await admin.get('/settings')
+    for (const code of ['southshire_only', 'no_such_category', 'Not-A-Code']) {
+      assert.equal((await admin.get(`/settings/categories/${code}/rename`)).statusCode, 404, code)
+      assert.equal((await admin.post(`/settings/categories/${code}/rename`, { from: 'Southshire only', label: 'Taken over' })).statusCode, 404, code)
+    }
+    assert.equal(await label('southshire_only', other), 'Southshire only')
+    // a code both partnerships have: the administrator renames their own partnership's category, never the other's
+    const form = await admin.get('/settings/categories/radicalisation/rename')
+    assert.equal(form.statusCode, 200)
+    assert.equal(from(form.body), 'Radicalisation')
+    assert.equal((await admin.post('/settings/categories/radicalisation/rename', { from: 'Radicalisation', label: 'Radicalisation and extremism' })).statusCode, 303)
+    assert.equal(await label('radicalisation'), 'Radicalisation and extremism')
+    assert.equal(await label('radicalisation', other), 'Radicalisation (Southshire)')
+    assert.deepEqual((await renameAudit()).filter((a) => a.outcome === 'not_found').map((a) => a.entity_id), ['southshire_only', 'no_such_category'], 'the codes not found are audited as such (a malformed one never reaches the data)')
   })
 })
