@@ -248,6 +248,26 @@ describeApp('the front door’s clocks when a decision is returned, and when a c
     assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
   })
 
+  it('a referral naming its own school’s concern about another child (a tampered form) is not found: nothing saved', async () => {
+    ctx.s.clock.set('2026-12-04T11:30:00Z')
+    const other = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).where('child_id', '<>', childId).orderBy('child_id').executeTakeFirstOrThrow()).child_id
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const form = await teacher.get(`/concerns/new?child=${other}`)
+    const made = await teacher.post('/concerns', { idempotencyKey: idempotencyKey(form.body), children: [other], category: 'neglect', seenOrHeard: 'No coat in the snow.', occurredDate: '2026-12-03', immediateDanger: 'no' })
+    assert.equal(made.statusCode, 303, made.body.match(/govuk-error-summary[\s\S]{0,800}/)?.[0])
+    const otherChildsConcern = (made.headers.location as string).split('/')[2]!.split('?')[0]!
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const rf = await dsl.get(`/referrals/new?child=${childId}`)
+    const before = (await ctx.s.t.db.selectFrom('referral').select('id').execute()).length
+    const res = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf.body), children: [childId], concernIds: [otherChildsConcern], kind: 'referral', reason: 'Cold and hungry.', levelBelieved: '3', levelReason: 'Neglect', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(res.statusCode, 404)
+    assert.equal((await ctx.s.t.db.selectFrom('referral').select('id').execute()).length, before)
+    // named with the child it is about, the same concern is linked
+    const rf2 = await dsl.get(`/referrals/new?child=${other}`)
+    const ok = await dsl.post('/referrals', { idempotencyKey: idempotencyKey(rf2.body), children: [other], concernIds: [otherChildsConcern], kind: 'referral', reason: 'Cold and hungry.', levelBelieved: '3', levelReason: 'Neglect', parentsKnow: 'yes', urgency: 'routine' })
+    assert.equal(ok.statusCode, 303, ok.body.match(/govuk-error-summary[\s\S]{0,800}/)?.[0])
+  })
+
   it('a challenge upheld: the decision and its sign-off are cleared, R1 runs again, and the referrer is told the new decision', async () => {
     ctx.s.clock.set('2026-12-07T10:00:00Z') // Monday
     const dsl = await ctx.s.signIn('dsl.brookside')

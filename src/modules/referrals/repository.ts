@@ -221,17 +221,20 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               .execute()
           : []
         if (inReach.length !== childIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
-        // the concerns it is made from are the referrer's agency's own, or were routed to the referrer (their raiser's own
-        // leads could not open the child: src/modules/concerns): whoever raised one is told the decision and its reasons,
-        // so a concern the referrer cannot see (another school's) is not found, never linked
+        // the concerns it is made from are about the children it names, and are the referrer's agency's own or ones the
+        // referrer decides (src/modules/concerns): whoever raised one is told the decision and its reasons, so a concern
+        // the referrer cannot see (another school's), or one about another child, is not found, never linked
         const concernIds = [...new Set(input.concernIds)]
         if (concernIds.length) {
-          if (concernIds.some((k) => !isUuid(k))) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
+          if (concernIds.some((k) => !isUuid(k)) || !childIds.length) return { result: null, audit: { action: 'referral.create', outcome: 'not_found' } }
           const own = await trx
             .selectFrom('concern as k')
             .select('k.id')
             .where('k.partnership_id', '=', actor.partnershipId)
             .where('k.id', 'in', concernIds)
+            // about a child the referral names: a concern about another child linked here would tell its raiser nothing
+            // (their concern's page lists the referrals of its own child) and put another child's worry in this one's
+            .where('k.child_id', 'in', childIds)
             // the agency's own (any referrer of it), or one the referrer decides (concernDecidedBy: routed to them, or
             // standing in for those it went to who have left) — the concerns module's one rule
             .where((eb) => eb.or([eb.and([eb('k.agency_id', '=', actor.agencyId), sql<boolean>`k.routed_to = '{}'::uuid[]`]), concernDecidedBy(actor, eb, trx, now)]))
@@ -269,7 +272,7 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
               referrer_name: input.publicReferrer?.name || null,
               referrer_contact: input.publicReferrer?.contact || null,
               recorded_by_membership_id: actor.membershipId,
-              concern_ids: input.concernIds,
+              concern_ids: concernIds,
               reason: input.reason,
               level_believed: input.levelBelieved,
               level_reason: input.levelReason,
