@@ -182,7 +182,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
           : []
         return {
           result: { child, meetings: meetings.map((m) => ({ ...m, notHeld: didNotTakePlace(m) })) },
-          audit: { action: 'meeting.child-list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], details: { meetingIds: meetings.map((m) => m.id) } },
+          audit: { action: 'meeting.child-list', outcome: 'success', entityType: 'child', entityId: childId, childIds: [...new Set([childId, ...teams.flatMap((t) => t.childIds)])], details: { meetingIds: meetings.map((m) => m.id) } },
         }
       })
     },

@@ -200,7 +200,7 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const plan = tac ? await planView(trx, tac, now) : null
         return {
           result: { child, plan },
-          audit: { action: 'plan.child', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], relationshipId: tac?.relationshipId ?? null, ...(tac ? { details: { tac: tac.id, version: tac.planVersion } } : {}) },
+          audit: { action: 'plan.child', outcome: 'success', entityType: 'child', entityId: childId, childIds: tac ? [childId, ...tac.childIds.filter((c) => c !== childId)] : [childId], relationshipId: tac?.relationshipId ?? null, ...(tac ? { details: { tac: tac.id, version: tac.planVersion } } : {}) },
         }
       })
     },

@@ -128,7 +128,8 @@ describeApp('the JSON API of the team around the child, its meetings and its pla
     assert.equal(rows.length, before + 1, 'one audit row for the read')
     assert.equal(rows[0]!.outcome, 'success')
     assert.equal(rows[0]!.actor_membership_id, membershipOf('sw.north'))
-    assert.deepEqual(rows[0]!.child_ids, [childId])
+    // the answer names the team's children (the sibling too): the audit row names them all, as the team page's does
+    assert.deepEqual(rows[0]!.child_ids, [childId, sibling])
 
     // a viewer through their own work with the child (the school's DSL, not a member) sees it as the team page shows it
     const dsl = await get(await ctx.s.signIn('dsl.brookside'), `/api/v1/children/${childId}/team`)
@@ -166,7 +167,7 @@ describeApp('the JSON API of the team around the child, its meetings and its pla
     const rows = await audits('meeting.child-list')
     assert.equal(rows.length, before + 1)
     assert.equal(rows[0]!.outcome, 'success')
-    assert.deepEqual(rows[0]!.child_ids, [childId])
+    assert.deepEqual([...rows[0]!.child_ids].sort(), [childId, sibling].sort())
 
     // a cancellation recorded before the start: cancelled (not "did not take place")
     await db().updateTable('meeting').set({ status: 'cancelled', cancelled_at: new Date('2026-11-23T09:00:00Z') }).where('id', '=', upcomingId).execute()
@@ -235,7 +236,8 @@ describeApp('the JSON API of the team around the child, its meetings and its pla
     const rows = await audits('plan.child')
     assert.equal(rows.length, before + 1)
     assert.equal(rows[0]!.outcome, 'success')
-    assert.deepEqual(rows[0]!.child_ids, [childId])
+    // the plan's outcomes name the sibling: the audit row names both children, as the plan page's does
+    assert.deepEqual(rows[0]!.child_ids, [childId, sibling])
   })
 
   it('out of reach, absent, or a bad id: the same 404 problem+json, audited as not found', async () => {

@@ -134,7 +134,7 @@ export function tacRepository(ctx: Ctx, actor: Actor) {
         const team = tac ? { tac, levelLabel: LEVEL_LABELS[tac.level], members: (await members(trx, tac.id)).filter((m) => m.status === 'joined' || m.status === 'invited') } : null
         return {
           result: { child, team },
-          audit: { action: 'tac.team', outcome: 'success', entityType: 'child', entityId: childId, childIds: [childId], relationshipId: tac?.relationshipId ?? null, ...(tac ? { details: { tac: tac.id } } : {}) },
+          audit: { action: 'tac.team', outcome: 'success', entityType: 'child', entityId: childId, childIds: tac ? [childId, ...tac.childIds.filter((c) => c !== childId)] : [childId], relationshipId: tac?.relationshipId ?? null, ...(tac ? { details: { tac: tac.id } } : {}) },
         }
       })
     },
