@@ -21,6 +21,11 @@ export async function inPost(db: Db, partnershipId: string, membershipId: string
   return Boolean(await currentMembershipsQuery(db, partnershipId, now).select('m.id').where('m.id', '=', membershipId).executeTakeFirst())
 }
 
+/** A practitioner's memberships in post now (what disabling their account takes out of post). */
+export async function membershipsInPostOf(db: Db, partnershipId: string, practitionerId: string, now: Date): Promise<string[]> {
+  return (await currentMembershipsQuery(db, partnershipId, now).select('m.id').where('m.practitioner_id', '=', practitionerId).execute()).map((m) => m.id)
+}
+
 /**
  * The joined members of a team around the child who are in post — those who can be chosen for its work (chair,
  * invitee, action owner, lead). `membership as m`, `practitioner as p` and `tac_member as tm`, nothing selected yet.

@@ -7,6 +7,7 @@ import { currentMembershipsQuery } from './memberships.ts'
 export const NOTIFICATION_TEXT: Record<string, string> = {
   'concern.new': 'A new concern has been logged about a pupil',
   'concern.outcome': 'The DSL has recorded the outcome of your concern',
+  'concern.stand-in': 'A concern is waiting for you to decide it: those it was waiting for have left',
   'consultation.asked': 'A school has asked for a consultation',
   'consultation.answered': 'The school-based social worker has answered your consultation',
   'allegation.new': 'A new allegation about an adult has been reported',

@@ -7,8 +7,9 @@ import { sql, type Transaction } from 'kysely'
 import { isRole, ROLES, type Role } from '../../access/policy.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import type { Actor } from '../actor.ts'
-import { currentMembershipsQuery, inPost, membershipNames } from '../memberships.ts'
+import { currentMembershipsQuery, inPost, membershipNames, membershipsInPostOf } from '../memberships.ts'
 import { writeTacEntries } from '../../modules/tac/access.ts'
+import { concernsWaitingOn } from '../../modules/concerns/repository.ts'
 import type { DB } from '../schema.ts'
 import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
@@ -242,8 +243,11 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         if (!p) return { result: null, audit: { action, outcome: 'not_found' as const, entityId: practitionerId } }
         if (practitionerId === actor.practitionerId) throw new RefusedError('You cannot disable your own account')
         await refuseIfOutranked(trx, practitionerId, now)
+        // the concerns waiting on them now, so that whoever stands in once they are not in post is told
+        const waiting = disabled ? await concernsWaitingOn(trx, actor.partnershipId, await membershipsInPostOf(trx, actor.partnershipId, practitionerId, now), now) : null
         await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, failed_second_factors: 0, locked_until: null }).where('id', '=', practitionerId).execute()
         if (disabled) await endSessions(trx, practitionerId, 'disabled', now)
+        await waiting?.tell()
         return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
       })
     },
@@ -283,7 +287,10 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         if (!m) return { result: null, audit: { action: 'membership.end', outcome: 'not_found' as const, entityId: membershipId } }
         if (m.ends_at && m.ends_at <= now) throw new RefusedError('This membership has already ended')
         if (m.role === 'partnership_admin' && !partnershipAdmin) throw new RefusedError('Only a partnership administrator can end the partnership administrator role')
+        // the concerns waiting on this membership now: whoever stands in once it has ended is told
+        const waiting = await concernsWaitingOn(trx, actor.partnershipId, [membershipId], now)
         await trx.updateTable('membership').set({ ends_at: now }).where('id', '=', membershipId).execute()
+        await waiting.tell()
         return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, details: { reason } } }
       })
     },

@@ -6,7 +6,8 @@ import { statementCache } from '../compiled-statements.ts'
 import { isRole, type Role } from '../../access/policy.ts'
 import type { Actor } from '../actor.ts'
 import { writeAudit, type AuditActor } from '../audit.ts'
-import { currentMembershipsQuery } from '../memberships.ts'
+import { currentMembershipsQuery, membershipsInPostOf } from '../memberships.ts'
+import { concernsWaitingOn } from '../../modules/concerns/repository.ts'
 import { notifyMemberships } from '../notify.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
@@ -370,8 +371,14 @@ export function authRepository(ctx: Ctx) {
       const who = actor ?? { kind: 'anonymous' as const, partnershipId: session.partnershipId, practitionerId: session.practitionerId, requestId }
       return db.transaction().execute(async (trx) => {
         // the lock as it stood (the row locked until the end: the count below follows it, nothing between)
-        const before = await trx.selectFrom('practitioner').select(['locked_until', 'disabled_at']).where('id', '=', session.practitionerId).forUpdate().executeTakeFirst()
+        const before = await trx.selectFrom('practitioner').select(['locked_until', 'disabled_at', 'failed_second_factors']).where('id', '=', session.practitionerId).forUpdate().executeTakeFirst()
         if (!before) return { locked: false }
+        // this code suspends the account (the row is ours until the end: the count below is this one plus one): the
+        // concerns waiting on the practitioner now, so that whoever stands in once they are not in post is told
+        const waiting =
+          before.disabled_at === null && before.failed_second_factors + 1 >= SUSPEND_AFTER_SECOND_FACTORS
+            ? await concernsWaitingOn(trx, session.partnershipId, await membershipsInPostOf(trx, session.partnershipId, session.practitionerId, now), now)
+            : null
         const row = await trx
           .updateTable('practitioner')
           .set({
@@ -397,6 +404,7 @@ export function authRepository(ctx: Ctx) {
         const locked = row.locked_until !== null && row.locked_until > now
         if (before.disabled_at === null && row.disabled_at !== null) {
           await suspendForGuessing(trx, who, session, failures, now)
+          await waiting?.tell()
           return { locked: true }
         }
         if (locked) {

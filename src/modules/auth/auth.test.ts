@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
+import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
+import { pupilOf } from '../../../test/support/tac.ts'
+import { stableUuid } from '../../data/ids.ts'
 import { demoPractitioners, DEMO_PASSWORD } from '../../data/seed.ts'
 import { totpAt } from '../../platform/auth/totp.ts'
 
@@ -420,5 +423,30 @@ describeApp('second-factor lockout (consecutive wrong codes, counted on the acco
     const back = await atCode(key)
     assert.equal((await back.post('/sign-in/mfa', { code: await rightCode(key) })).statusCode, 303)
     assert.equal((await db().selectFrom('practitioner').select('failed_second_factors').where('id', '=', row.id).executeTakeFirstOrThrow()).failed_second_factors, 0)
+  })
+
+  it('a suspension that takes a school’s last safeguarding lead out of post tells whoever now stands in for its undecided concerns (the front door), nobody else', async () => {
+    const membershipOf = (key: string) => stableUuid(`northshire:membership:${key}:0`)
+    await db().updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf('deputy.academy')).execute()
+    ctx.s.clock.advance(60_000)
+    // a concern of the academy's, not routed away: its DSL's
+    const childId = await pupilOf(db(), 'academy', 6)
+    const raiser = await ctx.s.signIn('senco.academy')
+    const idempotencyKey = randomUUID()
+    assert.equal((await raiser.post('/concerns', { idempotencyKey, children: [childId], category: 'neglect', seenOrHeard: 'Asleep in lessons all week.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const k = await db().selectFrom('concern').select(['id', 'routed_to']).where('idempotency_key', '=', idempotencyKey).executeTakeFirstOrThrow()
+    assert.deepEqual(k.routed_to, [])
+    // the DSL's twentieth wrong code in a row suspends the account
+    await db().updateTable('practitioner').set({ failed_second_factors: 19 }).where('email', '=', person('dsl.academy').email).execute()
+    ctx.s.clock.advanceMinutes(16)
+    assert.equal((await (await atCode('dsl.academy')).post('/sign-in/mfa', { code: await wrongCode('dsl.academy') })).statusCode, 401)
+    assert.ok((await db().selectFrom('practitioner').select('disabled_at').where('email', '=', person('dsl.academy').email).executeTakeFirstOrThrow()).disabled_at, 'suspended')
+    const told = (await db().selectFrom('notification').select('membership_id').where('kind', '=', 'concern.stand-in').where('subject_id', '=', k.id).execute()).map((n) => n.membership_id)
+    assert.ok(told.includes(membershipOf('frontdoor')) && told.includes(membershipOf('frontdoor2')), 'the front door’s workers are told')
+    const frontDoorTeam = (await db().selectFrom('membership').select('team_id').where('id', '=', membershipOf('frontdoor')).executeTakeFirstOrThrow()).team_id
+    const frontDoorMembers = (await db().selectFrom('membership').select('id').where('team_id', '=', frontDoorTeam).execute()).map((m) => m.id)
+    assert.ok(told.every((m) => frontDoorMembers.includes(m)), 'nobody else')
+    const mail = await db().selectFrom('outbox').select(['body']).where('to_address', '=', person('frontdoor').email).where('body', 'like', '%waiting for you to decide it%').execute()
+    assert.equal(mail.length, 1, 'one email, saying only that there is something to look at')
   })
 })

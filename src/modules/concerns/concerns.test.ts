@@ -1082,3 +1082,150 @@ describeApp('concerns: a routed concern whose people have all left waits for who
     assert.equal(status((await frontDoor.get(`/concerns/${k.id}`)).body), 'Waiting for the front door')
   })
 })
+
+describeApp('concerns: a concern not routed away, at an agency whose safeguarding leads have all left, waits for the front door; told when it starts to', (ctx) => {
+  const form = (child: string, seenOrHeard: string) => ({ idempotencyKey: randomUUID(), children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
+  const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+  type Api = { concern: { waitingFor: string | null }; canTriage: boolean }
+  const status = (body: string) => /Status\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([^<]*?)\s*<\/dd>/.exec(body)?.[1]
+  const queued = async (agent: Awaited<ReturnType<typeof ctx.s.signIn>>, k: string) => ((await agent.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k)
+  const leave = (membershipId: string) => ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipId).execute()
+  const told = (k: string) => ctx.s.t.db.selectFrom('notification').select(['membership_id', 'kind', 'link']).where('subject_id', '=', k).where('kind', '=', 'concern.stand-in').execute()
+  const practitionerOf = async (membershipId: string) => (await ctx.s.t.db.selectFrom('membership').select('practitioner_id').where('id', '=', membershipId).executeTakeFirstOrThrow()).practitioner_id
+
+  it('the academy’s DSL and deputy leave: the front door finds, opens and decides its teacher’s concern; a DSL appointed again takes it back', async () => {
+    const childId = await pupilOf(ctx.s.t.db, 'academy', 8)
+    const teacher = await ctx.s.signIn('teacher.academy')
+    const sent = form(childId, 'Came in with no coat again in the snow.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const k = await concernBy(sent.idempotencyKey)
+    assert.deepEqual([k.routed_via, k.routed_to], [null, []], 'not routed away: the academy’s own leads')
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the DSL')
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.equal(await queued(frontDoor, k.id), false)
+    // the DSL's account is disabled and the deputy leaves: the academy has no safeguarding lead in post
+    await disablePractitionerOf(ctx.s.t.db, membershipOf('dsl.academy'), ctx.s.clock.now())
+    await leave(membershipOf('deputy.academy'))
+    ctx.s.clock.advance(60_000)
+    assert.equal(status((await teacher.get(`/concerns/${k.id}`)).body), 'Waiting for the front door')
+    assert.match(new RegExp(`href="/concerns/${k.id}"[\\s\\S]*?</tr>`).exec((await teacher.get('/concerns')).body)![0], /Waiting for the front door/)
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the front door')
+    for (const key of ['frontdoor', 'frontdoor2']) {
+      const worker = key === 'frontdoor' ? frontDoor : await ctx.s.signIn(key)
+      assert.equal(await queued(worker, k.id), true, key)
+      assert.match((await worker.get('/triage')).body, new RegExp(`href="/concerns/${k.id}"`), key)
+      const page = await worker.get(`/concerns/${k.id}`)
+      assert.equal(page.statusCode, 200, key)
+      assert.equal(status(page.body), 'Waiting for the front door', key)
+      assert.match(page.body, /Record your decision/, key)
+      const api = (await worker.get(`/api/v1/concerns/${k.id}`)).json() as Api
+      assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
+    }
+    // nobody else: another school's DSL
+    const other = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await other.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.equal(await queued(other, k.id), false)
+    // the academy appoints Rachel Green its DSL: the concern, still undecided, is the academy's again
+    const { team_id } = await ctx.s.t.db.selectFrom('membership').select('team_id').where('id', '=', membershipOf('deputy.academy')).executeTakeFirstOrThrow()
+    const rachelPractitioner = await practitionerOf(membershipOf('senco.academy'))
+    await leave(membershipOf('senco.academy'))
+    const appointed = randomUUID()
+    await ctx.s.t.db.insertInto('membership').values({ id: appointed, partnership_id: PARTNERSHIP, practitioner_id: rachelPractitioner, agency_id: stableUuid('northshire:agency:academy'), team_id, role: 'dsl', starts_at: ctx.s.clock.now(), ends_at: null, created_at: ctx.s.clock.now() }).execute()
+    ctx.s.clock.advance(60_000)
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the DSL')
+    assert.equal(status((await teacher.get(`/concerns/${k.id}`)).body), 'Waiting for the DSL')
+    assert.equal(await queued(frontDoor, k.id), false)
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    const rachel = await ctx.s.signIn('senco.academy')
+    assert.equal(await queued(rachel, k.id), true)
+    // she leaves in turn: the front door again, which may make a contact from it and decides it
+    await leave(appointed)
+    ctx.s.clock.advance(60_000)
+    assert.equal(await queued(frontDoor, k.id), true)
+    const token = ((await frontDoor.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const key = randomUUID()
+    const made = await frontDoor.postJson('/api/v1/referrals', { children: [childId], kind: 'contact', reason: 'The academy has no DSL in post; its teacher’s worry taken as a contact.', levelBelieved: 2, levelReason: 'One worry', parentsKnow: true, urgency: 'today', concernIds: [k.id], idempotencyKey: key }, { 'x-csrf-token': token, 'idempotency-key': key })
+    assert.equal(made.statusCode, 201, made.body)
+    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact while the academy has no DSL.' })).statusCode, 303)
+    assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, null)
+  })
+
+  it('ending the last lead’s membership, or disabling their account, tells the front door’s members in post (an item and an email without personal data), and nobody else', async () => {
+    // (the first test's leavers back in post, its appointed DSL gone: this test's own)
+    await ctx.s.t.db.updateTable('membership').set({ ends_at: null }).where('id', 'in', [membershipOf('deputy.academy')]).execute()
+    await ctx.s.t.db.updateTable('practitioner').set({ disabled_at: null }).where('id', '=', await practitionerOf(membershipOf('dsl.academy'))).execute()
+    await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('partnership_id', '=', PARTNERSHIP).where('agency_id', '=', stableUuid('northshire:agency:academy')).where('role', 'in', ['dsl', 'deputy_dsl', 'headteacher']).where('id', 'not in', [membershipOf('dsl.academy'), membershipOf('deputy.academy')]).execute()
+    ctx.s.clock.advance(60_000)
+    const childId = await pupilOf(ctx.s.t.db, 'academy', 9)
+    const teacher = await ctx.s.signIn('teacher.academy')
+    const sent = form(childId, 'Said she sleeps on the sofa most nights.')
+    assert.equal((await teacher.post('/concerns', sent)).statusCode, 303)
+    const k = await concernBy(sent.idempotencyKey)
+    assert.deepEqual(k.routed_to, [])
+    const admin = await ctx.s.signIn('partnership.admin')
+    const outboxBefore = Number((await ctx.s.t.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)
+    // the deputy leaves: the DSL is still in post, and nobody stands in
+    assert.equal((await admin.post(`/admin/memberships/${membershipOf('deputy.academy')}/end`, { reason: 'Moved to another school' })).statusCode, 303)
+    assert.deepEqual(await told(k.id), [])
+    // the DSL leaves: the front door's members in post now stand in, and are told
+    ctx.s.clock.advance(60_000)
+    assert.equal((await admin.post(`/admin/memberships/${membershipOf('dsl.academy')}/end`, { reason: 'Retired' })).statusCode, 303)
+    const first = await told(k.id)
+    const frontDoorTeam = (await ctx.s.t.db.selectFrom('membership').select('team_id').where('id', '=', membershipOf('frontdoor')).executeTakeFirstOrThrow()).team_id
+    const frontDoorMembers = (await ctx.s.t.db.selectFrom('membership').select('id').where('team_id', '=', frontDoorTeam).execute()).map((m) => m.id)
+    const toldTo = first.map((n) => n.membership_id)
+    assert.ok(toldTo.includes(membershipOf('frontdoor')) && toldTo.includes(membershipOf('frontdoor2')), 'the front door’s workers')
+    assert.ok(toldTo.every((m) => frontDoorMembers.includes(m)), 'nobody outside the front door')
+    assert.ok(!toldTo.includes(membershipOf('teacher.academy')) && !toldTo.includes(membershipOf('dsl.brookside')))
+    assert.equal(new Set(toldTo).size, toldTo.length, 'once each')
+    assert.ok(first.every((n) => n.link === `/concerns/${k.id}`))
+    const emails = await ctx.s.t.db.selectFrom('outbox').select(['to_address', 'subject', 'body']).orderBy('created_at', 'desc').limit(50).execute()
+    const frontDoorEmail = (await ctx.s.t.db.selectFrom('practitioner').select('email').where('id', '=', await practitionerOf(membershipOf('frontdoor'))).executeTakeFirstOrThrow()).email
+    const mail = emails.find((e) => e.to_address === frontDoorEmail && /waiting for you to decide it/.test(e.body))
+    assert.ok(mail, 'an email to the front-door worker')
+    const child = await ctx.s.t.db.selectFrom('child').select(['given_name', 'family_name']).where('id', '=', childId).executeTakeFirstOrThrow()
+    assert.doesNotMatch(`${mail.subject} ${mail.body}`, new RegExp(`${child.given_name}|${child.family_name}|${k.id}`))
+    assert.ok(Number((await ctx.s.t.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) > outboxBefore)
+    // the front door sees it in its notifications and its list
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.equal(await queued(frontDoor, k.id), true)
+    // a DSL is appointed (not told: the concern is theirs as any new concern of the academy), and her account is
+    // disabled: the front door stands in again and is told again
+    const rachel = randomUUID()
+    await ctx.s.t.db.insertInto('membership').values({ id: rachel, partnership_id: PARTNERSHIP, practitioner_id: await practitionerOf(membershipOf('senco.academy')), agency_id: stableUuid('northshire:agency:academy'), team_id: null, role: 'dsl', starts_at: ctx.s.clock.now(), ends_at: null, created_at: ctx.s.clock.now() }).execute()
+    ctx.s.clock.advance(60_000)
+    assert.equal(await queued(frontDoor, k.id), false)
+    assert.equal((await told(k.id)).length, first.length, 'nobody told when the concern goes back to the academy')
+    assert.equal((await admin.post(`/admin/practitioners/${await practitionerOf(membershipOf('senco.academy'))}/disable`, { reason: 'Left the academy' })).statusCode, 303)
+    const again = await told(k.id)
+    assert.equal(again.length, first.length * 2, 'each front-door worker told again')
+    assert.equal(await queued(frontDoor, k.id), true)
+  })
+})
+
+describeApp('concerns: a closed concern waits for nobody: those who stand in for people who left never open it', (ctx) => {
+  it('a concern the lead practitioner closed, who then left: the front door neither finds nor opens it (page, API, queue)', async () => {
+    const childId = randomUUID()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Robin', family_name: 'Closedcase', date_of_birth: '2021-03-03', expected_date_of_birth: null, sex: 'male', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'nurse', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = randomUUID()
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Left at the gate once; collected within minutes.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    assert.equal(k.routed_via, 'team_lead')
+    const nurse = await ctx.s.signIn('nurse')
+    assert.equal((await nurse.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Collected within minutes; no further action.' })).statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', k.id).executeTakeFirstOrThrow()).status, 'closed')
+    ctx.s.clock.advance(60_000)
+    await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf('nurse')).execute()
+    ctx.s.clock.advance(60_000)
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.equal((await frontDoor.get(`/api/v1/concerns/${k.id}`)).statusCode, 404)
+    const triage = (await frontDoor.get('/api/v1/triage')).json() as { concerns: { id: string }[]; monitored: { id: string }[] }
+    assert.ok(![...triage.concerns, ...triage.monitored].some((c) => c.id === k.id))
+    // its raiser still follows it, decided
+    assert.equal((await teacher.get(`/concerns/${k.id}`)).statusCode, 200)
+  })
+})

@@ -163,13 +163,27 @@ function frontDoorNow(db: Kysely<DB> | Transaction<DB>, partnershipId: string, n
 }
 
 /**
- * Which rung of the routing rule a routed concern waits on now (selected on `concern as k` as `waiting_via`): the one it
- * went by (`routed_via`) while anyone it went to is in post; once none is (they left: membership ended, account
- * disabled), the next rung of the same rule — a school's or agency's safeguarding leads in post now (holderLeadsNow),
- * else the front door. Null for a concern not routed away (its raiser's agency's leads, whoever is in post).
+ * The agencies of the partnership with no safeguarding lead in post (their DSL and deputies all left, or their accounts
+ * disabled): a concern raised there and not routed away waits on the front door. A set of agency ids, uncorrelated, so
+ * that `k.agency_id in (…)` is served by the index on concern (partnership_id, agency_id, status, created_at).
+ */
+function agenciesWithoutLeads(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
+  return db
+    .selectFrom('agency as a')
+    .select('a.id')
+    .where('a.partnership_id', '=', partnershipId)
+    .where((eb) => eb.not(eb.exists(currentMembershipsQuery(db, partnershipId, now).select('m.id').where('m.role', 'in', SAFEGUARDING_LEAD_ROLES).where(sql<SqlBool>`m.agency_id = a.id`))))
+}
+
+/**
+ * Which rung of the routing rule a concern waits on now (selected on `concern as k` as `waiting_via`). Not routed away:
+ * null (its raiser's agency's safeguarding leads, whoever is in post) while that agency has one in post; with none
+ * (agenciesWithoutLeads), the front door. Routed: the rung it went by (`routed_via`) while anyone it went to is in post;
+ * once none is (they left: membership ended, account disabled), the next rung of the same rule — a school's or agency's
+ * safeguarding leads in post now (holderLeadsNow), else the front door.
  */
 function waitingVia(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
-  return sql<ConcernRoute | null>`case when k.routed_to = '{}'::uuid[] then null
+  return sql<ConcernRoute | null>`case when k.routed_to = '{}'::uuid[] then (case when k.agency_id in (${agenciesWithoutLeads(db, partnershipId, now)}) then 'front_door' end)
     when ${routedInPost(db, partnershipId, now)} then k.routed_via
     when k.routed_via = 'holder_leads' and exists (${holderLeadsNow(db, partnershipId, now).select('m.id')}) then 'holder_leads'
     else 'front_door' end`
@@ -190,12 +204,17 @@ export function waitingFor(k: { status: string; waiting_via: ConcernRoute | null
 }
 
 /**
- * The actor stands in for those a routed concern went to, none of whom is in post any more, at the front door (a
- * predicate on `concern as k`): it waits on the front door now (waitingVia) and the actor is of its members in post.
+ * The actor stands in at the front door for those a concern would wait for, none of whom is in post any more (a
+ * predicate on `concern as k`): it waits on the front door now (waitingVia) — raised at an agency with no safeguarding
+ * lead in post and not routed away, or routed to people none of whom is in post — and the actor is of the front door's
+ * members in post (not its raiser). The unrouted case is `k.agency_id in (agencies without a lead)`, so the front
+ * door's list reads those agencies' concerns by index rather than asking every concern of the partnership.
  */
 function frontDoorStandIn(actor: Actor, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
   if (!FRONT_DOOR_ROLES.includes(actor.role)) return sql<SqlBool>`false`
-  return sql<SqlBool>`((${waitingVia(trx, actor.partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, actor.partnershipId, now)}
+  // an undecided or monitored concern only: a closed one waits for nobody, and its history stays with those who had it
+  return sql<SqlBool>`(k.status <> 'closed' and ((k.routed_to = '{}'::uuid[] and k.agency_id in (${agenciesWithoutLeads(trx, actor.partnershipId, now)}))
+      or (k.routed_to <> '{}'::uuid[] and (${waitingVia(trx, actor.partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, actor.partnershipId, now)}))
     and exists (${frontDoorNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`
 }
 
@@ -203,7 +222,8 @@ function frontDoorStandIn(actor: Actor, trx: Transaction<DB>, now: Date): Expres
  * A concern the actor decides (a predicate on `concern as k`): one raised in their agency and not routed away, for its
  * safeguarding leads; or one routed to them (its raiser's own leads could not open the child); or, when none of
  * those it was routed to is in post any more, one that now waits on them (waitingVia): as a safeguarding lead in
- * post of the agency it went to, which still holds the child, or at the front door. The one rule of who decides a
+ * post of the agency it went to, which still holds the child, or at the front door — as is one not routed away whose
+ * agency has no safeguarding lead in post. The one rule of who decides a
  * concern: the queue, the concern page, the decision, linking concerns, and the concerns a referral is made from.
  */
 export function concernDecidedBy(actor: Actor, eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
@@ -212,11 +232,85 @@ export function concernDecidedBy(actor: Actor, eb: ExpressionBuilder<DB & { k: D
   if (SAFEGUARDING_LEAD_ROLES.includes(actor.role)) {
     ways.push(eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]))
     ways.push(
-      sql<SqlBool>`(k.routed_via = 'holder_leads' and not ${routedInPost(trx, actor.partnershipId, now)}
+      sql<SqlBool>`(k.routed_via = 'holder_leads' and k.status <> 'closed' and not ${routedInPost(trx, actor.partnershipId, now)}
         and exists (${holderLeadsNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`,
     )
   }
   return eb.or(ways)
+}
+
+/**
+ * Who decides each of these undecided concerns now (concernDecidedBy, asked of every membership in post rather than of
+ * one actor): those it was routed to who are in post; else the rung it waits on now (waitingVia) — its raiser's agency's
+ * safeguarding leads, the safeguarding leads in post of the agency it went to (holderLeadsNow), or the front door's
+ * members (frontDoorNow). Rows of (concern, child, membership).
+ */
+async function decidersOf(trx: Transaction<DB>, partnershipId: string, concernIds: readonly string[], now: Date) {
+  if (!concernIds.length) return []
+  const current = () => currentMembershipsQuery(trx, partnershipId, now).select('m.id')
+  const { rows } = await sql<{ concern_id: string; child_id: string; membership_id: string }>`
+    select k.id as concern_id, k.child_id, d.id as membership_id
+    from concern k cross join lateral (
+      ${current().where(sql<SqlBool>`m.id = any(k.routed_to)`)}
+      union ${current().where('m.role', 'in', SAFEGUARDING_LEAD_ROLES).where(sql<SqlBool>`k.routed_to = '{}'::uuid[] and m.agency_id = k.agency_id`)}
+      union ${holderLeadsNow(trx, partnershipId, now).select('m.id').where(sql<SqlBool>`k.routed_via = 'holder_leads' and not ${routedInPost(trx, partnershipId, now)}`)}
+      union ${frontDoorNow(trx, partnershipId, now).select('m.id').where(sql<SqlBool>`(${waitingVia(trx, partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, partnershipId, now)}`)}
+    ) d
+    where k.partnership_id = ${partnershipId}::uuid and k.id = any(${[...concernIds]}::uuid[]) and k.status = 'open'`.execute(trx)
+  return rows
+}
+
+/**
+ * Before memberships stop being in post (a membership ended, an account disabled or suspended), in the same transaction:
+ * the undecided concerns these memberships decide now, and who decides each. Call it before the write, and `tell` after
+ * it: those who decide a concern now and did not before — who stand in because the people before them left (the next
+ * rung of the routing rule, waitingVia) — are told (an in-app item and an email with no personal data, as for a new
+ * concern). A concern still decided by someone who decided it before (another DSL of the school in post) tells nobody.
+ */
+export async function concernsWaitingOn(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], now: Date) {
+  const leaving = [...new Set(membershipIds)]
+  if (!leaving.length) return { tell: async () => [] as string[] }
+  // the only concerns a leaver can decide: routed to them; raised at their agency and not routed away; routed to the
+  // safeguarding leads of their agency (they may stand in). At the front door, the last rung, nobody stands in after.
+  const candidates = await trx
+    .selectFrom('concern as k')
+    .select('k.id')
+    .where('k.partnership_id', '=', partnershipId)
+    .where('k.status', '=', 'open')
+    .where((eb) => {
+      const agencies = eb.selectFrom('membership as lm').select('lm.agency_id').where('lm.partnership_id', '=', partnershipId).where('lm.id', 'in', leaving)
+      return eb.or([
+        sql<SqlBool>`k.routed_to && ${leaving}::uuid[]`,
+        eb.and([sql<SqlBool>`k.routed_to = '{}'::uuid[]`, eb('k.agency_id', 'in', agencies)]),
+        eb.and([eb('k.routed_via', '=', 'holder_leads'), eb.exists(eb.selectFrom('membership as rm').select('rm.id').where('rm.partnership_id', '=', partnershipId).where(sql<SqlBool>`rm.id = any(k.routed_to)`).where('rm.agency_id', 'in', agencies))]),
+      ])
+    })
+    .execute()
+  const before = (await decidersOf(trx, partnershipId, candidates.map((c) => c.id), now)).filter((d, _, all) => all.some((o) => o.concern_id === d.concern_id && leaving.includes(o.membership_id)))
+  const waiting = [...new Set(before.map((d) => d.concern_id))]
+  return {
+    /** After the write: tells those who now stand in; returns the concerns they were told of. */
+    async tell(): Promise<string[]> {
+      const told: string[] = []
+      for (const d of groupBy(await decidersOf(trx, partnershipId, waiting, now))) {
+        const fresh = d.memberships.filter((m) => !before.some((b) => b.concern_id === d.concern_id && b.membership_id === m))
+        if (!fresh.length) continue
+        await notifyMemberships(trx, partnershipId, fresh, { kind: 'concern.stand-in', childId: d.child_id, subjectType: 'concern', subjectId: d.concern_id, link: `/concerns/${d.concern_id}` }, now)
+        told.push(d.concern_id)
+      }
+      return told
+    },
+  }
+
+  function groupBy(rows: { concern_id: string; child_id: string; membership_id: string }[]) {
+    const by = new Map<string, { concern_id: string; child_id: string; memberships: string[] }>()
+    for (const r of rows) {
+      const g = by.get(r.concern_id) ?? { concern_id: r.concern_id, child_id: r.child_id, memberships: [] }
+      g.memberships.push(r.membership_id)
+      by.set(r.concern_id, g)
+    }
+    return [...by.values()]
+  }
 }
 
 export function concernsRepository(ctx: Ctx, actor: Actor) {
