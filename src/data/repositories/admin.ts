@@ -25,6 +25,11 @@ export interface NewPractitioner {
   agencyId: string | null
 }
 
+/** The children of concerns handed on to those who stand in (concernsWaitingOn), for the audit row of the change that did it. */
+function handedOnAudit(handedOn: readonly { childId: string }[]): { childIds?: string[] } {
+  return handedOn.length ? { childIds: [...new Set(handedOn.map((h) => h.childId))] } : {}
+}
+
 export function adminRepository(ctx: Ctx, actor: Actor) {
   const partnershipAdmin = actor.role === 'partnership_admin'
   const isAdmin = partnershipAdmin || actor.role === 'agency_admin'
@@ -247,8 +252,9 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const waiting = disabled ? await concernsWaitingOn(trx, actor.partnershipId, await membershipsInPostOf(trx, actor.partnershipId, practitionerId, now), now) : null
         await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, failed_second_factors: 0, locked_until: null }).where('id', '=', practitionerId).execute()
         if (disabled) await endSessions(trx, practitionerId, 'disabled', now)
-        await waiting?.tell()
-        return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
+        // the concerns handed on to those who stand in, named in the audit row with their children
+        const handedOn = (await waiting?.tell()) ?? []
+        return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, ...handedOnAudit(handedOn), details: { reason, ...(handedOn.length ? { concernsHandedOn: handedOn.map((h) => h.concernId) } : {}) } } }
       })
     },
 
@@ -290,8 +296,8 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         // the concerns waiting on this membership now: whoever stands in once it has ended is told
         const waiting = await concernsWaitingOn(trx, actor.partnershipId, [membershipId], now)
         await trx.updateTable('membership').set({ ends_at: now }).where('id', '=', membershipId).execute()
-        await waiting.tell()
-        return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, details: { reason } } }
+        const handedOn = await waiting.tell()
+        return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, ...handedOnAudit(handedOn), details: { reason, ...(handedOn.length ? { concernsHandedOn: handedOn.map((h) => h.concernId) } : {}) } } }
       })
     },
 

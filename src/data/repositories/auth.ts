@@ -180,14 +180,16 @@ async function endSessionsAudited(trx: Transaction<DB>, who: AuditActor, session
  * administrators who can enable the account are told: the agency administrators of each agency the practitioner is in
  * post at, and the partnership's administrators (not the practitioner themself).
  */
-async function suspendForGuessing(trx: Transaction<DB>, who: AuditActor, session: SessionView, failures: number, now: Date): Promise<void> {
+async function suspendForGuessing(trx: Transaction<DB>, who: AuditActor, session: SessionView, failures: number, now: Date, handedOn: readonly { concernId: string; childId: string }[] = []): Promise<void> {
   const p = session.partnershipId
   await writeAudit(trx, who, now, {
     action: 'auth.suspend',
     outcome: 'success',
     entityType: 'practitioner',
     entityId: session.practitionerId,
-    details: { factor: 'totp', consecutiveFailures: failures, reason: 'consecutive wrong second-factor codes' },
+    // the concerns handed on to those who stand in (concernsWaitingOn), with their children
+    ...(handedOn.length ? { childIds: [...new Set(handedOn.map((h) => h.childId))] } : {}),
+    details: { factor: 'totp', consecutiveFailures: failures, reason: 'consecutive wrong second-factor codes', ...(handedOn.length ? { concernsHandedOn: handedOn.map((h) => h.concernId) } : {}) },
   })
   await endSessionsAudited(trx, who, session, now, { endReason: 'suspended', reason: 'account suspended', all: true })
   // the practitioner's own memberships are not in post now (the account is disabled), so they are not among these
@@ -403,8 +405,7 @@ export function authRepository(ctx: Ctx) {
         }
         const locked = row.locked_until !== null && row.locked_until > now
         if (before.disabled_at === null && row.disabled_at !== null) {
-          await suspendForGuessing(trx, who, session, failures, now)
-          await waiting?.tell()
+          await suspendForGuessing(trx, who, session, failures, now, (await waiting?.tell()) ?? [])
           return { locked: true }
         }
         if (locked) {

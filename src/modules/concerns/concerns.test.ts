@@ -1030,7 +1030,11 @@ describeApp('concerns: a routed concern whose people have all left waits for who
       const api = (await worker.get(`/api/v1/concerns/${k.id}`)).json() as Api
       assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
     }
-    // standing in, the front door may make a contact from it, the concern linked to it
+    // standing in, the front door decides it: keep open and monitor — still waiting, so still the front door's
+    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Watching the gate at home time this week.' })).statusCode, 303)
+    assert.ok(((await frontDoor.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.some((c) => c.id === k.id))
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 200)
+    // and may make a contact from it, the concern linked to it
     const made = await contact(randomUUID())
     assert.equal(made.statusCode, 201, made.body)
     assert.deepEqual((await ctx.s.t.db.selectFrom('referral').select('concern_ids').where('child_id', '=', childId).execute()).map((r) => r.concern_ids), [[k.id]])
@@ -1038,10 +1042,12 @@ describeApp('concerns: a routed concern whose people have all left waits for who
     const other = await ctx.s.signIn('dsl.academy')
     assert.equal((await other.get(`/concerns/${k.id}`)).statusCode, 404)
     assert.equal(await queued(other, k.id), false)
-    // the front door decides; decided, it waits for nobody (null in the API)
+    // being monitored, it is still the front door's: it decides it again, escalated; decided, it waits for nobody (null
+    // in the API) and is no longer the front door's to stand in for (it follows its contact)
     assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact: checks under way.' })).statusCode, 303)
     assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, null)
     assert.match((await teacher.get(`/concerns/${k.id}`)).body, /Taken as a contact: checks under way\./)
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
   })
 
   it('a school’s safeguarding leads who all leave: the school’s leads in post now take it; with none, the front door', async () => {
@@ -1147,8 +1153,9 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
     const key = randomUUID()
     const made = await frontDoor.postJson('/api/v1/referrals', { children: [childId], kind: 'contact', reason: 'The academy has no DSL in post; its teacher’s worry taken as a contact.', levelBelieved: 2, levelReason: 'One worry', parentsKnow: true, urgency: 'today', concernIds: [k.id], idempotencyKey: key }, { 'x-csrf-token': token, 'idempotency-key': key })
     assert.equal(made.statusCode, 201, made.body)
-    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact while the academy has no DSL.' })).statusCode, 303)
+    // the contact decided it: waiting for nobody, and no longer the front door's to stand in for
     assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, null)
+    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact while the academy has no DSL.' })).statusCode, 404)
   })
 
   it('ending the last lead’s membership, or disabling their account, tells the front door’s members in post (an item and an email without personal data), and nobody else', async () => {
@@ -1180,6 +1187,9 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
     assert.ok(!toldTo.includes(membershipOf('teacher.academy')) && !toldTo.includes(membershipOf('dsl.brookside')))
     assert.equal(new Set(toldTo).size, toldTo.length, 'once each')
     assert.ok(first.every((n) => n.link === `/concerns/${k.id}`))
+    // the change that handed it on says so in its audit row, naming the concern and its child
+    const ended = await ctx.s.t.db.selectFrom('audit_event').select(['child_ids', 'details']).where('action', '=', 'membership.end').where('entity_id', '=', membershipOf('dsl.academy')).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.deepEqual([ended.child_ids, (ended.details as { concernsHandedOn?: string[] }).concernsHandedOn], [[childId], [k.id]])
     const emails = await ctx.s.t.db.selectFrom('outbox').select(['to_address', 'subject', 'body']).orderBy('created_at', 'desc').limit(50).execute()
     const frontDoorEmail = (await ctx.s.t.db.selectFrom('practitioner').select('email').where('id', '=', await practitionerOf(membershipOf('frontdoor'))).executeTakeFirstOrThrow()).email
     const mail = emails.find((e) => e.to_address === frontDoorEmail && /waiting for you to decide it/.test(e.body))
@@ -1227,5 +1237,40 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     assert.ok(![...triage.concerns, ...triage.monitored].some((c) => c.id === k.id))
     // its raiser still follows it, decided
     assert.equal((await teacher.get(`/concerns/${k.id}`)).statusCode, 200)
+  })
+
+  it('an escalated concern has been decided too: the front door does not stand in for it', async () => {
+    const childId = randomUUID()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Rowan', family_name: 'Escalated', date_of_birth: '2020-04-04', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = randomUUID()
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Bruise on the arm, no explanation.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    assert.equal(k.routed_via, 'team_lead')
+    const lead = await ctx.s.signIn('sw.north')
+    assert.equal((await lead.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Referred the same day.' })).statusCode, 303)
+    assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', k.id).executeTakeFirstOrThrow()).status, 'triaged')
+    ctx.s.clock.advance(60_000)
+    await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf('sw.north')).execute()
+    ctx.s.clock.advance(60_000)
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    const triage = (await frontDoor.get('/api/v1/triage')).json() as { concerns: { id: string }[]; monitored: { id: string }[] }
+    assert.ok(![...triage.concerns, ...triage.monitored].some((c) => c.id === k.id))
+  })
+
+  it('a police concern from before routing (not routed away, at an agency that never had a safeguarding lead) is not the front door’s', async () => {
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const childId = await pupilOf(ctx.s.t.db, 'brookside', 3)
+    const key = randomUUID()
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Seen by an officer at the station.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    // made as a concern logged at the police before concerns were routed: the police's own, routed to nobody
+    const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_to']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    assert.deepEqual(k.routed_to, [])
+    await ctx.s.t.db.updateTable('concern').set({ agency_id: stableUuid('northshire:agency:police') }).where('id', '=', k.id).execute()
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.ok(!((await frontDoor.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k.id))
   })
 })

@@ -163,17 +163,29 @@ function frontDoorNow(db: Kysely<DB> | Transaction<DB>, partnershipId: string, n
 }
 
 /**
- * The agencies of the partnership with no safeguarding lead in post (their DSL and deputies all left, or their accounts
- * disabled): a concern raised there and not routed away waits on the front door. A set of agency ids, uncorrelated, so
- * that `k.agency_id in (…)` is served by the index on concern (partnership_id, agency_id, status, created_at).
+ * The agencies of the partnership whose safeguarding leads have all gone (their DSL and deputies left, or their accounts
+ * disabled): a concern raised there and not routed away waits on the front door. Only an agency that has had a
+ * safeguarding lead: police, health and social care have none, and a concern of theirs from before routing existed
+ * (migration 20261130T1800) is not the front door's to open. A set of agency ids, uncorrelated, so that
+ * `k.agency_id in (…)` is served by the index on concern (partnership_id, agency_id, status, created_at).
  */
 function agenciesWithoutLeads(db: Kysely<DB> | Transaction<DB>, partnershipId: string, now: Date) {
   return db
     .selectFrom('agency as a')
     .select('a.id')
     .where('a.partnership_id', '=', partnershipId)
+    .where((eb) => eb.exists(eb.selectFrom('membership as hm').select('hm.id').where('hm.partnership_id', '=', partnershipId).whereRef('hm.agency_id', '=', 'a.id').where('hm.role', 'in', SAFEGUARDING_LEAD_ROLES)))
     .where((eb) => eb.not(eb.exists(currentMembershipsQuery(db, partnershipId, now).select('m.id').where('m.role', 'in', SAFEGUARDING_LEAD_ROLES).where(sql<SqlBool>`m.agency_id = a.id`))))
 }
+
+/**
+ * A concern still waiting for a decision (a predicate on `concern as k`): undecided, or being monitored (its latest
+ * decision "Keep open and monitor", as the queue's monitored list has it). Only such a concern is handed on to those
+ * who stand in for people who left; a closed or escalated one has been decided, and its history stays with those who
+ * had it.
+ */
+const STILL_WAITING = sql<SqlBool>`(k.status = 'open' or (k.status = 'triaged' and (select t.outcome from triage_action t
+  where t.partnership_id = k.partnership_id and t.concern_id = k.id order by t.created_at desc, t.id desc limit 1) = 'monitor'))`
 
 /**
  * Which rung of the routing rule a concern waits on now (selected on `concern as k` as `waiting_via`). Not routed away:
@@ -212,8 +224,8 @@ export function waitingFor(k: { status: string; waiting_via: ConcernRoute | null
  */
 function frontDoorStandIn(actor: Actor, trx: Transaction<DB>, now: Date): Expression<SqlBool> {
   if (!FRONT_DOOR_ROLES.includes(actor.role)) return sql<SqlBool>`false`
-  // an undecided or monitored concern only: a closed one waits for nobody, and its history stays with those who had it
-  return sql<SqlBool>`(k.status <> 'closed' and ((k.routed_to = '{}'::uuid[] and k.agency_id in (${agenciesWithoutLeads(trx, actor.partnershipId, now)}))
+  // a concern still waiting only (STILL_WAITING): a decided one waits for nobody, its history stays with those who had it
+  return sql<SqlBool>`(${STILL_WAITING} and ((k.routed_to = '{}'::uuid[] and k.agency_id in (${agenciesWithoutLeads(trx, actor.partnershipId, now)}))
       or (k.routed_to <> '{}'::uuid[] and (${waitingVia(trx, actor.partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, actor.partnershipId, now)}))
     and exists (${frontDoorNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`
 }
@@ -232,7 +244,7 @@ export function concernDecidedBy(actor: Actor, eb: ExpressionBuilder<DB & { k: D
   if (SAFEGUARDING_LEAD_ROLES.includes(actor.role)) {
     ways.push(eb.and([eb('k.agency_id', '=', actor.agencyId), sql<SqlBool>`k.routed_to = '{}'::uuid[]`]))
     ways.push(
-      sql<SqlBool>`(k.routed_via = 'holder_leads' and k.status <> 'closed' and not ${routedInPost(trx, actor.partnershipId, now)}
+      sql<SqlBool>`(k.routed_via = 'holder_leads' and ${STILL_WAITING} and not ${routedInPost(trx, actor.partnershipId, now)}
         and exists (${holderLeadsNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId)}))`,
     )
   }
@@ -256,7 +268,7 @@ async function decidersOf(trx: Transaction<DB>, partnershipId: string, concernId
       union ${holderLeadsNow(trx, partnershipId, now).select('m.id').where(sql<SqlBool>`k.routed_via = 'holder_leads' and not ${routedInPost(trx, partnershipId, now)}`)}
       union ${frontDoorNow(trx, partnershipId, now).select('m.id').where(sql<SqlBool>`(${waitingVia(trx, partnershipId, now)}) = 'front_door' and not ${routedInPost(trx, partnershipId, now)}`)}
     ) d
-    where k.partnership_id = ${partnershipId}::uuid and k.id = any(${[...concernIds]}::uuid[]) and k.status = 'open'`.execute(trx)
+    where k.partnership_id = ${partnershipId}::uuid and k.id = any(${[...concernIds]}::uuid[]) and ${STILL_WAITING}`.execute(trx)
   return rows
 }
 
@@ -269,14 +281,18 @@ async function decidersOf(trx: Transaction<DB>, partnershipId: string, concernId
  */
 export async function concernsWaitingOn(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], now: Date) {
   const leaving = [...new Set(membershipIds)]
-  if (!leaving.length) return { tell: async () => [] as string[] }
+  if (!leaving.length) return { tell: async () => [] as { concernId: string; childId: string }[] }
+  // Two people leaving at the same moment (the DSL and the deputy, ended by two administrators) take turns: each reads
+  // who decides a concern before and after its own write, and without this the two would each see the other still in
+  // post, and nobody would be told. The lock is the partnership's, for this transaction.
+  await sql`select pg_advisory_xact_lock(hashtext(${`concerns-waiting:${partnershipId}`}))`.execute(trx)
   // the only concerns a leaver can decide: routed to them; raised at their agency and not routed away; routed to the
   // safeguarding leads of their agency (they may stand in). At the front door, the last rung, nobody stands in after.
   const candidates = await trx
     .selectFrom('concern as k')
     .select('k.id')
     .where('k.partnership_id', '=', partnershipId)
-    .where('k.status', '=', 'open')
+    .where(STILL_WAITING)
     .where((eb) => {
       const agencies = eb.selectFrom('membership as lm').select('lm.agency_id').where('lm.partnership_id', '=', partnershipId).where('lm.id', 'in', leaving)
       return eb.or([
@@ -289,14 +305,14 @@ export async function concernsWaitingOn(trx: Transaction<DB>, partnershipId: str
   const before = (await decidersOf(trx, partnershipId, candidates.map((c) => c.id), now)).filter((d, _, all) => all.some((o) => o.concern_id === d.concern_id && leaving.includes(o.membership_id)))
   const waiting = [...new Set(before.map((d) => d.concern_id))]
   return {
-    /** After the write: tells those who now stand in; returns the concerns they were told of. */
-    async tell(): Promise<string[]> {
-      const told: string[] = []
+    /** After the write: tells those who now stand in; returns the concerns they were told of (for the audit row). */
+    async tell(): Promise<{ concernId: string; childId: string }[]> {
+      const told: { concernId: string; childId: string }[] = []
       for (const d of groupBy(await decidersOf(trx, partnershipId, waiting, now))) {
         const fresh = d.memberships.filter((m) => !before.some((b) => b.concern_id === d.concern_id && b.membership_id === m))
         if (!fresh.length) continue
         await notifyMemberships(trx, partnershipId, fresh, { kind: 'concern.stand-in', childId: d.child_id, subjectType: 'concern', subjectId: d.concern_id, link: `/concerns/${d.concern_id}` }, now)
-        told.push(d.concern_id)
+        told.push({ concernId: d.concern_id, childId: d.child_id })
       }
       return told
     },
