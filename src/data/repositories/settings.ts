@@ -1,7 +1,7 @@
 // Partnership configuration that is data, not code: bank holidays (partnership admins), a school's term dates,
 // closures and start of day (that school's admin), and the partnership's concern categories. Audited.
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Actor } from '../actor.ts'
 import type { DB } from '../schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../unit-of-work.ts'
@@ -47,8 +47,13 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
   /**
    * The partnership's concern categories, locked for the rest of the transaction: an add and a rename check the
    * names against them and then write, so two at the same moment take turns and the second sees the first's name.
+   * The partnership's category lock comes first: a row lock alone does not cover a category added at the same moment
+   * (its row is not there to lock, and a read that waited on a lock does not see rows committed meanwhile).
    */
-  const lockedCategories = (trx: Kysely<DB>) => trx.selectFrom('concern_category').select(['code', 'label', 'active']).where('partnership_id', '=', actor.partnershipId).orderBy('code').forUpdate().execute()
+  const lockedCategories = async (trx: Kysely<DB>) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`concern-categories:${actor.partnershipId}`}))`.execute(trx)
+    return trx.selectFrom('concern_category').select(['code', 'label', 'active']).where('partnership_id', '=', actor.partnershipId).orderBy('code').forUpdate().execute()
+  }
 
   return {
     async calendar() {
