@@ -36,7 +36,7 @@ const ROLE_RULES: [RegExp, string][] = [
   [/^\/api\/v1\/information-requests\/:requestId\/answers$/, 'police.mash'],
   [/^\/api\/v1\/information-requests\//, 'frontdoor'],
   [/^\/api\/v1\/(records|entries)$/, 'admin.csc'],
-  [/^\/api\/v1\/(children|search)/, 'dsl.brookside'],
+  [/^\/api\/v1\/(children|search|meetings)/, 'dsl.brookside'],
   [/^\/api\/v1\/me$/, 'teacher.brookside'],
 ]
 
@@ -140,7 +140,7 @@ describeApp('hostile JSON on the API, on real records', (ctx) => {
   }
 
   it('setup: a child in reach of the school, the front door and the police, and a record of each kind made through the API', { timeout: 300_000 }, async () => {
-    const { childId } = await sweepChild(ctx.s)
+    const { childId, tacId } = await sweepChild(ctx.s)
     ids.childId = childId
     const step = async (name: string, fn: () => Promise<LightMyRequestResponse>) => {
       try {
@@ -188,6 +188,11 @@ describeApp('hostile JSON on the API, on real records', (ctx) => {
     ids.toWithdraw = (toGp as { requests: { id: string }[] } | null)?.requests[0]?.id ?? ''
     // an agency record of the CSC's own, for the entries API
     await step('agency record', () => create(admin, '/api/v1/records', { sourceRef: 'HA-SETUP', givenName: 'Hostile', familyName: 'Setup', dateOfBirth: '2014-05-06', sex: 'male' }))
+    // a meeting of the child's team (the meetings API only reads: arranged on the page, as the team lead does)
+    const sw = await agent('sw.north')
+    const arranged = await sw.post(`/teams/${tacId}/meetings`, { kind: 'team', date: '2026-12-02', time: '10:00', mode: 'in_person', place: 'School', agenda: 'Review', chair: stableUuid('northshire:membership:sw.north:0') })
+    if (arranged.statusCode !== 303) setupNotes.push(`setup meeting: ${arranged.statusCode}`)
+    ids.meetingId = (await q((db) => db.selectFrom('meeting').select('id').where('tac_id', '=', tacId).orderBy('created_at', 'desc').executeTakeFirst()))?.id ?? ''
     for (const [k, v] of Object.entries({ ...ids, ...Object.fromEntries(Object.entries(referrals).map(([k, v]) => [`referral${k}`, v])) })) if (!v) setupNotes.push(`setup: no ${k}`)
     assert.deepEqual(setupNotes, [], 'the setup made every record through the API')
   })
