@@ -9,7 +9,7 @@ import { hashPassword } from '../../platform/auth/passwords.ts'
 import type { Actor } from '../actor.ts'
 import { currentMembershipsQuery, inPost, membershipNames, membershipsInPostOf } from '../memberships.ts'
 import { writeTacEntries } from '../../modules/tac/access.ts'
-import { concernsWaitingOn } from '../../modules/concerns/repository.ts'
+import { concernsWaitingOn, handedOnAudit } from '../../modules/concerns/repository.ts'
 import type { DB } from '../schema.ts'
 import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
@@ -23,11 +23,6 @@ export interface NewPractitioner {
   role: string
   teamId: string | null
   agencyId: string | null
-}
-
-/** The children of concerns handed on to those who stand in (concernsWaitingOn), for the audit row of the change that did it. */
-function handedOnAudit(handedOn: readonly { childId: string }[]): { childIds?: string[] } {
-  return handedOn.length ? { childIds: [...new Set(handedOn.map((h) => h.childId))] } : {}
 }
 
 export function adminRepository(ctx: Ctx, actor: Actor) {
@@ -254,7 +249,8 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         if (disabled) await endSessions(trx, practitionerId, 'disabled', now)
         // the concerns handed on to those who stand in, named in the audit row with their children
         const handedOn = (await waiting?.tell()) ?? []
-        return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, ...handedOnAudit(handedOn), details: { reason, ...(handedOn.length ? { concernsHandedOn: handedOn.map((h) => h.concernId) } : {}) } } }
+        const handed = handedOnAudit(handedOn)
+        return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, ...(handed.childIds ? { childIds: handed.childIds } : {}), details: { reason, ...handed.details } } }
       })
     },
 
@@ -297,7 +293,8 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const waiting = await concernsWaitingOn(trx, actor.partnershipId, [membershipId], now)
         await trx.updateTable('membership').set({ ends_at: now }).where('id', '=', membershipId).execute()
         const handedOn = await waiting.tell()
-        return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, ...handedOnAudit(handedOn), details: { reason, ...(handedOn.length ? { concernsHandedOn: handedOn.map((h) => h.concernId) } : {}) } } }
+        const handed = handedOnAudit(handedOn)
+        return { result: { practitionerId: m.practitioner_id }, audit: { action: 'membership.end', outcome: 'success', entityType: 'membership', entityId: membershipId, ...(handed.childIds ? { childIds: handed.childIds } : {}), details: { reason, ...handed.details } } }
       })
     },
 

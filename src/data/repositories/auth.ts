@@ -7,7 +7,7 @@ import { isRole, type Role } from '../../access/policy.ts'
 import type { Actor } from '../actor.ts'
 import { writeAudit, type AuditActor } from '../audit.ts'
 import { currentMembershipsQuery, membershipsInPostOf } from '../memberships.ts'
-import { concernsWaitingOn } from '../../modules/concerns/repository.ts'
+import { concernsWaitingOn, handedOnAudit, type HandedOn } from '../../modules/concerns/repository.ts'
 import { notifyMemberships } from '../notify.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
@@ -180,16 +180,17 @@ async function endSessionsAudited(trx: Transaction<DB>, who: AuditActor, session
  * administrators who can enable the account are told: the agency administrators of each agency the practitioner is in
  * post at, and the partnership's administrators (not the practitioner themself).
  */
-async function suspendForGuessing(trx: Transaction<DB>, who: AuditActor, session: SessionView, failures: number, now: Date, handedOn: readonly { concernId: string; childId: string }[] = []): Promise<void> {
+async function suspendForGuessing(trx: Transaction<DB>, who: AuditActor, session: SessionView, failures: number, now: Date, handedOn: readonly HandedOn[] = []): Promise<void> {
   const p = session.partnershipId
+  const handed = handedOnAudit(handedOn)
   await writeAudit(trx, who, now, {
     action: 'auth.suspend',
     outcome: 'success',
     entityType: 'practitioner',
     entityId: session.practitionerId,
     // the concerns handed on to those who stand in (concernsWaitingOn), with their children
-    ...(handedOn.length ? { childIds: [...new Set(handedOn.map((h) => h.childId))] } : {}),
-    details: { factor: 'totp', consecutiveFailures: failures, reason: 'consecutive wrong second-factor codes', ...(handedOn.length ? { concernsHandedOn: handedOn.map((h) => h.concernId) } : {}) },
+    ...(handed.childIds ? { childIds: handed.childIds } : {}),
+    details: { factor: 'totp', consecutiveFailures: failures, reason: 'consecutive wrong second-factor codes', ...handed.details },
   })
   await endSessionsAudited(trx, who, session, now, { endReason: 'suspended', reason: 'account suspended', all: true })
   // the practitioner's own memberships are not in post now (the account is disabled), so they are not among these

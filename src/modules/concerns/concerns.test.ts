@@ -1098,6 +1098,7 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
   const leave = (membershipId: string) => ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipId).execute()
   const told = (k: string) => ctx.s.t.db.selectFrom('notification').select(['membership_id', 'kind', 'link']).where('subject_id', '=', k).where('kind', '=', 'concern.stand-in').execute()
   const practitionerOf = async (membershipId: string) => (await ctx.s.t.db.selectFrom('membership').select('practitioner_id').where('id', '=', membershipId).executeTakeFirstOrThrow()).practitioner_id
+  const handOnDecisions = (k: string) => ctx.s.t.db.selectFrom('sharing_decision').selectAll().where('context', '=', 'concern').where('context_id', '=', k).orderBy('created_at').execute()
 
   it('the academy’s DSL and deputy leave: the front door finds, opens and decides its teacher’s concern; a DSL appointed again takes it back', async () => {
     const childId = await pupilOf(ctx.s.t.db, 'academy', 8)
@@ -1175,6 +1176,7 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
     // the deputy leaves: the DSL is still in post, and nobody stands in
     assert.equal((await admin.post(`/admin/memberships/${membershipOf('deputy.academy')}/end`, { reason: 'Moved to another school' })).statusCode, 303)
     assert.deepEqual(await told(k.id), [])
+    assert.deepEqual(await handOnDecisions(k.id), [], 'nothing left the academy')
     // the DSL leaves: the front door's members in post now stand in, and are told
     ctx.s.clock.advance(60_000)
     assert.equal((await admin.post(`/admin/memberships/${membershipOf('dsl.academy')}/end`, { reason: 'Retired' })).statusCode, 303)
@@ -1190,6 +1192,19 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
     // the change that handed it on says so in its audit row, naming the concern and its child
     const ended = await ctx.s.t.db.selectFrom('audit_event').select(['child_ids', 'details']).where('action', '=', 'membership.end').where('entity_id', '=', membershipOf('dsl.academy')).orderBy('id', 'desc').executeTakeFirstOrThrow()
     assert.deepEqual([ended.child_ids, (ended.details as { concernsHandedOn?: string[] }).concernsHandedOn], [[childId], [k.id]])
+    // the academy's information moved to the front door's agency: a sharing decision on the raiser's behalf (the routing
+    // rule chose the recipient, not the administrator), on the same terms as a concern routed when logged, with its
+    // chronology entry; the change's audit row names it
+    const decisions = await handOnDecisions(k.id)
+    assert.equal(decisions.length, 1)
+    const d = decisions[0]!
+    const frontDoorAgency = (await ctx.s.t.db.selectFrom('membership').select('agency_id').where('id', '=', membershipOf('frontdoor')).executeTakeFirstOrThrow()).agency_id
+    assert.deepEqual([d.shared, d.with_agency_ids, d.child_id, d.entry_ids, d.author_membership_id, d.author_agency_id], [true, [frontDoorAgency], childId, [k.entry_id], membershipOf('teacher.academy'), stableUuid('northshire:agency:academy')])
+    assert.deepEqual([d.purpose, d.lawful_basis, d.consent], ['safeguarding', '6.1.e', 'not_sought'])
+    assert.match(d.reasons, /^Handed on: everyone the concern waited for has left/)
+    assert.deepEqual((ended.details as { sharingDecisions?: string[] }).sharingDecisions, [d.id])
+    const entry = await ctx.s.t.db.selectFrom('entry').select(['type', 'child_id', 'author_membership_id']).where('detail_id', '=', d.id).executeTakeFirstOrThrow()
+    assert.deepEqual([entry.type, entry.child_id, entry.author_membership_id], ['sharing_decision', childId, membershipOf('teacher.academy')])
     const emails = await ctx.s.t.db.selectFrom('outbox').select(['to_address', 'subject', 'body']).orderBy('created_at', 'desc').limit(50).execute()
     const frontDoorEmail = (await ctx.s.t.db.selectFrom('practitioner').select('email').where('id', '=', await practitionerOf(membershipOf('frontdoor'))).executeTakeFirstOrThrow()).email
     const mail = emails.find((e) => e.to_address === frontDoorEmail && /waiting for you to decide it/.test(e.body))
@@ -1210,6 +1225,10 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
     assert.equal((await admin.post(`/admin/practitioners/${await practitionerOf(membershipOf('senco.academy'))}/disable`, { reason: 'Left the academy' })).statusCode, 303)
     const again = await told(k.id)
     assert.equal(again.length, first.length * 2, 'each front-door worker told again')
+    // the front door's agency has had the concern: no second decision, and the audit row names none
+    assert.deepEqual((await handOnDecisions(k.id)).map((x) => x.id), [d.id])
+    const disabled = await ctx.s.t.db.selectFrom('audit_event').select(['details']).where('action', '=', 'practitioner.disable').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.deepEqual([(disabled.details as { concernsHandedOn?: string[] }).concernsHandedOn, (disabled.details as { sharingDecisions?: string[] }).sharingDecisions], [[k.id], undefined])
     assert.equal(await queued(frontDoor, k.id), true)
   })
 })
@@ -1272,5 +1291,52 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     const frontDoor = await ctx.s.signIn('frontdoor')
     assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
     assert.ok(!((await frontDoor.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k.id))
+  })
+})
+
+describeApp('concerns: a routed concern handed on is a sharing decision only when it moves to an agency that has not had it', (ctx) => {
+  const db = () => ctx.s.t.db
+  const decisions = (k: string) => db().selectFrom('sharing_decision').selectAll().where('context', '=', 'concern').where('context_id', '=', k).orderBy('created_at').execute()
+  const told = async (k: string) => (await db().selectFrom('notification').select('membership_id').where('subject_id', '=', k).where('kind', '=', 'concern.stand-in').execute()).map((n) => n.membership_id)
+  const lastEnd = async (membershipId: string) => (await db().selectFrom('audit_event').select(['child_ids', 'details']).where('action', '=', 'membership.end').where('entity_id', '=', membershipId).orderBy('id', 'desc').executeTakeFirstOrThrow()) as { child_ids: string[]; details: { concernsHandedOn?: string[]; sharingDecisions?: string[] } }
+
+  it('a police concern routed to the academy’s DSLs: their successor at the academy stands in (no new decision); when she leaves too, the front door (a decision for its agency)', async () => {
+    const childId = await pupilOf(db(), 'academy', 4)
+    await makeTac(db(), { childIds: [childId], lead: 'sw.north', members: ['police.missing'] })
+    const police = await ctx.s.signIn('police.missing')
+    const key = randomUUID()
+    assert.equal((await police.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Found asleep in the bus shelter before school.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const k = await db().selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    assert.equal(k.routed_via, 'holder_leads')
+    assert.deepEqual([...k.routed_to].sort(), [membershipOf('deputy.academy'), membershipOf('dsl.academy')].sort())
+    const [routed] = await decisions(k.id)
+    assert.deepEqual(routed!.with_agency_ids, [stableUuid('northshire:agency:academy')], 'routing it to the academy was the first decision')
+    // the academy appoints a new DSL; then the deputy and the DSL the concern went to leave
+    const successor = randomUUID()
+    const { practitioner_id } = await db().selectFrom('membership').select('practitioner_id').where('id', '=', membershipOf('senco.academy')).executeTakeFirstOrThrow()
+    await db().insertInto('membership').values({ id: successor, partnership_id: PARTNERSHIP, practitioner_id, agency_id: stableUuid('northshire:agency:academy'), team_id: null, role: 'dsl', starts_at: ctx.s.clock.now(), ends_at: null, created_at: ctx.s.clock.now() }).execute()
+    ctx.s.clock.advance(60_000)
+    const admin = await ctx.s.signIn('partnership.admin')
+    assert.equal((await admin.post(`/admin/memberships/${membershipOf('deputy.academy')}/end`, { reason: 'Moved away' })).statusCode, 303)
+    assert.deepEqual(await told(k.id), [], 'the DSL it went to is still in post')
+    assert.equal((await admin.post(`/admin/memberships/${membershipOf('dsl.academy')}/end`, { reason: 'Retired' })).statusCode, 303)
+    assert.deepEqual(await told(k.id), [successor], 'the academy’s DSL in post now stands in, and is told')
+    assert.equal((await decisions(k.id)).length, 1, 'the academy has had the concern: nothing new has left the police')
+    const first = await lastEnd(membershipOf('dsl.academy'))
+    assert.deepEqual([first.child_ids, first.details.concernsHandedOn, first.details.sharingDecisions], [[childId], [k.id], undefined])
+    // she leaves too: the academy has no lead in post, and the front door stands in
+    ctx.s.clock.advance(60_000)
+    assert.equal((await admin.post(`/admin/memberships/${successor}/end`, { reason: 'Left the academy' })).statusCode, 303)
+    assert.ok((await told(k.id)).includes(membershipOf('frontdoor')))
+    const all = await decisions(k.id)
+    assert.equal(all.length, 2, 'a second decision: the police’s concern has moved to the front door’s agency')
+    const handedOn = all[1]!
+    const frontDoorAgency = (await db().selectFrom('membership').select('agency_id').where('id', '=', membershipOf('frontdoor')).executeTakeFirstOrThrow()).agency_id
+    assert.deepEqual([handedOn.with_agency_ids, handedOn.author_membership_id, handedOn.author_agency_id, handedOn.entry_ids], [[frontDoorAgency], membershipOf('police.missing'), stableUuid('northshire:agency:police'), [k.entry_id]])
+    assert.match(handedOn.reasons, /^Handed on/)
+    assert.deepEqual((await lastEnd(successor)).details.sharingDecisions, [handedOn.id])
+    // the front door opens and decides it
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 200)
   })
 })

@@ -16,7 +16,7 @@ import { isUuid } from '../../data/repositories/children.ts'
 import { authoredNow } from '../../data/repositories/entries.ts'
 import { createProvisionalChild, type NewChild } from '../../data/repositories/provisional-child.ts'
 import { casePractitioners } from '../tac/access.ts'
-import { recordConcernSharing, type ConcernRoute } from '../sharing/concern.ts'
+import { recordConcernHandOn, recordConcernSharing, type ConcernRoute } from '../sharing/concern.ts'
 
 export const TRIAGE_ACTIONS = {
   monitor: 'Monitor',
@@ -272,6 +272,23 @@ async function decidersOf(trx: Transaction<DB>, partnershipId: string, concernId
   return rows
 }
 
+/** A concern handed on to those who stand in: its child, and the sharing decisions its move recorded. */
+export interface HandedOn {
+  concernId: string
+  childId: string
+  sharingDecisionIds: string[]
+}
+
+/** What the audit row of the change that handed concerns on says of them: their children, the concerns, the decisions. */
+export function handedOnAudit(handedOn: readonly HandedOn[]): { childIds?: string[]; details: Record<string, unknown> } {
+  if (!handedOn.length) return { details: {} }
+  const decisions = handedOn.flatMap((h) => h.sharingDecisionIds)
+  return {
+    childIds: [...new Set(handedOn.map((h) => h.childId))],
+    details: { concernsHandedOn: handedOn.map((h) => h.concernId), ...(decisions.length ? { sharingDecisions: decisions } : {}) },
+  }
+}
+
 /**
  * Before memberships stop being in post (a membership ended, an account disabled or suspended), in the same transaction:
  * the undecided concerns these memberships decide now, and who decides each. Call it before the write, and `tell` after
@@ -281,7 +298,7 @@ async function decidersOf(trx: Transaction<DB>, partnershipId: string, concernId
  */
 export async function concernsWaitingOn(trx: Transaction<DB>, partnershipId: string, membershipIds: readonly string[], now: Date) {
   const leaving = [...new Set(membershipIds)]
-  if (!leaving.length) return { tell: async () => [] as { concernId: string; childId: string }[] }
+  if (!leaving.length) return { tell: async () => [] as HandedOn[] }
   // Two people leaving at the same moment (the DSL and the deputy, ended by two administrators) take turns: each reads
   // who decides a concern before and after its own write, and without this the two would each see the other still in
   // post, and nobody would be told. The lock is the partnership's, for this transaction.
@@ -305,14 +322,19 @@ export async function concernsWaitingOn(trx: Transaction<DB>, partnershipId: str
   const before = (await decidersOf(trx, partnershipId, candidates.map((c) => c.id), now)).filter((d, _, all) => all.some((o) => o.concern_id === d.concern_id && leaving.includes(o.membership_id)))
   const waiting = [...new Set(before.map((d) => d.concern_id))]
   return {
-    /** After the write: tells those who now stand in; returns the concerns they were told of (for the audit row). */
-    async tell(): Promise<{ concernId: string; childId: string }[]> {
-      const told: { concernId: string; childId: string }[] = []
+    /**
+     * After the write: tells those who now stand in, and records the concern's move to an agency it had not gone to as
+     * a sharing decision (recordConcernHandOn); returns the concerns they were told of and the decisions (for the
+     * audit row).
+     */
+    async tell(): Promise<HandedOn[]> {
+      const told: HandedOn[] = []
       for (const d of groupBy(await decidersOf(trx, partnershipId, waiting, now))) {
         const fresh = d.memberships.filter((m) => !before.some((b) => b.concern_id === d.concern_id && b.membership_id === m))
         if (!fresh.length) continue
         await notifyMemberships(trx, partnershipId, fresh, { kind: 'concern.stand-in', childId: d.child_id, subjectType: 'concern', subjectId: d.concern_id, link: `/concerns/${d.concern_id}` }, now)
-        told.push({ concernId: d.concern_id, childId: d.child_id })
+        const sharingDecisionIds = await recordConcernHandOn(trx, partnershipId, now, { concernId: d.concern_id, childId: d.child_id, toMemberships: fresh })
+        told.push({ concernId: d.concern_id, childId: d.child_id, sharingDecisionIds })
       }
       return told
     },

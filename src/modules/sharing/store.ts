@@ -248,6 +248,11 @@ const joinNames = (names: readonly string[]) => (names.length <= 1 ? (names[0] ?
 export interface RecordOptions {
   /** Write the decision's own audit row (default). A caller whose own audit row already describes the act passes false. */
   audit?: boolean
+  /**
+   * The entries are the caller's own choice, not the actor's (a concern handed on names its own entry, on behalf of a
+   * raiser whose reach may have ended): they are checked to be the child's, not against the actor's entitlement.
+   */
+  entriesChecked?: boolean
 }
 
 export interface RecordedSharingDecision {
@@ -280,7 +285,8 @@ export async function recordSharingDecision(trx: Transaction<DB>, actor: Actor, 
       .select('e.id')
       .where('e.id', 'in', entryIds)
       .where('e.child_id', '=', input.childId)
-      .where(entryVisible(actor, now))
+      .where('e.partnership_id', '=', actor.partnershipId)
+      .$if(!opts.entriesChecked, (q) => q.where(entryVisible(actor, now)))
       .execute()
     if (seen.length !== entryIds.length) problems.push({ path: 'entryIds', message: 'Choose entries from the child’s chronology' })
   }
