@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeApp } from '../support/app.ts'
 import { sweepChild } from '../support/records.ts'
+import { stableUuid } from '../../src/data/ids.ts'
 
 describeApp('ids in an address, in capitals', (ctx) => {
   it('every page about a child answers as for the id in lower case, and audits the id in lower case', async () => {
@@ -40,5 +41,24 @@ describeApp('ids in an address, in capitals', (ctx) => {
       [],
       'every audit row names the child by its id in lower case',
     )
+  })
+})
+
+describeApp('ids in a query string, in capitals', (ctx) => {
+  it('a chronology filtered by an agency named in capitals is the one filtered in lower case (not "choose from the list")', async () => {
+    const { childId } = await sweepChild(ctx.s)
+    const agency = stableUuid('northshire:agency:brookside')
+    assert.notEqual(agency.toUpperCase(), agency)
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const lower = await dsl.get(`/children/${childId}/chronology?agency=${agency}`)
+    const capitals = await dsl.get(`/children/${childId}/chronology?agency=${agency.toUpperCase()}`)
+    assert.equal(lower.statusCode, 200)
+    assert.equal(capitals.statusCode, 200, 'not refused as an agency not in the list')
+    const rows = (body: string) => [...body.matchAll(/href="\/entries\/([0-9a-f-]{36})"/g)].map((m) => m[1])
+    assert.ok(rows(lower.body).length > 0, 'the filtered page lists entries')
+    assert.deepEqual(rows(capitals.body), rows(lower.body))
+    // and the API, an id in capitals in its address
+    const api = await dsl.get(`/api/v1/children/${childId.toUpperCase()}/entries?limit=5`)
+    assert.equal(api.statusCode, 200)
   })
 })

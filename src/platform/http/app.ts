@@ -283,6 +283,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // answered here, before a handler sends it to the database and the database's refusal becomes a server error
     if (/%00/i.test(request.url)) return sendError(request, reply, 400, 'There is a problem with the address', 'The address contains a character TeamAround cannot use. Check the link, or go back and try again.')
     lowerCaseIds(request.params)
+    lowerCaseIds(request.query)
     if (request.method === 'POST') {
       const binding = request.session?.idHash ?? request.preBinding
       const presented = (request.body as Record<string, unknown> | undefined)?._csrf ?? request.headers['x-csrf-token']
@@ -439,9 +440,8 @@ export function errorsLinkedToPage(html: string, errors: readonly SummaryError[]
 
 /** The deepest a request body may nest (objects and arrays): no form or API body comes near it. */
 export const MAX_BODY_DEPTH = 32
-/** A C0 control character other than tab (9), line feed (10) and carriage return (13). */
 /**
- * A route's ids in lower case. A UUID's hex digits may be written in either case (RFC 9562), and PostgreSQL's uuid
+ * A route's ids in lower case, and ids given in its query string (a filter's agency, a chosen child). A UUID's hex digits may be written in either case (RFC 9562), and PostgreSQL's uuid
  * type finds the record either way; but audit rows name what was looked at by its id as text, and a search of the
  * audit by a child's id uses the lower case PostgreSQL writes. So an id in capitals is taken, before any handler sees
  * it, as the same id in lower case (test/reliability/uuid-case.test.ts).
@@ -450,9 +450,11 @@ const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 export function lowerCaseIds(params: unknown): void {
   if (!params || typeof params !== 'object') return
   const p = params as Record<string, unknown>
-  for (const [k, v] of Object.entries(p)) if (typeof v === 'string' && UUID_ANY_CASE.test(v) && /[A-F]/.test(v)) p[k] = v.toLowerCase()
+  const lower = (v: unknown) => (typeof v === 'string' && UUID_ANY_CASE.test(v) && /[A-F]/.test(v) ? v.toLowerCase() : v)
+  for (const [k, v] of Object.entries(p)) p[k] = Array.isArray(v) ? v.map(lower) : lower(v)
 }
 
+/** A C0 control character other than tab (9), line feed (10) and carriage return (13). */
 const isControl = (code: number): boolean => code < 0x20 && code !== 9 && code !== 10 && code !== 13
 function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (isControl(text.charCodeAt(i))) return true
