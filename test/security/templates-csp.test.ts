@@ -20,11 +20,11 @@ function templates(dir: string): string[] {
 export function inlineOffences(text: string): string[] {
   const out: string[] = []
   text.split('\n').forEach((line, i) => {
-    const offence = /\sstyle\s*=\s*["']/i.test(line)
+    const offence = /\sstyle\s*=\s*\\?["']/i.test(line)
       ? 'an inline style attribute'
       : /<style[\s>]/i.test(line)
         ? 'a <style> element'
-        : /\son[a-z]+\s*=\s*["']/i.test(line)
+        : /\son[a-z]+\s*=\s*\\?["']/i.test(line)
           ? 'an inline event handler'
           : /<script(?![^>]*\ssrc=)[^>]*>/i.test(line)
             ? 'an inline <script>'
@@ -36,6 +36,9 @@ export function inlineOffences(text: string): string[] {
 
 it('finds each kind of inline content the CSP blocks, and passes the classes and nonce scripts we use', () => {
   assert.equal(inlineOffences('<p class="govuk-body" style="white-space: pre-wrap">x</p>').length, 1)
+  // inside a macro's string of HTML, its quotes escaped
+  assert.equal(inlineOffences('{{ govukInsetText({ html: "<p class=\\"govuk-body\\" style=\\"white-space: pre-wrap\\">" + x + "</p>" }) }}').length, 1)
+  assert.equal(inlineOffences('{{ govukButton({ html: "<span onclick=\\"go()\\">Go</span>" }) }}').length, 1)
   assert.equal(inlineOffences('<style>\n  p { color: red }\n</style>').length, 1)
   assert.equal(inlineOffences('<button onclick="go()">Go</button>').length, 1)
   assert.equal(inlineOffences('<script nonce="{{ cspNonce }}">go()</script>').length, 1)
