@@ -243,6 +243,9 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         if (!p) return { result: null, audit: { action, outcome: 'not_found' as const, entityId: practitionerId } }
         if (practitionerId === actor.practitionerId) throw new RefusedError('You cannot disable your own account')
         await refuseIfOutranked(trx, practitionerId, now)
+        // the practitioner's row first, as a wrong second-factor code takes it (auth's wrongCode) before the
+        // partnership's hand-on lock (concernsWaitingOn): the same order, so the two never wait on each other
+        await trx.selectFrom('practitioner').select('id').where('id', '=', practitionerId).forUpdate().execute()
         // the concerns waiting on them now, so that whoever stands in once they are not in post is told
         const waiting = disabled ? await concernsWaitingOn(trx, actor.partnershipId, await membershipsInPostOf(trx, actor.partnershipId, practitionerId, now), now) : null
         await trx.updateTable('practitioner').set({ disabled_at: disabled ? now : null, failed_sign_ins: 0, failed_second_factors: 0, locked_until: null }).where('id', '=', practitionerId).execute()

@@ -23,8 +23,15 @@ export function categoryCode(label: string): string {
   return label.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
 }
 
-/** Two category names are the same name whatever their case and surrounding spaces ('neglect ' is 'Neglect'). */
-const sameLabel = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase()
+/** A category name as a reader tells names apart: its letters and digits, whatever their case, spacing and punctuation. */
+const nameKey = (label: string) =>
+  label
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+/** Two category names are the same name to a reader: 'neglect ', 'NEGLECT' and 'Neglect!!' are all 'Neglect'. */
+const sameLabel = (a: string, b: string) => nameKey(a) === nameKey(b)
 
 export function settingsRepository(ctx: Ctx, actor: Actor) {
   const partnershipAdmin = actor.role === 'partnership_admin'
@@ -160,11 +167,16 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         // the partnership's categories, locked (as a rename locks them): a category renamed to this name since its
         // code was made ('other' renamed 'Young carer') has another code, so the name itself is checked too
         const all = await lockedCategories(trx)
-        const existing = all.find((c) => c.code === code) ?? all.find((c) => sameLabel(c.label, clean))
+        const existing = all.find((c) => sameLabel(c.label, clean))
         if (existing) throw new RefusedError(`There is already a category called “${existing.label}”${existing.active ? '' : ' (not offered: choose “Offer again”)'}: enter a different name`)
+        // a code is never shown: one taken by a category renamed since ('neglect', now called 'Basic care') leaves this
+        // name free, and the new category gets a code of its own ('neglect_2')
+        const taken = new Set(all.map((c) => c.code))
+        let free = code
+        for (let n = 2; taken.has(free); n++) free = `${code.slice(0, 55)}_${n}`
         const max = await trx.selectFrom('concern_category').select((eb) => eb.fn.max('sort').as('m')).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
-        await trx.insertInto('concern_category').values({ partnership_id: actor.partnershipId, code, label: clean, sort: Number(max?.m ?? 0) + 1 }).execute()
-        return { result: { code }, audit: { action: 'settings.category.add', outcome: 'success', details: { code } } }
+        await trx.insertInto('concern_category').values({ partnership_id: actor.partnershipId, code: free, label: clean, sort: Number(max?.m ?? 0) + 1 }).execute()
+        return { result: { code: free }, audit: { action: 'settings.category.add', outcome: 'success', details: { code: free } } }
       })
     },
 
@@ -179,8 +191,8 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
      * and export under it is named by the new label from the next page read. `from` is the label the form was opened
      * with (the table has no row_version: the label is the version): when someone renamed it since, the rename is
      * refused as stale and nothing is saved — unless it already has the new name (the same form sent twice, or both
-     * made the same change), which is nothing to do. A name another of the partnership's categories has (case and
-     * surrounding spaces aside) is refused. Null when the partnership has no category of that code (another
+     * made the same change), which is nothing to do. A name another of the partnership’s categories has (case, spacing and
+     * punctuation aside: sameLabel) is refused, as is one of punctuation alone. Null when the partnership has no category of that code (another
      * partnership's is not found). Audited with the old and the new label.
      */
     async renameCategory(code: string, label: string, from: string): Promise<CategoryRename | null> {
@@ -189,6 +201,8 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         const clean = label.trim()
         if (!clean) throw new RefusedError('Enter the category’s name')
         if (clean.length > SETTINGS_TEXT_MAX.categoryLabel) throw new RefusedError(`The category’s name must be ${SETTINGS_TEXT_MAX.categoryLabel} characters or fewer`)
+        // as when adding one: a name of punctuation alone names nothing
+        if (!nameKey(clean)) throw new RefusedError('Enter a category name that includes letters or numbers')
         const all = await lockedCategories(trx)
         const mine = all.find((c) => c.code === code)
         if (!mine) return { result: null, audit: { action: 'settings.category.rename', outcome: 'not_found', entityType: 'concern_category', entityId: code.slice(0, 100), details: { code: code.slice(0, 100) } } }
@@ -208,8 +222,9 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!active) {
           // a concern is recorded under a category: withdrawing the last one offered would leave no concern recordable
           // (the form would refuse every submission). The rows are locked so two withdrawals cannot each leave the other.
-          // (in code order, as lockedCategories takes them: a rename at the same moment waits, never deadlocks)
-          const offered = await trx.selectFrom('concern_category').select('code').where('partnership_id', '=', actor.partnershipId).where('active', '=', true).orderBy('code').forUpdate().execute()
+          // every row, the target too (offered or not), in code order under the category lock, as a rename takes them:
+          // the two wait in turn, never on each other
+          const offered = (await lockedCategories(trx)).filter((c) => c.active)
           if (offered.length === 1 && offered[0]!.code === code) throw new RefusedError('Keep at least one concern category offered: a concern cannot be recorded without one')
         }
         const r = await trx.updateTable('concern_category').set({ active }).where('partnership_id', '=', actor.partnershipId).where('code', '=', code).executeTakeFirst()

@@ -252,6 +252,10 @@ describeApp('a partnership administrator renames a concern category: its code st
       ['neglect', /There is already a category called “Neglect”: enter a different name/],
       [' DOMESTIC ABUSE ', /There is already a category called “Domestic abuse”: enter a different name/],
       ['peer-on-peer ABUSE', /There is already a category called “Peer-on-peer abuse”: enter a different name/],
+      // punctuation does not make another name, and punctuation alone is none
+      ['Neglect!!', /There is already a category called “Neglect”: enter a different name/],
+      ['Peer on peer abuse', /There is already a category called “Peer-on-peer abuse”: enter a different name/],
+      ['!!!', /Enter a category name that includes letters or numbers/],
     ]
     for (const [typed, message] of cases) {
       const res = await admin.post('/settings/categories/attendance/rename', { from: 'Attendance', label: typed })
@@ -273,6 +277,13 @@ describeApp('a partnership administrator renames a concern category: its code st
     assert.equal(add.statusCode, 400)
     assert.match(add.body, /There is already a category called “Peer-on-peer abuse”/)
     assert.equal((await db().selectFrom('concern_category').select('code').where('partnership_id', '=', P).where('code', '=', 'peer_on_peer_abuse').execute()).length, 0)
+    // but a renamed category's old name is free: a new category takes it, under a code of its own
+    const missing = await label('missing')
+    assert.equal((await admin.post('/settings/categories/missing/rename', { from: missing, label: 'Away from home' })).statusCode, 303)
+    const again = await admin.post('/settings/categories', { label: 'Missing' })
+    assert.equal(again.statusCode, 303, again.body.slice(0, 300))
+    const rows = await db().selectFrom('concern_category').select(['code', 'label']).where('partnership_id', '=', P).where('code', 'like', 'missing%').orderBy('code').execute()
+    assert.deepEqual(rows, [{ code: 'missing', label: 'Away from home' }, { code: 'missing_2', label: 'Missing' }])
   })
 
   it('a form opened before someone else renamed the category is not saved: the page says so and keeps the typed name; sent again, it is saved; the same form sent twice renames once', async () => {
