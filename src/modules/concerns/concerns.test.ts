@@ -1043,11 +1043,16 @@ describeApp('concerns: a routed concern whose people have all left waits for who
     assert.equal((await other.get(`/concerns/${k.id}`)).statusCode, 404)
     assert.equal(await queued(other, k.id), false)
     // being monitored, it is still the front door's: it decides it again, escalated; decided, it waits for nobody (null
-    // in the API) and is no longer the front door's to stand in for (it follows its contact)
+    // in the API) and is no longer the front door's to stand in for (it follows its contact): the worker who decided it
+    // goes back to their decision, with nothing more to decide; a colleague who did not decide it does not find it
     assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Taken as a contact: checks under way.' })).statusCode, 303)
     assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, null)
     assert.match((await teacher.get(`/concerns/${k.id}`)).body, /Taken as a contact: checks under way\./)
-    assert.equal((await frontDoor.get(`/concerns/${k.id}`)).statusCode, 404)
+    const decided = await frontDoor.get(`/concerns/${k.id}`)
+    assert.equal(decided.statusCode, 200)
+    assert.doesNotMatch(decided.body, /Record your decision/)
+    assert.equal(await queued(frontDoor, k.id), false)
+    assert.equal((await (await ctx.s.signIn('frontdoor2')).get(`/concerns/${k.id}`)).statusCode, 404)
   })
 
   it('a school’s safeguarding leads who all leave: the school’s leads in post now take it; with none, the front door', async () => {
@@ -1256,6 +1261,33 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     assert.ok(![...triage.concerns, ...triage.monitored].some((c) => c.id === k.id))
     // its raiser still follows it, decided
     assert.equal((await teacher.get(`/concerns/${k.id}`)).statusCode, 200)
+  })
+
+  it('the front-door worker who stood in and closed a concern goes back to it (their decision, no form); a colleague who did not decide it does not find it', async () => {
+    const childId = randomUUID()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Alex', family_name: 'Stoodin', date_of_birth: '2019-02-02', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
+    const tac = await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'gp', members: ['teacher.brookside'] })
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = randomUUID()
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Hungry at breakfast club three days running.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    assert.equal(k.routed_via, 'team_lead')
+    ctx.s.clock.advance(60_000)
+    await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf('gp')).execute()
+    ctx.s.clock.advance(60_000)
+    const frontDoor = await ctx.s.signIn('frontdoor')
+    assert.match((await frontDoor.get(`/concerns/${k.id}`)).body, /Record your decision/, 'stood in for')
+    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Breakfast club now feeds her daily; school will log again if it recurs.' })).statusCode, 303)
+    const page = await frontDoor.get(`/concerns/${k.id}`)
+    assert.equal(page.statusCode, 200, 'the decider goes back to it')
+    assert.match(page.body, /Breakfast club now feeds her daily/)
+    assert.doesNotMatch(page.body, /Record your decision/, 'decided: nothing more to decide')
+    const api = (await frontDoor.get(`/api/v1/concerns/${k.id}`)).json() as { canTriage: boolean }
+    assert.equal(api.canTriage, false)
+    assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'escalated', reasons: 'Again.' })).statusCode, 404, 'not theirs to decide again')
+    const colleague = await ctx.s.signIn('frontdoor2')
+    assert.equal((await colleague.get(`/concerns/${k.id}`)).statusCode, 404)
+    void tac
   })
 
   it('an escalated concern has been decided too: the front door does not stand in for it', async () => {

@@ -359,13 +359,22 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
    * A concern the actor may see: one they raised, or one they decide about a child in their reach — or one that waits
    * on the front door because those it went to have left, for the front door's members in post (the concern is the
    * front door's contact: it opens the concern and decides it, but not the child's record, unless it reaches the child).
+   * And one they made a decision on, in this membership: whoever stood in and decided it (closed it, escalated it) goes
+   * back to their own decision and its history, though it waits for them no longer.
    */
   function visibleConcerns(trx: Transaction<DB>, now: Date) {
     return trx
       .selectFrom('concern as k')
       .innerJoin('child as c', 'c.id', 'k.child_id')
       .where('k.partnership_id', '=', actor.partnershipId)
-      .where((eb) => eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]), frontDoorStandIn(actor, trx, now)]))
+      .where((eb) =>
+        eb.or([
+          eb('k.raised_by_membership_id', '=', actor.membershipId),
+          eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]),
+          frontDoorStandIn(actor, trx, now),
+          eb.exists(eb.selectFrom('triage_action as mt').select('mt.id').where('mt.partnership_id', '=', actor.partnershipId).whereRef('mt.concern_id', '=', 'k.id').where('mt.by_membership_id', '=', actor.membershipId)),
+        ]),
+      )
   }
 
   return {
