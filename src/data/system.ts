@@ -16,6 +16,8 @@ import { escalationStandIns } from '../modules/requests/rules.ts'
 
 /** How far before the last signal run an entry's recorded_at may be and still be looked at again (a late commit). */
 export const SIGNAL_COMMIT_GRACE_MS = 10 * 60_000
+/** The most signals one rule fires for one child in one run (a late import of years of history is not a flood). */
+const MAX_SETS_PER_RULE_RUN = 20
 
 export function systemRepository(ctx: Ctx, job: string) {
   const holder = `${job}:${process.pid}:${randomBytes(4).toString('hex')}`
@@ -196,24 +198,32 @@ export function systemRepository(ctx: Ctx, job: string) {
                 const set = evaluate(rule.definition, mapped)
                 return set && notFired(set) ? set : null
               }
-              const hit = evaluate(rule.definition, mapped, (set) => notFired(set) && (ruleChanged || set.some((e) => freshIds.has(e.id) && !named.has(e.id)))) ?? latest()
-              if (!hit) continue
-              const ids = hit.map((h) => h.id).sort()
-              const signalId = randomUUID()
-              // the lead practitioner, else the allocated workers, else the front door (routeSignal: as when a merge brings it to another child)
-              const to = await routeSignal(trx, partnershipId, childId, { id: signalId, ruleName: rule.name }, now)
-              await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()
-              // The chronology's entry is seen by everyone with case reach (`team`), so it says which rule fired and
-              // nothing of the entries that caused it: no count, and filed under the agency the signal went to (the
-              // first member told, else the front door's), never under the agency of an entry the viewer may not see.
-              // The signal's own page names the entries, each only to a viewer who may see it.
-              const toldAgency = to.length ? (await trx.selectFrom('membership').select('agency_id').where('partnership_id', '=', partnershipId).where('id', '=', [...to].sort()[0]!).executeTakeFirst())?.agency_id : undefined
-              const frontDoorAgency = toldAgency ? undefined : (await trx.selectFrom('team').select('agency_id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).orderBy('id').executeTakeFirst())?.agency_id
-              // a partnership with no front door and nobody to tell: the agency of one of the entries named (there is no other)
-              const filedUnder = toldAgency ?? frontDoorAgency ?? (await trx.selectFrom('entry').select('source_agency_id').where('id', '=', ids[ids.length - 1]!).executeTakeFirstOrThrow()).source_agency_id
-              await trx.insertInto('entry').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'signal', category: null, occurred_at: now, recorded_at: now, author_membership_id: null, author_team_id: null, source_agency_id: filedUnder, significance: 'critical', summary: `Risk signal: ${rule.name}.`, detail_type: 'risk_signal', detail_id: signalId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null }).execute()
-              n++
-              touched.push(childId)
+              // Every set the newly recorded entries complete fires, each once: one import may bring two patterns months
+              // apart (March's and October's), and the older must not wait on the job's timing (after this run its
+              // entries are no longer new). Each set fired names its entries, so the next round looks for a set with a
+              // new entry no signal has named; the fall-back (latest) and a changed rule's look back fire one set only.
+              for (let round = 0; round < MAX_SETS_PER_RULE_RUN; round++) {
+                const hit = round === 0 ? (evaluate(rule.definition, mapped, (set) => notFired(set) && (ruleChanged || set.some((e) => freshIds.has(e.id) && !named.has(e.id)))) ?? latest()) : evaluate(rule.definition, mapped, (set) => notFired(set) && set.some((e) => freshIds.has(e.id) && !named.has(e.id)))
+                if (!hit) break
+                const ids = hit.map((h) => h.id).sort()
+                const signalId = randomUUID()
+                // the lead practitioner, else the allocated workers, else the front door (routeSignal: as when a merge brings it to another child)
+                const to = await routeSignal(trx, partnershipId, childId, { id: signalId, ruleName: rule.name }, now)
+                await trx.insertInto('risk_signal').values({ id: signalId, partnership_id: partnershipId, child_id: childId, rule_code: rule.code, rule_version: rule.version, fingerprint: ids.join(','), entry_ids: ids, fired_at: now, routed_to: to }).execute()
+                // The chronology's entry is seen by everyone with case reach (`team`), so it says which rule fired and
+                // nothing of the entries that caused it: no count, and filed under the agency the signal went to (the
+                // first member told, else the front door's), never under the agency of an entry the viewer may not see.
+                // The signal's own page names the entries, each only to a viewer who may see it.
+                const toldAgency = to.length ? (await trx.selectFrom('membership').select('agency_id').where('partnership_id', '=', partnershipId).where('id', '=', [...to].sort()[0]!).executeTakeFirst())?.agency_id : undefined
+                const frontDoorAgency = toldAgency ? undefined : (await trx.selectFrom('team').select('agency_id').where('partnership_id', '=', partnershipId).where('is_front_door', '=', true).orderBy('id').executeTakeFirst())?.agency_id
+                // a partnership with no front door and nobody to tell: the agency of one of the entries named (there is no other)
+                const filedUnder = toldAgency ?? frontDoorAgency ?? (await trx.selectFrom('entry').select('source_agency_id').where('id', '=', ids[ids.length - 1]!).executeTakeFirstOrThrow()).source_agency_id
+                await trx.insertInto('entry').values({ id: randomUUID(), partnership_id: partnershipId, child_id: childId, type: 'signal', category: null, occurred_at: now, recorded_at: now, author_membership_id: null, author_team_id: null, source_agency_id: filedUnder, significance: 'critical', summary: `Risk signal: ${rule.name}.`, detail_type: 'risk_signal', detail_id: signalId, visibility: 'team', addressed_to_membership_id: null, agency_record_id: null, supersedes_entry_id: null }).execute()
+                n++
+                touched.push(childId)
+                previous.push(new Set(ids))
+                for (const i of ids) named.add(i)
+              }
             }
           }
           await trx.insertInto('signal_watermark').values({ partnership_id: partnershipId, evaluated_through: now }).onConflict((oc) => oc.column('partnership_id').doUpdateSet({ evaluated_through: now })).execute()

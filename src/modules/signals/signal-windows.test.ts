@@ -101,6 +101,24 @@ describeApp('risk signal windows: calendar days in Europe/London, and late impor
     assert.equal((await signals(child, 'domestic_abuse_and_health')).length, 2)
   })
 
+  it('one late import that completes two patterns months apart fires both in the same run, each once', async () => {
+    ctx.s.clock.set('2027-02-01T09:00:00Z')
+    await evaluate()
+    const child = await blankChild()
+    // the police and the hospital load last year's records at once: a notice and an attendance in March, and again in
+    // October; each pair is within 14 days, the two pairs are months apart
+    const march = await record(entry(child, 'notice', 'domestic_abuse', 'police', '2026-03-02T20:00:00Z'), entry(child, 'health_attendance', null, 'health', '2026-03-06T10:00:00Z'))
+    const october = await record(entry(child, 'notice', 'domestic_abuse', 'police', '2026-10-02T20:00:00Z'), entry(child, 'health_attendance', null, 'health', '2026-10-09T10:00:00Z'))
+    await evaluate()
+    assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [march, october].sort(), 'both, in the run that first saw them')
+    // the runs in the commit grace that follow fire neither again
+    for (let i = 0; i < 3; i++) {
+      ctx.s.clock.advance(2 * 60_000)
+      await system().evaluateSignals()
+    }
+    assert.equal((await signals(child, 'domestic_abuse_and_health')).length, 2)
+  })
+
   it('within 30 days across the late-March clock change: 1 and 30 March are, 1 and 31 March are not, whatever the times', async () => {
     ctx.s.clock.set('2027-04-02T09:00:00Z')
     // the clocks went forward at 01:00 UTC on Sunday 28 March 2027
