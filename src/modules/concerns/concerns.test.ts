@@ -1239,15 +1239,21 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
 })
 
 describeApp('concerns: a closed concern waits for nobody: those who stand in for people who left never open it', (ctx) => {
-  it('a concern the lead practitioner closed, who then left: the front door neither finds nor opens it (page, API, queue)', async () => {
+  /** A child known only to a team around the child led by `lead`, and a Brookside teacher's concern about them, routed to the lead. */
+  async function teamLeadConcern(lead: string, child: { given: string; family: string; dob: string; sex: 'male' | 'female' }, seenOrHeard: string) {
     const childId = randomUUID()
-    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Robin', family_name: 'Closedcase', date_of_birth: '2021-03-03', expected_date_of_birth: null, sex: 'male', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
-    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'nurse', members: ['teacher.brookside'] })
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: child.given, family_name: child.family, date_of_birth: child.dob, expected_date_of_birth: null, sex: child.sex, nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
+    await makeTac(ctx.s.t.db, { childIds: [childId], lead, members: ['teacher.brookside'] })
     const teacher = await ctx.s.signIn('teacher.brookside')
     const key = randomUUID()
-    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Left at the gate once; collected within minutes.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
     const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
     assert.equal(k.routed_via, 'team_lead')
+    return { childId, k, teacher }
+  }
+
+  it('a concern the lead practitioner closed, who then left: the front door neither finds nor opens it (page, API, queue)', async () => {
+    const { k, teacher } = await teamLeadConcern('nurse', { given: 'Robin', family: 'Closedcase', dob: '2021-03-03', sex: 'male' }, 'Left at the gate once; collected within minutes.')
     const nurse = await ctx.s.signIn('nurse')
     assert.equal((await nurse.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Collected within minutes; no further action.' })).statusCode, 303)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', k.id).executeTakeFirstOrThrow()).status, 'closed')
@@ -1264,14 +1270,7 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
   })
 
   it('the front-door worker who stood in and closed a concern goes back to it (their decision, no form); a colleague who did not decide it does not find it', async () => {
-    const childId = randomUUID()
-    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Alex', family_name: 'Stoodin', date_of_birth: '2019-02-02', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
-    const tac = await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'gp', members: ['teacher.brookside'] })
-    const teacher = await ctx.s.signIn('teacher.brookside')
-    const key = randomUUID()
-    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Hungry at breakfast club three days running.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
-    const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
-    assert.equal(k.routed_via, 'team_lead')
+    const { k } = await teamLeadConcern('gp', { given: 'Alex', family: 'Stoodin', dob: '2019-02-02', sex: 'female' }, 'Hungry at breakfast club three days running.')
     ctx.s.clock.advance(60_000)
     await ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf('gp')).execute()
     ctx.s.clock.advance(60_000)
@@ -1287,18 +1286,10 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'escalated', reasons: 'Again.' })).statusCode, 404, 'not theirs to decide again')
     const colleague = await ctx.s.signIn('frontdoor2')
     assert.equal((await colleague.get(`/concerns/${k.id}`)).statusCode, 404)
-    void tac
   })
 
   it('an escalated concern has been decided too: the front door does not stand in for it', async () => {
-    const childId = randomUUID()
-    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Rowan', family_name: 'Escalated', date_of_birth: '2020-04-04', expected_date_of_birth: null, sex: 'female', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: ctx.s.clock.now() }).execute()
-    await makeTac(ctx.s.t.db, { childIds: [childId], lead: 'sw.north', members: ['teacher.brookside'] })
-    const teacher = await ctx.s.signIn('teacher.brookside')
-    const key = randomUUID()
-    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Bruise on the arm, no explanation.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
-    const k = await ctx.s.t.db.selectFrom('concern').select(['id', 'routed_via']).where('idempotency_key', '=', key).executeTakeFirstOrThrow()
-    assert.equal(k.routed_via, 'team_lead')
+    const { k } = await teamLeadConcern('sw.north', { given: 'Rowan', family: 'Escalated', dob: '2020-04-04', sex: 'female' }, 'Bruise on the arm, no explanation.')
     const lead = await ctx.s.signIn('sw.north')
     assert.equal((await lead.post(`/concerns/${k.id}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Referred the same day.' })).statusCode, 303)
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('status').where('id', '=', k.id).executeTakeFirstOrThrow()).status, 'triaged')
