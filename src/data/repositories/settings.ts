@@ -160,12 +160,12 @@ export function settingsRepository(ctx: Ctx, actor: Actor) {
         if (!partnershipAdmin) throw new RefusedError('Only a partnership administrator changes the concern categories')
         const clean = label.trim()
         if (!clean || clean.length > SETTINGS_TEXT_MAX.categoryLabel) throw new RefusedError(`Enter a category name of up to ${SETTINGS_TEXT_MAX.categoryLabel} characters`)
-        const code = categoryCode(clean)
-        // a name with no letters or digits ('!!!') has no code; one whose code is taken ('Neglect!!') is another
-        // name for an existing category: both refused, never a category with an empty code or a silent rename
-        if (!code) throw new RefusedError('Enter a category name that includes letters A to Z or numbers')
-        // the partnership's categories, locked (as a rename locks them): a category renamed to this name since its
-        // code was made ('other' renamed 'Young carer') has another code, so the name itself is checked too
+        // a name of punctuation alone ('!!!') names nothing, as on a rename; one of letters outside A to Z ('Ŵŷ')
+        // is a name, under a code of its own ('category')
+        if (!nameKey(clean)) throw new RefusedError('Enter a category name that includes letters or numbers')
+        const code = categoryCode(clean) || 'category'
+        // the partnership's categories, locked (as a rename locks them): a name another category has, whatever its
+        // case, spacing and punctuation ('Neglect!!'; 'Young carer', which 'other' was renamed), is refused
         const all = await lockedCategories(trx)
         const existing = all.find((c) => sameLabel(c.label, clean))
         if (existing) throw new RefusedError(`There is already a category called “${existing.label}”${existing.active ? '' : ' (not offered: choose “Offer again”)'}: enter a different name`)

@@ -1288,6 +1288,32 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     assert.equal((await colleague.get(`/concerns/${k.id}`)).statusCode, 404)
   })
 
+  it('a decision made once is no standing: the DSL who monitored a concern about a pupil who has since left the school no longer finds it (page, API, queue) nor decides it', async () => {
+    const childId = randomUUID()
+    const now = ctx.s.clock.now()
+    await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Jordan', family_name: 'Movedon', date_of_birth: '2016-06-06', expected_date_of_birth: null, sex: 'male', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: now }).execute()
+    const pupil = randomUUID()
+    await ctx.s.t.db.insertInto('relationship').values({ id: pupil, partnership_id: PARTNERSHIP, child_id: childId, type: 'pupil_at', holder_agency_id: stableUuid('northshire:agency:brookside'), holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: 'test', reason: 'On roll', created_by_membership_id: null, created_at: now }).execute()
+    const teacher = await ctx.s.signIn('teacher.brookside')
+    const key = randomUUID()
+    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Uniform unwashed all week.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+    const k = await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).executeTakeFirstOrThrow()
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    assert.equal((await dsl.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Watch over the next fortnight.' })).statusCode, 303)
+    const monitored = async () => ((await dsl.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.some((c) => c.id === k.id)
+    assert.equal(await monitored(), true)
+    // the pupil leaves Brookside: the school reaches the child no more
+    ctx.s.clock.advance(60_000)
+    await ctx.s.t.db.updateTable('relationship').set({ ends_at: ctx.s.clock.now() }).where('id', '=', pupil).execute()
+    ctx.s.clock.advance(60_000)
+    assert.equal((await dsl.get(`/concerns/${k.id}`)).statusCode, 404)
+    assert.equal((await dsl.get(`/api/v1/concerns/${k.id}`)).statusCode, 404)
+    assert.equal(await monitored(), false)
+    assert.equal((await dsl.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Left the school.' })).statusCode, 404)
+    // its raiser still follows it
+    assert.equal((await teacher.get(`/concerns/${k.id}`)).statusCode, 200)
+  })
+
   it('an escalated concern has been decided too: the front door does not stand in for it', async () => {
     const { k } = await teamLeadConcern('sw.north', { given: 'Rowan', family: 'Escalated', dob: '2020-04-04', sex: 'female' }, 'Bruise on the arm, no explanation.')
     const lead = await ctx.s.signIn('sw.north')

@@ -356,25 +356,34 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
   const decidedByMe = (eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date) => concernDecidedBy(actor, eb, trx, now)
 
   /**
-   * A concern the actor may see: one they raised, or one they decide about a child in their reach — or one that waits
-   * on the front door because those it went to have left, for the front door's members in post (the concern is the
-   * front door's contact: it opens the concern and decides it, but not the child's record, unless it reaches the child).
-   * And one they made a decision on, in this membership: whoever stood in and decided it (closed it, escalated it) goes
-   * back to their own decision and its history, though it waits for them no longer.
+   * A concern the actor may see and decide (a predicate on `concern as k`): one they raised, or one they decide about a
+   * child in their reach — or one that waits on the front door because those it went to have left, for the front door's
+   * members in post (the concern is the front door's contact: it opens the concern and decides it, but not the child's
+   * record, unless it reaches the child).
    */
-  function visibleConcerns(trx: Transaction<DB>, now: Date) {
+  const mayHandle = (eb: ExpressionBuilder<DB & { k: DB['concern']; c: DB['child'] }, 'k' | 'c'>, trx: Transaction<DB>, now: Date) =>
+    eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]), frontDoorStandIn(actor, trx, now)])
+
+  /**
+   * The concerns the actor may see (`mayHandle`). To read one (`read`), also one they recorded a decision on, in this
+   * membership, while they still reach its child, or while they are at the front door in post: whoever stood in and
+   * decided it (closed it, escalated it) goes back to their own decision and its history, though it waits for them no
+   * longer. Deciding, linking and the queue use `mayHandle` alone: a decision made once is no standing to decide again.
+   */
+  function visibleConcerns(trx: Transaction<DB>, now: Date, purpose: 'handle' | 'read' = 'handle') {
     return trx
       .selectFrom('concern as k')
       .innerJoin('child as c', 'c.id', 'k.child_id')
       .where('k.partnership_id', '=', actor.partnershipId)
-      .where((eb) =>
-        eb.or([
-          eb('k.raised_by_membership_id', '=', actor.membershipId),
-          eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]),
-          frontDoorStandIn(actor, trx, now),
-          eb.exists(eb.selectFrom('triage_action as mt').select('mt.id').where('mt.partnership_id', '=', actor.partnershipId).whereRef('mt.concern_id', '=', 'k.id').where('mt.by_membership_id', '=', actor.membershipId)),
-        ]),
-      )
+      .where((eb) => {
+        const handled = mayHandle(eb, trx, now)
+        if (purpose === 'handle') return handled
+        const decidedItMyself = eb.exists(eb.selectFrom('triage_action as mt').select('mt.id').where('mt.partnership_id', '=', actor.partnershipId).whereRef('mt.concern_id', '=', 'k.id').where('mt.by_membership_id', '=', actor.membershipId))
+        const stillPlaced = FRONT_DOOR_ROLES.includes(actor.role)
+          ? eb.or([childInReach(actor, now)(eb as never), eb.exists(frontDoorNow(trx, actor.partnershipId, now).select('m.id').where('m.id', '=', actor.membershipId))])
+          : childInReach(actor, now)(eb as never)
+        return eb.or([handled, eb.and([decidedItMyself, stillPlaced])])
+      })
   }
 
   return {
@@ -778,7 +787,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'concern.view', async (trx, now) => {
         const none = { result: null, audit: { action: 'concern.view', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
         if (!isUuid(concernId)) return none
-        const k = await visibleConcerns(trx, now)
+        const k = await visibleConcerns(trx, now, 'read')
           .innerJoin('membership as m', 'm.id', 'k.raised_by_membership_id')
           .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
           .innerJoin('agency as a', 'a.id', 'k.agency_id')
@@ -788,7 +797,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .select(sql<boolean>`coalesce(e.occurred_time_known, true)`.as('occurred_time_known'))
           .select([routedNames, waitingVia(trx, actor.partnershipId, now).as('waiting_via')])
           // whether I decide it: the same predicate as the queue's and the decision's, in the same query
-          .select((eb) => sql<boolean>`${decidedByMe(eb as never, trx, now)}`.as('decides'))
+          // (only a concern the actor may handle: one they decided once and reach now is theirs to read, not to decide)
+          .select((eb) => sql<boolean>`(${decidedByMe(eb as never, trx, now)} and ${mayHandle(eb as never, trx, now)})`.as('decides'))
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()
