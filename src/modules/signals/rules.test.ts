@@ -52,6 +52,16 @@ describe('risk signal rules', () => {
     assert.equal(evaluate(rule('domestic_abuse_and_health'), [e('police_incident', 3, 'police', 'domestic_abuse'), e('missed_appointment', 5, 'health')]), null, 'a missed appointment is not an attendance')
   })
 
+  it('of two notices before one attendance, the pair is the attendance and the nearer notice (the most recent pair)', () => {
+    const early = e('police_incident', 0, 'police', 'domestic_abuse')
+    const near = e('police_incident', 11, 'police', 'domestic_abuse')
+    const seen = e('health_attendance', 13, 'health')
+    assert.deepEqual(evaluate(rule('domestic_abuse_and_health'), [early, near, seen])?.map((x) => x.id).sort(), [near.id, seen.id].sort())
+    assert.deepEqual(evaluate(rule('domestic_abuse_and_health'), [near, seen, early])?.map((x) => x.id).sort(), [near.id, seen.id].sort(), 'whatever the order read')
+    // when that pair is not wanted (already named by a signal), the older notice still pairs with the attendance
+    assert.deepEqual(evaluate(rule('domestic_abuse_and_health'), [early, near, seen], (set) => !set.includes(near))?.map((x) => x.id).sort(), [early.id, seen.id].sort())
+  })
+
   it('3+ missing episodes in 30 days', () => {
     assert.ok(evaluate(rule('repeat_missing'), [e('missing_episode', 0, 'police'), e('missing_episode', 10, 'police'), e('missing_episode', 25, 'police')]))
     assert.equal(evaluate(rule('repeat_missing'), [e('missing_episode', 0, 'police'), e('missing_episode', 10, 'police')]), null)

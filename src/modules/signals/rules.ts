@@ -123,13 +123,20 @@ export function evaluate(def: SignalDefinition, entries: readonly SignalEntry[],
   }
   const firsts = sorted.filter((e) => matches(e, def.first))
   const seconds = sorted.filter((e) => matches(e, def.second))
+  // the most recent pair: the one whose later entry is latest and, of those, whose earlier entry is latest too (an
+  // attendance on the 14th pairs with the notice of the 12th, not an older one of the 1st a signal already named)
+  const key = (a: SignalEntry, b: SignalEntry): [number, number] => {
+    const [x, y] = [a.occurredAt.getTime(), b.occurredAt.getTime()]
+    return [Math.max(x, y), Math.min(x, y)]
+  }
   let best: [SignalEntry, SignalEntry] | null = null
+  let bestKey: [number, number] = [-Infinity, -Infinity]
   for (const a of firsts) {
     for (const b of seconds) {
       if (a.id === b.id || !withinWindow(def.windowDays, a.day, b.day)) continue
-      const latest = Math.max(a.occurredAt.getTime(), b.occurredAt.getTime())
-      if (best && latest <= Math.max(best[0].occurredAt.getTime(), best[1].occurredAt.getTime())) continue
-      if (accept([a, b])) best = [a, b]
+      const k = key(a, b)
+      if (best && (k[0] < bestKey[0] || (k[0] === bestKey[0] && k[1] <= bestKey[1]))) continue
+      if (accept([a, b])) [best, bestKey] = [[a, b], k]
     }
   }
   return best
