@@ -41,6 +41,7 @@ import * as signalsStranded from './20261130T2120_signals_stranded.ts'
 import * as secondFactorLockout from './20261130T2130_second_factor_lockout.ts'
 import * as concernRoutedVia from './20261201T0501_concern_routed_via.ts'
 import * as meetingNotHeldMemberVersion from './20261201T0502_meeting_not_held_member_version.ts'
+import * as signalRecheck from './20261202T0200_signal_recheck.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -84,4 +85,5 @@ export const migrations: Record<string, Migration> = {
   '20261130T2130_second_factor_lockout': secondFactorLockout,
   '20261201T0501_concern_routed_via': concernRoutedVia,
   '20261201T0502_meeting_not_held_member_version': meetingNotHeldMemberVersion,
+  '20261202T0200_signal_recheck': signalRecheck,
 }

@@ -573,6 +573,13 @@ export interface SignalFollowPendingTable {
   moved_at: Timestamp
 }
 
+export interface SignalRecheckTable {
+  partnership_id: string
+  child_id: string
+  entry_ids: string[]
+  queued_at: Timestamp
+}
+
 export interface SignalWatermarkTable {
   partnership_id: string
   evaluated_through: Timestamp
@@ -1547,6 +1554,7 @@ export interface DB {
   signal_rule: SignalRuleTable
   risk_signal: RiskSignalTable
   signal_watermark: SignalWatermarkTable
+  signal_recheck: SignalRecheckTable
   signal_follow_pending: SignalFollowPendingTable
   bank_holiday: BankHolidayTable
   school_term: SchoolTermTable

@@ -87,7 +87,7 @@ export function systemRepository(ctx: Ctx, job: string) {
 
     /**
      * Evaluates the partnership's signal rules — the latest version of each, if that version is active — for every
-     * child with entries recorded since the last run; and, when a rule has a new version since the last run, that
+     * child with entries recorded since the last run, or brought to it by a merge or a link (signal_recheck); and, when a rule has a new version since the last run, that
      * rule again for every child with entries inside its window (a wider window or a lower count may now fire on
      * entries already there). Windows are calendar days in Europe/London (rules.ts `withinWindow`); a newly recorded
      * entry is judged with the entries around the day it occurred, however long ago (a late import), and a rule fires
@@ -126,7 +126,16 @@ export function systemRepository(ctx: Ctx, job: string) {
           const again = changed.length && mark
             ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('occurred_at', '>=', londonDayStart(today - lookbackDays(changed.map((r) => r.definition)) * 2)).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
             : []
-          const listed = [...recent.map((c) => ({ childId: c.child_id, rules })), ...again.map((c) => ({ childId: c.child_id, rules: changed }))]
+          // the children a merge or a link brought entries to since the last run, with those entries: judged as newly
+          // recorded (they keep their recorded_at), so the strands a merge brings together fire now, not at the child's
+          // next entry. Taken off the list in this transaction: a run that fails leaves them for the next.
+          const rechecks = await trx.deleteFrom('signal_recheck').where('partnership_id', '=', partnershipId).returning(['child_id', 'entry_ids']).execute()
+          const recheckIds = new Set(rechecks.flatMap((r) => r.entry_ids))
+          const listed = [
+            ...recent.map((c) => ({ childId: c.child_id, rules })),
+            ...(rules.length ? rechecks.map((r) => ({ childId: r.child_id, rules })) : []),
+            ...again.map((c) => ({ childId: c.child_id, rules: changed })),
+          ]
           // the signals migration 20261130T2120 moved, still to be routed on the child they are on now
           const pending = await trx.selectFrom('signal_follow_pending as p').innerJoin('risk_signal as s', (j) => j.onRef('s.partnership_id', '=', 'p.partnership_id').onRef('s.id', '=', 'p.signal_id')).select('s.child_id').where('p.partnership_id', '=', partnershipId).execute()
           // The children's rows are taken as a merge takes them, before their entries are read: a merge at the same
@@ -160,9 +169,10 @@ export function systemRepository(ctx: Ctx, job: string) {
               .select([sql<number | null>`min(${londonDay('occurred_at')})`.as('first'), sql<number | null>`max(${londonDay('occurred_at')})`.as('last')])
               .where('partnership_id', '=', partnershipId)
               .where('child_id', '=', childId)
-              .where('recorded_at', '>', entriesSince)
-              .where('recorded_at', '<=', now)
-              .where('type', '<>', 'signal')
+              .where((eb) => {
+                const recorded = eb.and([eb('recorded_at', '>', entriesSince), eb('recorded_at', '<=', now), eb('type', '<>', 'signal')])
+                return recheckIds.size ? eb.or([recorded, eb('id', 'in', [...recheckIds])]) : recorded
+              })
               .where('visibility', '<>', 'sealed')
               .executeTakeFirstOrThrow()
             const entries = await trx
@@ -180,7 +190,7 @@ export function systemRepository(ctx: Ctx, job: string) {
               })
               .execute()
             const mapped = entries.map((e) => ({ id: e.id, type: e.type, category: e.category, occurredAt: e.occurred_at, day: Number(e.day), sourceAgencyId: e.source_agency_id }))
-            const freshIds = new Set(entries.filter((e) => e.fresh).map((e) => e.id))
+            const freshIds = new Set(entries.filter((e) => e.fresh || recheckIds.has(e.id)).map((e) => e.id))
             const firedBefore = await trx.selectFrom('risk_signal').select(['rule_code', 'entry_ids']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).execute()
             for (const rule of toEvaluate) {
               // the most recent set that has not fired (one the rule already fired for, or a part of one, never fires
@@ -190,20 +200,24 @@ export function systemRepository(ctx: Ctx, job: string) {
               const named = new Set(previous.flatMap((p) => [...p]))
               const ruleChanged = changedCodes.has(rule.code)
               const notFired = (set: readonly { id: string }[]) => !previous.some((p) => set.every((e) => p.has(e.id)))
-              // A newly recorded entry no signal of the rule has named yet, in the most recent set it completes: an
-              // entry already named (it stays "new" for the commit grace of the next runs) never fires an older set
-              // beside its signal. Failing that, the most recent set, as the evaluation has always done, when it has
-              // not fired: that is how entries that came to this child by a merge or a link, recorded earlier, fire.
-              const latest = () => {
-                const set = evaluate(rule.definition, mapped)
-                return set && notFired(set) ? set : null
-              }
+              // A set fires only when it holds a newly recorded entry no signal of the rule has named yet (or, for a rule
+              // changed since the last run, any set it has not fired for): an entry already named (it stays "new" for the
+              // commit grace of the next runs) never fires an older set beside its signal. Entries a merge or a link
+              // brought here count as newly recorded (signal_recheck), so there is no fall-back to the most recent set:
+              // it fired old sets the earlier runs had passed over, on whichever run came within the grace.
               // Every set the newly recorded entries complete fires, each once: one import may bring two patterns months
               // apart (March's and October's), and the older must not wait on the job's timing (after this run its
               // entries are no longer new). Each set fired names its entries, so the next round looks for a set with a
-              // new entry no signal has named; the fall-back (latest) and a changed rule's look back fire one set only.
+              // new entry no signal has named; a changed rule's look back fires one set only.
+              // Each round takes the set with most of those new entries (then the most recent): one import of a notice
+              // and an attendance fires one signal naming both, never one pairing the attendance with an older notice
+              // and then another for the new notice it left out.
+              const unnamedFresh = (set: readonly { id: string }[]) => set.filter((e) => freshIds.has(e.id) && !named.has(e.id)).length
               for (let round = 0; round < MAX_SETS_PER_RULE_RUN; round++) {
-                const hit = round === 0 ? (evaluate(rule.definition, mapped, (set) => notFired(set) && (ruleChanged || set.some((e) => freshIds.has(e.id) && !named.has(e.id)))) ?? latest()) : evaluate(rule.definition, mapped, (set) => notFired(set) && set.some((e) => freshIds.has(e.id) && !named.has(e.id)))
+                const hit =
+                  round === 0
+                    ? evaluate(rule.definition, mapped, (set) => notFired(set) && (ruleChanged || unnamedFresh(set) > 0), unnamedFresh)
+                    : evaluate(rule.definition, mapped, (set) => notFired(set) && unnamedFresh(set) > 0, unnamedFresh)
                 if (!hit) break
                 const ids = hit.map((h) => h.id).sort()
                 const signalId = randomUUID()

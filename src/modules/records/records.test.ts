@@ -519,6 +519,41 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal(unmergeDetails.signalsRoutedTo, undefined, 'nobody new was told')
   })
 
+  it('a merge that brings two strands together fires the signal they make at the next evaluation, without waiting for a new entry; once', async () => {
+    const db = ctx.s.t.db
+    const admin = await ctx.s.signIn('admin.csc')
+    const system = systemRepository({ db, clock: ctx.s.clock }, 'records-test')
+    const row = (ref: string, given: string) => csvLine([ref, given, 'Ravenglass', '2013-02-11', 'male', null, null, 'NS8 2BB', null])
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: [HEADER, row('STR-0', 'Osian')].join('\n') })).statusCode, 200)
+    const target = (await recordOf('STR-0')).child_id
+    // a twin by first name: held for a person to decide, on a child of its own
+    assert.equal((await admin.post('/records/import', { kind: 'records', csv: [HEADER, row('STR-1', 'Peredur')].join('\n') })).statusCode, 200)
+    const rec = await recordOf('STR-1')
+    assert.deepEqual([rec.match_state, rec.review_child_id], ['review', target])
+    const HEAD = 'source_ref,occurred_at,type,category,significance,summary,visibility'
+    // one strand on each: an attendance on the child, a domestic-abuse incident on the record held for review
+    assert.equal((await admin.post('/records/import', { kind: 'entries', csv: [HEAD, 'STR-0,2026-11-05,health_attendance,,medium,Seen at the emergency department with a burn,team', 'STR-1,2026-11-02,police_incident,domestic_abuse,high,Police called to a domestic incident at home,team'].join('\n') })).statusCode, 200)
+    const strands = (await db.selectFrom('entry').select('id').where('agency_record_id', 'in', [rec.id, (await recordOf('STR-0')).id]).execute()).map((e) => e.id).sort()
+    assert.equal(strands.length, 2)
+    const signalsOn = async (c: string) => (await db.selectFrom('risk_signal').select('entry_ids').where('child_id', '=', c).where('rule_code', '=', 'domestic_abuse_and_health').execute()).map((r) => [...r.entry_ids].sort())
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    assert.deepEqual([await signalsOn(target), await signalsOn(rec.child_id)], [[], []], 'apart, neither strand fires')
+    // long past the commit grace: the entries are new to no evaluation now
+    ctx.s.clock.advance(30 * 60_000)
+    await system.evaluateSignals()
+    // (signed in now: a session idle for half an hour has ended)
+    const reviewer = await ctx.s.signIn('partnership.admin')
+    assert.equal((await reviewer.post(`/records/${rec.id}/merge`, { reason: 'Same child: one pupil, registered twice' })).statusCode, 303)
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    assert.deepEqual(await signalsOn(target), [strands], 'seen together, they fire at once')
+    assert.equal((await db.selectFrom('signal_recheck').select('child_id').where('child_id', '=', target).execute()).length, 0, 'the re-check is done')
+    ctx.s.clock.advance(60_000)
+    await system.evaluateSignals()
+    assert.deepEqual(await signalsOn(target), [strands], 'once')
+  })
+
   it('a mistaken “not the same child” can be withdrawn: the pair is in the review queue again, audited', async () => {
     const rec = await recordOf('CSC-REVIEW-2')
     assert.equal(rec.match_state, 'review')

@@ -459,6 +459,15 @@ async function moveRecord(trx: Trx, partnershipId: string, recordId: string, fro
   if (moved.length) await trx.updateTable('entry_dispute').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('entry_id', 'in', moved).execute()
   await trx.updateTable('relationship').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('type', '=', 'agency_record').where('source', '=', relationshipSource(recordId)).where('child_id', '=', fromChildId).execute()
   await trx.updateTable('agency_record').set({ child_id: toChildId }).where('partnership_id', '=', partnershipId).where('id', '=', recordId).execute()
+  // the entries keep when they were recorded, so the signal evaluation would not look at this child again until its
+  // next new entry: the next run judges them here as newly recorded (two strands seen together for the first time)
+  if (moved.length) {
+    await trx
+      .insertInto('signal_recheck')
+      .values({ partnership_id: partnershipId, child_id: toChildId, entry_ids: moved, queued_at: now })
+      .onConflict((oc) => oc.columns(['partnership_id', 'child_id']).doUpdateSet({ entry_ids: sql<string[]>`signal_recheck.entry_ids || excluded.entry_ids`, queued_at: now }))
+      .execute()
+  }
   // a signal naming the entries goes where they went (when all of them are there), or the child they left — after a
   // merge, a child that no longer exists as such — keeps it, out of sight of those who work with the child
   const signals = await signalsFollowEntries(trx, partnershipId, fromChildId, toChildId, moved, now)

@@ -39,6 +39,7 @@ const KEPT: Record<string, string> = {
   subject_access_release: 'append-only: the record of a two-person release (item titles, a hash)',
   subject_access_export: 'append-only: the record of an export (format, who, when)',
   signal_watermark: 'the risk-signal job’s position',
+  signal_recheck: 'ids only, cleared by the next signal evaluation',
   bulk_export: 'the record of a two-person bulk export (ids and counts, no content)',
 }
 

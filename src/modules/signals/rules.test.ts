@@ -60,6 +60,16 @@ describe('risk signal rules', () => {
     assert.deepEqual(evaluate(rule('domestic_abuse_and_health'), [near, seen, early])?.map((x) => x.id).sort(), [near.id, seen.id].sort(), 'whatever the order read')
     // when that pair is not wanted (already named by a signal), the older notice still pairs with the attendance
     assert.deepEqual(evaluate(rule('domestic_abuse_and_health'), [early, near, seen], (set) => !set.includes(near))?.map((x) => x.id).sort(), [early.id, seen.id].sort())
+    // a preference comes first: the pair with the older notice when it is the one preferred (newly recorded, say)
+    assert.deepEqual(evaluate(rule('domestic_abuse_and_health'), [early, near, seen], undefined, (set) => (set.includes(early) ? 1 : 0))?.map((x) => x.id).sort(), [early.id, seen.id].sort())
+  })
+
+  it('a count rule with a preference takes the window it scores highest, of equal scores the most recent', () => {
+    const days = [0, 8, 16, 24, 34].map((d) => e('missing_episode', d, 'police'))
+    const ids = (set: readonly SignalEntry[] | null) => set?.map((x) => x.id)
+    assert.deepEqual(ids(evaluate(rule('repeat_missing'), days)), ids(days.slice(1)), 'the most recent window: days 8 to 34')
+    assert.deepEqual(ids(evaluate(rule('repeat_missing'), days, undefined, (set) => (set.includes(days[0]!) ? 1 : 0))), ids(days.slice(0, 4)), 'the window with the preferred entry')
+    assert.deepEqual(ids(evaluate(rule('repeat_missing'), days, undefined, () => 1)), ids(days.slice(1)), 'a tie: the most recent')
   })
 
   it('3+ missing episodes in 30 days', () => {

@@ -104,39 +104,53 @@ function matches(e: SignalEntry, m: EntryMatch): boolean {
 }
 
 /**
- * The most recent set of entries that satisfies the rule and that `accept` takes, or null. The evaluation passes an
- * `accept` that wants a set naming at least one newly recorded entry, so a late import — an entry recorded now that
- * occurred long ago — is judged in the windows around the day it occurred, even when later sets exist.
+ * The set of entries that satisfies the rule and that `accept` takes, or null: of those, the one `prefer` scores
+ * highest, and of equal scores the most recent. The evaluation passes an `accept` that wants a set naming at least one
+ * newly recorded entry, so a late import — an entry recorded now that occurred long ago — is judged in the windows
+ * around the day it occurred, even when later sets exist; and a `prefer` that counts the newly recorded entries no
+ * signal has named, so one import of a notice and an attendance fires one signal naming both, not one pairing either
+ * with an older entry and then another for what it left out.
  */
-export function evaluate(def: SignalDefinition, entries: readonly SignalEntry[], accept: (set: readonly SignalEntry[]) => boolean = () => true): SignalEntry[] | null {
+export function evaluate(
+  def: SignalDefinition,
+  entries: readonly SignalEntry[],
+  accept: (set: readonly SignalEntry[]) => boolean = () => true,
+  prefer?: (set: readonly SignalEntry[]) => number,
+): SignalEntry[] | null {
   const sorted = [...entries].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.day - b.day || a.id.localeCompare(b.id))
   if (def.kind === 'count') {
     const hits = sorted.filter((e) => matches(e, def.match))
     // slide a window of calendar days ending on each hit's day, latest first (every set that fits in a window is
-    // inside one of these, with the same or more entries and agencies)
+    // inside one of these, with the same or more entries and agencies); without `prefer`, the first taken is the one
+    let best: SignalEntry[] | null = null
+    let bestScore = -Infinity
     for (let end = hits.length - 1; end >= 0; end--) {
       const endDay = hits[end]!.day
       const inWindow = hits.filter((e, i) => i <= end && withinWindow(def.windowDays, endDay, e.day))
-      if (inWindow.length >= def.minCount && new Set(inWindow.map((e) => e.sourceAgencyId)).size >= def.minAgencies && accept(inWindow)) return inWindow
+      if (inWindow.length < def.minCount || new Set(inWindow.map((e) => e.sourceAgencyId)).size < def.minAgencies || !accept(inWindow)) continue
+      if (!prefer) return inWindow
+      const score = prefer(inWindow)
+      if (score > bestScore) [best, bestScore] = [inWindow, score]
     }
-    return null
+    return best
   }
   const firsts = sorted.filter((e) => matches(e, def.first))
   const seconds = sorted.filter((e) => matches(e, def.second))
-  // the most recent pair: the one whose later entry is latest and, of those, whose earlier entry is latest too (an
-  // attendance on the 14th pairs with the notice of the 12th, not an older one of the 1st a signal already named)
-  const key = (a: SignalEntry, b: SignalEntry): [number, number] => {
+  // the pair `prefer` scores highest; of those, the most recent: the one whose later entry is latest and, of those,
+  // whose earlier entry is latest too (an attendance on the 14th pairs with the notice of the 12th before one of the 1st)
+  const key = (a: SignalEntry, b: SignalEntry): [number, number, number] => {
     const [x, y] = [a.occurredAt.getTime(), b.occurredAt.getTime()]
-    return [Math.max(x, y), Math.min(x, y)]
+    return [prefer ? prefer([a, b]) : 0, Math.max(x, y), Math.min(x, y)]
   }
+  const before = (k: readonly number[], than: readonly number[]) => k[0]! < than[0]! || (k[0] === than[0] && (k[1]! < than[1]! || (k[1] === than[1] && k[2]! <= than[2]!)))
   let best: [SignalEntry, SignalEntry] | null = null
-  let bestKey: [number, number] = [-Infinity, -Infinity]
+  let bestKey: [number, number, number] = [-Infinity, -Infinity, -Infinity]
   for (const a of firsts) {
     for (const b of seconds) {
-      if (a.id === b.id || !withinWindow(def.windowDays, a.day, b.day)) continue
+      if (a.id === b.id || !withinWindow(def.windowDays, a.day, b.day) || !accept([a, b])) continue
       const k = key(a, b)
-      if (best && (k[0] < bestKey[0] || (k[0] === bestKey[0] && k[1] <= bestKey[1]))) continue
-      if (accept([a, b])) [best, bestKey] = [[a, b], k]
+      if (best && before(k, bestKey)) continue
+      ;[best, bestKey] = [[a, b], k]
     }
   }
   return best

@@ -119,6 +119,29 @@ describeApp('risk signal windows: calendar days in Europe/London, and late impor
     assert.equal((await signals(child, 'domestic_abuse_and_health')).length, 2)
   })
 
+  it('one import of a notice and an attendance fires one signal naming both, whatever older entries lie between or around them', async () => {
+    ctx.s.clock.set('2027-02-01T09:00:00Z')
+    await evaluate()
+    for (const [older, label] of [
+      [[entry('', 'notice', 'domestic_abuse', 'police', '2026-10-13T10:00:00Z')], 'a notice recorded earlier, between them, that fired nothing'],
+      [[entry('', 'health_attendance', null, 'health', '2026-10-16T10:00:00Z')], 'an attendance recorded earlier, after them'],
+    ] as const) {
+      const child = await blankChild()
+      await record(...older.map((o) => ({ ...o, id: randomUUID(), child_id: child, recorded_at: ctx.s.clock.now() })))
+      await evaluate()
+      // (an attendance alone or a notice alone fires nothing)
+      assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [], label)
+      // the import comes later than the commit grace (an entry recorded in it is looked at again as new)
+      ctx.s.clock.advance(15 * 60_000)
+      await evaluate()
+      const imported = await record(entry(child, 'notice', 'domestic_abuse', 'police', '2026-10-10T10:00:00Z'), entry(child, 'health_attendance', null, 'health', '2026-10-14T10:00:00Z'))
+      await evaluate()
+      ctx.s.clock.advance(2 * 60_000)
+      await system().evaluateSignals()
+      assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [imported], label)
+    }
+  })
+
   it('within 30 days across the late-March clock change: 1 and 30 March are, 1 and 31 March are not, whatever the times', async () => {
     ctx.s.clock.set('2027-04-02T09:00:00Z')
     // the clocks went forward at 01:00 UTC on Sunday 28 March 2027
@@ -165,7 +188,7 @@ describeApp('risk signal windows: calendar days in Europe/London, and late impor
     assert.deepEqual(await signals(child, 'repeat_missing'), first)
   })
 
-  it('entries that came to a child by a link, recorded earlier, fire at the child’s next evaluation, as they always have', async () => {
+  it('entries that came to a child by a link, recorded earlier, are judged as new at the next evaluation (the re-check a move lists), once', async () => {
     await evaluate()
     const child = await blankChild()
     const held = await blankChild()
@@ -179,11 +202,16 @@ describeApp('risk signal windows: calendar days in Europe/London, and late impor
     ctx.s.clock.advance(20 * 60_000)
     await evaluate()
     assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [])
-    // the record is linked to the child: its entry moves, keeping when it was recorded (as moveRecord does)
+    // the record is linked to the child: its entry moves, keeping when it was recorded, and the child is listed for
+    // a re-check with the entry it brought (as moveRecord does)
     await db().updateTable('entry').set({ child_id: child }).where('agency_record_id', '=', recordId).execute()
-    // the child's next entry, of no rule's kind, brings the child into the next evaluation: the pair fires
-    await record(entry(child, 'note', null, 'health', daysAgo(1)))
+    await db().insertInto('signal_recheck').values({ partnership_id: P, child_id: child, entry_ids: [notice!], queued_at: ctx.s.clock.now() }).execute()
     await evaluate()
     assert.deepEqual(await signals(child, 'domestic_abuse_and_health'), [[attendance!, notice!].sort()])
+    assert.equal((await db().selectFrom('signal_recheck').select('child_id').where('child_id', '=', child).execute()).length, 0)
+    // the child's next entry, of no rule's kind, fires nothing more
+    await record(entry(child, 'note', null, 'health', daysAgo(1)))
+    await evaluate()
+    assert.equal((await signals(child, 'domestic_abuse_and_health')).length, 1)
   })
 })
