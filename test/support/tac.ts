@@ -38,6 +38,8 @@ export async function pupilOf(db: Kysely<DB>, school: string, offset = 0): Promi
     .select('r.child_id')
     .where('r.type', '=', 'pupil_at')
     .where('r.holder_agency_id', '=', stableUuid(`northshire:agency:${school}`))
+    // on roll now: a test that ends a pupil's place (a pupil who leaves) must not change which pupil another test gets
+    .where('r.ends_at', 'is', null)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('relationship as o').select('o.id').whereRef('o.child_id', '=', 'r.child_id').where('o.type', '!=', 'pupil_at'))))
     .orderBy('r.child_id')
     .offset(offset)

@@ -1288,30 +1288,50 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     assert.equal((await colleague.get(`/concerns/${k.id}`)).statusCode, 404)
   })
 
-  it('a decision made once is no standing: the DSL who monitored a concern about a pupil who has since left the school no longer finds it (page, API, queue) nor decides it', async () => {
+  it('a pupil who leaves does not strand a concern: the DSL who monitored it still finds it in the queue and closes it, and then no longer finds it; one the DSL raised and escalated is theirs to follow, not to decide again', async () => {
     const childId = randomUUID()
     const now = ctx.s.clock.now()
     await ctx.s.t.db.insertInto('child').values({ id: childId, partnership_id: PARTNERSHIP, given_name: 'Jordan', family_name: 'Movedon', date_of_birth: '2016-06-06', expected_date_of_birth: null, sex: 'male', nhs_number: null, upn: null, ethnicity: null, first_language: null, disability: null, created_at: now }).execute()
     const pupil = randomUUID()
     await ctx.s.t.db.insertInto('relationship').values({ id: pupil, partnership_id: PARTNERSHIP, child_id: childId, type: 'pupil_at', holder_agency_id: stableUuid('northshire:agency:brookside'), holder_team_id: null, holder_membership_id: null, starts_at: now, ends_at: null, source: 'test', reason: 'On roll', created_by_membership_id: null, created_at: now }).execute()
+    const raise = async (as: Awaited<ReturnType<typeof ctx.s.signIn>>, seenOrHeard: string) => {
+      const key = randomUUID()
+      assert.equal((await as.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
+      return (await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).executeTakeFirstOrThrow()).id
+    }
     const teacher = await ctx.s.signIn('teacher.brookside')
-    const key = randomUUID()
-    assert.equal((await teacher.post('/concerns', { idempotencyKey: key, children: [childId], category: 'neglect', seenOrHeard: 'Uniform unwashed all week.', occurredDate: '2026-11-20', immediateDanger: 'no' })).statusCode, 303)
-    const k = await ctx.s.t.db.selectFrom('concern').select('id').where('idempotency_key', '=', key).executeTakeFirstOrThrow()
     const dsl = await ctx.s.signIn('dsl.brookside')
-    assert.equal((await dsl.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Watch over the next fortnight.' })).statusCode, 303)
-    const monitored = async () => ((await dsl.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.some((c) => c.id === k.id)
-    assert.equal(await monitored(), true)
+    const k = await raise(teacher, 'Uniform unwashed all week.')
+    assert.equal((await dsl.post(`/concerns/${k}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Watch over the next fortnight.' })).statusCode, 303)
+    const own = await raise(dsl, 'Told me he sleeps on the sofa at his uncle’s.')
+    assert.equal((await dsl.post(`/concerns/${own}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Referred the same day.' })).statusCode, 303)
+    const monitored = async () => ((await dsl.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.map((c) => c.id)
+    assert.ok((await monitored()).includes(k))
     // the pupil leaves Brookside: the school reaches the child no more
     ctx.s.clock.advance(60_000)
     await ctx.s.t.db.updateTable('relationship').set({ ends_at: ctx.s.clock.now() }).where('id', '=', pupil).execute()
     ctx.s.clock.advance(60_000)
-    assert.equal((await dsl.get(`/concerns/${k.id}`)).statusCode, 404)
-    assert.equal((await dsl.get(`/api/v1/concerns/${k.id}`)).statusCode, 404)
-    assert.equal(await monitored(), false)
-    assert.equal((await dsl.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Left the school.' })).statusCode, 404)
-    // its raiser still follows it
-    assert.equal((await teacher.get(`/concerns/${k.id}`)).statusCode, 200)
+    assert.equal((await dsl.get(`/api/v1/children/${childId}`)).statusCode, 404, 'the child’s record is out of reach')
+    // the monitored concern still waits for the school's DSL: found, opened with its decision form, closed
+    assert.ok((await monitored()).includes(k), 'still in the queue of whoever it waits for')
+    const page = await dsl.get(`/concerns/${k}`)
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Record your decision/)
+    assert.equal((await dsl.get(`/api/v1/concerns/${k}`)).statusCode, 200)
+    assert.equal((await dsl.post(`/concerns/${k}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Left the school; file sent to the new school.' })).statusCode, 303)
+    // decided, it waits for nobody: its history stays with those who reach the child
+    assert.equal((await dsl.get(`/concerns/${k}`)).statusCode, 404)
+    assert.equal((await dsl.get(`/api/v1/concerns/${k}`)).statusCode, 404)
+    assert.ok(!(await monitored()).includes(k))
+    // its raiser still follows it, and reads the decision
+    const followed = await teacher.get(`/concerns/${k}`)
+    assert.equal(followed.statusCode, 200)
+    assert.match(followed.body, /Left the school; file sent to the new school\./)
+    // the concern the DSL raised and escalated: theirs to follow, no longer theirs to decide
+    const mine = await dsl.get(`/concerns/${own}`)
+    assert.equal(mine.statusCode, 200)
+    assert.doesNotMatch(mine.body, /Record your decision/)
+    assert.equal((await dsl.post(`/concerns/${own}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Left the school.' })).statusCode, 404)
   })
 
   it('an escalated concern has been decided too: the front door does not stand in for it', async () => {

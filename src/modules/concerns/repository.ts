@@ -356,19 +356,32 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
   const decidedByMe = (eb: ExpressionBuilder<DB & { k: DB['concern'] }, 'k'>, trx: Transaction<DB>, now: Date) => concernDecidedBy(actor, eb, trx, now)
 
   /**
-   * A concern the actor may see and decide (a predicate on `concern as k`): one they raised, or one they decide about a
-   * child in their reach — or one that waits on the front door because those it went to have left, for the front door's
-   * members in post (the concern is the front door's contact: it opens the concern and decides it, but not the child's
-   * record, unless it reaches the child).
+   * A concern the actor decides now (a predicate on `concern as k` joined to its `child as c`): one that is theirs to
+   * decide by the routing rule (`concernDecidedBy`) about a child in their reach — or, whatever their reach, while it
+   * still waits for a decision (`STILL_WAITING`: undecided, or kept open to monitor). A pupil who leaves the school
+   * does not take an undecided concern out of the hands of those it waits for: the DSL still finds it in the queue and
+   * closes it, saying what was done, rather than its staying "waiting" for nobody. Once decided, its history stays with
+   * those who reach the child. The front door's stand-in is of a concern still waiting only, so it is inside this too.
+   */
+  const mayDecide = (eb: ExpressionBuilder<DB & { k: DB['concern']; c: DB['child'] }, 'k' | 'c'>, trx: Transaction<DB>, now: Date) =>
+    eb.and([decidedByMe(eb as never, trx, now), eb.or([childInReach(actor, now)(eb as never), STILL_WAITING])])
+
+  /**
+   * A concern the actor may see (a predicate on `concern as k`): one they raised (they follow it), or one they decide
+   * (`mayDecide`) — among those, one that waits on the front door because those it went to have left, for the front
+   * door's members in post (the concern is the front door's contact: it opens the concern and decides it, but not the
+   * child's record, unless it reaches the child).
    */
   const mayHandle = (eb: ExpressionBuilder<DB & { k: DB['concern']; c: DB['child'] }, 'k' | 'c'>, trx: Transaction<DB>, now: Date) =>
-    eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), eb.and([decidedByMe(eb as never, trx, now), childInReach(actor, now)(eb as never)]), frontDoorStandIn(actor, trx, now)])
+    eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), mayDecide(eb, trx, now), frontDoorStandIn(actor, trx, now)])
 
   /**
    * The concerns the actor may see (`mayHandle`). To read one (`read`), also one they recorded a decision on, in this
    * membership, while they still reach its child, or while they are at the front door in post: whoever stood in and
    * decided it (closed it, escalated it) goes back to their own decision and its history, though it waits for them no
-   * longer. Deciding, linking and the queue use `mayHandle` alone: a decision made once is no standing to decide again.
+   * longer. Deciding, linking and the queue ask `mayDecide`: a decision made once is no standing to decide again, nor is
+   * having raised a concern (a DSL who raised one about a pupil who has since left decides it while it waits, as any
+   * DSL of the school would, and not after).
    */
   function visibleConcerns(trx: Transaction<DB>, now: Date, purpose: 'handle' | 'read' = 'handle') {
     return trx
@@ -736,8 +749,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
     },
 
     /**
-     * The open concerns I decide (decidedByMe: the same rule as deciding one) about children in my reach, children in
-     * immediate danger first, then oldest first: a safeguarding lead's triage queue (raised in my agency, or routed to
+     * The open concerns I decide (mayDecide: the same rule as deciding one — about children in my reach, or still
+     * waiting for a decision whoever reaches the child now), children in immediate danger first, then oldest first: a safeguarding lead's triage queue (raised in my agency, or routed to
      * me); for anyone else, the concerns routed to them — as a team's lead practitioner (of any role) or at the front
      * door — so an undecided concern is not found only through its notification. And, by the same rule, the concerns
      * being monitored: not closed, their latest decision "Keep open and monitor", with when and by whom it was made,
@@ -752,7 +765,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
             .innerJoin('practitioner as p', 'p.id', 'm.practitioner_id')
             .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
             .select(['k.id', 'k.status', 'k.created_at', 'k.occurred_at', 'k.immediate_danger', 'k.child_id', 'c.given_name', 'c.family_name', 'c.provisional', 'cc.label as category', 'p.given_name as by_given', 'p.family_name as by_family'])
-            .where((eb) => decidedByMe(eb as never, trx, now))
+            .where((eb) => mayDecide(eb as never, trx, now))
         const open = await mine().where('k.status', '=', 'open').orderBy('k.immediate_danger', 'desc').orderBy('k.created_at').limit(500).execute()
         const monitored = await mine()
           // the concern's latest decision and who made it (two decisions take turns on the concern's row; two in the same
@@ -797,8 +810,8 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           .select(sql<boolean>`coalesce(e.occurred_time_known, true)`.as('occurred_time_known'))
           .select([routedNames, waitingVia(trx, actor.partnershipId, now).as('waiting_via')])
           // whether I decide it: the same predicate as the queue's and the decision's, in the same query
-          // (only a concern the actor may handle: one they decided once and reach now is theirs to read, not to decide)
-          .select((eb) => sql<boolean>`(${decidedByMe(eb as never, trx, now)} and ${mayHandle(eb as never, trx, now)})`.as('decides'))
+          // (one they decided once and reach now is theirs to read, not to decide; one they raised, to follow)
+          .select((eb) => sql<boolean>`${mayDecide(eb as never, trx, now)}`.as('decides'))
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()
@@ -825,7 +838,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
                 // the kind as the partnership names it, as the queue and my list read it
                 .innerJoin('concern_category as cc', (j) => j.onRef('cc.code', '=', 'k.category').onRef('cc.partnership_id', '=', 'k.partnership_id'))
                 .select(['k.id', 'k.created_at', 'c.given_name', 'c.family_name', 'k.category', 'cc.label as category_label', 'k.status'])
-                .where((eb) => decidedByMe(eb as never, trx, now))
+                .where((eb) => mayDecide(eb as never, trx, now))
                 .where('k.id', '<>', concernId)
                 .where((eb) => eb.or([eb('k.child_id', '=', k.child_id), eb('k.submission_id', '=', k.submission_id)]))
                 .orderBy('k.created_at', 'desc')
@@ -863,7 +876,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (!isUuid(concernId)) return none
         // the concern's row is held until the decision is in: two DSLs deciding at the same moment take turns, and the
         // second sees the first's (a closed concern is not decided again)
-        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where((eb) => decidedByMe(eb as never, trx, now)).forNoKeyUpdate('k').executeTakeFirst()
+        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where((eb) => mayDecide(eb as never, trx, now)).forNoKeyUpdate('k').executeTakeFirst()
         if (!k) return none
         if (k.status === 'closed') throw new RefusedError('This concern is closed')
         const entryId = randomUUID()
@@ -908,7 +921,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
       return auditedTransaction(ctx, actor, 'concern.link', async (trx, now) => {
         const none = { result: null, audit: { action: 'concern.link', outcome: 'not_found' as const, entityType: 'concern', entityId: concernId } }
         if (!isLead || !isUuid(concernId) || !isUuid(otherId) || concernId === otherId) return none
-        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where((eb) => decidedByMe(eb as never, trx, now)).execute()
+        const both = await visibleConcerns(trx, now).select(['k.id', 'k.child_id']).where('k.id', 'in', [concernId, otherId]).where((eb) => mayDecide(eb as never, trx, now)).execute()
         if (both.length !== 2) return none
         await trx
           .insertInto('concern_link')
