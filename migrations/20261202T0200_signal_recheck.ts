@@ -14,6 +14,15 @@ create table signal_recheck (
   queued_at timestamptz not null,
   primary key (partnership_id, child_id)
 )`.execute(db)
+  // the default privileges of the foundation migration cover new tables; granted explicitly as well so the app role
+  // can use it whoever ran the migration
+  await sql`
+do $$
+begin
+  if exists (select 1 from pg_roles where rolname = 'teamaround_app') then
+    grant select, insert, update, delete on signal_recheck to teamaround_app;
+  end if;
+end $$`.execute(db)
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

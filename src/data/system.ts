@@ -1,7 +1,7 @@
 // The one named system repository: what jobs do outside any practitioner's scope (escalating overdue clocks,
 // delivering the outbox). Every action is audited as the system. Greppable on purpose: `systemRepository(`.
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type SqlBool } from 'kysely'
 import type { Clock } from '../platform/clock.ts'
 import { writeAudit } from './audit.ts'
 import { notifyMemberships } from './notify.ts'
@@ -126,14 +126,14 @@ export function systemRepository(ctx: Ctx, job: string) {
           const again = changed.length && mark
             ? (await trx.selectFrom('entry').select('child_id').distinct().where('partnership_id', '=', partnershipId).where('occurred_at', '>=', londonDayStart(today - lookbackDays(changed.map((r) => r.definition)) * 2)).where('recorded_at', '<=', now).where('type', '<>', 'signal').execute()).filter((c) => !recentIds.has(c.child_id))
             : []
-          // the children a merge or a link brought entries to since the last run, with those entries: judged as newly
+          // the children a merge or a link brought entries to since the last run: their entries are judged as newly
           // recorded (they keep their recorded_at), so the strands a merge brings together fire now, not at the child's
-          // next entry. Taken off the list in this transaction: a run that fails leaves them for the next.
-          const rechecks = await trx.deleteFrom('signal_recheck').where('partnership_id', '=', partnershipId).returning(['child_id', 'entry_ids']).execute()
-          const recheckIds = new Set(rechecks.flatMap((r) => r.entry_ids))
+          // next entry. Read here without a lock; their rows are taken off the list only once the children are locked
+          // (below), in the order a merge takes them — children first, then the list — so neither waits on the other.
+          const rechecked = (await trx.selectFrom('signal_recheck').select('child_id').where('partnership_id', '=', partnershipId).execute()).map((r) => r.child_id)
           const listed = [
             ...recent.map((c) => ({ childId: c.child_id, rules })),
-            ...(rules.length ? rechecks.map((r) => ({ childId: r.child_id, rules })) : []),
+            ...(rules.length ? rechecked.map((childId) => ({ childId, rules })) : []),
             ...again.map((c) => ({ childId: c.child_id, rules: changed })),
           ]
           // the signals migration 20261130T2120 moved, still to be routed on the child they are on now
@@ -141,7 +141,20 @@ export function systemRepository(ctx: Ctx, job: string) {
           // The children's rows are taken as a merge takes them, before their entries are read: a merge at the same
           // moment either finishes first — and a child it emptied is evaluated as the child it went into — or waits
           // for this run; never a signal fired on entries a merge is taking away to another child.
-          const evaluateAs = await lockFollowingMerges(trx, partnershipId, [...listed.map((c) => c.childId), ...pending.map((p) => p.child_id)])
+          const evaluateAs = await lockFollowingMerges(trx, partnershipId, [...listed.map((c) => c.childId), ...rechecked, ...pending.map((p) => p.child_id)])
+          // the list's rows for those children, as they are now (a merge that finished before the lock added its
+          // entries), taken off in this transaction: a run that fails leaves them for the next. Each child's entries are
+          // judged on the child it is evaluated as.
+          const recheckOf = new Map<string, Set<string>>()
+          if (rechecked.length) {
+            const taken = await trx.deleteFrom('signal_recheck').where('partnership_id', '=', partnershipId).where('child_id', 'in', rechecked).returning(['child_id', 'entry_ids']).execute()
+            for (const r of taken) {
+              const as = evaluateAs.get(r.child_id) ?? r.child_id
+              const ids = recheckOf.get(as) ?? new Set<string>()
+              for (const i of r.entry_ids) ids.add(i)
+              recheckOf.set(as, ids)
+            }
+          }
           const followed = await routeFollowedSignals(trx, partnershipId, now)
           const byChild = new Map<string, Map<string, (typeof rules)[number]>>()
           const mergedAway: string[] = []
@@ -162,6 +175,7 @@ export function systemRepository(ctx: Ctx, job: string) {
             // window of the day a newly recorded entry occurred on, however long ago: a late import (a police CSV
             // loaded weeks later) is judged among the entries around it, not only among recent ones.
             const longest = lookbackDays(toEvaluate.map((r) => r.definition))
+            const recheckIds = recheckOf.get(childId) ?? new Set<string>()
             // the London days the newly recorded entries occurred on, first and last (one small read), so the entries
             // are found by ranges of occurred_at the (child, occurred_at) index serves, not a comparison per pair
             const freshDays = await trx
@@ -171,7 +185,8 @@ export function systemRepository(ctx: Ctx, job: string) {
               .where('child_id', '=', childId)
               .where((eb) => {
                 const recorded = eb.and([eb('recorded_at', '>', entriesSince), eb('recorded_at', '<=', now), eb('type', '<>', 'signal')])
-                return recheckIds.size ? eb.or([recorded, eb('id', 'in', [...recheckIds])]) : recorded
+                // one parameter, however many entries a merge brought
+                return recheckIds.size ? eb.or([recorded, sql<SqlBool>`id = any(${[...recheckIds]}::uuid[])`]) : recorded
               })
               .where('visibility', '<>', 'sealed')
               .executeTakeFirstOrThrow()

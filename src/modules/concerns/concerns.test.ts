@@ -1307,6 +1307,9 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     assert.equal((await dsl.post(`/concerns/${own}/triage`, { actions: ['refer_front_door'], outcome: 'escalated', reasons: 'Referred the same day.' })).statusCode, 303)
     const monitored = async () => ((await dsl.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.map((c) => c.id)
     assert.ok((await monitored()).includes(k))
+    const before = (await dsl.get(`/concerns/${k}`)).body
+    assert.match(before, /name="outcome" type="radio" value="monitor"/, 'while the pupil is on roll, monitoring is offered')
+    assert.ok(before.includes(`href="/children/${childId}"`) && before.includes(`href="/referrals/new?concern=${k}"`))
     // the pupil leaves Brookside: the school reaches the child no more
     ctx.s.clock.advance(60_000)
     await ctx.s.t.db.updateTable('relationship').set({ ends_at: ctx.s.clock.now() }).where('id', '=', pupil).execute()
@@ -1317,7 +1320,20 @@ describeApp('concerns: a closed concern waits for nobody: those who stand in for
     const page = await dsl.get(`/concerns/${k}`)
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /Record your decision/)
+    assert.match(page.body, /You no longer work with this child/)
+    assert.ok(!page.body.includes(`href="/children/${childId}"`) && !page.body.includes('href="/referrals/new?concern='), 'no way offered into a record out of reach')
+    assert.doesNotMatch(page.body, /name="outcome" type="radio" value="monitor"/, 'keeping it open to monitor is not offered')
     assert.equal((await dsl.get(`/api/v1/concerns/${k}`)).statusCode, 200)
+    // nor accepted: monitoring a child one no longer works with would keep the concern theirs for ever
+    const again = await dsl.post(`/concerns/${k}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Keep watching.' })
+    assert.equal(again.statusCode, 400)
+    assert.match(again.body, /govuk-error-summary[\s\S]*href="#outcome"[\s\S]*You no longer work with this child: close the concern or escalate it/)
+    const token = ((await dsl.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const etag = String((await dsl.get(`/api/v1/concerns/${k}`)).headers.etag)
+    const viaApi = await dsl.postJson(`/api/v1/concerns/${k}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Keep watching.' }, { 'x-csrf-token': token, 'if-match': etag })
+    assert.equal(viaApi.statusCode, 400)
+    assert.match(viaApi.headers['content-type'] as string, /application\/problem\+json/)
+    assert.equal((await ctx.s.t.db.selectFrom('triage_action').select('id').where('concern_id', '=', k).execute()).length, 1, 'nothing saved')
     assert.equal((await dsl.post(`/concerns/${k}/triage`, { actions: ['monitor'], outcome: 'closed', reasons: 'Left the school; file sent to the new school.' })).statusCode, 303)
     // decided, it waits for nobody: its history stays with those who reach the child
     assert.equal((await dsl.get(`/concerns/${k}`)).statusCode, 404)

@@ -812,6 +812,10 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           // whether I decide it: the same predicate as the queue's and the decision's, in the same query
           // (one they decided once and reach now is theirs to read, not to decide; one they raised, to follow)
           .select((eb) => sql<boolean>`${mayDecide(eb as never, trx, now)}`.as('decides'))
+          // whether I reach the child now: the page links to the child's record and offers a referral only then
+          .select((eb) => sql<boolean>`${childInReach(actor, now)(eb as never)}`.as('reaches_child'))
+          // and whether I may keep it open to monitor (triage's rule): reaching the child, or standing in at the front door
+          .select((eb) => sql<boolean>`(${childInReach(actor, now)(eb as never)} or ${frontDoorStandIn(actor, trx, now)})`.as('may_monitor'))
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()
@@ -876,9 +880,20 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         if (!isUuid(concernId)) return none
         // the concern's row is held until the decision is in: two DSLs deciding at the same moment take turns, and the
         // second sees the first's (a closed concern is not decided again)
-        const k = await visibleConcerns(trx, now).select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status']).where('k.id', '=', concernId).where((eb) => mayDecide(eb as never, trx, now)).forNoKeyUpdate('k').executeTakeFirst()
+        const k = await visibleConcerns(trx, now)
+          .select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status'])
+          .select((eb) => sql<boolean>`${childInReach(actor, now)(eb as never)}`.as('reaches_child'))
+          .select(sql<boolean>`${frontDoorStandIn(actor, trx, now)}`.as('stands_in'))
+          .where('k.id', '=', concernId)
+          .where((eb) => mayDecide(eb as never, trx, now))
+          .forNoKeyUpdate('k')
+          .executeTakeFirst()
         if (!k) return none
         if (k.status === 'closed') throw new RefusedError('This concern is closed')
+        // one who decides it without reaching the child (a pupil who has left, a team that closed) closes or escalates
+        // it: keeping it open to monitor a child one no longer works with would keep the concern theirs for ever, with
+        // nothing to watch. The front door standing in for those who left may keep it open: it is the front door's now.
+        if (!k.reaches_child && !k.stands_in && input.outcome === 'monitor') throw new FieldRefusedError('You no longer work with this child: close the concern or escalate it, and say what was done', 'outcome')
         const entryId = randomUUID()
         const id = randomUUID()
         // each action once, in the order given (a form's checkboxes cannot repeat one; a tampered form can)

@@ -191,6 +191,7 @@ export async function concernRoutes(app: FastifyInstance, { data, clock }: AppDe
       const done = await repo(request).triage(concernId, parsed.data)
       if (!done) return reply.callNotFound()
     } catch (err) {
+      if (err instanceof FieldRefusedError) return show(fieldError(err.message, err.field))
       if (err instanceof RefusedError) return show({ errors: [{ text: err.message, href: '#actions' }], fieldErrors: {} })
       throw err
     }
