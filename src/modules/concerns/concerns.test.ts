@@ -3,6 +3,7 @@ import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { describeApp } from '../../../test/support/app.ts'
+import type { Agent } from '../../../test/support/agent.ts'
 import { stableUuid } from '../../data/ids.ts'
 import type { Role } from '../../access/policy.ts'
 import { disablePractitionerOf, makeTac, membershipOf, PARTNERSHIP, pupilOf } from '../../../test/support/tac.ts'
@@ -11,6 +12,26 @@ import { formatDateTime } from '../../platform/http/render.ts'
 import { addChildOutOfReach, addChildrenInReach, fillerNames } from '../../../test/support/children.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
+
+type Api = { concern: { waitingFor: string | null }; canTriage: boolean }
+/** The status a concern's page shows. */
+const status = (body: string) => /Status\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([^<]*?)\s*<\/dd>/.exec(body)?.[1]
+/** Whether the concern is in the agent's queue of concerns to decide (the API's). */
+const queued = async (agent: Agent, k: string) => ((await agent.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k)
+/** Both front-door workers in post find the concern waiting for them in their list, open it and may decide it (page and API). */
+async function frontDoorDecides(k: string, frontDoor: Agent, signIn: (key: string) => Promise<Agent>) {
+  for (const key of ['frontdoor', 'frontdoor2']) {
+    const worker = key === 'frontdoor' ? frontDoor : await signIn(key)
+    assert.equal(await queued(worker, k), true, key)
+    assert.match((await worker.get('/triage')).body, new RegExp(`href="/concerns/${k}"`), key)
+    const page = await worker.get(`/concerns/${k}`)
+    assert.equal(page.statusCode, 200, key)
+    assert.equal(status(page.body), 'Waiting for the front door', key)
+    assert.match(page.body, /Record your decision/, key)
+    const api = (await worker.get(`/api/v1/concerns/${k}`)).json() as Api
+    assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
+  }
+}
 
 describeApp('concerns: teacher → DSL triage → the outcome and reasons back to the teacher', (ctx) => {
   let childId: string
@@ -985,9 +1006,6 @@ describeApp('a concern’s related concerns are named by the partnership’s cat
 describeApp('concerns: a routed concern whose people have all left waits for whoever the routing rule names now, never for nobody', (ctx) => {
   const form = (child: string, seenOrHeard: string) => ({ idempotencyKey: randomUUID(), children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
   const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
-  type Api = { concern: { waitingFor: string | null }; canTriage: boolean }
-  const status = (body: string) => /Status\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([^<]*?)\s*<\/dd>/.exec(body)?.[1]
-  const queued = async (agent: Awaited<ReturnType<typeof ctx.s.signIn>>, k: string) => ((await agent.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k)
   const endMembership = (key: string) => ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipOf(key)).execute()
 
   it('a lead practitioner who leaves: the concern waits for the front door, which finds it, opens it and decides; the page and the API say so', async () => {
@@ -1019,17 +1037,7 @@ describeApp('concerns: a routed concern whose people have all left waits for who
     assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the front door')
     assert.equal(((await teacher.get('/api/v1/concerns')).json() as { concerns: { id: string; waiting_for: string | null }[] }).concerns.find((c) => c.id === k.id)!.waiting_for, 'the front door')
     // the front door's members in post find it in their list, open it and may decide it
-    for (const key of ['frontdoor', 'frontdoor2']) {
-      const worker = key === 'frontdoor' ? frontDoor : await ctx.s.signIn(key)
-      assert.equal(await queued(worker, k.id), true, key)
-      assert.match((await worker.get('/triage')).body, new RegExp(`href="/concerns/${k.id}"`), key)
-      const page = await worker.get(`/concerns/${k.id}`)
-      assert.equal(page.statusCode, 200, key)
-      assert.equal(status(page.body), 'Waiting for the front door', key)
-      assert.match(page.body, /Record your decision/, key)
-      const api = (await worker.get(`/api/v1/concerns/${k.id}`)).json() as Api
-      assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
-    }
+    await frontDoorDecides(k.id, frontDoor, (key) => ctx.s.signIn(key))
     // standing in, the front door decides it: keep open and monitor — still waiting, so still the front door's
     assert.equal((await frontDoor.post(`/concerns/${k.id}/triage`, { actions: ['monitor'], outcome: 'monitor', reasons: 'Watching the gate at home time this week.' })).statusCode, 303)
     assert.ok(((await frontDoor.get('/api/v1/triage')).json() as { monitored: { id: string }[] }).monitored.some((c) => c.id === k.id))
@@ -1097,9 +1105,6 @@ describeApp('concerns: a routed concern whose people have all left waits for who
 describeApp('concerns: a concern not routed away, at an agency whose safeguarding leads have all left, waits for the front door; told when it starts to', (ctx) => {
   const form = (child: string, seenOrHeard: string) => ({ idempotencyKey: randomUUID(), children: [child], category: 'neglect', seenOrHeard, occurredDate: '2026-11-20', immediateDanger: 'no' })
   const concernBy = (key: string) => ctx.s.t.db.selectFrom('concern').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow()
-  type Api = { concern: { waitingFor: string | null }; canTriage: boolean }
-  const status = (body: string) => /Status\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([^<]*?)\s*<\/dd>/.exec(body)?.[1]
-  const queued = async (agent: Awaited<ReturnType<typeof ctx.s.signIn>>, k: string) => ((await agent.get('/api/v1/triage')).json() as { concerns: { id: string }[] }).concerns.some((c) => c.id === k)
   const leave = (membershipId: string) => ctx.s.t.db.updateTable('membership').set({ ends_at: ctx.s.clock.now() }).where('id', '=', membershipId).execute()
   const told = (k: string) => ctx.s.t.db.selectFrom('notification').select(['membership_id', 'kind', 'link']).where('subject_id', '=', k).where('kind', '=', 'concern.stand-in').execute()
   const practitionerOf = async (membershipId: string) => (await ctx.s.t.db.selectFrom('membership').select('practitioner_id').where('id', '=', membershipId).executeTakeFirstOrThrow()).practitioner_id
@@ -1123,17 +1128,7 @@ describeApp('concerns: a concern not routed away, at an agency whose safeguardin
     assert.equal(status((await teacher.get(`/concerns/${k.id}`)).body), 'Waiting for the front door')
     assert.match(new RegExp(`href="/concerns/${k.id}"[\\s\\S]*?</tr>`).exec((await teacher.get('/concerns')).body)![0], /Waiting for the front door/)
     assert.equal(((await teacher.get(`/api/v1/concerns/${k.id}`)).json() as Api).concern.waitingFor, 'the front door')
-    for (const key of ['frontdoor', 'frontdoor2']) {
-      const worker = key === 'frontdoor' ? frontDoor : await ctx.s.signIn(key)
-      assert.equal(await queued(worker, k.id), true, key)
-      assert.match((await worker.get('/triage')).body, new RegExp(`href="/concerns/${k.id}"`), key)
-      const page = await worker.get(`/concerns/${k.id}`)
-      assert.equal(page.statusCode, 200, key)
-      assert.equal(status(page.body), 'Waiting for the front door', key)
-      assert.match(page.body, /Record your decision/, key)
-      const api = (await worker.get(`/api/v1/concerns/${k.id}`)).json() as Api
-      assert.deepEqual([api.concern.waitingFor, api.canTriage], ['the front door', true], key)
-    }
+    await frontDoorDecides(k.id, frontDoor, (key) => ctx.s.signIn(key))
     // nobody else: another school's DSL
     const other = await ctx.s.signIn('dsl.brookside')
     assert.equal((await other.get(`/concerns/${k.id}`)).statusCode, 404)
