@@ -87,16 +87,17 @@ export function systemRepository(ctx: Ctx, job: string) {
 
     /**
      * Evaluates the partnership's signal rules — the latest version of each, if that version is active — for every
-     * child with entries recorded since the last run, or brought to it by a merge or a link (signal_recheck); and, when a rule has a new version since the last run, that
-     * rule again for every child with entries inside its window (a wider window or a lower count may now fire on
-     * entries already there). Windows are calendar days in Europe/London (rules.ts `withinWindow`); a newly recorded
-     * entry is judged with the entries around the day it occurred, however long ago (a late import), and a rule fires
-     * on the most recent set naming a newly recorded entry that it has not fired for. A fired signal names its
+     * child with entries recorded since the last run, or brought to it by a merge or a link (signal_recheck); and,
+     * when a rule has a new version since the last run, that rule again for every child with entries inside its
+     * window (a wider window or a lower count may now fire on entries already there). Windows are calendar days in
+     * Europe/London (rules.ts `withinWindow`); a newly recorded entry is judged with the entries around the day it
+     * occurred, however long ago (a late import), and a rule fires on each set holding a newly recorded entry no signal
+     * of the rule has named (the set with most of them first, then the most recent). A fired signal names its
      * entries, goes to the lead practitioner of the child's open team around the child (issue 4: "the lead
-     * practitioner or the front door"), failing them the allocated workers, failing them the front door; it lands in the chronology as a signal entry, and is not fired again for entries
-     * it already named. The children's rows are taken as a merge takes them (lockFollowingMerges), and a child a merge
-     * has emptied is evaluated as the child it went into. The signals migration 20261130T2120 moved are routed and
-     * audited here first (routeFollowedSignals).
+     * practitioner or the front door"), failing them the allocated workers, failing them the front door; it lands in
+     * the chronology as a signal entry, and is not fired again for entries it already named. The children's rows are
+     * taken as a merge takes them (lockFollowingMerges), and a child a merge has emptied is evaluated as the child it
+     * went into. The signals migration 20261130T2120 moved are routed and audited here first (routeFollowedSignals).
      */
     async evaluateSignals(): Promise<number> {
       const now = ctx.clock.now()
@@ -208,9 +209,7 @@ export function systemRepository(ctx: Ctx, job: string) {
             const freshIds = new Set(entries.filter((e) => e.fresh || recheckIds.has(e.id)).map((e) => e.id))
             const firedBefore = await trx.selectFrom('risk_signal').select(['rule_code', 'entry_ids']).where('partnership_id', '=', partnershipId).where('child_id', '=', childId).execute()
             for (const rule of toEvaluate) {
-              // the most recent set that has not fired (one the rule already fired for, or a part of one, never fires
-              // again) and — unless the rule has changed since the last run, when any set inside its window may —
-              // that names a newly recorded entry: every other set was looked at when its entries were recorded
+              // the signals the rule has fired on this child: a set they name, or a part of one, never fires again
               const previous = firedBefore.filter((p) => p.rule_code === rule.code).map((p) => new Set(p.entry_ids))
               const named = new Set(previous.flatMap((p) => [...p]))
               const ruleChanged = changedCodes.has(rule.code)

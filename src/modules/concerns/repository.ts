@@ -367,13 +367,21 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
     eb.and([decidedByMe(eb as never, trx, now), eb.or([childInReach(actor, now)(eb as never), STILL_WAITING])])
 
   /**
+   * Whether the actor may keep a concern they decide open to monitor (a predicate on `concern as k` joined to `child as
+   * c`): while they reach the child, or standing in at the front door for those who left. Without either, a decision
+   * closes or escalates it (triage), and the page offers only those.
+   */
+  const mayMonitor = (eb: ExpressionBuilder<DB & { k: DB['concern']; c: DB['child'] }, 'k' | 'c'>, trx: Transaction<DB>, now: Date) =>
+    eb.or([childInReach(actor, now)(eb as never), frontDoorStandIn(actor, trx, now)])
+
+  /**
    * A concern the actor may see (a predicate on `concern as k`): one they raised (they follow it), or one they decide
    * (`mayDecide`) — among those, one that waits on the front door because those it went to have left, for the front
-   * door's members in post (the concern is the front door's contact: it opens the concern and decides it, but not the
-   * child's record, unless it reaches the child).
+   * door's members in post (`frontDoorStandIn`, inside `concernDecidedBy` and still waiting: the concern is the front
+   * door's contact: it opens the concern and decides it, but not the child's record, unless it reaches the child).
    */
   const mayHandle = (eb: ExpressionBuilder<DB & { k: DB['concern']; c: DB['child'] }, 'k' | 'c'>, trx: Transaction<DB>, now: Date) =>
-    eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), mayDecide(eb, trx, now), frontDoorStandIn(actor, trx, now)])
+    eb.or([eb('k.raised_by_membership_id', '=', actor.membershipId), mayDecide(eb, trx, now)])
 
   /**
    * The concerns the actor may see (`mayHandle`). To read one (`read`), also one they recorded a decision on, in this
@@ -815,7 +823,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
           // whether I reach the child now: the page links to the child's record and offers a referral only then
           .select((eb) => sql<boolean>`${childInReach(actor, now)(eb as never)}`.as('reaches_child'))
           // and whether I may keep it open to monitor (triage's rule): reaching the child, or standing in at the front door
-          .select((eb) => sql<boolean>`(${childInReach(actor, now)(eb as never)} or ${frontDoorStandIn(actor, trx, now)})`.as('may_monitor'))
+          .select((eb) => sql<boolean>`${mayMonitor(eb as never, trx, now)}`.as('may_monitor'))
           .select(['c.given_name', 'c.family_name', 'c.date_of_birth', 'c.provisional', 'cc.label as category_label', 'p.given_name as by_given', 'p.family_name as by_family', 'm.role as by_role', 'a.name as agency_name'])
           .where('k.id', '=', concernId)
           .executeTakeFirst()
@@ -882,8 +890,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // second sees the first's (a closed concern is not decided again)
         const k = await visibleConcerns(trx, now)
           .select(['k.id', 'k.child_id', 'k.agency_id', 'k.raised_by_membership_id', 'k.category', 'k.status'])
-          .select((eb) => sql<boolean>`${childInReach(actor, now)(eb as never)}`.as('reaches_child'))
-          .select(sql<boolean>`${frontDoorStandIn(actor, trx, now)}`.as('stands_in'))
+          .select((eb) => sql<boolean>`${mayMonitor(eb as never, trx, now)}`.as('may_monitor'))
           .where('k.id', '=', concernId)
           .where((eb) => mayDecide(eb as never, trx, now))
           .forNoKeyUpdate('k')
@@ -893,7 +900,7 @@ export function concernsRepository(ctx: Ctx, actor: Actor) {
         // one who decides it without reaching the child (a pupil who has left, a team that closed) closes or escalates
         // it: keeping it open to monitor a child one no longer works with would keep the concern theirs for ever, with
         // nothing to watch. The front door standing in for those who left may keep it open: it is the front door's now.
-        if (!k.reaches_child && !k.stands_in && input.outcome === 'monitor') throw new FieldRefusedError('You no longer work with this child: close the concern or escalate it, and say what was done', 'outcome')
+        if (!k.may_monitor && input.outcome === 'monitor') throw new FieldRefusedError('You no longer work with this child: close the concern or escalate it, and say what was done', 'outcome')
         const entryId = randomUUID()
         const id = randomUUID()
         // each action once, in the order given (a form's checkboxes cannot repeat one; a tampered form can)
