@@ -464,7 +464,8 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .where('k.id', '=', clockId)
           .where('k.rule', 'in', [...DASHBOARD_RULES])
           .where(childInReach(actor, now) as never)
-          .forUpdate()
+          // the clock's row only, not the joined child's (which would hold up every entry written about the child)
+          .forUpdate('k')
           .executeTakeFirst()
         if (!k) return { result: null, audit: { action: 'clock.reason', outcome: 'not_found' as const, entityType: 'clock', entityId: clockId } }
         if (!(open as readonly string[]).includes(k.state) || k.due_at >= now) throw new RefusedError('Only an overdue clock needs a reason recorded here')

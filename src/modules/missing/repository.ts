@@ -42,7 +42,7 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
   /** The episode, locked, if it is this child's (the child named in the address) and the child is in reach. */
   async function episodeInReach(trx: Transaction<DB>, childId: string, id: string, now: Date) {
     if (!isUuid(id) || !isUuid(childId)) return undefined
-    return trx.selectFrom('missing_episode as m').innerJoin('child as c', 'c.id', 'm.child_id').selectAll('m').where('m.partnership_id', '=', actor.partnershipId).where('m.id', '=', id).where('m.child_id', '=', childId).where(childInReach(actor, now) as never).forUpdate().executeTakeFirst() as Promise<Selectable<MissingEpisodeTable> | undefined>
+    return trx.selectFrom('missing_episode as m').innerJoin('child as c', 'c.id', 'm.child_id').selectAll('m').where('m.partnership_id', '=', actor.partnershipId).where('m.id', '=', id).where('m.child_id', '=', childId).where(childInReach(actor, now) as never).forUpdate('m').executeTakeFirst() as Promise<Selectable<MissingEpisodeTable> | undefined>
   }
 
   return {

@@ -108,6 +108,9 @@ export function fileNameRefusal(fileName: string | null | undefined): FieldRefus
   return new FieldRefusedError(`The file name must be ${FILE_NAME_MAX} characters or fewer (it has ${fileName.length})`, 'fileName')
 }
 
+/** Rejections written per statement (four parameters each, well inside PostgreSQL's 65,535). */
+const REJECTIONS_PER_STATEMENT = 5000
+
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
 
 // ---------- matching and moving ----------
@@ -371,6 +374,39 @@ export async function blockCandidates(trx: Trx, partnershipId: string, batch: Ma
   return out
 }
 
+/**
+ * The child that stands for each child now (unlocked): itself, or — when merges have emptied it — the child at the end
+ * of its merged_into_child_id chain. A "not the same child" decision names the child as it was when decided; a child
+ * later emptied into another is that other child now, and the decision holds against it too (and stops holding
+ * against it if an unmerge brings the child back).
+ */
+async function standingFor(trx: Kysely<DB>, partnershipId: string, childIds: readonly string[]): Promise<Map<string, string>> {
+  const into = new Map<string, string | null>()
+  for (let want = [...new Set(childIds)]; want.length; ) {
+    const rows = await trx.selectFrom('child').select(['id', 'merged_into_child_id']).where('partnership_id', '=', partnershipId).where('id', 'in', want).execute()
+    for (const r of rows) into.set(r.id, r.merged_into_child_id)
+    want = [...new Set(rows.flatMap((r) => (r.merged_into_child_id && !into.has(r.merged_into_child_id) ? [r.merged_into_child_id] : [])))]
+  }
+  const out = new Map<string, string>()
+  for (const id of childIds) {
+    let at = id
+    for (const seen = new Set<string>(); into.get(at) && !seen.has(at); ) {
+      seen.add(at)
+      at = into.get(at)!
+    }
+    out.set(id, at)
+  }
+  return out
+}
+
+/** The children a record was decided not to be (an unmerge, or a reviewer's "not the same child"), as they stand now. */
+async function notSameChildren(trx: Kysely<DB>, partnershipId: string, recordIds: readonly string[]): Promise<Set<string>> {
+  if (!recordIds.length) return new Set()
+  const rows = await trx.selectFrom('not_same_child').select(['agency_record_id', 'child_id']).where('partnership_id', '=', partnershipId).where('agency_record_id', 'in', [...recordIds]).execute()
+  const now = await standingFor(trx, partnershipId, rows.map((r) => r.child_id))
+  return new Set(rows.flatMap((r) => [`${r.agency_record_id}|${r.child_id}`, `${r.agency_record_id}|${now.get(r.child_id)}`]))
+}
+
 /** The best candidate child per request (or null), never a remembered "not the same child" pair. */
 async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]): Promise<(MatchFound | null)[]> {
   if (!batch.length) return []
@@ -383,11 +419,7 @@ async function matchBatch(trx: Trx, partnershipId: string, batch: MatchRequest[]
   const model = referenceModel([...recs.values()], estimated)
   const modelVersion = estimated && usable(estimated) ? estimated.version : null
   const recordIds = batch.flatMap((b) => (b.recordId ? [b.recordId] : []))
-  const refused = new Set(
-    recordIds.length
-      ? (await trx.selectFrom('not_same_child').select(['agency_record_id', 'child_id']).where('partnership_id', '=', partnershipId).where('agency_record_id', 'in', recordIds).execute()).map((r) => `${r.agency_record_id}|${r.child_id}`)
-      : [],
-  )
+  const refused = await notSameChildren(trx, partnershipId, recordIds)
   return batch.map((req, r) => {
     const a = asInput(req.input)
     let best: MatchFound | null = null
@@ -593,9 +625,13 @@ async function upsertRecords(trx: Trx, scope: ImportScope, inputs: RecordInput[]
   return outcomes.map((o) => o!)
 }
 
-/** What makes two entries of one agency record the same entry: every value a file gives. */
-const entryKey = (recordId: string, e: { occurredAt: Date; type: string; category: string | null; significance: string; visibility: string; summary: string }) =>
-  JSON.stringify([recordId, e.occurredAt.getTime(), e.type, e.category ?? '', e.significance, e.visibility, e.summary])
+/**
+ * What makes two entries of one agency record the same entry: every value a file gives but its visibility. An entry's
+ * visibility changes after it lands (its agency narrows it, a seal): the same row in the next cumulative extract is
+ * the entry already held, not a second copy at the file's wider visibility.
+ */
+const entryKey = (recordId: string, e: { occurredAt: Date; type: string; category: string | null; significance: string; summary: string }) =>
+  JSON.stringify([recordId, e.occurredAt.getTime(), e.type, e.category ?? '', e.significance, e.summary])
 
 /**
  * Writes entries for the agency's records. With skipHeld (a file), an entry the record already holds exactly — every
@@ -615,11 +651,11 @@ async function insertEntries(trx: Trx, scope: ImportScope, inputs: EntryInput[],
       ? (
           await trx
             .selectFrom('entry')
-            .select(['agency_record_id', 'occurred_at', 'type', 'category', 'significance', 'visibility', 'summary'])
+            .select(['agency_record_id', 'occurred_at', 'type', 'category', 'significance', 'summary'])
             .where('partnership_id', '=', P)
             .where('agency_record_id', 'in', records.map((r) => r.id))
             .execute()
-        ).map((x) => entryKey(x.agency_record_id!, { occurredAt: x.occurred_at, type: x.type, category: x.category, significance: x.significance, visibility: x.visibility, summary: x.summary }))
+        ).map((x) => entryKey(x.agency_record_id!, { occurredAt: x.occurred_at, type: x.type, category: x.category, significance: x.significance, summary: x.summary }))
       : [],
   )
   const out: { id: string; childId: string; agencyRecordId: string }[] = []
@@ -679,7 +715,7 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
     try {
       parsed = kind === 'records' ? parseCsv(text, RECORD_COLUMNS, RECORD_REQUIRED) : parseCsv(text, ENTRY_COLUMNS, ENTRY_REQUIRED)
     } catch (err) {
-      if (err instanceof CsvFileError) return { rows: [], rejections: [{ row: 1, reason: err.message }] }
+      if (err instanceof CsvFileError) return { rows: [], rejections: [{ row: err.line, reason: err.message }] }
       throw err
     }
     const rows: (RecordInput | EntryInput)[] = []
@@ -700,7 +736,8 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
     if (kind === 'entries') {
       const refs = [...new Set(rows.map((r) => r.sourceRef))]
       const known = new Set(
-        refs.length ? (await ctx.db.selectFrom('agency_record').select('source_ref').where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', 'in', refs).execute()).map((r) => r.source_ref) : [],
+        // one array parameter, however many references the file holds (a list of them would pass the parameter limit)
+        refs.length ? (await ctx.db.selectFrom('agency_record').select('source_ref').where('partnership_id', '=', P).where('agency_id', '=', scope.agencyId).where('source_ref', '=', sql<string>`any(${refs}::text[])`).execute()).map((r) => r.source_ref) : [],
       )
       parsed.forEach(({ line, values }) => {
         const ref = (values['source_ref'] ?? '').trim()
@@ -746,7 +783,10 @@ export function recordsImporter(ctx: Ctx, actor: AuditActor, scope: ImportScope)
             .onConflict((oc) => oc.columns(['partnership_id', 'agency_id', 'kind', 'file_sha256']).doUpdateSet({ status: 'rejected', rows_total: total, rows_done: 0, rows_rejected: rejections.length, started_at: now, finished_at: now }))
             .execute()
           await trx.deleteFrom('import_rejection').where('partnership_id', '=', P).where('import_run_id', '=', runId).execute()
-          await trx.insertInto('import_rejection').values(rejections.map((r) => ({ partnership_id: P, import_run_id: runId, row_number: r.row, reason: r.reason }))).execute()
+          // in slices: one statement's parameters are limited (65,535), and a wholly wrong file rejects every row
+          for (let i = 0; i < rejections.length; i += REJECTIONS_PER_STATEMENT) {
+            await trx.insertInto('import_rejection').values(rejections.slice(i, i + REJECTIONS_PER_STATEMENT).map((r) => ({ partnership_id: P, import_run_id: runId, row_number: r.row, reason: r.reason }))).execute()
+          }
           return {
             result: { runId, kind, status: 'rejected' as const, rowsTotal: total, rowsDone: 0, resumedFrom: 0, rejections, counts: {} },
             audit: { action, outcome: 'refused' as const, entityType: 'import_run', entityId: runId, details: { agencyId: scope.agencyId, sha256: sha, rows: total, rejected: rejections.map((r) => r.row) } },
@@ -877,7 +917,9 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
     return auditedTransaction(ctx, actor, action, async (trx, now) => {
       const notFound = { result: null, audit: { action, outcome: 'not_found' as const, entityType: 'agency_record', entityId: UUID.test(recordId) ? recordId : null } }
       if (!mayMatch || !UUID.test(recordId)) return notFound
-      const rec = await recordQuery(trx).where('r.id', '=', recordId).forUpdate().executeTakeFirst()
+      // the record's row only: a plain FOR UPDATE would lock the joined agency's row too, and every insert that names the
+      // agency (an import's records and entries) would wait on the decision, or deadlock with it
+      const rec = await recordQuery(trx).where('r.id', '=', recordId).forUpdate('r').executeTakeFirst()
       if (!rec) return notFound
       if (!states.includes(rec.match_state)) throw new RefusedError(`This record is ${rec.match_state.replace(/_/g, ' ')}: it cannot be changed that way now`)
       const { childIds, details } = await fn(trx, rec, now)
@@ -969,6 +1011,11 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
           to = next
         }
         if (to === rec.child_id) throw new RefusedError('The candidate child has since been merged into this record’s own child: there is nothing to merge')
+        // a remembered "not the same child" holds against the child it was decided about as that child stands now: a
+        // candidate emptied into a child this record was unmerged from, or decided not to be, is that child
+        if ((await notSameChildren(trx, P, [rec.id])).has(`${rec.id}|${to}`)) {
+          throw new RefusedError('This record was recorded as not the same child as the child the candidate has since been merged into, so it cannot be merged there. Choose “not the same child” instead')
+        }
         const moved = await moveRecord(trx, P, rec.id, rec.child_id, to, now)
         await markMergedWhenEmpty(trx, P, rec.child_id, to)
         await trx.updateTable('agency_record').set({ match_state: 'merged_by_reviewer', review_child_id: null, updated_at: now }).where('id', '=', rec.id).execute()

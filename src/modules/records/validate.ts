@@ -182,7 +182,9 @@ export function parseCsv(text: string, columns: readonly string[], required: rea
     // lines, which would put every later row's line number one out
     parsed = parse(text.replace(/\r\n?/g, '\n'), { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[]
   } catch (err) {
-    throw new CsvFileError(`the file is not valid CSV: ${(err as Error).message}`)
+    // csv-parse names the line it stopped at (counted on the text as normalised above, so the file's own)
+    const at = (err as { lines?: unknown }).lines
+    throw new CsvFileError(`the file is not valid CSV: ${(err as Error).message}`, typeof at === 'number' && at >= 1 ? at : 1)
   }
   if (!parsed.length) throw new CsvFileError('the file is empty: it needs a header row and at least one row')
   const header = parsed[0]!.record.map((h) => h.trim().toLowerCase())
@@ -201,4 +203,11 @@ export function parseCsv(text: string, columns: readonly string[], required: rea
   })
 }
 
-export class CsvFileError extends Error {}
+/** A problem with the file as a whole, or with its CSV at `line` (1, the header, when it is the file's). */
+export class CsvFileError extends Error {
+  readonly line: number
+  constructor(message: string, line = 1) {
+    super(message)
+    this.line = line
+  }
+}
