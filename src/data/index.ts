@@ -41,6 +41,7 @@ import { sarRepository } from '../modules/sar/repository.ts'
 import { disputesRepository } from '../modules/sar/disputes.ts'
 import { retentionRepository } from '../modules/retention/repository.ts'
 import { exportsRepository } from '../modules/exports/repository.ts'
+import { deliveriesRepository } from './repositories/deliveries.ts'
 
 export function dataAccess(database: Database, clock: Clock) {
   const ctx = { db: database.db, clock }
@@ -85,6 +86,7 @@ export function dataAccess(database: Database, clock: Clock) {
         disputes: disputesRepository(ctx, actor),
         retention: retentionRepository(ctx, actor),
         exports: exportsRepository(ctx, actor),
+        deliveries: deliveriesRepository(ctx, actor),
       }
     },
   }

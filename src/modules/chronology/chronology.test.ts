@@ -3,7 +3,7 @@ import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import { describeApp } from '../../../test/support/app.ts'
-import { assertPdfUnavailable, pdfText } from '../../../test/support/pdf.ts'
+import { assertPdfUndelivered, assertPdfUnavailable, pdfText } from '../../../test/support/pdf.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { EXPORT_LIMIT, PAGE_SIZE } from './repository.ts'
 
@@ -209,6 +209,13 @@ describeApp('the merged chronology', (ctx) => {
     const before = await exports()
     await assertPdfUnavailable(ctx.s, () => officer.get(`/children/${childId}/chronology.pdf`), /download the chronology as a spreadsheet \(CSV\) instead/)
     assert.equal(await exports(), before)
+  })
+
+  it('a PDF Chromium fails to make: 503 with the CSV offered, and the export’s audit row is followed by one saying it was not delivered, naming the same children', async () => {
+    const officer = await ctx.s.signIn('police.mash')
+    const rows = await assertPdfUndelivered(ctx.s, () => officer.get(`/children/${childId}/chronology.pdf`), /download the chronology as a spreadsheet \(CSV\) instead/, 'chronology.export')
+    assert.deepEqual(rows[1]!.child_ids, rows[0]!.child_ids)
+    assert.ok(rows[1]!.child_ids.includes(childId))
   })
 
   it('a teacher sees only their own concerns and outcomes; another school’s DSL gets 404', async () => {

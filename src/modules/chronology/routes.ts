@@ -204,6 +204,8 @@ export async function chronologyRoutes(app: FastifyInstance, { data, config, clo
       exportedAt: clock.now(),
       filterText,
     })
-    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: 'chronology.pdf', alternative })
+    const { childId } = request.params as { childId: string }
+    const undelivered = (reason: string) => data.forActor(request.actor!).deliveries.undelivered({ action: 'chronology.export', entityType: 'child', entityId: childId, childIds: result.children.map((c) => c.id), reason })
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: 'chronology.pdf', alternative, undelivered })
   })
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import { it } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { describeApp } from '../../../test/support/app.ts'
-import { assertPdfUnavailable } from '../../../test/support/pdf.ts'
+import { assertPdfUndelivered, assertPdfUnavailable } from '../../../test/support/pdf.ts'
 import { makeTac, membershipOf, pupilOf, PARTNERSHIP } from '../../../test/support/tac.ts'
 
 describeApp('meetings of a team around the child', (ctx) => {
@@ -273,6 +273,9 @@ describeApp('meetings of a team around the child', (ctx) => {
     assert.equal((await nurse.get(`${meetingUrl()}/minutes.pdf?for=everyone`)).statusCode, 400)
     // without Chromium: the one "not available" page, the meeting page offered, nothing audited as exported (counted below)
     await assertPdfUnavailable(ctx.s, () => nurse.get(`${meetingUrl()}/minutes.pdf?for=members`), /read the minutes on the meeting page instead/)
+    // Chromium there but making no PDF: the same page; the export read, then a row saying it never left (removed from
+    // the count below, which is of exports delivered)
+    await assertPdfUndelivered(ctx.s, () => nurse.get(`${meetingUrl()}/minutes.pdf?for=members`), /read the minutes on the meeting page instead/, 'meeting.minutes-export')
     if (!fs.existsSync(ctx.s.config.chromiumPath)) {
       const res = await nurse.get(`${meetingUrl()}/minutes.pdf?for=members`)
       assert.equal(res.statusCode, 503)
@@ -285,7 +288,8 @@ describeApp('meetings of a team around the child', (ctx) => {
       assert.match(String(res.headers['content-type']), /^application\/pdf/)
       assert.equal(res.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-')
     }
-    const audits = await db().selectFrom('audit_event').selectAll().where('action', '=', 'meeting.minutes-export').where('entity_id', '=', meetingId).where('outcome', '=', 'success').execute()
+    const undelivered = new Set((await db().selectFrom('audit_event').select('request_id').where('action', '=', 'meeting.minutes-export').where('outcome', '=', 'failure').execute()).map((a) => a.request_id))
+    const audits = (await db().selectFrom('audit_event').selectAll().where('action', '=', 'meeting.minutes-export').where('entity_id', '=', meetingId).where('outcome', '=', 'success').execute()).filter((a) => !undelivered.has(a.request_id))
     assert.equal(audits.length, 2)
     assert.deepEqual(audits.map((a) => (a.details as { audience: string }).audience).sort(), ['family', 'members'])
   })

@@ -331,6 +331,6 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
       exportedBy: `${who.givenName} ${who.familyName}`,
       exportedAt: clock.now(),
     })
-    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: `${audience === 'family' ? 'meeting-for-the-family' : 'meeting-minutes'}.pdf`, alternative })
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: `${audience === 'family' ? 'meeting-for-the-family' : 'meeting-minutes'}.pdf`, alternative, undelivered: (reason) => data.forActor(request.actor!).deliveries.undelivered({ action: 'meeting.minutes-export', entityType: 'meeting', entityId: meetingId, childIds: found.tac.childIds, reason }) })
   })
 }

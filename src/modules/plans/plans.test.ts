@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import type { Agent } from '../../../test/support/agent.ts'
-import { assertPdfUnavailable } from '../../../test/support/pdf.ts'
+import { assertPdfUndelivered, assertPdfUnavailable } from '../../../test/support/pdf.ts'
 import { makeTac, membershipOf, pupilOf } from '../../../test/support/tac.ts'
 import { progressSvg } from './chart.ts'
 import { diffSnapshots, formatPence, type PlanSnapshot } from './plan-store.ts'
@@ -316,6 +316,9 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
     const before = await exports()
     await assertPdfUnavailable(ctx.s, () => sw.get(`/teams/${tacId}/plan.pdf?for=family`), /use the printable page of the plan instead/)
     assert.equal(await exports(), before)
+    // Chromium there but making no PDF: the same page, and the export read is followed by a row saying it never left
+    const undelivered = await assertPdfUndelivered(ctx.s, () => sw.get(`/teams/${tacId}/plan.pdf?for=family`), /use the printable page of the plan instead/, 'plan.export')
+    assert.deepEqual(undelivered[1]!.child_ids, undelivered[0]!.child_ids)
     const pdf = await sw.get(`/teams/${tacId}/plan.pdf?for=family`)
     if (pdf.statusCode === 503) {
       assert.match(pdf.body, /Sorry, you cannot download a PDF at the moment/)
@@ -324,7 +327,7 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
       assert.equal(pdf.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-')
     }
     assert.equal((await sw.get(`/teams/${tacId}/plan.pdf?for=everyone`)).statusCode, 400)
-    const audit = await db().selectFrom('audit_event').select(['details', 'child_ids']).where('action', '=', 'plan.export').orderBy('at', 'desc').executeTakeFirstOrThrow()
+    const audit = await db().selectFrom('audit_event').select(['details', 'child_ids']).where('action', '=', 'plan.export').where('outcome', '=', 'success').orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirstOrThrow()
     assert.equal((audit.details as { for: string }).for, 'family')
     assert.deepEqual(audit.child_ids, [childId])
   })

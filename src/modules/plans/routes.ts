@@ -344,7 +344,7 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
     const who = request.session!.practitioner
     const f = familyContext(p)
     const html = reply.renderToString('plans/views/print.njk', { ...p, ...f, family: audience === 'family', title: audience === 'family' ? `Our plan for ${f.names}` : `Joint agency plan — ${p.children.map((c) => `${c.given_name} ${c.family_name}`).join(', ')}`, exportedBy: `${who.givenName} ${who.familyName}`, exportedAt: clock.now() })
-    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: `${audience === 'family' ? 'our-plan' : 'joint-plan'}.pdf`, alternative })
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: `${audience === 'family' ? 'our-plan' : 'joint-plan'}.pdf`, alternative, undelivered: (reason) => data.forActor(request.actor!).deliveries.undelivered({ action: 'plan.export', entityType: 'tac', entityId: p.tac.id, childIds: p.tac.childIds, reason }) })
   })
 
   // ---------- reviews and progress ----------

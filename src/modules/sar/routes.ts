@@ -11,7 +11,7 @@ import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { identifiersCross } from '../breakglass/identifiers.ts'
-import { DECISION_LABELS, REQUESTER_LABELS, SOURCE_LABELS, WITHHELD_WORDING, type Identifiers } from './repository.ts'
+import { DECISION_LABELS, REQUESTER_LABELS, SOURCE_LABELS, WITHHELD_WORDING, SUBJECT_TYPE, type Identifiers } from './repository.ts'
 
 const optional = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 const required = (message: string, max = 5000) => z.string({ message }).trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
@@ -228,7 +228,7 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
     const doc = await repo(request).exportRelease(sarId, 'pdf')
     if (!doc) return reply.callNotFound()
     const html = reply.renderToString('sar/views/print.njk', { title: `Your information: ${doc.child.name}`, doc })
-    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: 'subject-access-response.pdf', alternative })
+    return sendPdf(reply, html, { chromiumPath: config.chromiumPath, filename: 'subject-access-response.pdf', alternative, undelivered: (reason) => data.forActor(request.actor!).deliveries.undelivered({ action: 'sar.export', entityType: SUBJECT_TYPE, entityId: sarId, reason }) })
   })
 
   // ---- disputes of an entry ----
