@@ -344,3 +344,20 @@ describe('types of entry in the picture', () => {
     assert.doesNotMatch(text, /dsl.action|home.visit|Dsl action/)
   })
 })
+
+describe('text XML does not allow', () => {
+  it('a name, agency or category holding a character XML forbids (U+FFFE, U+FFFF) or markup is drawn as text, and the picture stays well-formed XML', () => {
+    const list: TimelineEntry[] = [
+      { id: 'a', occurred_at: new Date(Date.UTC(2025, 5, 5, 10)), agency: 'Police \uFFFF <b>&', type: 'incident', category: 'neglect\uFFFE', significance: 'high' },
+      { id: 'b', occurred_at: new Date(Date.UTC(2025, 5, 9, 10)), agency: 'School ]]>', type: 'concern', category: 'neglect\uFFFE', significance: 'low' },
+    ]
+    const svg = timelineSvg(list, { title: 'Amy\uFFFF </title><script>x</script>', categoryLabels: { 'neglect\uFFFE': 'Neglect \uFFFF' } })
+    const notXml = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
+    assert.doesNotMatch(svg, notXml, 'every character is one XML allows')
+    assert.doesNotMatch(svg, /<script|<b>|]]>/)
+    const p = parse(svg)
+    assert.deepEqual(p.lanes.map((l) => l.agency).sort(), ['Police \uFFFD <b>&', 'School ]]>'])
+    assert.ok(p.legend.some((l) => l.name === 'Neglect \uFFFD'), p.legend.map((l) => l.name).join('\n'))
+    assert.match(svg, /<title id="tl-title">Amy\uFFFD &lt;\/title&gt;&lt;script&gt;x&lt;\/script&gt;<\/title>/)
+  })
+})

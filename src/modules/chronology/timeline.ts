@@ -12,9 +12,17 @@
 // - agency names wrap onto two lines and are truncated with an ellipsis (full name in a <title>) to fit the
 //   label column, which is clipped as well; axis ticks step from days to years so that labels never collide.
 import { DEFAULT_CONCERN_CATEGORIES } from '../../data/partnership-defaults.ts'
-import { esc } from './html.ts'
+import { esc as escHtml } from './html.ts'
 import { categoryLabel, entryTypeLabel } from '../../platform/http/render.ts'
 import { londonDateTime } from '../../web/dates.ts'
+
+/** Characters XML 1.0 does not allow at all, escaped or not (U+FFFE, U+FFFF, a lone surrogate, C0 controls). */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
+/**
+ * A value as SVG text: escaped as the page escapes it, and every character XML forbids shown as U+FFFD. A name or a
+ * category holding one would otherwise make the whole picture unreadable to the browser's XML parser (a broken image).
+ */
+const esc = (v: unknown): string => escHtml(v).replace(NOT_XML, '\uFFFD')
 
 export interface TimelineEntry {
   id: string
