@@ -79,6 +79,25 @@ function firstBadUtf8Line(bytes: Uint8Array): string {
   return ''
 }
 
+/**
+ * Where --report may go, checked before anything is read or written (a finished import is not imported again, so a
+ * report that cannot be written afterwards would be lost): a file in a folder that exists, not a folder, not the input.
+ */
+function checkReport(report: string, input: string): void {
+  const file = path.resolve(report)
+  const dir = path.dirname(file)
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--report: no folder ${dir}`)
+  if (fs.existsSync(file)) {
+    if (fs.statSync(file).isDirectory()) throw new UsageError(`--report: ${report} is a folder: give a file name`)
+    if (fs.realpathSync(file) === fs.realpathSync(input)) throw new UsageError(`--report: ${report} is the file being imported: the report would replace it`)
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch {
+    throw new UsageError(`--report: cannot write in ${dir}`)
+  }
+}
+
 async function main(): Promise<number> {
   let parsed
   try {
@@ -96,7 +115,14 @@ async function main(): Promise<number> {
   if (!file || rest.length) throw new UsageError('give exactly one CSV file')
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`)
   if (!o.agency) throw new UsageError('--agency is required (the agency’s id or name)')
-  const text = decodeCsv(file, fs.readFileSync(file))
+  if (o.report) checkReport(o.report, file)
+  let bytes: Buffer
+  try {
+    bytes = fs.readFileSync(file)
+  } catch (err) {
+    throw new BadFileError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Nothing was imported.`)
+  }
+  const text = decodeCsv(file, bytes)
   const database = await openDatabase(loadConfig().database, { restrictedRole: false })
   try {
     const partnerships = await database.db.selectFrom('partnership').select(['id', 'code']).$if(!!o.partnership, (q) => q.where('code', '=', o.partnership!)).execute()

@@ -2,8 +2,9 @@
 // `npm run link -- link A.csv B.csv --id COL [--id-b COL] --fields ... [--fields-b ...] --out pairs.csv`
 // Probabilistic record linkage (src/modules/linkage): bad arguments or a missing file → a message on stderr, exit 2.
 import fs from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { checkColumns, parseFieldMapping, readCsv, toCsv, toRecords, type FieldMapping } from '../src/modules/linkage/csv.ts'
+import { checkColumns, checkIds, parseFieldMapping, readCsv, toCsv, toRecords, type FieldMapping } from '../src/modules/linkage/csv.ts'
 import { DEFAULTS, FIELDS, FIELD_NAMES, dedupe, link, links, type FieldName } from '../src/modules/linkage/matcher.ts'
 
 const HELP = `Usage:
@@ -76,6 +77,9 @@ function main(argv: string[]): void {
   const fieldsB = Object.keys(mappingB) as FieldName[]
   if (fields.length !== fieldsB.length || fields.some((f) => !(f in mappingB))) throw new UsageError('--fields-b must map the same fields as --fields')
   for (const f of files) if (!fs.existsSync(f) || !fs.statSync(f).isFile()) throw new UsageError(`no such file: ${f}`)
+  const real = files.map((f) => fs.realpathSync(f))
+  if (command === 'link' && real[0] === real[1]) throw new UsageError('link takes two different files: to find the same person within one file, use dedupe')
+  const out = checkOut(o.out, real)
   const tables = files.map((f, i) => {
     let t
     try {
@@ -85,6 +89,7 @@ function main(argv: string[]): void {
     }
     try {
       checkColumns(t, i === 0 ? mapping : mappingB, i === 0 ? o.id! : (o['id-b'] ?? o.id!), f)
+      checkIds(t, i === 0 ? o.id! : (o['id-b'] ?? o.id!), f)
     } catch (err) {
       throw new UsageError((err as Error).message)
     }
@@ -95,7 +100,7 @@ function main(argv: string[]): void {
   const idsA = ta.rows.map((r) => r[o.id!]!)
   if (command === 'dedupe') {
     const result = dedupe(toRecords(ta, mapping), fields, { threshold, progress })
-    fs.writeFileSync(o.out, toCsv(['id', 'cluster'], idsA.map((id, i) => [id, result.clusters[i]!])))
+    writeOut(out, toCsv(['id', 'cluster'], idsA.map((id, i) => [id, result.clusters[i]!])))
     if (!o.quiet) process.stderr.write(`${ta.rows.length} records → ${result.clusterCount} clusters; written to ${o.out}\n`)
   } else {
     const tb = tables[1]!
@@ -103,8 +108,40 @@ function main(argv: string[]): void {
     const idsB = tb.rows.map((r) => r[idB]!)
     const result = link(toRecords(ta, mapping), toRecords(tb, mappingB), fields, { threshold, progress })
     const found = links(result)
-    fs.writeFileSync(o.out, toCsv(['id_a', 'id_b', 'probability'], found.map((p) => [idsA[p.a]!, idsB[p.b]!, p.probability.toFixed(6)])))
+    writeOut(out, toCsv(['id_a', 'id_b', 'probability'], found.map((p) => [idsA[p.a]!, idsB[p.b]!, p.probability.toFixed(6)])))
     if (!o.quiet) process.stderr.write(`${found.length} linked pairs; written to ${o.out}\n`)
+  }
+}
+
+/**
+ * Where --out may go, checked before any work (a large file's linkage takes minutes): a file in a folder that exists,
+ * not a folder itself, and not one of the inputs (which it would replace).
+ */
+function checkOut(out: string, inputs: string[]): string {
+  const file = path.resolve(out)
+  const dir = path.dirname(file)
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--out: no folder ${dir}`)
+  if (fs.existsSync(file)) {
+    if (fs.statSync(file).isDirectory()) throw new UsageError(`--out: ${out} is a folder: give a file name`)
+    if (inputs.includes(fs.realpathSync(file))) throw new UsageError(`--out: ${out} is an input file: the result would replace it`)
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch {
+    throw new UsageError(`--out: cannot write in ${dir}`)
+  }
+  return file
+}
+
+/** The result written whole or not at all: to a file beside it, then renamed over it. */
+function writeOut(file: string, text: string): void {
+  const partial = `${file}.${process.pid}.partial`
+  try {
+    fs.writeFileSync(partial, text)
+    fs.renameSync(partial, file)
+  } catch (err) {
+    fs.rmSync(partial, { force: true })
+    throw new UsageError(`--out: could not write ${file}: ${(err as Error).message}`)
   }
 }
 

@@ -83,4 +83,23 @@ describe('npm run import (the command line)', () => {
     assert.match(agency.stderr, /no agency "Nowhere Agency"/)
     assert.equal(run('scripts/import.ts', '--help').status, 0)
   })
+
+  it('a --report that could not be written is refused before anything is read or imported: no folder, a folder, or the file being imported', () => {
+    const input = file('report-target.csv', [HEADER, 'R-1,Ava,Stone,2016-01-01,female,,,,'])
+    const cases: [string, RegExp][] = [
+      [path.join(dir, 'no-such-folder', 'report.csv'), /--report: no folder/],
+      [dir, /--report: .* is a folder/],
+      [input, /--report: .* is the file being imported/],
+    ]
+    for (const [report, message] of cases) {
+      const r = run('scripts/import.ts', 'records', input, '--agency', 'Northshire Police', '--report', report)
+      assert.equal(r.status, 2, r.stderr)
+      assert.match(r.stderr, message)
+    }
+    assert.match(fs.readFileSync(input, 'utf8'), /^source_ref,/, 'the input is untouched')
+    // and nothing was imported: the same file with a good report path imports in full
+    const ok = run('scripts/import.ts', 'records', input, '--agency', 'Northshire Police', '--report', path.join(dir, 'report-ok.csv'))
+    assert.equal(ok.status, 0, ok.stderr)
+    assert.match(ok.stdout, /Imported 1 rows/)
+  })
 })

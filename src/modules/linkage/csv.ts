@@ -10,15 +10,41 @@ export interface Table {
   rows: Record<string, string>[]
 }
 
+/**
+ * Reads a CSV file with a header row. Throws, with a message for the user, when the file is not UTF-8 (a Latin-1 "ë"
+ * would otherwise become "�" and match nothing) or names a column twice (the last would silently win).
+ */
 export function readCsv(file: string): Table {
-  const text = fs.readFileSync(file, 'utf8')
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file))
+  } catch (err) {
+    if (err instanceof TypeError) throw new Error('the file is not UTF-8 text: save it as CSV UTF-8 and try again')
+    throw err
+  }
+  const header = firstLine(text)
+  const repeated = header.find((h, i) => header.indexOf(h) !== i)
+  if (repeated !== undefined) throw new Error(`the column "${repeated}" appears twice in the header`)
   const rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim()), bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[]
-  const header = rows.length ? Object.keys(rows[0]!) : firstLine(text)
   return { header, rows }
 }
 
+/** Throws, naming the records, when an id is empty or given to two records: the output could not be joined back. */
+export function checkIds(table: Table, idColumn: string, file: string): string[] {
+  const ids = table.rows.map((r) => r[idColumn] ?? '')
+  const empty = ids.findIndex((id) => id === '')
+  if (empty >= 0) throw new Error(`${file}: record ${empty + 1} (after the header) has no ${idColumn}: every record needs its own id`)
+  const first = new Map<string, number>()
+  ids.forEach((id, i) => {
+    const seen = first.get(id)
+    if (seen !== undefined) throw new Error(`${file}: the ${idColumn} "${id}" is on records ${seen + 1} and ${i + 1} (after the header): every record needs its own id`)
+    first.set(id, i)
+  })
+  return ids
+}
+
 function firstLine(text: string): string[] {
-  const rows = parse(text, { bom: true, trim: true, to_line: 1 }) as string[][]
+  const rows = parse(text, { bom: true, trim: true, to_line: 1, skip_empty_lines: true }) as string[][]
   return rows[0] ?? []
 }
 

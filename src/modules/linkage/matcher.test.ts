@@ -223,6 +223,39 @@ describe('CLI', () => {
       assert.match(r.stderr, message)
     }
   })
+  it('input it cannot use, and an --out it could not write, exit 2 before any linking, and leave the files as they were', () => {
+    const write = (name: string, text: string | Buffer) => {
+      const f = path.join(tmp, name)
+      fs.writeFileSync(f, text)
+      return f
+    }
+    const dup = write('dup.csv', 'pid,first\n1,Ann\n2,Bea\n1,Cara\n')
+    const blank = write('blank.csv', 'pid,first\n1,Ann\n,Bea\n')
+    const twice = write('twice.csv', 'pid,first,pid\n1,Ann,9\n2,Bea,8\n')
+    const latin1 = write('latin1.csv', Buffer.concat([Buffer.from('pid,first\n1,Zo'), Buffer.from([0xeb]), Buffer.from('e\n')]))
+    const fields = ['--id', 'pid', '--fields', 'given_name=first']
+    const out = path.join(tmp, 'out.csv')
+    const cases: [string[], RegExp][] = [
+      [['dedupe', dup, ...fields, '--out', out], /the pid "1" is on records 1 and 3/],
+      [['dedupe', blank, ...fields, '--out', out], /record 2 \(after the header\) has no pid/],
+      [['dedupe', twice, ...fields, '--out', out], /the column "pid" appears twice/],
+      [['dedupe', latin1, ...fields, '--out', out], /not UTF-8/],
+      [['link', csv, csv, '--id', 'pid', '--fields', 'given_name=first', '--out', out], /two different files: .* use dedupe/],
+      [['dedupe', csv, '--id', 'pid', '--fields', 'given_name=first', '--out', path.join(tmp, 'no-such-folder', 'o.csv')], /--out: no folder/],
+      [['dedupe', csv, '--id', 'pid', '--fields', 'given_name=first', '--out', tmp], /--out: .* is a folder/],
+      [['dedupe', csv, '--id', 'pid', '--fields', 'given_name=first', '--out', csv], /--out: .* is an input file/],
+    ]
+    const before = fs.readFileSync(csv, 'utf8')
+    for (const [args, message] of cases) {
+      const r = cli(...args)
+      assert.equal(r.status, 2, `${args.join(' ')} → ${r.status}: ${r.stderr}`)
+      assert.match(r.stderr, message)
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'a message, not a stack trace')
+    }
+    assert.equal(fs.readFileSync(csv, 'utf8'), before, 'the input is untouched')
+    assert.equal(fs.existsSync(out), false, 'no output from a refused run')
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.partial')), [])
+  })
   it('dedupe writes id,cluster and link writes id_a,id_b,probability', () => {
     const out = path.join(tmp, 'clusters.csv')
     const r = cli('dedupe', csv, '--id', 'pid', '--fields', 'given_name=first,family_name=last,dob=born', '--out', out, '--quiet')
