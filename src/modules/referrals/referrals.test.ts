@@ -652,6 +652,25 @@ describeApp('the front door records a call about a child it does not yet reach (
     assert.deepEqual(await counts(), { children: before.children + 1, referrals: before.referrals + 1 })
   })
 
+  it('the API: ids in capitals name the same child, once, and the same referral sent again in capitals is the first one', async () => {
+    const pupil = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).where('ends_at', 'is', null).orderBy('child_id', 'desc').executeTakeFirstOrThrow()).child_id
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const token = ((await dsl.get('/api/v1/me')).json() as { csrfToken: string }).csrfToken
+    const key = randomUUID()
+    const body = { children: [pupil, pupil.toUpperCase()], kind: 'referral', reason: 'Unexplained bruising, seen twice this week.', levelBelieved: 3, levelReason: 'Physical injury', parentsKnow: true, urgency: 'routine', idempotencyKey: key }
+    const made = await dsl.postJson('/api/v1/referrals', body, { 'x-csrf-token': token, 'idempotency-key': key })
+    assert.equal(made.statusCode, 201, made.body)
+    const referrals = (made.json() as { referrals: { id: string; childId: string }[] }).referrals
+    assert.deepEqual(referrals.map((r) => r.childId), [pupil])
+    // the same referral again, its ids in capitals, after the API's replay store has forgotten the key: the first one
+    await ctx.s.t.db.deleteFrom('idempotency_key').execute()
+    const again = await dsl.postJson('/api/v1/referrals', { ...body, children: [pupil.toUpperCase()] }, { 'x-csrf-token': token, 'idempotency-key': key })
+    assert.equal(again.statusCode, 200, again.body)
+    const replayed = again.json() as { referrals: { id: string }[]; replayed: boolean }
+    assert.equal(replayed.replayed, true)
+    assert.deepEqual(replayed.referrals.map((r) => r.id), referrals.map((r) => r.id))
+  })
+
   it('the API: anyone else (a school’s DSL) naming a child not yet known is refused on the field, nothing saved', async () => {
     const pupil = (await ctx.s.t.db.selectFrom('relationship').select('child_id').where('type', '=', 'pupil_at').where('holder_agency_id', '=', id('agency:brookside')).executeTakeFirstOrThrow()).child_id
     const dsl = await ctx.s.signIn('dsl.brookside')

@@ -162,7 +162,10 @@ export function referralsRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     },
 
     /** One submission may cover siblings: one referral per child, each decided on its own. Idempotent by key, the key the recorder's own. */
-    async submit(input: ReferralInput) {
+    async submit(sent: ReferralInput) {
+      // ids as stored (lower case): an id in capitals names the same child or concern, once, and a retry in capitals is
+      // the same referral (as concerns and information requests take them)
+      const input = { ...sent, childIds: sent.childIds.map((c) => c.toLowerCase()), concernIds: sent.concernIds.map((k) => k.toLowerCase()) }
       return auditedTransaction<{ submissionId: string; referrals: { id: string; childId: string; reReferral: boolean }[]; replayed: boolean } | null>(ctx, actor, 'referral.create', async (trx, now) => {
         await sql`select pg_advisory_xact_lock(hashtext(${`referral:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
         const existing = await trx

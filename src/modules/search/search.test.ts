@@ -81,6 +81,23 @@ describeApp('person search', (ctx) => {
     assert.doesNotMatch(concernFd.body, new RegExp(`/concerns/new\\?child=${stranger.id}`))
   })
 
+  it('a name or date of birth sent twice is refused, naming the field, never searched as the two joined', async () => {
+    const dsl = await ctx.s.signIn('dsl.brookside')
+    const searches = async () => (await ctx.s.t.db.selectFrom('audit_event').select('id').where('action', '=', 'child.search').execute()).length
+    const before = await searches()
+    const api = await dsl.get('/api/v1/search?name=Amy&name=Smith')
+    assert.equal(api.statusCode, 400)
+    assert.match(String(api.headers['content-type']), /^application\/problem\+json/)
+    assert.deepEqual((api.json() as { 'invalid-params': { name: string; reason: string }[] })['invalid-params'], [{ name: 'name', reason: 'The name was sent more than once: enter it once' }])
+    const dob = await dsl.get('/api/v1/search?name=Amy&dob=2015-01-01&dob=2015-01-02')
+    assert.equal(dob.statusCode, 400)
+    assert.deepEqual((dob.json() as { 'invalid-params': { name: string }[] })['invalid-params'].map((p) => p.name), ['dob'])
+    const page = await dsl.get('/search?name=Amy&name=Smith')
+    assert.equal(page.statusCode, 400)
+    assert.match(page.body, /govuk-error-summary[\s\S]*The name was sent more than once/)
+    assert.equal(await searches(), before, 'nothing searched')
+  })
+
   it('bad input and injection attempts are answered, never a 500', async () => {
     const dsl = await ctx.s.signIn('dsl.brookside')
     assert.equal((await dsl.get('/search?name=&dob=')).statusCode, 400)

@@ -1,6 +1,7 @@
 // The sharing-decision store used by every capability that moves information: validation (each rule), the
 // information-sharing agreement check, the decision row, its chronology entry and its audit row.
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import { membershipOf, pupilOf, PARTNERSHIP as P } from '../../../test/support/tac.ts'
@@ -90,6 +91,18 @@ describeApp('the sharing decision store', (ctx) => {
     const done = await record('dsl.brookside', base({ entryIds: [mine.id] }))
     const row = await db().selectFrom('sharing_decision').select('entry_ids').where('id', '=', done.id).executeTakeFirstOrThrow()
     assert.deepEqual(row.entry_ids, [mine.id])
+  })
+
+  it('recipients are the partnership’s agencies whether shared or not, an id in capitals the same agency', async () => {
+    // not shared: a recipient that is no agency is refused as when shared (it would read "an agency" for ever)
+    assert.deepEqual(await problems('dsl.brookside', base({ shared: false, withAgencyIds: [randomUUID()], reasons: 'Not needed' })), ['withAgencyIds'])
+    assert.deepEqual(await problems('dsl.brookside', base({ withAgencyIds: [randomUUID()] })), ['withAgencyIds'])
+    // the own agency written in capitals is still the own agency
+    assert.deepEqual(await problems('dsl.brookside', base({ shared: false, withAgencyIds: [agency('brookside').toUpperCase()], reasons: 'Not needed' })), ['withAgencyIds'])
+    // another agency in capitals, and again in lower case: one recipient, stored as ids are
+    const done = await record('dsl.brookside', base({ withAgencyIds: [agency('csc').toUpperCase(), agency('csc')] }))
+    const row = await db().selectFrom('sharing_decision').select('with_agency_ids').where('id', '=', done.id).executeTakeFirstOrThrow()
+    assert.deepEqual(row.with_agency_ids, [agency('csc')])
   })
 
   it('a caller that writes its own audit row passes audit: false; a decision not to share is an agency entry', async () => {

@@ -271,12 +271,19 @@ export interface RecordedSharingDecision {
  */
 export async function recordSharingDecision(trx: Transaction<DB>, actor: Actor, now: Date, input: SharingDecisionInput, opts: RecordOptions = {}): Promise<RecordedSharingDecision> {
   const withOther = blank(input.withOther) ? null : input.withOther!.trim()
-  const withAgencyIds = [...new Set(input.withAgencyIds)]
+  // ids as stored (lower case), once each: an id in capitals is the same agency
+  const withAgencyIds = [...new Set(input.withAgencyIds.map((id) => (typeof id === 'string' ? id.toLowerCase() : id)))]
   const problems = validateSharingDecision({ ...input, withAgencyIds, withOther })
   if (!isUuid(input.childId)) throw new RefusedError('The child is not found')
   const child = await trx.selectFrom('child').select('id').where('id', '=', input.childId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
   if (!child) throw new RefusedError('The child is not found')
   if (withAgencyIds.includes(actor.agencyId)) problems.push({ path: 'withAgencyIds', message: 'Your own agency is not a recipient: choose other agencies' })
+  // whether shared or not, the recipients are the partnership's agencies: a decision not to share names who was not
+  // told, and a name that is no agency would read "an agency" for ever
+  else if (withAgencyIds.length && !problems.some((p) => p.path === 'withAgencyIds')) {
+    const known = await trx.selectFrom('agency').select('id').where('partnership_id', '=', actor.partnershipId).where('id', 'in', withAgencyIds.filter(isUuid)).execute()
+    if (known.length !== withAgencyIds.length) problems.push({ path: 'withAgencyIds', message: 'Choose agencies from the list' })
+  }
 
   const entryIds = [...new Set(input.entryIds ?? [])].filter(isUuid)
   if (entryIds.length) {
