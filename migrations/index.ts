@@ -42,6 +42,7 @@ import * as secondFactorLockout from './20261130T2130_second_factor_lockout.ts'
 import * as concernRoutedVia from './20261201T0501_concern_routed_via.ts'
 import * as meetingNotHeldMemberVersion from './20261201T0502_meeting_not_held_member_version.ts'
 import * as signalRecheck from './20261202T0200_signal_recheck.ts'
+import * as auditTxid from './20261202T1300_audit_txid.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -86,4 +87,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T0501_concern_routed_via': concernRoutedVia,
   '20261201T0502_meeting_not_held_member_version': meetingNotHeldMemberVersion,
   '20261202T0200_signal_recheck': signalRecheck,
+  '20261202T1300_audit_txid': auditTxid,
 }

@@ -249,4 +249,43 @@ describeEachEngine('the audit chain: sealer, checkpoints, verifier', (ctx) => {
     // and the record of what was verified is kept, so the next run says so again
     assert.equal((await verify('incremental')).ok, false)
   })
+
+  it('a record of verified positions rewritten to the end of a recomputed chain is not trusted: the run verifies from the start and finds the change', async () => {
+    await fresh()
+    await write(4)
+    assert.equal(await sealUntil(4), 4)
+    clock.advance(11_000)
+    assert.equal((await verify('incremental')).ok, true)
+    await rewriteSecondRowAndRecomputeChain()
+    const last = await ctx.t.db.selectFrom('audit_seal').select(['seal_seq', 'hash']).where('partnership_id', '=', P).orderBy('seal_seq', 'desc').limit(1).executeTakeFirstOrThrow()
+    fs.writeFileSync(`${checkpointPath}.verified`, JSON.stringify({ [P]: { seal_seq: Number(last.seal_seq), hash: last.hash } }))
+    const r = await verify('incremental')
+    assert.equal(r.ok, false)
+    assert.ok(r.checkpointProblems.some((p) => /no keyed checkpoint vouches for/.test(p)), JSON.stringify(r.checkpointProblems))
+    assert.equal(r.partnerships.find((p) => p.partnershipId === P)!.verifiedFrom, 0)
+    assert.match(r.firstBad[0]!.problem, /recomputed/, 'the recomputed chain is found against the keyed checkpoint')
+  })
+
+  it('a seal forged under another partnership to take a row out of its own chain is found, naming the row', async () => {
+    await fresh()
+    await write(2)
+    assert.equal(await sealUntil(2), 2)
+    await write(1)
+    const row = await ctx.t.db.selectFrom('audit_event').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()
+    const other = '22222222-2222-4222-8222-222222222222'
+    // with no key: a seal for the row, first of a made-up partnership's chain, dated ahead
+    await sql`insert into audit_seal (partnership_id, seal_seq, audit_id, hash, sealed_at) values (${other}, 1, ${row.id}, ${chainHash(GENESIS, row)}, ${new Date('2999-01-01T00:00:00Z')})`.execute(ctx.t.db)
+    assert.equal(await sealOnce(opts()), 0, 'the sealer passes the row by: it looks sealed')
+    const r = await verify()
+    assert.equal(r.ok, false)
+    assert.ok(r.firstBad.some((b) => b.partnershipId === other && b.auditId === Number(row.id) && /belongs to partnership .* not this chain's/.test(b.problem)), JSON.stringify(r.firstBad))
+  })
+
+  it('an audit row inserted with a transaction id of its own choosing still gets the inserting transaction’s, and is sealed', async () => {
+    await fresh()
+    await sql`insert into audit_event (partnership_id, at, actor_kind, action, outcome, txid) values (${P}, ${clock.now()}, 'system', 'test.event', 'success', '9223372036854775000')`.execute(ctx.t.db)
+    const row = await ctx.t.db.selectFrom('audit_event').select(['id', 'txid']).executeTakeFirstOrThrow()
+    assert.notEqual(String(row.txid), '9223372036854775000')
+    assert.equal(await sealUntil(1), 1)
+  })
 })

@@ -229,8 +229,16 @@ export async function verifyAudit(
         report.partnerships.push({ partnershipId, sealedThrough: 0, verifiedFrom: 0 })
         continue
       }
-      from = start.seal_seq
-      hash = start.hash
+      // where an earlier run stopped, trusted only as far as a keyed checkpoint vouches for it: the record is a file
+      // without a key, and one rewritten to name the end of a recomputed chain would otherwise have this run check
+      // nothing (a run only ever records a checkpoint's own position and hash)
+      const vouched = valid.some((c) => c.partnership === partnershipId && c.seal_seq === start.seal_seq && c.hash === start.hash)
+      if (vouched) {
+        from = start.seal_seq
+        hash = start.hash
+      } else {
+        checkpointProblems.push(`the record of verified positions names seal ${start.seal_seq} of partnership ${partnershipId}, which no keyed checkpoint vouches for: it was altered, so the chain was verified from its start`)
+      }
       const cpNow = latest.get(partnershipId)
       if (!cpNow || cpNow.seal_seq < start.seal_seq) checkpointProblems.push(`the checkpoints of partnership ${partnershipId} end ${cpNow ? `at seal ${cpNow.seal_seq}` : 'before any seal'}, but seal ${start.seal_seq} was verified against one before: checkpoints were removed`)
     }
@@ -281,6 +289,12 @@ export async function verifyAudit(
         }
         if (s.id === null || s.id === undefined) {
           bad = { partnershipId, sealSeq: seq, auditId: Number(s.audit_id), problem: `audit row ${s.audit_id} (seal ${seq}) has been deleted` }
+          break
+        }
+        // a seal names a row of its own partnership: a row taken into another chain (a seal inserted for it under a
+        // made-up partnership, so the sealer passes it by) is out of its own chain
+        if (s.partnership_id !== partnershipId) {
+          bad = { partnershipId, sealSeq: seq, auditId: Number(s.audit_id), problem: `audit row ${s.audit_id} (seal ${seq}) belongs to partnership ${s.partnership_id}, not this chain's: a seal was forged to take it out of its own chain` }
           break
         }
         const recomputed = chainHash(hash, s as unknown as AuditRow)
