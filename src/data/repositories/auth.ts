@@ -348,6 +348,8 @@ export function authRepository(ctx: Ctx) {
           // enrolling sets up the first authenticator only: a session that began enrolling before the practitioner
           // enrolled elsewhere (another tab, or someone else who had the password) must not replace it
           .$if(Boolean(enrolSecret), (q) => q.where('totp_enrolled_at', 'is', null))
+          // a code is right only for the secret it was checked against: one reset (or replaced) meanwhile refuses it
+          .$if(!enrolSecret, (q) => q.where('totp_secret', '=', session.practitioner.totpSecret ?? ''))
           .executeTakeFirst()
         if (Number(spent.numUpdatedRows) !== 1) return false
         const { membershipId } = await rotateSession(trx, session, token, next, next === 'active' ? 'totp' : null, now)
@@ -357,6 +359,10 @@ export function authRepository(ctx: Ctx) {
           details: { membershipId, factor: 'totp', ...(next === 'active' ? {} : { next }) },
         })
         return true
+      }).catch((err: unknown) => {
+        // the session ended while the code was checked: refused, as a wrong code is (the caller counts it)
+        if (err instanceof SessionEndedError) return false
+        throw err
       })
       return ok ? token : null
     },
@@ -472,12 +478,22 @@ export function authRepository(ctx: Ctx) {
 
 export type AuthRepository = ReturnType<typeof authRepository>
 
+/** A sign-in step taken on a session that has ended since the request began: nothing is changed (rolled back). */
+export class SessionEndedError extends Error {
+  constructor() {
+    super('The session has ended')
+  }
+}
+
 /**
  * Every step of sign-in rotates the session: the old one ends and a new one (the token's) opens in the next state,
  * acting in the practitioner's first current membership, remembering which second factor made it active.
  */
 export async function rotateSession(trx: Transaction<DB>, session: SessionView, token: string, state: 'active' | 'passkey_enrol', secondFactor: 'totp' | 'passkey' | null, now: Date): Promise<{ membershipId: string | null }> {
-  await trx.updateTable('session').set({ ended_at: now, end_reason: 'rotated' }).where('id_hash', '=', session.idHash).execute()
+  // only a session still open moves on: one ended while this request was under way (signed out, or every session ended
+  // by an administrator resetting the second factor) is not brought back as a new one, nor its end's reason overwritten
+  const ended = await trx.updateTable('session').set({ ended_at: now, end_reason: 'rotated' }).where('id_hash', '=', session.idHash).where('ended_at', 'is', null).executeTakeFirst()
+  if (Number(ended.numUpdatedRows) !== 1) throw new SessionEndedError()
   const first = await trx
     .selectFrom('membership')
     .select('id')

@@ -7,7 +7,7 @@ import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
-import { notLocked, rotateSession, type SessionView } from './auth.ts'
+import { notLocked, rotateSession, SessionEndedError, type SessionView } from './auth.ts'
 import type { NewPasskey, StoredPasskey } from '../../platform/auth/passkeys.ts'
 
 export interface PasskeyView extends StoredPasskey {
@@ -117,7 +117,7 @@ export function passkeyRepository(ctx: Ctx) {
      * Passkey accepted at sign-in: the counter moves on (only forwards), the session becomes active, and the count of
      * wrong codes is reset (a second factor succeeded). Refused while the account is locked, and the session ended.
      */
-    async signedIn(session: SessionView, passkey: PasskeyView, newCount: number, requestId: string): Promise<{ token: string } | { refused: 'account locked' | 'counter changed concurrently' }> {
+    async signedIn(session: SessionView, passkey: PasskeyView, newCount: number, requestId: string): Promise<{ token: string } | { refused: 'account locked' | 'counter changed concurrently' | 'the sign-in ended' }> {
       const now = ctx.clock.now()
       return db.transaction().execute(async (trx) => {
         const open = await trx.updateTable('practitioner').set({ failed_second_factors: 0 }).where('id', '=', session.practitionerId).where(notLocked(now)).executeTakeFirst()
@@ -145,6 +145,10 @@ export function passkeyRepository(ctx: Ctx) {
           details: { factor: 'passkey', membershipId },
         })
         return { token }
+      }).catch((err: unknown) => {
+        // the session ended while the passkey was checked: nothing changed (the counter's step rolled back)
+        if (err instanceof SessionEndedError) return { refused: 'the sign-in ended' as const }
+        throw err
       })
     },
 
@@ -163,6 +167,10 @@ export function passkeyRepository(ctx: Ctx) {
           details: { name: name.trim(), deviceType: p.deviceType, at: 'sign-in', membershipId },
         })
         return token
+      }).catch((err: unknown) => {
+        // the session ended while the passkey was checked: nothing saved
+        if (err instanceof SessionEndedError) return null
+        throw err
       })
     },
 

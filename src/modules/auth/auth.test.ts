@@ -106,6 +106,50 @@ describeApp('sign-in', (ctx) => {
     const row = await db.selectFrom('practitioner').select('totp_secret').where('email', '=', who.email).executeTakeFirstOrThrow()
     assert.equal(row.totp_secret, mine.secret)
   })
+
+  it('a right code whose session ended, or whose authenticator was reset, while it was checked signs nobody in and changes nothing', async () => {
+    const db = ctx.s.t.db
+    const who = demoPractitioners().find((p) => p.key === 'teacher.brookside')!
+    /** A session waiting at the code, as the server loaded it when the request began. */
+    const waiting = async () => {
+      const a = ctx.s.agent()
+      await a.get('/sign-in')
+      assert.equal((await a.post('/sign-in', { email: who.email, password: DEMO_PASSWORD })).headers.location, '/sign-in/mfa')
+      const session = await ctx.s.data.auth.loadSession(a.cookies.get('__Host-ta_session')!)
+      assert.equal(session?.state, 'mfa_challenge')
+      return session!
+    }
+    const active = async () => (await db.selectFrom('session as s').innerJoin('practitioner as p', 'p.id', 's.practitioner_id').select('s.id_hash').where('p.email', '=', who.email).where('s.state', '=', 'active').where('s.ended_at', 'is', null).execute()).length
+    const before = await active()
+    const step = async () => {
+      ctx.s.clock.advance(31_000)
+      return Math.floor(ctx.s.clock.now().getTime() / 30_000)
+    }
+    // 1. an administrator resets the authenticator (the secret cleared, every session ended) while the code is checked
+    const s1 = await waiting()
+    await db.updateTable('session').set({ ended_at: ctx.s.clock.now(), end_reason: 'mfa-reset' }).where('id_hash', '=', s1.idHash).execute()
+    const secret = (await db.selectFrom('practitioner').select('totp_secret').where('email', '=', who.email).executeTakeFirstOrThrow()).totp_secret
+    await db.updateTable('practitioner').set({ totp_secret: null }).where('email', '=', who.email).execute()
+    assert.equal(await ctx.s.data.auth.completeMfa(s1, await step(), null, 'test'), null)
+    await db.updateTable('practitioner').set({ totp_secret: secret }).where('email', '=', who.email).execute()
+    // 2. the session alone ended (signed out) meanwhile: not brought back, and its end's reason kept
+    const s2 = await waiting()
+    await db.updateTable('session').set({ ended_at: ctx.s.clock.now(), end_reason: 'signed-out' }).where('id_hash', '=', s2.idHash).execute()
+    const lastStep = (await db.selectFrom('practitioner').select('totp_last_step').where('email', '=', who.email).executeTakeFirstOrThrow()).totp_last_step
+    assert.equal(await ctx.s.data.auth.completeMfa(s2, await step(), null, 'test'), null)
+    assert.equal((await db.selectFrom('session').select('end_reason').where('id_hash', '=', s2.idHash).executeTakeFirstOrThrow()).end_reason, 'signed-out')
+    assert.equal((await db.selectFrom('practitioner').select('totp_last_step').where('email', '=', who.email).executeTakeFirstOrThrow()).totp_last_step, lastStep, 'the step is not spent: nothing changed')
+    // 3. the authenticator replaced meanwhile (the session still open): the code was checked against the old one
+    const s3 = await waiting()
+    await db.updateTable('practitioner').set({ totp_secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' }).where('email', '=', who.email).execute()
+    assert.equal(await ctx.s.data.auth.completeMfa(s3, await step(), null, 'test'), null)
+    await db.updateTable('practitioner').set({ totp_secret: secret }).where('email', '=', who.email).execute()
+    assert.equal(await active(), before, 'no session signed in')
+    // and with nothing changed meanwhile, the same call signs in
+    const s4 = await waiting()
+    assert.ok(await ctx.s.data.auth.completeMfa(s4, await step(), null, 'test'))
+    assert.equal(await active(), before + 1)
+  })
 })
 
 describeApp('sign-in throttling (the default limit)', (ctx) => {

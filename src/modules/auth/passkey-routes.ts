@@ -131,7 +131,7 @@ export async function passkeyRoutes(app: FastifyInstance, { data, clock, config 
       const check = await checkRegistration(rp(request), challenge, parsed.data.response)
       if (!check.ok) return refuse(check.reason)
       const token = await passkeys.enrolAtSignIn(session, check.passkey, parsed.data.name, request.id)
-      if (!token) return refuse('passkey already registered')
+      if (!token) return refuse('passkey already registered, or the sign-in ended')
       reply.header('set-cookie', setCookie(SESSION_COOKIE, token))
       return reply.redirect('/', 303)
     },
