@@ -43,6 +43,7 @@ import * as concernRoutedVia from './20261201T0501_concern_routed_via.ts'
 import * as meetingNotHeldMemberVersion from './20261201T0502_meeting_not_held_member_version.ts'
 import * as signalRecheck from './20261202T0200_signal_recheck.ts'
 import * as auditTxid from './20261202T1300_audit_txid.ts'
+import * as passwordChange from './20261202T1310_password_change.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -88,4 +89,5 @@ export const migrations: Record<string, Migration> = {
   '20261201T0502_meeting_not_held_member_version': meetingNotHeldMemberVersion,
   '20261202T0200_signal_recheck': signalRecheck,
   '20261202T1300_audit_txid': auditTxid,
+  '20261202T1310_password_change': passwordChange,
 }

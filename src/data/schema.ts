@@ -58,6 +58,9 @@ export interface PractitionerTable {
   locked_until: Timestamp | null
   disabled_at: Timestamp | null
   created_at: Timestamp
+  /** Created with an administrator's temporary password: changed before anything else (migration 20261202T1310). */
+  must_change_password: Generated<boolean>
+  password_changed_at: Timestamp | null
 }
 
 export interface MembershipTable {

@@ -6,7 +6,7 @@ import { startE2eServer, type E2eServer } from './support/server.ts'
 import { openBrowser, type BrowserSession } from './support/browser.ts'
 import { signInAs } from './support/flows.ts'
 import { totpAt } from '../../src/platform/auth/totp.ts'
-import { Page, SignInPage, MfaEnrolPage, HomePage, PractitionersPage, AddPractitionerPage, PractitionerAddedPage, PractitionerPage } from './support/pages/index.ts'
+import { Page, SignInPage, MfaEnrolPage, ChangePasswordPage, HomePage, PractitionersPage, AddPractitionerPage, PractitionerAddedPage, PractitionerPage } from './support/pages/index.ts'
 
 describe('practitioner administration in the browser (Chromium, axe on every page)', () => {
   let server: E2eServer
@@ -59,6 +59,12 @@ describe('practitioner administration in the browser (Chromium, axe on every pag
     const { secret } = await enrol.key()
     server.s.clock.advance(31_000)
     await enrol.enterCode(await totpAt(secret, server.s.clock.now()))
+    // the temporary password the administrator saw is replaced before anything else
+    const choose = await Page.verifyOnPage(ChangePasswordPage, samBrowser.page, 'Choose your own password')
+    await choose.change(password, 'short')
+    const tooShort = await Page.verifyOnPage(ChangePasswordPage, samBrowser.page, 'Choose your own password')
+    assert.ok((await tooShort.errorMessages()).some((e) => /12 characters or more/.test(e)))
+    await tooShort.change(password, 'marmalade-otter-lantern')
     const samHome = await Page.verifyOnPage(HomePage, samBrowser.page)
     assert.match((await samHome.signedInAs()) ?? '', /^Signed in as Sam Newman, acting as Teacher, Brookside Primary School/)
     samBrowser.assertEveryPageChecked()

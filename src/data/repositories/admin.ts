@@ -228,7 +228,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const id = randomUUID()
         await trx
           .insertInto('practitioner')
-          .values({ id, partnership_id: actor.partnershipId, email, given_name: input.givenName, family_name: input.familyName, job_title: input.jobTitle, phone: input.phone, password_hash: await hashPassword(temporaryPassword), totp_secret: null, created_at: now })
+          .values({ id, partnership_id: actor.partnershipId, email, given_name: input.givenName, family_name: input.familyName, job_title: input.jobTitle, phone: input.phone, password_hash: await hashPassword(temporaryPassword), must_change_password: true, totp_secret: null, created_at: now })
           .execute()
         await trx.insertInto('membership').values({ id: randomUUID(), partnership_id: actor.partnershipId, practitioner_id: id, agency_id: agencyId, team_id: input.teamId, role: input.role, starts_at: now, ends_at: null, created_at: now }).execute()
         return { result: { id, temporaryPassword }, audit: { action: 'practitioner.create', outcome: 'success', entityType: 'practitioner', entityId: id, details: { role: input.role, agencyId } } }

@@ -12,6 +12,7 @@ import { notifyMemberships } from '../notify.ts'
 import type { DB } from '../schema.ts'
 import type { Ctx } from '../unit-of-work.ts'
 import { passkeyRepository } from './passkeys.ts'
+import { hashPassword, verifyPassword } from '../../platform/auth/passwords.ts'
 
 export const IDLE_MINUTES = 30
 export const ABSOLUTE_HOURS = 12
@@ -56,7 +57,7 @@ export interface SessionView {
   createdAt: Date
   lastSeenAt: Date
   expiresAt: Date
-  practitioner: { email: string; givenName: string; familyName: string; totpSecret: string | null; totpLastStep: number | null }
+  practitioner: { email: string; givenName: string; familyName: string; totpSecret: string | null; totpLastStep: number | null; mustChangePassword: boolean }
   /** Current memberships (ended ones are gone at the next request), loaded with the session. */
   memberships: MembershipView[]
   /**
@@ -126,6 +127,7 @@ function buildSessionQuery(db: Kysely<DB>, idHash: string, now: Date) {
       'p.totp_secret',
       'p.totp_last_step',
       'p.disabled_at',
+      'p.must_change_password',
     ])
     // the practitioner's current memberships in the same round trip (every request needs them)
     .select((eb) =>
@@ -259,6 +261,46 @@ export function authRepository(ctx: Ctx) {
       })
     },
 
+    /**
+     * A signed-in practitioner changes their own password: the current one is checked (a wrong one counts towards the
+     * lockout as at sign-in), the new one stored as argon2id, the temporary-password flag cleared, and every other of
+     * their sessions ended (a password that leaked no longer keeps a session open elsewhere). Audited either way.
+     */
+    async changePassword(actor: Actor, sessionIdHash: string, current: string, next: string): Promise<'changed' | 'wrong-current' | 'locked'> {
+      const now = ctx.clock.now()
+      const row = await db.selectFrom('practitioner').select(['password_hash', 'locked_until']).where('id', '=', actor.practitionerId).executeTakeFirstOrThrow()
+      if (row.locked_until && row.locked_until > now) return 'locked'
+      if (!(await verifyPassword(row.password_hash, current))) {
+        const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000)
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('practitioner')
+            .set({
+              failed_sign_ins: sql<number>`failed_sign_ins + 1`,
+              locked_until: sql<Date>`case when failed_sign_ins + 1 >= ${MAX_FAILED_SIGN_INS} then greatest(locked_until, ${until}) else locked_until end`,
+            })
+            .where('id', '=', actor.practitionerId)
+            .execute()
+          await writeAudit(trx, actor, now, { action: 'auth.password-change', outcome: 'refused', entityType: 'practitioner', entityId: actor.practitionerId, details: { reason: 'wrong current password' } })
+        })
+        return 'wrong-current'
+      }
+      const hash = await hashPassword(next)
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('practitioner').set({ password_hash: hash, must_change_password: false, password_changed_at: now, failed_sign_ins: 0 }).where('id', '=', actor.practitionerId).execute()
+        const ended = await trx
+          .updateTable('session')
+          .set({ ended_at: now, end_reason: 'password changed' })
+          .where('practitioner_id', '=', actor.practitionerId)
+          .where('ended_at', 'is', null)
+          .where('id_hash', '<>', sessionIdHash)
+          .returning('id_hash')
+          .execute()
+        await writeAudit(trx, actor, now, { action: 'auth.password-change', outcome: 'success', entityType: 'practitioner', entityId: actor.practitionerId, details: { otherSessionsEnded: ended.length } })
+      })
+      return 'changed'
+    },
+
     /** Password accepted: a new session (rotated: any pre-auth state is dropped) waiting for the second factor. */
     async startSession(practitionerId: string, partnershipId: string, enrolled: boolean, requestId: string, pendingTotpSecret: string | null): Promise<string> {
       const now = ctx.clock.now()
@@ -318,7 +360,7 @@ export function authRepository(ctx: Ctx) {
         createdAt: row.created_at,
         lastSeenAt: row.last_seen_at,
         expiresAt: row.expires_at,
-        practitioner: { email: row.email, givenName: row.given_name, familyName: row.family_name, totpSecret: row.totp_secret, totpLastStep: row.totp_last_step },
+        practitioner: { email: row.email, givenName: row.given_name, familyName: row.family_name, totpSecret: row.totp_secret, totpLastStep: row.totp_last_step, mustChangePassword: row.must_change_password },
         memberships: toMembershipViews(row.memberships ?? []),
         breakGlass: (row.break_glass ?? []).map((b) => ({ membershipId: b.membership_id, childId: b.child_id, until: new Date(b.until) })),
       }

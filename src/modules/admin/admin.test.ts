@@ -51,7 +51,53 @@ describeApp('practitioner administration', (ctx) => {
     const secret = /id="secret">([^<]+)</.exec(enrol.body)![1]!.replace(/\s+/g, '')
     ctx.s.clock.advance(31_000)
     assert.equal((await newbie.post('/sign-in/mfa/enrol', { code: await totpAt(secret, ctx.s.clock.now()) })).statusCode, 303)
-    assert.equal((await newbie.get('/')).statusCode, 200)
+    // the temporary password the administrator saw is replaced before anything else: every page leads to the form
+    const first = await newbie.get('/')
+    assert.deepEqual([first.statusCode, first.headers.location], [303, '/account/password'])
+    const api = await newbie.get('/api/v1/me')
+    assert.equal(api.statusCode, 403)
+    assert.match(String(api.headers['content-type']), /^application\/problem\+json/)
+    const form = await newbie.get('/account/password')
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, /Choose your own password/)
+    const changes = async () => (await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'details']).where('action', '=', 'auth.password-change').orderBy('id').execute()).map((a) => a.outcome)
+    // each rule, with the error summary; nothing changed
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ current: '', password: '', confirm: '' }, /Enter your current password[\s\S]*Enter a new password/],
+      [{ current: password, password: 'too-short', confirm: 'too-short' }, /must be 12 characters or more/],
+      [{ current: password, password, confirm: password }, /must be different from the current one/],
+      [{ current: password, password: 'xx-sam.new-xx-yy', confirm: 'xx-sam.new-xx-yy' }, /must not contain your email address/],
+      [{ current: password, password: 'marmalade-otter-lantern', confirm: 'marmalade-otter-lanterns' }, /two new passwords are not the same/],
+    ]
+    for (const [body, message] of cases) {
+      const res = await newbie.post('/account/password', body)
+      assert.equal(res.statusCode, 400, JSON.stringify(body))
+      assert.match(res.body, /govuk-error-summary/)
+      assert.match(res.body, message)
+    }
+    const wrong = await newbie.post('/account/password', { current: 'not-the-password', password: 'marmalade-otter-lantern', confirm: 'marmalade-otter-lantern' })
+    assert.equal(wrong.statusCode, 400)
+    assert.match(wrong.body, /Your current password is not right/)
+    assert.deepEqual(await changes(), ['refused'])
+    // another browser signed in meanwhile with the temporary password: ended by the change
+    const elsewhere = ctx.s.agent()
+    await elsewhere.get('/sign-in')
+    assert.equal((await elsewhere.post('/sign-in', { email: 'sam.new@brookside.example', password })).headers.location, '/sign-in/mfa')
+    const done = await newbie.post('/account/password', { current: password, password: 'marmalade-otter-lantern', confirm: 'marmalade-otter-lantern' })
+    assert.deepEqual([done.statusCode, done.headers.location], [303, '/?done=password'])
+    const home = await newbie.get('/?done=password')
+    assert.equal(home.statusCode, 200)
+    assert.match(home.body, /Your password has been changed/)
+    assert.deepEqual(await changes(), ['refused', 'success'])
+    assert.equal((await elsewhere.get('/sign-in/mfa')).headers.location, '/sign-in', 'the other sign-in ended')
+    // the temporary password no longer signs in; the new one does
+    const later = ctx.s.agent()
+    await later.get('/sign-in')
+    assert.equal((await later.post('/sign-in', { email: 'sam.new@brookside.example', password })).statusCode, 401)
+    assert.equal((await later.post('/sign-in', { email: 'sam.new@brookside.example', password: 'marmalade-otter-lantern' })).headers.location, '/sign-in/mfa')
+    const row = await ctx.s.t.db.selectFrom('practitioner').select(['must_change_password', 'password_hash']).where('email', '=', 'sam.new@brookside.example').executeTakeFirstOrThrow()
+    assert.equal(row.must_change_password, false)
+    assert.match(row.password_hash, /^\$argon2id\$/)
   })
 
   it('disabling a practitioner ends their sessions at once; resetting an authenticator sends them to enrol again (audited)', async () => {

@@ -1,6 +1,6 @@
 // Sign-in: email and password (argon2id), then TOTP — enrolled at first sign-in for every user. The session is
 // rotated at each step; no answer tells a known address from an unknown one.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import QRCode from 'qrcode'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
@@ -8,7 +8,7 @@ import { SESSION_COOKIE, PRE_COOKIE, setCookie, clearCookie, isApi } from '../..
 import { routes } from '../../platform/http/route.ts'
 import { DUMMY_HASH, verifyPassword } from '../../platform/auth/passwords.ts'
 import { checkTotp, groupSecret, newTotpSecret, totpUri } from '../../platform/auth/totp.ts'
-import { formErrors, oneValue } from '../../web/forms.ts'
+import { formErrors, oneValue, type FormErrors } from '../../web/forms.ts'
 import { passkeyRequired } from '../../platform/auth/passkeys.ts'
 import { mfaPageContext, passkeyRoutes } from './passkey-routes.ts'
 import { SIGN_IN_REFUSED, answerWrongCode } from './lockout.ts'
@@ -165,8 +165,50 @@ export async function authRoutes(app: FastifyInstance, { data, clock, config }: 
     return reply.redirect('/', 303)
   })
 
+  // a practitioner's own password: changed with the current one, and, for one created with an administrator's temporary
+  // password, before anything else (the gate in app.ts sends every other page here until it is)
+  const passwordPage = (request: FastifyRequest, reply: FastifyReply, code = 200, extra: FormErrors = { errors: [], fieldErrors: {} }) =>
+    reply.code(code).page('auth/views/password.njk', {
+      title: request.session?.practitioner.mustChangePassword ? 'Choose your own password' : 'Change your password',
+      mustChange: request.session?.practitioner.mustChangePassword ?? false,
+      minLength: PASSWORD_MIN,
+      ...(request.session?.practitioner.mustChangePassword ? {} : { backLink: '/' }),
+      ...extra,
+    })
+  r.get('/account/password', { permission: 'signed-in', audit: 'none: form' }, async (request, reply) => passwordPage(request, reply))
+  r.post(
+    '/account/password',
+    { permission: 'signed-in', audit: 'auth.password-change' },
+    async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>
+      const [current, password, confirm] = [oneValue(body.current), oneValue(body.password), oneValue(body.confirm)]
+      const errors: { field: string; text: string }[] = []
+      if (current === null || password === null || confirm === null) errors.push({ field: current === null ? 'current' : password === null ? 'password' : 'confirm', text: 'Each password was to be sent once: enter them again' })
+      else {
+        if (!current) errors.push({ field: 'current', text: 'Enter your current password' })
+        if (!password) errors.push({ field: 'password', text: 'Enter a new password' })
+        else if ([...password].length < PASSWORD_MIN) errors.push({ field: 'password', text: `The new password must be ${PASSWORD_MIN} characters or more` })
+        else if (password.length > PASSWORD_MAX) errors.push({ field: 'password', text: `The new password must be ${PASSWORD_MAX} characters or fewer` })
+        else if (password === current) errors.push({ field: 'password', text: 'The new password must be different from the current one' })
+        else if (request.session && password.toLowerCase().includes(request.session.practitioner.email.split('@')[0]!.toLowerCase())) errors.push({ field: 'password', text: 'The new password must not contain your email address' })
+        if (password && !errors.some((e) => e.field === 'password') && confirm !== password) errors.push({ field: 'confirm', text: 'The two new passwords are not the same: enter the new password again' })
+      }
+      const shown = (list: { field: string; text: string }[], code: number) => passwordPage(request, reply, code, { errors: list.map((e) => ({ text: e.text, href: `#${e.field}` })), fieldErrors: Object.fromEntries(list.map((e) => [e.field, { text: e.text }])) })
+      if (errors.length) return shown(errors, 400)
+      const outcome = await data.auth.changePassword(request.actor!, request.session!.idHash, current!, password!)
+      if (outcome === 'wrong-current') return shown([{ field: 'current', text: 'Your current password is not right' }], 400)
+      if (outcome === 'locked') return shown([{ field: 'current', text: 'Your account is locked for a few minutes after too many wrong passwords: try again later' }], 400)
+      return reply.redirect('/?done=password', 303)
+    },
+    strict,
+  )
+
   void isApi
 }
+
+/** A new password's length: at least 12 (NCSC: length over complexity), at most 256 (argon2 hashes any, but a limit). */
+export const PASSWORD_MIN = 12
+const PASSWORD_MAX = 256
 
 async function enrolContext(secret: string, email: string) {
   const uri = totpUri(secret, email)

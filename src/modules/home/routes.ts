@@ -11,6 +11,6 @@ export async function homeRoutes(app: FastifyInstance, { data }: AppDeps): Promi
     // the page lists the first MY_CHILDREN_LIMIT; when there are more it says so (before, it gave the length of the cut-off
     // list as the number of children the practitioner has a reason to see)
     const { children, more } = await data.forActor(actor).children.mineFirst(MY_CHILDREN_LIMIT)
-    return reply.page('home/views/home.njk', { title: 'My children', children, more, limit: MY_CHILDREN_LIMIT })
+    return reply.page('home/views/home.njk', { title: 'My children', children, more, limit: MY_CHILDREN_LIMIT, passwordChanged: (request.query as { done?: unknown }).done === 'password' })
   })
 }

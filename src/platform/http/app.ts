@@ -47,6 +47,9 @@ declare module 'fastify' {
 const NOT_UTF8 = 'TA_BODY_NOT_UTF8'
 /** The error code of a JSON body with a key twice in one object (refused by the app's JSON parser). */
 const DUPLICATE_KEY = 'TA_BODY_DUPLICATE_KEY'
+/** What a practitioner still on an administrator's temporary password may reach: changing it, and signing out. */
+const PASSWORD_FIRST = new Set(['/account/password', '/sign-out', '/session/extend'])
+
 export const SESSION_COOKIE = '__Host-ta_session'
 export const PRE_COOKIE = '__Host-ta_pre'
 
@@ -190,6 +193,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       request.preBinding = cookies[PRE_COOKIE] ?? null
     }
     reply.header('cache-control', 'no-store')
+    // signed in with an administrator's temporary password: choosing one's own comes before anything else
+    if (request.actor && request.session?.practitioner.mustChangePassword) {
+      const path = request.url.split('?')[0]!
+      if (!PASSWORD_FIRST.has(path)) {
+        if (isApi(request)) {
+          return reply.code(403).type('application/problem+json').send({ type: 'about:blank', title: 'Change your temporary password first', status: 403, detail: 'You signed in with a temporary password: choose your own at /account/password before anything else' })
+        }
+        return reply.redirect('/account/password', 303)
+      }
+    }
   })
 
   // 5. rendering with the layout's context
