@@ -236,21 +236,9 @@ export function authRepository(ctx: Ctx) {
     /** A failed sign-in: counts towards the lockout, audited in its own transaction. */
     async signInFailed(email: string, practitioner: { id: string; partnership_id: string } | null, reason: string, requestId: string): Promise<void> {
       const now = ctx.clock.now()
-      const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000)
       const partnershipId = practitioner?.partnership_id ?? (await defaultPartnership(db))
       await db.transaction().execute(async (trx) => {
-        if (practitioner) {
-          // counted in SQL (two failures at once both count); a lock is only ever set or extended here, never lifted:
-          // a wrong password must not unlock an account the second factor locked
-          await trx
-            .updateTable('practitioner')
-            .set({
-              failed_sign_ins: sql<number>`failed_sign_ins + 1`,
-              locked_until: sql<Date>`case when failed_sign_ins + 1 >= ${MAX_FAILED_SIGN_INS} then greatest(locked_until, ${until}) else locked_until end`,
-            })
-            .where('id', '=', practitioner.id)
-            .execute()
-        }
+        if (practitioner) await countWrongPassword(trx, practitioner.id, now)
         if (partnershipId) {
           await writeAudit(trx, { kind: 'anonymous', partnershipId, practitionerId: practitioner?.id ?? null, requestId }, now, {
             action: 'auth.sign-in',
@@ -271,16 +259,8 @@ export function authRepository(ctx: Ctx) {
       const row = await db.selectFrom('practitioner').select(['password_hash', 'locked_until']).where('id', '=', actor.practitionerId).executeTakeFirstOrThrow()
       if (row.locked_until && row.locked_until > now) return 'locked'
       if (!(await verifyPassword(row.password_hash, current))) {
-        const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000)
         await db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('practitioner')
-            .set({
-              failed_sign_ins: sql<number>`failed_sign_ins + 1`,
-              locked_until: sql<Date>`case when failed_sign_ins + 1 >= ${MAX_FAILED_SIGN_INS} then greatest(locked_until, ${until}) else locked_until end`,
-            })
-            .where('id', '=', actor.practitionerId)
-            .execute()
+          await countWrongPassword(trx, actor.practitionerId, now)
           await writeAudit(trx, actor, now, { action: 'auth.password-change', outcome: 'refused', entityType: 'practitioner', entityId: actor.practitionerId, details: { reason: 'wrong current password' } })
         })
         return 'wrong-current'
@@ -519,6 +499,23 @@ export function authRepository(ctx: Ctx) {
 }
 
 export type AuthRepository = ReturnType<typeof authRepository>
+
+/**
+ * A wrong password (at sign-in, or as the current one when changing it), counted in SQL (two at once both count); at
+ * MAX_FAILED_SIGN_INS the account locks for LOCKOUT_MINUTES. A lock is only ever set or extended here, never lifted: a
+ * wrong password must not unlock an account the second factor locked.
+ */
+async function countWrongPassword(trx: Transaction<DB>, practitionerId: string, now: Date): Promise<void> {
+  const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000)
+  await trx
+    .updateTable('practitioner')
+    .set({
+      failed_sign_ins: sql<number>`failed_sign_ins + 1`,
+      locked_until: sql<Date>`case when failed_sign_ins + 1 >= ${MAX_FAILED_SIGN_INS} then greatest(locked_until, ${until}) else locked_until end`,
+    })
+    .where('id', '=', practitionerId)
+    .execute()
+}
 
 /** A sign-in step taken on a session that has ended since the request began: nothing is changed (rolled back). */
 export class SessionEndedError extends Error {

@@ -7,41 +7,12 @@ import { randomUUID } from 'node:crypto'
 import { it } from 'node:test'
 import { sql } from 'kysely'
 import { describeApp } from '../../../test/support/app.ts'
-import { stableUuid } from '../../data/ids.ts'
+import { agencyRecords, CSC, P } from '../../../test/support/agency-records.ts'
 import { membershipOf } from '../../../test/support/tac.ts'
 
-const P = stableUuid('partnership:northshire')
-const CSC = stableUuid('northshire:agency:csc')
-const RECORDS = 'source_ref,given_name,family_name,date_of_birth,sex,nhs_number,upn,postcode,address'
-const ENTRIES = 'source_ref,occurred_at,type,category,significance,summary,visibility'
 
 describeApp('agency records: remembered decisions across merges, re-imported entries, large rejections and the review’s locks', (ctx) => {
-  const db = () => ctx.s.t.db
-  type Kid = { id: string; given_name: string; family_name: string; date_of_birth: string | null; sex: string; nhs_number: string | null }
-  const recordOf = (ref: string) => db().selectFrom('agency_record').selectAll().where('partnership_id', '=', P).where('agency_id', '=', CSC).where('source_ref', '=', ref).executeTakeFirstOrThrow()
-  const post = async (kind: 'records' | 'entries', lines: string[]) => {
-    const admin = await ctx.s.signIn('admin.csc')
-    ctx.s.clock.advance(60_000)
-    return admin.post('/records/import', { kind, csv: [kind === 'records' ? RECORDS : ENTRIES, ...lines].join('\n') })
-  }
-  const importCsv = async (kind: 'records' | 'entries', lines: string[]) => {
-    const res = await post(kind, lines)
-    assert.equal(res.statusCode, 200, res.body)
-    return res
-  }
-  /** Demo children no other child shares a date of birth with, each with an NHS number: an exact record links. */
-  const kids = async (): Promise<Kid[]> =>
-    db()
-      .selectFrom('child as c')
-      .select(['c.id', 'c.given_name', 'c.family_name', 'c.date_of_birth', 'c.sex', 'c.nhs_number'])
-      .where('c.nhs_number', 'is not', null)
-      .where('c.date_of_birth', 'is not', null)
-      .where('c.merged_into_child_id', 'is', null)
-      .where(({ eb, selectFrom }) => eb(selectFrom('child as d').select((e) => e.fn.countAll<number>().as('n')).whereRef('d.date_of_birth', '=', 'c.date_of_birth'), '=', 1))
-      .orderBy('c.id')
-      .limit(4)
-      .execute()
-  const exactly = (ref: string, k: Kid) => `${ref},${k.given_name},${k.family_name},${k.date_of_birth},${k.sex},${k.nhs_number},,,`
+  const { db, post, recordOf, importCsv, kids, exactly } = agencyRecords(ctx)
   /** Another first name, the same family name and date of birth, sex not recorded: possibly the same child. */
   const near = (ref: string, family: string, dob: string) => `${ref},Zebedee,${family},${dob},,,,,`
   const reviewer = () => ctx.s.signIn('partnership.admin')
