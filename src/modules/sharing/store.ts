@@ -272,7 +272,7 @@ export interface RecordedSharingDecision {
 export async function recordSharingDecision(trx: Transaction<DB>, actor: Actor, now: Date, input: SharingDecisionInput, opts: RecordOptions = {}): Promise<RecordedSharingDecision> {
   const withOther = blank(input.withOther) ? null : input.withOther!.trim()
   // ids as stored (lower case), once each: an id in capitals is the same agency
-  const withAgencyIds = [...new Set(input.withAgencyIds.map((id) => (typeof id === 'string' ? id.toLowerCase() : id)))]
+  const withAgencyIds = [...new Set(input.withAgencyIds.map((id) => id.toLowerCase()))]
   const problems = validateSharingDecision({ ...input, withAgencyIds, withOther })
   if (!isUuid(input.childId)) throw new RefusedError('The child is not found')
   const child = await trx.selectFrom('child').select('id').where('id', '=', input.childId).where('partnership_id', '=', actor.partnershipId).executeTakeFirst()
