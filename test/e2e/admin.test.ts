@@ -6,7 +6,7 @@ import { startE2eServer, type E2eServer } from './support/server.ts'
 import { openBrowser, type BrowserSession } from './support/browser.ts'
 import { signInAs } from './support/flows.ts'
 import { totpAt } from '../../src/platform/auth/totp.ts'
-import { Page, SignInPage, MfaEnrolPage, ChangePasswordPage, HomePage, PractitionersPage, AddPractitionerPage, PractitionerAddedPage, PractitionerPage } from './support/pages/index.ts'
+import { Page, SignInPage, MfaEnrolPage, ChangePasswordPage, HomePage, PractitionersPage, AddPractitionerPage, PractitionerAddedPage, PractitionerPage, TemporaryPasswordPage, MfaChallengePage } from './support/pages/index.ts'
 
 describe('practitioner administration in the browser (Chromium, axe on every page)', () => {
   let server: E2eServer
@@ -93,6 +93,34 @@ describe('practitioner administration in the browser (Chromium, axe on every pag
     const reset = await Page.verifyOnPage(PractitionerPage, page, 'Grace Mensah')
     assert.match((await reset.banner()) ?? '', /Authenticator reset/)
     assert.match((await reset.details())['Authenticator'] ?? '', /^Not set up/)
+    b.assertEveryPageChecked()
+  })
+
+  it('a forgotten password: the administrator sets a temporary one, which signs in once and is replaced at once', async () => {
+    const b = await browser()
+    const { page } = b
+    await signInAs(page, server, 'admin.brookside')
+    await page.goto('/admin/practitioners')
+    await (await Page.verifyOnPage(PractitionersPage, page)).openPractitioner('Margaret Ellis')
+    const margaret = await Page.verifyOnPage(PractitionerPage, page, 'Margaret Ellis')
+    await margaret.setTemporaryPassword('')
+    const noReason = await Page.verifyOnPage(PractitionerPage, page, 'Margaret Ellis')
+    assert.deepEqual(await noReason.errorMessages(), ['Give the reason: it is recorded'])
+    await noReason.setTemporaryPassword('Forgot it after leave; identity checked by phone call-back')
+    const shown = await Page.verifyOnPage(TemporaryPasswordPage, page)
+    const temporary = await shown.temporaryPassword()
+    assert.ok(temporary.length >= 16)
+
+    // Margaret, in her own browser, with her own authenticator
+    const mb = await browser()
+    const who = server.practitioner('head.brookside')
+    await (await SignInPage.visit(mb.page)).signIn(who.email, temporary)
+    await (await Page.verifyOnPage(MfaChallengePage, mb.page)).enterCode(await server.nextTotp(who.totpSecret))
+    const choose = await Page.verifyOnPage(ChangePasswordPage, mb.page, 'Choose your own password')
+    await choose.change(temporary, 'heron-quilt-pebble-9')
+    const home = await Page.verifyOnPage(HomePage, mb.page)
+    assert.match((await home.signedInAs()) ?? '', /^Signed in as Margaret Ellis/)
+    mb.assertEveryPageChecked()
     b.assertEveryPageChecked()
   })
 })

@@ -67,7 +67,7 @@ const ROLE_RULES: [RegExp, string][] = [
 const SKIP = /^\/(api\/|sign-in|sign-out|session\/|account\/)/
 
 /** Routes whose success changes what later requests can do (end, leave, remove…): posted last. */
-const LAST = /\/(leave|end|remove|withdraw|disable|reset-mfa|cancel|unmerge|reassign|lift)$/
+const LAST = /\/(leave|end|remove|withdraw|disable|reset-mfa|reset-password|cancel|unmerge|reassign|lift)$/
 
 const ODD = ['-1', '1e309', '0x10', '2026-02-30', '0001-01-01', '../..', '<script>alert(1)</script>']
 

@@ -14,6 +14,9 @@ import type { DB } from '../schema.ts'
 import { auditedTransaction, FieldRefusedError, RefusedError, type Ctx } from '../unit-of-work.ts'
 import { isUuid } from './children.ts'
 
+/** A one-time temporary password an administrator gives in person or by phone: 19 characters, 96 bits of chance. */
+const newTemporaryPassword = () => `${randomBytes(9).toString('base64url')}-${randomBytes(3).toString('hex')}`
+
 export interface NewPractitioner {
   email: string
   givenName: string
@@ -224,7 +227,7 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const email = input.email.trim().toLowerCase()
         const taken = await trx.selectFrom('practitioner').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', email)).executeTakeFirst()
         if (taken) throw new FieldRefusedError('Someone already uses that email address', 'email')
-        const temporaryPassword = `${randomBytes(9).toString('base64url')}-${randomBytes(3).toString('hex')}`
+        const temporaryPassword = newTemporaryPassword()
         const id = randomUUID()
         await trx
           .insertInto('practitioner')
@@ -254,6 +257,29 @@ export function adminRepository(ctx: Ctx, actor: Actor) {
         const handedOn = (await waiting?.tell()) ?? []
         const handed = handedOnAudit(handedOn)
         return { result: { ok: true }, audit: { action, outcome: 'success', entityType: 'practitioner', entityId: practitionerId, ...(handed.childIds ? { childIds: handed.childIds } : {}), details: { reason, ...handed.details } } }
+      })
+    },
+
+    /**
+     * A forgotten password (or a locked account): a new one-time temporary password, shown once to the administrator;
+     * every session ends, the lock-out is lifted, and at their next sign-in (with their own authenticator) they choose
+     * their own before anything else. Their own password an administrator changes at /account/password.
+     */
+    async resetPassword(practitionerId: string, reason: string) {
+      return auditedTransaction(ctx, actor, 'practitioner.reset-password', async (trx, now) => {
+        const p = await inScope(trx, practitionerId)
+        if (!p) return { result: null, audit: { action: 'practitioner.reset-password', outcome: 'not_found' as const, entityId: practitionerId } }
+        if (practitionerId === actor.practitionerId) throw new RefusedError('Change your own password from the Password link at the top of the page')
+        await refuseIfOutranked(trx, practitionerId, now)
+        const temporaryPassword = newTemporaryPassword()
+        await trx
+          .updateTable('practitioner')
+          .set({ password_hash: await hashPassword(temporaryPassword), must_change_password: true, failed_sign_ins: 0, failed_second_factors: 0, locked_until: null })
+          .where('id', '=', practitionerId)
+          .where('partnership_id', '=', actor.partnershipId)
+          .execute()
+        await endSessions(trx, practitionerId, 'password-reset', now)
+        return { result: { id: practitionerId, name: `${p.given_name} ${p.family_name}`, email: p.email, disabled: p.disabled_at !== null, temporaryPassword }, audit: { action: 'practitioner.reset-password', outcome: 'success', entityType: 'practitioner', entityId: practitionerId, details: { reason } } }
       })
     },
 

@@ -4,6 +4,8 @@ import { describeApp } from '../../../test/support/app.ts'
 import { stableUuid } from '../../data/ids.ts'
 import { makeTac, membershipOf, pupilOf } from '../../../test/support/tac.ts'
 import { totpAt } from '../../platform/auth/totp.ts'
+import { hashPassword } from '../../platform/auth/passwords.ts'
+import { demoPractitioners, DEMO_PASSWORD } from '../../data/seed.ts'
 
 const id = (k: string) => stableUuid(`northshire:${k}`)
 
@@ -124,6 +126,70 @@ describeApp('practitioner administration', (ctx) => {
     assert.equal(r.headers.location, '/sign-in/mfa/enrol')
     const audit = await ctx.s.t.db.selectFrom('audit_event').select(['action', 'details']).where('action', '=', 'practitioner.reset-mfa').executeTakeFirstOrThrow()
     assert.match(JSON.stringify(audit.details), /Phone lost/)
+  })
+
+  it('a forgotten password: the administrator sets a temporary one, shown once; sessions end, the lock-out lifts, and at sign-in they choose their own (audited, the password never in the audit)', async () => {
+    const db = ctx.s.t.db
+    // (not the pastoral worker: the test above reset their authenticator)
+    const key = 'head.brookside'
+    const who = demoPractitioners().find((p) => p.key === key)!
+    const pid = id(`practitioner:${key}`)
+    const victim = await ctx.s.signIn(key)
+    assert.equal((await victim.get('/')).statusCode, 200)
+    const before = await db.selectFrom('practitioner').select(['password_hash', 'totp_secret']).where('id', '=', pid).executeTakeFirstOrThrow()
+    // locked out after wrong passwords
+    await db.updateTable('practitioner').set({ failed_sign_ins: 5, locked_until: new Date(ctx.s.clock.now().getTime() + 3_600_000) }).where('id', '=', pid).execute()
+    const admin = await ctx.s.signIn('admin.brookside')
+    const page = await admin.get(`/admin/practitioners/${pid}`)
+    assert.match(page.body, /action="\/admin\/practitioners\/[^"]+\/reset-password"/)
+    // no reason: the error is on this form's own reason field; nothing changed
+    const noReason = await admin.post(`/admin/practitioners/${pid}/reset-password`, { reason: '  ' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, /govuk-error-summary[\s\S]*href="#reason-password"/)
+    assert.match(noReason.body, /<p id="reason-password-error" class="govuk-error-message">/)
+    assert.equal((await db.selectFrom('practitioner').select('password_hash').where('id', '=', pid).executeTakeFirstOrThrow()).password_hash, before.password_hash)
+    assert.equal((await victim.get('/')).statusCode, 200, 'still signed in')
+    const done = await admin.post(`/admin/practitioners/${pid}/reset-password`, { reason: 'Forgot it after leave; identity checked by phone call-back' })
+    assert.equal(done.statusCode, 200)
+    assert.match(done.body, /Give them their temporary password/)
+    assert.match(String(done.headers['cache-control']), /no-store/)
+    const temporary = /id="temporary-password">([^<]+)</.exec(done.body)![1]!.trim()
+    assert.ok(temporary.length >= 16)
+    // their sessions ended; the authenticator is kept; the old password no longer signs in
+    assert.equal((await victim.get('/')).headers.location, '/sign-in')
+    const after = await db.selectFrom('practitioner').select(['password_hash', 'totp_secret', 'must_change_password', 'failed_sign_ins', 'locked_until']).where('id', '=', pid).executeTakeFirstOrThrow()
+    assert.equal(after.totp_secret, before.totp_secret)
+    assert.deepEqual([after.must_change_password, after.failed_sign_ins, after.locked_until], [true, 0, null])
+    assert.match(after.password_hash, /^\$argon2id\$/)
+    const old = ctx.s.agent()
+    await old.get('/sign-in')
+    assert.equal((await old.post('/sign-in', { email: who.email, password: DEMO_PASSWORD })).statusCode, 401)
+    // the temporary one, with their own authenticator, leads to choosing their own before anything else
+    const back = ctx.s.agent()
+    await back.get('/sign-in')
+    assert.equal((await back.post('/sign-in', { email: who.email, password: temporary })).headers.location, '/sign-in/mfa')
+    await back.get('/sign-in/mfa')
+    ctx.s.clock.advance(31_000)
+    assert.equal((await back.post('/sign-in/mfa', { code: await totpAt(who.totpSecret, ctx.s.clock.now()) })).statusCode, 303)
+    assert.deepEqual([(await back.get('/')).statusCode, (await back.get('/')).headers.location], [303, '/account/password'])
+    await back.get('/account/password')
+    const changed = await back.post('/account/password', { current: temporary, password: 'heron-quilt-pebble-9', confirm: 'heron-quilt-pebble-9' })
+    assert.deepEqual([changed.statusCode, changed.headers.location], [303, '/?done=password'])
+    assert.equal((await back.get('/')).statusCode, 200)
+    const audit = await db.selectFrom('audit_event').select(['outcome', 'entity_id', 'actor_practitioner_id', 'details']).where('action', '=', 'practitioner.reset-password').execute()
+    assert.deepEqual(
+      audit.map((a) => [a.outcome, a.entity_id, a.actor_practitioner_id]),
+      [['success', pid, id('practitioner:admin.brookside')]],
+    )
+    assert.match(JSON.stringify(audit[0]!.details), /identity checked by phone/)
+    assert.doesNotMatch(JSON.stringify(await db.selectFrom('audit_event').select('details').execute()), new RegExp(temporary.replace(/[-]/g, '\\-')))
+    // their own password an administrator changes on the Password page, not here; another agency's practitioner is not found
+    const self = await admin.post(`/admin/practitioners/${id('practitioner:admin.brookside')}/reset-password`, { reason: 'Mine' })
+    assert.equal(self.statusCode, 400)
+    assert.match(self.body, /href="#reason-password">Change your own password from the Password link/)
+    assert.equal((await admin.post(`/admin/practitioners/${id('practitioner:frontdoor')}/reset-password`, { reason: 'Not mine to reset' })).statusCode, 404)
+    // the demo password again, for the tests after this one
+    await db.updateTable('practitioner').set({ password_hash: await hashPassword(DEMO_PASSWORD), must_change_password: false }).where('id', '=', pid).execute()
   })
 
   it('ending a membership removes that reach at the next request; a leaver’s children move to a colleague with history kept', async () => {
@@ -251,13 +317,13 @@ describeApp('practitioner administration', (ctx) => {
     assert.doesNotMatch(after.body, /govuk-warning-text/)
   })
 
-  it('an agency administrator cannot disable, re-enable, reset the authenticator of, or end the role of a partnership administrator in their agency', async () => {
+  it('an agency administrator cannot disable, re-enable, reset the authenticator or password of, or end the role of a partnership administrator in their agency', async () => {
     const pid = id('practitioner:partnership.admin')
     const admin = await ctx.s.signIn('admin.csc')
     const page = await admin.get(`/admin/practitioners/${pid}`)
     assert.equal(page.statusCode, 200, 'in the agency administrator’s scope: they hold a membership in the agency')
-    const before = await ctx.s.t.db.selectFrom('practitioner').select(['disabled_at', 'totp_secret']).where('id', '=', pid).executeTakeFirstOrThrow()
-    for (const [path, field] of [['disable', 'reason-disable'], ['enable', 'reason-disable'], ['reset-mfa', 'reason']] as const) {
+    const before = await ctx.s.t.db.selectFrom('practitioner').select(['disabled_at', 'totp_secret', 'password_hash']).where('id', '=', pid).executeTakeFirstOrThrow()
+    for (const [path, field] of [['disable', 'reason-disable'], ['enable', 'reason-disable'], ['reset-mfa', 'reason'], ['reset-password', 'reason-password']] as const) {
       const res = await admin.post(`/admin/practitioners/${pid}/${path}`, { reason: 'Tidying up accounts' })
       assert.equal(res.statusCode, 400, path)
       assert.match(res.body, new RegExp(`href="#${field}">A partnership administrator’s account is managed by another partnership administrator`), path)
@@ -266,7 +332,7 @@ describeApp('practitioner administration', (ctx) => {
     const end = await admin.post(`/admin/memberships/${membership.id}/end`, { reason: 'Left' })
     assert.equal(end.statusCode, 400)
     assert.match(end.body, /Only a partnership administrator can end the partnership administrator role/)
-    const after = await ctx.s.t.db.selectFrom('practitioner').select(['disabled_at', 'totp_secret']).where('id', '=', pid).executeTakeFirstOrThrow()
+    const after = await ctx.s.t.db.selectFrom('practitioner').select(['disabled_at', 'totp_secret', 'password_hash']).where('id', '=', pid).executeTakeFirstOrThrow()
     assert.deepEqual(after, before, 'nothing changed')
     assert.equal((await ctx.s.t.db.selectFrom('membership').select('ends_at').where('id', '=', membership.id).executeTakeFirstOrThrow()).ends_at, null)
   })

@@ -76,6 +76,22 @@ export async function adminRoutes(app: FastifyInstance, { data }: AppDeps): Prom
     })
   action('/admin/practitioners/:practitionerId/disable', 'practitioner.disable', (req, id, reason) => repo(req).setDisabled(id, true, reason), 'disabled', 'reason-disable')
   action('/admin/practitioners/:practitionerId/enable', 'practitioner.enable', (req, id, reason) => repo(req).setDisabled(id, false, reason), 'enabled', 'reason-disable')
+  // a new temporary password, shown once on the page that answers (never stored in the clear, never sent by email)
+  r.post('/admin/practitioners/:practitionerId/reset-password', decl('practitioner.reset-password', true), async (request, reply) => {
+    const id = (request.params as { practitionerId: string }).practitionerId
+    const parsed = reasonForm.safeParse(request.body ?? {})
+    const typed = (request.body as { reason?: unknown } | undefined)?.reason
+    const fail = (text: string) => showPage(request, reply, id, { 'reason-password': typeof typed === 'string' ? typed : '' }, fieldError(text, 'reason-password'))
+    if (!parsed.success) return fail(formErrors(parsed.error).errors[0]!.text)
+    try {
+      const reset = await repo(request).resetPassword(id, parsed.data.reason)
+      if (!reset) return reply.callNotFound()
+      return reply.page('admin/views/password-reset.njk', { title: 'Temporary password set', reset })
+    } catch (err) {
+      if (err instanceof RefusedError) return fail(err.message)
+      throw err
+    }
+  })
   action('/admin/practitioners/:practitionerId/reset-mfa', 'practitioner.reset-mfa', (req, id, reason) => repo(req).resetMfa(id, reason), 'mfa-reset', 'reason')
 
   r.post('/admin/practitioners/:practitionerId/memberships', decl('membership.add', true), async (request, reply) => {

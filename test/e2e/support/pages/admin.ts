@@ -72,6 +72,9 @@ export class PractitionerAddedPage extends Page {
   }
 }
 
+/** Shown once, after an administrator sets a temporary password for someone who forgot theirs. */
+export class TemporaryPasswordPage extends PractitionerAddedPage {}
+
 export class PractitionerPage extends Page {
   constructor(page: PwPage, name: string | RegExp = /\S/) {
     super(page, name)
@@ -94,6 +97,12 @@ export class PractitionerPage extends Page {
     const form = this.page.locator('form[action$="/reset-mfa"]')
     await form.getByLabel('Reason').fill(reason)
     await form.getByRole('button', { name: 'Reset their authenticator' }).click()
+  }
+
+  async setTemporaryPassword(reason: string): Promise<void> {
+    const form = this.page.locator('form[action$="/reset-password"]')
+    await form.getByLabel('Reason').fill(reason)
+    await form.getByRole('button', { name: 'Set a temporary password' }).click()
   }
 
   async disable(reason: string): Promise<void> {
