@@ -884,6 +884,17 @@ export interface ReviewItem {
   explanation: StoredExplanation | null
 }
 
+/** Records a page of the review queue shows: each is a side-by-side table and a decision form. */
+export const REVIEW_PAGE_SIZE = 25
+
+export interface ReviewQueue {
+  items: ReviewItem[]
+  /** Records waiting in all (of which `items` are this page's). */
+  total: number
+  page: number
+  pages: number
+}
+
 export function recordsRepository(ctx: Ctx, actor: Actor) {
   const P = actor.partnershipId
   const mayMatch = hasPermission(actor.role, 'records:match')
@@ -930,19 +941,39 @@ export function recordsRepository(ctx: Ctx, actor: Actor) {
   return {
     importer: mayImport ? importer : null,
 
-    /** The review queue: each record with its candidate child, side by side, and why the matcher proposed them. */
-    async reviewQueue(): Promise<ReviewItem[] | null> {
+    /**
+     * The review queue, most likely matches first, a page at a time (REVIEW_PAGE_SIZE): each record with its candidate
+     * child, side by side, and why the matcher proposed them; with `recordId`, that record alone (when it is waiting).
+     * A page past the last is the last.
+     */
+    async reviewQueue(opts: { page?: number; recordId?: string } = {}): Promise<ReviewQueue | null> {
       return auditedTransaction(ctx, actor, 'records.review-queue', async (trx) => {
         if (!mayMatch) return { result: null, audit: { action: 'records.review-queue', outcome: 'not_found' as const } }
-        const rows = await recordQuery(trx).where('r.match_state', '=', 'review').orderBy('r.match_probability', 'desc').orderBy('r.id').limit(200).execute()
+        const waiting = () => recordQuery(trx).where('r.match_state', '=', 'review')
+        let total: number
+        let page = 1
+        let rows: RecordRow[]
+        if (opts.recordId !== undefined) {
+          rows = UUID.test(opts.recordId) ? await waiting().where('r.id', '=', opts.recordId).execute() : []
+          total = rows.length
+        } else {
+          total = Number((await trx.selectFrom('agency_record').select((eb) => eb.fn.countAll<string>().as('n')).where('partnership_id', '=', P).where('match_state', '=', 'review').executeTakeFirstOrThrow()).n)
+          page = Math.max(1, Math.min(opts.page ?? 1, Math.ceil(total / REVIEW_PAGE_SIZE)))
+          rows = await waiting()
+            .orderBy('r.match_probability', 'desc')
+            .orderBy('r.id')
+            .limit(REVIEW_PAGE_SIZE)
+            .offset((page - 1) * REVIEW_PAGE_SIZE)
+            .execute()
+        }
         const candidates = await candidateIdentity(trx, rows.flatMap((r) => (r.review_child_id ? [r.review_child_id] : [])))
         const items = rows.flatMap((r) => {
           const candidate = r.review_child_id ? candidates.get(r.review_child_id) : undefined
           return candidate ? [{ record: recordView(r), candidate, explanation: (r.match_explanation as StoredExplanation | null) ?? null }] : []
         })
         return {
-          result: items,
-          audit: { action: 'records.review-queue', outcome: 'success' as const, childIds: [...new Set(items.flatMap((i) => [i.record.childId, i.candidate.id]))], details: { records: items.map((i) => i.record.id) } },
+          result: { items, total, page, pages: Math.max(1, Math.ceil(total / REVIEW_PAGE_SIZE)) },
+          audit: { action: 'records.review-queue', outcome: 'success' as const, childIds: [...new Set(items.flatMap((i) => [i.record.childId, i.candidate.id]))], details: { records: items.map((i) => i.record.id), ...(opts.recordId === undefined ? { page } : {}) } },
         }
       })
     },

@@ -6,8 +6,9 @@ import { routes } from '../../platform/http/route.ts'
 import { conflictProblem, validationProblem } from '../../platform/http/problem.ts'
 import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { ENTRY_COLUMNS, RECORD_COLUMNS, ENTRY_TYPES } from './validate.ts'
-import { fieldError, oneValue, sentTwice } from '../../web/forms.ts'
-import { FILE_NAME_MAX, fileNameRefusal, type ImportResult } from './repository.ts'
+import { fieldError, oneValue, queryInt, sentTwice } from '../../web/forms.ts'
+import { FILE_NAME_MAX, fileNameRefusal, REVIEW_PAGE_SIZE, type ImportResult, type ReviewQueue } from './repository.ts'
+import { paginationHtml } from '../chronology/html.ts'
 
 const MAX_CSV = 1_000_000
 // The file name kept with the import, as typed: the data layer's rule (FILE_NAME_MAX, fileNameRefusal), the same as
@@ -66,11 +67,32 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     }
   }, { bodyLimit: 4 * MAX_CSV }) // a pasted CSV of up to 1 MB, form-encoded
 
-  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200, loaded?: Awaited<ReturnType<ReturnType<typeof repo>['reviewQueue']>>) => {
-    const items = loaded ?? (await repo(request).reviewQueue())
-    if (!items) return reply.callNotFound()
+  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200, loaded?: ReviewQueue) => {
+    let queue = loaded
+    if (!queue) {
+      const page = queryInt((request.query as { page?: unknown }).page, { min: 1, max: 1_000_000, fallback: 1 })
+      if (page === null) extra = { ...extra, errors: [...(extra.errors ?? []), { text: 'Enter a page number: a whole number from 1', href: '#queue' }] }
+      const found = await repo(request).reviewQueue({ page: page ?? 1 })
+      if (!found) return reply.callNotFound()
+      queue = found
+      if (page === null) code = 400
+    }
     const matcher = await repo(request).matcherModel()
-    return reply.code(code).page('records/views/review.njk', { title: 'Records to review', items, matcher, values: {}, fieldErrors: {}, errors: [], backLink: '/', ...extra })
+    // one record alone (a decision sent back with an error): the way back to the whole queue
+    const single = loaded !== undefined
+    return reply.code(code).page('records/views/review.njk', {
+      title: 'Records to review',
+      ...queue,
+      single,
+      first: (queue.page - 1) * REVIEW_PAGE_SIZE + 1,
+      pagination: single ? '' : paginationHtml(queue.page, queue.pages, ''),
+      matcher,
+      values: {},
+      fieldErrors: {},
+      errors: [],
+      backLink: '/',
+      ...extra,
+    })
   }
   r.get('/records/review', { permission: 'records:match', audit: 'records.review-queue' }, async (request, reply) => reviewPage(request, reply))
 
@@ -90,9 +112,10 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       const key = `reason-${id}`
       const problemText = twice(request, 'reason') ? sentTwice('The reason') : !reason ? (act === 'merge' ? 'Give the reason these records are the same child' : 'Give the reason these are not the same child') : reason.length > REASON_MAX ? `The reason must be ${REASON_MAX} characters or fewer` : null
       if (problemText) {
-        const items = await repo(request).reviewQueue()
-        if (!items?.some((i) => i.record.id === id)) return reply.callNotFound()
-        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400, items)
+        // the record's decision form again, alone, with the error and what was typed (wherever it sits in the queue)
+        const one = await repo(request).reviewQueue({ recordId: id })
+        if (!one?.items.length) return reply.callNotFound()
+        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400, one)
       }
       try {
         const done = await repo(request)[act](id, reason)
