@@ -580,16 +580,26 @@ describeApp('agency records: import, matching, review, merge and unmerge', (ctx)
     assert.equal((a.details as { withdrawn: string }).withdrawn, 'not_same')
   })
 
-  it('the API creates a record (with its match and why) and an entry; bad input is problem+json', async () => {
+  it('the API creates a record (its state, never the candidate child or the comparison with it) and an entry; bad input is problem+json', async () => {
     const admin = await ctx.s.signIn('admin.csc')
     const me = await admin.get('/api/v1/me')
     admin.csrf = (JSON.parse(me.body) as { csrfToken: string }).csrfToken
     const k = kids[4]!
     const made = await admin.postJson('/api/v1/records', { sourceRef: 'API-1', givenName: k.given_name, familyName: k.family_name, dateOfBirth: k.date_of_birth, sex: k.sex, nhsNumber: k.nhs_number }, { 'idempotency-key': randomUUID() })
     assert.equal(made.statusCode, 201, made.body)
-    const body = JSON.parse(made.body) as { id: string; childId: string; matchState: string; explanation: { fields: { field: string }[] } }
+    const body = JSON.parse(made.body) as { id: string; childId: string; matchState: string }
     assert.deepEqual([body.childId, body.matchState], [k.id, 'matched'])
-    assert.ok(body.explanation.fields.some((f) => f.field === 'nhs_number'))
+    assert.deepEqual(Object.keys(body).sort(), ['childId', 'created', 'id', 'matchState', 'sourceRef'])
+    // a near match waits for the reviewers: the importing agency is not told whom it resembles, or how
+    const near = await admin.postJson('/api/v1/records', { sourceRef: 'API-NEAR', givenName: 'Zebedee', familyName: k.family_name, dateOfBirth: k.date_of_birth, sex: 'unknown' }, { 'idempotency-key': randomUUID() })
+    assert.equal(near.statusCode, 201, near.body)
+    const nearBody = JSON.parse(near.body) as { id: string; childId: string; matchState: string }
+    assert.equal(nearBody.matchState, 'review')
+    const queued = await recordOf('API-NEAR')
+    assert.ok(queued.review_child_id && queued.match_explanation, 'the reviewers have the candidate and why')
+    assert.notEqual(nearBody.childId, queued.review_child_id)
+    assert.ok(!near.body.includes(queued.review_child_id), 'the candidate child is not named')
+    assert.doesNotMatch(near.body, /explanation|probability|candidate|family_name|date_of_birth/)
     const entry = await admin.postJson('/api/v1/entries', { sourceRef: 'API-1', occurredAt: '2026-11-21', type: 'health_attendance', category: 'injury', significance: 'high', summary: 'A&E attendance with a head injury' }, { 'idempotency-key': randomUUID() })
     assert.equal(entry.statusCode, 201, entry.body)
     const e = JSON.parse(entry.body) as { id: string }

@@ -195,7 +195,11 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     }
     if (!res.ok) return invalid(reply, res.problems)
     const o = res.outcome
-    return reply.code(o.created ? 201 : 200).send({ id: o.recordId, sourceRef: o.sourceRef, created: o.created, childId: o.childId, matchState: o.state, probability: o.probability, candidateChildId: o.candidateChildId, explanation: o.explanation })
+    // what became of the agency's own record, as the import page tells it (its counts by state) — not the candidate
+    // child a record in review was proposed against, nor the field-by-field comparison with that child's identity:
+    // those are the reviewers' (records:match, the review page); sent to the importing agency they would let it probe
+    // another child's details one guess at a time
+    return reply.code(o.created ? 201 : 200).send({ id: o.recordId, sourceRef: o.sourceRef, created: o.created, childId: o.childId, matchState: o.state })
   })
 
   r.post('/api/v1/entries', { permission: 'records:import', audit: 'entries.create', api: 'create' }, async (request, reply) => {
