@@ -44,6 +44,7 @@ import * as meetingNotHeldMemberVersion from './20261201T0502_meeting_not_held_m
 import * as signalRecheck from './20261202T0200_signal_recheck.ts'
 import * as auditTxid from './20261202T1300_audit_txid.ts'
 import * as passwordChange from './20261202T1310_password_change.ts'
+import * as idempotencyReplay from './20261202T1700_idempotency_replay.ts'
 
 export const migrations: Record<string, Migration> = {
   '20261122T1400_foundation': foundation,
@@ -90,4 +91,5 @@ export const migrations: Record<string, Migration> = {
   '20261202T0200_signal_recheck': signalRecheck,
   '20261202T1300_audit_txid': auditTxid,
   '20261202T1310_password_change': passwordChange,
+  '20261202T1700_idempotency_replay': idempotencyReplay,
 }

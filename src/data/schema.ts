@@ -1240,6 +1240,10 @@ export interface IdempotencyKeyTable {
   content_type: string | null
   created_at: Timestamp
   expires_at: Timestamp
+  /** The request that claimed the key (its audit rows carry the same request id); null before 2026-12-02. */
+  request_id: string | null
+  /** The children that request's audit rows named, kept with its answer: a replay's audit row names them too. */
+  child_ids: Generated<string[]>
 }
 
 // --- passkeys: WebAuthn second factor (migration 20261129T0630_passkeys) ---

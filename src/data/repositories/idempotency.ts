@@ -2,8 +2,11 @@
 // with a key claims it before anything is written, so a second one can never create a second record — while the
 // first is running the second is told to retry (409), afterwards it gets the first one's response again, and the
 // same key with a different body is refused (422). A claim whose request failed on the server (5xx) is released
-// so the client can retry with the same key. Keys live 24 hours. Not a child's record: nothing to audit here (the
-// create itself is audited by its repository).
+// so the client can retry with the same key. Keys live 24 hours. The create itself is audited by its repository; an
+// answer sent again (a replay) is audited as such (`replayed`), naming the children the create's audit rows named.
+import { sql } from 'kysely'
+import type { Actor } from '../actor.ts'
+import { writeAudit } from '../audit.ts'
 import type { Ctx } from '../unit-of-work.ts'
 
 export const IDEMPOTENCY_KEY_HOURS = 24
@@ -16,7 +19,7 @@ export interface KeyOwner {
 
 export type Claim =
   | { kind: 'new' }
-  | { kind: 'replay'; status: number; body: string; contentType: string | null }
+  | { kind: 'replay'; status: number; body: string; contentType: string | null; requestId: string | null; childIds: string[] }
   | { kind: 'in_progress' }
   /** pending: the first request with the key is still running (it may yet fail and release the key) */
   | { kind: 'mismatch'; pending: boolean }
@@ -24,10 +27,10 @@ export type Claim =
 export function idempotencyRepository(ctx: Ctx) {
   const where = (o: KeyOwner) => ctx.db.selectFrom('idempotency_key').where('partnership_id', '=', o.partnershipId).where('practitioner_id', '=', o.practitionerId).where('key', '=', o.key)
   return {
-    async claim(o: KeyOwner, request: { method: string; path: string; hash: string }): Promise<Claim> {
+    async claim(o: KeyOwner, request: { method: string; path: string; hash: string; requestId: string }): Promise<Claim> {
       const now = ctx.clock.now()
       const expires = new Date(now.getTime() + IDEMPOTENCY_KEY_HOURS * 3_600_000)
-      const fresh = { method: request.method, path: request.path, request_hash: request.hash, state: 'pending' as const, status_code: null, response: null, content_type: null, created_at: now, expires_at: expires }
+      const fresh = { method: request.method, path: request.path, request_hash: request.hash, state: 'pending' as const, status_code: null, response: null, content_type: null, created_at: now, expires_at: expires, request_id: request.requestId, child_ids: [] }
       const claimed = await ctx.db
         .insertInto('idempotency_key')
         .values({ partnership_id: o.partnershipId, practitioner_id: o.practitionerId, key: o.key, ...fresh })
@@ -36,22 +39,42 @@ export function idempotencyRepository(ctx: Ctx) {
         .returning('state')
         .executeTakeFirst()
       if (claimed) return { kind: 'new' }
-      const existing = await where(o).select(['method', 'path', 'request_hash', 'state', 'status_code', 'response', 'content_type']).executeTakeFirst()
+      const existing = await where(o).select(['method', 'path', 'request_hash', 'state', 'status_code', 'response', 'content_type', 'request_id', 'child_ids']).executeTakeFirst()
       if (!existing) return { kind: 'in_progress' } // released between the two statements: the client retries
       if (existing.method !== request.method || existing.path !== request.path || existing.request_hash !== request.hash) return { kind: 'mismatch', pending: existing.state === 'pending' || existing.status_code === null }
       if (existing.state === 'pending' || existing.status_code === null) return { kind: 'in_progress' }
-      return { kind: 'replay', status: existing.status_code, body: existing.response ?? '', contentType: existing.content_type }
+      return { kind: 'replay', status: existing.status_code, body: existing.response ?? '', contentType: existing.content_type, requestId: existing.request_id, childIds: existing.child_ids }
     },
 
     async complete(o: KeyOwner, status: number, body: string, contentType: string | null): Promise<void> {
       await ctx.db
         .updateTable('idempotency_key')
-        .set({ state: 'done', status_code: status, response: body, content_type: contentType })
+        .set({
+          state: 'done',
+          status_code: status,
+          response: body,
+          content_type: contentType,
+          // the children the request's audit rows named (written since the key was claimed, with its request id)
+          child_ids: sql<string[]>`coalesce((select array_agg(distinct c) from audit_event ae cross join lateral unnest(ae.child_ids) c
+            where ae.partnership_id = idempotency_key.partnership_id and ae.at >= idempotency_key.created_at and ae.request_id = idempotency_key.request_id), '{}')`,
+        })
         .where('partnership_id', '=', o.partnershipId)
         .where('practitioner_id', '=', o.practitionerId)
         .where('key', '=', o.key)
         .where('state', '=', 'pending')
         .execute()
+    },
+
+    /** An API answer about to be sent again for its key: audited first, as a look at what it names (no row, no answer). */
+    async replayed(actor: Actor, r: { method: string; path: string; status: number; requestId: string | null; childIds: string[] }): Promise<void> {
+      await writeAudit(ctx.db, actor, ctx.clock.now(), {
+        action: 'api.replay',
+        outcome: 'success',
+        entityType: 'request',
+        entityId: r.requestId,
+        childIds: r.childIds,
+        details: { method: r.method, path: r.path, status: r.status },
+      })
     },
 
     async release(o: KeyOwner): Promise<void> {

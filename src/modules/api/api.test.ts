@@ -93,6 +93,14 @@ describeApp('the JSON API: concern → triage → referral → front-door decisi
     assert.equal(replay.statusCode, 201, 'the same key and body: the same response')
     assert.equal(replay.headers['idempotent-replayed'], 'true')
     assert.equal(replay.body, first.body)
+    // the answer sent again names the child: its sending is audited against the child, pointing at the request that made it
+    const replays = await ctx.s.t.db.selectFrom('audit_event').select(['outcome', 'child_ids', 'entity_type', 'entity_id', 'details', 'actor_practitioner_id']).where('action', '=', 'api.replay').orderBy('id', 'desc').execute()
+    assert.ok(replays.length >= 1)
+    const r0 = replays[0]!
+    assert.deepEqual([r0.outcome, r0.child_ids, r0.entity_type, r0.actor_practitioner_id], ['success', [childId], 'request', id('practitioner:teacher.brookside')])
+    assert.deepEqual(r0.details, { method: 'POST', path: '/api/v1/concerns', status: 201 })
+    const made0 = await ctx.s.t.db.selectFrom('audit_event').select('action').where('request_id', '=', r0.entity_id!).where('action', '=', 'concern.create').execute()
+    assert.equal(made0.length, 1, 'the replay points at the request that made the concern')
     assert.equal((await ctx.s.t.db.selectFrom('concern').select('id').execute()).length, before + 1)
     const entry = await ctx.s.t.db.selectFrom('entry').select(['type', 'child_id']).where('detail_id', '=', concernId).executeTakeFirstOrThrow()
     assert.equal(entry.child_id, childId)

@@ -77,13 +77,16 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
         return problem(reply, 400, 'Invalid request', `The JSON body is ${err.message}. Nothing was saved.`, [{ name: 'body', reason: `Nested more than ${MAX_CANONICAL_DEPTH} levels deep.` }])
       }
       const hash = createHash('sha256').update(text).digest('hex')
-      const claim = await data.idempotency.claim(owner, { method: request.method, path: request.routeOptions.url ?? request.url, hash })
+      const path = request.routeOptions.url ?? request.url
+      const claim = await data.idempotency.claim(owner, { method: request.method, path, hash, requestId: request.id })
       if (claim.kind === 'new') {
         request.idempotency = owner
         return
       }
       if (claim.kind === 'in_progress') return problem(reply, 409, 'Request in progress', 'A request with this Idempotency-Key is still being processed. Wait a moment and send it again.')
       if (claim.kind === 'mismatch') return problem(reply, 422, 'Idempotency-Key reused', 'This Idempotency-Key was used for a different request. Use a new key for a new request. Nothing was saved.')
+      // the kept answer can name a child: its sending is audited, naming the children the first request's rows named
+      await data.idempotency.replayed(request.actor, { method: request.method, path, status: claim.status, requestId: claim.requestId, childIds: claim.childIds })
       reply.code(claim.status).header('idempotent-replayed', 'true')
       if (claim.contentType) reply.type(claim.contentType)
       return reply.send(claim.body)
@@ -109,7 +112,7 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
     const hash = createHash('sha256').update(canonical({ body: request.body ?? null })).digest('hex')
     const started = Date.now()
     for (;;) {
-      const claim = await data.idempotency.claim(owner, { method: request.method, path: request.url, hash })
+      const claim = await data.idempotency.claim(owner, { method: request.method, path: request.url, hash, requestId: request.id })
       if (claim.kind === 'new') {
         request.formKey = owner
         return
