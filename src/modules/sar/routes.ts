@@ -163,7 +163,9 @@ export async function sarRoutes(app: FastifyInstance, { data, clock, config }: A
     return reply.redirect(`/subject-access/${sarId}?saved=item#item-${itemId}`, 303)
   })
 
-  r.post('/subject-access/:sarId/items/:itemId/dispute', { permission: 'sar:manage', audit: 'entry.dispute.record', record: true }, async (request, reply) => {
+  // the page's form key (ADR 0006): the same form sent twice (a double click, a refresh) records one dispute, as on the
+  // entry's own disputes page
+  r.post('/subject-access/:sarId/items/:itemId/dispute', { permission: 'sar:manage', audit: 'entry.dispute.record', record: true, formKey: true }, async (request, reply) => {
     const { sarId, itemId } = request.params as { sarId: string; itemId: string }
     const parsed = parseForm(disputeForm, bodyOf(request))
     if (!parsed.ok) return requestPage(request, reply, sarId, { values: bodyOf(request), errors: scoped(parsed.errors, `d-${itemId}`), open: itemId })
