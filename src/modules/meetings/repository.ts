@@ -90,6 +90,15 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
       .execute()
   }
 
+  /** Decisions or actions recorded at the meeting: it took place, whatever its status says. */
+  async function tookPlace(trx: Transaction<DB>, meetingId: string): Promise<boolean> {
+    const [decisions, actions] = await Promise.all([
+      trx.selectFrom('meeting_decision').select('id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).limit(1).execute(),
+      trx.selectFrom('plan_action').select('id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).where('removed_at', 'is', null).limit(1).execute(),
+    ])
+    return decisions.length > 0 || actions.length > 0
+  }
+
   async function details(trx: Transaction<DB>, tac: TacAccess, meetingId: string) {
     const meeting = await meetingRow(trx, tac.id, meetingId)
       .innerJoin('membership as cm', 'cm.id', 'meeting.chair_membership_id')
@@ -264,7 +273,8 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
               // that it did not take place (a record of the past, not news of a future meeting being off)
               cancel: open && m.status === 'scheduled' && !started(m, now),
               recordNotHeld: open && m.status === 'scheduled' && started(m, now) && m.minutes_status === 'none',
-              reschedule: open && m.status === 'scheduled' && m.minutes_status === 'none',
+              // ...and not once decisions or actions show it took place (as recordNotHeld): its time is then history
+              reschedule: open && m.status === 'scheduled' && m.minutes_status === 'none' && !d.decisions.length && !d.actions.length,
               invite: open && !approved,
               // the chair can be handed on until the minutes are approved (a chair who leaves the team could not approve them)
               changeChair: open && !approved && (tac.isLead || isChair),
@@ -395,11 +405,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         const m = f.meeting
         if (m.status !== 'scheduled') throw new RefusedError('This meeting has been marked as held')
         if (!started(m, now)) throw new FieldRefusedError('The meeting has not started yet: cancel it instead, with the reason', 'reason')
-        const [decisions, actions] = await Promise.all([
-          trx.selectFrom('meeting_decision').select('id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).limit(1).execute(),
-          trx.selectFrom('plan_action').select('id').where('partnership_id', '=', actor.partnershipId).where('meeting_id', '=', meetingId).where('removed_at', 'is', null).limit(1).execute(),
-        ])
-        if (m.minutes_status !== 'none' || decisions.length || actions.length) throw new RefusedError('Minutes, decisions or actions have been recorded for this meeting, so it took place: mark it as held instead')
+        if (m.minutes_status !== 'none' || (await tookPlace(trx, meetingId))) throw new RefusedError('Minutes, decisions or actions have been recorded for this meeting, so it took place: mark it as held instead')
         await trx.updateTable('meeting').set({ status: 'cancelled', cancelled_at: now }).where('id', '=', meetingId).where('partnership_id', '=', actor.partnershipId).execute()
         await notifyMemberships(trx, actor.partnershipId, await invitedToTell(trx, meetingId), { kind: 'meeting.not-held', subjectType: 'meeting', subjectId: meetingId, link: `/teams/${f.tac.id}/meetings/${meetingId}` }, now)
         await writeTacEntries(trx, actor, now, f.tac.childIds, {
@@ -425,6 +431,7 @@ export function meetingsRepository(ctx: Ctx, actor: Actor) {
         if (!f) return notFound('meeting.reschedule', meetingId)
         if (f.meeting.status !== 'scheduled') throw new RefusedError('Only a meeting that has not been held can be moved')
         if (f.meeting.minutes_status !== 'none') throw new RefusedError('Minutes have been drafted for this meeting: it cannot be moved')
+        if (await tookPlace(trx, meetingId)) throw new RefusedError('Decisions or actions have been recorded for this meeting, so it took place: mark it as held instead of moving it')
         if (input.scheduledAt.getTime() <= now.getTime()) throw new RefusedError('The new date and time must be in the future')
         if (input.mode === 'in_person' && !input.place.trim()) throw new RefusedError('Enter where the meeting will take place')
         const moved = await trx

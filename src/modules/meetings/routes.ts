@@ -57,14 +57,16 @@ const scheduleChecks = (v: Record<string, unknown>) => {
 }
 
 const decisionForm = z.object({ decision: z.string().trim().min(1, 'Enter the decision').max(5000, 'The decision must be 5,000 characters or fewer') })
+// a version the page sent back: a whole number a row's version (a PostgreSQL integer) can be, or the page is out of date
+const rowVersion = () => z.coerce.number({ message: 'Reload the page and try again' }).int('Reload the page and try again').min(1, 'Reload the page and try again').max(2_147_483_647, 'Reload the page and try again')
 const minutesForm = z.object({
   minutes: z.string().trim().min(1, 'Enter the minutes').max(100_000, 'The minutes must be 100,000 characters or fewer'),
-  rowVersion: z.coerce.number().int().min(1),
+  rowVersion: rowVersion(),
 })
-const approveForm = z.object({ rowVersion: z.coerce.number().int().min(1) })
+const approveForm = z.object({ rowVersion: rowVersion() })
 const heldForm = z.object({ heldDate: date('Enter the date the meeting was held as YYYY-MM-DD'), heldTime: time('Enter the time as HH:MM (24-hour)') })
 const rescheduleForm = z.object({
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1),
+  rowVersion: rowVersion(),
   newDate: date('Enter the new date as YYYY-MM-DD, for example 2026-12-03'),
   newTime: time('Enter the new start time as HH:MM (24-hour), for example 14:30'),
   newMode: z.enum(['in_person', 'online', 'phone'], { message: 'Choose how the meeting will take place' }),
@@ -237,13 +239,13 @@ export async function meetingRoutes(app: FastifyInstance, { data, clock, config 
     if (!parsed.ok) return parsed.errors
     const v = parsed.data
     return repo(request).invite(tacId, meetingId, { membershipId: v.member || null, name: v.inviteName, role: v.inviteRole, agency: v.inviteAgency || 'Family' })
-  }, 'invitees')
+  }, 'invitees', true)
 
   post('/decisions', 'meeting.decision', '#decision', async (request, tacId, meetingId, body) => {
     const parsed = parseForm(decisionForm, body)
     if (!parsed.ok) return parsed.errors
     return repo(request).addDecision(tacId, meetingId, parsed.data.decision)
-  }, 'decisions')
+  }, 'decisions', true)
 
   post('/actions', 'meeting.action', '#outcomeId', async (request, tacId, meetingId, body) => {
     const parsed = parseForm(actionForm, body, actionChecks)
