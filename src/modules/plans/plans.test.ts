@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { describeApp } from '../../../test/support/app.ts'
 import type { Agent } from '../../../test/support/agent.ts'
@@ -372,6 +373,24 @@ describeApp('the joint agency plan, its versions, concurrency, reviews and the p
     const review = await db().selectFrom('review').select('id').where('tac_id', '=', tacId).where('held_on', '=', '2027-02-01').executeTakeFirstOrThrow()
     const recorded = await db().selectFrom('review_action').select('status').where('review_id', '=', review.id).where('action_id', '=', actionA).executeTakeFirstOrThrow()
     assert.equal(recorded.status, 'done')
+  })
+
+  it('an action added to an outcome another member removed while the form was open: the plan, saying so with the words typed (409); nothing added', async () => {
+    const sw = await ctx.s.signIn('sw.north')
+    const nurse = await ctx.s.signIn('nurse')
+    assert.equal((await sw.post(`/teams/${tacId}/plan/outcomes`, { body: 'Sleeps through the night', measure: 'scale' })).statusCode, 303)
+    const doomed = await db().selectFrom('plan_outcome').select(['id', 'row_version']).where('tac_id', '=', tacId).where('body', '=', 'Sleeps through the night').executeTakeFirstOrThrow()
+    assert.equal((await nurse.get(`/teams/${tacId}/plan/outcomes/${doomed.id}/actions/new`)).statusCode, 200)
+    assert.equal((await sw.post(`/teams/${tacId}/plan/outcomes/${doomed.id}/remove`, { rowVersion: String(doomed.row_version) })).statusCode, 303)
+    const before = (await db().selectFrom('plan_action').select('id').where('tac_id', '=', tacId).execute()).length
+    const late = await nurse.post(`/teams/${tacId}/plan/outcomes/${doomed.id}/actions`, { what: 'Bedtime routine visits twice a week', owner: membershipOf('nurse'), dueOn: '2027-01-15', place: 'Home', cost: '' })
+    assert.equal(late.statusCode, 409)
+    assert.match(late.body, /govuk-error-summary[\s\S]*The outcome “Sleeps through the night” was removed from the plan since you opened the form/)
+    assert.match(late.body, /“Bedtime routine visits twice a week”/, 'what was typed is on the page')
+    assert.match(late.body, /Joint agency plan/)
+    assert.equal((await db().selectFrom('plan_action').select('id').where('tac_id', '=', tacId).execute()).length, before)
+    // an outcome that never was is still not found
+    assert.equal((await nurse.post(`/teams/${tacId}/plan/outcomes/${randomUUID()}/actions`, { what: 'x', owner: membershipOf('nurse'), dueOn: '2027-01-15', place: 'Home', cost: '' })).statusCode, 404)
   })
 
   it('a non-member gets 404; a member who leaves loses access at the next request', async () => {

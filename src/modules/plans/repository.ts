@@ -38,6 +38,10 @@ import {
   type PlanSnapshot,
 } from './plan-store.ts'
 
+
+/** An action added to an outcome removed since the form was opened (the route shows the plan with this message). */
+export class OutcomeRemovedError extends RefusedError {}
+
 export interface OutcomeInput {
   childId: string | null
   body: string
@@ -265,7 +269,9 @@ export function plansRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const tac = await tacForChange(trx, actor, tacId, now)
         if (!tac) return notFound('plan.action', tacId)
         const outcome = await lockedOutcome(trx, tacId, outcomeId)
-        if (!outcome || outcome.removed_at) return notFound('plan.action', tacId)
+        if (!outcome) return notFound('plan.action', tacId)
+        // removed by someone else since the form was opened: said so, with what was typed, rather than "not found"
+        if (outcome.removed_at) throw new OutcomeRemovedError(`The outcome “${outcome.body}” was removed from the plan since you opened the form, so your action was not added: “${input.what}”. Add it to another outcome if it is still needed.`)
         const v = await resolveOwner(trx, tacId, input, now)
         const id = await addPlanAction(trx, actor, now, tac, { outcomeId, what: v.what, ownerMembershipId: v.ownerMembershipId, ownerName: v.ownerName, ownerAgency: v.ownerAgency, dueOn: v.dueOn, place: v.place, costPence: v.costPence })
         return { result: { id, version: tac.planVersion }, audit: success('plan.action', tac, { op: 'add', actionId: id, version: tac.planVersion }) }

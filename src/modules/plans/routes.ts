@@ -14,7 +14,7 @@ import { ACTION_STATUSES, type ActionStatus } from '../../data/schema.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { progressSvg, shortDate } from './chart.ts'
 import { formatPence, STATUS_LABELS } from './plan-store.ts'
-import type { ActionInput, ChangeResult, Conflict, OutcomeInput, ReviewInput } from './repository.ts'
+import { OutcomeRemovedError, type ActionInput, type ChangeResult, type Conflict, type OutcomeInput, type ReviewInput } from './repository.ts'
 
 const validDate = (v: string) => isCalendarDate(v)
 const text = (max: number, message: string) => z.string().trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
@@ -179,6 +179,8 @@ export async function planRoutes(app: FastifyInstance, { data, clock, config }: 
     try {
       result = await run()
     } catch (err) {
+      // the outcome went while the form was open: the plan as it is now, saying so with what was typed (a 409)
+      if (err instanceof OutcomeRemovedError) return planPage(request, reply, { errors: [{ text: err.message, href: '#main-content' }], fieldErrors: {} }, 409)
       if (err instanceof RefusedError) return onRefused(refused(err))
       throw err
     }
