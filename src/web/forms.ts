@@ -127,6 +127,17 @@ export function dateField(label: string, opts: DateFieldOptions = {}) {
  * A whole number from a query string for paging (page, offset): the default when absent or empty, null when it is
  * not a whole number from min to max (the caller answers 400). 1e400, 99999999999 and 1.5 are refused, not rounded.
  */
+/** The largest row version there can be: the version columns are PostgreSQL integers. */
+export const MAX_ROW_VERSION = 2_147_483_647
+
+/**
+ * A record's version as a form sends it back (the optimistic lock): a whole number from `min` to the largest a
+ * version column holds, or the form is out of date (`message`) — never a number PostgreSQL refuses (a 500).
+ */
+export function versionField(message = 'Reload the page and try again', min = 1) {
+  return z.coerce.number({ message }).int(message).min(min, message).max(MAX_ROW_VERSION, message)
+}
+
 export function queryInt(raw: unknown, { min, max, fallback }: { min: number; max: number; fallback?: number }): number | null {
   if (raw === undefined || raw === null || raw === '') return fallback ?? null
   if (typeof raw !== 'string' || !/^\d{1,16}$/.test(raw.trim())) return null

@@ -4,14 +4,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, sentTwice, type FormErrors } from '../../web/forms.ts'
+import { formErrors, sentTwice, versionField, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ASSESSMENT_FACTORS, FACTOR_GROUPS, factorProblems } from './codes.ts'
 import { KIND_LABELS, type AssessmentText, type Conflict } from './repository.ts'
 
 const MAX = 20_000
 const text = z.string().trim().max(MAX, `Must be ${MAX.toLocaleString('en-GB')} characters or fewer`).optional().default('')
-const rowVersion = z.coerce.number({ message: 'This form is out of date: reload the page' }).int().positive('This form is out of date: reload the page')
+const rowVersion = versionField('This form is out of date: reload the page')
 
 const startForm = z.object({
   // radios: none chosen sends no field at all, which must read as the same plain message as an empty one

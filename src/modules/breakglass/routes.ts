@@ -10,7 +10,7 @@ import { RefusedError } from '../../data/unit-of-work.ts'
 import { checkTotp } from '../../platform/auth/totp.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type FormErrors } from '../../web/forms.ts'
 import { identifierHash, identifiersCross, identifiersForm, identifiersOf, knownChildForm } from './identifiers.ts'
 import { CODE_REFUSED, MIN_REASON, OUTCOME_LABELS, type AccessKind, type AccessRequest, type Identifiers } from './repository.ts'
 import { answerWrongCode } from '../auth/lockout.ts'
@@ -23,12 +23,12 @@ declare module 'fastify' {
 }
 
 const decisionForm = z.object({
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1),
+  rowVersion: versionField(),
   outcome: z.enum(ACCESS_REVIEW_OUTCOMES, { message: 'Choose the outcome of your review' }),
   notes: z.string().trim().max(10_000, 'Notes must be 10,000 characters or fewer').optional().default(''),
   endAccess: z.enum(['yes']).optional(),
 })
-const endForm = z.object({ rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1) })
+const endForm = z.object({ rowVersion: versionField() })
 
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values

@@ -5,12 +5,12 @@ import { z } from 'zod'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { validNhsNumber } from '../breakglass/identifiers.ts'
 import { isUuid } from '../../data/repositories/children.ts'
 import { CONSENT_BASIS, CONSENT_REFUSED, EXPORT_HOURS, EXPORT_LAWFUL_BASES, EXPORT_OFFERED_BASES, EXPORT_PURPOSES, MAX_CHILDREN, type ChildIdentifier, type ExportPurpose } from './repository.ts'
 
-const rowVersion = z.coerce.number({ message: 'Reload the page and try again' }).int().min(1)
+const rowVersion = versionField()
 const purposeCodes = EXPORT_PURPOSES.map((p) => p.code) as [ExportPurpose, ...ExportPurpose[]]
 const basisCodes = EXPORT_LAWFUL_BASES.map((b) => b.code) as [string, ...string[]]
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateError, fieldError, formNotShown, parseForm, repeatedFields, sentTwice, type FormErrors } from '../../web/forms.ts'
+import { dateError, fieldError, formNotShown, parseForm, repeatedFields, sentTwice, versionField, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ROLE_LABELS } from '../../access/policy.ts'
@@ -37,9 +37,9 @@ const reasonForm = (what: string) => z.object({ reason: z.string({ message: `Giv
 const decideForm = z.object({
   decision: z.enum(['approve', 'refuse'], { message: 'Choose whether you approve or refuse' }),
   reason: z.string().trim().max(5000, 'The reason must be 5,000 characters or fewer').optional().default(''),
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
+  rowVersion: versionField(),
 })
-const withdrawForm = z.object({ rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again') })
+const withdrawForm = z.object({ rowVersion: versionField() })
 
 
 /** The sharing decision's fields, as the store takes them (validated there, every problem at once). */

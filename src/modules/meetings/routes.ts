@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { pdfAvailable } from '../../platform/pdf/print.ts'
@@ -57,16 +57,14 @@ const scheduleChecks = (v: Record<string, unknown>) => {
 }
 
 const decisionForm = z.object({ decision: z.string().trim().min(1, 'Enter the decision').max(5000, 'The decision must be 5,000 characters or fewer') })
-// a version the page sent back: a whole number a row's version (a PostgreSQL integer) can be, or the page is out of date
-const rowVersion = () => z.coerce.number({ message: 'Reload the page and try again' }).int('Reload the page and try again').min(1, 'Reload the page and try again').max(2_147_483_647, 'Reload the page and try again')
 const minutesForm = z.object({
   minutes: z.string().trim().min(1, 'Enter the minutes').max(100_000, 'The minutes must be 100,000 characters or fewer'),
-  rowVersion: rowVersion(),
+  rowVersion: versionField(),
 })
-const approveForm = z.object({ rowVersion: rowVersion() })
+const approveForm = z.object({ rowVersion: versionField() })
 const heldForm = z.object({ heldDate: date('Enter the date the meeting was held as YYYY-MM-DD'), heldTime: time('Enter the time as HH:MM (24-hour)') })
 const rescheduleForm = z.object({
-  rowVersion: rowVersion(),
+  rowVersion: versionField(),
   newDate: date('Enter the new date as YYYY-MM-DD, for example 2026-12-03'),
   newTime: time('Enter the new start time as HH:MM (24-hour), for example 14:30'),
   newMode: z.enum(['in_person', 'online', 'phone'], { message: 'Choose how the meeting will take place' }),

@@ -8,7 +8,7 @@ import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
 import { pdfAvailable } from '../../platform/pdf/print.ts'
 import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
-import { fieldError, oneValue, parseForm, queryInt, sentTwice, type FormErrors } from '../../web/forms.ts'
+import { fieldError, oneValue, parseForm, queryInt, sentTwice, versionField, type FormErrors } from '../../web/forms.ts'
 import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { ACTION_STATUSES, type ActionStatus } from '../../data/schema.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
@@ -23,7 +23,7 @@ const date = (message: string) => z.string().trim().refine(validDate, message)
 const optionalDate = (message: string) => z.string().trim().optional().default('').refine((v) => v === '' || validDate(v), message)
 /** The highest version number a query may name (the database's integer). */
 const MAX_VERSION = 2_147_483_647
-const rowVersion = z.coerce.number({ message: 'The form is out of date: reload the page' }).int().min(1)
+const rowVersion = versionField('The form is out of date: reload the page')
 
 /** What a cost that parseCost refuses is told (the plan's action form and a meeting's, which adds to the plan). */
 export const COST_MESSAGE = 'Enter the cost in pounds, like 150 or 1,234.50 (or leave it blank)'

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { ANCHOR_LABELS, MAX_RETENTION_YEARS, MIN_RETENTION_YEARS, RETENTION_TYPE_LABELS, RETENTION_TYPES } from './rules.ts'
 import type { RetentionRecordType } from '../../data/schema.ts'
@@ -21,9 +21,9 @@ const requestForm = z.object({ reason: reasonField('Give the reason for carrying
 const decideForm = z.object({
   decision: z.enum(['approve', 'refuse'], { message: 'Choose whether you approve or refuse' }),
   reason: z.string().trim().max(5000, 'The reason must be 5,000 characters or fewer').optional().default(''),
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
+  rowVersion: versionField(),
 })
-const withdrawForm = z.object({ rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again') })
+const withdrawForm = z.object({ rowVersion: versionField() })
 const yearsField = (label: string) =>
   z
     .string({ message: `Enter the years for ${label} as a whole number` })

@@ -9,13 +9,13 @@ import { routes } from '../../platform/http/route.ts'
 import { pdfAvailable } from '../../platform/pdf/print.ts'
 import { pdfUnavailable, sendPdf } from '../../platform/pdf/reply.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
-import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { identifiersCross } from '../breakglass/identifiers.ts'
 import { DECISION_LABELS, REQUESTER_LABELS, SOURCE_LABELS, WITHHELD_WORDING, SUBJECT_TYPE, type Identifiers } from './repository.ts'
 
 const optional = (max: number) => z.string().trim().max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`).optional().default('')
 const required = (message: string, max = 5000) => z.string({ message }).trim().min(1, message).max(max, `Must be ${max.toLocaleString('en-GB')} characters or fewer`)
-const rowVersion = z.coerce.number({ message: 'Reload the page and try again' }).int().min(1)
+const rowVersion = versionField()
 
 const logForm = z.object({
   nhsNumber: optional(20),

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { DEFAULT_DOMAINS, type Domain } from '../assessments/codes.ts'
 import { DEFAULT_VISIT_WORKING_DAYS } from '../visits/visit-clock.ts'
@@ -23,7 +23,7 @@ export const NEW_INDICATOR_ROWS = 3
 type Values = Record<string, unknown>
 const bodyOf = (request: FastifyRequest) => (request.body ?? {}) as Values
 const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[0] ?? '') : '')
-const rowVersion = z.coerce.number({ message: 'Reload the page and try again' }).int('Reload the page and try again').min(0, 'Reload the page and try again')
+const rowVersion = versionField('Reload the page and try again', 0)
 const optionalText = (max: number, what: string) => z.string().trim().max(max, `${what} must be ${max} characters or fewer`).optional().default('')
 /** Indices of the rows a list form posted (`key_0`, `key_1`, …), in order, at most `max`. */
 const rowsOf = (values: Values, field: string, max: number) =>

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { parseForm, versionField, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { MIN_AGENCIES, MIN_COUNT, WINDOW_DAYS } from './rules.ts'
 import type { RuleView } from './repository.ts'
@@ -33,7 +33,7 @@ const whole = (what: string, range: { min: number; max: number }) => {
 
 function schemaFor(kind: 'count' | 'combination') {
   // in the order of the form, so the error summary lists the problems in the order the page shows the fields
-  const shape: Record<string, z.ZodType> = { version: z.coerce.number({ message: 'Reload the page and try again' }).int('Reload the page and try again').min(1, 'Reload the page and try again') }
+  const shape: Record<string, z.ZodType> = { version: versionField() }
   if (kind === 'count') {
     shape.minCount = whole('how many entries', MIN_COUNT)
     shape.minAgencies = whole('how many agencies', MIN_AGENCIES)

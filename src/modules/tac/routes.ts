@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { formErrors, type FormErrors } from '../../web/forms.ts'
+import { formErrors, versionField, type FormErrors } from '../../web/forms.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
 import { TAC_LEVELS } from '../../data/schema.ts'
@@ -26,7 +26,7 @@ const startForm = z.object({
   siblingIds: ids,
 })
 const inviteForm = z.object({ membershipId: text(36, 'Choose who to invite'), teamRole: text(200, 'Say what their role in the team is'), duties: optional(2000) })
-const roleForm = z.object({ teamRole: text(200, 'Say what their role in the team is'), duties: optional(2000), rowVersion: z.coerce.number({ message: 'The form is out of date: reload the page' }).int().min(1, 'The form is out of date: reload the page') })
+const roleForm = z.object({ teamRole: text(200, 'Say what their role in the team is'), duties: optional(2000), rowVersion: versionField('The form is out of date: reload the page') })
 const leaveForm = z.object({ memberId: optional(36), leaveReason: text(2000, 'Say why they are leaving the team') })
 const leadForm = z.object({ leadMembershipId: text(36, 'Choose the member who takes over the lead'), leadReason: text(2000, 'Say why the lead is changing') })
 const familyForm = z.object({
@@ -35,12 +35,12 @@ const familyForm = z.object({
   views: optional(10_000),
   agreement: z.enum(['agreed', 'not_agreed', 'not_asked'], { message: 'Say whether they agree to the plan' }),
   agreementNote: optional(5000),
-  rowVersion: z.coerce.number().int().optional(),
+  rowVersion: versionField('The form is out of date: reload the page', 0).optional(),
 })
 const levelForm = z.object({
   to: z.enum([...TAC_LEVELS, 'closed'], { message: 'Choose the new level, or close the team' }),
   reason: text(5000, 'Give the reasons for the decision'),
-  rowVersion: z.coerce.number().int(),
+  rowVersion: versionField('The form is out of date: reload the page', 0),
 })
 
 export async function tacRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {

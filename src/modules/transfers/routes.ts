@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { fieldError, parseForm, type FormErrors } from '../../web/forms.ts'
+import { fieldError, parseForm, versionField, type FormErrors } from '../../web/forms.ts'
 import { isCalendarDate, londonDateTime } from '../../web/dates.ts'
 import { FieldRefusedError, RefusedError } from '../../data/unit-of-work.ts'
 import { SharingValidationError } from '../sharing/store.ts'
@@ -35,7 +35,7 @@ const receiveForm = z.object({ lateReason: text(2000) })
 
 const withdrawForm = z.object({
   withdrawReason: z.string({ message: 'Say why you are withdrawing the transfer' }).trim().min(1, 'Say why you are withdrawing the transfer').max(2000, 'Must be 2,000 characters or fewer'),
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
+  rowVersion: versionField(),
 })
 
 const confirmForm = z.object({

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AppDeps } from '../../platform/http/app.ts'
 import { routes } from '../../platform/http/route.ts'
-import { dateField, fieldError, parseForm, type CrossCheck, type FormErrors } from '../../web/forms.ts'
+import { dateField, fieldError, parseForm, versionField, type CrossCheck, type FormErrors } from '../../web/forms.ts'
 import { londonDateTime } from '../../web/dates.ts'
 import { RefusedError } from '../../data/unit-of-work.ts'
 import { hasPermission } from '../../access/policy.ts'
@@ -38,7 +38,7 @@ const planForm = z.object({
 })
 
 const recordForm = z.object({
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1),
+  rowVersion: versionField(),
   jvDate: date('visit'),
   jvTime: time('visit'),
   agreed: required('Say what was agreed'),
@@ -54,7 +54,7 @@ const recordCross: CrossCheck = (v) => [
 ]
 
 const cancelForm = z.object({
-  rowVersion: z.coerce.number({ message: 'Reload the page and try again' }).int().min(1),
+  rowVersion: versionField(),
   cancelReason: required('Say why the joint visit is cancelled', 5000),
 })
 
