@@ -26,6 +26,7 @@ const KEPT: Record<string, string> = {
   link_decision: 'record-linkage decisions: kept with the audit',
   not_same_child: 'a record-linkage decision: kept with the audit',
   notification: 'no narrative: a kind and a link',
+  idempotency_key: 'an API answer kept 24 hours for its key (with the children its request named), then deleted (purgeExpiredIdempotencyKeys)',
   tac_child: 'which children a team is for (ids only)',
   tac: 'the team itself: level and dates, no narrative',
   file_transfer_item: 'ids only',
