@@ -35,6 +35,8 @@ export interface ClockPort {
    */
   meet(trx: Transaction<DB>, partnershipId: string, subjectType: string, subjectId: string, at: Date, reason?: string | null, lateMessage?: string): Promise<void>
   due(trx: Transaction<DB>, partnershipId: string, subjectType: string, subjectId: string, rule: string): Promise<Date | null>
+  /** When the subject's running (or overdue) clock started — the step the next one follows — or null when none runs. */
+  runningSince(trx: Transaction<DB>, partnershipId: string, subjectType: string, subjectId: string): Promise<Date | null>
   /** The due time of a subject's running clock, as a correlated subquery on `subjectRef` (default `f.id`). */
   dueExpression(rule: string, subjectRef?: string): RawBuilder<Date | null>
 }

@@ -130,6 +130,10 @@ export const clockPort: ClockPort = {
     const c = await trx.selectFrom('clock').select('due_at').where('partnership_id', '=', partnershipId).where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).where('rule', '=', rule).orderBy('created_at', 'desc').limit(1).executeTakeFirst()
     return c?.due_at ?? null
   },
+  async runningSince(trx, partnershipId, subjectType, subjectId) {
+    const c = await trx.selectFrom('clock').select((eb) => eb.fn.max('started_at').as('since')).where('partnership_id', '=', partnershipId).where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).where('state', 'in', ['running', 'overdue']).executeTakeFirst()
+    return c?.since ?? null
+  },
   dueExpression(rule, subjectRef = 'f.id') {
     return sql<Date | null>`(select k.due_at from clock k where k.subject_id = ${sql.ref(subjectRef)} and k.rule = ${rule} and k.state in ('running', 'overdue') order by k.created_at desc limit 1)`
   },

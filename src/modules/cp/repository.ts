@@ -356,6 +356,9 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const plans = await activePlans(trx, tacId)
         if (!plans.length) throw new RefusedError('A core group needs a child protection plan in place')
         for (const p of plans) heldNotBefore(input.heldAt, p.started_at, 'the conference that made the plan')
+        // nor before the last core group, from which the next one's timescale runs (recorded out of order, it would meet
+        // that clock before it started and restart it from an earlier date)
+        for (const p of plans) heldNotBefore(input.heldAt, (await clocks.runningSince(trx, actor.partnershipId, SUBJECT.coreGroup, p.id)) ?? p.started_at, 'the last core group meeting')
         const late = await anyLate(trx, SUBJECT.coreGroup, plans.map((p) => p.id), input.heldAt)
         const escalateTo = await managerOf(trx, now)
         for (const p of plans) {
@@ -385,6 +388,7 @@ export function cpRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const byChild = new Map(input.decisions.map((d) => [d.childId, d]))
         if (plans.some((p) => !byChild.has(p.child_id)) || input.decisions.some((d) => !plans.some((p) => p.child_id === d.childId))) throw new RefusedError('Record the conference’s decision for each child with a plan')
         for (const p of plans) heldNotBefore(input.heldAt, p.started_at, 'the conference that made the plan')
+        for (const p of plans) heldNotBefore(input.heldAt, (await clocks.runningSince(trx, actor.partnershipId, SUBJECT.review, p.id)) ?? p.started_at, 'the last review conference')
         const ending = plans.filter((p) => !byChild.get(p.child_id)!.continuePlan)
         if (input.stepDown && ending.length !== plans.length) throw new RefusedError('The team can step down only when every child’s plan ends')
         const late = await anyLate(trx, SUBJECT.review, plans.map((p) => p.id), input.heldAt)

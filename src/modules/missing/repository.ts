@@ -10,7 +10,8 @@ import { notifyMemberships } from '../../data/notify.ts'
 import { currentMembershipsQuery } from '../../data/memberships.ts'
 import type { DB, MissingEpisodeTable, Significance } from '../../data/schema.ts'
 import { auditedTransaction, RefusedError, type Ctx } from '../../data/unit-of-work.ts'
-import { isUuid } from '../../data/repositories/children.ts'
+import { isUuid, lockChildren } from '../../data/repositories/children.ts'
+import { formatDateTime } from '../../platform/http/render.ts'
 
 export const REPEAT_MISSING = { episodes: 3, days: 30 } // R14 default (local)
 
@@ -82,6 +83,12 @@ export function missingRepository(ctx: Ctx, actor: Actor, clocks: ClockPort, rep
         if (actor.role !== 'police_officer') throw new RefusedError('Missing episodes are recorded by the police')
         if (!(await inReach(trx, childId, now))) return { result: null, audit: { action: 'missing.report', outcome: 'not_found' as const, entityId: childId } }
         if (input.missingFrom > now) throw new RefusedError('The time the child went missing cannot be in the future')
+        // one episode at a time: a child still missing since before this time is not reported missing again (a second
+        // officer, a reloaded page), which would also count towards the repeat-episode prompt (R14). An earlier episode
+        // reported late is another matter. Two reports at once: the child's row is taken first, so the second sees the first
+        await lockChildren(trx, actor.partnershipId, [childId])
+        const open = await trx.selectFrom('missing_episode').select('missing_from').where('partnership_id', '=', actor.partnershipId).where('child_id', '=', childId).where('found_at', 'is', null).where('missing_from', '<=', input.missingFrom).orderBy('missing_from').limit(1).executeTakeFirst()
+        if (open) throw new RefusedError(`This child is already recorded as missing since ${formatDateTime(open.missing_from)}: record them as found on that episode first`)
         const id = randomUUID()
         await trx.insertInto('missing_episode').values({ id, partnership_id: actor.partnershipId, child_id: childId, reported_by_membership_id: actor.membershipId, police_reference: input.policeReference, missing_from: input.missingFrom, risk: input.risk, circumstances: input.circumstances, created_at: now }).execute()
         await entry(trx, now, childId, id, { type: 'missing_episode', summary: `Reported missing (${input.risk.replace(/_/g, ' ')} risk). ${input.circumstances}`, significance: input.risk === 'high' ? 'critical' : 'high', occurredAt: input.missingFrom })
