@@ -14,7 +14,7 @@ import { authoredNow } from '../../data/repositories/entries.ts'
 export function consultationsRepository(ctx: Ctx, actor: Actor) {
   const isSsw = actor.role === 'school_social_worker'
 
-  function visible(trx: Transaction<DB>) {
+  function visible(trx: Transaction<DB>, now: Date) {
     return trx
       .selectFrom('consultation as q')
       .leftJoin('child as c', 'c.id', 'q.child_id')
@@ -30,13 +30,16 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
             : []),
         ]),
       )
+      // a consultation about a child is seen only while the child is in the viewer's reach (a pupil who has left is
+      // not: ADR 0003, not found as the child's own page); one about no named child, by whoever it is visible to
+      .where((eb) => eb.or([eb('q.child_id', 'is', null), childInReach(actor, now)(eb as never)]))
   }
   const columns = ['q.id', 'q.status', 'q.question', 'q.advice', 'q.next_step', 'q.follow_up_on', 'q.created_at', 'q.answered_at', 'q.child_id', 'c.given_name', 'c.family_name', 's.name as school_name', 'ap.given_name as asked_given', 'ap.family_name as asked_family'] as const
 
   return {
     async list() {
-      return auditedTransaction(ctx, actor, 'consultation.list', async (trx) => {
-        const rows = await visible(trx).select([...columns]).orderBy('q.status').orderBy('q.created_at', 'desc').limit(300).execute()
+      return auditedTransaction(ctx, actor, 'consultation.list', async (trx, now) => {
+        const rows = await visible(trx, now).select([...columns]).orderBy('q.status').orderBy('q.created_at', 'desc').limit(300).execute()
         return { result: rows, audit: { action: 'consultation.list', outcome: 'success', childIds: [...new Set(rows.flatMap((r) => (r.child_id ? [r.child_id] : [])))] } }
       })
     },
@@ -69,9 +72,9 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
     },
 
     async get(id: string) {
-      return auditedTransaction(ctx, actor, 'consultation.view', async (trx) => {
+      return auditedTransaction(ctx, actor, 'consultation.view', async (trx, now) => {
         if (!isUuid(id)) return { result: null, audit: { action: 'consultation.view', outcome: 'not_found' as const, entityId: id } }
-        const row = await visible(trx).select([...columns]).where('q.id', '=', id).executeTakeFirst()
+        const row = await visible(trx, now).select([...columns]).where('q.id', '=', id).executeTakeFirst()
         if (!row) return { result: null, audit: { action: 'consultation.view', outcome: 'not_found' as const, entityId: id } }
         return { result: { consultation: row, canAnswer: isSsw && row.status === 'asked' }, audit: { action: 'consultation.view', outcome: 'success', entityType: 'consultation', entityId: id, childIds: row.child_id ? [row.child_id] : [] } }
       })
@@ -83,7 +86,7 @@ export function consultationsRepository(ctx: Ctx, actor: Actor) {
         const none = { result: null, audit: { action: 'consultation.answer', outcome: 'not_found' as const, entityId: id } }
         if (!isSsw || !isUuid(id)) return none
         // the consultation's row is held until the answer is in: a double click answers once
-        const q = await visible(trx).select(['q.id', 'q.status', 'q.child_id', 'q.asked_by_membership_id', 'q.social_worker_membership_id', 'q.advice', 'q.next_step']).where('q.id', '=', id).forNoKeyUpdate('q').executeTakeFirst()
+        const q = await visible(trx, now).select(['q.id', 'q.status', 'q.child_id', 'q.asked_by_membership_id', 'q.social_worker_membership_id', 'q.advice', 'q.next_step']).where('q.id', '=', id).forNoKeyUpdate('q').executeTakeFirst()
         if (!q) return none
         if (q.status !== 'asked') {
           // the same answer sent again by its author (the second click of a double click): that answer, once

@@ -36,7 +36,8 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         await sql`select pg_advisory_xact_lock(hashtext(${`encompass:${actor.partnershipId}:${actor.membershipId}:${input.idempotencyKey}`}))`.execute(trx)
         // a key is the officer's own: another officer's use of the same key is another submission, never a replay of
         // theirs. Every child named has a notice row (a child with no school too), so the key finds the whole submission.
-        const childIds = [...new Set(input.childIds)]
+        // ids compared as text: one sent in capitals is the same child (as the referral's are)
+        const childIds = [...new Set(input.childIds.map((c) => c.toLowerCase()))]
         if (childIds.some((c) => !isUuid(c))) return { result: null, audit: { action: 'encompass.create', outcome: 'not_found' } }
         const existing = await trx.selectFrom('encompass_notice').select(['id', 'child_id', 'school_agency_id', 'due_at', 'summary', 'incident_at', 'incident_reference']).where('partnership_id', '=', actor.partnershipId).where('recorded_by_membership_id', '=', actor.membershipId).where('idempotency_key', '=', input.idempotencyKey).execute()
         if (existing.length) {
@@ -115,7 +116,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
 
     /** The school's notices: a DSL sees only their own school's. */
     async forSchool() {
-      return auditedTransaction(ctx, actor, 'encompass.list', async (trx) => {
+      return auditedTransaction(ctx, actor, 'encompass.list', async (trx, now) => {
         if (!isLead) return { result: [], audit: { action: 'encompass.list', outcome: 'success' } }
         const rows = await trx
           .selectFrom('encompass_notice as n')
@@ -123,6 +124,8 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .select(['n.id', 'n.child_id', 'n.incident_at', 'n.due_at', 'n.acknowledged_at', 'n.created_at', 'c.given_name', 'c.family_name'])
           .where('n.partnership_id', '=', actor.partnershipId)
           .where('n.school_agency_id', '=', actor.agencyId)
+          // a notice is about a child: seen only while the child is in reach (a pupil who has left is not)
+          .where(childInReach(actor, now))
           .orderBy('n.acknowledged_at', 'desc')
           .orderBy('n.due_at')
           .limit(300)
@@ -132,7 +135,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
     },
 
     async get(id: string) {
-      return auditedTransaction(ctx, actor, 'encompass.view', async (trx) => {
+      return auditedTransaction(ctx, actor, 'encompass.view', async (trx, now) => {
         const none = { result: null, audit: { action: 'encompass.view', outcome: 'not_found' as const, entityId: id } }
         if (!isUuid(id)) return none
         const n = await trx
@@ -145,6 +148,9 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
           .where('n.partnership_id', '=', actor.partnershipId)
           .where('n.id', '=', id)
           .where((eb) => eb.or([eb('n.recorded_by_membership_id', '=', actor.membershipId), ...(isLead ? [eb('n.school_agency_id', '=', actor.agencyId)] : [])]))
+          // and only while its child is in the viewer's reach: the officer who sent it, or the school, no longer reach a
+          // child whose relationship has ended (ADR 0003: not found, as the child's own page)
+          .where(childInReach(actor, now))
           .executeTakeFirst()
         if (!n) return none
         return { result: { notice: n, canAcknowledge: isLead && n.school_agency_id === actor.agencyId && !n.acknowledged_at }, audit: { action: 'encompass.view', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id] } }
@@ -157,6 +163,10 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         if (!isLead || !isUuid(id)) return none
         const n = await trx.selectFrom('encompass_notice').selectAll().where('partnership_id', '=', actor.partnershipId).where('id', '=', id).where('school_agency_id', '=', actor.agencyId).forUpdate().executeTakeFirst()
         if (!n) return none
+        const reached = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', '=', n.child_id).where(childInReach(actor, now)).executeTakeFirst()
+        if (!reached) return none
+        // the same lead's second click (a double click, a resend) is their first acknowledgement, not an error
+        if (n.acknowledged_at && n.acknowledged_by === actor.membershipId) return { result: { ok: true }, audit: { action: 'encompass.acknowledge', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id], details: { repeated: true } } }
         if (n.acknowledged_at) throw new RefusedError('This notice has already been acknowledged')
         const late = n.due_at !== null && now > n.due_at
         await trx.updateTable('encompass_notice').set({ acknowledged_at: now, acknowledged_by: actor.membershipId, school_response: response || null }).where('id', '=', id).execute()
