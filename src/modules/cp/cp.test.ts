@@ -298,6 +298,21 @@ describeApp('the child-protection route and the manager’s clocks', (ctx) => {
     assert.equal((await clockOf('cp_plan.review', planId, 'R7')).state, 'running', 'a core group does not meet the review clock')
   })
 
+  it('a core group recorded as held before the last one is refused: the six-week clock (CG) is not met before it started', async () => {
+    ctx.s.clock.set('2027-01-05T12:00:00Z')
+    const sw = await ctx.s.signIn('sw.north')
+    await sw.get(`/teams/${tacId}/cp`)
+    assert.equal((await sw.post(`/teams/${tacId}/cp/meetings`, { kind: 'core_group', scheduledDate: '2027-01-05', scheduledTime: '09:00', meetingMode: 'online', place: '' })).statusCode, 303)
+    const cg = await meetingOf('core_group')
+    const before = await clockOf('cp_plan.core_group', planId, 'CG')
+    const early = await sw.post(`/teams/${tacId}/cp/meetings/${cg}/core-group`, { heldDate: '2027-01-03', heldTime: '10:00', summary: 'Recorded out of order' })
+    assert.equal(early.statusCode, 400)
+    assert.match(early.body, /govuk-error-summary[\s\S]*The meeting cannot have been held before the last core group meeting/)
+    assert.deepEqual(await clockOf('cp_plan.core_group', planId, 'CG'), before, 'the clock is as it was')
+    // (the meeting is called off, so the tests below see the plan as they did)
+    await db().updateTable('meeting').set({ status: 'cancelled', cancelled_at: ctx.s.clock.now() }).where('id', '=', cg).execute()
+  })
+
   it('an overdue clock: the manager records why it is late; it stays overdue', async () => {
     ctx.s.clock.set('2027-02-20T10:00:00Z')
     const manager = await ctx.s.signIn('manager.north')
