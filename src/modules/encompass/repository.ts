@@ -166,7 +166,7 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
         const reached = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', '=', n.child_id).where(childInReach(actor, now)).executeTakeFirst()
         if (!reached) return none
         // the same lead's second click (a double click, a resend) is their first acknowledgement, not an error
-        if (n.acknowledged_at && n.acknowledged_by === actor.membershipId) return { result: { ok: true }, audit: { action: 'encompass.acknowledge', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id], details: { repeated: true } } }
+        if (n.acknowledged_at && n.acknowledged_by === actor.membershipId) return { result: { ok: true }, audit: { action: 'encompass.acknowledge', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id], details: { replayed: true } } }
         if (n.acknowledged_at) throw new RefusedError('This notice has already been acknowledged')
         const late = n.due_at !== null && now > n.due_at
         await trx.updateTable('encompass_notice').set({ acknowledged_at: now, acknowledged_by: actor.membershipId, school_response: response || null }).where('id', '=', id).execute()
