@@ -161,10 +161,18 @@ export function encompassRepository(ctx: Ctx, actor: Actor, clocks: ClockPort) {
       return auditedTransaction(ctx, actor, 'encompass.acknowledge', async (trx, now) => {
         const none = { result: null, audit: { action: 'encompass.acknowledge', outcome: 'not_found' as const, entityId: id } }
         if (!isLead || !isUuid(id)) return none
-        const n = await trx.selectFrom('encompass_notice').selectAll().where('partnership_id', '=', actor.partnershipId).where('id', '=', id).where('school_agency_id', '=', actor.agencyId).forUpdate().executeTakeFirst()
+        // the school's notice, and only while its child is in reach (as get and forSchool): one statement, the notice's row held
+        const n = await trx
+          .selectFrom('encompass_notice as n')
+          .innerJoin('child as c', 'c.id', 'n.child_id')
+          .selectAll('n')
+          .where('n.partnership_id', '=', actor.partnershipId)
+          .where('n.id', '=', id)
+          .where('n.school_agency_id', '=', actor.agencyId)
+          .where(childInReach(actor, now))
+          .forUpdate('n')
+          .executeTakeFirst()
         if (!n) return none
-        const reached = await trx.selectFrom('child as c').select('c.id').where('c.partnership_id', '=', actor.partnershipId).where('c.id', '=', n.child_id).where(childInReach(actor, now)).executeTakeFirst()
-        if (!reached) return none
         // the same lead's second click (a double click, a resend) is their first acknowledgement, not an error
         if (n.acknowledged_at && n.acknowledged_by === actor.membershipId) return { result: { ok: true }, audit: { action: 'encompass.acknowledge', outcome: 'success', entityType: 'encompass_notice', entityId: id, childIds: [n.child_id], details: { replayed: true } } }
         if (n.acknowledged_at) throw new RefusedError('This notice has already been acknowledged')
