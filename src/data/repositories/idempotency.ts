@@ -3,7 +3,7 @@
 // first is running the second is told to retry (409), afterwards it gets the first one's response again, and the
 // same key with a different body is refused (422). A claim whose request failed on the server (5xx) is released
 // so the client can retry with the same key. Keys live 24 hours. The create itself is audited by its repository; an
-// answer sent again (a replay) is audited as such (`replayed`), naming the children the create's audit rows named.
+// answer sent again (a replay) is audited as such (`claim`'s auditReplayAs), naming the children the create's audit rows named.
 import { sql } from 'kysely'
 import type { Actor } from '../actor.ts'
 import { writeAudit } from '../audit.ts'
@@ -19,7 +19,7 @@ export interface KeyOwner {
 
 export type Claim =
   | { kind: 'new' }
-  | { kind: 'replay'; status: number; body: string; contentType: string | null; requestId: string | null; childIds: string[] }
+  | { kind: 'replay'; status: number; body: string; contentType: string | null }
   | { kind: 'in_progress' }
   /** pending: the first request with the key is still running (it may yet fail and release the key) */
   | { kind: 'mismatch'; pending: boolean }
@@ -27,7 +27,11 @@ export type Claim =
 export function idempotencyRepository(ctx: Ctx) {
   const where = (o: KeyOwner) => ctx.db.selectFrom('idempotency_key').where('partnership_id', '=', o.partnershipId).where('practitioner_id', '=', o.practitionerId).where('key', '=', o.key)
   return {
-    async claim(o: KeyOwner, request: { method: string; path: string; hash: string; requestId: string }): Promise<Claim> {
+    /**
+     * Claims the key for this request, or finds what became of it. With `auditReplayAs` (the API's creates), a kept
+     * answer found is audited before it is returned — a look at what it names — so no replay leaves unaudited.
+     */
+    async claim(o: KeyOwner, request: { method: string; path: string; hash: string; requestId: string }, auditReplayAs?: Actor): Promise<Claim> {
       const now = ctx.clock.now()
       const expires = new Date(now.getTime() + IDEMPOTENCY_KEY_HOURS * 3_600_000)
       const fresh = { method: request.method, path: request.path, request_hash: request.hash, state: 'pending' as const, status_code: null, response: null, content_type: null, created_at: now, expires_at: expires, request_id: request.requestId, child_ids: [] }
@@ -43,7 +47,17 @@ export function idempotencyRepository(ctx: Ctx) {
       if (!existing) return { kind: 'in_progress' } // released between the two statements: the client retries
       if (existing.method !== request.method || existing.path !== request.path || existing.request_hash !== request.hash) return { kind: 'mismatch', pending: existing.state === 'pending' || existing.status_code === null }
       if (existing.state === 'pending' || existing.status_code === null) return { kind: 'in_progress' }
-      return { kind: 'replay', status: existing.status_code, body: existing.response ?? '', contentType: existing.content_type, requestId: existing.request_id, childIds: existing.child_ids }
+      if (auditReplayAs) {
+        await writeAudit(ctx.db, auditReplayAs, ctx.clock.now(), {
+          action: 'api.replay',
+          outcome: 'success',
+          entityType: 'request',
+          entityId: existing.request_id,
+          childIds: existing.child_ids,
+          details: { method: request.method, path: request.path, status: existing.status_code },
+        })
+      }
+      return { kind: 'replay', status: existing.status_code, body: existing.response ?? '', contentType: existing.content_type }
     },
 
     async complete(o: KeyOwner, status: number, body: string, contentType: string | null): Promise<void> {
@@ -63,18 +77,6 @@ export function idempotencyRepository(ctx: Ctx) {
         .where('key', '=', o.key)
         .where('state', '=', 'pending')
         .execute()
-    },
-
-    /** An API answer about to be sent again for its key: audited first, as a look at what it names (no row, no answer). */
-    async replayed(actor: Actor, r: { method: string; path: string; status: number; requestId: string | null; childIds: string[] }): Promise<void> {
-      await writeAudit(ctx.db, actor, ctx.clock.now(), {
-        action: 'api.replay',
-        outcome: 'success',
-        entityType: 'request',
-        entityId: r.requestId,
-        childIds: r.childIds,
-        details: { method: r.method, path: r.path, status: r.status },
-      })
     },
 
     async release(o: KeyOwner): Promise<void> {

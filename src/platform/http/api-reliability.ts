@@ -78,15 +78,14 @@ export function registerApiReliability(app: FastifyInstance, data: DataAccess): 
       }
       const hash = createHash('sha256').update(text).digest('hex')
       const path = request.routeOptions.url ?? request.url
-      const claim = await data.idempotency.claim(owner, { method: request.method, path, hash, requestId: request.id })
+      // a kept answer can name a child: the data layer audits its sending before handing it back
+      const claim = await data.idempotency.claim(owner, { method: request.method, path, hash, requestId: request.id }, request.actor)
       if (claim.kind === 'new') {
         request.idempotency = owner
         return
       }
       if (claim.kind === 'in_progress') return problem(reply, 409, 'Request in progress', 'A request with this Idempotency-Key is still being processed. Wait a moment and send it again.')
       if (claim.kind === 'mismatch') return problem(reply, 422, 'Idempotency-Key reused', 'This Idempotency-Key was used for a different request. Use a new key for a new request. Nothing was saved.')
-      // the kept answer can name a child: its sending is audited, naming the children the first request's rows named
-      await data.idempotency.replayed(request.actor, { method: request.method, path, status: claim.status, requestId: claim.requestId, childIds: claim.childIds })
       reply.code(claim.status).header('idempotent-replayed', 'true')
       if (claim.contentType) reply.type(claim.contentType)
       return reply.send(claim.body)
