@@ -67,19 +67,12 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
     }
   }, { bodyLimit: 4 * MAX_CSV }) // a pasted CSV of up to 1 MB, form-encoded
 
-  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200, loaded?: ReviewQueue) => {
-    let queue = loaded
-    if (!queue) {
-      const page = queryInt((request.query as { page?: unknown }).page, { min: 1, max: 1_000_000, fallback: 1 })
-      if (page === null) extra = { ...extra, errors: [...(extra.errors ?? []), { text: 'Enter a page number: a whole number from 1', href: '#queue' }] }
-      const found = await repo(request).reviewQueue({ page: page ?? 1 })
-      if (!found) return reply.callNotFound()
-      queue = found
-      if (page === null) code = 400
-    }
+  const reviewPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Record<string, string>; fieldErrors?: Record<string, { text: string }>; errors?: { text: string; href: string }[] } = {}, code = 200, at: { page?: number; one?: ReviewQueue } = {}) => {
+    const queue = at.one ?? (await repo(request).reviewQueue({ page: at.page ?? 1 }))
+    if (!queue) return reply.callNotFound()
     const matcher = await repo(request).matcherModel()
     // one record alone (a decision sent back with an error): the way back to the whole queue
-    const single = loaded !== undefined
+    const single = at.one !== undefined
     return reply.code(code).page('records/views/review.njk', {
       title: 'Records to review',
       ...queue,
@@ -94,7 +87,12 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
       ...extra,
     })
   }
-  r.get('/records/review', { permission: 'records:match', audit: 'records.review-queue' }, async (request, reply) => reviewPage(request, reply))
+  r.get('/records/review', { permission: 'records:match', audit: 'records.review-queue' }, async (request, reply) => {
+    const page = queryInt((request.query as { page?: unknown }).page, { min: 1, max: 1_000_000, fallback: 1 })
+    // a page number that is not one: the first page, under the error
+    if (page === null) return reviewPage(request, reply, { errors: [{ text: 'Enter a page number: a whole number from 1', href: '#queue' }] }, 400)
+    return reviewPage(request, reply, {}, 200, { page })
+  })
 
   r.post('/records/review/reestimate', { permission: 'records:match', audit: 'records.reestimate' }, async (request, reply) => {
     const done = await repo(request).reestimate()
@@ -115,7 +113,7 @@ export async function recordsRoutes(app: FastifyInstance, { data }: AppDeps): Pr
         // the record's decision form again, alone, with the error and what was typed (wherever it sits in the queue)
         const one = await repo(request).reviewQueue({ recordId: id })
         if (!one?.items.length) return reply.callNotFound()
-        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400, one)
+        return reviewPage(request, reply, { values: { [key]: reason }, fieldErrors: { [key]: { text: problemText } }, errors: [{ text: problemText, href: `#${key}` }] }, 400, { one })
       }
       try {
         const done = await repo(request)[act](id, reason)
